@@ -1,0 +1,247 @@
+//! Command-line interface: clap definitions (with examples in `--help`),
+//! dispatch, and the mapping from errors to exit codes (contract 8).
+
+use crate::error::{Error, Result};
+use crate::generator::{self, GenerateOptions, Output, Shard};
+use crate::hash::HashMode;
+use crate::profile::{self, Profile};
+use crate::sink::Dialect;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "understudy",
+    version,
+    about = "Rehearse a user-account migration with fake users shaped like production",
+    long_about = "Rehearse a user-account migration with fake users shaped like production.\n\n\
+        understudy generates millions of deterministic fake users (real password-hash formats,\n\
+        reserved email domains only) from a profile of your schema.",
+    after_help = "Exit codes: 0 success · 1 verification or threshold failed · 2 bad usage, profile or configuration · 3 target unreachable\n\n\
+        Examples:\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate fake users (and related tables) from a profile into files.
+    #[command(after_help = GENERATE_EXAMPLES)]
+    Generate(GenerateArgs),
+    /// List, print or check profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+}
+
+const GENERATE_EXAMPLES: &str = "Examples:
+  # 1M users of the shipped SaaS profile as CSV, one file per table, plus manifest.json
+  understudy generate --profile saas --users 1000000 --out data/
+
+  # the same users as JSON Lines; same seed, same values
+  understudy generate --users 1000000 --format jsonl --out data-jsonl/
+
+  # a SQL script for MySQL
+  understudy generate --users 10000 --format sql --sql-dialect mysql --out sql/
+
+  # the second of three shards (concatenated in order, shards equal the whole)
+  understudy generate --users 3000000 --shard 2/3 --out shard2/
+
+  # the users table alone, streamed
+  understudy generate --profile bench-8 --users 10000000 --out - | wc -l
+
+  # plaintext passwords for login tests (written to passwords.csv, mode 0600)
+  understudy generate --users 1000 --emit-passwords --out data/";
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    #[arg(short, long, default_value = "saas")]
+    pub profile: String,
+    /// Number of users (rows of the users table across all shards).
+    #[arg(short = 'n', long)]
+    pub users: u64,
+    /// Seed: same seed, profile and options give identical bytes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(short, long, default_value = "csv", value_parser = ["csv", "jsonl", "sql"])]
+    pub format: String,
+    /// Output directory (one file per table plus manifest.json), or `-` for the
+    /// users table alone on stdout.
+    #[arg(short, long, default_value = "understudy-out")]
+    pub out: String,
+    /// Worker threads (default: all cores). Never changes the output.
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Write only shard K of N: a contiguous slice of users and their child rows.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// SQL dialect for --format sql.
+    #[arg(long, default_value = "postgres", value_parser = ["postgres", "mysql", "sqlite"])]
+    pub sql_dialect: String,
+    /// Email domains with weights, e.g. `example.com=3,corp.test=1` (reserved
+    /// domains only unless --allow-real-domains). Overrides the profile's.
+    #[arg(long, value_name = "LIST")]
+    pub domains: Option<String>,
+    /// Allow email domains outside the reserved ones (.test, .example,
+    /// .invalid, .localhost, example.com/.net/.org).
+    #[arg(long)]
+    pub allow_real_domains: bool,
+    /// Override every hash's mode: real (a fresh hash per user), pool (users share
+    /// a pool of real hashes), shape (right format, does not verify).
+    #[arg(long, value_name = "MODE")]
+    pub hash_mode: Option<HashMode>,
+    /// Overwrite files in a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write passwords.csv (user key, plaintext password), mode 0600.
+    #[arg(long)]
+    pub emit_passwords: bool,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfilesCommand {
+    /// List the shipped profiles.
+    List,
+    /// Print a shipped profile (a starting point for your own).
+    Show { name: String },
+    /// Check a profile and summarise it.
+    Check { profile: String },
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Generate(a) => generate(a),
+        Command::Profiles(p) => profiles(p),
+    }
+}
+
+fn generate(a: GenerateArgs) -> Result<()> {
+    let profile = Profile::load(&a.profile)?;
+    if a.users == 0 {
+        return Err(Error::usage("--users must be at least 1"));
+    }
+    let domains = match &a.domains {
+        Some(list) => parse_domains(list)?,
+        None => profile.domains.clone(),
+    };
+    if !a.allow_real_domains {
+        let real: Vec<&str> = domains.iter().map(|(d, _)| d.as_str()).filter(|d| !is_reserved_domain(d)).collect();
+        if !real.is_empty() {
+            return Err(Error::usage(format!(
+                "refusing non-reserved email domain(s): {}\n  fake users must not get real mailboxes; use .test, .example, .invalid or example.com/.net/.org,\n  or pass --allow-real-domains if you own these domains",
+                real.join(", ")
+            )));
+        }
+    }
+    let out = match a.out.as_str() {
+        "-" => Output::Stdout,
+        d => Output::Dir(PathBuf::from(d)),
+    };
+    let dialect: Dialect = a.sql_dialect.parse().map_err(Error::usage)?;
+    generator::generate(GenerateOptions {
+        profile,
+        users: a.users,
+        seed: a.seed,
+        threads: a.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        shard: a.shard.unwrap_or(Shard::WHOLE),
+        format: a.format,
+        dialect,
+        out,
+        force: a.force,
+        emit_passwords: a.emit_passwords,
+        quiet: a.quiet,
+        domains,
+        hash_mode: a.hash_mode,
+    })?;
+    Ok(())
+}
+
+/// RFC 2606 / RFC 6761 names that can never be someone's mailbox.
+pub fn is_reserved_domain(d: &str) -> bool {
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    let tld = d.rsplit('.').next().unwrap_or("");
+    matches!(tld, "test" | "example" | "invalid" | "localhost")
+        || ["example.com", "example.net", "example.org"]
+            .iter()
+            .any(|r| d == *r || d.ends_with(&format!(".{r}")))
+}
+
+fn parse_domains(list: &str) -> Result<Vec<(String, u32)>> {
+    let mut out = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (d, w) = match item.split_once('=') {
+            Some((d, w)) => (
+                d.trim(),
+                w.trim().parse::<u32>().map_err(|_| {
+                    Error::usage(format!("--domains: weight `{w}` for {d} is not a whole number (e.g. example.com=3)"))
+                })?,
+            ),
+            None => (item, 1),
+        };
+        if d.is_empty() || !d.contains('.') || d.contains('@') || d.contains(' ') {
+            return Err(Error::usage(format!("--domains: `{d}` is not a domain name (e.g. mail.test)")));
+        }
+        out.push((d.to_string(), w));
+    }
+    if out.iter().all(|(_, w)| *w == 0) {
+        return Err(Error::usage("--domains needs at least one domain with a positive weight"));
+    }
+    Ok(out)
+}
+
+fn profiles(p: ProfilesCommand) -> Result<()> {
+    match p {
+        ProfilesCommand::List => {
+            for name in profile::shipped::names() {
+                let p = Profile::load(name)?;
+                println!("{name:10} {} tables: {}", p.tables.len(), p.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "));
+            }
+        }
+        ProfilesCommand::Show { name } => match profile::shipped::get(&name) {
+            Some(text) => print!("{text}"),
+            None => return Err(Error::usage(format!("no shipped profile `{name}`; shipped: {}", profile::shipped::names().join(", ")))),
+        },
+        ProfilesCommand::Check { profile } => {
+            let p = Profile::load(&profile)?;
+            println!("{}: ok ({})", p.name, p.source);
+            for t in &p.tables {
+                let size = match &t.size {
+                    profile::Size::Users => "--users".to_string(),
+                    profile::Size::Rows(n) => format!("{n} rows"),
+                    profile::Size::PerParent { parent, count } => {
+                        format!("{:.2} per {} row (max {})", count.mean(), p.tables[*parent].name, count.max())
+                    }
+                };
+                println!("  {:16} {:3} columns  {}", t.name, t.columns.len(), size);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! One error type for the whole tool; its kind decides the exit code (contract 8).
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad usage, profile or configuration: exit 2.
+    Usage,
+    /// The run completed but verification or a threshold failed: exit 1.
+    Failed,
+    /// The target (or an output path) could not be reached or used: exit 3.
+    Target,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Usage,
+            message: message.into(),
+        }
+    }
+
+    pub fn target(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Target,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Failed,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on a path the user chose (output directory, profile file).
+    pub fn io(what: &str, path: &std::path::Path, e: std::io::Error) -> Error {
+        Error::usage(format!("cannot {what} {}: {e}", path.display()))
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            ErrorKind::Failed => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Target => 3,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,545 @@
+//! `generate`: plans shards and chunks, runs workers in parallel, and writes
+//! their output strictly in index order (contract 1: bytes do not depend on
+//! the thread count) with bounded buffering (contract 10: memory stays flat).
+
+use super::row::RowBuf;
+use super::table::{Gen, RowId, Scratch};
+use crate::error::{Error, Result};
+use crate::hash::{self, HashMode, Pool};
+use crate::manifest::{self, HashEntry, Manifest, ProfileRef, ShardInfo, TableEntry};
+use crate::profile::Profile;
+use crate::sink::{self, Dialect, Format, TableMeta};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
+
+/// Rows of the driving table per unit of parallel work.
+pub const CHUNK: u64 = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// This shard's contiguous slice of `0..n`.
+    pub fn range(&self, n: u64) -> std::ops::Range<u64> {
+        let cut = |k: u64| ((k as u128 * n as u128) / self.count as u128) as u64;
+        cut(self.index - 1)..cut(self.index)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("`{s}` is not a shard: use K/N with 1 ≤ K ≤ N, e.g. 2/3");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { index: k, count: n })
+    }
+}
+
+pub enum Output {
+    /// One file per table plus `manifest.json`.
+    Dir(PathBuf),
+    /// The users table alone, to stdout.
+    Stdout,
+    /// The users table alone, to a writer (benchmarks, tests).
+    Writer(Box<dyn Write + Send>),
+}
+
+pub struct GenerateOptions {
+    pub profile: Profile,
+    pub users: u64,
+    pub seed: u64,
+    pub threads: usize,
+    pub shard: Shard,
+    pub format: String,
+    pub dialect: Dialect,
+    pub out: Output,
+    pub force: bool,
+    pub emit_passwords: bool,
+    pub quiet: bool,
+    pub domains: Vec<(String, u32)>,
+    pub hash_mode: Option<HashMode>,
+}
+
+struct TableSink {
+    meta: TableMeta,
+    file: String,
+    writer: Box<dyn Write + Send>,
+    rows: u64,
+    digest: u128,
+}
+
+/// What one worker produced for one chunk.
+struct ChunkOut {
+    bufs: Vec<Vec<u8>>,
+    rows: Vec<u64>,
+    digests: Vec<u128>,
+    passwords: Vec<u8>,
+}
+
+pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
+    let started = Instant::now();
+    let profile = &opts.profile;
+    let format = sink::format(&opts.format, opts.dialect).ok_or_else(|| {
+        Error::usage(format!("unknown format `{}`: use one of {}", opts.format, sink::FORMATS.join(", ")))
+    })?;
+    let threads = opts.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start {threads} threads: {e}")))?;
+
+    let to_dir = match &opts.out {
+        Output::Dir(d) => Some(d.clone()),
+        _ => None,
+    };
+    if opts.emit_passwords && to_dir.is_none() {
+        return Err(Error::usage("--emit-passwords needs --out DIR (passwords never go to stdout)"));
+    }
+    if let Some(dir) = &to_dir {
+        prepare_dir(dir, opts.force)?;
+    }
+
+    // Hash pools: built once, on all threads, before any row.
+    let mut hash_entries = Vec::new();
+    let mut pools = Vec::new();
+    let has_hashes = profile.users().columns.iter().any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash));
+    if has_hashes {
+        for m in &profile.passwords.mix {
+            let f = hash::lookup(&m.format).expect("checked when the profile loaded");
+            let mode = opts.hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
+            let params = hash::merged(f, &m.params);
+            let p = pool
+                .install(|| Pool::build(f, params.clone(), mode, profile.passwords.pool_size, opts.seed))
+                .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
+            hash_entries.push(HashEntry {
+                format: m.format.clone(),
+                params: params.into_iter().collect(),
+                mode,
+                share: m.share,
+                pool_size: p.len(),
+                verifiable: mode != HashMode::Shape,
+            });
+            pools.push(p);
+        }
+    }
+
+    let generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
+    let metas = TableMeta::all(profile);
+    let users_t = profile.users_table;
+
+    let users_range = opts.shard.range(opts.users);
+    let progress = progress_bar(&opts, users_range.end - users_range.start);
+
+    // Which tables are written, and where.
+    let mut sinks: Vec<Option<TableSink>> = (0..metas.len()).map(|_| None).collect();
+    let mut header = Vec::new();
+    match opts.out {
+        Output::Dir(ref dir) => {
+            for (i, m) in metas.iter().enumerate() {
+                let file = format!("{}.{}", m.name, format.extension());
+                let path = dir.join(&file);
+                let f = std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+                sinks[i] = Some(TableSink {
+                    meta: m.clone(),
+                    file,
+                    writer: Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
+                    rows: 0,
+                    digest: 0,
+                });
+            }
+        }
+        Output::Stdout | Output::Writer(_) => {
+            let w: Box<dyn Write + Send> = match opts.out {
+                Output::Writer(w) => w,
+                _ => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
+            };
+            sinks[users_t] = Some(TableSink {
+                meta: metas[users_t].clone(),
+                file: "-".into(),
+                writer: w,
+                rows: 0,
+                digest: 0,
+            });
+        }
+    }
+    for s in sinks.iter_mut().flatten() {
+        header.clear();
+        format.header(&s.meta, &mut header);
+        s.writer.write_all(&header).map_err(write_err)?;
+    }
+    let mut passwords = match &to_dir {
+        Some(dir) if opts.emit_passwords => Some(open_private(&dir.join("passwords.csv"))?),
+        _ => None,
+    };
+    if let Some(w) = passwords.as_mut() {
+        let pk = &metas[users_t].primary_key[0];
+        writeln!(w, "{pk},password").map_err(write_err)?;
+    }
+
+
+    // Drive each root table whose output is wanted; children follow their parent.
+    for (t, tg) in generator.tables.iter().enumerate() {
+        if tg.parent.is_some() || sinks[t].is_none() {
+            continue;
+        }
+        let range = opts.shard.range(tg.rows);
+        let children: Vec<usize> = tg.children.iter().copied().filter(|c| sinks[*c].is_some()).collect();
+        let driver = Driver {
+            generator: &generator,
+            format: format.as_ref(),
+            metas: &metas,
+            table: t,
+            children,
+            range,
+            emit_passwords: passwords.is_some() && t == users_t,
+        };
+        let bar = (t == users_t).then_some(progress.as_ref()).flatten();
+        driver.run(&pool, threads, &mut sinks, passwords.as_mut(), bar)?;
+    }
+    if let Some(b) = &progress {
+        b.finish_and_clear();
+    }
+
+    let mut tables = Vec::new();
+    for s in sinks.iter_mut().flatten() {
+        header.clear();
+        format.footer(&s.meta, &mut header);
+        s.writer.write_all(&header).map_err(write_err)?;
+        s.writer.flush().map_err(write_err)?;
+        tables.push(TableEntry {
+            name: s.meta.name.clone(),
+            file: s.file.clone(),
+            rows: s.rows,
+            digest: manifest::digest_hex(s.digest),
+            primary_key: s.meta.primary_key.clone(),
+            foreign_keys: s.meta.foreign_keys.iter().map(Into::into).collect(),
+        });
+    }
+    if let Some(w) = passwords.as_mut() {
+        w.flush().map_err(write_err)?;
+    }
+
+    let manifest = Manifest {
+        schema_version: manifest::SCHEMA_VERSION,
+        tool: "understudy".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        profile: ProfileRef {
+            name: profile.name.clone(),
+            source: profile.source.clone(),
+            digest: profile.digest.clone(),
+        },
+        seed: opts.seed,
+        users: opts.users,
+        shard: ShardInfo {
+            index: opts.shard.index,
+            count: opts.shard.count,
+            first_user: users_range.start,
+            users: users_range.end - users_range.start,
+        },
+        format: opts.format.clone(),
+        sql_dialect: (opts.format == "sql").then(|| format!("{:?}", opts.dialect).to_lowercase()),
+        digest_algorithm: "xxh3-128-row-sum".into(),
+        tables,
+        hashes: hash_entries,
+        passwords_file: passwords.is_some().then(|| "passwords.csv".into()),
+    };
+    if let Some(dir) = &to_dir {
+        let path = dir.join("manifest.json");
+        let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+        std::fs::write(&path, json + "\n").map_err(|e| Error::io("write", &path, e))?;
+    }
+    if !opts.quiet {
+        summary(&manifest, to_dir.as_deref(), started.elapsed().as_secs_f64());
+    }
+    Ok(manifest)
+}
+
+fn write_err(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::usage("output closed early (broken pipe)")
+    } else {
+        Error::usage(format!("cannot write output: {e}"))
+    }
+}
+
+fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() && !force {
+                return Err(Error::usage(format!(
+                    "output directory {} is not empty\n  use --force to overwrite the files understudy writes there, or choose another --out",
+                    dir.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))
+        }
+        Err(e) => Err(Error::io("open directory", dir, e)),
+    }
+}
+
+/// A file only its owner can read (0600), for plaintext passwords.
+fn open_private(path: &Path) -> Result<std::io::BufWriter<std::fs::File>> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let f = o.open(path).map_err(|e| Error::io("create", path, e))?;
+    #[cfg(unix)]
+    {
+        // An existing file keeps its old mode on open: set it explicitly.
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::io("protect", path, e))?;
+    }
+    Ok(std::io::BufWriter::new(f))
+}
+
+fn progress_bar(opts: &GenerateOptions, total: u64) -> Option<indicatif::ProgressBar> {
+    if opts.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} users · {per_sec} · ETA {eta}")
+            .expect("valid template"),
+    );
+    Some(bar)
+}
+
+fn summary(m: &Manifest, dir: Option<&Path>, secs: f64) {
+    let rate = m.shard.users as f64 / secs.max(1e-9);
+    eprintln!(
+        "understudy: {} users ({} rows in {} tables) in {:.2} s, {:.0} users/s{}",
+        m.shard.users,
+        m.tables.iter().map(|t| t.rows).sum::<u64>(),
+        m.tables.len(),
+        secs,
+        rate,
+        dir.map(|d| format!(" → {}", d.display())).unwrap_or_default()
+    );
+    for h in &m.hashes {
+        if h.mode == HashMode::Shape {
+            eprintln!("understudy: note: {} hashes are in shape mode: right format, but they do not verify", h.format);
+        }
+    }
+}
+
+struct Driver<'a> {
+    generator: &'a Gen,
+    format: &'a dyn Format,
+    metas: &'a [TableMeta],
+    table: usize,
+    children: Vec<usize>,
+    range: std::ops::Range<u64>,
+    emit_passwords: bool,
+}
+
+struct Shared {
+    next: u64,
+    written: u64,
+    done: BTreeMap<u64, ChunkOut>,
+    failed: bool,
+}
+
+impl Driver<'_> {
+    /// Chunks are aligned to multiples of CHUNK in the table's index space, so
+    /// chunk boundaries (and everything derived from them) do not depend on
+    /// the shard or the thread count.
+    fn chunks(&self) -> Vec<std::ops::Range<u64>> {
+        let mut out = Vec::new();
+        let mut a = self.range.start;
+        while a < self.range.end {
+            let b = ((a / CHUNK + 1) * CHUNK).min(self.range.end);
+            out.push(a..b);
+            a = b;
+        }
+        out
+    }
+
+    /// First flat row index of each child table at each chunk's start.
+    fn child_offsets(&self, chunks: &[std::ops::Range<u64>]) -> Vec<Vec<u64>> {
+        use rayon::prelude::*;
+        self.children
+            .iter()
+            .map(|&c| {
+                let counter = self.generator.tables[c].count.as_ref().expect("child");
+                let sum = |r: std::ops::Range<u64>| r.map(|i| counter.count(i) as u64).sum::<u64>();
+                // Rows before the shard, then per chunk.
+                let before: u64 = (0..self.range.start.div_ceil(CHUNK))
+                    .into_par_iter()
+                    .map(|k| sum(k * CHUNK..((k + 1) * CHUNK).min(self.range.start)))
+                    .sum();
+                let per: Vec<u64> = chunks.par_iter().map(|r| sum(r.clone())).collect();
+                let mut acc = before;
+                per.iter()
+                    .map(|n| {
+                        let at = acc;
+                        acc += n;
+                        at
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn work(&self, range: std::ops::Range<u64>, child_base: &[u64]) -> ChunkOut {
+        let n = self.metas.len();
+        let mut out = ChunkOut {
+            bufs: vec![Vec::new(); n],
+            rows: vec![0; n],
+            digests: vec![0; n],
+            passwords: Vec::new(),
+        };
+        out.bufs[self.table].reserve((range.end - range.start) as usize * 160);
+        let mut row = RowBuf::default();
+        let mut scratch = Scratch::default();
+        let mut key = String::new();
+        let mut child_next: Vec<u64> = child_base.to_vec();
+        let mut nth = vec![0usize; n];
+        for i in range {
+            let t = self.table;
+            self.generator.row(t, RowId { index: i, parent: 0, ordinal: 0 }, &mut row, &mut scratch);
+            self.format.row(&self.metas[t], &row, nth[t], &mut out.bufs[t]);
+            nth[t] += 1;
+            out.digests[t] = out.digests[t].wrapping_add(row.digest());
+            if self.emit_passwords {
+                key.clear();
+                self.generator.push_key(t, i, &mut key);
+                sink_csv_pair(&mut out.passwords, &key, &scratch.password);
+            }
+            for (ci, &c) in self.children.iter().enumerate() {
+                let count = self.generator.tables[c].count.as_ref().expect("child").count(i);
+                if count == 0 {
+                    continue;
+                }
+                self.generator.begin_children(c, i, count, &mut scratch);
+                for k in 0..count {
+                    let j = child_next[ci];
+                    child_next[ci] += 1;
+                    self.generator.row(c, RowId { index: j, parent: i, ordinal: k }, &mut row, &mut scratch);
+                    self.format.row(&self.metas[c], &row, nth[c], &mut out.bufs[c]);
+                    nth[c] += 1;
+                    out.digests[c] = out.digests[c].wrapping_add(row.digest());
+                }
+            }
+        }
+        for (t, &k) in nth.iter().enumerate() {
+            out.rows[t] = k as u64;
+            if k > 0 {
+                self.format.end_chunk(&self.metas[t], k, &mut out.bufs[t]);
+            }
+        }
+        out
+    }
+
+    fn run(
+        &self,
+        pool: &rayon::ThreadPool,
+        threads: usize,
+        sinks: &mut [Option<TableSink>],
+        mut passwords: Option<&mut std::io::BufWriter<std::fs::File>>,
+        bar: Option<&indicatif::ProgressBar>,
+    ) -> Result<()> {
+        let chunks = self.chunks();
+        let offsets = pool.install(|| self.child_offsets(&chunks));
+        let window = (threads * 4) as u64;
+        let shared = Mutex::new(Shared {
+            next: 0,
+            written: 0,
+            done: BTreeMap::new(),
+            failed: false,
+        });
+        let cv = Condvar::new();
+        let total = chunks.len() as u64;
+        let worker = || loop {
+            let idx = {
+                let mut s = shared.lock().expect("lock");
+                while s.next < total && s.next >= s.written + window && !s.failed {
+                    s = cv.wait(s).expect("lock");
+                }
+                if s.next >= total || s.failed {
+                    return;
+                }
+                s.next += 1;
+                s.next - 1
+            };
+            let base: Vec<u64> = offsets.iter().map(|o| o[idx as usize]).collect();
+            let out = self.work(chunks[idx as usize].clone(), &base);
+            shared.lock().expect("lock").done.insert(idx, out);
+            cv.notify_all();
+        };
+        let mut result = Ok(());
+        // Plain threads, not rayon tasks: the writer below blocks, and must
+        // never take a worker's place.
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(&worker);
+            }
+            // This thread writes, in order.
+            for idx in 0..total {
+                let out = {
+                    let mut s = shared.lock().expect("lock");
+                    loop {
+                        if let Some(o) = s.done.remove(&idx) {
+                            break o;
+                        }
+                        s = cv.wait(s).expect("lock");
+                    }
+                };
+                if let Err(e) = self.write(&out, sinks, passwords.as_deref_mut()) {
+                    result = Err(e);
+                    shared.lock().expect("lock").failed = true;
+                    cv.notify_all();
+                    return;
+                }
+                if let Some(b) = bar {
+                    b.inc(out.rows[self.table]);
+                }
+                shared.lock().expect("lock").written = idx + 1;
+                cv.notify_all();
+            }
+        });
+        result
+    }
+
+    fn write(&self, out: &ChunkOut, sinks: &mut [Option<TableSink>], passwords: Option<&mut std::io::BufWriter<std::fs::File>>) -> Result<()> {
+        for (t, sink) in sinks.iter_mut().enumerate() {
+            let Some(s) = sink else { continue };
+            if out.rows[t] == 0 {
+                continue;
+            }
+            s.writer.write_all(&out.bufs[t]).map_err(write_err)?;
+            s.rows += out.rows[t];
+            s.digest = s.digest.wrapping_add(out.digests[t]);
+        }
+        if let Some(p) = passwords {
+            p.write_all(&out.passwords).map_err(write_err)?;
+        }
+        Ok(())
+    }
+}
+
+fn sink_csv_pair(out: &mut Vec<u8>, key: &str, password: &str) {
+    crate::sink::csv_field(out, key);
+    out.push(b',');
+    crate::sink::csv_field(out, password);
+    out.push(b'\n');
+}

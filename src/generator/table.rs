@@ -1,0 +1,547 @@
+//! A profile compiled for one run: per-table, per-column generators whose
+//! every value is a pure function of (seed, table, column, row index).
+
+use super::password;
+use super::permute::Permutation;
+use super::person::{Handles, People, Person, push_i64, push_u64};
+use super::row::{FieldKind, RowBuf};
+use super::rng::{Rng, Weighted, mix64, stream_key};
+use super::time::push_rfc3339;
+use crate::hash::Pool;
+use crate::profile::{CountDist, Curve, Kind, Pick, Profile, Size};
+
+const NULL_SALT: u64 = 0x6e75_6c6c;
+
+pub struct Gen {
+    pub tables: Vec<TableGen>,
+    pub users_table: usize,
+    pub pools: Vec<Pool>,
+    mix: Weighted,
+    password_key: u64,
+}
+
+pub struct TableGen {
+    pub name: String,
+    /// Total rows of a root table (all shards); 0 for child tables.
+    pub rows: u64,
+    pub parent: Option<usize>,
+    pub count: Option<CountGen>,
+    pub pk: Vec<usize>,
+    pub children: Vec<usize>,
+    cols: Vec<ColGen>,
+    people: Option<(u64, People)>,
+    handles: Option<Handles>,
+}
+
+struct ColGen {
+    key: u64,
+    null_rate: f64,
+    kind: ColKind,
+}
+
+enum ColKind {
+    Uuid(Permutation),
+    Sequence(i64),
+    Ulid(Permutation, Option<usize>),
+    FirstName,
+    LastName,
+    FullName,
+    Email,
+    Username,
+    Phone,
+    Country(bool),
+    Timestamp { from: i64, to: i64, curve: Curve, after: Option<usize> },
+    Bool(f64),
+    Enum(Vec<String>, Weighted),
+    Cycle(Vec<String>),
+    Int(i64, i64),
+    Text(u32, u32),
+    Json,
+    PasswordHash,
+    Parent,
+    Reference { table: usize, pick: Picker, distinct: bool },
+}
+
+enum Picker {
+    Uniform(u64),
+    Zipf(Weighted),
+}
+
+impl Picker {
+    #[inline]
+    fn pick(&self, rng: &mut Rng) -> u64 {
+        match self {
+            Picker::Uniform(n) => rng.below(*n),
+            Picker::Zipf(w) => w.sample(rng) as u64,
+        }
+    }
+}
+
+pub struct CountGen {
+    key: u64,
+    dist: CountKind,
+}
+
+enum CountKind {
+    Fixed(u32),
+    Uniform(u32, u32),
+    Zipf(u32, Weighted),
+    Bernoulli(f64),
+}
+
+impl CountGen {
+    /// How many child rows parent `i` has.
+    #[inline]
+    pub fn count(&self, i: u64) -> u32 {
+        let mut r = Rng::at(self.key, i);
+        match &self.dist {
+            CountKind::Fixed(n) => *n,
+            CountKind::Uniform(a, b) => r.range(*a as i64, *b as i64) as u32,
+            CountKind::Zipf(min, w) => min + w.sample(&mut r) as u32,
+            CountKind::Bernoulli(p) => r.chance(*p) as u32,
+        }
+    }
+}
+
+/// Per-thread scratch space reused across rows.
+#[derive(Default)]
+pub struct Scratch {
+    pub password: String,
+    picks: Vec<Vec<u64>>,
+}
+
+/// The identity of a row being generated.
+#[derive(Clone, Copy)]
+pub struct RowId {
+    pub index: u64,
+    pub parent: u64,
+    pub ordinal: u32,
+}
+
+impl Gen {
+    pub fn new(profile: &Profile, seed: u64, users: u64, domains: &[(String, u32)], pools: Vec<Pool>) -> Gen {
+        let mut tables: Vec<TableGen> = profile
+            .tables
+            .iter()
+            .map(|t| {
+                let tkey = stream_key(seed, &format!("table:{}", t.name));
+                let rows = match t.size {
+                    Size::Users => users,
+                    Size::Rows(n) => n,
+                    Size::PerParent { .. } => 0,
+                };
+                let (parent, count) = match &t.size {
+                    Size::PerParent { parent, count } => (
+                        Some(*parent),
+                        Some(CountGen {
+                            key: mix64(tkey ^ 0xc0),
+                            dist: match *count {
+                                CountDist::Fixed(n) => CountKind::Fixed(n),
+                                CountDist::Uniform { min, max } => CountKind::Uniform(min, max),
+                                CountDist::Bernoulli { p } => CountKind::Bernoulli(p),
+                                CountDist::Zipf { min, max, s } => CountKind::Zipf(
+                                    min,
+                                    Weighted::from_f64(&(min..=max).map(|k| ((k - min + 1) as f64).powf(-s)).collect::<Vec<_>>()),
+                                ),
+                            },
+                        }),
+                    ),
+                    _ => (None, None),
+                };
+                let person_kinds = |k: &Kind| {
+                    matches!(
+                        k,
+                        Kind::FirstName | Kind::LastName | Kind::FullName | Kind::Email | Kind::Username | Kind::Phone | Kind::Country { .. }
+                    )
+                };
+                let needs_people = t.columns.iter().any(|c| person_kinds(&c.kind));
+                let handles = t
+                    .columns
+                    .iter()
+                    .any(|c| matches!(c.kind, Kind::Email | Kind::Username))
+                    .then(|| Handles::new(rows.max(1), mix64(tkey ^ 0xe0), domains));
+                let first_ts = t.columns.iter().position(|c| matches!(c.kind, Kind::Timestamp { .. }));
+                let cols = t
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let key = stream_key(tkey, &c.name);
+                        let kind = match &c.kind {
+                            Kind::Uuid => ColKind::Uuid(Permutation::new(1 << 62, key)),
+                            Kind::Sequence { start } => ColKind::Sequence(*start),
+                            Kind::Ulid => ColKind::Ulid(Permutation::new(1 << 62, key), first_ts),
+                            Kind::FirstName => ColKind::FirstName,
+                            Kind::LastName => ColKind::LastName,
+                            Kind::FullName => ColKind::FullName,
+                            Kind::Email => ColKind::Email,
+                            Kind::Username => ColKind::Username,
+                            Kind::Phone => ColKind::Phone,
+                            Kind::Country { names } => ColKind::Country(*names),
+                            Kind::Timestamp { from, to, curve, after } => ColKind::Timestamp {
+                                from: *from,
+                                to: *to,
+                                curve: *curve,
+                                after: *after,
+                            },
+                            Kind::Bool { rate } => ColKind::Bool(*rate),
+                            Kind::Enum { values } => ColKind::Enum(
+                                values.iter().map(|(v, _)| v.clone()).collect(),
+                                Weighted::new(values.iter().map(|(_, w)| *w as u64)),
+                            ),
+                            Kind::Cycle { values } => ColKind::Cycle(values.clone()),
+                            Kind::Int { min, max } => ColKind::Int(*min, *max),
+                            Kind::Text { min_words, max_words } => ColKind::Text(*min_words, *max_words),
+                            Kind::Json => ColKind::Json,
+                            Kind::PasswordHash => ColKind::PasswordHash,
+                            Kind::Parent => ColKind::Parent,
+                            Kind::Reference { table, pick, distinct } => ColKind::Reference {
+                                table: *table,
+                                pick: match pick {
+                                    // Sized later, once every root table's row count is known.
+                                    Pick::Uniform => Picker::Uniform(0),
+                                    Pick::Zipf(s) => Picker::Zipf(Weighted::new([*s as u64])),
+                                },
+                                distinct: *distinct,
+                            },
+                        };
+                        ColGen {
+                            key,
+                            null_rate: c.null_rate,
+                            kind,
+                        }
+                    })
+                    .collect();
+                TableGen {
+                    name: t.name.clone(),
+                    rows,
+                    parent,
+                    count,
+                    pk: t.primary_key.clone(),
+                    children: Vec::new(),
+                    cols,
+                    people: needs_people.then(|| (mix64(tkey ^ 0x9e), People::new(&t.locales))),
+                    handles,
+                }
+            })
+            .collect();
+        // Children lists and reference pickers sized to their target tables.
+        for i in 0..tables.len() {
+            if let Some(p) = tables[i].parent {
+                tables[p].children.push(i);
+            }
+        }
+        let rows: Vec<u64> = tables.iter().map(|t| t.rows).collect();
+        for (ti, t) in profile.tables.iter().enumerate() {
+            for (ci, c) in t.columns.iter().enumerate() {
+                if let Kind::Reference { table, pick, .. } = &c.kind {
+                    let n = rows[*table].max(1);
+                    let picker = match pick {
+                        Pick::Uniform => Picker::Uniform(n),
+                        // Rank r gets mass (r+1)^-s; capped at 1M ranks (the tail is uniform enough).
+                        Pick::Zipf(s) => Picker::Zipf(Weighted::from_f64(
+                            &(0..n.min(1_000_000)).map(|r| ((r + 1) as f64).powf(-s)).collect::<Vec<_>>(),
+                        )),
+                    };
+                    if let ColKind::Reference { pick, .. } = &mut tables[ti].cols[ci].kind {
+                        *pick = picker;
+                    }
+                }
+            }
+        }
+        Gen {
+            tables,
+            users_table: profile.users_table,
+            mix: Weighted::new(profile.passwords.mix.iter().map(|m| m.share as u64)),
+            pools,
+            password_key: stream_key(seed, "password"),
+        }
+    }
+
+    pub fn has_password_column(&self, t: usize) -> bool {
+        self.tables[t].cols.iter().any(|c| matches!(c.kind, ColKind::PasswordHash))
+    }
+
+    fn person(&self, t: usize, index: u64) -> Option<Person> {
+        self.tables[t].people.as_ref().map(|(key, p)| p.pick(&mut Rng::at(*key, index)))
+    }
+
+    /// The value of timestamp column `c` for row `index` (whether or not it is nulled).
+    fn timestamp(&self, t: usize, c: usize, index: u64) -> i64 {
+        let col = &self.tables[t].cols[c];
+        let ColKind::Timestamp { from, to, curve, after } = col.kind else {
+            return 0;
+        };
+        let mut r = Rng::at(col.key, index);
+        let from = match after {
+            Some(a) => self.timestamp(t, a, index).min(to),
+            None => from,
+        };
+        let span = (to - from) as f64;
+        let x = match curve {
+            Curve::Uniform => r.unit(),
+            Curve::Growth(g) => (1.0 + r.unit() * (g.exp() - 1.0)).ln() / g,
+        };
+        from + (x * span) as i64
+    }
+
+    /// Writes the primary key of row `index` of root table `t`.
+    pub fn push_key(&self, t: usize, index: u64, out: &mut String) {
+        let pk = self.tables[t].pk[0];
+        self.push_key_col(t, pk, index, out);
+    }
+
+    fn push_key_col(&self, t: usize, c: usize, index: u64, out: &mut String) {
+        let col = &self.tables[t].cols[c];
+        match &col.kind {
+            ColKind::Uuid(perm) => push_uuid(out, Rng::at(col.key, index).next_u64(), perm.apply(index)),
+            ColKind::Sequence(start) => push_i64(out, start + index as i64),
+            ColKind::Ulid(perm, ts) => {
+                let ms = match ts {
+                    Some(tc) => self.timestamp(t, *tc, index) * 1000,
+                    None => 1_600_000_000_000,
+                };
+                push_ulid(out, ms.max(0) as u64, Rng::at(col.key, index).next_u64(), perm.apply(index));
+            }
+            _ => {
+                // A composite or non-key column as key: callers only use single-column keys.
+                push_u64(out, index);
+            }
+        }
+    }
+
+    /// Prepares per-parent state for child table `t` with `count` rows under `parent`.
+    pub fn begin_children(&self, t: usize, parent: u64, count: u32, scratch: &mut Scratch) {
+        let table = &self.tables[t];
+        scratch.picks.resize_with(table.cols.len(), Vec::new);
+        for (ci, col) in table.cols.iter().enumerate() {
+            if let ColKind::Reference { table: target, pick, distinct: true } = &col.kind {
+                let picks = &mut scratch.picks[ci];
+                picks.clear();
+                let n = self.tables[*target].rows;
+                let mut r = Rng::at(col.key ^ 0xd1, parent);
+                while picks.len() < count as usize {
+                    let mut p = pick.pick(&mut r);
+                    // A few redraws, then the next free row: terminates because count ≤ n.
+                    let mut tries = 0;
+                    while picks.contains(&p) {
+                        p = if tries < 16 { pick.pick(&mut r) } else { (p + 1) % n };
+                        tries += 1;
+                    }
+                    picks.push(p);
+                }
+            }
+        }
+    }
+
+    /// Generates row `id` of table `t` into `row`. For the users table the
+    /// plaintext password is left in `scratch.password`.
+    pub fn row(&self, t: usize, id: RowId, row: &mut RowBuf, scratch: &mut Scratch) {
+        row.clear();
+        scratch.password.clear();
+        let table = &self.tables[t];
+        let person = self.person(t, id.index);
+        let mut password_done = false;
+        for (ci, col) in table.cols.iter().enumerate() {
+            if col.null_rate > 0.0 && Rng::at(col.key ^ NULL_SALT, id.index).chance(col.null_rate) {
+                row.null();
+                continue;
+            }
+            let mut r = Rng::at(col.key, id.index);
+            row.begin();
+            let out = &mut row.text;
+            let p = person.as_ref();
+            let kind = match &col.kind {
+                ColKind::Uuid(_) | ColKind::Sequence(_) | ColKind::Ulid(..) => {
+                    self.push_key_col(t, ci, id.index, out);
+                    if matches!(col.kind, ColKind::Sequence(_)) { FieldKind::Int } else { FieldKind::Text }
+                }
+                ColKind::FirstName => {
+                    out.push_str(p.expect("people").first.native);
+                    FieldKind::Text
+                }
+                ColKind::LastName => {
+                    out.push_str(p.expect("people").last.native);
+                    FieldKind::Text
+                }
+                ColKind::FullName => {
+                    p.expect("people").push_full_name(out);
+                    FieldKind::Text
+                }
+                ColKind::Email => {
+                    table.handles.as_ref().expect("handles").push_email(p.expect("people"), id.index, &mut r, out);
+                    FieldKind::Text
+                }
+                ColKind::Username => {
+                    table.handles.as_ref().expect("handles").push_username(p.expect("people"), id.index, &mut r, out);
+                    FieldKind::Text
+                }
+                ColKind::Phone => {
+                    p.expect("people").push_phone(&mut r, out);
+                    FieldKind::Text
+                }
+                ColKind::Country(names) => {
+                    let c = p.expect("people").country;
+                    out.push_str(if *names { c.name } else { c.code });
+                    FieldKind::Text
+                }
+                ColKind::Timestamp { .. } => {
+                    push_rfc3339(out, self.timestamp(t, ci, id.index));
+                    FieldKind::Timestamp
+                }
+                ColKind::Bool(rate) => {
+                    out.push_str(if r.chance(*rate) { "true" } else { "false" });
+                    FieldKind::Bool
+                }
+                ColKind::Enum(values, w) => {
+                    out.push_str(&values[w.sample(&mut r)]);
+                    FieldKind::Text
+                }
+                ColKind::Cycle(values) => {
+                    out.push_str(&values[(id.index % values.len() as u64) as usize]);
+                    FieldKind::Text
+                }
+                ColKind::Int(a, b) => {
+                    push_i64(out, r.range(*a, *b));
+                    FieldKind::Int
+                }
+                ColKind::Text(a, b) => {
+                    push_text(out, &mut r, *a, *b);
+                    FieldKind::Text
+                }
+                ColKind::Json => {
+                    push_json(out, &mut r, p);
+                    FieldKind::Json
+                }
+                ColKind::PasswordHash => {
+                    let m = self.mix.sample(&mut r);
+                    let e = self.pools[m].for_user(&mut r, &mut scratch.password);
+                    out.push_str(&e.hash);
+                    password_done = true;
+                    FieldKind::Text
+                }
+                ColKind::Parent => {
+                    self.push_key(table.parent.expect("child table"), id.parent, out);
+                    if self.key_is_int(table.parent.expect("child")) { FieldKind::Int } else { FieldKind::Text }
+                }
+                ColKind::Reference { table: target, pick, distinct } => {
+                    let idx = if *distinct {
+                        scratch.picks[ci][id.ordinal as usize]
+                    } else {
+                        pick.pick(&mut r)
+                    };
+                    self.push_key(*target, idx, out);
+                    if self.key_is_int(*target) { FieldKind::Int } else { FieldKind::Text }
+                }
+            };
+            row.end(kind);
+        }
+        if t == self.users_table && !password_done {
+            password::make(&mut Rng::at(self.password_key, id.index), &mut scratch.password);
+        }
+    }
+
+    fn key_is_int(&self, t: usize) -> bool {
+        let tb = &self.tables[t];
+        matches!(tb.cols[tb.pk[0]].kind, ColKind::Sequence(_))
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// UUID v4 layout; the low 62 bits (after the variant bits) are the permuted
+/// row index, so ids are unique by construction and still look random.
+fn push_uuid(out: &mut String, random: u64, unique: u64) {
+    let hi = (random & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+    let lo = (unique & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    let mut buf = [0u8; 36];
+    let mut pos = 0;
+    for (i, byte) in hi.to_be_bytes().iter().chain(lo.to_be_bytes().iter()).enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            buf[pos] = b'-';
+            pos += 1;
+        }
+        buf[pos] = HEX[(byte >> 4) as usize];
+        buf[pos + 1] = HEX[(byte & 15) as usize];
+        pos += 2;
+    }
+    out.push_str(std::str::from_utf8(&buf).expect("ascii"));
+}
+
+/// ULID: 48-bit milliseconds + 80 bits, Crockford base32; the low 62 bits are
+/// the permuted row index.
+fn push_ulid(out: &mut String, ms: u64, random: u64, unique: u64) {
+    const B32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let v: u128 = ((ms as u128 & 0xffff_ffff_ffff) << 80) | (((random & 0x3ffff) as u128) << 62) | (unique as u128 & 0x3fff_ffff_ffff_ffff);
+    let mut buf = [0u8; 26];
+    for (i, b) in buf.iter_mut().enumerate() {
+        let shift = 125 - 5 * i as i32;
+        let bits = if shift >= 0 { (v >> shift) & 31 } else { (v << 2) & 31 };
+        *b = B32[bits as usize];
+    }
+    out.push_str(std::str::from_utf8(&buf).expect("ascii"));
+}
+
+fn push_text(out: &mut String, r: &mut Rng, min: u32, max: u32) {
+    let words = super::data::PASSWORD_WORDS;
+    let n = r.range(min as i64, max as i64);
+    let mut sentence_start = true;
+    for i in 0..n {
+        if i > 0 {
+            out.push(' ');
+        }
+        let w = words[r.below(words.len() as u64) as usize];
+        if sentence_start {
+            let mut cs = w.chars();
+            if let Some(c) = cs.next() {
+                out.push(c.to_ascii_uppercase());
+                out.push_str(cs.as_str());
+            }
+        } else {
+            out.push_str(w);
+        }
+        sentence_start = i + 1 == n || r.below(9) == 0;
+        if sentence_start {
+            out.push('.');
+        }
+    }
+}
+
+/// A small preferences object, like the `profile`/`settings` jsonb columns
+/// apps keep next to users.
+fn push_json(out: &mut String, r: &mut Rng, p: Option<&Person>) {
+    const THEMES: &[&str] = &["light", "dark", "system"];
+    out.push_str("{\"theme\":\"");
+    out.push_str(THEMES[r.below(3) as usize]);
+    out.push_str("\",\"newsletter\":");
+    out.push_str(if r.chance(0.35) { "true" } else { "false" });
+    if let Some(p) = p {
+        out.push_str(",\"language\":\"");
+        out.push_str(p.locale.code);
+        out.push('"');
+    }
+    out.push_str(",\"notifications\":{\"email\":");
+    out.push_str(if r.chance(0.8) { "true" } else { "false" });
+    out.push_str(",\"sms\":");
+    out.push_str(if r.chance(0.2) { "true" } else { "false" });
+    out.push_str("},\"onboarding_step\":");
+    push_u64(out, r.below(6));
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_and_ulid_layouts() {
+        let mut s = String::new();
+        push_uuid(&mut s, u64::MAX, 0);
+        assert_eq!(s.len(), 36);
+        assert_eq!(&s[14..15], "4");
+        assert!(matches!(&s[19..20], "8" | "9" | "a" | "b"));
+        s.clear();
+        push_ulid(&mut s, 1_469_918_176_385, 0, 0);
+        assert_eq!(s.len(), 26);
+        assert!(s.starts_with("01ARYZ6S41"), "{s}");
+    }
+}

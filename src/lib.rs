@@ -1,0 +1,14 @@
+//! understudy: rehearse a user-account migration with fake users shaped like
+//! production. The modules follow the data flow:
+//! `profile` → `generator` (with `hash`) → `sink`, described by a `manifest`.
+
+pub mod cli;
+pub mod error;
+pub mod generator;
+pub mod hash;
+pub mod manifest;
+pub mod profile;
+pub mod sink;
+pub mod util;
+
+pub use error::{Error, Result};

@@ -1,0 +1,89 @@
+//! `manifest.json` (contract 6): what was generated, from what, and digests
+//! that let a target be checked without storing the data.
+
+use crate::sink::ForeignKey;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub tool: String,
+    pub version: String,
+    pub profile: ProfileRef,
+    pub seed: u64,
+    /// Users in the whole data set (all shards).
+    pub users: u64,
+    pub shard: ShardInfo,
+    pub format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql_dialect: Option<String>,
+    /// How `tables[].digest` is computed: the wrapping sum over rows of the
+    /// xxh3-128 of each row's canonical encoding (kind byte, u32 length, bytes per
+    /// field). Order-independent, and shard digests add up to the whole.
+    pub digest_algorithm: String,
+    pub tables: Vec<TableEntry>,
+    pub hashes: Vec<HashEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passwords_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileRef {
+    pub name: String,
+    pub source: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: u64,
+    pub count: u64,
+    pub first_user: u64,
+    pub users: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub name: String,
+    pub file: String,
+    pub rows: u64,
+    pub digest: String,
+    pub primary_key: Vec<String>,
+    pub foreign_keys: Vec<ForeignKeyEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ForeignKeyEntry {
+    pub column: String,
+    pub references_table: String,
+    pub references_column: String,
+}
+
+impl From<&ForeignKey> for ForeignKeyEntry {
+    fn from(f: &ForeignKey) -> Self {
+        ForeignKeyEntry {
+            column: f.column.clone(),
+            references_table: f.references_table.clone(),
+            references_column: f.references_column.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HashEntry {
+    pub format: String,
+    pub params: BTreeMap<String, String>,
+    pub mode: crate::hash::HashMode,
+    pub share: u32,
+    /// Real hashes computed for the pool (0 unless mode is `pool`).
+    pub pool_size: usize,
+    /// Whether these hashes verify against the users' passwords.
+    pub verifiable: bool,
+}
+
+pub fn digest_hex(d: u128) -> String {
+    format!("{d:032x}")
+}

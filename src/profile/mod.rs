@@ -1,0 +1,228 @@
+//! Profiles: a production-shaped schema (tables, columns, distributions,
+//! password-hash mix) read from TOML, validated with positions, and resolved
+//! into the plain structs the generator runs on.
+
+mod parse;
+pub mod shipped;
+
+pub use parse::ProfileError;
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    /// Where it came from: a path, or `shipped:NAME`.
+    pub source: String,
+    /// sha256 of the profile text, hex.
+    pub digest: String,
+    pub domains: Vec<(String, u32)>,
+    pub passwords: Passwords,
+    /// Tables in load order: every table after the tables it references.
+    pub tables: Vec<Table>,
+    /// Index in `tables` of the table whose size is `--users`.
+    pub users_table: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Passwords {
+    pub pool_size: usize,
+    pub mix: Vec<HashMixEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HashMixEntry {
+    pub format: String,
+    pub share: u32,
+    pub params: Vec<(String, String)>,
+    pub mode: Option<crate::hash::HashMode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub size: Size,
+    pub columns: Vec<Column>,
+    /// Column indices of the primary key.
+    pub primary_key: Vec<usize>,
+    /// Locale weights (indices into `generator::data::LOCALES`) for person columns.
+    pub locales: Vec<(usize, u32)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Size {
+    /// The users table: `--users N`.
+    Users,
+    /// A fixed-size lookup table (`rows = 12`).
+    Rows(u64),
+    /// Rows generated for each row of `parent` (a root table).
+    PerParent { parent: usize, count: CountDist },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CountDist {
+    Fixed(u32),
+    Uniform { min: u32, max: u32 },
+    /// P(k) ∝ (k - min + 1)^-s for k in min..=max.
+    Zipf { min: u32, max: u32, s: f64 },
+    /// 0 or 1 (an optional one-to-one relation).
+    Bernoulli { p: f64 },
+}
+
+impl CountDist {
+    /// The exact mean, for the docs and the manifest.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            CountDist::Fixed(n) => n as f64,
+            CountDist::Uniform { min, max } => (min + max) as f64 / 2.0,
+            CountDist::Bernoulli { p } => p,
+            CountDist::Zipf { min, max, s } => {
+                let (mut num, mut den) = (0.0, 0.0);
+                for k in min..=max {
+                    let w = ((k - min + 1) as f64).powf(-s);
+                    num += k as f64 * w;
+                    den += w;
+                }
+                num / den
+            }
+        }
+    }
+
+    pub fn max(&self) -> u32 {
+        match *self {
+            CountDist::Fixed(n) => n,
+            CountDist::Uniform { max, .. } | CountDist::Zipf { max, .. } => max,
+            CountDist::Bernoulli { .. } => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+    pub null_rate: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Curve {
+    Uniform,
+    /// Exponential growth: density ∝ e^(rate·x) over the range.
+    Growth(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pick {
+    Uniform,
+    Zipf(f64),
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Uuid,
+    Sequence { start: i64 },
+    Ulid,
+    FirstName,
+    LastName,
+    FullName,
+    Email,
+    Username,
+    Phone,
+    Country { names: bool },
+    Timestamp { from: i64, to: i64, curve: Curve, after: Option<usize> },
+    Bool { rate: f64 },
+    Enum { values: Vec<(String, u32)> },
+    /// Row i takes `values[i % len]`: lookup tables with unique names.
+    Cycle { values: Vec<String> },
+    Int { min: i64, max: i64 },
+    Text { min_words: u32, max_words: u32 },
+    Json,
+    PasswordHash,
+    /// The parent row's primary key (child tables).
+    Parent,
+    /// The primary key of a row of another root table.
+    Reference { table: usize, pick: Pick, distinct: bool },
+}
+
+impl Kind {
+    /// The SQL-ish type family, used by sinks to write DDL.
+    pub fn sql_type(&self) -> SqlType {
+        match self {
+            Kind::Uuid => SqlType::Uuid,
+            Kind::Sequence { .. } | Kind::Int { .. } => SqlType::BigInt,
+            Kind::Timestamp { .. } => SqlType::Timestamp,
+            Kind::Bool { .. } => SqlType::Bool,
+            Kind::Json => SqlType::Json,
+            Kind::Email => SqlType::Varchar(320),
+            Kind::Ulid => SqlType::Varchar(26),
+            Kind::Country { names: false } => SqlType::Varchar(2),
+            Kind::Phone => SqlType::Varchar(20),
+            Kind::Parent | Kind::Reference { .. } => SqlType::Key,
+            Kind::Text { .. } => SqlType::Text,
+            _ => SqlType::Varchar(255),
+        }
+    }
+
+    /// Kinds that are unique by construction (contract 2).
+    pub fn is_unique(&self) -> bool {
+        matches!(
+            self,
+            Kind::Uuid | Kind::Sequence { .. } | Kind::Ulid | Kind::Email | Kind::Username
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SqlType {
+    Uuid,
+    BigInt,
+    Timestamp,
+    Bool,
+    Json,
+    Varchar(u32),
+    Text,
+    /// The type of the referenced primary key (resolved by the sink).
+    Key,
+}
+
+impl Profile {
+    /// `--profile` takes a path or a shipped profile's name.
+    pub fn load(spec: &str) -> Result<Profile> {
+        let path = Path::new(spec);
+        if path.exists() || spec.contains('/') || spec.ends_with(".toml") {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::usage(format!(
+                    "cannot read profile {spec}: {e}\n  shipped profiles: {}",
+                    shipped::names().join(", ")
+                ))
+            })?;
+            return Profile::from_str(&text, spec);
+        }
+        match shipped::get(spec) {
+            Some(text) => Profile::from_str(text, &format!("shipped:{spec}")),
+            None => {
+                let names = shipped::names();
+                let hint = crate::util::did_you_mean(spec, names.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                Err(Error::usage(format!(
+                    "no profile named `{spec}` and no such file\n  {hint}shipped profiles: {}; or pass a path to a .toml file",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    pub fn from_str(text: &str, source: &str) -> Result<Profile> {
+        parse::parse(text, source).map_err(|e| Error::usage(e.to_string()))
+    }
+
+    pub fn users(&self) -> &Table {
+        &self.tables[self.users_table]
+    }
+
+    pub fn table_index(&self, name: &str) -> Option<usize> {
+        self.tables.iter().position(|t| t.name == name)
+    }
+}

@@ -1,0 +1,56 @@
+//! CSV in PostgreSQL's convention (what `COPY … CSV HEADER` reads back
+//! exactly): a header row, NULL as an empty unquoted field, the empty string
+//! as `""`, quotes doubled, fields with `,` `"` CR LF quoted.
+
+use super::{Format, TableMeta};
+use crate::generator::row::{FieldKind, RowBuf};
+
+pub struct Csv;
+
+pub fn push_field(out: &mut Vec<u8>, s: &str) {
+    let needs = s.is_empty() || s == "\\." || s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    if !needs {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+impl Format for Csv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+
+    fn extension(&self) -> &'static str {
+        "csv"
+    }
+
+    fn header(&self, t: &TableMeta, out: &mut Vec<u8>) {
+        for (i, c) in t.columns.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_field(out, &c.name);
+        }
+        out.push(b'\n');
+    }
+
+    fn row(&self, _t: &TableMeta, row: &RowBuf, _nth: usize, out: &mut Vec<u8>) {
+        for (i, (kind, s)) in row.fields().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if kind != FieldKind::Null {
+                push_field(out, s);
+            }
+        }
+        out.push(b'\n');
+    }
+}

@@ -1,0 +1,115 @@
+//! Output formats: one file per format behind one trait. A format renders
+//! `RowBuf`s into bytes; the generator's writer owns files and ordering.
+
+mod csv;
+mod jsonl;
+pub mod sql;
+
+use crate::generator::row::RowBuf;
+use crate::profile::{Kind, Profile, SqlType};
+use serde::Serialize;
+
+pub use csv::push_field as csv_field;
+pub use sql::Dialect;
+
+/// What a format needs to know about a table.
+#[derive(Debug, Clone)]
+pub struct TableMeta {
+    pub name: String,
+    pub columns: Vec<ColumnMeta>,
+    pub primary_key: Vec<String>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ColumnMeta {
+    pub name: String,
+    pub sql: SqlType,
+    pub unique: bool,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ForeignKey {
+    pub column: String,
+    pub references_table: String,
+    pub references_column: String,
+}
+
+impl TableMeta {
+    /// Metadata for every table of `profile`, in load order; key columns take
+    /// the type of the key they reference.
+    pub fn all(profile: &Profile) -> Vec<TableMeta> {
+        let key_type = |t: usize| {
+            let tb = &profile.tables[t];
+            tb.columns[tb.primary_key[0]].kind.sql_type()
+        };
+        profile
+            .tables
+            .iter()
+            .map(|t| {
+                let mut foreign_keys = Vec::new();
+                let columns = t
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let target = match (&c.kind, &t.size) {
+                            (Kind::Parent, crate::profile::Size::PerParent { parent, .. }) => Some(*parent),
+                            (Kind::Reference { table, .. }, _) => Some(*table),
+                            _ => None,
+                        };
+                        let sql = match target {
+                            Some(ti) => {
+                                let tt = &profile.tables[ti];
+                                foreign_keys.push(ForeignKey {
+                                    column: c.name.clone(),
+                                    references_table: tt.name.clone(),
+                                    references_column: tt.columns[tt.primary_key[0]].name.clone(),
+                                });
+                                key_type(ti)
+                            }
+                            None => c.kind.sql_type(),
+                        };
+                        ColumnMeta {
+                            name: c.name.clone(),
+                            sql,
+                            unique: matches!(c.kind, Kind::Email | Kind::Username),
+                            nullable: c.null_rate > 0.0,
+                        }
+                    })
+                    .collect();
+                TableMeta {
+                    name: t.name.clone(),
+                    columns,
+                    primary_key: t.primary_key.iter().map(|&i| t.columns[i].name.clone()).collect(),
+                    foreign_keys,
+                }
+            })
+            .collect()
+    }
+}
+
+pub trait Format: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn extension(&self) -> &'static str;
+    /// Written once at the top of each table's file.
+    fn header(&self, _t: &TableMeta, _out: &mut Vec<u8>) {}
+    /// `nth` is the row's position within the current chunk of rows.
+    fn row(&self, t: &TableMeta, row: &RowBuf, nth: usize, out: &mut Vec<u8>);
+    /// After the last row of a chunk of `n` rows.
+    fn end_chunk(&self, _t: &TableMeta, _n: usize, _out: &mut Vec<u8>) {}
+    /// Written once at the end of each table's file.
+    fn footer(&self, _t: &TableMeta, _out: &mut Vec<u8>) {}
+}
+
+/// `--format` values.
+pub fn format(name: &str, dialect: Dialect) -> Option<Box<dyn Format>> {
+    match name {
+        "csv" => Some(Box::new(csv::Csv)),
+        "jsonl" => Some(Box::new(jsonl::Jsonl)),
+        "sql" => Some(Box::new(sql::Sql(dialect))),
+        _ => None,
+    }
+}
+
+pub const FORMATS: &[&str] = &["csv", "jsonl", "sql"];

@@ -1,0 +1,203 @@
+//! SQL scripts that create a table and load it: PostgreSQL `COPY … FROM stdin`
+//! (text format), or multi-row `INSERT`s for MySQL and SQLite.
+
+use super::{Format, TableMeta};
+use crate::generator::row::{FieldKind, RowBuf};
+use crate::profile::SqlType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "postgres" | "postgresql" => Ok(Dialect::Postgres),
+            "mysql" => Ok(Dialect::Mysql),
+            "sqlite" => Ok(Dialect::Sqlite),
+            o => Err(format!("unknown SQL dialect `{o}`: use postgres, mysql or sqlite")),
+        }
+    }
+}
+
+/// Rows per INSERT statement (MySQL and SQLite).
+const ROWS_PER_INSERT: usize = 500;
+
+pub struct Sql(pub Dialect);
+
+pub fn quote_ident(d: Dialect, name: &str) -> String {
+    match d {
+        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+pub fn column_type(d: Dialect, t: SqlType) -> String {
+    use Dialect::*;
+    match (d, t) {
+        (Postgres, SqlType::Uuid) => "uuid".into(),
+        (Mysql, SqlType::Uuid) => "CHAR(36)".into(),
+        (Sqlite, SqlType::Uuid | SqlType::Varchar(_) | SqlType::Text | SqlType::Json | SqlType::Timestamp) => "TEXT".into(),
+        (Sqlite, SqlType::BigInt) => "INTEGER".into(),
+        (Sqlite, SqlType::Bool) => "BOOLEAN".into(),
+        (_, SqlType::BigInt) => "BIGINT".into(),
+        (Postgres, SqlType::Timestamp) => "timestamptz".into(),
+        (Mysql, SqlType::Timestamp) => "DATETIME".into(),
+        (_, SqlType::Bool) => "BOOLEAN".into(),
+        (Postgres, SqlType::Json) => "jsonb".into(),
+        (Mysql, SqlType::Json) => "JSON".into(),
+        (_, SqlType::Varchar(n)) => format!("VARCHAR({n})"),
+        (_, SqlType::Text) => "TEXT".into(),
+        (_, SqlType::Key) => "TEXT".into(),
+    }
+}
+
+/// `CREATE TABLE` with primary key, unique columns and foreign keys.
+pub fn create_table(d: Dialect, t: &TableMeta) -> String {
+    let mut lines: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let mut s = format!("  {} {}", quote_ident(d, &c.name), column_type(d, c.sql));
+            if !c.nullable {
+                s.push_str(" NOT NULL");
+            }
+            if c.unique {
+                s.push_str(" UNIQUE");
+            }
+            s
+        })
+        .collect();
+    let cols = |names: &[String]| names.iter().map(|n| quote_ident(d, n)).collect::<Vec<_>>().join(", ");
+    lines.push(format!("  PRIMARY KEY ({})", cols(&t.primary_key)));
+    for fk in &t.foreign_keys {
+        lines.push(format!(
+            "  FOREIGN KEY ({}) REFERENCES {} ({})",
+            quote_ident(d, &fk.column),
+            quote_ident(d, &fk.references_table),
+            quote_ident(d, &fk.references_column)
+        ));
+    }
+    let engine = if d == Dialect::Mysql { " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" } else { "" };
+    format!("CREATE TABLE IF NOT EXISTS {} (\n{}\n){engine};\n", quote_ident(d, &t.name), lines.join(",\n"))
+}
+
+fn column_list(d: Dialect, t: &TableMeta) -> String {
+    t.columns.iter().map(|c| quote_ident(d, &c.name)).collect::<Vec<_>>().join(", ")
+}
+
+fn push_literal(d: Dialect, kind: FieldKind, s: &str, out: &mut Vec<u8>) {
+    match kind {
+        FieldKind::Null => out.extend_from_slice(b"NULL"),
+        FieldKind::Int => out.extend_from_slice(s.as_bytes()),
+        FieldKind::Bool => out.extend_from_slice(if s == "true" { b"TRUE" } else { b"FALSE" }),
+        FieldKind::Timestamp if d == Dialect::Mysql => {
+            // MySQL DATETIME takes neither `T` nor `Z`.
+            out.push(b'\'');
+            out.extend_from_slice(s.trim_end_matches('Z').replace('T', " ").as_bytes());
+            out.push(b'\'');
+        }
+        _ => {
+            out.push(b'\'');
+            for b in s.bytes() {
+                match b {
+                    b'\'' => out.extend_from_slice(b"''"),
+                    // MySQL reads backslash escapes in string literals by default.
+                    b'\\' if d == Dialect::Mysql => out.extend_from_slice(b"\\\\"),
+                    0 if d == Dialect::Mysql => out.extend_from_slice(b"\\0"),
+                    _ => out.push(b),
+                }
+            }
+            out.push(b'\'');
+        }
+    }
+}
+
+/// PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes.
+fn push_copy_field(s: &str, out: &mut Vec<u8>) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+impl Format for Sql {
+    fn name(&self) -> &'static str {
+        "sql"
+    }
+
+    fn extension(&self) -> &'static str {
+        "sql"
+    }
+
+    fn header(&self, t: &TableMeta, out: &mut Vec<u8>) {
+        let d = self.0;
+        out.extend_from_slice(format!("-- {} generated by understudy {}\n", t.name, env!("CARGO_PKG_VERSION")).as_bytes());
+        match d {
+            Dialect::Postgres => out.extend_from_slice(b"SET client_encoding = 'UTF8';\n"),
+            Dialect::Mysql => out.extend_from_slice(b"SET NAMES utf8mb4;\n"),
+            Dialect::Sqlite => {}
+        }
+        out.extend_from_slice(create_table(d, t).as_bytes());
+        match d {
+            Dialect::Postgres => out.extend_from_slice(format!("COPY {} ({}) FROM stdin;\n", quote_ident(d, &t.name), column_list(d, t)).as_bytes()),
+            Dialect::Mysql => out.extend_from_slice(b"START TRANSACTION;\n"),
+            Dialect::Sqlite => out.extend_from_slice(b"BEGIN;\n"),
+        }
+    }
+
+    fn row(&self, t: &TableMeta, row: &RowBuf, nth: usize, out: &mut Vec<u8>) {
+        let d = self.0;
+        if d == Dialect::Postgres {
+            for (i, (kind, s)) in row.fields().enumerate() {
+                if i > 0 {
+                    out.push(b'\t');
+                }
+                match kind {
+                    FieldKind::Null => out.extend_from_slice(b"\\N"),
+                    _ => push_copy_field(s, out),
+                }
+            }
+            out.push(b'\n');
+            return;
+        }
+        if nth % ROWS_PER_INSERT == 0 {
+            if nth > 0 {
+                out.extend_from_slice(b";\n");
+            }
+            out.extend_from_slice(format!("INSERT INTO {} ({}) VALUES\n", quote_ident(d, &t.name), column_list(d, t)).as_bytes());
+        } else {
+            out.extend_from_slice(b",\n");
+        }
+        out.push(b'(');
+        for (i, (kind, s)) in row.fields().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_literal(d, kind, s, out);
+        }
+        out.push(b')');
+    }
+
+    fn end_chunk(&self, _t: &TableMeta, n: usize, out: &mut Vec<u8>) {
+        if self.0 != Dialect::Postgres && n > 0 {
+            out.extend_from_slice(b";\n");
+        }
+    }
+
+    fn footer(&self, _t: &TableMeta, out: &mut Vec<u8>) {
+        match self.0 {
+            Dialect::Postgres => out.extend_from_slice(b"\\.\n"),
+            Dialect::Mysql | Dialect::Sqlite => out.extend_from_slice(b"COMMIT;\n"),
+        }
+    }
+}
