@@ -30,9 +30,17 @@ impl People {
                 let cs: Vec<&'static Country> = l
                     .countries
                     .iter()
-                    .map(|(code, _)| COUNTRIES.iter().find(|c| c.code == *code).expect("data.rs lists every country it uses"))
+                    .map(|(code, _)| {
+                        COUNTRIES
+                            .iter()
+                            .find(|c| c.code == *code)
+                            .expect("data.rs lists every country it uses")
+                    })
                     .collect();
-                (cs, Weighted::new(l.countries.iter().map(|(_, w)| *w as u64)))
+                (
+                    cs,
+                    Weighted::new(l.countries.iter().map(|(_, w)| *w as u64)),
+                )
             })
             .collect();
         People {
@@ -184,24 +192,11 @@ fn capitalise(out: &mut String, at: usize) {
 }
 
 #[inline]
-pub fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
+pub fn push_u64(out: &mut String, v: u64) {
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 #[inline]
 pub fn push_i64(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
-    }
-    push_u64(out, v.unsigned_abs());
+    out.push_str(itoa::Buffer::new().format(v));
 }

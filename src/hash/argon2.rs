@@ -48,14 +48,21 @@ impl HashFormat for Argon2Fmt {
     }
 
     fn default_params(&self) -> Params {
-        vec![("m".into(), "19456".into()), ("t".into(), "2".into()), ("p".into(), "1".into())]
+        vec![
+            ("m".into(), "19456".into()),
+            ("t".into(), "2".into()),
+            ("p".into(), "1".into()),
+        ]
     }
 
     fn check_params(&self, params: &[(String, String)]) -> Result<(), String> {
         only_keys(params, &["m", "t", "p"], self.name)?;
         let c = cost(&params.to_vec())?;
         if c.m < 8 * c.p {
-            return Err(format!("m = {} is impossible with p = {}: argon2 needs m ≥ 8·p", c.m, c.p));
+            return Err(format!(
+                "m = {} is impossible with p = {}: argon2 needs m ≥ 8·p",
+                c.m, c.p
+            ));
         }
         Ok(())
     }
@@ -66,17 +73,24 @@ impl HashFormat for Argon2Fmt {
         let hasher = argon2::Argon2::new(self.algorithm, argon2::Version::V0x13, p);
         let mut salt = [0u8; 16];
         rng.fill(&mut salt);
-        let h = hasher.hash_password_with_salt(password, &salt).map_err(|e| e.to_string())?;
+        let h = hasher
+            .hash_password_with_salt(password, &salt)
+            .map_err(|e| e.to_string())?;
         Ok(Encoded::new(h.to_string()))
     }
 
     fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
         let parsed = argon2::PasswordHash::new(&encoded.hash).map_err(|e| e.to_string())?;
-        Ok(argon2::Argon2::default().verify_password(password, &parsed).is_ok())
+        Ok(argon2::Argon2::default()
+            .verify_password(password, &parsed)
+            .is_ok())
     }
 
     fn identify(&self, encoded: &str) -> Option<Params> {
-        let rest = encoded.strip_prefix('$')?.strip_prefix(self.ident())?.strip_prefix("$v=19$")?;
+        let rest = encoded
+            .strip_prefix('$')?
+            .strip_prefix(self.ident())?
+            .strip_prefix("$v=19$")?;
         let mut parts = rest.split('$');
         let (ps, salt, hash) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || salt.is_empty() || hash.is_empty() {
@@ -94,7 +108,11 @@ impl HashFormat for Argon2Fmt {
     }
 
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
-        let c = cost(params).unwrap_or(Cost { m: 19_456, t: 2, p: 1 });
+        let c = cost(params).unwrap_or(Cost {
+            m: 19_456,
+            t: 2,
+            p: 1,
+        });
         let mut salt = [0u8; 16];
         let mut hash = [0u8; 32];
         rng.fill(&mut salt);

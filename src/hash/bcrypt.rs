@@ -7,12 +7,18 @@ use crate::generator::rng::Rng;
 use base64::Engine;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 
-pub const B64: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::BCRYPT, GeneralPurposeConfig::new().with_encode_padding(false));
+pub const B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::BCRYPT,
+    GeneralPurposeConfig::new().with_encode_padding(false),
+);
 
 pub struct Bcrypt;
 
 fn cost(params: &Params) -> u32 {
-    param_u32(params, "cost", 4..=31).ok().flatten().unwrap_or(10)
+    param_u32(params, "cost", 4..=31)
+        .ok()
+        .flatten()
+        .unwrap_or(10)
 }
 
 impl HashFormat for Bcrypt {
@@ -32,8 +38,11 @@ impl HashFormat for Bcrypt {
     fn hash(&self, password: &[u8], params: &Params, rng: &mut Rng) -> Result<Encoded, String> {
         let mut salt = [0u8; 16];
         rng.fill(&mut salt);
-        let parts = bcrypt::hash_with_salt(password, cost(params), salt).map_err(|e| e.to_string())?;
-        Ok(Encoded::new(parts.format_for_version(bcrypt::Version::TwoB)))
+        let parts =
+            bcrypt::hash_with_salt(password, cost(params), salt).map_err(|e| e.to_string())?;
+        Ok(Encoded::new(
+            parts.format_for_version(bcrypt::Version::TwoB),
+        ))
     }
 
     fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
@@ -46,7 +55,9 @@ impl HashFormat for Bcrypt {
         let ok = c.len() == 2
             && c.bytes().all(|b| b.is_ascii_digit())
             && body.len() == 53
-            && body.bytes().all(|b| b == b'.' || b == b'/' || b.is_ascii_alphanumeric());
+            && body
+                .bytes()
+                .all(|b| b == b'.' || b == b'/' || b.is_ascii_alphanumeric());
         ok.then(|| vec![("cost".into(), c.trim_start_matches('0').to_string())])
     }
 
@@ -55,6 +66,11 @@ impl HashFormat for Bcrypt {
         let mut sum = [0u8; 23];
         rng.fill(&mut salt);
         rng.fill(&mut sum);
-        Encoded::new(format!("$2b${:02}${}{}", cost(params), B64.encode(salt), B64.encode(sum)))
+        Encoded::new(format!(
+            "$2b${:02}${}{}",
+            cost(params),
+            B64.encode(salt),
+            B64.encode(sum)
+        ))
     }
 }

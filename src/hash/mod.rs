@@ -47,10 +47,7 @@ pub trait HashFormat: Send + Sync {
 }
 
 /// The registry: adding a format is one file and one line here.
-static FORMATS: &[&dyn HashFormat] = &[
-    &bcrypt::Bcrypt,
-    &argon2::Argon2Fmt::ID,
-];
+static FORMATS: &[&dyn HashFormat] = &[&bcrypt::Bcrypt, &argon2::Argon2Fmt::ID];
 
 pub fn all() -> &'static [&'static dyn HashFormat] {
     FORMATS
@@ -66,7 +63,9 @@ pub fn lookup(name: &str) -> Option<&'static dyn HashFormat> {
 
 /// The first format that recognises `encoded`.
 pub fn identify(encoded: &str) -> Option<(&'static dyn HashFormat, Params)> {
-    FORMATS.iter().find_map(|f| f.identify(encoded).map(|p| (*f, p)))
+    FORMATS
+        .iter()
+        .find_map(|f| f.identify(encoded).map(|p| (*f, p)))
 }
 
 /// How users get their hashes.
@@ -118,20 +117,35 @@ pub fn merged(format: &dyn HashFormat, given: &[(String, String)]) -> Params {
 
 /// Helpers for formats' parameter handling.
 pub(crate) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
-pub(crate) fn param_u32(params: &[(String, String)], key: &str, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, String> {
+pub(crate) fn param_u32(
+    params: &[(String, String)],
+    key: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<Option<u32>, String> {
     match param(params, key) {
         None => Ok(None),
         Some(v) => match v.parse::<u32>() {
             Ok(n) if range.contains(&n) => Ok(Some(n)),
-            _ => Err(format!("`{key}` = {v} is invalid: expected an integer in {}..={}", range.start(), range.end())),
+            _ => Err(format!(
+                "`{key}` = {v} is invalid: expected an integer in {}..={}",
+                range.start(),
+                range.end()
+            )),
         },
     }
 }
 
-pub(crate) fn only_keys(params: &[(String, String)], allowed: &[&str], format: &str) -> Result<(), String> {
+pub(crate) fn only_keys(
+    params: &[(String, String)],
+    allowed: &[&str],
+    format: &str,
+) -> Result<(), String> {
     for (k, _) in params {
         if !allowed.contains(&k.as_str()) {
             let hint = crate::util::did_you_mean(k, allowed.iter().copied())
@@ -170,7 +184,12 @@ mod tests {
             assert_eq!(identify(&e.hash).map(|(g, _)| g.name()), Some(f.name()));
             let s = f.shape(&light, &mut rng);
             assert_eq!(s.hash.len(), e.hash.len(), "{} vs {}", s.hash, e.hash);
-            assert_eq!(identify(&s.hash).map(|(g, _)| g.name()), Some(f.name()), "{}", s.hash);
+            assert_eq!(
+                identify(&s.hash).map(|(g, _)| g.name()),
+                Some(f.name()),
+                "{}",
+                s.hash
+            );
             assert!(!f.verify(b"correct horse", &s).unwrap_or(false));
         }
     }
