@@ -393,6 +393,9 @@ struct Shared {
     next: u64,
     written: u64,
     done: BTreeMap<u64, ChunkOut>,
+    /// Written chunks handed back for reuse: buffers are allocated once per
+    /// window slot, not per chunk (cross-thread frees bloat malloc arenas).
+    spare: Vec<ChunkOut>,
     failed: bool,
 }
 
@@ -437,15 +440,14 @@ impl Driver<'_> {
             .collect()
     }
 
-    fn work(&self, range: std::ops::Range<u64>, child_base: &[u64]) -> ChunkOut {
+    /// Fills `out` (a recycled chunk, cleared here) with one chunk of rows.
+    fn work(&self, range: std::ops::Range<u64>, child_base: &[u64], out: &mut ChunkOut) {
         let n = self.metas.len();
-        let mut out = ChunkOut {
-            bufs: vec![Vec::new(); n],
-            rows: vec![0; n],
-            digests: vec![0; n],
-            passwords: Vec::new(),
-        };
-        out.bufs[self.table].reserve((range.end - range.start) as usize * 160);
+        out.bufs.resize_with(n, Vec::new);
+        out.bufs.iter_mut().for_each(Vec::clear);
+        out.rows = vec![0; n];
+        out.digests = vec![0; n];
+        out.passwords.clear();
         let mut row = RowBuf::default();
         let mut scratch = Scratch::default();
         scratch.want_password = self.emit_passwords;
@@ -509,7 +511,6 @@ impl Driver<'_> {
                 self.format.end_chunk(&self.metas[t], k, &mut out.bufs[t]);
             }
         }
-        out
     }
 
     fn run(
@@ -527,12 +528,13 @@ impl Driver<'_> {
             next: 0,
             written: 0,
             done: BTreeMap::new(),
+            spare: Vec::new(),
             failed: false,
         });
         let cv = Condvar::new();
         let total = chunks.len() as u64;
         let worker = || loop {
-            let idx = {
+            let (idx, mut out) = {
                 let mut s = shared.lock().expect("lock");
                 while s.next < total && s.next >= s.written + window && !s.failed {
                     s = cv.wait(s).expect("lock");
@@ -541,10 +543,16 @@ impl Driver<'_> {
                     return;
                 }
                 s.next += 1;
-                s.next - 1
+                let spare = s.spare.pop().unwrap_or_else(|| ChunkOut {
+                    bufs: Vec::new(),
+                    rows: Vec::new(),
+                    digests: Vec::new(),
+                    passwords: Vec::new(),
+                });
+                (s.next - 1, spare)
             };
             let base: Vec<u64> = offsets.iter().map(|o| o[idx as usize]).collect();
-            let out = self.work(chunks[idx as usize].clone(), &base);
+            self.work(chunks[idx as usize].clone(), &base, &mut out);
             shared.lock().expect("lock").done.insert(idx, out);
             cv.notify_all();
         };
@@ -575,7 +583,10 @@ impl Driver<'_> {
                 if let Some(b) = bar {
                     b.inc(out.rows[self.table]);
                 }
-                shared.lock().expect("lock").written = idx + 1;
+                let mut s = shared.lock().expect("lock");
+                s.written = idx + 1;
+                s.spare.push(out);
+                drop(s);
                 cv.notify_all();
             }
         });
