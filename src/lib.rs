@@ -5,9 +5,11 @@
 pub mod cli;
 pub mod error;
 pub mod generator;
+pub mod harness;
 pub mod hash;
 pub mod manifest;
 pub mod profile;
+pub mod report;
 pub mod sink;
 pub mod util;
 

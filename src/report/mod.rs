@@ -1,0 +1,269 @@
+//! Reports are data (contract 7): one serde struct, versioned; JSON is the
+//! source of truth, the terminal summary and the HTML page render it.
+//!
+//! Schema (version 1), top level:
+//! `schema_version`, `tool`, `version`, `command`, `started_at`, `profile`
+//! {name, digest}, `seed`, `users`, `target` (password redacted), `source`,
+//! `method`, `workers`, `batch`, `resumed`, `rows_expected`, `rows_loaded`,
+//! `rows_skipped` (committed by an earlier run, with --resume), `rows_rejected`,
+//! `duration_s` (load phase), `throughput_rows_per_s`, `latency_ms` {p50, p90,
+//! p99, p999, max, mean, count, histogram (HdrHistogram V2, base64, µs)},
+//! `timeseries` {bucket_s, rows[]}, `errors_by_class`, `errors_by_label`,
+//! `tables` [{name, expected, loaded, skipped, rejected}], `verify` {ok, expected,
+//! found, missing, extra, mismatched, rejected, tables[], examples[],
+//! passwords, missing_columns, renamed_columns, digest, duration_s} or null,
+//! `projection` {production_users, rows_per_user, estimated_s, human} or null,
+//! `exec` {command, exit_code, duration_s} or null, `thresholds` [{expr, actual,
+//! ok}], `hashes`, `rejects_file`, `exit_code`.
+
+pub mod html;
+pub mod metrics;
+pub mod terminal;
+
+use crate::error::{Error, Result};
+use crate::manifest::HashEntry;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub version: String,
+    pub command: String,
+    pub started_at: String,
+    pub profile: ProfileInfo,
+    pub seed: u64,
+    pub users: u64,
+    pub target: String,
+    pub source: Option<String>,
+    pub method: String,
+    pub workers: usize,
+    pub batch: u64,
+    pub resumed: bool,
+    pub rows_expected: u64,
+    pub rows_loaded: u64,
+    pub rows_skipped: u64,
+    pub rows_rejected: u64,
+    pub duration_s: f64,
+    pub throughput_rows_per_s: f64,
+    pub latency_ms: Latency,
+    pub timeseries: TimeSeries,
+    pub errors_by_class: BTreeMap<String, u64>,
+    pub errors_by_label: BTreeMap<String, u64>,
+    pub tables: Vec<TableLoad>,
+    pub verify: Option<Verify>,
+    pub projection: Option<Projection>,
+    pub exec: Option<Exec>,
+    pub thresholds: Vec<Threshold>,
+    pub hashes: Vec<HashEntry>,
+    pub rejects_file: Option<String>,
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    pub name: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub count: u64,
+    /// HdrHistogram V2 serialization (base64) of batch latencies in µs.
+    pub histogram: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TimeSeries {
+    pub bucket_s: f64,
+    /// Rows committed (or, for --exec, rows appearing in the target) per bucket.
+    pub rows: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableLoad {
+    pub name: String,
+    pub expected: u64,
+    pub loaded: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Verify {
+    pub ok: bool,
+    pub expected: u64,
+    pub found: u64,
+    pub missing: u64,
+    pub extra: u64,
+    pub mismatched: u64,
+    pub rejected: u64,
+    pub tables: Vec<TableVerify>,
+    /// Up to 20 examples, keyed by primary key.
+    pub examples: Vec<Example>,
+    pub passwords: Option<PasswordCheck>,
+    /// `table.column` of profile columns absent from the target.
+    pub missing_columns: Vec<String>,
+    /// `table.old → new` from --map.
+    pub renamed_columns: Vec<String>,
+    pub digest: String,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TableVerify {
+    pub name: String,
+    pub expected: u64,
+    pub found: u64,
+    pub missing: u64,
+    pub extra: u64,
+    pub mismatched: u64,
+    pub rejected: u64,
+    pub digest_expected: String,
+    pub digest_found: String,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Example {
+    pub table: String,
+    /// `missing`, `extra` or `mismatched`.
+    pub kind: String,
+    pub key: String,
+    /// For mismatched rows: column → [expected, found].
+    pub fields: BTreeMap<String, (Option<String>, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PasswordCheck {
+    pub checked: u64,
+    pub verified: u64,
+    pub failed: u64,
+    pub skipped_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Projection {
+    pub production_users: u64,
+    pub rows_per_user: f64,
+    pub estimated_s: f64,
+    pub human: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Exec {
+    pub command: String,
+    pub exit_code: Option<i32>,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Threshold {
+    pub expr: String,
+    pub actual: f64,
+    pub ok: bool,
+}
+
+impl Report {
+    pub fn load(path: &Path) -> Result<Report> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let r: Report = serde_json::from_str(&text).map_err(|e| {
+            Error::usage(format!(
+                "{} is not an understudy report: {e}",
+                path.display()
+            ))
+        })?;
+        if r.schema_version != SCHEMA_VERSION {
+            return Err(Error::usage(format!(
+                "{}: report schema_version {} (this understudy reads {})",
+                path.display(),
+                r.schema_version,
+                SCHEMA_VERSION
+            )));
+        }
+        Ok(r)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).expect("report serialises");
+        std::fs::write(path, json + "\n").map_err(|e| Error::io("write", path, e))
+    }
+}
+
+/// `1h 02m`, `3m 10s`, `4.2 s`.
+pub fn human_duration(s: f64) -> String {
+    if s < 60.0 {
+        return format!("{s:.1} s");
+    }
+    let t = s.round() as u64;
+    let (h, m, sec) = (t / 3600, (t % 3600) / 60, t % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m")
+    } else {
+        format!("{m}m {sec:02}s")
+    }
+}
+
+/// `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
+/// (rows/s), duration (s), p99 and p50 and max (ms), missing, extra,
+/// mismatched, errors; operators > >= < <= == !=. Returns the evaluated list.
+pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
+    let mut out = Vec::new();
+    for part in expr.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let ops = [">=", "<=", "==", "!=", ">", "<"];
+        let (name, op, value) = ops
+            .iter()
+            .find_map(|op| part.split_once(op).map(|(a, b)| (a.trim(), *op, b.trim())))
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "--fail-on: `{part}` is not METRIC OP VALUE (e.g. rejects>0, throughput<5000)"
+                ))
+            })?;
+        let value: f64 = value.parse().map_err(|_| {
+            Error::usage(format!("--fail-on: `{value}` in `{part}` is not a number"))
+        })?;
+        let v = r.verify.as_ref();
+        let actual = match name {
+            "rejects" | "rejected" => r.rows_rejected as f64,
+            "throughput" => r.throughput_rows_per_s,
+            "duration" => r.duration_s,
+            "p50" => r.latency_ms.p50,
+            "p90" => r.latency_ms.p90,
+            "p99" => r.latency_ms.p99,
+            "max" => r.latency_ms.max,
+            "errors" => r.errors_by_class.values().sum::<u64>() as f64,
+            "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
+            "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
+            "mismatched" => v.map(|v| v.mismatched).unwrap_or(0) as f64,
+            o => {
+                return Err(Error::usage(format!(
+                    "--fail-on: unknown metric `{o}`; use rejects, throughput, duration, p50, p90, p99, max, errors, missing, extra, mismatched"
+                )));
+            }
+        };
+        let fails = match op {
+            ">" => actual > value,
+            ">=" => actual >= value,
+            "<" => actual < value,
+            "<=" => actual <= value,
+            "==" => actual == value,
+            _ => actual != value,
+        };
+        out.push(Threshold {
+            expr: part.to_string(),
+            actual,
+            ok: !fails,
+        });
+    }
+    Ok(out)
+}
