@@ -154,9 +154,11 @@ pub fn render(r: &Report) -> String {
         .map(|(k, v)| (k.clone(), *v as f64))
         .collect();
     if labels.is_empty() {
-        s.push_str(
-            "<figure><figcaption>Errors by label</figcaption><p>No rejected rows.</p></figure>\n",
-        );
+        s.push_str(&bars(
+            "Errors by label (no rejected rows)",
+            "rows",
+            &[("none".into(), 0.0)],
+        ));
     } else {
         s.push_str(&bars("Errors by label", "rows", &labels));
     }
