@@ -29,7 +29,7 @@ impl Sqlite {
             .map_err(|e| Error::target(format!("cannot open sqlite:{}: {e}", path.display())))?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-             PRAGMA busy_timeout=5000; PRAGMA cache_size=-65536;",
+             PRAGMA busy_timeout=5000; PRAGMA cache_size=-262144; PRAGMA wal_autocheckpoint=65536; PRAGMA temp_store=MEMORY;",
         )
         .map_err(|e| Error::target(format!("cannot use sqlite:{}: {e}", path.display())))?;
         conn.set_prepared_statement_cache_capacity(64);

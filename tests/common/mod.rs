@@ -182,6 +182,10 @@ impl Postgres {
     /// Starts a server, or returns None (printing why) when PostgreSQL is not installed.
     pub fn start() -> Option<Postgres> {
         let Some(bin) = pg_bin() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL (initdb) not found on CI: .ci/run should have installed it"
+            );
             eprintln!("SKIP: PostgreSQL (initdb) not found; .ci/run installs it");
             return None;
         };
