@@ -84,9 +84,10 @@ pub struct RehearseArgs {
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1).
     #[arg(short, long)]
     pub workers: Option<usize>,
-    /// Rows of the driving table per batch (one transaction, with its child rows).
-    #[arg(short, long, default_value_t = 5000)]
-    pub batch: u64,
+    /// Rows of the driving table per batch: one transaction, with their child
+    /// rows (default: 5000 for PostgreSQL, 25000 for SQLite).
+    #[arg(short, long)]
+    pub batch: Option<u64>,
     /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
     #[arg(short, long, default_value = "copy")]
     pub method: String,

@@ -42,7 +42,9 @@ pub struct RehearseOptions {
     pub seed: u64,
     pub target: Option<String>,
     pub workers: Option<usize>,
-    pub batch: u64,
+    /// Root rows per batch; None: 25000 for SQLite (fewer, larger commits: WAL
+    /// write amplification of random-key indexes), 5000 for PostgreSQL.
+    pub batch: Option<u64>,
     pub method: Method,
     pub schema: Option<PathBuf>,
     pub no_create: bool,
@@ -59,6 +61,12 @@ pub struct RehearseOptions {
     pub source: Option<String>,
     pub domains: Vec<(String, u32)>,
     pub quiet: bool,
+}
+
+impl RehearseOptions {
+    pub fn batch(&self) -> u64 {
+        self.batch.unwrap_or(5_000)
+    }
 }
 
 /// A root table with its child tables: loaded together, batch by batch.
@@ -538,11 +546,24 @@ impl Loader<'_> {
         }
     }
 
-    fn build(&self, g: &Group, index: u64, range: std::ops::Range<u64>, base: &[u64]) -> Batch {
-        let mut tables: Vec<Rows> = std::iter::once(g.root)
-            .chain(g.children.iter().copied())
-            .map(|t| Rows::new(t, self.plan.metas[t].columns.len()))
-            .collect();
+    /// Fills a batch (a recycled one when available: buffers are allocated
+    /// once per batch in flight, not per batch, so memory stays flat).
+    fn build(
+        &self,
+        g: &Group,
+        index: u64,
+        range: std::ops::Range<u64>,
+        base: &[u64],
+        spare: Option<Batch>,
+    ) -> Batch {
+        let mut tables = match spare {
+            Some(b) if b.root == g.root => b.tables,
+            _ => std::iter::once(g.root)
+                .chain(g.children.iter().copied())
+                .map(|t| Rows::new(t, self.plan.metas[t].columns.len()))
+                .collect(),
+        };
+        tables.iter_mut().for_each(Rows::clear);
         let pos: HashMap<usize, usize> = tables
             .iter()
             .enumerate()
@@ -583,8 +604,9 @@ impl Loader<'_> {
         let (tx, rx) = mpsc::sync_channel::<Batch>(2 * conns.len());
         let rx = Mutex::new(rx);
         let next = AtomicUsize::new(0);
+        let spares: Mutex<Vec<Batch>> = Mutex::new(Vec::new());
         std::thread::scope(|s| {
-            let (next, todo, chunks, offsets) = (&next, &todo, &chunks, &offsets);
+            let (next, todo, chunks, offsets, spares) = (&next, &todo, &chunks, &offsets, &spares);
             s.spawn(move || {
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
@@ -593,7 +615,8 @@ impl Loader<'_> {
                     }
                     let ci = todo[k];
                     let base: Vec<u64> = offsets.iter().map(|o| o[ci]).collect();
-                    let b = self.build(g, ci as u64, chunks[ci].clone(), &base);
+                    let spare = spares.lock().expect("spares").pop();
+                    let b = self.build(g, ci as u64, chunks[ci].clone(), &base, spare);
                     if tx.send(b).is_err() {
                         break;
                     }
@@ -614,6 +637,7 @@ impl Loader<'_> {
                             self.abort.store(true, Ordering::Relaxed);
                             self.fatal.lock().expect("fatal").get_or_insert(e);
                         }
+                        spares.lock().expect("spares").push(b);
                     }
                 });
             }
@@ -789,7 +813,7 @@ pub fn load(
         profile_digest: plan.profile.digest.clone(),
         seed: plan.seed.to_string(),
         users: plan.users.to_string(),
-        batch_rows: opts.batch,
+        batch_rows: opts.batch(),
     };
     let prev = previous_run(conns[0].as_mut())
         .map_err(|e| Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}")))?;
@@ -844,7 +868,7 @@ pub fn load(
         let Some(done) = prev.done.get(&plan.metas[g.root].name) else {
             continue;
         };
-        let (chunks, offsets) = plan.batches(g, opts.batch);
+        let (chunks, offsets) = plan.batches(g, opts.batch());
         for &k in done {
             let k = k as usize;
             if k >= chunks.len() {
@@ -886,7 +910,7 @@ pub fn load(
         tables: &tables,
         target,
         method: opts.method,
-        batch_rows: opts.batch,
+        batch_rows: opts.batch(),
         run,
         metrics,
         loaded: (0..plan.metas.len()).map(|_| AtomicU64::new(0)).collect(),
@@ -928,12 +952,12 @@ pub fn load(
 
 /// Runs `rehearse` and returns the exit code (0, or 1 when verification or a
 /// threshold failed); usage and target errors come back as `Err`.
-pub fn rehearse(opts: RehearseOptions) -> Result<i32> {
+pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     let started_at = now_rfc3339();
     if opts.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
-    if opts.batch == 0 {
+    if opts.batch == Some(0) {
         return Err(Error::usage("--batch must be at least 1"));
     }
     let target_dsn = match &opts.target {
@@ -963,6 +987,9 @@ pub fn rehearse(opts: RehearseOptions) -> Result<i32> {
         return Err(Error::usage("--source and --target must differ"));
     }
     let fail_on_check = opts.fail_on.clone();
+    if let Some(expr) = &fail_on_check {
+        report::parse_conditions(expr)?;
+    }
     let plan = Plan::new(
         opts.profile.clone(),
         opts.users,
@@ -972,6 +999,11 @@ pub fn rehearse(opts: RehearseOptions) -> Result<i32> {
     )?;
     let expected = plan.expected_rows();
     let load_target = source.as_ref().unwrap_or(&target);
+    opts.batch = Some(opts.batch.unwrap_or(if load_target.is_sqlite() {
+        25_000
+    } else {
+        5_000
+    }));
     let workers = match opts.workers {
         Some(w) if load_target.is_sqlite() && w > 1 => {
             say(opts.quiet, "SQLite has one writer: using 1 worker");
@@ -993,7 +1025,7 @@ pub fn rehearse(opts: RehearseOptions) -> Result<i32> {
             opts.method,
             workers,
             if workers == 1 { "" } else { "s" },
-            opts.batch,
+            opts.batch(),
             plan.metas[plan.groups.last().map(|g| g.root).unwrap_or(0)].name
         ),
     );
@@ -1105,7 +1137,7 @@ pub fn rehearse(opts: RehearseOptions) -> Result<i32> {
         source: source.as_ref().map(Target::redacted),
         method: opts.method.to_string(),
         workers,
-        batch: opts.batch,
+        batch: opts.batch(),
         resumed: lr.resumed,
         rows_expected,
         rows_loaded,
@@ -1162,7 +1194,7 @@ pub fn rehearse(opts: RehearseOptions) -> Result<i32> {
         std::fs::write(p, report::html::render(&report)).map_err(|e| Error::io("write", p, e))?;
     }
     if !opts.quiet {
-        eprint!("{}", report::terminal::render(&report));
+        print!("{}", report::terminal::render(&report));
     }
     Ok(report.exit_code)
 }

@@ -181,6 +181,10 @@ fn push_key(sh: &Shape, row: &RowBuf, key: &mut String) {
     }
 }
 
+fn key_hash(key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), 0x006b_6579)
+}
+
 fn bucket(key: &str) -> usize {
     (xxhash_rust::xxh3::xxh3_64(key.as_bytes()) % BUCKETS as u64) as usize
 }
@@ -381,7 +385,8 @@ fn drill_down(
         for &b in &set {
             in_set[b] = true;
         }
-        let map: HashMap<String, (u128, RowId)> = fold_group(
+        // Keyed by a 64-bit hash of the key (not the key): about 60 bytes per row.
+        let mut map: HashMap<u64, (u128, RowId, bool)> = fold_group(
             plan,
             g,
             || (HashMap::new(), RowBuf::default(), String::new()),
@@ -393,7 +398,7 @@ fn drill_down(
                 if !in_set[bucket(key)] || rejected.contains(key.as_str()) {
                     return;
                 }
-                m.insert(key.clone(), (canon.digest(), id));
+                m.insert(key_hash(key), (canon.digest(), id, false));
             },
             |(mut a, c, k), (b, _, _)| {
                 a.extend(b);
@@ -401,7 +406,6 @@ fn drill_down(
             },
         )
         .0;
-        let mut seen: HashSet<String> = HashSet::new();
         let (mut canon, mut key) = (RowBuf::default(), String::new());
         let mut pending: Vec<(String, RowId, Vec<Option<String>>)> = Vec::new();
         conn.scan(&sh.target_name, &sh.read, &mut |vals| {
@@ -409,7 +413,7 @@ fn drill_down(
             if !in_set[bucket(&key)] {
                 return;
             }
-            match map.get(key.as_str()) {
+            match map.get_mut(&key_hash(&key)) {
                 None => {
                     tv.extra += 1;
                     if examples.len() < MAX_EXAMPLES {
@@ -421,7 +425,7 @@ fn drill_down(
                         });
                     }
                 }
-                Some(_) if seen.contains(key.as_str()) => {
+                Some((_, _, true)) => {
                     tv.extra += 1;
                     if examples.len() < MAX_EXAMPLES {
                         examples.push(Example {
@@ -432,8 +436,8 @@ fn drill_down(
                         });
                     }
                 }
-                Some((h, id)) => {
-                    seen.insert(key.clone());
+                Some((h, id, seen)) => {
+                    *seen = true;
                     if *h != canon.digest() {
                         tv.mismatched += 1;
                         if examples.len() + pending.len() < MAX_EXAMPLES {
@@ -475,13 +479,16 @@ fn drill_down(
                 fields,
             });
         }
-        for (k, _) in map.iter().filter(|(k, _)| !seen.contains(k.as_str())) {
+        for (_, id, _) in map.values().filter(|v| !v.2) {
             tv.missing += 1;
             if examples.len() < MAX_EXAMPLES {
+                let row = regenerate(plan, t, *id);
+                let (mut ec, mut ek) = (RowBuf::default(), String::new());
+                canon_generated(sh, &row, &mut ec, &mut ek);
                 examples.push(Example {
                     table: plan.metas[t].name.clone(),
                     kind: "missing".into(),
-                    key: k.clone(),
+                    key: ek,
                     fields: BTreeMap::new(),
                 });
             }

@@ -214,13 +214,36 @@ pub fn human_duration(s: f64) -> String {
     }
 }
 
-/// `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
-/// (rows/s), duration (s), p99 and p50 and max (ms), missing, extra,
-/// mismatched, errors; operators > >= < <= == !=. Returns the evaluated list.
-pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
+const METRICS: &[&str] = &[
+    "rejects",
+    "throughput",
+    "duration",
+    "p50",
+    "p90",
+    "p99",
+    "max",
+    "errors",
+    "missing",
+    "extra",
+    "mismatched",
+];
+
+/// One parsed `--fail-on` condition: the run fails when `metric op value` holds.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub expr: String,
+    pub metric: String,
+    pub op: &'static str,
+    pub value: f64,
+}
+
+/// Parses `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
+/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, missing, extra,
+/// mismatched; operators > >= < <= == !=.
+pub fn parse_conditions(expr: &str) -> Result<Vec<Condition>> {
     let mut out = Vec::new();
     for part in expr.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let ops = [">=", "<=", "==", "!=", ">", "<"];
+        let ops: [&'static str; 6] = [">=", "<=", "==", "!=", ">", "<"];
         let (name, op, value) = ops
             .iter()
             .find_map(|op| part.split_once(op).map(|(a, b)| (a.trim(), *op, b.trim())))
@@ -232,38 +255,55 @@ pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
         let value: f64 = value.parse().map_err(|_| {
             Error::usage(format!("--fail-on: `{value}` in `{part}` is not a number"))
         })?;
-        let v = r.verify.as_ref();
-        let actual = match name {
-            "rejects" | "rejected" => r.rows_rejected as f64,
-            "throughput" => r.throughput_rows_per_s,
-            "duration" => r.duration_s,
-            "p50" => r.latency_ms.p50,
-            "p90" => r.latency_ms.p90,
-            "p99" => r.latency_ms.p99,
-            "max" => r.latency_ms.max,
-            "errors" => r.errors_by_class.values().sum::<u64>() as f64,
-            "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
-            "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
-            "mismatched" => v.map(|v| v.mismatched).unwrap_or(0) as f64,
-            o => {
-                return Err(Error::usage(format!(
-                    "--fail-on: unknown metric `{o}`; use rejects, throughput, duration, p50, p90, p99, max, errors, missing, extra, mismatched"
-                )));
-            }
-        };
-        let fails = match op {
-            ">" => actual > value,
-            ">=" => actual >= value,
-            "<" => actual < value,
-            "<=" => actual <= value,
-            "==" => actual == value,
-            _ => actual != value,
-        };
-        out.push(Threshold {
+        let metric = if name == "rejected" { "rejects" } else { name };
+        if !METRICS.contains(&metric) {
+            return Err(Error::usage(format!(
+                "--fail-on: unknown metric `{name}`; use {}",
+                METRICS.join(", ")
+            )));
+        }
+        out.push(Condition {
             expr: part.to_string(),
-            actual,
-            ok: !fails,
+            metric: metric.to_string(),
+            op,
+            value,
         });
     }
     Ok(out)
+}
+
+/// Evaluates `--fail-on` against a finished report.
+pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
+    let v = r.verify.as_ref();
+    Ok(parse_conditions(expr)?
+        .into_iter()
+        .map(|c| {
+            let actual = match c.metric.as_str() {
+                "rejects" => r.rows_rejected as f64,
+                "throughput" => r.throughput_rows_per_s,
+                "duration" => r.duration_s,
+                "p50" => r.latency_ms.p50,
+                "p90" => r.latency_ms.p90,
+                "p99" => r.latency_ms.p99,
+                "max" => r.latency_ms.max,
+                "errors" => r.errors_by_class.values().sum::<u64>() as f64,
+                "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
+                "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
+                _ => v.map(|v| v.mismatched).unwrap_or(0) as f64,
+            };
+            let fails = match c.op {
+                ">" => actual > c.value,
+                ">=" => actual >= c.value,
+                "<" => actual < c.value,
+                "<=" => actual <= c.value,
+                "==" => actual == c.value,
+                _ => actual != c.value,
+            };
+            Threshold {
+                expr: c.expr,
+                actual,
+                ok: !fails,
+            }
+        })
+        .collect())
 }
