@@ -372,12 +372,28 @@ fn sqlite_kill_9_at_random_moments_then_resume_is_exactly_once() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos() as u64;
+    // Calibrate: how long an uninterrupted run takes here, into a scratch file.
+    let scratch = format!("sqlite:{}", d.path().join("calibrate.db").display());
+    let calib: Vec<&str> = args
+        .iter()
+        .map(|a| {
+            if *a == target.as_str() {
+                scratch.as_str()
+            } else {
+                a
+            }
+        })
+        .collect();
+    let t0 = std::time::Instant::now();
+    run(&calib);
+    let full_ms = t0.elapsed().as_millis() as u64;
     let mut kills = 0;
     for _ in 0..4 {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let ms = 40 + (seed >> 33) % 250;
+        // Anywhere in the first 80% of a whole run (a resumed run is shorter).
+        let ms = 5 + (seed >> 33) % (full_ms * 4 / 5).max(10);
         let mut child = bin()
             .args(args)
             .stdout(Stdio::null())
@@ -391,7 +407,8 @@ fn sqlite_kill_9_at_random_moments_then_resume_is_exactly_once() {
         }
         child.wait().unwrap();
     }
-    eprintln!("killed {kills} times");
+    eprintln!("killed {kills} times (a whole run takes {full_ms} ms)");
+    assert!(kills >= 1, "no run was killed: the load finished too fast");
     let rep = d.path().join("r.json");
     let mut fin: Vec<&str> = args
         .iter()
