@@ -426,6 +426,97 @@ fn sqlite_kill_9_at_random_moments_then_resume_is_exactly_once() {
     assert_eq!(r["verify"]["found"], r["rows_expected"]);
 }
 
+#[test]
+fn renamed_and_missing_columns_are_tolerated_and_reported() {
+    let d = tempdir();
+    let profile = narrow_profile(d.path());
+    let schema = d.path().join("renamed.sql");
+    // email is called email_address; first_name does not exist.
+    std::fs::write(
+        &schema,
+        "CREATE TABLE users (id TEXT PRIMARY KEY, email_address TEXT NOT NULL UNIQUE, password_hash TEXT);
+         CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id), created_at TEXT);",
+    )
+    .unwrap();
+    let db = d.path().join("m.db");
+    let rep = d.path().join("m.json");
+    let o = rehearse(&[
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "800",
+        "--target",
+        &format!("sqlite:{}", db.display()),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--map",
+        "email=email_address",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = report(&rep);
+    assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
+    assert_eq!(
+        r["verify"]["missing_columns"],
+        serde_json::json!(["users.first_name"])
+    );
+    assert_eq!(
+        r["verify"]["renamed_columns"],
+        serde_json::json!(["users.email → email_address"])
+    );
+    assert_eq!(r["verify"]["passwords"]["failed"], 0);
+    // The renamed column holds the generated emails.
+    let csv = generated(d.path(), &profile, "800");
+    let (h, rows) = read_csv(&csv.join("users.csv"));
+    let (id, email) = (
+        h.iter().position(|c| c == "id").unwrap(),
+        h.iter().position(|c| c == "email").unwrap(),
+    );
+    let c = rusqlite::Connection::open(&db).unwrap();
+    for row in rows.iter().step_by(97) {
+        let got: String = c
+            .query_row(
+                "SELECT email_address FROM users WHERE id = ?1",
+                [row[id].as_ref().unwrap()],
+                |x| x.get(0),
+            )
+            .unwrap();
+        assert_eq!(Some(&got), row[email].as_ref());
+    }
+    // Without --map the primary key is there but email is not: tolerated too,
+    // and a missing primary key is a usage error.
+    let bad = d.path().join("nokey.sql");
+    std::fs::write(&bad, "CREATE TABLE users (uid TEXT PRIMARY KEY, email TEXT); CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id TEXT, created_at TEXT);").unwrap();
+    let o = rehearse(&[
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "10",
+        "--target",
+        &format!("sqlite:{}", d.path().join("nokey.db").display()),
+        "--schema",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--map id="), "{}", text(&o));
+}
+
+#[test]
+fn unusable_sqlite_target_exits_3() {
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let o = rehearse(&[
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "10",
+        "--target",
+        &format!("sqlite:{}", d.path().join("no/such/dir/x.db").display()),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+}
+
 fn have(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
@@ -669,6 +760,80 @@ fn postgres_methods_schema_resume_and_redaction() {
         assert_eq!(r["verify"][k], 0, "{k}: {}", r["verify"]);
     }
     assert_eq!(r["verify"]["found"], r["rows_expected"]);
+
+    // Connections killed by the server mid-load: batches are retried on new
+    // connections, nothing is lost or doubled.
+    let dsn = pg.create_db("retried");
+    let rep = d.path().join("retried.json");
+    let mut child = bin()
+        .args([
+            "rehearse",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--users",
+            "8000",
+            "--target",
+            &dsn,
+            "--batch",
+            "100",
+            "--no-verify",
+            "-q",
+            "--report",
+            rep.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut admin = pg.client("postgres");
+    let mut terminated = 0;
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = 'retried' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        terminated += n;
+        if terminated >= 3 {
+            break;
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    outputs.push_str(&err);
+    let r = report(&rep);
+    assert!(
+        terminated > 0,
+        "the load ended before any connection was terminated"
+    );
+    assert!(r["retries"].as_u64().unwrap() > 0, "{}", r["retries"]);
+    let o = rehearse(&[
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "8000",
+        "--target",
+        &dsn,
+        "--batch",
+        "100",
+        "--resume",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = report(&rep);
+    for k in ["missing", "extra", "mismatched"] {
+        assert_eq!(r["verify"][k], 0, "{k}: {}", r["verify"]);
+    }
+    assert_eq!(r["rows_skipped"], r["rows_expected"]);
 
     // Unreachable target: exit 3, password redacted.
     let dead = format!("postgres://understudy:{secret}@127.0.0.1:1/nothing");

@@ -536,6 +536,7 @@ impl Loader<'_> {
                 )));
             }
             attempt += 1;
+            self.metrics.retry();
             std::thread::sleep(Duration::from_millis(200 << attempt));
             if let Ok(c) = self.target.connect() {
                 *conn = c;
@@ -1097,14 +1098,29 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
                 target.redacted()
             ),
         );
-        let mut conn = target.connect()?;
-        Some(verify::verify(
-            conn.as_mut(),
-            &plan,
-            &verify_tables,
-            &lr.rejects,
-            &target.redacted(),
-        )?)
+        // A lost connection is retried (twice) on a fresh one.
+        let mut attempt = 0;
+        loop {
+            let r = target.connect().and_then(|mut conn| {
+                verify::verify(
+                    conn.as_mut(),
+                    &plan,
+                    &verify_tables,
+                    &lr.rejects,
+                    &target.redacted(),
+                )
+            });
+            match r {
+                Ok(v) => break Some(v),
+                Err(e) if e.kind == crate::error::ErrorKind::Target && attempt < 2 => {
+                    attempt += 1;
+                    metrics.retry();
+                    say(opts.quiet, format!("{e}; retrying verification"));
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     } else {
         None
     };
@@ -1143,6 +1159,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         rows_loaded,
         rows_skipped: lr.skipped.iter().sum(),
         rows_rejected: lr.rejects.len() as u64,
+        retries: metrics.retries(),
         duration_s,
         throughput_rows_per_s: throughput,
         latency_ms: metrics_view.latency(),

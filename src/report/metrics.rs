@@ -10,6 +10,7 @@ use std::time::Instant;
 
 pub struct Metrics {
     start: Instant,
+    retries: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -30,6 +31,7 @@ impl Metrics {
     pub fn new() -> Metrics {
         Metrics {
             start: Instant::now(),
+            retries: std::sync::atomic::AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 buckets: Vec::new(),
                 // 1 µs .. 1 hour, 3 significant digits.
@@ -62,6 +64,16 @@ impl Metrics {
             g.buckets.resize(sec + 1, 0);
         }
         g.buckets[sec] += rows;
+    }
+
+    /// A batch (or verification) retried after a lost connection or a timeout.
+    pub fn retry(&self) {
+        self.retries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn error(&self, class: &str, labels: &[String]) {

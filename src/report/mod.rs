@@ -6,6 +6,7 @@
 //! {name, digest}, `seed`, `users`, `target` (password redacted), `source`,
 //! `method`, `workers`, `batch`, `resumed`, `rows_expected`, `rows_loaded`,
 //! `rows_skipped` (committed by an earlier run, with --resume), `rows_rejected`,
+//! `retries`,
 //! `duration_s` (load phase), `throughput_rows_per_s`, `latency_ms` {p50, p90,
 //! p99, p999, max, mean, count, histogram (HdrHistogram V2, base64, µs)},
 //! `timeseries` {bucket_s, rows[]}, `errors_by_class`, `errors_by_label`,
@@ -48,6 +49,8 @@ pub struct Report {
     pub rows_loaded: u64,
     pub rows_skipped: u64,
     pub rows_rejected: u64,
+    /// Batches (or verifications) retried after a lost connection or a timeout.
+    pub retries: u64,
     pub duration_s: f64,
     pub throughput_rows_per_s: f64,
     pub latency_ms: Latency,

@@ -50,6 +50,13 @@ pub fn render(r: &Report) -> String {
         human_duration(r.duration_s),
         r.throughput_rows_per_s
     );
+    if r.retries > 0 {
+        let _ = writeln!(
+            s,
+            "  retries        {} (lost connections or timeouts, retried on a new connection)",
+            r.retries
+        );
+    }
     if r.latency_ms.count > 0 {
         let l = &r.latency_ms;
         let _ = writeln!(
