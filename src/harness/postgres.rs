@@ -23,13 +23,26 @@ impl Pg {
         let mut config: postgres::Config = dsn
             .parse()
             .map_err(|e| Error::usage(format!("cannot parse target {redacted}: {e}")))?;
+        // PGPASSWORD keeps the password off the command line.
+        if config.get_password().is_none()
+            && let Ok(pw) = std::env::var("PGPASSWORD")
+        {
+            config.password(pw);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(std::time::Duration::from_secs(10));
         }
         let mut client = config.connect(postgres::NoTls).map_err(|e| {
+            let mut why = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(cause) = src {
+                why.push_str(": ");
+                why.push_str(&cause.to_string());
+                src = cause.source();
+            }
             Error::target(format!(
                 "cannot connect to {redacted}: {}",
-                scrub(&e.to_string(), dsn)
+                scrub(&why, dsn)
             ))
         })?;
         client

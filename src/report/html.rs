@@ -137,8 +137,25 @@ pub fn render(r: &Report) -> String {
         &series,
     ));
     let l = &r.latency_ms;
+    if let Some(h) = super::metrics::decode_histogram(&l.histogram).filter(|h| !h.is_empty()) {
+        // Batches per latency band, doubling from 1 ms.
+        let hist: Vec<(String, f64)> = h
+            .iter_log(1000, 2.0)
+            .map(|v| {
+                (
+                    format!("≤{} ms", (v.value_iterated_to() + 1) / 1000),
+                    v.count_since_last_iteration() as f64,
+                )
+            })
+            .collect();
+        s.push_str(&bars(
+            "Batch latency distribution (batches per band)",
+            "batches",
+            &hist,
+        ));
+    }
     s.push_str(&bars(
-        &format!("Batch latency distribution ({} batches)", l.count),
+        &format!("Batch latency percentiles ({} batches)", l.count),
         "ms",
         &[
             ("p50".into(), l.p50),

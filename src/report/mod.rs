@@ -50,6 +50,7 @@ pub struct Report {
     pub rows_skipped: u64,
     pub rows_rejected: u64,
     /// Batches (or verifications) retried after a lost connection or a timeout.
+    #[serde(default)]
     pub retries: u64,
     pub duration_s: f64,
     pub throughput_rows_per_s: f64,
