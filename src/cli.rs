@@ -20,7 +20,7 @@ use std::path::PathBuf;
         understudy generates millions of deterministic fake users (real password-hash formats,\n\
         reserved email domains only) from a profile of your schema.",
     after_help = "Exit codes: 0 success · 1 verification or threshold failed · 2 bad usage, profile or configuration · 3 target unreachable\n\n\
-        Examples:\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
+        Examples:\n  understudy rehearse --users 100000\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -79,6 +79,7 @@ pub struct RehearseArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// sqlite:PATH or postgres://user:pass@host:port/db (default: sqlite:understudy.db).
+    /// Without a password in the DSN, PGPASSWORD is used. Passwords are shown as ***.
     #[arg(short, long)]
     pub target: Option<String>,
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1).

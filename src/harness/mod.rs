@@ -991,6 +991,22 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if let Some(expr) = &fail_on_check {
         report::parse_conditions(expr)?;
     }
+    let hashes_wanted = opts
+        .profile
+        .users()
+        .columns
+        .iter()
+        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash))
+        && opts.hash_mode != Some(HashMode::Shape);
+    if hashes_wanted {
+        say(
+            opts.quiet,
+            format!(
+                "building the password-hash pools ({} real hashes of known passwords per format; --hash-mode shape skips this)",
+                opts.profile.passwords.pool_size
+            ),
+        );
+    }
     let plan = Plan::new(
         opts.profile.clone(),
         opts.users,
