@@ -256,6 +256,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sqlstates_map_to_classes() {
+        assert_eq!(ErrorClass::from_sqlstate("22001", ""), ErrorClass::TooLong);
+        assert_eq!(
+            ErrorClass::from_sqlstate("23505", ""),
+            ErrorClass::Duplicate
+        );
+        assert_eq!(
+            ErrorClass::from_sqlstate("23503", ""),
+            ErrorClass::Constraint
+        );
+        assert_eq!(
+            ErrorClass::from_sqlstate("23514", "check (length(email) <= 64)"),
+            ErrorClass::TooLong
+        );
+        assert_eq!(ErrorClass::from_sqlstate("22021", ""), ErrorClass::Encoding);
+        assert_eq!(
+            ErrorClass::from_sqlstate("57P01", ""),
+            ErrorClass::Connection
+        );
+        assert_eq!(ErrorClass::from_sqlstate("57014", ""), ErrorClass::Timeout);
+        assert_eq!(ErrorClass::from_sqlstate("42P01", ""), ErrorClass::Other);
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         assert_eq!(
             redact("postgres://bob:s3cr:et@db.example:5432/app"),

@@ -581,3 +581,16 @@ fn check_passwords(
     }
     pc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_canonical_form_ignores_key_order_and_spaces() {
+        let a = canonical_json(r#"{"b":1,"a":{"y":true,"x":[1,2]}}"#).unwrap();
+        let b = canonical_json(r#"{"a": {"x": [1, 2], "y": true}, "b": 1}"#).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, r#"{"a":{"x":[1,2],"y":true},"b":1}"#);
+    }
+}

@@ -311,3 +311,29 @@ pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_and_refuse_unknown_metrics() {
+        let c = parse_conditions("rejects>0, throughput<5000,p99>=250.5").unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            (c[1].metric.as_str(), c[1].op, c[1].value),
+            ("throughput", "<", 5000.0)
+        );
+        assert_eq!((c[2].metric.as_str(), c[2].op), ("p99", ">="));
+        assert!(parse_conditions("speed>3").is_err());
+        assert!(parse_conditions("rejects>x").is_err());
+        assert!(parse_conditions("rejects").is_err());
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(4.24), "4.2 s");
+        assert_eq!(human_duration(190.0), "3m 10s");
+        assert_eq!(human_duration(3720.0), "1h 02m");
+    }
+}
