@@ -209,22 +209,41 @@ mod tests {
     /// them unescaped, which is only right if no entry holds such a byte.
     #[test]
     fn static_data_is_plain() {
-        let plain = |s: &str| !s.is_empty() && !s.bytes().any(|b| matches!(b, b',' | b'"' | b'\\' | 0..=0x1f | 0x7f));
+        let plain = |s: &str| {
+            !s.is_empty()
+                && !s
+                    .bytes()
+                    .any(|b| matches!(b, b',' | b'"' | b'\\' | 0..=0x1f | 0x7f))
+        };
         for l in LOCALES {
             for n in l.first_female.iter().chain(l.first_male).chain(l.last) {
                 assert!(plain(n.native), "{}", n.native);
-                assert!(!n.latin.is_empty() && n.latin.bytes().all(|b| b.is_ascii_lowercase()), "{}", n.latin);
+                assert!(
+                    !n.latin.is_empty() && n.latin.bytes().all(|b| b.is_ascii_lowercase()),
+                    "{}",
+                    n.latin
+                );
             }
         }
         for c in COUNTRIES {
-            assert!(plain(c.name) && plain(c.code) && c.calling_code.bytes().all(|b| b.is_ascii_digit()), "{}", c.name);
+            assert!(
+                plain(c.name)
+                    && plain(c.code)
+                    && c.calling_code.bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                c.name
+            );
         }
     }
 
     #[test]
     fn emails_are_unique_whatever_the_names() {
         let people = People::new(&[(0, 1), (10, 1), (11, 1)]);
-        let h = Handles::new(50_000, 7, &[("example.com".into(), 1), ("mail.test".into(), 1)]);
+        let h = Handles::new(
+            50_000,
+            7,
+            &[("example.com".into(), 1), ("mail.test".into(), 1)],
+        );
         let mut seen = std::collections::HashSet::new();
         for i in 0..50_000u64 {
             let mut r = Rng::at(3, i);

@@ -311,9 +311,9 @@ const DEFAULT_DOMAINS: &[(&str, u32)] = &[
     ("example.com", 40),
     ("example.net", 12),
     ("example.org", 10),
-    ("mail.test", 18),
+    ("mail.example", 18),
     ("corp.example", 12),
-    ("inbox.test", 8),
+    ("inbox.example", 8),
 ];
 
 /// A table as read, before cross-table resolution.
