@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::generator::{self, GenerateOptions, Output, Shard};
 use crate::hash::HashMode;
 use crate::profile::{self, Profile};
-use crate::sink::Dialect;
+use crate::sink::{Dialect, Encoding};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -33,6 +33,24 @@ pub enum Command {
     /// List, print or check profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// The labelled edge-case catalogue.
+    #[command(name = "edge-cases", subcommand)]
+    EdgeCases(EdgeCasesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EdgeCasesCommand {
+    /// List every case: label, validity, fields, lengths (code points, UTF-8
+    /// octets, UTF-16 units, graphemes), description and source.
+    #[command(after_help = "Examples:\n  understudy edge-cases list --family email\n  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'\n  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case")]
+    List {
+        /// JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Only this family: email, name, username, text, password, file.
+        #[arg(long)]
+        family: Option<String>,
+    },
 }
 
 const GENERATE_EXAMPLES: &str = "Examples:
@@ -102,6 +120,28 @@ pub struct GenerateArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Share of rows carrying a labelled edge case (0.0–1.0); overrides the
+    /// profile's `[edge_cases] rate`. Labels go to labels.csv.
+    #[arg(long, value_name = "RATE")]
+    pub edge_rate: Option<f64>,
+    /// A file of your own edge cases, one per line (repeatable): each line is
+    /// a case labelled `custom.<file stem>:<line>` for name and text columns.
+    #[arg(long, value_name = "FILE")]
+    pub edge_file: Vec<PathBuf>,
+    /// Only these edge cases (labels or families, comma-separated); overrides
+    /// the profile's `include`. E.g. `email.case-duplicate,name`.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub edge_include: Vec<String>,
+    /// Never these edge cases (labels or families, comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub edge_exclude: Vec<String>,
+    /// Output encoding: utf-8, utf-8-bom, utf-16le, utf-16be, windows-1252, latin1.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: Encoding,
+    /// What to do with a value the encoding cannot hold: skip the row (into
+    /// unrepresentable.jsonl) or replace the characters with `?` (labelled).
+    #[arg(long, default_value = "skip", value_parser = ["skip", "replace"])]
+    pub unrepresentable: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,11 +179,15 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(a) => generate(a),
         Command::Profiles(p) => profiles(p),
+        Command::EdgeCases(EdgeCasesCommand::List { json, family }) => edge_cases(json, family),
     }
 }
 
 fn generate(a: GenerateArgs) -> Result<()> {
     let profile = Profile::load(&a.profile)?;
+    for sel in a.edge_include.iter().chain(&a.edge_exclude) {
+        crate::edge::check_selector(sel).map_err(Error::usage)?;
+    }
     if a.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
@@ -187,6 +231,15 @@ fn generate(a: GenerateArgs) -> Result<()> {
         quiet: a.quiet,
         domains,
         hash_mode: a.hash_mode,
+        edge_rate: match a.edge_rate {
+            Some(r) if !(0.0..=1.0).contains(&r) => return Err(Error::usage(format!("--edge-rate {r} is not a rate: use 0.0 to 1.0"))),
+            r => r,
+        },
+        edge_files: a.edge_file,
+        edge_include: a.edge_include,
+        edge_exclude: a.edge_exclude,
+        encoding: a.encoding,
+        replace_unrepresentable: a.unrepresentable == "replace",
     })?;
     Ok(())
 }
@@ -275,5 +328,34 @@ fn profiles(p: ProfilesCommand) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn edge_cases(json: bool, family: Option<String>) -> Result<()> {
+    use crate::edge::Family;
+    if let Some(f) = &family
+        && !Family::ALL.iter().any(|x| x.name() == f)
+    {
+        let names: Vec<&str> = Family::ALL.iter().map(|x| x.name()).collect();
+        return Err(Error::usage(format!("unknown family `{f}`: use one of {}", names.join(", "))));
+    }
+    let list: Vec<_> = crate::edge::list()
+        .into_iter()
+        .filter(|c| family.as_deref().is_none_or(|f| c.family.name() == f))
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list).expect("serialisable"));
+        return Ok(());
+    }
+    println!("{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  description", "label", "valid", "cp", "utf8", "utf16", "graph");
+    for c in &list {
+        let (cp, u8_, u16_, g) = c
+            .lengths
+            .map(|l| (l.code_points.to_string(), l.utf8_octets.to_string(), l.utf16_units.to_string(), l.graphemes.to_string()))
+            .unwrap_or_else(|| ("~".into(), "~".into(), "~".into(), "~".into()));
+        let valid = if c.valid { "valid" } else { "invalid" };
+        println!("{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}", c.label, valid, cp, u8_, u16_, g, c.description);
+    }
+    println!("\n{} cases (~: derived from another user's value, so lengths vary)", list.len());
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `profile` → `generator` (with `hash`) → `sink`, described by a `manifest`.
 
 pub mod cli;
+pub mod edge;
 pub mod error;
 pub mod generator;
 pub mod hash;

@@ -84,6 +84,18 @@ impl Pool {
         }
     }
 
+    /// The hash of a fixed password (edge cases): real unless in shape mode.
+    pub fn hash_known(&self, password: &str, salt_index: u64) -> Encoded {
+        let mut rng = Rng::at(self.key ^ 0xed6e, salt_index);
+        match self.mode {
+            HashMode::Shape => self.format.shape(&self.params, &mut rng),
+            _ => self
+                .format
+                .hash(password.as_bytes(), &self.params, &mut rng)
+                .unwrap_or_else(|_| self.format.shape(&self.params, &mut rng)),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

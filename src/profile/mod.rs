@@ -23,6 +23,8 @@ pub struct Profile {
     pub tables: Vec<Table>,
     /// Index in `tables` of the table whose size is `--users`.
     pub users_table: usize,
+    /// `[edge_cases]`: rate 0 (off) unless the profile or `--edge-rate` says otherwise.
+    pub edge: crate::edge::EdgeConfig,
 }
 
 #[derive(Debug, Clone)]
