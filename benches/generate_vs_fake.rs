@@ -71,10 +71,13 @@ fn fake_rs(n: u64) -> f64 {
 
 fn understudy(n: u64, threads: usize) -> f64 {
     let t = Instant::now();
-    let mut opts = GenerateOptions::new(Profile::load("bench-8").unwrap(), n, Output::Writer(Box::new(std::io::sink())));
+    let mut opts = GenerateOptions::new(
+        Profile::load("bench-8").unwrap(),
+        n,
+        Output::Writer(Box::new(std::io::sink())),
+    );
     opts.threads = threads;
-    generate(opts)
-    .unwrap();
+    generate(opts).unwrap();
     n as f64 / t.elapsed().as_secs_f64()
 }
 

@@ -29,7 +29,7 @@ pub struct Cli {
 pub enum Command {
     /// Generate fake users (and related tables) from a profile into files.
     #[command(after_help = GENERATE_EXAMPLES)]
-    Generate(GenerateArgs),
+    Generate(Box<GenerateArgs>),
     /// List, print or check profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -42,7 +42,9 @@ pub enum Command {
 pub enum EdgeCasesCommand {
     /// List every case: label, validity, fields, lengths (code points, UTF-8
     /// octets, UTF-16 units, graphemes), description and source.
-    #[command(after_help = "Examples:\n  understudy edge-cases list --family email\n  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'\n  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case")]
+    #[command(
+        after_help = "Examples:\n  understudy edge-cases list --family email\n  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'\n  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case"
+    )]
     List {
         /// JSON array instead of a table.
         #[arg(long)]
@@ -177,7 +179,7 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Generate(a) => generate(a),
+        Command::Generate(a) => generate(*a),
         Command::Profiles(p) => profiles(p),
         Command::EdgeCases(EdgeCasesCommand::List { json, family }) => edge_cases(json, family),
     }
@@ -232,7 +234,11 @@ fn generate(a: GenerateArgs) -> Result<()> {
         domains,
         hash_mode: a.hash_mode,
         edge_rate: match a.edge_rate {
-            Some(r) if !(0.0..=1.0).contains(&r) => return Err(Error::usage(format!("--edge-rate {r} is not a rate: use 0.0 to 1.0"))),
+            Some(r) if !(0.0..=1.0).contains(&r) => {
+                return Err(Error::usage(format!(
+                    "--edge-rate {r} is not a rate: use 0.0 to 1.0"
+                )));
+            }
             r => r,
         },
         edge_files: a.edge_file,
@@ -337,25 +343,47 @@ fn edge_cases(json: bool, family: Option<String>) -> Result<()> {
         && !Family::ALL.iter().any(|x| x.name() == f)
     {
         let names: Vec<&str> = Family::ALL.iter().map(|x| x.name()).collect();
-        return Err(Error::usage(format!("unknown family `{f}`: use one of {}", names.join(", "))));
+        return Err(Error::usage(format!(
+            "unknown family `{f}`: use one of {}",
+            names.join(", ")
+        )));
     }
     let list: Vec<_> = crate::edge::list()
         .into_iter()
         .filter(|c| family.as_deref().is_none_or(|f| c.family.name() == f))
         .collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&list).expect("serialisable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).expect("serialisable")
+        );
         return Ok(());
     }
-    println!("{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  description", "label", "valid", "cp", "utf8", "utf16", "graph");
+    println!(
+        "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  description",
+        "label", "valid", "cp", "utf8", "utf16", "graph"
+    );
     for c in &list {
         let (cp, u8_, u16_, g) = c
             .lengths
-            .map(|l| (l.code_points.to_string(), l.utf8_octets.to_string(), l.utf16_units.to_string(), l.graphemes.to_string()))
+            .map(|l| {
+                (
+                    l.code_points.to_string(),
+                    l.utf8_octets.to_string(),
+                    l.utf16_units.to_string(),
+                    l.graphemes.to_string(),
+                )
+            })
             .unwrap_or_else(|| ("~".into(), "~".into(), "~".into(), "~".into()));
         let valid = if c.valid { "valid" } else { "invalid" };
-        println!("{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}", c.label, valid, cp, u8_, u16_, g, c.description);
+        println!(
+            "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}",
+            c.label, valid, cp, u8_, u16_, g, c.description
+        );
     }
-    println!("\n{} cases (~: derived from another user's value, so lengths vary)", list.len());
+    println!(
+        "\n{} cases (~: derived from another user's value, so lengths vary)",
+        list.len()
+    );
     Ok(())
 }

@@ -38,13 +38,23 @@ const FAMILY_WEIGHTS: &[(Family, u32)] = &[
 
 /// Checks a label or family name used in include/exclude/labels.
 pub fn check_selector(s: &str) -> std::result::Result<(), String> {
-    let known = Family::ALL.iter().any(|f| f.name() == s) || catalogue::lookup(s).is_some() || s == "custom" || s.starts_with("custom.");
+    let known = Family::ALL.iter().any(|f| f.name() == s)
+        || catalogue::lookup(s).is_some()
+        || s == "custom"
+        || s.starts_with("custom.");
     if known {
         return Ok(());
     }
-    let candidates = CATALOGUE.iter().map(|c| c.label).chain(Family::ALL.iter().map(|f| f.name()));
-    let hint = crate::util::did_you_mean(s, candidates).map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default();
-    Err(format!("unknown edge case or family `{s}`{hint}; see `understudy edge-cases list`"))
+    let candidates = CATALOGUE
+        .iter()
+        .map(|c| c.label)
+        .chain(Family::ALL.iter().map(|f| f.name()));
+    let hint = crate::util::did_you_mean(s, candidates)
+        .map(|h| format!(" (did you mean `{h}`?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "unknown edge case or family `{s}`{hint}; see `understudy edge-cases list`"
+    ))
 }
 
 /// A case in play for a run: from the catalogue or a custom file.
@@ -68,7 +78,10 @@ pub fn read_custom(files: &[PathBuf]) -> Result<Vec<Case>> {
     let mut out = Vec::new();
     for f in files {
         let bytes = std::fs::read(f).map_err(|e| Error::io("read edge-case file", f, e))?;
-        let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
         let mut body = &bytes[..];
         if body.last() == Some(&b'\n') {
             body = &body[..body.len() - 1];
@@ -144,7 +157,13 @@ pub struct Injection {
 
 impl Injector {
     /// `tables[t]` lists each column's field kind name.
-    pub fn new(cfg: &EdgeConfig, seed: u64, tables: &[Vec<Option<&'static str>>], users_table: usize, utf8_output: bool) -> Result<Injector> {
+    pub fn new(
+        cfg: &EdgeConfig,
+        seed: u64,
+        tables: &[Vec<Option<&'static str>>],
+        users_table: usize,
+        utf8_output: bool,
+    ) -> Result<Injector> {
         let selected = |label: &str, family: &str| {
             let hit = |s: &String| s == label || s == family;
             (cfg.include.is_empty() || cfg.include.iter().any(hit)) && !cfg.exclude.iter().any(hit)
@@ -168,9 +187,16 @@ impl Injector {
                 .iter()
                 .find(|(n, _)| n == f.name())
                 .map(|(_, w)| *w as u64)
-                .unwrap_or_else(|| FAMILY_WEIGHTS.iter().find(|(g, _)| *g == f).map(|(_, w)| *w as u64).unwrap_or(1))
+                .unwrap_or_else(|| {
+                    FAMILY_WEIGHTS
+                        .iter()
+                        .find(|(g, _)| *g == f)
+                        .map(|(_, w)| *w as u64)
+                        .unwrap_or(1)
+                })
         };
-        let family_size = |f: Family| CATALOGUE.iter().filter(|c| c.family == f).count().max(1) as u64;
+        let family_size =
+            |f: Family| CATALOGUE.iter().filter(|c| c.family == f).count().max(1) as u64;
         let tables = tables
             .iter()
             .enumerate()
@@ -189,13 +215,26 @@ impl Injector {
                     if eligible.is_empty() && c.family == Family::Password && ti == users_table {
                         eligible.push(PASSWORD_ONLY);
                     }
-                    let pair = matches!(c.make, Make::PairCaseEmail | Make::PairNfdEmail | Make::PairHomoglyphUsername | Make::PairCaseUsername);
+                    let pair = matches!(
+                        c.make,
+                        Make::PairCaseEmail
+                            | Make::PairNfdEmail
+                            | Make::PairHomoglyphUsername
+                            | Make::PairCaseUsername
+                    );
                     if eligible.is_empty() || (pair && ti != users_table) {
                         continue;
                     }
-                    let label_w = cfg.labels.iter().find(|(l, _)| l == c.label).map(|(_, w)| *w as u64).unwrap_or(1);
+                    let label_w = cfg
+                        .labels
+                        .iter()
+                        .find(|(l, _)| l == c.label)
+                        .map(|(_, w)| *w as u64)
+                        .unwrap_or(1);
                     // Per family, weights are shared among its cases.
-                    weights.push(family_weight(c.family) * 1_000_000 / family_size(c.family) * label_w);
+                    weights.push(
+                        family_weight(c.family) * 1_000_000 / family_size(c.family) * label_w,
+                    );
                     idx.push(ci);
                     columns.push(eligible);
                 }
@@ -240,8 +279,13 @@ impl Injector {
         // Custom cases are dealt in order to even rows, so with rate 1.0 the
         // first 2·F rows carry every custom string once.
         let has_custom = !self.custom.is_empty() && !te.custom_columns.is_empty();
-        if has_custom && (index % 2 == 0 || te.weights.is_none()) {
-            let k = if te.weights.is_none() { index } else { index / 2 } as usize % self.custom.len();
+        if has_custom && (index.is_multiple_of(2) || te.weights.is_none()) {
+            let k = if te.weights.is_none() {
+                index
+            } else {
+                index / 2
+            } as usize
+                % self.custom.len();
             let col = te.custom_columns[r.below(te.custom_columns.len() as u64) as usize];
             return Some(Injection {
                 column: col,
@@ -329,5 +373,8 @@ pub fn resolve_file(profile_source: &str, file: &str) -> PathBuf {
     if p.is_absolute() || profile_source.starts_with("shipped:") {
         return p.to_path_buf();
     }
-    Path::new(profile_source).parent().map(|d| d.join(p)).unwrap_or_else(|| p.to_path_buf())
+    Path::new(profile_source)
+        .parent()
+        .map(|d| d.join(p))
+        .unwrap_or_else(|| p.to_path_buf())
 }

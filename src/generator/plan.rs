@@ -94,7 +94,9 @@ impl GenerateOptions {
             profile,
             users,
             seed: 42,
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             shard: Shard::WHOLE,
             format: "csv".into(),
             dialect: Dialect::Postgres,
@@ -151,7 +153,10 @@ struct ChunkOut {
 
 /// The row's primary key as text (`|` between the parts of a composite key).
 fn row_key(row: &RowBuf, pk: &[usize]) -> String {
-    pk.iter().map(|&c| row.get(c).1).collect::<Vec<_>>().join("|")
+    pk.iter()
+        .map(|&c| row.get(c).1)
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 fn push_label(out: &mut Vec<u8>, table: &str, key: &str, field: &str, label: &str) {
@@ -245,9 +250,20 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         let kinds: Vec<Vec<Option<&'static str>>> = profile
             .tables
             .iter()
-            .map(|t| t.columns.iter().map(|c| crate::edge::field_kind(&c.kind)).collect())
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| crate::edge::field_kind(&c.kind))
+                    .collect()
+            })
             .collect();
-        let inj = crate::edge::Injector::new(&edge_cfg, opts.seed, &kinds, profile.users_table, opts.encoding.is_utf8())?;
+        let inj = crate::edge::Injector::new(
+            &edge_cfg,
+            opts.seed,
+            &kinds,
+            profile.users_table,
+            opts.encoding.is_utf8(),
+        )?;
         // Password cases have fixed plaintexts: hash each once per mix entry.
         generator.edge_hashes = pool.install(|| {
             use rayon::prelude::*;
@@ -259,8 +275,11 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
                         .par_iter()
                         .enumerate()
                         .map(|(k, c)| match c {
-                            crate::edge::Case::Catalogue(c) if c.family == crate::edge::Family::Password => {
-                                crate::edge::catalogue::make(c, 0).map(|pw| p.hash_known(&pw, k as u64))
+                            crate::edge::Case::Catalogue(c)
+                                if c.family == crate::edge::Family::Password =>
+                            {
+                                crate::edge::catalogue::make(c, 0)
+                                    .map(|pw| p.hash_known(&pw, k as u64))
                             }
                             _ => None,
                         })
@@ -326,14 +345,20 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     if let Some(dir) = &to_dir {
         if generator.edge.is_some() {
             let path = dir.join("labels.csv");
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?);
-            w.write_all(b"table,row_key,field,label\n").map_err(write_err)?;
+            let mut w = std::io::BufWriter::new(
+                std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
+            );
+            w.write_all(b"table,row_key,field,label\n")
+                .map_err(write_err)?;
             side.labels = Some(w);
         }
         let path = dir.join("unrepresentable.jsonl");
-        side.unrepresentable = Some(std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?));
+        side.unrepresentable = Some(std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
+        ));
     }
-    let check_representable = !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect == Dialect::Postgres);
+    let check_representable =
+        !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect == Dialect::Postgres);
     let mut passwords = match &to_dir {
         Some(dir) if opts.emit_passwords => Some(open_private(&dir.join("passwords.csv"))?),
         _ => None,
@@ -396,21 +421,32 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     if let Some(w) = passwords.as_mut() {
         w.flush().map_err(write_err)?;
     }
-    for w in [side.labels.as_mut(), side.unrepresentable.as_mut()].into_iter().flatten() {
+    for w in [side.labels.as_mut(), side.unrepresentable.as_mut()]
+        .into_iter()
+        .flatten()
+    {
         w.flush().map_err(write_err)?;
     }
     let edge_cases = generator.edge.as_ref().map(|e| {
         let mut counts = BTreeMap::new();
         for (k, n) in side.edge_counts.iter().enumerate() {
             if *n > 0 {
-                let label = if k == e.cases.len() { "email.nfc-of-pair" } else { e.case(k).label() };
+                let label = if k == e.cases.len() {
+                    "email.nfc-of-pair"
+                } else {
+                    e.case(k).label()
+                };
                 *counts.entry(label.to_string()).or_insert(0) += n;
             }
         }
         manifest::EdgeSummary {
             rate: e.rate,
             labels_file: to_dir.as_ref().map(|_| "labels.csv".into()),
-            custom_files: edge_cfg.files.iter().map(|f| f.display().to_string()).collect(),
+            custom_files: edge_cfg
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
             counts,
         }
     });
@@ -627,7 +663,11 @@ impl Driver<'_> {
         let mut nth = vec![0usize; n];
         for i in range {
             let t = self.table;
-            let id = RowId { index: i, parent: 0, ordinal: 0 };
+            let id = RowId {
+                index: i,
+                parent: 0,
+                ordinal: 0,
+            };
             self.generator.row(t, id, &mut row, &mut scratch);
             let kept = self.emit(t, &mut row, &scratch, &mut nth, out, None);
             if kept && self.emit_passwords {
@@ -636,7 +676,11 @@ impl Driver<'_> {
                 sink_csv_pair(&mut out.passwords, &key, &scratch.password);
             }
             for (ci, &c) in self.children.iter().enumerate() {
-                let count = self.generator.tables[c].count.as_ref().expect("child").count(i);
+                let count = self.generator.tables[c]
+                    .count
+                    .as_ref()
+                    .expect("child")
+                    .count(i);
                 if count == 0 {
                     continue;
                 }
@@ -644,7 +688,16 @@ impl Driver<'_> {
                 for k in 0..count {
                     let j = child_next[ci];
                     child_next[ci] += 1;
-                    self.generator.row(c, RowId { index: j, parent: i, ordinal: k }, &mut row, &mut scratch);
+                    self.generator.row(
+                        c,
+                        RowId {
+                            index: j,
+                            parent: i,
+                            ordinal: k,
+                        },
+                        &mut row,
+                        &mut scratch,
+                    );
                     // A skipped parent takes its children with it: no dangling keys.
                     let cascade = (!kept).then_some("its parent row was unrepresentable");
                     self.emit(c, &mut row, &scratch, &mut nth, out, cascade);
@@ -662,7 +715,15 @@ impl Driver<'_> {
 
     /// Checks, labels, renders and digests one generated row. Returns false
     /// when the row was set aside as unrepresentable.
-    fn emit(&self, t: usize, row: &mut RowBuf, scratch: &Scratch, nth: &mut [usize], out: &mut ChunkOut, skip: Option<&str>) -> bool {
+    fn emit(
+        &self,
+        t: usize,
+        row: &mut RowBuf,
+        scratch: &Scratch,
+        nth: &mut [usize],
+        out: &mut ChunkOut,
+        skip: Option<&str>,
+    ) -> bool {
         let meta = &self.metas[t];
         let pk = &self.generator.tables[t].pk;
         let field_name = |c: usize| meta.columns.get(c).map_or("password", |m| m.name.as_str());
@@ -670,13 +731,21 @@ impl Driver<'_> {
         if reason.is_none() && self.check_representable {
             for c in 0..row.len() {
                 let (_, v) = row.get(c);
-                if let Some(why) = crate::sink::unrepresentable(self.format.name(), self.dialect, self.encoding, v) {
+                if let Some(why) =
+                    crate::sink::unrepresentable(self.format.name(), self.dialect, self.encoding, v)
+                {
                     if self.replace_unrepresentable && self.encoding.unrepresentable(v).is_some() {
                         let (kind, v) = row.get(c);
                         let fixed = self.encoding.replace(v);
                         row.set(c, kind, &fixed);
                         out.replaced += 1;
-                        push_label(&mut out.labels, &meta.name, &row_key(row, pk), field_name(c), "encoding.replaced");
+                        push_label(
+                            &mut out.labels,
+                            &meta.name,
+                            &row_key(row, pk),
+                            field_name(c),
+                            "encoding.replaced",
+                        );
                         continue;
                     }
                     reason = Some((c, why));
@@ -684,7 +753,12 @@ impl Driver<'_> {
                 }
             }
         }
-        let labels = || scratch.injections.iter().map(|i| (i.column, self.generator.edge_label(i.case)));
+        let labels = || {
+            scratch
+                .injections
+                .iter()
+                .map(|i| (i.column, self.generator.edge_label(i.case)))
+        };
         if let Some((col, why)) = reason {
             let rec = serde_json::json!({
                 "table": meta.name,
@@ -693,15 +767,26 @@ impl Driver<'_> {
                 "labels": labels().map(|(_, l)| l).collect::<Vec<_>>(),
                 "reason": why,
             });
-            out.unrepresentable.extend_from_slice(rec.to_string().as_bytes());
+            out.unrepresentable
+                .extend_from_slice(rec.to_string().as_bytes());
             out.unrepresentable.push(b'\n');
             out.skipped += 1;
             return false;
         }
         for inj in &scratch.injections {
-            let slot = if inj.case == crate::generator::table::NFC_TWIN { out.edge_counts.len() - 1 } else { inj.case };
+            let slot = if inj.case == crate::generator::table::NFC_TWIN {
+                out.edge_counts.len() - 1
+            } else {
+                inj.case
+            };
             out.edge_counts[slot] += 1;
-            push_label(&mut out.labels, &meta.name, &row_key(row, pk), field_name(inj.column), self.generator.edge_label(inj.case));
+            push_label(
+                &mut out.labels,
+                &meta.name,
+                &row_key(row, pk),
+                field_name(inj.column),
+                self.generator.edge_label(inj.case),
+            );
         }
         self.format.row(meta, row, nth[t], &mut out.bufs[t]);
         nth[t] += 1;
@@ -777,7 +862,9 @@ impl Driver<'_> {
                     }
                 };
                 let Some(out) = out else {
-                    result = Err(Error::failed("internal error: a generator thread panicked (see above); please report it"));
+                    result = Err(Error::failed(
+                        "internal error: a generator thread panicked (see above); please report it",
+                    ));
                     return;
                 };
                 if let Err(e) = self.write(&out, sinks, side) {
@@ -799,7 +886,12 @@ impl Driver<'_> {
         result
     }
 
-    fn write(&self, out: &ChunkOut, sinks: &mut [Option<TableSink>], side: &mut Sidecars) -> Result<()> {
+    fn write(
+        &self,
+        out: &ChunkOut,
+        sinks: &mut [Option<TableSink>],
+        side: &mut Sidecars,
+    ) -> Result<()> {
         for (t, sink) in sinks.iter_mut().enumerate() {
             let Some(s) = sink else { continue };
             if out.rows[t] == 0 {

@@ -58,7 +58,8 @@ impl RowBuf {
 
     /// Replaces field `i` (rebuilds the arena: rare, edge rows only).
     pub fn set(&mut self, i: usize, kind: FieldKind, value: &str) {
-        let old: Vec<(FieldKind, String)> = self.fields().map(|(k, s)| (k, s.to_string())).collect();
+        let old: Vec<(FieldKind, String)> =
+            self.fields().map(|(k, s)| (k, s.to_string())).collect();
         self.clear();
         for (j, (k, s)) in old.into_iter().enumerate() {
             if j == i {

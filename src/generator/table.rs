@@ -332,21 +332,36 @@ impl Gen {
         out.clear();
         let Some(edge) = &self.edge else { return };
         if let Some(inj) = edge.pick(t, index) {
-            // Pair cases copy the even partner: only odd rows carry them.
-            if !edge.is_pair(inj.case) || index % 2 == 1 {
+            // Pair cases copy the even partner: only odd rows carry them, and
+            // only when the partner has a value to copy.
+            if !edge.is_pair(inj.case)
+                || (index % 2 == 1 && !self.is_null(t, inj.column, index - 1))
+            {
                 out.push(inj);
             }
         }
-        if t == self.users_table && index % 2 == 0 && index + 1 < self.tables[t].rows
+        if t == self.users_table
+            && index.is_multiple_of(2)
+            && index + 1 < self.tables[t].rows
             && let Some(p) = edge.pick(t, index + 1)
             && edge.is_pair(p.case)
+            && !self.is_null(t, p.column, index)
         {
             // This row is the original: it keeps its own value on that column.
             out.retain(|i| i.column != p.column);
             if matches!(edge.case(p.case), Case::Catalogue(c) if c.make == Make::PairNfdEmail) {
-                out.push(Injection { column: p.column, case: NFC_TWIN });
+                out.push(Injection {
+                    column: p.column,
+                    case: NFC_TWIN,
+                });
             }
         }
+    }
+
+    /// Whether column `c` of row `index` is NULL (before injection).
+    fn is_null(&self, t: usize, c: usize, index: u64) -> bool {
+        let col = &self.tables[t].cols[c];
+        col.null_rate > 0.0 && Rng::at(col.key ^ NULL_SALT, index).chance(col.null_rate)
     }
 
     /// The generated (pre-injection) email or username of row `index`.
@@ -377,11 +392,15 @@ impl Gen {
         if case == NFC_TWIN {
             return crate::edge::catalogue::nfc_email(token);
         }
-        let Some(edge) = &self.edge else { return String::new() };
+        let Some(edge) = &self.edge else {
+            return String::new();
+        };
         match edge.case(case) {
             Case::Custom { value, .. } => value.clone(),
             Case::Catalogue(c) => match c.make {
-                Make::PairCaseEmail | Make::PairCaseUsername => self.base_handle(t, ci, index - 1).to_uppercase(),
+                Make::PairCaseEmail | Make::PairCaseUsername => {
+                    self.base_handle(t, ci, index - 1).to_uppercase()
+                }
                 Make::PairNfdEmail => {
                     use unicode_normalization::UnicodeNormalization;
                     let partner = h.map(|h| h.email_token(index - 1)).unwrap_or(index);
@@ -512,9 +531,16 @@ impl Gen {
                 if matches!(col.kind, ColKind::PasswordHash) {
                     // A password case: its fixed plaintext and that plaintext's hash.
                     let m = self.mix.sample(&mut Rng::at(col.key, id.index));
-                    scratch.password.push_str(&self.edge_value(t, ci, id.index, inj.case));
+                    scratch
+                        .password
+                        .push_str(&self.edge_value(t, ci, id.index, inj.case));
                     password_done = true;
-                    match self.edge_hashes.get(m).and_then(|h| h.get(inj.case)).and_then(|h| h.as_ref()) {
+                    match self
+                        .edge_hashes
+                        .get(m)
+                        .and_then(|h| h.get(inj.case))
+                        .and_then(|h| h.as_ref())
+                    {
                         Some(h) => row.push(FieldKind::Text, &h.hash),
                         None => row.null(),
                     }
@@ -522,11 +548,18 @@ impl Gen {
                     let v = self.edge_value(t, ci, id.index, inj.case);
                     let file = inj.case != NFC_TWIN
                         && matches!(self.edge.as_ref().map(|e| e.case(inj.case)), Some(Case::Catalogue(c)) if c.family == Family::File);
-                    row.push(if file { FieldKind::Cp1252 } else { FieldKind::Text }, &v);
+                    row.push(
+                        if file {
+                            FieldKind::Cp1252
+                        } else {
+                            FieldKind::Text
+                        },
+                        &v,
+                    );
                 }
                 continue;
             }
-            if col.null_rate > 0.0 && Rng::at(col.key ^ NULL_SALT, id.index).chance(col.null_rate) {
+            if self.is_null(t, ci, id.index) {
                 row.null();
                 continue;
             }
@@ -646,10 +679,18 @@ impl Gen {
             row.end(kind);
         }
         if t == self.users_table && !password_done {
-            if let Some(inj) = injections.iter().find(|i| i.column == crate::edge::PASSWORD_ONLY) {
-                scratch.password.push_str(&self.edge_value(t, inj.column, id.index, inj.case));
+            if let Some(inj) = injections
+                .iter()
+                .find(|i| i.column == crate::edge::PASSWORD_ONLY)
+            {
+                scratch
+                    .password
+                    .push_str(&self.edge_value(t, inj.column, id.index, inj.case));
             } else if scratch.want_password {
-                password::make(&mut Rng::at(self.password_key, id.index), &mut scratch.password);
+                password::make(
+                    &mut Rng::at(self.password_key, id.index),
+                    &mut scratch.password,
+                );
             }
         }
         scratch.injections = injections;
@@ -663,7 +704,16 @@ impl Gen {
 
 /// Swaps the first letter that has a Cyrillic look-alike.
 fn homoglyph(s: &str) -> String {
-    const MAP: &[(char, char)] = &[('a', 'а'), ('e', 'е'), ('o', 'о'), ('p', 'р'), ('c', 'с'), ('x', 'х'), ('y', 'у'), ('i', 'і')];
+    const MAP: &[(char, char)] = &[
+        ('a', 'а'),
+        ('e', 'е'),
+        ('o', 'о'),
+        ('p', 'р'),
+        ('c', 'с'),
+        ('x', 'х'),
+        ('y', 'у'),
+        ('i', 'і'),
+    ];
     let mut done = false;
     s.chars()
         .map(|ch| match MAP.iter().find(|(l, _)| *l == ch) {

@@ -481,11 +481,16 @@ fn parse_edge(cx: &Ctx, root: &Obj, file: &str) -> PResult<crate::edge::EdgeConf
     let Some(e) = root.table(cx, "edge_cases")? else {
         return Ok(cfg);
     };
-    e.only(cx, &["rate", "families", "labels", "include", "exclude", "files"], "[edge_cases]")?;
+    e.only(
+        cx,
+        &["rate", "families", "labels", "include", "exclude", "files"],
+        "[edge_cases]",
+    )?;
     cfg.rate = e.rate(cx, "rate")?.unwrap_or(0.0);
     let check = |key: &str, names: &[String]| -> PResult<()> {
         for n in names {
-            crate::edge::check_selector(n).map_err(|m| cx.err(e.item_span(key), &e.key_path(key), m))?;
+            crate::edge::check_selector(n)
+                .map_err(|m| cx.err(e.item_span(key), &e.key_path(key), m))?;
         }
         Ok(())
     };
@@ -494,14 +499,21 @@ fn parse_edge(cx: &Ctx, root: &Obj, file: &str) -> PResult<crate::edge::EdgeConf
             if !crate::edge::Family::ALL.iter().any(|x| x.name() == name) {
                 let fams: Vec<&str> = crate::edge::Family::ALL.iter().map(|x| x.name()).collect();
                 return Err(cx
-                    .err(e.item_span("families"), &e.key_path("families"), format!("unknown edge-case family `{name}`"))
+                    .err(
+                        e.item_span("families"),
+                        &e.key_path("families"),
+                        format!("unknown edge-case family `{name}`"),
+                    )
                     .help(format!("families: {}", fams.join(", "))));
             }
         }
         cfg.families = f;
     }
     if let Some(l) = e.weights(cx, "labels")? {
-        check("labels", &l.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())?;
+        check(
+            "labels",
+            &l.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        )?;
         cfg.labels = l;
     }
     cfg.include = e.strings(cx, "include")?.unwrap_or_default();

@@ -20,7 +20,14 @@ pub enum Encoding {
     Latin1,
 }
 
-pub const NAMES: &[&str] = &["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252", "latin1"];
+pub const NAMES: &[&str] = &[
+    "utf-8",
+    "utf-8-bom",
+    "utf-16le",
+    "utf-16be",
+    "windows-1252",
+    "latin1",
+];
 
 impl std::str::FromStr for Encoding {
     type Err = String;
@@ -32,7 +39,12 @@ impl std::str::FromStr for Encoding {
             "utf-16be" | "utf16be" => Encoding::Utf16Be,
             "windows-1252" | "cp1252" => Encoding::Windows1252,
             "latin1" | "iso-8859-1" => Encoding::Latin1,
-            o => return Err(format!("unknown encoding `{o}`: use one of {}", NAMES.join(", "))),
+            o => {
+                return Err(format!(
+                    "unknown encoding `{o}`: use one of {}",
+                    NAMES.join(", ")
+                ));
+            }
         })
     }
 }
@@ -56,14 +68,24 @@ impl Encoding {
     pub fn unrepresentable(self, s: &str) -> Option<char> {
         match self {
             Encoding::Latin1 => s.chars().find(|&c| c as u32 > 0xFF),
-            Encoding::Windows1252 => s.chars().find(|&c| !(c.is_ascii() || cp1252_byte(c).is_some())),
+            Encoding::Windows1252 => s
+                .chars()
+                .find(|&c| !(c.is_ascii() || cp1252_byte(c).is_some())),
             _ => None,
         }
     }
 
     /// `s` with every unrepresentable character replaced by `?`.
     pub fn replace(self, s: &str) -> String {
-        s.chars().map(|c| if self.unrepresentable(c.encode_utf8(&mut [0; 4])).is_some() { '?' } else { c }).collect()
+        s.chars()
+            .map(|c| {
+                if self.unrepresentable(c.encode_utf8(&mut [0; 4])).is_some() {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect()
     }
 
     /// Transcodes rendered UTF-8 (already checked representable) in place.
@@ -76,10 +98,20 @@ impl Encoding {
         let text = String::from_utf8_lossy(buf).into_owned();
         buf.clear();
         match self {
-            Encoding::Utf16Le => text.encode_utf16().for_each(|u| buf.extend_from_slice(&u.to_le_bytes())),
-            Encoding::Utf16Be => text.encode_utf16().for_each(|u| buf.extend_from_slice(&u.to_be_bytes())),
+            Encoding::Utf16Le => text
+                .encode_utf16()
+                .for_each(|u| buf.extend_from_slice(&u.to_le_bytes())),
+            Encoding::Utf16Be => text
+                .encode_utf16()
+                .for_each(|u| buf.extend_from_slice(&u.to_be_bytes())),
             Encoding::Latin1 => buf.extend(text.chars().map(|c| c as u32 as u8)),
-            Encoding::Windows1252 => buf.extend(text.chars().map(|c| if c.is_ascii() { c as u8 } else { cp1252_byte(c).unwrap_or(b'?') })),
+            Encoding::Windows1252 => buf.extend(text.chars().map(|c| {
+                if c.is_ascii() {
+                    c as u8
+                } else {
+                    cp1252_byte(c).unwrap_or(b'?')
+                }
+            })),
             Encoding::Utf8 | Encoding::Utf8Bom => unreachable!(),
         }
     }
@@ -92,7 +124,8 @@ fn cp1252_byte(c: char) -> Option<u8> {
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut tmp));
     // The five bytes Microsoft's table leaves undefined do not round-trip
     // through common decoders (Python's cp1252): treat them as unmappable.
-    (!unmappable && bytes.len() == 1 && !matches!(bytes[0], 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)).then(|| bytes[0])
+    (!unmappable && bytes.len() == 1 && !matches!(bytes[0], 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
+        .then(|| bytes[0])
 }
 
 #[cfg(test)]

@@ -132,7 +132,12 @@ pub fn format(name: &str, dialect: Dialect) -> Option<Box<dyn Format>> {
 pub const FORMATS: &[&str] = &["csv", "jsonl", "sql"];
 
 /// Why a value cannot be written faithfully to this output, if it cannot.
-pub fn unrepresentable(format: &str, dialect: Dialect, encoding: Encoding, s: &str) -> Option<String> {
+pub fn unrepresentable(
+    format: &str,
+    dialect: Dialect,
+    encoding: Encoding,
+    s: &str,
+) -> Option<String> {
     if let Some(c) = encoding.unrepresentable(s) {
         return Some(format!("U+{:04X} has no {encoding:?} encoding", c as u32));
     }
