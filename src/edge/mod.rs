@@ -33,7 +33,9 @@ const FAMILY_WEIGHTS: &[(Family, u32)] = &[
     (Family::Text, 2),
     (Family::Username, 1),
     (Family::Password, 1),
-    (Family::File, 1),
+    // A file case makes the whole file invalid UTF-8: only when asked for
+    // (`include`, or a weight in `families`).
+    (Family::File, 0),
 ];
 
 /// Checks a label or family name used in include/exclude/labels.
@@ -231,10 +233,15 @@ impl Injector {
                         .find(|(l, _)| l == c.label)
                         .map(|(_, w)| *w as u64)
                         .unwrap_or(1);
+                    // Naming a case or its family in `include` turns it on
+                    // even where its family's default weight is 0.
+                    let explicit = cfg
+                        .include
+                        .iter()
+                        .any(|i| i == c.label || i == c.family.name());
+                    let fw = family_weight(c.family).max(explicit as u64);
                     // Per family, weights are shared among its cases.
-                    weights.push(
-                        family_weight(c.family) * 1_000_000 / family_size(c.family) * label_w,
-                    );
+                    weights.push(fw * 1_000_000 / family_size(c.family) * label_w);
                     idx.push(ci);
                     columns.push(eligible);
                 }
