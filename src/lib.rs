@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod edge;
 pub mod error;
+pub mod faults;
 pub mod generator;
 pub mod hash;
 pub mod manifest;
