@@ -33,6 +33,9 @@ pub enum Command {
     /// List, print or check profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Hash stdin passwords in a legacy format, or: verify, identify, list.
+    #[command(after_help = crate::hash::cli::HASH_EXAMPLES)]
+    Hash(crate::hash::cli::HashArgs),
 }
 
 const GENERATE_EXAMPLES: &str = "Examples:
@@ -139,6 +142,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(a) => generate(a),
         Command::Profiles(p) => profiles(p),
+        Command::Hash(h) => crate::hash::cli::run(h),
     }
 }
 
@@ -152,7 +156,11 @@ fn generate(a: GenerateArgs) -> Result<()> {
         None => profile.domains.clone(),
     };
     if !a.allow_real_domains {
-        let real: Vec<&str> = domains.iter().map(|(d, _)| d.as_str()).filter(|d| !is_reserved_domain(d)).collect();
+        let real: Vec<&str> = domains
+            .iter()
+            .map(|(d, _)| d.as_str())
+            .filter(|d| !is_reserved_domain(d))
+            .collect();
         if !real.is_empty() {
             return Err(Error::usage(format!(
                 "refusing non-reserved email domain(s): {}\n  fake users must not get real mailboxes; use .test, .example, .invalid or example.com/.net/.org,\n  or pass --allow-real-domains if you own these domains",
@@ -169,7 +177,11 @@ fn generate(a: GenerateArgs) -> Result<()> {
         profile,
         users: a.users,
         seed: a.seed,
-        threads: a.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        threads: a.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
         shard: a.shard.unwrap_or(Shard::WHOLE),
         format: a.format,
         dialect,
@@ -200,18 +212,24 @@ fn parse_domains(list: &str) -> Result<Vec<(String, u32)>> {
             Some((d, w)) => (
                 d.trim(),
                 w.trim().parse::<u32>().map_err(|_| {
-                    Error::usage(format!("--domains: weight `{w}` for {d} is not a whole number (e.g. example.com=3)"))
+                    Error::usage(format!(
+                        "--domains: weight `{w}` for {d} is not a whole number (e.g. example.com=3)"
+                    ))
                 })?,
             ),
             None => (item, 1),
         };
         if d.is_empty() || !d.contains('.') || d.contains('@') || d.contains(' ') {
-            return Err(Error::usage(format!("--domains: `{d}` is not a domain name (e.g. mail.test)")));
+            return Err(Error::usage(format!(
+                "--domains: `{d}` is not a domain name (e.g. mail.test)"
+            )));
         }
         out.push((d.to_string(), w));
     }
     if out.iter().all(|(_, w)| *w == 0) {
-        return Err(Error::usage("--domains needs at least one domain with a positive weight"));
+        return Err(Error::usage(
+            "--domains needs at least one domain with a positive weight",
+        ));
     }
     Ok(out)
 }
@@ -221,12 +239,25 @@ fn profiles(p: ProfilesCommand) -> Result<()> {
         ProfilesCommand::List => {
             for name in profile::shipped::names() {
                 let p = Profile::load(name)?;
-                println!("{name:10} {} tables: {}", p.tables.len(), p.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "{name:10} {} tables: {}",
+                    p.tables.len(),
+                    p.tables
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
         }
         ProfilesCommand::Show { name } => match profile::shipped::get(&name) {
             Some(text) => print!("{text}"),
-            None => return Err(Error::usage(format!("no shipped profile `{name}`; shipped: {}", profile::shipped::names().join(", ")))),
+            None => {
+                return Err(Error::usage(format!(
+                    "no shipped profile `{name}`; shipped: {}",
+                    profile::shipped::names().join(", ")
+                )));
+            }
         },
         ProfilesCommand::Check { profile } => {
             let p = Profile::load(&profile)?;
@@ -236,7 +267,12 @@ fn profiles(p: ProfilesCommand) -> Result<()> {
                     profile::Size::Users => "--users".to_string(),
                     profile::Size::Rows(n) => format!("{n} rows"),
                     profile::Size::PerParent { parent, count } => {
-                        format!("{:.2} per {} row (max {})", count.mean(), p.tables[*parent].name, count.max())
+                        format!(
+                            "{:.2} per {} row (max {})",
+                            count.mean(),
+                            p.tables[*parent].name,
+                            count.max()
+                        )
                     }
                 };
                 println!("  {:16} {:3} columns  {}", t.name, t.columns.len(), size);

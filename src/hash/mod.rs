@@ -7,7 +7,14 @@
 
 mod argon2;
 mod bcrypt;
+pub mod cli;
+mod crypt;
+mod digest;
+mod ldap;
+mod pbkdf2;
+mod phpass;
 pub mod pool;
+mod scrypt;
 
 use crate::generator::rng::Rng;
 use std::fmt;
@@ -44,13 +51,133 @@ pub trait HashFormat: Send + Sync {
     fn identify(&self, encoded: &str) -> Option<Params>;
     /// Format-exact random bytes: right prefix, parameters, lengths, alphabet.
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded;
+
+    /// `verify` with parameters that are not in the encoded string (Firebase's
+    /// per-project signer key); the others ignore `params`.
+    fn verify_with(
+        &self,
+        password: &[u8],
+        encoded: &Encoded,
+        _params: &Params,
+    ) -> Result<bool, String> {
+        self.verify(password, encoded)
+    }
+    /// True when the salt lives in its own column (`Encoded.salt`), not in the string.
+    fn salt_in_column(&self) -> bool {
+        false
+    }
+    /// Like `identify`, for formats whose salt is in its own column.
+    fn identify_salted(&self, _hash: &str, _salt: &str) -> Option<Params> {
+        None
+    }
+    /// The lowest work parameters the format allows (`--hash-cost light`):
+    /// same prefix, encoding and lengths, much less CPU and memory.
+    fn light_params(&self) -> Params {
+        self.default_params()
+    }
+    /// A real hash of `password123` with the default parameters.
+    fn example(&self) -> &'static str {
+        ""
+    }
+    /// How the hash (and salt) are encoded, in words.
+    fn encoding(&self) -> &'static str {
+        ""
+    }
+    /// What each identity provider makes of this format, in `TARGETS` order.
+    fn imports(&self) -> [Import; 6] {
+        [Import::Jit; 6]
+    }
+    /// Behaviour worth knowing (truncation, refused passwords, trimming, …).
+    fn notes(&self) -> &'static str {
+        ""
+    }
 }
 
 /// The registry: adding a format is one file and one line here.
 static FORMATS: &[&dyn HashFormat] = &[
-    &bcrypt::Bcrypt,
+    &bcrypt::Bcrypt::B,
+    &bcrypt::Bcrypt::A,
+    &bcrypt::Bcrypt::Y,
+    &bcrypt::BcryptSha256Django,
+    &bcrypt::WordPress,
     &argon2::Argon2Fmt::ID,
+    &argon2::Argon2Fmt::I,
+    &argon2::Argon2Fmt::DJANGO,
+    &scrypt::ScryptPhc,
+    &scrypt::ScryptMcf,
+    &scrypt::ScryptDjango,
+    &scrypt::FirebaseScrypt,
+    &pbkdf2::DjangoPbkdf2::SHA256,
+    &pbkdf2::DjangoPbkdf2::SHA1,
+    &pbkdf2::PasslibPbkdf2::SHA256,
+    &pbkdf2::PasslibPbkdf2::SHA512,
+    &pbkdf2::PhcPbkdf2Sha512,
+    &pbkdf2::AspNetV2,
+    &pbkdf2::AspNetV3,
+    &crypt::ShaCryptFmt::SHA512,
+    &crypt::ShaCryptFmt::SHA256,
+    &crypt::Md5Crypt,
+    &crypt::YescryptFmt,
+    &phpass::Phpass::WORDPRESS,
+    &phpass::Phpass::PHPBB,
+    &phpass::Phpass::DRUPAL7,
+    &ldap::LdapSalted::SSHA,
+    &ldap::LdapSalted::SSHA256,
+    &ldap::LdapSalted::SSHA512,
+    &ldap::LdapSalted::SMD5,
+    &ldap::LdapPlain::SHA,
+    &ldap::LdapPlain::MD5,
+    &ldap::LdapCrypt,
+    &digest::Mysql41,
+    &digest::Hex::MD5,
+    &digest::Hex::SHA1,
+    &digest::Hex::SHA256,
+    &digest::Hex::SHA512,
+    &digest::SaltedHex::MD5,
+    &digest::SaltedHex::SHA1,
+    &digest::SaltedHex::SHA256,
+    &digest::SaltedHex::SHA512,
 ];
+
+/// The identity providers of the import matrix, in the order of `HashFormat::imports`.
+pub const TARGETS: [&str; 6] = [
+    "auth0", "okta", "firebase", "cognito", "keycloak", "supabase",
+];
+
+/// Whether an identity provider can import a format (hash-formats reference §0.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Import {
+    /// Imported as it is (the note says which field or algorithm).
+    Native(&'static str),
+    /// The algorithm is supported, but the string must be re-encoded into this.
+    Reencode(&'static str),
+    /// Not importable: users migrate just in time on their first login.
+    Jit,
+    /// Not confirmed either way.
+    Unknown(&'static str),
+}
+
+impl Import {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Import::Native(_) => "native",
+            Import::Reencode(_) => "re-encode",
+            Import::Jit => "jit-only",
+            Import::Unknown(_) => "unconfirmed",
+        }
+    }
+    pub fn detail(&self) -> &'static str {
+        match self {
+            Import::Native(s) | Import::Reencode(s) | Import::Unknown(s) => s,
+            Import::Jit => "",
+        }
+    }
+}
+
+/// The lowest work parameters of `format` (`--hash-cost light`).
+pub fn light_params(format: &dyn HashFormat) -> Params {
+    format.light_params()
+}
 
 pub fn all() -> &'static [&'static dyn HashFormat] {
     FORMATS
@@ -66,7 +193,20 @@ pub fn lookup(name: &str) -> Option<&'static dyn HashFormat> {
 
 /// The first format that recognises `encoded`.
 pub fn identify(encoded: &str) -> Option<(&'static dyn HashFormat, Params)> {
-    FORMATS.iter().find_map(|f| f.identify(encoded).map(|p| (*f, p)))
+    FORMATS
+        .iter()
+        .find_map(|f| f.identify(encoded).map(|p| (*f, p)))
+}
+
+/// Like `identify`, using the salt column when there is one: a hex digest with a
+/// salt is a salted digest, without one the unsalted digest.
+pub fn identify_encoded(e: &Encoded) -> Option<(&'static dyn HashFormat, Params)> {
+    let salted = e.salt.as_deref().and_then(|salt| {
+        FORMATS
+            .iter()
+            .find_map(|f| f.identify_salted(&e.hash, salt).map(|p| (*f, p)))
+    });
+    salted.or_else(|| identify(&e.hash))
 }
 
 /// How users get their hashes.
@@ -116,22 +256,136 @@ pub fn merged(format: &dyn HashFormat, given: &[(String, String)]) -> Params {
     p
 }
 
-/// Helpers for formats' parameter handling.
-pub(crate) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+/// The defaults of `format` with `keys` overlaid (for `light_params`).
+pub(crate) fn with_light(format: &dyn HashFormat, keys: &[(&str, &str)]) -> Params {
+    let mut p = format.default_params();
+    for (k, v) in keys {
+        match p.iter_mut().find(|(pk, _)| pk == k) {
+            Some(slot) => slot.1 = (*v).to_string(),
+            None => p.push(((*k).to_string(), (*v).to_string())),
+        }
+    }
+    p
 }
 
-pub(crate) fn param_u32(params: &[(String, String)], key: &str, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, String> {
+/// Encodings shared by several families.
+pub(crate) mod enc {
+    use crate::generator::rng::Rng;
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use base64ct::Encoding;
+
+    /// crypt(3)'s little-endian base64 (`./0-9A-Za-z`), as md5-crypt, sha-crypt,
+    /// phpass and yescrypt write it.
+    pub fn crypt64(bytes: &[u8]) -> String {
+        base64ct::Base64ShaCrypt::encode_string(bytes)
+    }
+    pub const CRYPT_ALPHABET: &[u8; 64] =
+        b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const ALNUM: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+    /// `n` characters of `./0-9A-Za-z` (a crypt salt).
+    pub fn crypt_chars(rng: &mut Rng, n: usize) -> String {
+        (0..n)
+            .map(|_| CRYPT_ALPHABET[rng.below(64) as usize] as char)
+            .collect()
+    }
+    /// `n` characters of `[A-Za-z0-9]` (Django's `get_random_string`).
+    pub fn alnum(rng: &mut Rng, n: usize) -> String {
+        (0..n)
+            .map(|_| ALNUM[rng.below(62) as usize] as char)
+            .collect()
+    }
+    pub fn bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        rng.fill(&mut v);
+        v
+    }
+    pub fn b64(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+    pub fn b64_nopad(bytes: &[u8]) -> String {
+        STANDARD_NO_PAD.encode(bytes)
+    }
+    /// Standard base64, padded or not.
+    pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+        let t = s.trim_end_matches('=');
+        STANDARD_NO_PAD.decode(t).ok()
+    }
+    /// passlib's "adapted base64": standard alphabet with `.` for `+`, no padding.
+    pub fn ab64(bytes: &[u8]) -> String {
+        STANDARD_NO_PAD.encode(bytes).replace('+', ".")
+    }
+    pub fn ab64_decode(s: &str) -> Option<Vec<u8>> {
+        b64_decode(&s.replace('.', "+"))
+    }
+    pub fn is_b64(s: &str) -> bool {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    }
+    pub fn is_crypt64(s: &str) -> bool {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+    }
+    pub fn is_hex(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+    pub fn is_digits(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    }
+    /// Constant-time comparison (the lengths are public).
+    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// Helpers for formats' parameter handling.
+pub(crate) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+pub(crate) fn param_u32(
+    params: &[(String, String)],
+    key: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<Option<u32>, String> {
     match param(params, key) {
         None => Ok(None),
         Some(v) => match v.parse::<u32>() {
             Ok(n) if range.contains(&n) => Ok(Some(n)),
-            _ => Err(format!("`{key}` = {v} is invalid: expected an integer in {}..={}", range.start(), range.end())),
+            _ => Err(format!(
+                "`{key}` = {v} is invalid: expected an integer in {}..={}",
+                range.start(),
+                range.end()
+            )),
         },
     }
 }
 
-pub(crate) fn only_keys(params: &[(String, String)], allowed: &[&str], format: &str) -> Result<(), String> {
+/// A parameter that must be one of `choices`.
+pub(crate) fn param_choice<'a>(
+    params: &'a [(String, String)],
+    key: &str,
+    choices: &[&str],
+) -> Result<Option<&'a str>, String> {
+    match param(params, key) {
+        None => Ok(None),
+        Some(v) if choices.contains(&v) => Ok(Some(v)),
+        Some(v) => Err(format!(
+            "`{key}` = {v} is invalid: expected one of {}",
+            choices.join(", ")
+        )),
+    }
+}
+
+pub(crate) fn only_keys(
+    params: &[(String, String)],
+    allowed: &[&str],
+    format: &str,
+) -> Result<(), String> {
     for (k, _) in params {
         if !allowed.contains(&k.as_str()) {
             let hint = crate::util::did_you_mean(k, allowed.iter().copied())
@@ -154,24 +408,58 @@ mod tests {
     fn every_format_round_trips_identifies_and_shapes() {
         for f in all() {
             // The smallest work factors keep this quick; formats and encodings are unchanged.
-            let light: Params = merged(*f, &[])
-                .into_iter()
-                .map(|(k, v)| match k.as_str() {
-                    "cost" => (k, "4".into()),
-                    "m" => (k, "1024".into()),
-                    "t" => (k, "1".into()),
-                    _ => (k, v),
-                })
-                .collect();
+            let light = light_params(*f);
             let mut rng = Rng::at(1, 2);
             let e = f.hash(b"correct horse", &light, &mut rng).unwrap();
-            assert!(f.verify(b"correct horse", &e).unwrap(), "{}", f.name());
-            assert!(!f.verify(b"wrong horse", &e).unwrap(), "{}", f.name());
-            assert_eq!(identify(&e.hash).map(|(g, _)| g.name()), Some(f.name()));
+            assert!(f.verify_with(b"correct horse", &e, &light).unwrap(), "{}", f.name());
+            assert!(!f.verify_with(b"wrong horse", &e, &light).unwrap(), "{}", f.name());
+            assert_eq!(e.salt.is_some(), f.salt_in_column(), "{}", f.name());
+            assert_eq!(
+                identify_encoded(&e).map(|(g, _)| g.name()),
+                Some(f.name()),
+                "{}",
+                e.hash
+            );
             let s = f.shape(&light, &mut rng);
             assert_eq!(s.hash.len(), e.hash.len(), "{} vs {}", s.hash, e.hash);
-            assert_eq!(identify(&s.hash).map(|(g, _)| g.name()), Some(f.name()), "{}", s.hash);
+            assert_eq!(
+                identify_encoded(&s).map(|(g, _)| g.name()),
+                Some(f.name()),
+                "{}",
+                s.hash
+            );
             assert!(!f.verify(b"correct horse", &s).unwrap_or(false));
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_identify_is_unambiguous() {
+        let mut names = names();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all().len());
+        for f in all() {
+            let e = f.shape(&f.default_params(), &mut Rng::at(3, 4));
+            let claimants: Vec<_> = all()
+                .iter()
+                .filter(|g| g.identify(&e.hash).is_some())
+                .map(|g| g.name())
+                .collect();
+            if f.salt_in_column() && f.name() != "firebase-scrypt" {
+                assert_eq!(claimants.len(), 1, "{}: {claimants:?}", f.name());
+            } else {
+                assert_eq!(claimants, vec![f.name()], "{}", e.hash);
+            }
+        }
+    }
+
+    #[test]
+    fn light_params_are_accepted() {
+        for f in all() {
+            f.check_params(&light_params(*f))
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
+            f.check_params(&f.default_params())
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
         }
     }
 }

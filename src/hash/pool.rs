@@ -16,11 +16,21 @@ pub struct Pool {
 
 impl Pool {
     /// Builds the pool (in parallel, on the current rayon pool) when `mode` is `Pool`.
-    pub fn build(format: &'static dyn HashFormat, params: Params, mode: HashMode, size: usize, seed: u64) -> Result<Pool, String> {
+    pub fn build(
+        format: &'static dyn HashFormat,
+        params: Params,
+        mode: HashMode,
+        size: usize,
+        seed: u64,
+    ) -> Result<Pool, String> {
         let label = format!(
             "pool:{}:{}",
             format.name(),
-            params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+            params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
         );
         let key = stream_key(seed, &label);
         let mut pool = Pool {
@@ -36,7 +46,9 @@ impl Pool {
                 .map(|k| {
                     let password = pool.password_for(k);
                     let mut rng = Rng::at(key ^ 0x5a17, k);
-                    format.hash(password.as_bytes(), &pool.params, &mut rng).map(|h| (password, h))
+                    format
+                        .hash(password.as_bytes(), &pool.params, &mut rng)
+                        .map(|h| (password, h))
                 })
                 .collect::<Result<_, _>>()?;
         }
