@@ -122,7 +122,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             let mode = opts.hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
             let params = hash::merged(f, &m.params);
             let p = pool
-                .install(|| Pool::build(f, params.clone(), mode, profile.passwords.pool_size, opts.seed))
+                .install(|| Pool::build(f, params.clone(), mode, profile.passwords.pool_size, opts.seed, true))
                 .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
             hash_entries.push(HashEntry {
                 format: m.format.clone(),

@@ -262,10 +262,6 @@ impl HashFormat for Argon2Fmt {
         with_light(self, &[("m", "1024"), ("t", "1"), ("p", "1")])
     }
 
-    fn example(&self) -> &'static str {
-        ""
-    }
-
     fn encoding(&self) -> &'static str {
         if self.django {
             "`argon2` + PHC string `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`; salt is a 22-char text salt, both base64 without padding"

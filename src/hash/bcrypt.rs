@@ -143,14 +143,6 @@ impl HashFormat for Bcrypt {
         with_light(self, &[("cost", "4")])
     }
 
-    fn example(&self) -> &'static str {
-        match self.ident {
-            "2a" => "",
-            "2y" => "$2y$10$G4W7q9c/hgzTT5NcgY7kHehV/aHuECXDuQpHGiC2vza0YIn.RG7Ku",
-            _ => "$2b$10$5VLnIWyCj6sxJcaDmrEWeOePnGSdEe0ZmsOkqU28/UokWIX/D2I16",
-        }
-    }
-
     fn encoding(&self) -> &'static str {
         "`$2?$NN$` + 22-char salt + 31-char checksum, bcrypt base64 (./A-Za-z0-9), 60 chars"
     }
@@ -248,10 +240,6 @@ impl HashFormat for BcryptSha256Django {
         with_light(self, &[("cost", "4")])
     }
 
-    fn example(&self) -> &'static str {
-        ""
-    }
-
     fn encoding(&self) -> &'static str {
         "`bcrypt_sha256$` + a $2b$ bcrypt string of the password's hex SHA-256"
     }
@@ -319,10 +307,6 @@ impl HashFormat for WordPress {
 
     fn light_params(&self) -> Params {
         with_light(self, &[("cost", "4")])
-    }
-
-    fn example(&self) -> &'static str {
-        "$wp$2y$10$kgZ6ph56.QRtSBdzVYmI3uz9RtN5bh9fjbrjGbsMTZ4oa.RQFE5se"
     }
 
     fn encoding(&self) -> &'static str {

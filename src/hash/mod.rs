@@ -77,7 +77,7 @@ pub trait HashFormat: Send + Sync {
     }
     /// A real hash of `password123` with the default parameters.
     fn example(&self) -> &'static str {
-        ""
+        example_of(self.name())
     }
     /// How the hash (and salt) are encoded, in words.
     fn encoding(&self) -> &'static str {
@@ -138,6 +138,157 @@ static FORMATS: &[&dyn HashFormat] = &[
     &digest::SaltedHex::SHA256,
     &digest::SaltedHex::SHA512,
 ];
+
+/// `password123` hashed with each format's default parameters by an independent
+/// producer (tests/vectors/vectors.jsonl names which); `HASH\tSALT` for salt columns.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "bcrypt",
+        "$2b$10$5VLnIWyCj6sxJcaDmrEWeOePnGSdEe0ZmsOkqU28/UokWIX/D2I16",
+    ),
+    (
+        "bcrypt-2y",
+        "$2y$10$G4W7q9c/hgzTT5NcgY7kHehV/aHuECXDuQpHGiC2vza0YIn.RG7Ku",
+    ),
+    (
+        "wordpress-bcrypt",
+        "$wp$2y$10$kgZ6ph56.QRtSBdzVYmI3uz9RtN5bh9fjbrjGbsMTZ4oa.RQFE5se",
+    ),
+    (
+        "pbkdf2-sha256-django",
+        "pbkdf2_sha256$1000000$A00GEsj5weLqb6EKZJrka5$dzr1uda5HqnuKfe2xJ2w49nvT/pFg5AGks9e6q1Gy3s=",
+    ),
+    ("md5-crypt", "$1$V3apckaE$CIokcBlOmlPy9w1CUCX6Y1"),
+    ("mysql41", "*A0F874BC7F54EE086FCE60A37CE7887D8B31086B"),
+    ("md5-hex", "482c811da5d5b4bc6d497ffa98491e38"),
+    ("phpass", "$P$BqhujoRe0ZMmRf/65XChR7UCJYfbaz."),
+    (
+        "drupal7",
+        "$S$D5LgO7MVbO2Y/85PghQ3UQEvMBTgUH60WkBQ8BQK6RduLx4BjeyH",
+    ),
+    (
+        "aspnet-identity-v2",
+        "AMCyQPDLWkX4DL6pFWgyqves+PgRXiz3YTGw0Q3WLadOS6Gzi+MIkeJjqq50ydu62w==",
+    ),
+    (
+        "aspnet-identity-v3",
+        "AQAAAAIAAYagAAAAEHHEwdp34RxAVc6Gn/Rg0AkN7waEtvBzJkrTCa0nuVg35Ddpe9zYtpNwfb2Mjr3Giw==",
+    ),
+    (
+        "firebase-scrypt",
+        "v70bvcFLW+W/IApzU6XsuBbdV0qFT71/i5GSl6o89dVFq9+dRTOKraAYqqLUFRo2bkpdBJdxCYsxrfOcM3lPmw==\tpWaRwDWj0MWSaw==",
+    ),
+    (
+        "bcrypt-2a",
+        "$2a$10$Prxn.qi9isP5vHTSohtioeeV0kIABo8NNuE/vf1gKoCMQHHte0skC",
+    ),
+    (
+        "sha512-crypt",
+        "$6$G9ehtojh/ynJhm2S$i3KcDh5D9N/j1hOLccJKyXwEtP2PMNSdH9b8B6jwh01qZwMi8bQVDxwvscXpoTf7D8SvCU7AfC1CFA76c./dj/",
+    ),
+    (
+        "sha256-crypt",
+        "$5$otCG8g/xSn1iyetS$cmfyQDPi1YIPmHR26P08Frmzr5OgNMggGRwjEqqajw/",
+    ),
+    (
+        "yescrypt",
+        "$y$j9T$Mfi.EBrXy2T03Ka9ferkt1$oAIVRgWCmMQbSFcqFT3CNE.SZS7B0fgkhvEJty/mxL3",
+    ),
+    (
+        "scrypt-mcf",
+        "$7$CU..../....TM4c421.xzB22aMXhjeA2M$9nnTDRykWG6RxfG/z/X1bru7zvDffHVPODKU5TxI2h5",
+    ),
+    (
+        "bcrypt-sha256-django",
+        "bcrypt_sha256$$2b$12$vFgFAgadsSdZs.NKUE795OK2shQ92dbkH8rysTnNC87u59iR1j1ja",
+    ),
+    (
+        "argon2id",
+        "$argon2id$v=19$m=19456,t=2,p=1$nh7are5dq/N808oqyRcL8Q$/OplkFqEyOR8SdRpME+uPnZmOYtryLYqQsTXQhIZ7iQ",
+    ),
+    (
+        "argon2i",
+        "$argon2i$v=19$m=65536,t=4,p=1$K6BHRxmulUFcanZT130Zvg$QuJabTBpDLbJiEQWDiNthk0WS78Q4KcZQD1mTvq8Um4",
+    ),
+    (
+        "argon2-django",
+        "argon2$argon2id$v=19$m=102400,t=2,p=8$bXFpQkROV2s0QTFZTkp4b0NTdkpNbA$KrcmRsIqsZ+Eswbo1qt8sJwlP1/Zmx3wrnbIkAOiaXI",
+    ),
+    (
+        "scrypt-django",
+        "scrypt$16384$bLpoKAdWdmyvrO7r3eGGFI$8$5$lvQr3CSbi9iiZPeyGvGiI5QvPMZ2iaW4TYp4OKLWNL5PqhZnMPq/id7pKx8Zv0/j6KUNu9Wzbt4KQ9gvsJ0R6Q==",
+    ),
+    (
+        "pbkdf2-sha1-django",
+        "pbkdf2_sha1$1000000$9TcIUFS4wB6bjUgKygHnCG$N9mG9tbGWaRsa1A6XxN1vRrY7K4=",
+    ),
+    (
+        "scrypt",
+        "$scrypt$ln=16,r=8,p=1$2VsrxVhr7f1/7z0n5Nzb+w$3BixBGa8CkdYiugCUUZZOsRviqZ9NIl1KpsecjqAJxk",
+    ),
+    (
+        "pbkdf2-sha256",
+        "$pbkdf2-sha256$29000$FgKAUAohhPAeQwhhrLU25g$5YzpGWWKTa9Cbm147ffNR4yLy9DxUAE9ghfhFFyhrns",
+    ),
+    (
+        "pbkdf2-sha512",
+        "$pbkdf2-sha512$25000$1FpLSYmxNsb4f69VCqH0fg$9TTfmNgw0.iH70RAUU4bXYTmwOFn0jGgSCW488g6B/Kd0zsU2RA/ZvA5baFg7n0X5PSif6lO7wBGzv4xPACQLA",
+    ),
+    ("phpass-phpbb", "$H$9z6oxBqt2miUmWyGVjpRtxEwSqOJ0y/"),
+    ("ldap-ssha", "{SSHA}C0GXsaiwO6rWKVACoioOKA3ooL8GICRE"),
+    (
+        "ldap-ssha256",
+        "{SSHA256}JMivzr5RDL1Fi83X4XaqtLSnrInrjtBf9GZo2MxiYXol5HyP8V7rPQ==",
+    ),
+    (
+        "ldap-ssha512",
+        "{SSHA512}i71NAyrmfLeB4vWLDyIw37FZVjQWipPYD6LqhnZoDtHCaym8IAI601igMRxJyyhc/4WvjwrUGRMAtoRlcNGqMa9VKoVwTkmJ",
+    ),
+    ("ldap-smd5", "{SMD5}tFzbM0H+w2zVeMGxLl6iDyxFaC0="),
+    ("ldap-sha", "{SHA}y/2sYAj5yrQIN4TL0YdPdmGNKpc="),
+    ("ldap-md5", "{MD5}SCyBHaXVtLxtSX/6mEkeOA=="),
+    (
+        "ldap-crypt",
+        "{CRYPT}$6$r1nfu5k49C6A9b1l$Y84Hgj93YP4J7NoNMQtjpzANyVYUy0Sm.rrM2jzSlOsrsg3H8FVlAnAri3Jn7Aj9P9piwP65H1kvxHxWwZTbT0",
+    ),
+    ("sha1-hex", "cbfdac6008f9cab4083784cbd1874f76618d2a97"),
+    (
+        "sha256-hex",
+        "ef92b778bafe771e89245b89ecbc08a44a4e166c06659911881f383d4473e94f",
+    ),
+    (
+        "sha512-hex",
+        "bed4efa1d4fdbd954bd3705d6a2a78270ec9a52ecfbfb010c61862af5c76af1761ffeb1aef6aca1bf5d02b3781aa854fabd2b69c790de74e17ecfec3cb6ac4bf",
+    ),
+    (
+        "pbkdf2-sha512-phc",
+        "$pbkdf2-sha512$i=100000,l=64$NsDM+z27mm1y61wPCb3UCA$vSU+dfPby8GfaOS12Lwifv7a26quxhh/wNjKwrStWIdqPy2eaokVDge50mU+6VeZANMPfSPpZhoyWvz/XTI41w",
+    ),
+    (
+        "salted-md5-hex",
+        "2144cbaba4a92310dccba7ee5f1faeda\t28vwhZs2yjPNUxU5",
+    ),
+    (
+        "salted-sha1-hex",
+        "70294e958327ccce4dd0f44d08f1400ad91e911c\tr8oJYnGjvSR85oMU",
+    ),
+    (
+        "salted-sha256-hex",
+        "54f727ccae6dc5edcdb08b33586722a3518047c672896823ee4d83ea71b1cfa0\tWg7M2lhBVgkx42Pa",
+    ),
+    (
+        "salted-sha512-hex",
+        "eccfc506c64138a9c5508016a36f45df481fe496ef3f49bda0db0d6812f2c4c2cdac9b908602fc9a86ec6a51a3cd246b58954a8f0770c6c9d96f4d2a26f25d4f\tvvrmlETKaCKF9AkJ",
+    ),
+];
+
+/// The example of format `name` (empty when there is none).
+pub fn example_of(name: &str) -> &'static str {
+    EXAMPLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, e)| e)
+}
 
 /// The identity providers of the import matrix, in the order of `HashFormat::imports`.
 pub const TARGETS: [&str; 6] = [
@@ -411,8 +562,16 @@ mod tests {
             let light = light_params(*f);
             let mut rng = Rng::at(1, 2);
             let e = f.hash(b"correct horse", &light, &mut rng).unwrap();
-            assert!(f.verify_with(b"correct horse", &e, &light).unwrap(), "{}", f.name());
-            assert!(!f.verify_with(b"wrong horse", &e, &light).unwrap(), "{}", f.name());
+            assert!(
+                f.verify_with(b"correct horse", &e, &light).unwrap(),
+                "{}",
+                f.name()
+            );
+            assert!(
+                !f.verify_with(b"wrong horse", &e, &light).unwrap(),
+                "{}",
+                f.name()
+            );
             assert_eq!(e.salt.is_some(), f.salt_in_column(), "{}", f.name());
             assert_eq!(
                 identify_encoded(&e).map(|(g, _)| g.name()),
