@@ -39,7 +39,13 @@ def b64d(s):
     return base64.b64decode(s + "=" * (-len(s) % 4))
 
 
+class NotApplicable(Exception):
+    """The judge cannot take this input (reported, not counted as a pass)."""
+
+
 def libxcrypt(pw, h):
+    if len(pw.encode()) > 512:  # CRYPT_MAX_PASSPHRASE_SIZE: libxcrypt refuses longer phrases
+        raise NotApplicable("libxcrypt refuses passphrases over 512 bytes")
     return crypt.crypt(pw, h) == h
 
 
@@ -207,11 +213,14 @@ def effective_password(fmt, pw):
 
 
 def verify(fmt, pw, h, salt=None, params=None):
-    """[(judge, ok)] for every independent verifier of `fmt`."""
+    """[(judge, ok)] for every independent verifier of `fmt`; ok is None when it cannot judge."""
     out = []
     for name, fn in VERIFIERS[fmt]:
         try:
             ok = bool(fn(pw, h, salt, params or {}))
+        except NotApplicable:
+            out.append((name, None))
+            continue
         except Exception as e:  # a judge that throws did not verify
             ok = False
             name = f"{name} ({type(e).__name__}: {e})"
