@@ -179,7 +179,8 @@ fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
+    // The command may exit before reading stdin (usage errors): ignore a broken pipe.
+    let _ = c.stdin.take().unwrap().write_all(stdin);
     let o = c.wait_with_output().unwrap();
     (
         o.status.code().unwrap_or(-1),

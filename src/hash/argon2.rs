@@ -160,6 +160,12 @@ fn parse(s: &str) -> Option<Phc> {
     })
 }
 
+thread_local! {
+    /// Argon2's memory, reused across hashes on a thread: a fresh 19–100 MiB
+    /// allocation per hash costs page faults comparable to the hash itself.
+    static MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn compute(
     algorithm: argon2::Algorithm,
     c: Cost,
@@ -168,11 +174,22 @@ fn compute(
     len: usize,
 ) -> Result<Vec<u8>, String> {
     let p = argon2::Params::new(c.m, c.t, c.p, Some(len)).map_err(|e| e.to_string())?;
+    let blocks = p.block_count();
     let hasher = argon2::Argon2::new(algorithm, argon2::Version::V0x13, p);
     let mut out = vec![0u8; len];
-    hasher
-        .hash_password_into(password, salt, &mut out)
-        .map_err(|e| e.to_string())?;
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() < blocks {
+            m.resize(blocks, argon2::Block::default());
+        }
+        hasher
+            .hash_password_into_with_memory(password, salt, &mut out, &mut m[..blocks])
+            .map_err(|e| e.to_string())
+    })?;
+    if blocks > 1 << 18 {
+        // Over 256 MiB: give it back rather than keep it per thread.
+        MEMORY.with(|m| *m.borrow_mut() = Vec::new());
+    }
     Ok(out)
 }
 
