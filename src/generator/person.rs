@@ -30,9 +30,17 @@ impl People {
                 let cs: Vec<&'static Country> = l
                     .countries
                     .iter()
-                    .map(|(code, _)| COUNTRIES.iter().find(|c| c.code == *code).expect("data.rs lists every country it uses"))
+                    .map(|(code, _)| {
+                        COUNTRIES
+                            .iter()
+                            .find(|c| c.code == *code)
+                            .expect("data.rs lists every country it uses")
+                    })
                     .collect();
-                (cs, Weighted::new(l.countries.iter().map(|(_, w)| *w as u64)))
+                (
+                    cs,
+                    Weighted::new(l.countries.iter().map(|(_, w)| *w as u64)),
+                )
             })
             .collect();
         People {
@@ -184,24 +192,67 @@ fn capitalise(out: &mut String, at: usize) {
 }
 
 #[inline]
-pub fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
+pub fn push_u64(out: &mut String, v: u64) {
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 #[inline]
 pub fn push_i64(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
+    out.push_str(itoa::Buffer::new().format(v));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Name and country columns are emitted as `FieldKind::Plain`: sinks copy
+    /// them unescaped, which is only right if no entry holds such a byte.
+    #[test]
+    fn static_data_is_plain() {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && !s
+                    .bytes()
+                    .any(|b| matches!(b, b',' | b'"' | b'\\' | 0..=0x1f | 0x7f))
+        };
+        for l in LOCALES {
+            for n in l.first_female.iter().chain(l.first_male).chain(l.last) {
+                assert!(plain(n.native), "{}", n.native);
+                assert!(
+                    !n.latin.is_empty() && n.latin.bytes().all(|b| b.is_ascii_lowercase()),
+                    "{}",
+                    n.latin
+                );
+            }
+        }
+        for c in COUNTRIES {
+            assert!(
+                plain(c.name)
+                    && plain(c.code)
+                    && c.calling_code.bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                c.name
+            );
+        }
     }
-    push_u64(out, v.unsigned_abs());
+
+    #[test]
+    fn emails_are_unique_whatever_the_names() {
+        let people = People::new(&[(0, 1), (10, 1), (11, 1)]);
+        let h = Handles::new(
+            50_000,
+            7,
+            &[("example.com".into(), 1), ("mail.test".into(), 1)],
+        );
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..50_000u64 {
+            let mut r = Rng::at(3, i);
+            let p = people.pick(&mut r);
+            let mut e = String::new();
+            h.push_email(&p, i, &mut r, &mut e);
+            let local = e.split('@').next().unwrap();
+            assert!(local.len() <= 64 && local.is_ascii(), "{e}");
+            assert!(seen.insert(e.to_lowercase()), "duplicate {e}");
+        }
+    }
 }

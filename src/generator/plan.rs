@@ -40,7 +40,10 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> std::result::Result<Shard, String> {
         let bad = || format!("`{s}` is not a shard: use K/N with 1 ≤ K ≤ N, e.g. 2/3");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
         if k == 0 || n == 0 || k > n {
             return Err(bad());
         }
@@ -93,7 +96,11 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     let started = Instant::now();
     let profile = &opts.profile;
     let format = sink::format(&opts.format, opts.dialect).ok_or_else(|| {
-        Error::usage(format!("unknown format `{}`: use one of {}", opts.format, sink::FORMATS.join(", ")))
+        Error::usage(format!(
+            "unknown format `{}`: use one of {}",
+            opts.format,
+            sink::FORMATS.join(", ")
+        ))
     })?;
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -106,7 +113,9 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         _ => None,
     };
     if opts.emit_passwords && to_dir.is_none() {
-        return Err(Error::usage("--emit-passwords needs --out DIR (passwords never go to stdout)"));
+        return Err(Error::usage(
+            "--emit-passwords needs --out DIR (passwords never go to stdout)",
+        ));
     }
     if let Some(dir) = &to_dir {
         prepare_dir(dir, opts.force)?;
@@ -115,14 +124,27 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     // Hash pools: built once, on all threads, before any row.
     let mut hash_entries = Vec::new();
     let mut pools = Vec::new();
-    let has_hashes = profile.users().columns.iter().any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash));
+    let has_hashes = profile
+        .users()
+        .columns
+        .iter()
+        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash));
     if has_hashes {
         for m in &profile.passwords.mix {
             let f = hash::lookup(&m.format).expect("checked when the profile loaded");
             let mode = opts.hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
             let params = hash::merged(f, &m.params);
             let p = pool
-                .install(|| Pool::build(f, params.clone(), mode, profile.passwords.pool_size, opts.seed, true))
+                .install(|| {
+                    Pool::build(
+                        f,
+                        params.clone(),
+                        mode,
+                        profile.passwords.pool_size,
+                        opts.seed,
+                        true,
+                    )
+                })
                 .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
             hash_entries.push(HashEntry {
                 format: m.format.clone(),
@@ -155,7 +177,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
                 sinks[i] = Some(TableSink {
                     meta: m.clone(),
                     file,
-                    writer: Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
+                    writer: Box::new(std::io::BufWriter::with_capacity(1 << 18, f)),
                     rows: 0,
                     digest: 0,
                 });
@@ -164,7 +186,10 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         Output::Stdout | Output::Writer(_) => {
             let w: Box<dyn Write + Send> = match opts.out {
                 Output::Writer(w) => w,
-                _ => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
+                _ => Box::new(std::io::BufWriter::with_capacity(
+                    1 << 18,
+                    std::io::stdout(),
+                )),
             };
             sinks[users_t] = Some(TableSink {
                 meta: metas[users_t].clone(),
@@ -189,14 +214,18 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         writeln!(w, "{pk},password").map_err(write_err)?;
     }
 
-
     // Drive each root table whose output is wanted; children follow their parent.
     for (t, tg) in generator.tables.iter().enumerate() {
         if tg.parent.is_some() || sinks[t].is_none() {
             continue;
         }
         let range = opts.shard.range(tg.rows);
-        let children: Vec<usize> = tg.children.iter().copied().filter(|c| sinks[*c].is_some()).collect();
+        let children: Vec<usize> = tg
+            .children
+            .iter()
+            .copied()
+            .filter(|c| sinks[*c].is_some())
+            .collect();
         let driver = Driver {
             generator: &generator,
             format: format.as_ref(),
@@ -262,7 +291,11 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         std::fs::write(&path, json + "\n").map_err(|e| Error::io("write", &path, e))?;
     }
     if !opts.quiet {
-        summary(&manifest, to_dir.as_deref(), started.elapsed().as_secs_f64());
+        summary(
+            &manifest,
+            to_dir.as_deref(),
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(manifest)
 }
@@ -307,7 +340,8 @@ fn open_private(path: &Path) -> Result<std::io::BufWriter<std::fs::File>> {
     {
         // An existing file keeps its old mode on open: set it explicitly.
         use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::io("protect", path, e))?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io("protect", path, e))?;
     }
     Ok(std::io::BufWriter::new(f))
 }
@@ -333,11 +367,15 @@ fn summary(m: &Manifest, dir: Option<&Path>, secs: f64) {
         m.tables.len(),
         secs,
         rate,
-        dir.map(|d| format!(" → {}", d.display())).unwrap_or_default()
+        dir.map(|d| format!(" → {}", d.display()))
+            .unwrap_or_default()
     );
     for h in &m.hashes {
         if h.mode == HashMode::Shape {
-            eprintln!("understudy: note: {} hashes are in shape mode: right format, but they do not verify", h.format);
+            eprintln!(
+                "understudy: note: {} hashes are in shape mode: right format, but they do not verify",
+                h.format
+            );
         }
     }
 }
@@ -356,6 +394,9 @@ struct Shared {
     next: u64,
     written: u64,
     done: BTreeMap<u64, ChunkOut>,
+    /// Written chunks handed back for reuse: buffers are allocated once per
+    /// window slot, not per chunk (cross-thread frees bloat malloc arenas).
+    spare: Vec<ChunkOut>,
     failed: bool,
 }
 
@@ -400,24 +441,34 @@ impl Driver<'_> {
             .collect()
     }
 
-    fn work(&self, range: std::ops::Range<u64>, child_base: &[u64]) -> ChunkOut {
+    /// Fills `out` (a recycled chunk, cleared here) with one chunk of rows.
+    fn work(&self, range: std::ops::Range<u64>, child_base: &[u64], out: &mut ChunkOut) {
         let n = self.metas.len();
-        let mut out = ChunkOut {
-            bufs: vec![Vec::new(); n],
-            rows: vec![0; n],
-            digests: vec![0; n],
-            passwords: Vec::new(),
-        };
-        out.bufs[self.table].reserve((range.end - range.start) as usize * 160);
+        out.bufs.resize_with(n, Vec::new);
+        out.bufs.iter_mut().for_each(Vec::clear);
+        out.rows = vec![0; n];
+        out.digests = vec![0; n];
+        out.passwords.clear();
         let mut row = RowBuf::default();
         let mut scratch = Scratch::default();
+        scratch.want_password = self.emit_passwords;
         let mut key = String::new();
         let mut child_next: Vec<u64> = child_base.to_vec();
         let mut nth = vec![0usize; n];
         for i in range {
             let t = self.table;
-            self.generator.row(t, RowId { index: i, parent: 0, ordinal: 0 }, &mut row, &mut scratch);
-            self.format.row(&self.metas[t], &row, nth[t], &mut out.bufs[t]);
+            self.generator.row(
+                t,
+                RowId {
+                    index: i,
+                    parent: 0,
+                    ordinal: 0,
+                },
+                &mut row,
+                &mut scratch,
+            );
+            self.format
+                .row(&self.metas[t], &row, nth[t], &mut out.bufs[t]);
             nth[t] += 1;
             out.digests[t] = out.digests[t].wrapping_add(row.digest());
             if self.emit_passwords {
@@ -426,7 +477,11 @@ impl Driver<'_> {
                 sink_csv_pair(&mut out.passwords, &key, &scratch.password);
             }
             for (ci, &c) in self.children.iter().enumerate() {
-                let count = self.generator.tables[c].count.as_ref().expect("child").count(i);
+                let count = self.generator.tables[c]
+                    .count
+                    .as_ref()
+                    .expect("child")
+                    .count(i);
                 if count == 0 {
                     continue;
                 }
@@ -434,8 +489,18 @@ impl Driver<'_> {
                 for k in 0..count {
                     let j = child_next[ci];
                     child_next[ci] += 1;
-                    self.generator.row(c, RowId { index: j, parent: i, ordinal: k }, &mut row, &mut scratch);
-                    self.format.row(&self.metas[c], &row, nth[c], &mut out.bufs[c]);
+                    self.generator.row(
+                        c,
+                        RowId {
+                            index: j,
+                            parent: i,
+                            ordinal: k,
+                        },
+                        &mut row,
+                        &mut scratch,
+                    );
+                    self.format
+                        .row(&self.metas[c], &row, nth[c], &mut out.bufs[c]);
                     nth[c] += 1;
                     out.digests[c] = out.digests[c].wrapping_add(row.digest());
                 }
@@ -447,7 +512,6 @@ impl Driver<'_> {
                 self.format.end_chunk(&self.metas[t], k, &mut out.bufs[t]);
             }
         }
-        out
     }
 
     fn run(
@@ -465,12 +529,13 @@ impl Driver<'_> {
             next: 0,
             written: 0,
             done: BTreeMap::new(),
+            spare: Vec::new(),
             failed: false,
         });
         let cv = Condvar::new();
         let total = chunks.len() as u64;
         let worker = || loop {
-            let idx = {
+            let (idx, mut out) = {
                 let mut s = shared.lock().expect("lock");
                 while s.next < total && s.next >= s.written + window && !s.failed {
                     s = cv.wait(s).expect("lock");
@@ -479,10 +544,16 @@ impl Driver<'_> {
                     return;
                 }
                 s.next += 1;
-                s.next - 1
+                let spare = s.spare.pop().unwrap_or_else(|| ChunkOut {
+                    bufs: Vec::new(),
+                    rows: Vec::new(),
+                    digests: Vec::new(),
+                    passwords: Vec::new(),
+                });
+                (s.next - 1, spare)
             };
             let base: Vec<u64> = offsets.iter().map(|o| o[idx as usize]).collect();
-            let out = self.work(chunks[idx as usize].clone(), &base);
+            self.work(chunks[idx as usize].clone(), &base, &mut out);
             shared.lock().expect("lock").done.insert(idx, out);
             cv.notify_all();
         };
@@ -491,7 +562,7 @@ impl Driver<'_> {
         // never take a worker's place.
         std::thread::scope(|s| {
             for _ in 0..threads {
-                s.spawn(&worker);
+                s.spawn(worker);
             }
             // This thread writes, in order.
             for idx in 0..total {
@@ -513,14 +584,22 @@ impl Driver<'_> {
                 if let Some(b) = bar {
                     b.inc(out.rows[self.table]);
                 }
-                shared.lock().expect("lock").written = idx + 1;
+                let mut s = shared.lock().expect("lock");
+                s.written = idx + 1;
+                s.spare.push(out);
+                drop(s);
                 cv.notify_all();
             }
         });
         result
     }
 
-    fn write(&self, out: &ChunkOut, sinks: &mut [Option<TableSink>], passwords: Option<&mut std::io::BufWriter<std::fs::File>>) -> Result<()> {
+    fn write(
+        &self,
+        out: &ChunkOut,
+        sinks: &mut [Option<TableSink>],
+        passwords: Option<&mut std::io::BufWriter<std::fs::File>>,
+    ) -> Result<()> {
         for (t, sink) in sinks.iter_mut().enumerate() {
             let Some(s) = sink else { continue };
             if out.rows[t] == 0 {

@@ -35,7 +35,9 @@ impl Rng {
     /// The generator for item `index` of stream `key`.
     #[inline(always)]
     pub fn at(key: u64, index: u64) -> Rng {
-        Rng(mix64(key ^ mix64(index.wrapping_add(0x632b_e59b_d9b4_e019))))
+        Rng(mix64(
+            key ^ mix64(index.wrapping_add(0x632b_e59b_d9b4_e019)),
+        ))
     }
 
     #[inline(always)]

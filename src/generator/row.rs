@@ -6,6 +6,9 @@
 pub enum FieldKind {
     Null,
     Text,
+    /// Text known to hold no byte that any format escapes (`,` `"` `\\`
+    /// controls), such as ids, emails and names: sinks copy it as is.
+    Plain,
     Int,
     Bool,
     Json,
@@ -33,7 +36,8 @@ impl RowBuf {
 
     #[inline]
     pub fn end(&mut self, kind: FieldKind) {
-        self.spans.push((kind, self.open as u32, self.text.len() as u32));
+        self.spans
+            .push((kind, self.open as u32, self.text.len() as u32));
     }
 
     #[inline]
@@ -68,13 +72,30 @@ impl RowBuf {
     }
 
     /// Order-independent table digests add up these per-row hashes (wrapping).
+    /// The row is canonical as (field kinds and lengths, concatenated text):
+    /// the first seeds the xxh3-128 of the second.
     pub fn digest(&self) -> u128 {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for (k, s) in self.fields() {
-            h.update(&[k as u8]);
-            h.update(&(s.len() as u32).to_le_bytes());
-            h.update(s.as_bytes());
+        let mut layout = 0x243f_6a88_85a3_08d3u64;
+        for &(k, a, b) in &self.spans {
+            // Plain is Text with a promise: the same value, the same digest.
+            let k = if k == FieldKind::Plain {
+                FieldKind::Text
+            } else {
+                k
+            };
+            layout = super::rng::mix64(layout ^ ((k as u64) << 32 | (b - a) as u64));
         }
-        h.digest128()
+        xxhash_rust::xxh3::xxh3_128_with_seed(self.text.as_bytes(), layout)
+    }
+}
+
+/// Appends bytes known to be ASCII (formatting buffers built from digit and
+/// hex tables).
+#[inline]
+pub fn push_ascii(out: &mut String, bytes: &[u8]) {
+    debug_assert!(bytes.is_ascii());
+    // ASCII is UTF-8; the check is a few cycles and keeps this safe code.
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        out.push_str(s);
     }
 }

@@ -4,8 +4,8 @@
 use super::password;
 use super::permute::Permutation;
 use super::person::{Handles, People, Person, push_i64, push_u64};
-use super::row::{FieldKind, RowBuf};
 use super::rng::{Rng, Weighted, mix64, stream_key};
+use super::row::{FieldKind, RowBuf};
 use super::time::push_rfc3339;
 use crate::hash::Pool;
 use crate::profile::{CountDist, Curve, Kind, Pick, Profile, Size};
@@ -50,7 +50,13 @@ enum ColKind {
     Username,
     Phone,
     Country(bool),
-    Timestamp { from: i64, to: i64, curve: Curve, after: Option<usize> },
+    /// `growth` holds (rate, e^rate − 1) for the growth curve's inverse CDF.
+    Timestamp {
+        from: i64,
+        to: i64,
+        growth: Option<(f64, f64)>,
+        after: Option<usize>,
+    },
     Bool(f64),
     Enum(Vec<String>, Weighted),
     Cycle(Vec<String>),
@@ -59,7 +65,11 @@ enum ColKind {
     Json,
     PasswordHash,
     Parent,
-    Reference { table: usize, pick: Picker, distinct: bool },
+    Reference {
+        table: usize,
+        pick: Picker,
+        distinct: bool,
+    },
 }
 
 enum Picker {
@@ -107,6 +117,8 @@ impl CountGen {
 #[derive(Default)]
 pub struct Scratch {
     pub password: String,
+    /// Derive the plaintext password even where no hash column needs it.
+    pub want_password: bool,
     picks: Vec<Vec<u64>>,
 }
 
@@ -119,7 +131,13 @@ pub struct RowId {
 }
 
 impl Gen {
-    pub fn new(profile: &Profile, seed: u64, users: u64, domains: &[(String, u32)], pools: Vec<Pool>) -> Gen {
+    pub fn new(
+        profile: &Profile,
+        seed: u64,
+        users: u64,
+        domains: &[(String, u32)],
+        pools: Vec<Pool>,
+    ) -> Gen {
         let mut tables: Vec<TableGen> = profile
             .tables
             .iter()
@@ -141,7 +159,11 @@ impl Gen {
                                 CountDist::Bernoulli { p } => CountKind::Bernoulli(p),
                                 CountDist::Zipf { min, max, s } => CountKind::Zipf(
                                     min,
-                                    Weighted::from_f64(&(min..=max).map(|k| ((k - min + 1) as f64).powf(-s)).collect::<Vec<_>>()),
+                                    Weighted::from_f64(
+                                        &(min..=max)
+                                            .map(|k| ((k - min + 1) as f64).powf(-s))
+                                            .collect::<Vec<_>>(),
+                                    ),
                                 ),
                             },
                         }),
@@ -151,7 +173,13 @@ impl Gen {
                 let person_kinds = |k: &Kind| {
                     matches!(
                         k,
-                        Kind::FirstName | Kind::LastName | Kind::FullName | Kind::Email | Kind::Username | Kind::Phone | Kind::Country { .. }
+                        Kind::FirstName
+                            | Kind::LastName
+                            | Kind::FullName
+                            | Kind::Email
+                            | Kind::Username
+                            | Kind::Phone
+                            | Kind::Country { .. }
                     )
                 };
                 let needs_people = t.columns.iter().any(|c| person_kinds(&c.kind));
@@ -160,7 +188,10 @@ impl Gen {
                     .iter()
                     .any(|c| matches!(c.kind, Kind::Email | Kind::Username))
                     .then(|| Handles::new(rows.max(1), mix64(tkey ^ 0xe0), domains));
-                let first_ts = t.columns.iter().position(|c| matches!(c.kind, Kind::Timestamp { .. }));
+                let first_ts = t
+                    .columns
+                    .iter()
+                    .position(|c| matches!(c.kind, Kind::Timestamp { .. }));
                 let cols = t
                     .columns
                     .iter()
@@ -177,10 +208,18 @@ impl Gen {
                             Kind::Username => ColKind::Username,
                             Kind::Phone => ColKind::Phone,
                             Kind::Country { names } => ColKind::Country(*names),
-                            Kind::Timestamp { from, to, curve, after } => ColKind::Timestamp {
+                            Kind::Timestamp {
+                                from,
+                                to,
+                                curve,
+                                after,
+                            } => ColKind::Timestamp {
                                 from: *from,
                                 to: *to,
-                                curve: *curve,
+                                growth: match curve {
+                                    Curve::Uniform => None,
+                                    Curve::Growth(g) => Some((*g, g.exp() - 1.0)),
+                                },
                                 after: *after,
                             },
                             Kind::Bool { rate } => ColKind::Bool(*rate),
@@ -190,11 +229,18 @@ impl Gen {
                             ),
                             Kind::Cycle { values } => ColKind::Cycle(values.clone()),
                             Kind::Int { min, max } => ColKind::Int(*min, *max),
-                            Kind::Text { min_words, max_words } => ColKind::Text(*min_words, *max_words),
+                            Kind::Text {
+                                min_words,
+                                max_words,
+                            } => ColKind::Text(*min_words, *max_words),
                             Kind::Json => ColKind::Json,
                             Kind::PasswordHash => ColKind::PasswordHash,
                             Kind::Parent => ColKind::Parent,
-                            Kind::Reference { table, pick, distinct } => ColKind::Reference {
+                            Kind::Reference {
+                                table,
+                                pick,
+                                distinct,
+                            } => ColKind::Reference {
                                 table: *table,
                                 pick: match pick {
                                     // Sized later, once every root table's row count is known.
@@ -239,7 +285,9 @@ impl Gen {
                         Pick::Uniform => Picker::Uniform(n),
                         // Rank r gets mass (r+1)^-s; capped at 1M ranks (the tail is uniform enough).
                         Pick::Zipf(s) => Picker::Zipf(Weighted::from_f64(
-                            &(0..n.min(1_000_000)).map(|r| ((r + 1) as f64).powf(-s)).collect::<Vec<_>>(),
+                            &(0..n.min(1_000_000))
+                                .map(|r| ((r + 1) as f64).powf(-s))
+                                .collect::<Vec<_>>(),
                         )),
                     };
                     if let ColKind::Reference { pick, .. } = &mut tables[ti].cols[ci].kind {
@@ -258,17 +306,29 @@ impl Gen {
     }
 
     pub fn has_password_column(&self, t: usize) -> bool {
-        self.tables[t].cols.iter().any(|c| matches!(c.kind, ColKind::PasswordHash))
+        self.tables[t]
+            .cols
+            .iter()
+            .any(|c| matches!(c.kind, ColKind::PasswordHash))
     }
 
     fn person(&self, t: usize, index: u64) -> Option<Person> {
-        self.tables[t].people.as_ref().map(|(key, p)| p.pick(&mut Rng::at(*key, index)))
+        self.tables[t]
+            .people
+            .as_ref()
+            .map(|(key, p)| p.pick(&mut Rng::at(*key, index)))
     }
 
     /// The value of timestamp column `c` for row `index` (whether or not it is nulled).
     fn timestamp(&self, t: usize, c: usize, index: u64) -> i64 {
         let col = &self.tables[t].cols[c];
-        let ColKind::Timestamp { from, to, curve, after } = col.kind else {
+        let ColKind::Timestamp {
+            from,
+            to,
+            growth,
+            after,
+        } = col.kind
+        else {
             return 0;
         };
         let mut r = Rng::at(col.key, index);
@@ -277,9 +337,9 @@ impl Gen {
             None => from,
         };
         let span = (to - from) as f64;
-        let x = match curve {
-            Curve::Uniform => r.unit(),
-            Curve::Growth(g) => (1.0 + r.unit() * (g.exp() - 1.0)).ln() / g,
+        let x = match growth {
+            None => r.unit(),
+            Some((g, eg1)) => (1.0 + r.unit() * eg1).ln() / g,
         };
         from + (x * span) as i64
     }
@@ -293,14 +353,21 @@ impl Gen {
     fn push_key_col(&self, t: usize, c: usize, index: u64, out: &mut String) {
         let col = &self.tables[t].cols[c];
         match &col.kind {
-            ColKind::Uuid(perm) => push_uuid(out, Rng::at(col.key, index).next_u64(), perm.apply(index)),
+            ColKind::Uuid(perm) => {
+                push_uuid(out, Rng::at(col.key, index).next_u64(), perm.apply(index))
+            }
             ColKind::Sequence(start) => push_i64(out, start + index as i64),
             ColKind::Ulid(perm, ts) => {
                 let ms = match ts {
                     Some(tc) => self.timestamp(t, *tc, index) * 1000,
                     None => 1_600_000_000_000,
                 };
-                push_ulid(out, ms.max(0) as u64, Rng::at(col.key, index).next_u64(), perm.apply(index));
+                push_ulid(
+                    out,
+                    ms.max(0) as u64,
+                    Rng::at(col.key, index).next_u64(),
+                    perm.apply(index),
+                );
             }
             _ => {
                 // A composite or non-key column as key: callers only use single-column keys.
@@ -314,7 +381,12 @@ impl Gen {
         let table = &self.tables[t];
         scratch.picks.resize_with(table.cols.len(), Vec::new);
         for (ci, col) in table.cols.iter().enumerate() {
-            if let ColKind::Reference { table: target, pick, distinct: true } = &col.kind {
+            if let ColKind::Reference {
+                table: target,
+                pick,
+                distinct: true,
+            } = &col.kind
+            {
                 let picks = &mut scratch.picks[ci];
                 picks.clear();
                 let n = self.tables[*target].rows;
@@ -324,7 +396,11 @@ impl Gen {
                     // A few redraws, then the next free row: terminates because count ≤ n.
                     let mut tries = 0;
                     while picks.contains(&p) {
-                        p = if tries < 16 { pick.pick(&mut r) } else { (p + 1) % n };
+                        p = if tries < 16 {
+                            pick.pick(&mut r)
+                        } else {
+                            (p + 1) % n
+                        };
                         tries += 1;
                     }
                     picks.push(p);
@@ -353,36 +429,50 @@ impl Gen {
             let kind = match &col.kind {
                 ColKind::Uuid(_) | ColKind::Sequence(_) | ColKind::Ulid(..) => {
                     self.push_key_col(t, ci, id.index, out);
-                    if matches!(col.kind, ColKind::Sequence(_)) { FieldKind::Int } else { FieldKind::Text }
+                    if matches!(col.kind, ColKind::Sequence(_)) {
+                        FieldKind::Int
+                    } else {
+                        FieldKind::Plain
+                    }
                 }
                 ColKind::FirstName => {
                     out.push_str(p.expect("people").first.native);
-                    FieldKind::Text
+                    FieldKind::Plain
                 }
                 ColKind::LastName => {
                     out.push_str(p.expect("people").last.native);
-                    FieldKind::Text
+                    FieldKind::Plain
                 }
                 ColKind::FullName => {
                     p.expect("people").push_full_name(out);
-                    FieldKind::Text
+                    FieldKind::Plain
                 }
                 ColKind::Email => {
-                    table.handles.as_ref().expect("handles").push_email(p.expect("people"), id.index, &mut r, out);
-                    FieldKind::Text
+                    table.handles.as_ref().expect("handles").push_email(
+                        p.expect("people"),
+                        id.index,
+                        &mut r,
+                        out,
+                    );
+                    FieldKind::Plain
                 }
                 ColKind::Username => {
-                    table.handles.as_ref().expect("handles").push_username(p.expect("people"), id.index, &mut r, out);
-                    FieldKind::Text
+                    table.handles.as_ref().expect("handles").push_username(
+                        p.expect("people"),
+                        id.index,
+                        &mut r,
+                        out,
+                    );
+                    FieldKind::Plain
                 }
                 ColKind::Phone => {
                     p.expect("people").push_phone(&mut r, out);
-                    FieldKind::Text
+                    FieldKind::Plain
                 }
                 ColKind::Country(names) => {
                     let c = p.expect("people").country;
                     out.push_str(if *names { c.name } else { c.code });
-                    FieldKind::Text
+                    FieldKind::Plain
                 }
                 ColKind::Timestamp { .. } => {
                     push_rfc3339(out, self.timestamp(t, ci, id.index));
@@ -421,22 +511,37 @@ impl Gen {
                 }
                 ColKind::Parent => {
                     self.push_key(table.parent.expect("child table"), id.parent, out);
-                    if self.key_is_int(table.parent.expect("child")) { FieldKind::Int } else { FieldKind::Text }
+                    if self.key_is_int(table.parent.expect("child")) {
+                        FieldKind::Int
+                    } else {
+                        FieldKind::Plain
+                    }
                 }
-                ColKind::Reference { table: target, pick, distinct } => {
+                ColKind::Reference {
+                    table: target,
+                    pick,
+                    distinct,
+                } => {
                     let idx = if *distinct {
                         scratch.picks[ci][id.ordinal as usize]
                     } else {
                         pick.pick(&mut r)
                     };
                     self.push_key(*target, idx, out);
-                    if self.key_is_int(*target) { FieldKind::Int } else { FieldKind::Text }
+                    if self.key_is_int(*target) {
+                        FieldKind::Int
+                    } else {
+                        FieldKind::Plain
+                    }
                 }
             };
             row.end(kind);
         }
-        if t == self.users_table && !password_done {
-            password::make(&mut Rng::at(self.password_key, id.index), &mut scratch.password);
+        if t == self.users_table && !password_done && scratch.want_password {
+            password::make(
+                &mut Rng::at(self.password_key, id.index),
+                &mut scratch.password,
+            );
         }
     }
 
@@ -455,7 +560,12 @@ fn push_uuid(out: &mut String, random: u64, unique: u64) {
     let lo = (unique & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
     let mut buf = [0u8; 36];
     let mut pos = 0;
-    for (i, byte) in hi.to_be_bytes().iter().chain(lo.to_be_bytes().iter()).enumerate() {
+    for (i, byte) in hi
+        .to_be_bytes()
+        .iter()
+        .chain(lo.to_be_bytes().iter())
+        .enumerate()
+    {
         if matches!(i, 4 | 6 | 8 | 10) {
             buf[pos] = b'-';
             pos += 1;
@@ -464,18 +574,24 @@ fn push_uuid(out: &mut String, random: u64, unique: u64) {
         buf[pos + 1] = HEX[(byte & 15) as usize];
         pos += 2;
     }
-    out.push_str(std::str::from_utf8(&buf).expect("ascii"));
+    super::row::push_ascii(out, &buf);
 }
 
 /// ULID: 48-bit milliseconds + 80 bits, Crockford base32; the low 62 bits are
 /// the permuted row index.
 fn push_ulid(out: &mut String, ms: u64, random: u64, unique: u64) {
     const B32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let v: u128 = ((ms as u128 & 0xffff_ffff_ffff) << 80) | (((random & 0x3ffff) as u128) << 62) | (unique as u128 & 0x3fff_ffff_ffff_ffff);
+    let v: u128 = ((ms as u128 & 0xffff_ffff_ffff) << 80)
+        | (((random & 0x3ffff) as u128) << 62)
+        | (unique as u128 & 0x3fff_ffff_ffff_ffff);
     let mut buf = [0u8; 26];
     for (i, b) in buf.iter_mut().enumerate() {
         let shift = 125 - 5 * i as i32;
-        let bits = if shift >= 0 { (v >> shift) & 31 } else { (v << 2) & 31 };
+        let bits = if shift >= 0 {
+            (v >> shift) & 31
+        } else {
+            (v << 2) & 31
+        };
         *b = B32[bits as usize];
     }
     out.push_str(std::str::from_utf8(&buf).expect("ascii"));

@@ -68,27 +68,34 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+#[inline]
+fn put2(buf: &mut [u8], at: usize, v: u32) {
+    let i = (v as usize % 100) * 2;
+    buf[at] = PAIRS[i];
+    buf[at + 1] = PAIRS[i + 1];
+}
+
 /// Appends `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, read as-is by PostgreSQL,
 /// SQLite's date functions and every JSON consumer).
 pub fn push_rfc3339(out: &mut String, secs: i64) {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
+    let s = secs.rem_euclid(86_400) as u32;
     let mut buf = *b"0000-00-00T00:00:00Z";
-    let put = |buf: &mut [u8; 20], at: usize, v: u32, w: usize| {
-        let mut v = v;
-        for i in (0..w).rev() {
-            buf[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(&mut buf, 0, y.clamp(0, 9999) as u32, 4);
-    put(&mut buf, 5, m, 2);
-    put(&mut buf, 8, d, 2);
-    put(&mut buf, 11, (s / 3600) as u32, 2);
-    put(&mut buf, 14, (s / 60 % 60) as u32, 2);
-    put(&mut buf, 17, (s % 60) as u32, 2);
-    // SAFETY-free: the buffer holds ASCII only.
-    out.push_str(std::str::from_utf8(&buf).expect("ascii"));
+    let y = y.clamp(0, 9999) as u32;
+    put2(&mut buf, 0, y / 100);
+    put2(&mut buf, 2, y % 100);
+    put2(&mut buf, 5, m);
+    put2(&mut buf, 8, d);
+    put2(&mut buf, 11, s / 3600);
+    put2(&mut buf, 14, s / 60 % 60);
+    put2(&mut buf, 17, s % 60);
+    super::row::push_ascii(out, &buf);
 }
 
 #[cfg(test)]

@@ -63,11 +63,20 @@ pub enum Size {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CountDist {
     Fixed(u32),
-    Uniform { min: u32, max: u32 },
+    Uniform {
+        min: u32,
+        max: u32,
+    },
     /// P(k) ∝ (k - min + 1)^-s for k in min..=max.
-    Zipf { min: u32, max: u32, s: f64 },
+    Zipf {
+        min: u32,
+        max: u32,
+        s: f64,
+    },
     /// 0 or 1 (an optional one-to-one relation).
-    Bernoulli { p: f64 },
+    Bernoulli {
+        p: f64,
+    },
 }
 
 impl CountDist {
@@ -121,7 +130,9 @@ pub enum Pick {
 #[derive(Debug, Clone)]
 pub enum Kind {
     Uuid,
-    Sequence { start: i64 },
+    Sequence {
+        start: i64,
+    },
     Ulid,
     FirstName,
     LastName,
@@ -129,20 +140,43 @@ pub enum Kind {
     Email,
     Username,
     Phone,
-    Country { names: bool },
-    Timestamp { from: i64, to: i64, curve: Curve, after: Option<usize> },
-    Bool { rate: f64 },
-    Enum { values: Vec<(String, u32)> },
+    Country {
+        names: bool,
+    },
+    Timestamp {
+        from: i64,
+        to: i64,
+        curve: Curve,
+        after: Option<usize>,
+    },
+    Bool {
+        rate: f64,
+    },
+    Enum {
+        values: Vec<(String, u32)>,
+    },
     /// Row i takes `values[i % len]`: lookup tables with unique names.
-    Cycle { values: Vec<String> },
-    Int { min: i64, max: i64 },
-    Text { min_words: u32, max_words: u32 },
+    Cycle {
+        values: Vec<String>,
+    },
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Text {
+        min_words: u32,
+        max_words: u32,
+    },
     Json,
     PasswordHash,
     /// The parent row's primary key (child tables).
     Parent,
     /// The primary key of a row of another root table.
-    Reference { table: usize, pick: Pick, distinct: bool },
+    Reference {
+        table: usize,
+        pick: Pick,
+        distinct: bool,
+    },
 }
 
 impl Kind {

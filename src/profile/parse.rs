@@ -20,7 +20,11 @@ pub struct ProfileError {
 
 impl fmt::Display for ProfileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid profile {}:{}:{}", self.file, self.line, self.column)?;
+        write!(
+            f,
+            "invalid profile {}:{}:{}",
+            self.file, self.line, self.column
+        )?;
         if !self.key.is_empty() {
             write!(f, " at `{}`", self.key)?;
         }
@@ -38,11 +42,21 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> ProfileError {
+    fn err(
+        &self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ProfileError {
         let at = span.map(|s| s.start).unwrap_or(0).min(self.text.len());
         let before = &self.text[..at];
         let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
         ProfileError {
             file: self.file.to_string(),
             line,
@@ -214,16 +228,19 @@ impl<'a> Obj<'a> {
         };
         let mut out = Vec::new();
         for (k, _) in t.t.iter() {
-            let w = t.uint(cx, k, u32::MAX as u64)?.ok_or_else(|| t.type_err(cx, k, "an integer weight"))?;
+            let w = t
+                .uint(cx, k, u32::MAX as u64)?
+                .ok_or_else(|| t.type_err(cx, k, "an integer weight"))?;
             out.push((k.to_string(), w as u32));
         }
         if out.iter().all(|(_, w)| *w == 0) {
-            return Err(cx.err(
-                t.span.clone(),
-                &t.path,
-                "needs at least one entry with a positive weight",
-            )
-            .help(format!("e.g. {key} = {{ a = 3, b = 1 }}")));
+            return Err(cx
+                .err(
+                    t.span.clone(),
+                    &t.path,
+                    "needs at least one entry with a positive weight",
+                )
+                .help(format!("e.g. {key} = {{ a = 3, b = 1 }}")));
         }
         Ok(Some(out))
     }
@@ -246,8 +263,23 @@ impl<'a> Obj<'a> {
     }
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "users_table", "locales", "email", "passwords", "tables"];
-const TABLE_KEYS: &[&str] = &["rows", "parent", "per_parent", "primary_key", "locales", "columns"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "users_table",
+    "locales",
+    "email",
+    "passwords",
+    "tables",
+];
+const TABLE_KEYS: &[&str] = &[
+    "rows",
+    "parent",
+    "per_parent",
+    "primary_key",
+    "locales",
+    "columns",
+];
 const COMMON_COLUMN_KEYS: &[&str] = &["kind", "null_rate", "unique"];
 const DISTS: &[&str] = &["fixed", "uniform", "zipf", "bernoulli"];
 
@@ -279,9 +311,9 @@ const DEFAULT_DOMAINS: &[(&str, u32)] = &[
     ("example.com", 40),
     ("example.net", 12),
     ("example.org", 10),
-    ("mail.test", 18),
+    ("mail.example", 18),
     ("corp.example", 12),
-    ("inbox.test", 8),
+    ("inbox.example", 8),
 ];
 
 /// A table as read, before cross-table resolution.
@@ -306,7 +338,9 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         cx.err(Some(0..0), "name", "missing `name`")
             .help("add a line such as: name = \"my-app\"")
     })?;
-    let users_name = root.str(&cx, "users_table")?.unwrap_or_else(|| "users".into());
+    let users_name = root
+        .str(&cx, "users_table")?
+        .unwrap_or_else(|| "users".into());
 
     let profile_locales = match root.weights(&cx, "locales")? {
         Some(w) => resolve_locales(&cx, &root, "locales", w)?,
@@ -320,7 +354,12 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         }
         None => None,
     }
-    .unwrap_or_else(|| DEFAULT_DOMAINS.iter().map(|(d, w)| (d.to_string(), *w)).collect());
+    .unwrap_or_else(|| {
+        DEFAULT_DOMAINS
+            .iter()
+            .map(|(d, w)| (d.to_string(), *w))
+            .collect()
+    });
 
     let passwords = parse_passwords(&cx, &root)?;
 
@@ -340,7 +379,11 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     let names: Vec<&str> = raws.iter().map(|r| r.name.as_str()).collect();
     let Some(users_idx) = names.iter().position(|n| *n == users_name) else {
         return Err(cx
-            .err(tables_obj.span.clone(), "tables", format!("no users table `{users_name}`"))
+            .err(
+                tables_obj.span.clone(),
+                "tables",
+                format!("no users table `{users_name}`"),
+            )
             .help(format!("tables defined: {}", names.join(", ")))
             .help("name it [tables.users], or set users_table = \"…\" at the top level"));
     };
@@ -355,26 +398,48 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
             && matches!(sizes[parent], Size::PerParent { .. })
         {
             return Err(cx
-                .err(r.obj.item_span("parent"), &r.obj.key_path("parent"), format!(
-                    "`{}` is itself a child table; nested parents are not supported",
-                    raws[parent].name
-                ))
+                .err(
+                    r.obj.item_span("parent"),
+                    &r.obj.key_path("parent"),
+                    format!(
+                        "`{}` is itself a child table; nested parents are not supported",
+                        raws[parent].name
+                    ),
+                )
                 .help("make the parent a root table (the users table or one with `rows = N`)"));
         }
     }
 
     let mut tables = Vec::new();
     for (i, r) in raws.iter().enumerate() {
-        tables.push(parse_table(&cx, r, sizes[i].clone(), &names, &sizes, &profile_locales)?);
+        tables.push(parse_table(
+            &cx,
+            r,
+            sizes[i].clone(),
+            &names,
+            &sizes,
+            &profile_locales,
+        )?);
     }
     check_keys(&cx, &raws, &tables)?;
 
-    if tables.iter().any(|t| t.columns.iter().any(|c| matches!(c.kind, Kind::PasswordHash)))
-        && !matches!(tables[users_idx].columns.iter().find(|c| matches!(c.kind, Kind::PasswordHash)), Some(_))
-    {
-        return Err(cx.err(Some(0..0), "", format!(
-            "password_hash columns belong in the users table `{users_name}`"
-        )));
+    // Passwords belong to users: hashes elsewhere would have no known plaintext.
+    for (i, t) in tables.iter().enumerate() {
+        if i != users_idx
+            && let Some(c) = t
+                .columns
+                .iter()
+                .find(|c| matches!(c.kind, Kind::PasswordHash))
+        {
+            let cols = raws[i].obj.table(&cx, "columns")?.expect("parsed before");
+            return Err(cx
+                .err(
+                    cols.key_span(&c.name),
+                    &cols.key_path(&c.name),
+                    "a password_hash column belongs in the users table",
+                )
+                .help(format!("move it to [tables.{users_name}.columns]")));
+        }
     }
 
     // Load order: a table after every table it references.
@@ -409,20 +474,34 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     })
 }
 
-fn resolve_locales(cx: &Ctx, obj: &Obj, key: &str, w: Vec<(String, u32)>) -> PResult<Vec<(usize, u32)>> {
-    let codes: Vec<&str> = crate::generator::data::LOCALES.iter().map(|l| l.code).collect();
+fn resolve_locales(
+    cx: &Ctx,
+    obj: &Obj,
+    key: &str,
+    w: Vec<(String, u32)>,
+) -> PResult<Vec<(usize, u32)>> {
+    let codes: Vec<&str> = crate::generator::data::LOCALES
+        .iter()
+        .map(|l| l.code)
+        .collect();
     let t = obj.table(cx, key)?.expect("weights came from here");
     w.into_iter()
-        .map(|(code, weight)| match codes.iter().position(|c| *c == code) {
-            Some(i) => Ok((i, weight)),
-            None => {
-                let mut e = cx.err(t.key_span(&code), &t.key_path(&code), format!("unknown locale `{code}`"));
-                if let Some(s) = did_you_mean(&code, codes.iter().copied()) {
-                    e = e.help(format!("did you mean `{s}`?"));
+        .map(
+            |(code, weight)| match codes.iter().position(|c| *c == code) {
+                Some(i) => Ok((i, weight)),
+                None => {
+                    let mut e = cx.err(
+                        t.key_span(&code),
+                        &t.key_path(&code),
+                        format!("unknown locale `{code}`"),
+                    );
+                    if let Some(s) = did_you_mean(&code, codes.iter().copied()) {
+                        e = e.help(format!("did you mean `{s}`?"));
+                    }
+                    Err(e.help(format!("locales available: {}", codes.join(", "))))
                 }
-                Err(e.help(format!("locales available: {}", codes.join(", "))))
-            }
-        })
+            },
+        )
         .collect()
 }
 
@@ -442,7 +521,11 @@ fn parse_passwords(cx: &Ctx, root: &Obj) -> PResult<Passwords> {
     p.only(cx, &["pool_size", "mix"], "[passwords]")?;
     if let Some(n) = p.uint(cx, "pool_size", 1 << 20)? {
         if n == 0 {
-            return Err(cx.err(p.item_span("pool_size"), "passwords.pool_size", "must be at least 1"));
+            return Err(cx.err(
+                p.item_span("pool_size"),
+                "passwords.pool_size",
+                "must be at least 1",
+            ));
         }
         out.pool_size = n as usize;
     }
@@ -465,13 +548,21 @@ fn parse_passwords(cx: &Ctx, root: &Obj) -> PResult<Passwords> {
             path: format!("passwords.mix[{n}]"),
             span: p.item_span("mix"),
         };
-        e.only(cx, &["format", "share", "params", "mode"], "a hash mix entry")?;
+        e.only(
+            cx,
+            &["format", "share", "params", "mode"],
+            "a hash mix entry",
+        )?;
         let format = e.str(cx, "format")?.ok_or_else(|| {
             cx.err(e.span.clone(), &e.path, "missing `format`")
                 .help(format!("formats: {}", crate::hash::names().join(", ")))
         })?;
         let Some(hf) = crate::hash::lookup(&format) else {
-            let mut err = cx.err(e.item_span("format"), &e.key_path("format"), format!("unknown hash format `{format}`"));
+            let mut err = cx.err(
+                e.item_span("format"),
+                &e.key_path("format"),
+                format!("unknown hash format `{format}`"),
+            );
             if let Some(s) = did_you_mean(&format, crate::hash::names()) {
                 err = err.help(format!("did you mean `{s}`?"));
             }
@@ -495,7 +586,10 @@ fn parse_passwords(cx: &Ctx, root: &Obj) -> PResult<Passwords> {
         }
         let mode = match e.str(cx, "mode")? {
             None => None,
-            Some(m) => Some(m.parse().map_err(|msg: String| cx.err(e.item_span("mode"), &e.key_path("mode"), msg))?),
+            Some(m) => Some(
+                m.parse()
+                    .map_err(|msg: String| cx.err(e.item_span("mode"), &e.key_path("mode"), msg))?,
+            ),
         };
         out.mix.push(HashMixEntry {
             format,
@@ -505,7 +599,11 @@ fn parse_passwords(cx: &Ctx, root: &Obj) -> PResult<Passwords> {
         });
     }
     if out.mix.iter().all(|m| m.share == 0) {
-        return Err(cx.err(p.item_span("mix"), "passwords.mix", "needs at least one entry with share > 0"));
+        return Err(cx.err(
+            p.item_span("mix"),
+            "passwords.mix",
+            "needs at least one entry with share > 0",
+        ));
     }
     Ok(out)
 }
@@ -519,7 +617,11 @@ fn parse_size(cx: &Ctx, r: &RawTable, is_users: bool, names: &[&str]) -> PResult
         for k in ["rows", "parent", "per_parent"] {
             if o.get(k).is_some() {
                 return Err(cx
-                    .err(o.key_span(k), &o.key_path(k), format!("the users table `{}` cannot set `{k}`", r.name))
+                    .err(
+                        o.key_span(k),
+                        &o.key_path(k),
+                        format!("the users table `{}` cannot set `{k}`", r.name),
+                    )
                     .help("its size is --users N"));
             }
         }
@@ -584,10 +686,17 @@ fn parse_count(cx: &Ctx, d: &Obj) -> PResult<CountDist> {
     Ok(match dist.as_str() {
         "fixed" => CountDist::Fixed(d.uint(cx, "n", MAX)?.unwrap_or(1) as u32),
         "bernoulli" => CountDist::Bernoulli {
-            p: d.rate(cx, "p")?.ok_or_else(|| bad("dist", "a bernoulli distribution needs `p` (0.0–1.0)".into()))?,
+            p: d.rate(cx, "p")?.ok_or_else(|| {
+                bad(
+                    "dist",
+                    "a bernoulli distribution needs `p` (0.0–1.0)".into(),
+                )
+            })?,
         },
         _ => {
-            let max = max.ok_or_else(|| bad("dist", format!("a `{dist}` distribution needs `max`")))? as u32;
+            let max = max
+                .ok_or_else(|| bad("dist", format!("a `{dist}` distribution needs `max`")))?
+                as u32;
             if max < min {
                 return Err(bad("max", format!("max ({max}) is below min ({min})")));
             }
@@ -600,11 +709,21 @@ fn parse_count(cx: &Ctx, d: &Obj) -> PResult<CountDist> {
                             .help("`s` sets the exponent; `mean` solves for the exponent giving that mean"));
                     }
                     (Some(s), None) if s > 0.0 && s <= 20.0 => s,
-                    (Some(s), None) => return Err(bad("s", format!("s = {s} is impossible: the exponent must be in (0, 20]"))),
+                    (Some(s), None) => {
+                        return Err(bad(
+                            "s",
+                            format!("s = {s} is impossible: the exponent must be in (0, 20]"),
+                        ));
+                    }
                     (None, Some(mean)) => solve_zipf(min, max, mean).ok_or_else(|| {
                         let top = (min + max) as f64 / 2.0;
-                        bad("mean", format!("mean = {mean} is impossible for zipf on {min}..={max}"))
-                            .help(format!("a zipf mean lies strictly between {min} and {top} (the uniform mean)"))
+                        bad(
+                            "mean",
+                            format!("mean = {mean} is impossible for zipf on {min}..={max}"),
+                        )
+                        .help(format!(
+                            "a zipf mean lies strictly between {min} and {top} (the uniform mean)"
+                        ))
                     })?,
                     (None, None) => 1.0,
                 };
@@ -643,8 +762,12 @@ fn parse_table(
 ) -> PResult<Table> {
     let o = &r.obj;
     let cols = o.table(cx, "columns")?.ok_or_else(|| {
-        cx.err(o.span.clone(), &o.path, format!("table `{}` has no columns", r.name))
-            .help(format!("add a [tables.{}.columns] section", r.name))
+        cx.err(
+            o.span.clone(),
+            &o.path,
+            format!("table `{}` has no columns", r.name),
+        )
+        .help(format!("add a [tables.{}.columns] section", r.name))
     })?;
     let mut locales = match o.weights(cx, "locales")? {
         Some(w) => resolve_locales(cx, o, "locales", w)?,
@@ -653,28 +776,62 @@ fn parse_table(
     let mut columns: Vec<Column> = Vec::new();
     for (cname, _) in cols.t.iter() {
         let c = cols.table(cx, cname).map_err(|_| {
-            cx.err(cols.item_span(cname), &cols.key_path(cname), "a column is an inline table")
-                .help(format!("e.g. {cname} = {{ kind = \"text\" }}"))
+            cx.err(
+                cols.item_span(cname),
+                &cols.key_path(cname),
+                "a column is an inline table",
+            )
+            .help(format!("e.g. {cname} = {{ kind = \"text\" }}"))
         })?;
         let c = c.expect("present");
         let kind_name = c.str(cx, "kind")?.ok_or_else(|| {
             cx.err(c.span.clone(), &c.path, "missing `kind`")
-                .help(format!("kinds: {}", KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")))
+                .help(format!(
+                    "kinds: {}",
+                    KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+                ))
         })?;
         let Some((_, extra)) = KINDS.iter().find(|(k, _)| *k == kind_name) else {
-            let mut e = cx.err(c.item_span("kind"), &c.key_path("kind"), format!("unknown column kind `{kind_name}`"));
+            let mut e = cx.err(
+                c.item_span("kind"),
+                &c.key_path("kind"),
+                format!("unknown column kind `{kind_name}`"),
+            );
             if let Some(s) = did_you_mean(&kind_name, KINDS.iter().map(|k| k.0)) {
                 e = e.help(format!("did you mean `{s}`?"));
             }
-            return Err(e.help(format!("kinds: {}", KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", "))));
+            return Err(e.help(format!(
+                "kinds: {}",
+                KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+            )));
         };
-        let allowed: Vec<&str> = COMMON_COLUMN_KEYS.iter().chain(extra.iter()).copied().collect();
-        c.only(cx, &allowed, &format!("a `{kind_name}` column"))?;
+        let allowed: Vec<&str> = COMMON_COLUMN_KEYS
+            .iter()
+            .chain(extra.iter())
+            .copied()
+            .collect();
+        c.only(cx, &allowed, &format!("a column of kind `{kind_name}`"))?;
         let null_rate = c.rate(cx, "null_rate")?.unwrap_or(0.0);
-        let kind = parse_kind(cx, &c, &kind_name, &columns, names, sizes, &size, &mut locales)?;
+        let kind = parse_kind(
+            cx,
+            &c,
+            &kind_name,
+            &columns,
+            names,
+            sizes,
+            &size,
+            &mut locales,
+        )?;
         if c.bool(cx, "unique")? == Some(true)
             && !kind.is_unique()
-            && !(matches!(kind, Kind::Parent) && matches!(size, Size::PerParent { count: CountDist::Bernoulli { .. } | CountDist::Fixed(1), .. }))
+            && !(matches!(kind, Kind::Parent)
+                && matches!(
+                    size,
+                    Size::PerParent {
+                        count: CountDist::Bernoulli { .. } | CountDist::Fixed(1),
+                        ..
+                    }
+                ))
         {
             return Err(cx
                 .err(c.key_span("unique"), &c.key_path("unique"), format!("`{kind_name}` columns cannot be made unique"))
@@ -687,7 +844,11 @@ fn parse_table(
         });
     }
     if columns.is_empty() {
-        return Err(cx.err(cols.span.clone(), &cols.path, "a table needs at least one column"));
+        return Err(cx.err(
+            cols.span.clone(),
+            &cols.path,
+            "a table needs at least one column",
+        ));
     }
     let primary_key = match o.strings(cx, "primary_key")? {
         Some(pk) => pk
@@ -709,7 +870,14 @@ fn parse_table(
     };
     for &k in &primary_key {
         if columns[k].null_rate > 0.0 {
-            return Err(cx.err(o.span.clone(), &o.path, format!("primary key column `{}` cannot have a null_rate", columns[k].name)));
+            return Err(cx.err(
+                o.span.clone(),
+                &o.path,
+                format!(
+                    "primary key column `{}` cannot have a null_rate",
+                    columns[k].name
+                ),
+            ));
         }
     }
     Ok(Table {
@@ -722,13 +890,25 @@ fn parse_table(
 }
 
 fn default_pk(columns: &[Column], size: &Size) -> Option<Vec<usize>> {
-    if let Some(i) = columns.iter().position(|c| matches!(c.kind, Kind::Uuid | Kind::Sequence { .. } | Kind::Ulid)) {
+    if let Some(i) = columns
+        .iter()
+        .position(|c| matches!(c.kind, Kind::Uuid | Kind::Sequence { .. } | Kind::Ulid))
+    {
         return Some(vec![i]);
     }
     let parent = columns.iter().position(|c| matches!(c.kind, Kind::Parent));
-    let distinct = columns.iter().position(|c| matches!(c.kind, Kind::Reference { distinct: true, .. }));
+    let distinct = columns
+        .iter()
+        .position(|c| matches!(c.kind, Kind::Reference { distinct: true, .. }));
     match (size, parent, distinct) {
-        (Size::PerParent { count: CountDist::Bernoulli { .. } | CountDist::Fixed(1), .. }, Some(p), _) => Some(vec![p]),
+        (
+            Size::PerParent {
+                count: CountDist::Bernoulli { .. } | CountDist::Fixed(1),
+                ..
+            },
+            Some(p),
+            _,
+        ) => Some(vec![p]),
         (Size::PerParent { .. }, Some(p), Some(d)) => Some(vec![p, d]),
         _ => None,
     }
@@ -766,15 +946,25 @@ fn parse_kind(
         "country" => match c.str(cx, "format")?.as_deref() {
             None | Some("code") => Kind::Country { names: false },
             Some("name") => Kind::Country { names: true },
-            Some(f) => return Err(bad("format", format!("unknown country format `{f}`: use \"code\" (ISO 3166 alpha-2) or \"name\""))),
+            Some(f) => {
+                return Err(bad(
+                    "format",
+                    format!(
+                        "unknown country format `{f}`: use \"code\" (ISO 3166 alpha-2) or \"name\""
+                    ),
+                ));
+            }
         },
         "timestamp" => {
             let date = |key: &str| -> PResult<Option<i64>> {
                 match c.str(cx, key)? {
                     None => Ok(None),
-                    Some(s) => crate::generator::time::parse(&s)
-                        .map(Some)
-                        .ok_or_else(|| bad(key, format!("`{s}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"))),
+                    Some(s) => crate::generator::time::parse(&s).map(Some).ok_or_else(|| {
+                        bad(
+                            key,
+                            format!("`{s}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"),
+                        )
+                    }),
                 }
             };
             let after = match c.str(cx, "after")? {
@@ -803,10 +993,17 @@ fn parse_kind(
             });
             let from = date("from")?;
             if after.is_some() && from.is_some() {
-                return Err(bad("from", "`from` and `after` exclude each other: `after` starts at that column's value".into()));
+                return Err(bad(
+                    "from",
+                    "`from` and `after` exclude each other: `after` starts at that column's value"
+                        .into(),
+                ));
             }
-            let from = from.unwrap_or_else(|| crate::generator::time::parse("2015-01-01").expect("valid"));
-            let to = date("to")?.or(inherited_to).unwrap_or_else(|| crate::generator::time::parse("2026-11-01").expect("valid"));
+            let from =
+                from.unwrap_or_else(|| crate::generator::time::parse("2015-01-01").expect("valid"));
+            let to = date("to")?
+                .or(inherited_to)
+                .unwrap_or_else(|| crate::generator::time::parse("2026-11-01").expect("valid"));
             if to <= from {
                 return Err(bad("to", "`to` must be after `from`".into()));
             }
@@ -814,31 +1011,55 @@ fn parse_kind(
             let curve = match c.str(cx, "curve")?.as_deref() {
                 None | Some("uniform") => {
                     if growth.is_some() {
-                        return Err(bad("growth", "`growth` applies to curve = \"growth\"".into()));
+                        return Err(bad(
+                            "growth",
+                            "`growth` applies to curve = \"growth\"".into(),
+                        ));
                     }
                     Curve::Uniform
                 }
                 Some("growth") => match growth {
                     None => Curve::Growth(2.0),
                     Some(g) if g > 0.0 && g <= 50.0 => Curve::Growth(g),
-                    Some(g) => return Err(bad("growth", format!("growth = {g} is impossible: use a rate in (0, 50]"))),
+                    Some(g) => {
+                        return Err(bad(
+                            "growth",
+                            format!("growth = {g} is impossible: use a rate in (0, 50]"),
+                        ));
+                    }
                 },
-                Some(o) => return Err(bad("curve", format!("unknown curve `{o}`: use \"uniform\" or \"growth\""))),
+                Some(o) => {
+                    return Err(bad(
+                        "curve",
+                        format!("unknown curve `{o}`: use \"uniform\" or \"growth\""),
+                    ));
+                }
             };
-            Kind::Timestamp { from, to, curve, after }
+            Kind::Timestamp {
+                from,
+                to,
+                curve,
+                after,
+            }
         }
         "bool" => Kind::Bool {
             rate: c.rate(cx, "rate")?.unwrap_or(0.5),
         },
         "enum" => Kind::Enum {
             values: c.weights(cx, "values")?.ok_or_else(|| {
-                bad("kind", "an enum needs `values = { name = weight, … }`".into())
+                bad(
+                    "kind",
+                    "an enum needs `values = { name = weight, … }`".into(),
+                )
             })?,
         },
         "cycle" => {
             let values = c.strings(cx, "values")?.unwrap_or_default();
             if values.is_empty() {
-                return Err(bad("kind", "a cycle column needs `values = [\"a\", \"b\", …]`".into()));
+                return Err(bad(
+                    "kind",
+                    "a cycle column needs `values = [\"a\", \"b\", …]`".into(),
+                ));
             }
             Kind::Cycle { values }
         }
@@ -852,11 +1073,19 @@ fn parse_kind(
         }
         "text" => {
             let min_words = c.uint(cx, "min_words", 100_000)?.unwrap_or(3) as u32;
-            let max_words = c.uint(cx, "max_words", 100_000)?.unwrap_or(min_words.max(12) as u64) as u32;
+            let max_words = c
+                .uint(cx, "max_words", 100_000)?
+                .unwrap_or(min_words.max(12) as u64) as u32;
             if max_words < min_words {
-                return Err(bad("max_words", format!("max_words ({max_words}) is below min_words ({min_words})")));
+                return Err(bad(
+                    "max_words",
+                    format!("max_words ({max_words}) is below min_words ({min_words})"),
+                ));
             }
-            Kind::Text { min_words, max_words }
+            Kind::Text {
+                min_words,
+                max_words,
+            }
         }
         "json" => Kind::Json,
         "password_hash" => Kind::PasswordHash,
@@ -868,7 +1097,9 @@ fn parse_kind(
             Kind::Parent
         }
         "reference" => {
-            let t = c.str(cx, "table")?.ok_or_else(|| bad("kind", "a reference needs `table = \"…\"`".into()))?;
+            let t = c
+                .str(cx, "table")?
+                .ok_or_else(|| bad("kind", "a reference needs `table = \"…\"`".into()))?;
             let Some(ti) = names.iter().position(|n| *n == t) else {
                 let mut e = bad("table", format!("referenced table `{t}` is not defined"));
                 if let Some(s) = did_you_mean(&t, names.iter().copied()) {
@@ -877,7 +1108,10 @@ fn parse_kind(
                 return Err(e.help(format!("tables defined: {}", names.join(", "))));
             };
             if matches!(sizes[ti], Size::PerParent { .. }) {
-                return Err(bad("table", format!("`{t}` is a child table; references must point at a root table")));
+                return Err(bad(
+                    "table",
+                    format!("`{t}` is a child table; references must point at a root table"),
+                ));
             }
             let pick = match c.str(cx, "dist")?.as_deref() {
                 None | Some("uniform") => {
@@ -888,25 +1122,44 @@ fn parse_kind(
                 }
                 Some("zipf") => match c.f64(cx, "s")?.unwrap_or(1.0) {
                     s if s > 0.0 && s <= 20.0 => Pick::Zipf(s),
-                    s => return Err(bad("s", format!("s = {s} is impossible: the exponent must be in (0, 20]"))),
+                    s => {
+                        return Err(bad(
+                            "s",
+                            format!("s = {s} is impossible: the exponent must be in (0, 20]"),
+                        ));
+                    }
                 },
-                Some(o) => return Err(bad("dist", format!("unknown distribution `{o}`: use \"uniform\" or \"zipf\""))),
+                Some(o) => {
+                    return Err(bad(
+                        "dist",
+                        format!("unknown distribution `{o}`: use \"uniform\" or \"zipf\""),
+                    ));
+                }
             };
             let distinct = c.bool(cx, "distinct")?.unwrap_or(false);
             if distinct && !matches!(size, Size::PerParent { .. }) {
-                return Err(bad("distinct", "`distinct` applies to child tables (distinct per parent row)".into()));
+                return Err(bad(
+                    "distinct",
+                    "`distinct` applies to child tables (distinct per parent row)".into(),
+                ));
             }
-            if distinct {
-                if let (Size::PerParent { count, .. }, Size::Rows(n)) = (size, &sizes[ti])
-                    && count.max() as u64 > *n
-                {
-                    return Err(bad("distinct", format!(
+            if distinct
+                && let (Size::PerParent { count, .. }, Size::Rows(n)) = (size, &sizes[ti])
+                && count.max() as u64 > *n
+            {
+                return Err(bad(
+                    "distinct",
+                    format!(
                         "impossible: up to {} distinct rows per parent, but `{t}` has only {n} rows",
                         count.max()
-                    )));
-                }
+                    ),
+                ));
             }
-            Kind::Reference { table: ti, pick, distinct }
+            Kind::Reference {
+                table: ti,
+                pick,
+                distinct,
+            }
         }
         _ => unreachable!("kind names come from KINDS"),
     })
@@ -954,7 +1207,12 @@ fn topo_order(cx: &Ctx, raws: &[RawTable], tables: &[Table]) -> PResult<Vec<usiz
         d
     }
     // 0 = unvisited, 1 = on the stack, 2 = done
-    fn visit(i: usize, tables: &[Table], state: &mut [u8], out: &mut Vec<usize>) -> Result<(), usize> {
+    fn visit(
+        i: usize,
+        tables: &[Table],
+        state: &mut [u8],
+        out: &mut Vec<usize>,
+    ) -> Result<(), usize> {
         match state[i] {
             2 => return Ok(()),
             1 => return Err(i),

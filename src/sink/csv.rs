@@ -7,8 +7,19 @@ use crate::generator::row::{FieldKind, RowBuf};
 
 pub struct Csv;
 
+/// Bytes that force quoting.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b',' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
+#[inline]
 pub fn push_field(out: &mut Vec<u8>, s: &str) {
-    let needs = s.is_empty() || s == "\\." || s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    let needs = s.is_empty() || s == "\\." || s.bytes().any(|b| SPECIAL[b as usize]);
     if !needs {
         out.extend_from_slice(s.as_bytes());
         return;
@@ -47,8 +58,13 @@ impl Format for Csv {
             if i > 0 {
                 out.push(b',');
             }
-            if kind != FieldKind::Null {
-                push_field(out, s);
+            match kind {
+                FieldKind::Null => {}
+                // Digits, true/false and RFC 3339 times never need quotes.
+                FieldKind::Int | FieldKind::Bool | FieldKind::Timestamp | FieldKind::Plain => {
+                    out.extend_from_slice(s.as_bytes())
+                }
+                FieldKind::Text | FieldKind::Json => push_field(out, s),
             }
         }
         out.push(b'\n');

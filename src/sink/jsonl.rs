@@ -51,8 +51,15 @@ impl Format for Jsonl {
             out.push(b':');
             match kind {
                 FieldKind::Null => out.extend_from_slice(b"null"),
-                FieldKind::Int | FieldKind::Bool | FieldKind::Json => out.extend_from_slice(s.as_bytes()),
-                FieldKind::Text | FieldKind::Timestamp => push_json_string(out, s),
+                FieldKind::Int | FieldKind::Bool | FieldKind::Json => {
+                    out.extend_from_slice(s.as_bytes())
+                }
+                FieldKind::Plain | FieldKind::Timestamp => {
+                    out.push(b'"');
+                    out.extend_from_slice(s.as_bytes());
+                    out.push(b'"');
+                }
+                FieldKind::Text => push_json_string(out, s),
             }
         }
         out.extend_from_slice(b"}\n");

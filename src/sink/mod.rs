@@ -54,7 +54,9 @@ impl TableMeta {
                     .iter()
                     .map(|c| {
                         let target = match (&c.kind, &t.size) {
-                            (Kind::Parent, crate::profile::Size::PerParent { parent, .. }) => Some(*parent),
+                            (Kind::Parent, crate::profile::Size::PerParent { parent, .. }) => {
+                                Some(*parent)
+                            }
                             (Kind::Reference { table, .. }, _) => Some(*table),
                             _ => None,
                         };
@@ -81,7 +83,11 @@ impl TableMeta {
                 TableMeta {
                     name: t.name.clone(),
                     columns,
-                    primary_key: t.primary_key.iter().map(|&i| t.columns[i].name.clone()).collect(),
+                    primary_key: t
+                        .primary_key
+                        .iter()
+                        .map(|&i| t.columns[i].name.clone())
+                        .collect(),
                     foreign_keys,
                 }
             })

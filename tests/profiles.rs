@@ -1,0 +1,196 @@
+//! Profiles: the shipped ones load, `profiles` subcommands work, and every
+//! kind of bad profile is refused with exit 2 and a message that says where
+//! and what to do.
+
+mod common;
+
+use common::*;
+
+fn refuse(body: &str, expect: &[&str]) {
+    let d = tempdir();
+    let p = d.path().join("bad.toml");
+    std::fs::write(&p, body).unwrap();
+    let o = run(&[
+        "generate",
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        "5",
+        "--out",
+        d.path().join("o").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.toml:"), "no file:line in {err}");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !d.path().join("o").exists(),
+        "nothing written for a bad profile"
+    );
+}
+
+const USERS: &str = "name = \"t\"\n[tables.users.columns]\nid = { kind = \"uuid\" }\n";
+
+#[test]
+fn wrong_type() {
+    refuse(
+        &format!("{USERS}flag = {{ kind = \"bool\", rate = \"high\" }}\n"),
+        &["bad.toml:4:", "rate", "expected a number, found string"],
+    );
+}
+
+#[test]
+fn rate_out_of_range() {
+    refuse(
+        &format!("{USERS}flag = {{ kind = \"bool\", null_rate = 1.5 }}\n"),
+        &["null_rate", "0.0 to 1.0"],
+    );
+}
+
+#[test]
+fn unknown_kind_suggests() {
+    refuse(
+        &format!("{USERS}mail = {{ kind = \"emial\" }}\n"),
+        &["unknown column kind `emial`", "did you mean `email`"],
+    );
+}
+
+#[test]
+fn unknown_top_level_key() {
+    refuse(
+        &format!("nmae = \"x\"\n{USERS}"),
+        &["bad.toml:1:1", "unknown key `nmae`", "did you mean `name`"],
+    );
+}
+
+#[test]
+fn impossible_distribution() {
+    refuse(
+        &format!(
+            "{USERS}[tables.s]\nparent = \"users\"\nper_parent = {{ dist = \"zipf\", max = 10, mean = 7 }}\n[tables.s.columns]\nid = {{ kind = \"sequence\" }}\n"
+        ),
+        &["bad.toml:6:", "mean = 7 is impossible"],
+    );
+    refuse(
+        &format!(
+            "{USERS}[tables.s]\nparent = \"users\"\nper_parent = {{ dist = \"uniform\", min = 5, max = 2 }}\n[tables.s.columns]\nid = {{ kind = \"sequence\" }}\n"
+        ),
+        &["max (2) is below min (5)"],
+    );
+}
+
+#[test]
+fn foreign_key_to_missing_table() {
+    refuse(
+        &format!(
+            "{USERS}org = {{ kind = \"reference\", table = \"orgs\" }}\n[tables.organizations]\nrows = 5\n[tables.organizations.columns]\nid = {{ kind = \"sequence\" }}\n"
+        ),
+        &[
+            "bad.toml:4:",
+            "referenced table `orgs` is not defined",
+            "tables defined: users, organizations",
+        ],
+    );
+    refuse(
+        &format!(
+            "{USERS}[tables.s]\nparent = \"user\"\n[tables.s.columns]\nid = {{ kind = \"sequence\" }}\n"
+        ),
+        &["parent table `user` is not defined", "did you mean `users`"],
+    );
+}
+
+#[test]
+fn reference_cycle() {
+    refuse(
+        "name = \"t\"\n[tables.users.columns]\nid = { kind = \"uuid\" }\norg = { kind = \"reference\", table = \"orgs\" }\n[tables.orgs]\nrows = 3\n[tables.orgs.columns]\nid = { kind = \"sequence\" }\nowner = { kind = \"reference\", table = \"users\" }\n",
+        &["cycle"],
+    );
+}
+
+#[test]
+fn too_many_distinct_references() {
+    refuse(
+        &format!(
+            "{USERS}[tables.roles]\nrows = 2\n[tables.roles.columns]\nid = {{ kind = \"sequence\" }}\n[tables.ur]\nparent = \"users\"\nper_parent = {{ dist = \"uniform\", min = 1, max = 3 }}\n[tables.ur.columns]\nu = {{ kind = \"parent\" }}\nr = {{ kind = \"reference\", table = \"roles\", distinct = true }}\n"
+        ),
+        &["only 2 rows"],
+    );
+}
+
+#[test]
+fn unknown_hash_format_and_parameter() {
+    refuse(
+        &format!(
+            "{USERS}pw = {{ kind = \"password_hash\" }}\n[passwords]\nmix = [ {{ format = \"bcryp\" }} ]\n"
+        ),
+        &["unknown hash format `bcryp`", "did you mean `bcrypt`"],
+    );
+    refuse(
+        &format!(
+            "{USERS}pw = {{ kind = \"password_hash\" }}\n[passwords]\nmix = [ {{ format = \"bcrypt\", params = {{ cots = 10 }} }} ]\n"
+        ),
+        &["unknown parameter `cots`", "did you mean `cost`"],
+    );
+}
+
+#[test]
+fn invalid_toml() {
+    refuse(
+        "name = \"x\"\n[tables.users.columns]\nid = { kind = \"uuid\" \n",
+        &["bad.toml:3:", "not valid TOML"],
+    );
+}
+
+#[test]
+fn unknown_shipped_profile() {
+    let o = run(&["generate", "--profile", "sas", "--users", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean `saas`"), "{err}");
+}
+
+#[test]
+fn shipped_profiles_list_show_check() {
+    let list = String::from_utf8(ok(&["profiles", "list"])).unwrap();
+    assert!(list.contains("saas") && list.contains("bench-8"));
+    let shown = ok(&["profiles", "show", "saas"]);
+    assert_eq!(
+        shown,
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/saas.toml")).unwrap()
+    );
+    let check = String::from_utf8(ok(&["profiles", "check", "saas"])).unwrap();
+    assert!(
+        check.contains("sessions") && check.contains("per users row"),
+        "{check}"
+    );
+}
+
+#[test]
+fn a_path_works_from_any_directory_and_names_work_too() {
+    let d = tempdir();
+    let o = bin()
+        .current_dir(d.path())
+        .args([
+            "generate",
+            "--profile",
+            "bench-8",
+            "--users",
+            "10",
+            "--out",
+            "o",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(d.path().join("o/users.csv").exists());
+}
+
+#[test]
+fn help_has_examples() {
+    let help = String::from_utf8(ok(&["generate", "--help"])).unwrap();
+    assert!(help.contains("Examples:") && help.contains("--shard"));
+}
