@@ -12,6 +12,10 @@ yescrypt, scrypt $7$), passlib 1.7.4, argon2-cffi, Django's hashers, and hashlib
 re-implementations (oracle.py) where no library exists. Every record is checked
 by oracle.verify before it is written. `example: true` marks the password123 hash
 with real-world default parameters that `hash list` shows.
+
+Salts are random (libxcrypt, argon2-cffi and Django draw their own), so a re-run
+gives new strings: then copy the `example: true` hashes into EXAMPLES in
+src/hash/mod.rs (tests/hash.rs checks that every example is a committed vector).
 """
 import base64
 import hashlib
@@ -45,8 +49,8 @@ def alnum(n):
 
 def add(fmt, pw, h, producer, salt=None, params=None, example=False):
     checks = oracle.verify(fmt, oracle.effective_password(fmt, pw), h, salt, params)
-    bad = [n for n, ok in checks if not ok]
-    if bad:
+    bad = [n for n, ok in checks if ok is False]
+    if bad or not any(ok for _, ok in checks):
         sys.exit(f"{fmt}: vector {h!r} for {pw!r} fails {bad}")
     rec = {"format": fmt, "password": oracle.effective_password(fmt, pw), "hash": h, "producer": producer}
     if rec["password"] != pw:  # WordPress hashes trim(password); only the trimmed form logs in

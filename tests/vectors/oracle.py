@@ -9,7 +9,10 @@ hashers, or short hashlib re-implementations of the published algorithms
 import base64
 import hashlib
 import hmac
+import os
 import warnings
+
+os.environ.setdefault("PASSLIB_BUILTIN_BCRYPT", "enabled")  # passlib's pure-Python bcrypt, below
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 import crypt  # noqa: E402  (libxcrypt; deprecated in 3.11, removed in 3.13)
@@ -47,6 +50,32 @@ def libxcrypt(pw, h):
     if len(pw.encode()) > 512:  # CRYPT_MAX_PASSPHRASE_SIZE: libxcrypt refuses longer phrases
         raise NotApplicable("libxcrypt refuses passphrases over 512 bytes")
     return crypt.crypt(pw, h) == h
+
+
+_BCRYPT_BUILTIN = []
+
+
+def bcrypt_builtin(pw, h):
+    """passlib's pure-Python bcrypt, for passphrases over 512 bytes that libxcrypt refuses."""
+    if len(pw.encode()) <= 512:
+        raise NotApplicable("libxcrypt judges these")
+    if not _BCRYPT_BUILTIN:
+        from passlib.handlers.bcrypt import bcrypt
+
+        b = bcrypt.using()
+        b.set_backend("builtin")
+        _BCRYPT_BUILTIN.append(b)
+    return _BCRYPT_BUILTIN[0].verify(pw.encode(), h)
+
+
+def scrypt_mcf(pw, h):
+    """libxcrypt's $7$ layout over OpenSSL's scrypt (hashlib)."""
+    setting, checksum = h.rsplit("$", 1)
+    ln = ITOA64.index(setting[3])
+    dec30 = lambda s: sum(ITOA64.index(c) << (6 * i) for i, c in enumerate(s))  # noqa: E731
+    r, p, salt = dec30(setting[4:9]), dec30(setting[9:14]), setting[14:]
+    dk = hashlib.scrypt(pw.encode(), salt=salt.encode(), n=2 ** ln, r=r, p=p, dklen=32, maxmem=2**30)
+    return phpass_encode64(dk, 32) == checksum
 
 
 def php_trim(pw):
@@ -153,9 +182,12 @@ def _all(*fns):
 
 
 VERIFIERS = {
-    "bcrypt": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$2b$") and libxcrypt(pw, h))),
-    "bcrypt-2a": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$2a$") and libxcrypt(pw, h))),
-    "bcrypt-2y": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$2y$") and libxcrypt(pw, h))),
+    "bcrypt": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$2b$") and libxcrypt(pw, h)),
+                   ("passlib builtin bcrypt", lambda pw, h, s, p: h.startswith("$2b$") and bcrypt_builtin(pw, h))),
+    "bcrypt-2a": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$2a$") and libxcrypt(pw, h)),
+                      ("passlib builtin bcrypt", lambda pw, h, s, p: h.startswith("$2a$") and bcrypt_builtin(pw, h))),
+    "bcrypt-2y": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$2y$") and libxcrypt(pw, h)),
+                      ("passlib builtin bcrypt", lambda pw, h, s, p: h.startswith("$2y$") and bcrypt_builtin(pw, h))),
     "bcrypt-sha256-django": _all(("libxcrypt+hashlib (Django algorithm)", lambda pw, h, s, p: django_bcrypt_sha256(pw, h))),
     "wordpress-bcrypt": _all(("libxcrypt+hmac (WordPress 6.8 algorithm)", lambda pw, h, s, p: wordpress(pw, h))),
     "argon2id": _all(("argon2-cffi", lambda pw, h, s, p: h.startswith("$argon2id$") and argon2_cffi(pw, h)),
@@ -165,7 +197,8 @@ VERIFIERS = {
     "argon2-django": _all(("Django Argon2PasswordHasher", lambda pw, h, s, p: dj.Argon2PasswordHasher().verify(pw, h)),
                           ("passlib django_argon2", lambda pw, h, s, p: ph.django_argon2.verify(pw, h))),
     "scrypt": _all(("passlib scrypt", lambda pw, h, s, p: ph.scrypt.verify(pw, h))),
-    "scrypt-mcf": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$7$") and libxcrypt(pw, h))),
+    "scrypt-mcf": _all(("libxcrypt", lambda pw, h, s, p: h.startswith("$7$") and libxcrypt(pw, h)),
+                       ("hashlib.scrypt ($7$ layout)", lambda pw, h, s, p: scrypt_mcf(pw, h))),
     "scrypt-django": _all(("Django ScryptPasswordHasher", lambda pw, h, s, p: dj.ScryptPasswordHasher().verify(pw, h))),
     "firebase-scrypt": _all(("hashlib.scrypt+AES-CTR (firebase/scrypt algorithm)", lambda pw, h, s, p: firebase(pw, s, p) == h)),
     "pbkdf2-sha256-django": _all(("Django PBKDF2PasswordHasher", lambda pw, h, s, p: dj.PBKDF2PasswordHasher().verify(pw, h)),
