@@ -167,6 +167,10 @@ fn lines(buf: &[u8]) -> Vec<&[u8]> {
 }
 
 fn out_err(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        // The reader went away (`| head`): nothing left to say.
+        std::process::exit(0);
+    }
     Error::target(format!("cannot write to stdout: {e}"))
 }
 
@@ -443,12 +447,8 @@ fn list(json: bool, bench_too: bool) -> Result<()> {
             writeln!(w, "  notes:    {}", f.notes()).map_err(out_err)?;
         }
         if let Some(b) = d.get("bench") {
-            writeln!(
-                w,
-                "  cost:     {:.3} ms per hash, one thread",
-                b["seconds_per_hash"].as_f64().unwrap_or(0.0) * 1000.0
-            )
-            .map_err(out_err)?;
+            let us = b["seconds_per_hash"].as_f64().unwrap_or(0.0) * 1e6;
+            writeln!(w, "  cost:     {us:.1} µs per hash, one thread").map_err(out_err)?;
         }
         writeln!(w).map_err(out_err)?;
     }
