@@ -15,7 +15,10 @@ import warnings
 os.environ.setdefault("PASSLIB_BUILTIN_BCRYPT", "enabled")  # passlib's pure-Python bcrypt, below
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
-import crypt  # noqa: E402  (libxcrypt; deprecated in 3.11, removed in 3.13)
+try:
+    import crypt  # noqa: E402  (libxcrypt; deprecated in 3.11, removed in 3.13)
+except ImportError:  # Python ≥ 3.13: the same module, from PyPI
+    import crypt_r as crypt  # noqa: E402
 
 from passlib import hash as ph  # noqa: E402
 
