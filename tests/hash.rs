@@ -253,3 +253,148 @@ fn cli_hash_verify_identify_list() {
     let rec = serde_json::json!({"password": "line\nbreak", "hash": out.trim_end()});
     assert_eq!(run(&["hash", "verify"], format!("{rec}\n").as_bytes()).0, 0);
 }
+
+/// The names the issue asks for, exactly.
+const REQUIRED: &[&str] = &[
+    "bcrypt",
+    "bcrypt-2a",
+    "bcrypt-2y",
+    "bcrypt-sha256-django",
+    "wordpress-bcrypt",
+    "argon2id",
+    "argon2i",
+    "argon2-django",
+    "scrypt",
+    "scrypt-mcf",
+    "scrypt-django",
+    "firebase-scrypt",
+    "pbkdf2-sha256-django",
+    "pbkdf2-sha1-django",
+    "pbkdf2-sha256",
+    "pbkdf2-sha512",
+    "pbkdf2-sha512-phc",
+    "aspnet-identity-v2",
+    "aspnet-identity-v3",
+    "sha512-crypt",
+    "sha256-crypt",
+    "md5-crypt",
+    "yescrypt",
+    "phpass",
+    "phpass-phpbb",
+    "drupal7",
+    "ldap-ssha",
+    "ldap-ssha256",
+    "ldap-ssha512",
+    "ldap-smd5",
+    "ldap-sha",
+    "ldap-md5",
+    "ldap-crypt",
+    "mysql41",
+    "md5-hex",
+    "sha1-hex",
+    "sha256-hex",
+    "sha512-hex",
+    "salted-md5-hex",
+    "salted-sha1-hex",
+    "salted-sha256-hex",
+    "salted-sha512-hex",
+];
+
+#[test]
+fn every_required_name_is_registered() {
+    for n in REQUIRED {
+        assert!(hash::lookup(n).is_some(), "{n} missing");
+    }
+}
+
+/// Shapes carry the parameters as real producers write them, without hashing.
+fn shape(name: &str, given: &[(&str, &str)]) -> String {
+    let f = hash::lookup(name).unwrap();
+    let given: Params = given
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    f.check_params(&given).unwrap();
+    f.shape(&hash::merged(f, &given), &mut Rng::at(1, 1)).hash
+}
+
+#[test]
+fn defaults_are_the_real_producers() {
+    assert!(shape("bcrypt", &[]).starts_with("$2b$10$"));
+    assert!(shape("bcrypt-2a", &[]).starts_with("$2a$10$"));
+    assert!(shape("bcrypt-2y", &[]).starts_with("$2y$10$"));
+    assert!(shape("bcrypt-2y", &[("php", "8.4")]).starts_with("$2y$12$"));
+    assert!(shape("bcrypt-2y", &[("cost", "12")]).starts_with("$2y$12$"));
+    assert!(shape("wordpress-bcrypt", &[]).starts_with("$wp$2y$10$"));
+    assert!(shape("bcrypt-sha256-django", &[]).starts_with("bcrypt_sha256$$2b$12$"));
+    assert!(shape("argon2-django", &[]).starts_with("argon2$argon2id$v=19$m=102400,t=2,p=8$"));
+    assert!(shape("argon2id", &[("preset", "php")]).starts_with("$argon2id$v=19$m=65536,t=4,p=1$"));
+    assert!(shape("pbkdf2-sha256-django", &[]).starts_with("pbkdf2_sha256$1000000$"));
+    for (release, it) in [
+        ("3.2", "260000"),
+        ("4.2", "600000"),
+        ("5.2", "1000000"),
+        ("6.1", "1500000"),
+    ] {
+        assert!(
+            shape("pbkdf2-sha256-django", &[("django", release)])
+                .starts_with(&format!("pbkdf2_sha256${it}$"))
+        );
+    }
+    assert!(shape("scrypt-django", &[]).starts_with("scrypt$16384$"));
+    assert!(shape("scrypt-django", &[]).contains("$8$5$"));
+    assert!(shape("scrypt-mcf", &[]).starts_with("$7$CU..../....")); // mkpasswd -m scrypt
+    assert!(shape("yescrypt", &[]).starts_with("$y$j9T$")); // mkpasswd default
+    let s = shape("sha512-crypt", &[]);
+    let salt = s.strip_prefix("$6$").unwrap().split('$').next().unwrap();
+    assert_eq!(salt.len(), 16, "{s}");
+    assert!(
+        !s.contains("rounds="),
+        "glibc writes 5000 rounds without rounds=: {s}"
+    );
+    assert!(shape("sha256-crypt", &[("rounds", "10000")]).starts_with("$5$rounds=10000$"));
+    assert!(shape("phpass", &[]).starts_with("$P$B"));
+    assert!(shape("phpass-phpbb", &[]).starts_with("$H$9"));
+    assert!(shape("drupal7", &[]).starts_with("$S$D"));
+    assert!(shape("pbkdf2-sha512-phc", &[]).starts_with("$pbkdf2-sha512$i=100000,l=64$"));
+    assert!(shape("pbkdf2-sha256", &[]).starts_with("$pbkdf2-sha256$29000$"));
+    assert!(shape("ldap-crypt", &[]).starts_with("{CRYPT}$6$"));
+    assert!(shape("mysql41", &[]).starts_with('*'));
+    // ASP.NET Identity v3: 0x01, HMAC-SHA512 (2), 100,000 iterations, 16-byte salt.
+    use base64::Engine;
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(shape("aspnet-identity-v3", &[]))
+        .unwrap();
+    assert_eq!(&blob[..13], &[1, 0, 0, 0, 2, 0, 1, 0x86, 0xa0, 0, 0, 0, 16]);
+    let v6 = base64::engine::general_purpose::STANDARD
+        .decode(shape("aspnet-identity-v3", &[("dotnet", "6")]))
+        .unwrap();
+    assert_eq!(&v6[..13], &[1, 0, 0, 0, 1, 0, 0, 0x27, 0x10, 0, 0, 0, 16]);
+    // Bad parameters are refused with what is valid.
+    let f = hash::lookup("pbkdf2-sha256-django").unwrap();
+    let e = f
+        .check_params(&[("django".into(), "4.0".into())])
+        .unwrap_err();
+    assert!(e.contains("3.2"), "{e}");
+    let e = f
+        .check_params(&[("iteration".into(), "5".into())])
+        .unwrap_err();
+    assert!(e.contains("did you mean `iterations`"), "{e}");
+}
+
+#[test]
+fn light_params_keep_the_format() {
+    for f in hash::all() {
+        let light = hash::light_params(*f);
+        f.check_params(&light).unwrap();
+        let e = f.shape(&light, &mut Rng::at(2, 2));
+        assert_eq!(
+            hash::identify_encoded(&e).map(|(g, _)| g.name()),
+            Some(f.name())
+        );
+    }
+    assert_eq!(
+        hash::light_params(hash::lookup("bcrypt").unwrap()),
+        vec![("cost".to_string(), "4".to_string())]
+    );
+}
