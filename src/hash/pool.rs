@@ -17,7 +17,8 @@ pub fn cache_dir() -> Option<PathBuf> {
     Some(base.join("understudy"))
 }
 
-/// Cache file name: format name plus a digest of everything the entries depend on.
+/// Cache file name (the file holds hashes and salts, never passwords, which are
+/// recomputed from the seed): format name plus a digest of everything the entries depend on.
 fn cache_file(label: &str, size: usize, seed: u64) -> String {
     let id = format!("{}|{label}|{size}|{seed}", env!("CARGO_PKG_VERSION"));
     let format = label.split(':').nth(1).unwrap_or("pool");
@@ -45,12 +46,14 @@ fn load(
     let entries: Vec<(String, Encoded)> = v["entries"]
         .as_array()?
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(k, e)| {
+            // Passwords are not stored: they are recomputed from the pool's key.
             Some((
-                e[0].as_str()?.to_string(),
+                pool.password_for(k as u64),
                 Encoded {
-                    hash: e[1].as_str()?.to_string(),
-                    salt: e[2].as_str().map(str::to_string),
+                    hash: e[0].as_str()?.to_string(),
+                    salt: e[1].as_str().map(str::to_string),
                 },
             ))
         })
@@ -68,7 +71,7 @@ fn load(
                 &mut Rng::at(pool.key ^ 0x5a17, 0),
             )
             .ok()?;
-        if *p != pool.password_for(0) || again != *h {
+        if again != *h {
             return None;
         }
     }
@@ -81,7 +84,7 @@ fn save(path: &Path, pool: &Pool, label: &str, size: usize, seed: u64) -> std::i
     let entries: Vec<Value> = pool
         .entries
         .iter()
-        .map(|(p, h)| json!([p, h.hash, h.salt]))
+        .map(|(_, h)| json!([h.hash, h.salt]))
         .collect();
     let v = json!({
         "version": env!("CARGO_PKG_VERSION"),
