@@ -33,6 +33,9 @@ pub enum Command {
     /// List, print or check profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Hash stdin passwords in a legacy format, or: verify, identify, list.
+    #[command(after_help = crate::hash::cli::HASH_EXAMPLES)]
+    Hash(crate::hash::cli::HashArgs),
     /// The labelled edge-case catalogue.
     #[command(name = "edge-cases", subcommand)]
     EdgeCases(EdgeCasesCommand),
@@ -219,6 +222,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Profiles(p) => profiles(p),
         Command::EdgeCases(EdgeCasesCommand::List { json, family }) => edge_cases(json, family),
         Command::Proxy(p) => proxy(p),
+        Command::Hash(h) => crate::hash::cli::run(h),
     }
 }
 

@@ -219,6 +219,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
                         mode,
                         profile.passwords.pool_size,
                         opts.seed,
+                        true,
                     )
                 })
                 .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
