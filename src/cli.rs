@@ -152,6 +152,15 @@ pub struct GenerateArgs {
     /// a pool of real hashes), shape (right format, does not verify).
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
+    /// `light` keeps every format and encoding but lowers work factors to the
+    /// smallest the format allows (bcrypt 4, argon2 m=1024 t=1, PBKDF2 1,000…),
+    /// for quick functional rehearsals.
+    #[arg(long, default_value = "profile", value_parser = ["profile", "light"])]
+    pub hash_cost: String,
+    /// Build hash pools afresh instead of loading them from the cache
+    /// ($XDG_CACHE_HOME/understudy), and do not save them.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Overwrite files in a non-empty output directory.
     #[arg(long)]
     pub force: bool,
@@ -274,6 +283,8 @@ fn generate(a: GenerateArgs) -> Result<()> {
         quiet: a.quiet,
         domains,
         hash_mode: a.hash_mode,
+        hash_cost_light: a.hash_cost == "light",
+        no_cache: a.no_cache,
         edge_rate: match a.edge_rate {
             Some(r) if !(0.0..=1.0).contains(&r) => {
                 return Err(Error::usage(format!(

@@ -106,6 +106,8 @@ pub struct HashEntry {
     pub pool_size: usize,
     /// Whether these hashes verify against the users' passwords.
     pub verifiable: bool,
+    /// `profile` (the profile's parameters) or `light` (`--hash-cost light`).
+    pub cost: String,
 }
 
 pub fn digest_hex(d: u128) -> String {

@@ -74,6 +74,10 @@ pub struct GenerateOptions {
     pub quiet: bool,
     pub domains: Vec<(String, u32)>,
     pub hash_mode: Option<HashMode>,
+    /// `--hash-cost light`: every format at its smallest work parameters.
+    pub hash_cost_light: bool,
+    /// `--no-cache`: build pools afresh, and do not save them.
+    pub no_cache: bool,
     /// Overrides the profile's `[edge_cases] rate`.
     pub edge_rate: Option<f64>,
     /// Added to the profile's `[edge_cases] files`.
@@ -105,6 +109,8 @@ impl GenerateOptions {
             emit_passwords: false,
             quiet: true,
             hash_mode: None,
+            hash_cost_light: false,
+            no_cache: false,
             edge_rate: None,
             edge_files: Vec::new(),
             edge_include: Vec::new(),
@@ -199,6 +205,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     }
 
     // Hash pools: built once, on all threads, before any row.
+    let pools_started = Instant::now();
     let mut hash_entries = Vec::new();
     let mut pools = Vec::new();
     let has_hashes = profile
@@ -210,7 +217,18 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         for m in &profile.passwords.mix {
             let f = hash::lookup(&m.format).expect("checked when the profile loaded");
             let mode = opts.hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
-            let params = hash::merged(f, &m.params);
+            let mut params = hash::merged(f, &m.params);
+            if opts.hash_cost_light {
+                // Same format and encoding, the smallest work factors it allows.
+                // Only the parameters light mode changes (work factors), so the
+                // profile's other choices (salt position, variants) stay.
+                let defaults = f.default_params();
+                let light: hash::Params = hash::light_params(f)
+                    .into_iter()
+                    .filter(|kv| !defaults.contains(kv))
+                    .collect();
+                params = hash::merged_over(params, &light);
+            }
             let p = pool
                 .install(|| {
                     Pool::build(
@@ -219,7 +237,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
                         mode,
                         profile.passwords.pool_size,
                         opts.seed,
-                        true,
+                        !opts.no_cache,
                     )
                 })
                 .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
@@ -230,11 +248,22 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
                 share: m.share,
                 pool_size: p.len(),
                 verifiable: mode != HashMode::Shape,
+                cost: if opts.hash_cost_light {
+                    "light"
+                } else {
+                    "profile"
+                }
+                .into(),
             });
             pools.push(p);
         }
     }
 
+    let pool_secs = pools_started.elapsed().as_secs_f64();
+    if !opts.quiet && !pools.is_empty() {
+        let n: usize = pools.iter().map(|p| p.len()).sum();
+        eprintln!("understudy: hash pools ready: {n} real hashes in {pool_secs:.2} s");
+    }
     let mut generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
     let mut edge_cfg = profile.edge.clone();
     if let Some(r) = opts.edge_rate {

@@ -73,6 +73,7 @@ enum ColKind {
     Text(u32, u32),
     Json,
     PasswordHash,
+    PasswordSalt,
     Parent,
     Reference {
         table: usize,
@@ -131,6 +132,8 @@ pub struct Scratch {
     picks: Vec<Vec<u64>>,
     /// The edge cases injected into the current row.
     pub injections: Vec<Injection>,
+    /// The salt of the row's hash when its format keeps it in a column.
+    salt: Option<String>,
 }
 
 /// The identity of a row being generated.
@@ -246,6 +249,7 @@ impl Gen {
                             } => ColKind::Text(*min_words, *max_words),
                             Kind::Json => ColKind::Json,
                             Kind::PasswordHash => ColKind::PasswordHash,
+                            Kind::PasswordSalt => ColKind::PasswordSalt,
                             Kind::Parent => ColKind::Parent,
                             Kind::Reference {
                                 table,
@@ -521,6 +525,7 @@ impl Gen {
     pub fn row(&self, t: usize, id: RowId, row: &mut RowBuf, scratch: &mut Scratch) {
         row.clear();
         scratch.password.clear();
+        scratch.salt = None;
         let table = &self.tables[t];
         let person = self.person(t, id.index);
         let mut password_done = false;
@@ -541,7 +546,10 @@ impl Gen {
                         .and_then(|h| h.get(inj.case))
                         .and_then(|h| h.as_ref())
                     {
-                        Some(h) => row.push(FieldKind::Text, &h.hash),
+                        Some(h) => {
+                            row.push(FieldKind::Text, &h.hash);
+                            scratch.salt = h.salt.clone();
+                        }
                         None => row.null(),
                     }
                 } else {
@@ -645,11 +653,26 @@ impl Gen {
                 }
                 ColKind::PasswordHash => {
                     let m = self.mix.sample(&mut r);
-                    let e = self.pools[m].for_user(&mut r, &mut scratch.password);
-                    out.push_str(&e.hash);
+                    let pool = &self.pools[m];
+                    if pool.mode == crate::hash::HashMode::Pool {
+                        let e = pool.pooled(&mut r, &mut scratch.password);
+                        out.push_str(&e.hash);
+                        scratch.salt.clone_from(&e.salt);
+                    } else {
+                        let e = pool.for_user(&mut r, &mut scratch.password);
+                        out.push_str(&e.hash);
+                        scratch.salt = e.salt;
+                    }
                     password_done = true;
                     FieldKind::Text
                 }
+                ColKind::PasswordSalt => match &scratch.salt {
+                    Some(salt) => {
+                        out.push_str(salt);
+                        FieldKind::Text
+                    }
+                    None => FieldKind::Null,
+                },
                 ColKind::Parent => {
                     self.push_key(table.parent.expect("child table"), id.parent, out);
                     if self.key_is_int(table.parent.expect("child")) {

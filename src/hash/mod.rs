@@ -326,6 +326,17 @@ impl Import {
 }
 
 /// The lowest work parameters of `format` (`--hash-cost light`).
+/// `base` with each of `over`'s parameters replacing or joining it.
+pub fn merged_over(mut base: Params, over: &[(String, String)]) -> Params {
+    for (k, v) in over {
+        match base.iter_mut().find(|(bk, _)| bk == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => base.push((k.clone(), v.clone())),
+        }
+    }
+    base
+}
+
 pub fn light_params(format: &dyn HashFormat) -> Params {
     format.light_params()
 }

@@ -180,11 +180,7 @@ impl Pool {
     /// stream key, so shape/real users differ per user).
     pub fn for_user(&self, rng: &mut Rng, password: &mut String) -> Encoded {
         match self.mode {
-            HashMode::Pool => {
-                let (p, h) = &self.entries[rng.below(self.entries.len() as u64) as usize];
-                password.push_str(p);
-                h.clone()
-            }
+            HashMode::Pool => self.pooled(rng, password).clone(),
             HashMode::Shape => {
                 crate::generator::password::make(rng, password);
                 self.format.shape(&self.params, rng)
@@ -197,6 +193,13 @@ impl Pool {
                     .unwrap_or_else(|e| Encoded::new(format!("!error: {e}")))
             }
         }
+    }
+
+    /// Pool mode's draw, borrowed: no copy on the per-user hot path.
+    pub fn pooled(&self, rng: &mut Rng, password: &mut String) -> &Encoded {
+        let (p, h) = &self.entries[rng.below(self.entries.len() as u64) as usize];
+        password.push_str(p);
+        h
     }
 
     /// The hash of a fixed password (edge cases): real unless in shape mode.

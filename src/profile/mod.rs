@@ -171,6 +171,9 @@ pub enum Kind {
     },
     Json,
     PasswordHash,
+    /// The salt of the row's hash, for formats that keep it in its own column
+    /// (NULL for the others).
+    PasswordSalt,
     /// The parent row's primary key (child tables).
     Parent,
     /// The primary key of a row of another root table.

@@ -303,6 +303,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ("text", &["min_words", "max_words"]),
     ("json", &[]),
     ("password_hash", &[]),
+    ("password_salt", &[]),
     ("parent", &[]),
     ("reference", &["table", "dist", "s", "distinct"]),
 ];
@@ -1144,6 +1145,13 @@ fn parse_kind(
         }
         "json" => Kind::Json,
         "password_hash" => Kind::PasswordHash,
+        "password_salt" => {
+            if !earlier.iter().any(|e| matches!(e.kind, Kind::PasswordHash)) {
+                return Err(bad("kind", "a password_salt column follows the password_hash column it belongs to".into())
+                    .help("formats such as salted-sha256-hex keep their salt in its own column; declare it after password_hash"));
+            }
+            Kind::PasswordSalt
+        }
         "parent" => {
             if !matches!(size, Size::PerParent { .. }) {
                 return Err(bad("kind", "a `parent` column belongs in a table with `parent = \"…\"`".into())
