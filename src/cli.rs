@@ -42,6 +42,57 @@ pub enum Command {
     /// Run a TCP proxy that applies a fault plan (for your own tool under test).
     #[command(after_help = PROXY_EXAMPLES)]
     Proxy(ProxyArgs),
+    /// Run a local Okta-, Auth0- or generic-shaped user API (rate limits, 5xx, latency).
+    #[command(after_help = EMULATE_EXAMPLES)]
+    Emulate(EmulateArgs),
+}
+
+const EMULATE_EXAMPLES: &str = "Examples:
+  # Okta's Users API at 600 requests/s, 5 % server errors, 20 ms ± 10 ms latency
+  understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 --latency 20ms±10ms
+
+  # Auth0 bulk imports (500 KB files, 2 concurrent jobs)
+  understudy emulate auth0 --listen 127.0.0.1:8081
+
+  # counters (requests by status, 429s, early requests, users, logins)
+  curl -s 127.0.0.1:8080/_understudy/stats
+
+Endpoints: okta: POST/GET /api/v1/users, POST /api/v1/authn · auth0: POST
+/api/v2/jobs/users-imports, GET /api/v2/jobs/{id}[/errors], GET /api/v2/users ·
+generic: POST/GET /users · all: POST /login {login, password}.";
+
+#[derive(Args, Debug)]
+pub struct EmulateArgs {
+    /// Which API: okta, auth0 or generic.
+    pub api: crate::emulate::Api,
+    /// Address to listen on (loopback unless you name another; port 0 picks one, printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Rate limit, e.g. 600/s or 600/min (429 beyond it, with Retry-After / X-Rate-Limit-*).
+    #[arg(long)]
+    pub rate: Option<crate::emulate::Rate>,
+    /// Requests allowed in a burst (default: one second's worth).
+    #[arg(long)]
+    pub burst: Option<u32>,
+    /// Share of requests answered with a 5xx (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Added latency, e.g. 20ms±10ms.
+    #[arg(long, value_parser = parse_latency_arg)]
+    pub latency: Option<(std::time::Duration, std::time::Duration)>,
+    /// Stop after this long (default: until interrupted).
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub run_for: Option<std::time::Duration>,
+    /// Seed for injected errors and latency.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+fn parse_latency_arg(
+    s: &str,
+) -> std::result::Result<(std::time::Duration, std::time::Duration), String> {
+    crate::emulate::parse_latency(s)
+        .ok_or_else(|| format!("`{s}` is not a latency (e.g. 20ms or 20ms±10ms)"))
 }
 
 const PROXY_EXAMPLES: &str = "Examples:
@@ -231,6 +282,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Profiles(p) => profiles(p),
         Command::EdgeCases(EdgeCasesCommand::List { json, family }) => edge_cases(json, family),
         Command::Proxy(p) => proxy(p),
+        Command::Emulate(e) => emulate(e),
         Command::Hash(h) => crate::hash::cli::run(h),
     }
 }
@@ -483,6 +535,41 @@ fn proxy(a: ProxyArgs) -> Result<()> {
         s.connections_killed,
         s.bytes_to_upstream,
         s.bytes_to_client
+    );
+    Ok(())
+}
+
+fn emulate(a: EmulateArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&a.error_rate) {
+        return Err(Error::usage(format!(
+            "--error-rate {} is not a rate: use 0.0 to 1.0",
+            a.error_rate
+        )));
+    }
+    let cfg = crate::emulate::Config {
+        api: a.api,
+        rate: a.rate,
+        burst: a.burst,
+        error_rate: a.error_rate,
+        latency: a.latency,
+        seed: a.seed,
+    };
+    let e = crate::emulate::Emulator::start(&a.listen, cfg)
+        .map_err(|err| Error::usage(format!("cannot listen on {}: {err}", a.listen)))?;
+    println!("{}", e.addr);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "understudy emulate {:?}: listening on http://{}",
+        a.api, e.addr
+    );
+    let start = std::time::Instant::now();
+    while a.run_for.is_none_or(|d| start.elapsed() < d) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    eprintln!(
+        "{}",
+        serde_json::to_string(&e.stats()).expect("serialisable")
     );
     Ok(())
 }

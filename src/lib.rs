@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod edge;
+pub mod emulate;
 pub mod error;
 pub mod faults;
 pub mod generator;
