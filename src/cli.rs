@@ -3,8 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::generator::{self, GenerateOptions, Output, Shard};
+use crate::harness::{self, RehearseOptions, target::Method};
 use crate::hash::HashMode;
 use crate::profile::{self, Profile};
+use crate::report::Report;
 use crate::sink::{Dialect, Encoding};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -18,7 +20,7 @@ use std::path::PathBuf;
         understudy generates millions of deterministic fake users (real password-hash formats,\n\
         reserved email domains only) from a profile of your schema.",
     after_help = "Exit codes: 0 success · 1 verification or threshold failed · 2 bad usage, profile or configuration · 3 target unreachable\n\n\
-        Examples:\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
+        Examples:\n  understudy rehearse --users 100000\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,6 +32,13 @@ pub enum Command {
     /// Generate fake users (and related tables) from a profile into files.
     #[command(after_help = GENERATE_EXAMPLES)]
     Generate(Box<GenerateArgs>),
+    /// Load generated users into a real database (or run your own migration
+    /// with --exec), measure it, survive kills (--resume) and verify the result.
+    #[command(after_help = REHEARSE_EXAMPLES)]
+    Rehearse(Box<RehearseArgs>),
+    /// Show a rehearsal report, or render it as HTML.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// List, print or check profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -142,6 +151,110 @@ pub enum EdgeCasesCommand {
         /// Only this family: email, name, username, text, password, file.
         #[arg(long)]
         family: Option<String>,
+    },
+}
+
+const REHEARSE_EXAMPLES: &str = "Examples:
+  # quick start: 100k users into ./understudy.db (SQLite), verified
+  understudy rehearse --users 100000
+
+  # 1M users into PostgreSQL with COPY, 2 workers, JSON and HTML reports
+  understudy rehearse --users 1000000 --target postgres://app:secret@localhost:5432/rehearsal \\
+      --method copy --workers 2 --report run.json --html run.html
+
+  # your own target schema (e.g. a too-narrow email column): bad rows go to rejects.jsonl
+  understudy rehearse --users 10000 --target sqlite:t.db --schema my-schema.sql
+
+  # killed half-way? continue exactly where it stopped
+  understudy rehearse --users 1000000 --target postgres://… --resume
+
+  # your own migration script, verified against the ground truth
+  understudy rehearse --users 10000 --source sqlite:src.db --target sqlite:dst.db \\
+      --exec ./migrate.sh
+
+  # fail the CI job on any reject or below 5000 rows/s
+  understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'
+
+Exit codes: 0 ok · 1 verification or a threshold failed · 2 bad usage or configuration · 3 target unreachable";
+
+#[derive(Args, Debug)]
+pub struct RehearseArgs {
+    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    #[arg(short, long, default_value = "saas")]
+    pub profile: String,
+    /// Number of users.
+    #[arg(short = 'n', long)]
+    pub users: u64,
+    /// Seed (same seed, same users: the ground truth verification regenerates).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// sqlite:PATH or postgres://user:pass@host:port/db (default: sqlite:understudy.db).
+    /// Without a password in the DSN, PGPASSWORD is used. Passwords are shown as ***.
+    #[arg(short, long)]
+    pub target: Option<String>,
+    /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1).
+    #[arg(short, long)]
+    pub workers: Option<usize>,
+    /// Rows of the driving table per batch: one transaction, with their child
+    /// rows (default: 5000 for PostgreSQL, 25000 for SQLite).
+    #[arg(short, long)]
+    pub batch: Option<u64>,
+    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
+    #[arg(short, long, default_value = "copy")]
+    pub method: String,
+    /// Apply your own target schema (SQL file) instead of the profile's tables.
+    #[arg(long, value_name = "FILE.sql", conflicts_with = "no_create")]
+    pub schema: Option<PathBuf>,
+    /// Use the tables already in the target.
+    #[arg(long)]
+    pub no_create: bool,
+    /// Continue a killed or failed rehearsal; batches already committed are skipped.
+    #[arg(long)]
+    pub resume: bool,
+    /// Skip verification against the ground truth.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Write the JSON report (the source of truth for `report show|html`).
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+    /// Where rejected rows go (default: rejects.jsonl beside --report, or in the current directory).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub rejects: Option<PathBuf>,
+    /// Exit 1 when a threshold is missed, e.g. `rejects>0,throughput<5000,p99>500`.
+    #[arg(long, value_name = "EXPR")]
+    pub fail_on: Option<String>,
+    /// Project the duration of a full migration of this many users at the measured rate.
+    #[arg(long, value_name = "M")]
+    pub production_users: Option<u64>,
+    /// Override every hash's mode: real, pool or shape.
+    #[arg(long, value_name = "MODE")]
+    pub hash_mode: Option<HashMode>,
+    /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
+    #[arg(long = "map", value_name = "OLD=NEW")]
+    pub maps: Vec<String>,
+    /// Run your own migration (sh -c CMD) from --source to --target, then verify the target.
+    #[arg(long, value_name = "CMD", requires = "source")]
+    pub exec: Option<String>,
+    /// With --exec: the database understudy seeds with the generated users.
+    #[arg(long, value_name = "DSN")]
+    pub source: Option<String>,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Print a report's summary.
+    Show { file: PathBuf },
+    /// Render a report as a self-contained HTML page.
+    Html {
+        file: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
     },
 }
 
@@ -267,6 +380,15 @@ pub fn main() -> i32 {
             };
         }
     };
+    if let Command::Rehearse(a) = cli.command {
+        return match rehearse(*a) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        };
+    }
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
@@ -284,7 +406,66 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Proxy(p) => proxy(p),
         Command::Emulate(e) => emulate(e),
         Command::Hash(h) => crate::hash::cli::run(h),
+        Command::Report(r) => report(r),
+        Command::Rehearse(a) => rehearse(*a).and_then(|code| match code {
+            0 => Ok(()),
+            _ => Err(Error::failed(
+                "the rehearsal failed verification or a threshold",
+            )),
+        }),
     }
+}
+
+fn rehearse(a: RehearseArgs) -> Result<i32> {
+    let profile = Profile::load(&a.profile)?;
+    let method: Method = a.method.parse().map_err(Error::usage)?;
+    let mut maps = Vec::new();
+    for m in &a.maps {
+        let (old, new) = m
+            .split_once('=')
+            .ok_or_else(|| Error::usage(format!("--map `{m}`: use OLD=NEW or TABLE.OLD=NEW")))?;
+        maps.push((old.trim().to_string(), new.trim().to_string()));
+    }
+    let domains = profile.domains.clone();
+    harness::rehearse(RehearseOptions {
+        profile,
+        users: a.users,
+        seed: a.seed,
+        target: a.target,
+        workers: a.workers,
+        batch: a.batch,
+        method,
+        schema: a.schema,
+        no_create: a.no_create,
+        resume: a.resume,
+        verify: !a.no_verify,
+        report: a.report,
+        html: a.html,
+        rejects: a.rejects,
+        fail_on: a.fail_on,
+        production_users: a.production_users,
+        hash_mode: a.hash_mode,
+        maps,
+        exec: a.exec,
+        source: a.source,
+        domains,
+        quiet: a.quiet,
+    })
+}
+
+fn report(r: ReportCommand) -> Result<()> {
+    match r {
+        ReportCommand::Show { file } => {
+            let rep = Report::load(&file)?;
+            print!("{}", crate::report::terminal::render(&rep));
+        }
+        ReportCommand::Html { file, out } => {
+            let rep = Report::load(&file)?;
+            std::fs::write(&out, crate::report::html::render(&rep))
+                .map_err(|e| Error::io("write", &out, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn generate(a: GenerateArgs) -> Result<()> {

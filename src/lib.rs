@@ -8,9 +8,11 @@ pub mod emulate;
 pub mod error;
 pub mod faults;
 pub mod generator;
+pub mod harness;
 pub mod hash;
 pub mod manifest;
 pub mod profile;
+pub mod report;
 pub mod sink;
 pub mod util;
 

@@ -206,58 +206,16 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
 
     // Hash pools: built once, on all threads, before any row.
     let pools_started = Instant::now();
-    let mut hash_entries = Vec::new();
-    let mut pools = Vec::new();
-    let has_hashes = profile
-        .users()
-        .columns
-        .iter()
-        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash));
-    if has_hashes {
-        for m in &profile.passwords.mix {
-            let f = hash::lookup(&m.format).expect("checked when the profile loaded");
-            let mode = opts.hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
-            let mut params = hash::merged(f, &m.params);
-            if opts.hash_cost_light {
-                // Same format and encoding, the smallest work factors it allows.
-                // Only the parameters light mode changes (work factors), so the
-                // profile's other choices (salt position, variants) stay.
-                let defaults = f.default_params();
-                let light: hash::Params = hash::light_params(f)
-                    .into_iter()
-                    .filter(|kv| !defaults.contains(kv))
-                    .collect();
-                params = hash::merged_over(params, &light);
-            }
-            let p = pool
-                .install(|| {
-                    Pool::build(
-                        f,
-                        params.clone(),
-                        mode,
-                        profile.passwords.pool_size,
-                        opts.seed,
-                        !opts.no_cache,
-                    )
-                })
-                .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
-            hash_entries.push(HashEntry {
-                format: m.format.clone(),
-                params: params.into_iter().collect(),
-                mode,
-                share: m.share,
-                pool_size: p.len(),
-                verifiable: mode != HashMode::Shape,
-                cost: if opts.hash_cost_light {
-                    "light"
-                } else {
-                    "profile"
-                }
-                .into(),
-            });
-            pools.push(p);
-        }
-    }
+    let (hash_entries, pools) = build_pools(
+        profile,
+        opts.seed,
+        PoolChoice {
+            mode: opts.hash_mode,
+            light: opts.hash_cost_light,
+            cache: !opts.no_cache,
+        },
+        &pool,
+    )?;
 
     let pool_secs = pools_started.elapsed().as_secs_f64();
     if !opts.quiet && !pools.is_empty() {
@@ -526,6 +484,163 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     Ok(manifest)
 }
 
+/// How pools are built: the mode override, `--hash-cost light`, the disk cache.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolChoice {
+    pub mode: Option<HashMode>,
+    pub light: bool,
+    pub cache: bool,
+}
+
+/// Builds the profile's hash pools (on `pool`'s threads) and describes them
+/// for the manifest and reports. Empty when no table has a hash column.
+pub fn build_pools(
+    profile: &Profile,
+    seed: u64,
+    choice: PoolChoice,
+    pool: &rayon::ThreadPool,
+) -> Result<(Vec<HashEntry>, Vec<Pool>)> {
+    let mut hash_entries = Vec::new();
+    let mut pools = Vec::new();
+    let has_hashes = profile
+        .users()
+        .columns
+        .iter()
+        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash));
+    if has_hashes {
+        for m in &profile.passwords.mix {
+            let f = hash::lookup(&m.format).expect("checked when the profile loaded");
+            let mode = choice.mode.or(m.mode).unwrap_or(HashMode::Pool);
+            let mut params = hash::merged(f, &m.params);
+            if choice.light {
+                // Same format and encoding, the smallest work factors it allows.
+                // Only the parameters light mode changes (work factors), so the
+                // profile's other choices (salt position, variants) stay.
+                let defaults = f.default_params();
+                let light: hash::Params = hash::light_params(f)
+                    .into_iter()
+                    .filter(|kv| !defaults.contains(kv))
+                    .collect();
+                params = hash::merged_over(params, &light);
+            }
+            let p = pool
+                .install(|| {
+                    Pool::build(
+                        f,
+                        params.clone(),
+                        mode,
+                        profile.passwords.pool_size,
+                        seed,
+                        choice.cache,
+                    )
+                })
+                .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
+            hash_entries.push(HashEntry {
+                format: m.format.clone(),
+                params: params.into_iter().collect(),
+                mode,
+                share: m.share,
+                pool_size: p.len(),
+                verifiable: mode != HashMode::Shape,
+                cost: if choice.light { "light" } else { "profile" }.into(),
+            });
+            pools.push(p);
+        }
+    }
+    Ok((hash_entries, pools))
+}
+
+/// Index ranges covering `range`, cut at multiples of `size` in the table's
+/// index space: the cuts do not depend on the shard or the thread count.
+pub fn aligned_chunks(range: std::ops::Range<u64>, size: u64) -> Vec<std::ops::Range<u64>> {
+    let size = size.max(1);
+    let mut out = Vec::new();
+    let mut a = range.start;
+    while a < range.end {
+        let b = ((a / size + 1) * size).min(range.end);
+        out.push(a..b);
+        a = b;
+    }
+    out
+}
+
+/// First flat row index of each child table (of root table rows starting at
+/// `start`) at each chunk's start; computed in parallel on the current rayon pool.
+pub fn child_offsets(
+    generator: &Gen,
+    children: &[usize],
+    start: u64,
+    chunks: &[std::ops::Range<u64>],
+) -> Vec<Vec<u64>> {
+    use rayon::prelude::*;
+    children
+        .iter()
+        .map(|&c| {
+            let counter = generator.tables[c].count.as_ref().expect("child");
+            let sum = |r: std::ops::Range<u64>| r.map(|i| counter.count(i) as u64).sum::<u64>();
+            // Rows before `start`, then per chunk.
+            let before: u64 = (0..start.div_ceil(CHUNK))
+                .into_par_iter()
+                .map(|k| sum(k * CHUNK..((k + 1) * CHUNK).min(start)))
+                .sum();
+            let per: Vec<u64> = chunks.par_iter().map(|r| sum(r.clone())).collect();
+            let mut acc = before;
+            per.iter()
+                .map(|n| {
+                    let at = acc;
+                    acc += n;
+                    at
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Generates root table `table`'s rows `range` and, after each, its rows of
+/// `children` (whose first flat indices are `child_base`), calling
+/// `f(table, id, row, scratch)` for every row in output order. This is the one
+/// row stream that `generate`, the rehearsal loader and verification share.
+#[allow(clippy::too_many_arguments)]
+pub fn rows_in(
+    generator: &Gen,
+    table: usize,
+    children: &[usize],
+    range: std::ops::Range<u64>,
+    child_base: &[u64],
+    row: &mut RowBuf,
+    scratch: &mut Scratch,
+    mut f: impl FnMut(usize, RowId, &mut RowBuf, &Scratch),
+) {
+    let mut child_next: Vec<u64> = child_base.to_vec();
+    for i in range {
+        let id = RowId {
+            index: i,
+            parent: 0,
+            ordinal: 0,
+        };
+        generator.row(table, id, row, scratch);
+        f(table, id, row, scratch);
+        for (ci, &c) in children.iter().enumerate() {
+            let count = generator.tables[c].count.as_ref().expect("child").count(i);
+            if count == 0 {
+                continue;
+            }
+            generator.begin_children(c, i, count, scratch);
+            for k in 0..count {
+                let j = child_next[ci];
+                child_next[ci] += 1;
+                let id = RowId {
+                    index: j,
+                    parent: i,
+                    ordinal: k,
+                };
+                generator.row(c, id, row, scratch);
+                f(c, id, row, scratch);
+            }
+        }
+    }
+}
+
 fn write_err(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::usage("output closed early (broken pipe)")
@@ -632,44 +747,12 @@ struct Shared {
 }
 
 impl Driver<'_> {
-    /// Chunks are aligned to multiples of CHUNK in the table's index space, so
-    /// chunk boundaries (and everything derived from them) do not depend on
-    /// the shard or the thread count.
     fn chunks(&self) -> Vec<std::ops::Range<u64>> {
-        let mut out = Vec::new();
-        let mut a = self.range.start;
-        while a < self.range.end {
-            let b = ((a / CHUNK + 1) * CHUNK).min(self.range.end);
-            out.push(a..b);
-            a = b;
-        }
-        out
+        aligned_chunks(self.range.clone(), CHUNK)
     }
 
-    /// First flat row index of each child table at each chunk's start.
     fn child_offsets(&self, chunks: &[std::ops::Range<u64>]) -> Vec<Vec<u64>> {
-        use rayon::prelude::*;
-        self.children
-            .iter()
-            .map(|&c| {
-                let counter = self.generator.tables[c].count.as_ref().expect("child");
-                let sum = |r: std::ops::Range<u64>| r.map(|i| counter.count(i) as u64).sum::<u64>();
-                // Rows before the shard, then per chunk.
-                let before: u64 = (0..self.range.start.div_ceil(CHUNK))
-                    .into_par_iter()
-                    .map(|k| sum(k * CHUNK..((k + 1) * CHUNK).min(self.range.start)))
-                    .sum();
-                let per: Vec<u64> = chunks.par_iter().map(|r| sum(r.clone())).collect();
-                let mut acc = before;
-                per.iter()
-                    .map(|n| {
-                        let at = acc;
-                        acc += n;
-                        at
-                    })
-                    .collect()
-            })
-            .collect()
+        child_offsets(self.generator, &self.children, self.range.start, chunks)
     }
 
     /// Fills `out` (a recycled chunk, cleared here) with one chunk of rows.
@@ -689,51 +772,32 @@ impl Driver<'_> {
         let mut scratch = Scratch::default();
         scratch.want_password = self.emit_passwords;
         let mut key = String::new();
-        let mut child_next: Vec<u64> = child_base.to_vec();
         let mut nth = vec![0usize; n];
-        for i in range {
-            let t = self.table;
-            let id = RowId {
-                index: i,
-                parent: 0,
-                ordinal: 0,
-            };
-            self.generator.row(t, id, &mut row, &mut scratch);
-            let kept = self.emit(t, &mut row, &scratch, &mut nth, out, None);
-            if kept && self.emit_passwords {
-                key.clear();
-                self.generator.push_key(t, i, &mut key);
-                sink_csv_pair(&mut out.passwords, &key, &scratch.password);
-            }
-            for (ci, &c) in self.children.iter().enumerate() {
-                let count = self.generator.tables[c]
-                    .count
-                    .as_ref()
-                    .expect("child")
-                    .count(i);
-                if count == 0 {
-                    continue;
-                }
-                self.generator.begin_children(c, i, count, &mut scratch);
-                for k in 0..count {
-                    let j = child_next[ci];
-                    child_next[ci] += 1;
-                    self.generator.row(
-                        c,
-                        RowId {
-                            index: j,
-                            parent: i,
-                            ordinal: k,
-                        },
-                        &mut row,
-                        &mut scratch,
-                    );
+        let root = self.table;
+        let mut parent_kept = true;
+        rows_in(
+            self.generator,
+            root,
+            &self.children,
+            range,
+            child_base,
+            &mut row,
+            &mut scratch,
+            |t, id, row, scratch| {
+                if t == root {
+                    parent_kept = self.emit(t, row, scratch, &mut nth, out, None);
+                    if parent_kept && self.emit_passwords {
+                        key.clear();
+                        self.generator.push_key(t, id.index, &mut key);
+                        sink_csv_pair(&mut out.passwords, &key, &scratch.password);
+                    }
+                } else {
                     // A skipped parent takes its children with it: no dangling keys.
-                    let cascade = (!kept).then_some("its parent row was unrepresentable");
-                    self.emit(c, &mut row, &scratch, &mut nth, out, cascade);
+                    let cascade = (!parent_kept).then_some("its parent row was unrepresentable");
+                    self.emit(t, row, scratch, &mut nth, out, cascade);
                 }
-            }
-        }
+            },
+        );
         for (t, &k) in nth.iter().enumerate() {
             out.rows[t] = k as u64;
             if k > 0 {

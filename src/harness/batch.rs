@@ -1,0 +1,81 @@
+//! Batches: a fixed index range of one root table with its child rows, in a
+//! flat arena (no allocation per row). Batch `k` of a root table is always
+//! rows `k·B .. (k+1)·B`, whatever the worker count, so a batch recorded as
+//! committed means the same rows on every run (exactly-once resume).
+
+use crate::generator::row::{FieldKind, RowBuf};
+
+/// Rows of one table: `ncols` spans per row over one text arena.
+#[derive(Debug, Default, Clone)]
+pub struct Rows {
+    pub table: usize,
+    pub ncols: usize,
+    text: String,
+    spans: Vec<(FieldKind, u32, u32)>,
+}
+
+impl Rows {
+    pub fn new(table: usize, ncols: usize) -> Rows {
+        Rows {
+            table,
+            ncols,
+            ..Rows::default()
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.spans.clear();
+    }
+
+    pub fn push(&mut self, row: &RowBuf) {
+        for (k, s) in row.fields() {
+            let a = self.text.len() as u32;
+            self.text.push_str(s);
+            self.spans.push((k, a, self.text.len() as u32));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len().checked_div(self.ncols).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    #[inline]
+    pub fn field(&self, row: usize, col: usize) -> (FieldKind, &str) {
+        let (k, a, b) = self.spans[row * self.ncols + col];
+        (k, &self.text[a as usize..b as usize])
+    }
+
+    /// The row's key: its primary-key fields joined by U+001F.
+    pub fn key(&self, row: usize, pk: &[usize]) -> String {
+        let mut out = String::new();
+        for (i, &c) in pk.iter().enumerate() {
+            if i > 0 {
+                out.push('\u{1f}');
+            }
+            out.push_str(self.field(row, c).1);
+        }
+        out
+    }
+}
+
+/// One unit of loading, committed in one transaction with its progress row.
+#[derive(Debug)]
+pub struct Batch {
+    /// Index of the root table (in the profile) driving this batch.
+    pub root: usize,
+    /// Batch number within the root table: rows `index·B .. (index+1)·B`.
+    pub index: u64,
+    /// The root table's rows, then each child table's, in load order.
+    pub tables: Vec<Rows>,
+}
+
+impl Batch {
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|t| t.len() as u64).sum()
+    }
+}

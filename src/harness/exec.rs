@@ -1,0 +1,128 @@
+//! `--exec CMD`: the user's own migration. understudy has seeded the source;
+//! CMD runs with `UNDERSTUDY_SOURCE` and `UNDERSTUDY_TARGET` (DSNs; for SQLite
+//! also `UNDERSTUDY_SOURCE_PATH`/`UNDERSTUDY_TARGET_PATH`), while a sampler
+//! counts the target's rows every second for the throughput series.
+
+use super::target::{Conn, Target};
+use super::{Plan, RehearseOptions, TargetTables};
+use crate::error::{Error, Result};
+use crate::report::metrics::Metrics;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct ExecResult {
+    pub exit_code: Option<i32>,
+    pub duration_s: f64,
+    pub rows_in_target: u64,
+    pub tables: TargetTables,
+}
+
+/// Rows currently in the target's profile tables (tables not yet created count 0).
+fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
+    plan.metas
+        .iter()
+        .map(|m| {
+            conn.query(&format!(
+                "SELECT count(*) FROM {}",
+                super::target::ident(&m.name)
+            ))
+            .ok()
+            .and_then(|r| r.first().and_then(|r| r[0].clone()))
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+        })
+        .sum()
+}
+
+pub fn run(
+    plan: &Plan,
+    source: &Target,
+    target: &Target,
+    cmd: &str,
+    opts: &RehearseOptions,
+    metrics: &Metrics,
+) -> Result<ExecResult> {
+    let redacted = target.redacted();
+    {
+        let mut conn = target.connect()?;
+        if let Some(path) = &opts.schema {
+            let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+            conn.batch(&sql).map_err(|e| {
+                Error::usage(format!("--schema {} failed: {}", path.display(), e.message))
+            })?;
+        } else if !opts.no_create {
+            let mut ddl = String::new();
+            for t in plan.tables_in_order() {
+                ddl.push_str(&crate::sink::sql::create_table(
+                    conn.dialect(),
+                    &plan.metas[t],
+                ));
+            }
+            conn.batch(&ddl).map_err(|e| {
+                Error::target(format!(
+                    "cannot create the profile's tables on {redacted}: {e}"
+                ))
+            })?;
+        }
+        let n = count(conn.as_mut(), plan);
+        if n > 0 {
+            return Err(Error::usage(format!(
+                "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
+            )));
+        }
+    }
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(cmd)
+        .env("UNDERSTUDY_SOURCE", source.dsn())
+        .env("UNDERSTUDY_TARGET", target.dsn())
+        .stdin(std::process::Stdio::null());
+    if let Target::Sqlite(p) = source {
+        command.env("UNDERSTUDY_SOURCE_PATH", p);
+    }
+    if let Target::Sqlite(p) = target {
+        command.env("UNDERSTUDY_TARGET_PATH", p);
+    }
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| Error::usage(format!("cannot run `{cmd}`: {e}")))?;
+    let done = AtomicBool::new(false);
+    let status = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut conn: Option<Box<dyn Conn>> = None;
+            let mut last = 0u64;
+            let mut sec = 0usize;
+            while !done.load(Ordering::Relaxed) {
+                let next = Duration::from_secs(sec as u64 + 1);
+                while started.elapsed() < next && !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                if conn.is_none() {
+                    conn = target.connect().ok();
+                }
+                if let Some(c) = conn.as_mut() {
+                    let n = count(c.as_mut(), plan);
+                    metrics.sample(sec, n.saturating_sub(last));
+                    last = last.max(n);
+                }
+                sec += 1;
+            }
+        });
+        let st = child.wait();
+        done.store(true, Ordering::Relaxed);
+        st
+    });
+    let duration_s = started.elapsed().as_secs_f64();
+    let status = status.map_err(|e| Error::usage(format!("cannot wait for `{cmd}`: {e}")))?;
+    let mut conn = target.connect()?;
+    let rows_in_target = count(conn.as_mut(), plan);
+    let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)?;
+    Ok(ExecResult {
+        exit_code: status.code(),
+        duration_s,
+        rows_in_target,
+        tables,
+    })
+}

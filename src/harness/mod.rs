@@ -1,0 +1,1242 @@
+//! `rehearse`: load generated users into a real target (SQLite, PostgreSQL),
+//! measured, resumable exactly once, and verified against the regenerated
+//! ground truth; or run the user's own migration (`--exec`) and verify it.
+//!
+//! Pipeline (contract 10): producer thread → bounded channel (2·W batches)
+//! → W loader threads, one connection each. A batch is a fixed index range of
+//! a root table (`--batch` rows) with its child rows, committed in one
+//! transaction together with its row in `_understudy_progress`.
+
+pub mod batch;
+pub mod exec;
+pub mod postgres;
+pub mod sqlite;
+pub mod target;
+pub mod verify;
+
+use crate::error::{Error, Result};
+use crate::generator::plan::{aligned_chunks, build_pools, child_offsets, rows_in};
+use crate::generator::row::{FieldKind, RowBuf};
+use crate::generator::table::{Gen, Scratch};
+use crate::hash::HashMode;
+use crate::manifest::HashEntry;
+use crate::profile::{Profile, SqlType};
+use crate::report::{self, Report, metrics::Metrics};
+use crate::sink::TableMeta;
+use batch::{Batch, Rows};
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+use target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, Target, literal};
+
+pub const DEFAULT_TARGET: &str = "sqlite:understudy.db";
+pub const PROGRESS_TABLE: &str = "_understudy_progress";
+pub const REJECTS_TABLE: &str = "_understudy_rejects";
+
+pub struct RehearseOptions {
+    pub profile: Profile,
+    pub users: u64,
+    pub seed: u64,
+    pub target: Option<String>,
+    pub workers: Option<usize>,
+    /// Root rows per batch; None: 25000 for SQLite (fewer, larger commits: WAL
+    /// write amplification of random-key indexes), 5000 for PostgreSQL.
+    pub batch: Option<u64>,
+    pub method: Method,
+    pub schema: Option<PathBuf>,
+    pub no_create: bool,
+    pub resume: bool,
+    pub verify: bool,
+    pub report: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub rejects: Option<PathBuf>,
+    pub fail_on: Option<String>,
+    pub production_users: Option<u64>,
+    pub hash_mode: Option<HashMode>,
+    pub maps: Vec<(String, String)>,
+    pub exec: Option<String>,
+    pub source: Option<String>,
+    pub domains: Vec<(String, u32)>,
+    pub quiet: bool,
+}
+
+impl RehearseOptions {
+    pub fn batch(&self) -> u64 {
+        self.batch.unwrap_or(5_000)
+    }
+}
+
+/// A root table with its child tables: loaded together, batch by batch.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub root: usize,
+    pub children: Vec<usize>,
+    pub rows: u64,
+}
+
+/// What is being rehearsed: the generator and the load order.
+pub struct Plan {
+    pub profile: Profile,
+    pub generator: Gen,
+    pub metas: Vec<TableMeta>,
+    pub groups: Vec<Group>,
+    pub hashes: Vec<HashEntry>,
+    pub seed: u64,
+    pub users: u64,
+}
+
+impl Plan {
+    pub fn new(
+        profile: Profile,
+        users: u64,
+        seed: u64,
+        domains: &[(String, u32)],
+        hash_mode: Option<HashMode>,
+    ) -> Result<Plan> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
+        let (hashes, pools) = build_pools(
+            &profile,
+            seed,
+            crate::generator::plan::PoolChoice {
+                mode: hash_mode,
+                light: false,
+                cache: true,
+            },
+            &pool,
+        )?;
+        let generator = Gen::new(&profile, seed, users, domains, pools);
+        let metas = TableMeta::all(&profile);
+        let groups = load_order(&profile, &generator, &metas)?;
+        Ok(Plan {
+            profile,
+            generator,
+            metas,
+            groups,
+            hashes,
+            seed,
+            users,
+        })
+    }
+
+    /// Tables in load order (each root, then its children).
+    pub fn tables_in_order(&self) -> Vec<usize> {
+        self.groups
+            .iter()
+            .flat_map(|g| std::iter::once(g.root).chain(g.children.iter().copied()))
+            .collect()
+    }
+
+    /// Batch ranges of a group and, per child, the first row of each batch
+    /// plus a final entry holding the child table's total.
+    pub fn batches(&self, g: &Group, size: u64) -> (Vec<std::ops::Range<u64>>, Vec<Vec<u64>>) {
+        let chunks = aligned_chunks(0..g.rows, size);
+        let mut with_end = chunks.clone();
+        with_end.push(g.rows..g.rows);
+        let offsets = child_offsets(&self.generator, &g.children, 0, &with_end);
+        (chunks, offsets)
+    }
+
+    /// Rows expected per table (by profile index).
+    pub fn expected_rows(&self) -> Vec<u64> {
+        let mut out = vec![0; self.metas.len()];
+        for g in &self.groups {
+            out[g.root] = g.rows;
+            let (_, offsets) = self.batches(g, crate::generator::plan::CHUNK);
+            for (ci, &c) in g.children.iter().enumerate() {
+                out[c] = *offsets[ci].last().unwrap_or(&0);
+            }
+        }
+        out
+    }
+}
+
+/// Root tables ordered so that every table a group references (foreign keys)
+/// is loaded before it; profile order otherwise.
+fn load_order(profile: &Profile, generator: &Gen, metas: &[TableMeta]) -> Result<Vec<Group>> {
+    let root_of = |t: usize| generator.tables[t].parent.unwrap_or(t);
+    let roots: Vec<usize> = (0..metas.len())
+        .filter(|&t| generator.tables[t].parent.is_none())
+        .collect();
+    let deps = |r: usize| -> HashSet<usize> {
+        let mut d = HashSet::new();
+        for t in std::iter::once(r).chain(generator.tables[r].children.iter().copied()) {
+            for fk in &metas[t].foreign_keys {
+                if let Some(i) = profile.table_index(&fk.references_table) {
+                    let ri = root_of(i);
+                    if ri != r {
+                        d.insert(ri);
+                    }
+                }
+            }
+        }
+        d
+    };
+    let mut done: Vec<usize> = Vec::new();
+    while done.len() < roots.len() {
+        let next = roots
+            .iter()
+            .copied()
+            .find(|r| !done.contains(r) && deps(*r).iter().all(|d| done.contains(d)))
+            .ok_or_else(|| {
+                Error::usage("the profile's tables reference each other in a cycle: no load order")
+            })?;
+        done.push(next);
+    }
+    Ok(done
+        .into_iter()
+        .map(|r| Group {
+            root: r,
+            children: generator.tables[r].children.clone(),
+            rows: generator.tables[r].rows,
+        })
+        .collect())
+}
+
+/// The target's side of each profile table: which columns exist and under
+/// which names.
+pub struct TargetTables {
+    pub load: Vec<LoadTable>,
+    /// Per profile table, per profile column: the target's declared type, if present.
+    pub declared: Vec<Vec<Option<String>>>,
+    pub missing_columns: Vec<String>,
+    pub renamed_columns: Vec<String>,
+}
+
+/// The kind a column's values have in the canonical row (for digests).
+pub fn column_kind(t: SqlType) -> FieldKind {
+    match t {
+        SqlType::BigInt => FieldKind::Int,
+        SqlType::Bool => FieldKind::Bool,
+        SqlType::Timestamp => FieldKind::Timestamp,
+        SqlType::Json => FieldKind::Json,
+        _ => FieldKind::Text,
+    }
+}
+
+fn mapped<'a>(maps: &'a [(String, String)], table: &str, col: &'a str) -> &'a str {
+    for (old, new) in maps {
+        if old == col || old.split_once('.') == Some((table, col)) {
+            return new;
+        }
+    }
+    col
+}
+
+/// Creates the profile's tables (or applies `--schema`), creates the
+/// bookkeeping tables, and reads back which columns the target has.
+pub fn prepare_target(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    schema: Option<&std::path::Path>,
+    no_create: bool,
+    maps: &[(String, String)],
+    redacted: &str,
+) -> Result<TargetTables> {
+    let dialect = conn.dialect();
+    let fail = |what: &str, e: DbError| Error::target(format!("{what} on {redacted}: {e}"));
+    let order = plan.tables_in_order();
+    if let Some(path) = schema {
+        let any_exists = order
+            .iter()
+            .map(|&t| conn.columns(&plan.metas[t].name))
+            .collect::<DbResult<Vec<_>>>()
+            .map_err(|e| fail("cannot read the catalog", e))?
+            .iter()
+            .any(Option::is_some);
+        if !any_exists {
+            let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+            conn.batch(&sql).map_err(|e| {
+                Error::usage(format!("--schema {} failed: {}", path.display(), e.message))
+            })?;
+        }
+    } else if !no_create {
+        let mut ddl = String::new();
+        for &t in &order {
+            ddl.push_str(&crate::sink::sql::create_table(dialect, &plan.metas[t]));
+        }
+        conn.batch(&ddl)
+            .map_err(|e| fail("cannot create the profile's tables", e))?;
+    }
+    conn.batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (run_id TEXT NOT NULL, profile_digest TEXT NOT NULL, \
+         seed TEXT NOT NULL, users TEXT NOT NULL, batch_rows BIGINT NOT NULL, tbl TEXT NOT NULL, \
+         batch BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_rejected BIGINT NOT NULL, \
+         committed_at TEXT NOT NULL, PRIMARY KEY (tbl, batch));
+         CREATE TABLE IF NOT EXISTS {REJECTS_TABLE} (tbl TEXT NOT NULL, batch BIGINT NOT NULL, \
+         row_key TEXT NOT NULL, class TEXT NOT NULL, message TEXT NOT NULL);"
+    ))
+    .map_err(|e| fail("cannot create the progress table", e))?;
+    read_target_tables(conn, plan, maps, redacted)
+}
+
+pub fn read_target_tables(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    maps: &[(String, String)],
+    redacted: &str,
+) -> Result<TargetTables> {
+    let mut load = Vec::new();
+    let mut declared = Vec::new();
+    let mut missing_columns = Vec::new();
+    let mut renamed_columns = Vec::new();
+    for m in &plan.metas {
+        let cols = conn
+            .columns(&m.name)
+            .map_err(|e| Error::target(format!("cannot read the catalog of {redacted}: {e}")))?
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "table `{}` does not exist in {redacted} (with --no-create or --schema, the target must have the profile's tables)",
+                    m.name
+                ))
+            })?;
+        let mut lt = LoadTable {
+            name: m.name.clone(),
+            columns: Vec::new(),
+        };
+        let mut decl = Vec::new();
+        for (i, c) in m.columns.iter().enumerate() {
+            let want = mapped(maps, &m.name, &c.name);
+            let found = cols
+                .iter()
+                .find(|(n, _)| n == want)
+                .or_else(|| cols.iter().find(|(n, _)| n.eq_ignore_ascii_case(want)));
+            match found {
+                Some((n, ty)) => {
+                    if n != &c.name {
+                        renamed_columns.push(format!("{}.{} → {}", m.name, c.name, n));
+                    }
+                    lt.columns.push((i, n.clone()));
+                    decl.push(Some(ty.to_ascii_lowercase()));
+                }
+                None => {
+                    if m.primary_key.contains(&c.name) {
+                        return Err(Error::usage(format!(
+                            "primary-key column {}.{} is not in the target: map it with --map {}=NEW_NAME",
+                            m.name, c.name, c.name
+                        )));
+                    }
+                    missing_columns.push(format!("{}.{}", m.name, c.name));
+                    decl.push(None);
+                }
+            }
+        }
+        load.push(lt);
+        declared.push(decl);
+    }
+    Ok(TargetTables {
+        load,
+        declared,
+        missing_columns,
+        renamed_columns,
+    })
+}
+
+/// A row the target refused.
+#[derive(Debug, Clone)]
+pub struct Reject {
+    pub table: usize,
+    pub key: String,
+    pub class: ErrorClass,
+    pub message: String,
+}
+
+/// Run parameters recorded with every batch; a resume must match them.
+#[derive(Debug, Clone, PartialEq)]
+struct RunInfo {
+    run_id: String,
+    profile_digest: String,
+    seed: String,
+    users: String,
+    batch_rows: u64,
+}
+
+struct Loader<'a> {
+    plan: &'a Plan,
+    tables: &'a TargetTables,
+    target: &'a Target,
+    method: Method,
+    batch_rows: u64,
+    run: RunInfo,
+    metrics: &'a Metrics,
+    loaded: Vec<AtomicU64>,
+    rejected: Vec<AtomicU64>,
+    abort: AtomicBool,
+    fatal: Mutex<Option<Error>>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+struct Outcome {
+    loaded: u64,
+    rejects: Vec<Reject>,
+}
+
+impl Loader<'_> {
+    fn progress_sql(&self, b: &Batch, loaded: u64, rejected: u64) -> String {
+        let r = &self.run;
+        let mut now = String::new();
+        crate::generator::time::push_rfc3339(&mut now, unix_now());
+        format!(
+            "INSERT INTO {PROGRESS_TABLE} VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            literal(&r.run_id),
+            literal(&r.profile_digest),
+            literal(&r.seed),
+            literal(&r.users),
+            r.batch_rows,
+            literal(&self.plan.metas[b.root].name),
+            b.index,
+            loaded,
+            rejected,
+            literal(&now)
+        )
+    }
+
+    fn rejects_sql(&self, b: &Batch, rejects: &[Reject]) -> String {
+        let values: Vec<String> = rejects
+            .iter()
+            .map(|r| {
+                format!(
+                    "({}, {}, {}, {}, {})",
+                    literal(&self.plan.metas[r.table].name),
+                    b.index,
+                    literal(&r.key),
+                    literal(r.class.as_str()),
+                    literal(&r.message.replace('\0', ""))
+                )
+            })
+            .collect();
+        format!("INSERT INTO {REJECTS_TABLE} VALUES {}", values.join(", "))
+    }
+
+    fn pk(&self, t: usize) -> Vec<usize> {
+        self.plan.generator.tables[t].pk.clone()
+    }
+
+    fn bisect(
+        &self,
+        conn: &mut dyn Conn,
+        rows: &Rows,
+        range: std::ops::Range<usize>,
+        rejects: &mut Vec<Reject>,
+    ) -> DbResult<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        let lt = &self.tables.load[rows.table];
+        conn.batch("SAVEPOINT understudy_bisect")?;
+        match conn.load(lt, rows, range.clone(), self.method) {
+            Ok(()) => conn.batch("RELEASE SAVEPOINT understudy_bisect"),
+            Err(e) if e.is_transient() => Err(e),
+            Err(e) => {
+                conn.batch("ROLLBACK TO SAVEPOINT understudy_bisect")?;
+                conn.batch("RELEASE SAVEPOINT understudy_bisect")?;
+                if range.len() == 1 {
+                    rejects.push(Reject {
+                        table: rows.table,
+                        key: rows.key(range.start, &self.pk(rows.table)),
+                        class: e.class,
+                        message: e.message,
+                    });
+                    return Ok(());
+                }
+                let mid = range.start + range.len() / 2;
+                self.bisect(conn, rows, range.start..mid, rejects)?;
+                self.bisect(conn, rows, mid..range.end, rejects)
+            }
+        }
+    }
+
+    fn try_batch(&self, conn: &mut dyn Conn, b: &Batch) -> DbResult<Outcome> {
+        conn.batch("BEGIN")?;
+        let fast = (|| {
+            for rows in &b.tables {
+                conn.load(
+                    &self.tables.load[rows.table],
+                    rows,
+                    0..rows.len(),
+                    self.method,
+                )?;
+            }
+            conn.batch(&self.progress_sql(b, b.rows(), 0))?;
+            conn.batch("COMMIT")
+        })();
+        match fast {
+            Ok(()) => {
+                return Ok(Outcome {
+                    loaded: b.rows(),
+                    rejects: Vec::new(),
+                });
+            }
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                if e.is_transient() {
+                    return Err(e);
+                }
+            }
+        }
+        // Some rows are bad: isolate them by bisection, load the rest.
+        conn.batch("BEGIN")?;
+        let careful = (|| {
+            let mut rejects = Vec::new();
+            for rows in &b.tables {
+                self.bisect(conn, rows, 0..rows.len(), &mut rejects)?;
+            }
+            let loaded = b.rows() - rejects.len() as u64;
+            conn.batch(&self.progress_sql(b, loaded, rejects.len() as u64))?;
+            if !rejects.is_empty() {
+                conn.batch(&self.rejects_sql(b, &rejects))?;
+            }
+            conn.batch("COMMIT")?;
+            Ok(Outcome { loaded, rejects })
+        })();
+        if careful.is_err() {
+            let _ = conn.batch("ROLLBACK");
+        }
+        careful
+    }
+
+    fn committed(&self, conn: &mut dyn Conn, b: &Batch) -> DbResult<bool> {
+        let rows = conn.query(&format!(
+            "SELECT 1 FROM {PROGRESS_TABLE} WHERE tbl = {} AND batch = {}",
+            literal(&self.plan.metas[b.root].name),
+            b.index
+        ))?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Loads one batch, retrying transient failures on a fresh connection.
+    fn commit_batch(&self, conn: &mut Box<dyn Conn>, b: &Batch) -> Result<()> {
+        let mut attempt = 0u32;
+        loop {
+            let t0 = Instant::now();
+            let err = match self.try_batch(conn.as_mut(), b) {
+                Ok(out) => {
+                    self.metrics
+                        .batch(out.loaded, t0.elapsed().as_micros() as u64);
+                    for rows in &b.tables {
+                        self.loaded[rows.table].fetch_add(rows.len() as u64, Ordering::Relaxed);
+                    }
+                    for r in &out.rejects {
+                        self.loaded[r.table].fetch_sub(1, Ordering::Relaxed);
+                        self.rejected[r.table].fetch_add(1, Ordering::Relaxed);
+                        self.metrics.error(r.class.as_str(), &[]);
+                    }
+                    if let Some(bar) = &self.bar {
+                        bar.inc(b.rows());
+                    }
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            if !err.is_transient() || attempt >= 5 {
+                return Err(Error::target(format!(
+                    "batch {} of {} failed on {}: {err}",
+                    b.index,
+                    self.plan.metas[b.root].name,
+                    self.target.redacted()
+                )));
+            }
+            attempt += 1;
+            self.metrics.retry();
+            std::thread::sleep(Duration::from_millis(200 << attempt));
+            if let Ok(c) = self.target.connect() {
+                *conn = c;
+            }
+            if let Ok(true) = self.committed(conn.as_mut(), b) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Fills a batch (a recycled one when available: buffers are allocated
+    /// once per batch in flight, not per batch, so memory stays flat).
+    fn build(
+        &self,
+        g: &Group,
+        index: u64,
+        range: std::ops::Range<u64>,
+        base: &[u64],
+        spare: Option<Batch>,
+    ) -> Batch {
+        let mut tables = match spare {
+            Some(b) if b.root == g.root => b.tables,
+            _ => std::iter::once(g.root)
+                .chain(g.children.iter().copied())
+                .map(|t| Rows::new(t, self.plan.metas[t].columns.len()))
+                .collect(),
+        };
+        tables.iter_mut().for_each(Rows::clear);
+        let pos: HashMap<usize, usize> = tables
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.table, i))
+            .collect();
+        let mut row = RowBuf::default();
+        let mut scratch = Scratch::default();
+        rows_in(
+            &self.plan.generator,
+            g.root,
+            &g.children,
+            range,
+            base,
+            &mut row,
+            &mut scratch,
+            |t, _, row, _| tables[pos[&t]].push(row),
+        );
+        Batch {
+            root: g.root,
+            index,
+            tables,
+        }
+    }
+
+    fn load_group(
+        &self,
+        g: &Group,
+        conns: &mut [Box<dyn Conn>],
+        done: &HashSet<u64>,
+    ) -> Result<()> {
+        let (chunks, offsets) = self.plan.batches(g, self.batch_rows);
+        let todo: Vec<usize> = (0..chunks.len())
+            .filter(|k| !done.contains(&(*k as u64)))
+            .collect();
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let (tx, rx) = mpsc::sync_channel::<Batch>(2 * conns.len());
+        let rx = Mutex::new(rx);
+        let next = AtomicUsize::new(0);
+        let spares: Mutex<Vec<Batch>> = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            let (next, todo, chunks, offsets, spares) = (&next, &todo, &chunks, &offsets, &spares);
+            s.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= todo.len() || self.abort.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let ci = todo[k];
+                    let base: Vec<u64> = offsets.iter().map(|o| o[ci]).collect();
+                    let spare = spares.lock().expect("spares").pop();
+                    let b = self.build(g, ci as u64, chunks[ci].clone(), &base, spare);
+                    if tx.send(b).is_err() {
+                        break;
+                    }
+                }
+            });
+            for conn in conns.iter_mut() {
+                let rx = &rx;
+                s.spawn(move || {
+                    loop {
+                        let b = match rx.lock().expect("channel").recv() {
+                            Ok(b) => b,
+                            Err(_) => return,
+                        };
+                        if self.abort.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        if let Err(e) = self.commit_batch(conn, &b) {
+                            self.abort.store(true, Ordering::Relaxed);
+                            self.fatal.lock().expect("fatal").get_or_insert(e);
+                        }
+                        spares.lock().expect("spares").push(b);
+                    }
+                });
+            }
+        });
+        match self.fatal.lock().expect("fatal").take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn now_rfc3339() -> String {
+    let mut s = String::new();
+    crate::generator::time::push_rfc3339(&mut s, unix_now());
+    s
+}
+
+fn say(quiet: bool, msg: impl AsRef<str>) {
+    if !quiet {
+        eprintln!("understudy: {}", msg.as_ref());
+    }
+}
+
+/// What an earlier run left in the target.
+struct Previous {
+    runs: Vec<(RunInfo, u64)>,
+    done: HashMap<String, HashSet<u64>>,
+}
+
+fn previous_run(conn: &mut dyn Conn) -> DbResult<Previous> {
+    let rows = conn.query(&format!(
+        "SELECT run_id, profile_digest, seed, users, batch_rows, count(*) FROM {PROGRESS_TABLE} \
+         GROUP BY run_id, profile_digest, seed, users, batch_rows"
+    ))?;
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let runs = rows
+        .iter()
+        .map(|r| {
+            (
+                RunInfo {
+                    run_id: s(&r[0]),
+                    profile_digest: s(&r[1]),
+                    seed: s(&r[2]),
+                    users: s(&r[3]),
+                    batch_rows: s(&r[4]).parse().unwrap_or(0),
+                },
+                s(&r[5]).parse().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut done: HashMap<String, HashSet<u64>> = HashMap::new();
+    for r in conn.query(&format!("SELECT tbl, batch FROM {PROGRESS_TABLE}"))? {
+        done.entry(s(&r[0]))
+            .or_default()
+            .insert(s(&r[1]).parse().unwrap_or(0));
+    }
+    Ok(Previous { runs, done })
+}
+
+/// Reads the rejects recorded in the target (all runs of this rehearsal).
+fn recorded_rejects(conn: &mut dyn Conn, plan: &Plan) -> DbResult<Vec<Reject>> {
+    let rows = conn.query(&format!(
+        "SELECT tbl, row_key, class, message FROM {REJECTS_TABLE} ORDER BY tbl, batch, row_key"
+    ))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let t = plan.profile.table_index(r[0].as_deref()?)?;
+            let class = match r[2].as_deref()? {
+                "encoding" => ErrorClass::Encoding,
+                "too_long" => ErrorClass::TooLong,
+                "constraint" => ErrorClass::Constraint,
+                "duplicate" => ErrorClass::Duplicate,
+                "connection" => ErrorClass::Connection,
+                "timeout" => ErrorClass::Timeout,
+                _ => ErrorClass::Other,
+            };
+            Some(Reject {
+                table: t,
+                key: r[1].clone()?,
+                class,
+                message: r[3].clone().unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+fn write_rejects(path: &std::path::Path, plan: &Plan, rejects: &[Reject]) -> Result<()> {
+    use std::io::Write;
+    let f = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
+    let mut w = std::io::BufWriter::new(f);
+    for r in rejects {
+        let line = serde_json::json!({
+            "table": plan.metas[r.table].name,
+            "key": r.key.replace('\u{1f}', ","),
+            "class": r.class.as_str(),
+            "message": r.message,
+            "labels": Vec::<String>::new(),
+        });
+        writeln!(w, "{line}").map_err(|e| Error::io("write", path, e))?;
+    }
+    w.flush().map_err(|e| Error::io("write", path, e))
+}
+
+/// Counts rows of the profile's tables in the target.
+fn table_counts(conn: &mut dyn Conn, plan: &Plan) -> DbResult<Vec<u64>> {
+    plan.metas
+        .iter()
+        .map(|m| {
+            let r = conn.query(&format!("SELECT count(*) FROM {}", target::ident(&m.name)))?;
+            Ok(r.first()
+                .and_then(|r| r[0].as_deref())
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0))
+        })
+        .collect()
+}
+
+fn new_run_id() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{:016x}",
+        crate::generator::rng::mix64(t as u64 ^ std::process::id() as u64)
+    )
+}
+
+/// Loads the plan into `target` (resuming when asked). Returns the rows
+/// loaded/skipped/rejected per table and the load duration.
+pub struct LoadResult {
+    pub loaded: Vec<u64>,
+    pub skipped: Vec<u64>,
+    pub rejected: Vec<u64>,
+    pub rejects: Vec<Reject>,
+    pub duration_s: f64,
+    pub resumed: bool,
+    pub tables: TargetTables,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn load(
+    plan: &Plan,
+    target: &Target,
+    opts: &RehearseOptions,
+    workers: usize,
+    metrics: &Metrics,
+    expected: &[u64],
+    schema: Option<&std::path::Path>,
+    no_create: bool,
+) -> Result<LoadResult> {
+    let redacted = target.redacted();
+    let mut conns: Vec<Box<dyn Conn>> = Vec::new();
+    conns.push(target.connect()?);
+    let tables = prepare_target(
+        conns[0].as_mut(),
+        plan,
+        schema,
+        no_create,
+        &opts.maps,
+        &redacted,
+    )?;
+    let run = RunInfo {
+        run_id: new_run_id(),
+        profile_digest: plan.profile.digest.clone(),
+        seed: plan.seed.to_string(),
+        users: plan.users.to_string(),
+        batch_rows: opts.batch(),
+    };
+    let prev = previous_run(conns[0].as_mut())
+        .map_err(|e| Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}")))?;
+    let counts = table_counts(conns[0].as_mut(), plan)
+        .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
+    let mut run = run;
+    let mut resumed = false;
+    if !prev.runs.is_empty() {
+        let (p, n) = &prev.runs[0];
+        let same = prev.runs.len() == 1
+            && p.profile_digest == run.profile_digest
+            && p.seed == run.seed
+            && p.users == run.users
+            && p.batch_rows == run.batch_rows;
+        if !opts.resume {
+            return Err(Error::usage(format!(
+                "{redacted} already holds a previous rehearsal (run {}, {n} batches committed: profile digest {}, seed {}, {} users, batch {}).\n  \
+                 use --resume to continue it, or start from an empty target (drop its tables{})",
+                p.run_id,
+                &p.profile_digest[..p.profile_digest.len().min(12)],
+                p.seed,
+                p.users,
+                p.batch_rows,
+                if target.is_sqlite() {
+                    ", or delete the file"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if !same {
+            return Err(Error::usage(format!(
+                "--resume: {redacted} holds a rehearsal with different parameters (seed {}, {} users, batch {}, profile digest {}); \
+                 resume with the same --profile, --users, --seed and --batch, or start from an empty target",
+                p.seed,
+                p.users,
+                p.batch_rows,
+                &p.profile_digest[..p.profile_digest.len().min(12)]
+            )));
+        }
+        run.run_id = p.run_id.clone();
+        resumed = true;
+    } else if let Some((t, n)) = counts.iter().enumerate().find(|(_, n)| **n > 0) {
+        return Err(Error::usage(format!(
+            "table `{}` in {redacted} already holds {n} rows that no rehearsal recorded; start from an empty target",
+            plan.metas[t].name
+        )));
+    }
+    // Skipped rows, from the committed batches' ranges.
+    let mut skipped = vec![0u64; plan.metas.len()];
+    for g in &plan.groups {
+        let Some(done) = prev.done.get(&plan.metas[g.root].name) else {
+            continue;
+        };
+        let (chunks, offsets) = plan.batches(g, opts.batch());
+        for &k in done {
+            let k = k as usize;
+            if k >= chunks.len() {
+                continue;
+            }
+            skipped[g.root] += chunks[k].end - chunks[k].start;
+            for (ci, &c) in g.children.iter().enumerate() {
+                skipped[c] += offsets[ci][k + 1] - offsets[ci][k];
+            }
+        }
+    }
+    if resumed {
+        say(
+            opts.quiet,
+            format!(
+                "resuming run {}: {} rows already committed",
+                run.run_id,
+                skipped.iter().sum::<u64>()
+            ),
+        );
+    }
+    for _ in 1..workers {
+        conns.push(target.connect()?);
+    }
+    let total: u64 = expected.iter().sum();
+    let bar = (!opts.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows · {per_sec} · ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        b.set_position(skipped.iter().sum());
+        b
+    });
+    let loader = Loader {
+        plan,
+        tables: &tables,
+        target,
+        method: opts.method,
+        batch_rows: opts.batch(),
+        run,
+        metrics,
+        loaded: (0..plan.metas.len()).map(|_| AtomicU64::new(0)).collect(),
+        rejected: (0..plan.metas.len()).map(|_| AtomicU64::new(0)).collect(),
+        abort: AtomicBool::new(false),
+        fatal: Mutex::new(None),
+        bar,
+    };
+    let started = Instant::now();
+    let empty = HashSet::new();
+    for g in &plan.groups {
+        let done = prev.done.get(&plan.metas[g.root].name).unwrap_or(&empty);
+        loader.load_group(g, &mut conns, done)?;
+    }
+    let duration_s = started.elapsed().as_secs_f64();
+    if let Some(b) = &loader.bar {
+        b.finish_and_clear();
+    }
+    let rejects = recorded_rejects(conns[0].as_mut(), plan)
+        .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))?;
+    Ok(LoadResult {
+        loaded: loader
+            .loaded
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .collect(),
+        skipped,
+        rejected: loader
+            .rejected
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .collect(),
+        rejects,
+        duration_s,
+        resumed,
+        tables,
+    })
+}
+
+/// Runs `rehearse` and returns the exit code (0, or 1 when verification or a
+/// threshold failed); usage and target errors come back as `Err`.
+pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
+    let started_at = now_rfc3339();
+    if opts.users == 0 {
+        return Err(Error::usage("--users must be at least 1"));
+    }
+    if opts.batch == Some(0) {
+        return Err(Error::usage("--batch must be at least 1"));
+    }
+    let target_dsn = match &opts.target {
+        Some(t) => t.clone(),
+        None => {
+            say(
+                false,
+                format!(
+                    "no --target given: loading into {DEFAULT_TARGET} in the current directory"
+                ),
+            );
+            DEFAULT_TARGET.to_string()
+        }
+    };
+    let target = Target::parse(&target_dsn)?;
+    let source = match (&opts.exec, &opts.source) {
+        (Some(_), Some(s)) => Some(Target::parse(s)?),
+        (Some(_), None) => {
+            return Err(Error::usage(
+                "--exec needs --source sqlite:PATH|postgres://… (the database understudy seeds for your migration)",
+            ));
+        }
+        (None, Some(_)) => return Err(Error::usage("--source is only used with --exec")),
+        (None, None) => None,
+    };
+    if source.as_ref() == Some(&target) {
+        return Err(Error::usage("--source and --target must differ"));
+    }
+    let fail_on_check = opts.fail_on.clone();
+    if let Some(expr) = &fail_on_check {
+        report::parse_conditions(expr)?;
+    }
+    let hashes_wanted = opts
+        .profile
+        .users()
+        .columns
+        .iter()
+        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash))
+        && opts.hash_mode != Some(HashMode::Shape);
+    if hashes_wanted {
+        say(
+            opts.quiet,
+            format!(
+                "building the password-hash pools ({} real hashes of known passwords per format; --hash-mode shape skips this)",
+                opts.profile.passwords.pool_size
+            ),
+        );
+    }
+    let plan = Plan::new(
+        opts.profile.clone(),
+        opts.users,
+        opts.seed,
+        &opts.domains,
+        opts.hash_mode,
+    )?;
+    let expected = plan.expected_rows();
+    let load_target = source.as_ref().unwrap_or(&target);
+    opts.batch = Some(opts.batch.unwrap_or(if load_target.is_sqlite() {
+        25_000
+    } else {
+        5_000
+    }));
+    let workers = match opts.workers {
+        Some(w) if load_target.is_sqlite() && w > 1 => {
+            say(opts.quiet, "SQLite has one writer: using 1 worker");
+            1
+        }
+        Some(w) => w.max(1),
+        None if load_target.is_sqlite() => 1,
+        None => 2,
+    };
+    let metrics = Metrics::new();
+    say(
+        opts.quiet,
+        format!(
+            "rehearsing {} rows ({} users, profile {}) into {} with {} ({} worker{}, batches of {} {})",
+            expected.iter().sum::<u64>(),
+            opts.users,
+            plan.profile.name,
+            load_target.redacted(),
+            opts.method,
+            workers,
+            if workers == 1 { "" } else { "s" },
+            opts.batch(),
+            plan.metas[plan.groups.last().map(|g| g.root).unwrap_or(0)].name
+        ),
+    );
+    let lr = if source.is_some() {
+        // The source gets the profile's tables; --schema/--no-create apply to the target.
+        load(
+            &plan,
+            load_target,
+            &opts,
+            workers,
+            &metrics,
+            &expected,
+            None,
+            false,
+        )?
+    } else {
+        load(
+            &plan,
+            load_target,
+            &opts,
+            workers,
+            &metrics,
+            &expected,
+            opts.schema.as_deref(),
+            opts.no_create,
+        )?
+    };
+    let mut duration_s = lr.duration_s;
+    let mut rows_loaded: u64 = lr.loaded.iter().sum();
+    let mut exec_report = None;
+    let mut metrics_view = &metrics;
+    let exec_metrics = Metrics::new();
+    let mut verify_tables = lr.tables;
+    if let (Some(cmd), Some(src)) = (&opts.exec, &source) {
+        say(
+            opts.quiet,
+            format!(
+                "seeded {} with {rows_loaded} rows in {}; running `{cmd}`",
+                src.redacted(),
+                report::human_duration(lr.duration_s)
+            ),
+        );
+        let r = exec::run(&plan, src, &target, cmd, &opts, &exec_metrics)?;
+        duration_s = r.duration_s;
+        rows_loaded = r.rows_in_target;
+        verify_tables = r.tables;
+        exec_report = Some(report::Exec {
+            command: cmd.clone(),
+            exit_code: r.exit_code,
+            duration_s: r.duration_s,
+        });
+        metrics_view = &exec_metrics;
+    }
+    let rejects_path = if lr.rejects.is_empty() {
+        None
+    } else {
+        let p = opts.rejects.clone().unwrap_or_else(|| match &opts.report {
+            Some(r) => r.with_file_name("rejects.jsonl"),
+            None => PathBuf::from("rejects.jsonl"),
+        });
+        write_rejects(&p, &plan, &lr.rejects)?;
+        Some(p)
+    };
+    let verify = if opts.verify {
+        say(
+            opts.quiet,
+            format!(
+                "verifying {} against the regenerated ground truth",
+                target.redacted()
+            ),
+        );
+        // A lost connection is retried (twice) on a fresh one.
+        let mut attempt = 0;
+        loop {
+            let r = target.connect().and_then(|mut conn| {
+                verify::verify(
+                    conn.as_mut(),
+                    &plan,
+                    &verify_tables,
+                    &lr.rejects,
+                    &target.redacted(),
+                )
+            });
+            match r {
+                Ok(v) => break Some(v),
+                Err(e) if e.kind == crate::error::ErrorKind::Target && attempt < 2 => {
+                    attempt += 1;
+                    metrics.retry();
+                    say(opts.quiet, format!("{e}; retrying verification"));
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    } else {
+        None
+    };
+    let (by_class, by_label) = metrics.errors();
+    let rows_expected: u64 = expected.iter().sum();
+    let throughput = rows_loaded as f64 / duration_s.max(1e-9);
+    let projection = opts.production_users.map(|m| {
+        let rows_per_user = rows_expected as f64 / opts.users as f64;
+        let est = m as f64 * rows_per_user / throughput.max(1e-9);
+        report::Projection {
+            production_users: m,
+            rows_per_user,
+            estimated_s: est,
+            human: report::human_duration(est),
+        }
+    });
+    let mut report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: "understudy".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "rehearse".into(),
+        started_at,
+        profile: report::ProfileInfo {
+            name: plan.profile.name.clone(),
+            digest: plan.profile.digest.clone(),
+        },
+        seed: opts.seed,
+        users: opts.users,
+        target: target.redacted(),
+        source: source.as_ref().map(Target::redacted),
+        method: opts.method.to_string(),
+        workers,
+        batch: opts.batch(),
+        resumed: lr.resumed,
+        rows_expected,
+        rows_loaded,
+        rows_skipped: lr.skipped.iter().sum(),
+        rows_rejected: lr.rejects.len() as u64,
+        retries: metrics.retries(),
+        duration_s,
+        throughput_rows_per_s: throughput,
+        latency_ms: metrics_view.latency(),
+        timeseries: metrics_view.timeseries(),
+        errors_by_class: by_class,
+        errors_by_label: by_label,
+        tables: plan
+            .tables_in_order()
+            .into_iter()
+            .map(|t| report::TableLoad {
+                name: plan.metas[t].name.clone(),
+                expected: expected[t],
+                loaded: lr.loaded[t],
+                skipped: lr.skipped[t],
+                rejected: lr.rejects.iter().filter(|r| r.table == t).count() as u64,
+            })
+            .collect(),
+        verify,
+        projection,
+        exec: exec_report,
+        thresholds: Vec::new(),
+        hashes: plan.hashes.clone(),
+        rejects_file: rejects_path.map(|p| p.display().to_string()),
+        exit_code: 0,
+    };
+    // Errors from earlier (resumed) runs are in the target's reject table.
+    if report.errors_by_class.values().sum::<u64>() < report.rows_rejected {
+        let mut by_class = std::collections::BTreeMap::new();
+        for r in &lr.rejects {
+            *by_class.entry(r.class.as_str().to_string()).or_insert(0) += 1;
+        }
+        report.errors_by_label = std::collections::BTreeMap::from([(
+            "(unlabelled)".to_string(),
+            lr.rejects.len() as u64,
+        )]);
+        report.errors_by_class = by_class;
+    }
+    if let Some(expr) = &fail_on_check {
+        report.thresholds = report::thresholds(expr, &report)?;
+    }
+    let failed = report.verify.as_ref().is_some_and(|v| !v.ok)
+        || report.thresholds.iter().any(|t| !t.ok)
+        || report.exec.as_ref().is_some_and(|e| e.exit_code != Some(0));
+    report.exit_code = if failed { 1 } else { 0 };
+    if let Some(p) = &opts.report {
+        report.save(p)?;
+    }
+    if let Some(p) = &opts.html {
+        std::fs::write(p, report::html::render(&report)).map_err(|e| Error::io("write", p, e))?;
+    }
+    if !opts.quiet {
+        print!("{}", report::terminal::render(&report));
+    }
+    Ok(report.exit_code)
+}

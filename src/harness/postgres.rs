@@ -1,0 +1,341 @@
+//! PostgreSQL target (crate `postgres`, no TLS). `copy` streams each batch
+//! with `COPY … FROM STDIN` (text format); `insert` sends multi-row INSERTs
+//! of literals; `upsert` adds `ON CONFLICT DO NOTHING`. The session runs in
+//! UTC and UTF-8 so timestamps read back in the generator's form.
+
+use super::batch::Rows;
+use super::target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
+use crate::error::{Error, Result};
+use crate::generator::row::FieldKind;
+use std::io::{BufRead, Write};
+
+pub struct Pg {
+    client: postgres::Client,
+    buf: Vec<u8>,
+}
+
+/// Rows per INSERT statement.
+const ROWS_PER_INSERT: usize = 1000;
+
+impl Pg {
+    pub fn connect(dsn: &str) -> Result<Pg> {
+        let redacted = super::target::redact(dsn);
+        let mut config: postgres::Config = dsn
+            .parse()
+            .map_err(|e| Error::usage(format!("cannot parse target {redacted}: {e}")))?;
+        // PGPASSWORD keeps the password off the command line.
+        if config.get_password().is_none()
+            && let Ok(pw) = std::env::var("PGPASSWORD")
+        {
+            config.password(pw);
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        let mut client = config.connect(postgres::NoTls).map_err(|e| {
+            let mut why = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(cause) = src {
+                why.push_str(": ");
+                why.push_str(&cause.to_string());
+                src = cause.source();
+            }
+            Error::target(format!(
+                "cannot connect to {redacted}: {}",
+                scrub(&why, dsn)
+            ))
+        })?;
+        client
+            .batch_execute("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;")
+            .map_err(|e| Error::target(format!("cannot use {redacted}: {e}")))?;
+        Ok(Pg {
+            client,
+            buf: Vec::with_capacity(1 << 20),
+        })
+    }
+}
+
+/// Removes the DSN's password from a message, should a driver ever echo it.
+fn scrub(msg: &str, dsn: &str) -> String {
+    match dsn.parse::<postgres::Config>() {
+        Ok(c) => match c.get_password() {
+            Some(p) if !p.is_empty() => {
+                msg.replace(std::str::from_utf8(p).unwrap_or("\u{0}"), "***")
+            }
+            _ => msg.to_string(),
+        },
+        Err(_) => msg.to_string(),
+    }
+}
+
+pub fn classify(e: &postgres::Error) -> DbError {
+    if let Some(db) = e.as_db_error() {
+        let mut message = db.message().to_string();
+        if let Some(d) = db.detail() {
+            message.push_str(": ");
+            message.push_str(d);
+        }
+        if let Some(c) = db.constraint() {
+            message.push_str(&format!(" (constraint {c})"));
+        }
+        return DbError {
+            class: ErrorClass::from_sqlstate(db.code().code(), &message),
+            message,
+        };
+    }
+    let message = e.to_string();
+    let class = if e.is_closed()
+        || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+    {
+        ErrorClass::Connection
+    } else if message.contains("timed out") {
+        ErrorClass::Timeout
+    } else {
+        ErrorClass::Other
+    };
+    DbError { class, message }
+}
+
+fn io_error(e: std::io::Error) -> DbError {
+    DbError {
+        class: ErrorClass::Connection,
+        message: e.to_string(),
+    }
+}
+
+/// COPY text format: `\N` for NULL, backslash escapes.
+fn push_copy(kind: FieldKind, s: &str, out: &mut Vec<u8>) {
+    match kind {
+        FieldKind::Null => out.extend_from_slice(b"\\N"),
+        FieldKind::Plain | FieldKind::Int | FieldKind::Bool | FieldKind::Timestamp => {
+            out.extend_from_slice(s.as_bytes())
+        }
+        _ => {
+            for b in s.bytes() {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
+        }
+    }
+}
+
+fn push_literal(kind: FieldKind, s: &str, out: &mut Vec<u8>) {
+    match kind {
+        FieldKind::Null => out.extend_from_slice(b"NULL"),
+        FieldKind::Int => out.extend_from_slice(s.as_bytes()),
+        FieldKind::Bool => out.extend_from_slice(if s == "true" { b"TRUE" } else { b"FALSE" }),
+        _ => {
+            out.push(b'\'');
+            for b in s.bytes() {
+                if b == b'\'' {
+                    out.push(b'\'');
+                }
+                out.push(b);
+            }
+            out.push(b'\'');
+        }
+    }
+}
+
+fn column_list(t: &LoadTable) -> String {
+    t.columns
+        .iter()
+        .map(|(_, c)| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Conn for Pg {
+    fn batch(&mut self, sql: &str) -> DbResult<()> {
+        self.client.batch_execute(sql).map_err(|e| classify(&e))
+    }
+
+    fn load(
+        &mut self,
+        t: &LoadTable,
+        rows: &Rows,
+        range: std::ops::Range<usize>,
+        method: Method,
+    ) -> DbResult<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        let buf = &mut self.buf;
+        if method == Method::Copy {
+            buf.clear();
+            for r in range {
+                for (i, &(fi, _)) in t.columns.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b'\t');
+                    }
+                    let (k, s) = rows.field(r, fi);
+                    push_copy(k, s, buf);
+                }
+                buf.push(b'\n');
+            }
+            let sql = format!("COPY {} ({}) FROM STDIN", ident(&t.name), column_list(t));
+            let mut w = self.client.copy_in(&sql).map_err(|e| classify(&e))?;
+            if let Err(e) = w.write_all(buf) {
+                // The server may have refused the data already: finish tells why.
+                return Err(match w.finish() {
+                    Err(pe) => classify(&pe),
+                    Ok(_) => io_error(e),
+                });
+            }
+            w.finish().map_err(|e| classify(&e))?;
+            return Ok(());
+        }
+        let head = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            ident(&t.name),
+            column_list(t)
+        );
+        let mut at = range.start;
+        while at < range.end {
+            let n = ROWS_PER_INSERT.min(range.end - at);
+            buf.clear();
+            buf.extend_from_slice(head.as_bytes());
+            for r in at..at + n {
+                if r > at {
+                    buf.push(b',');
+                }
+                buf.push(b'(');
+                for (i, &(fi, _)) in t.columns.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    let (k, s) = rows.field(r, fi);
+                    push_literal(k, s, buf);
+                }
+                buf.push(b')');
+            }
+            if method == Method::Upsert {
+                buf.extend_from_slice(b" ON CONFLICT DO NOTHING");
+            }
+            let sql = std::str::from_utf8(buf).map_err(|e| DbError {
+                class: ErrorClass::Encoding,
+                message: e.to_string(),
+            })?;
+            self.client.batch_execute(sql).map_err(|e| classify(&e))?;
+            at += n;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, sql: &str) -> DbResult<Vec<Vec<Option<String>>>> {
+        let msgs = self.client.simple_query(sql).map_err(|e| classify(&e))?;
+        let mut out = Vec::new();
+        for m in msgs {
+            if let postgres::SimpleQueryMessage::Row(r) = m {
+                out.push((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect());
+            }
+        }
+        Ok(out)
+    }
+
+    fn columns(&mut self, table: &str) -> DbResult<Option<Vec<(String, String)>>> {
+        let rows = self.query(&format!(
+            "SELECT column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = {} ORDER BY ordinal_position",
+            super::target::literal(table)
+        ))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| {
+                    let mut it = r.into_iter();
+                    (
+                        it.next().flatten().unwrap_or_default(),
+                        it.next().flatten().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    fn scan(
+        &mut self,
+        table: &str,
+        cols: &[ReadColumn],
+        f: &mut dyn FnMut(&[Option<&str>]),
+    ) -> DbResult<()> {
+        let exprs: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                let q = ident(&c.name);
+                if c.declared.starts_with("timestamp") {
+                    format!("to_char({q}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+                } else {
+                    format!("{q}::text")
+                }
+            })
+            .collect();
+        let sql = format!(
+            "COPY (SELECT {} FROM {}) TO STDOUT",
+            exprs.join(", "),
+            ident(table)
+        );
+        let reader = self.client.copy_out(&sql).map_err(|e| classify(&e))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+        let mut line = Vec::new();
+        let mut vals: Vec<Option<String>> = vec![None; cols.len()];
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(io_error)?;
+            if n == 0 {
+                break;
+            }
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            for (i, field) in line.split(|&b| b == b'\t').enumerate() {
+                if i < vals.len() {
+                    vals[i] = unescape(field);
+                }
+            }
+            let refs: Vec<Option<&str>> = vals.iter().map(|v| v.as_deref()).collect();
+            f(&refs);
+        }
+        Ok(())
+    }
+
+    fn dialect(&self) -> crate::sink::Dialect {
+        crate::sink::Dialect::Postgres
+    }
+}
+
+fn unescape(f: &[u8]) -> Option<String> {
+    if f == b"\\N" {
+        return None;
+    }
+    if !f.contains(&b'\\') {
+        return Some(String::from_utf8_lossy(f).into_owned());
+    }
+    let mut out = Vec::with_capacity(f.len());
+    let mut i = 0;
+    while i < f.len() {
+        if f[i] == b'\\' && i + 1 < f.len() {
+            i += 1;
+            out.push(match f[i] {
+                b't' => b'\t',
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b'b' => 8,
+                b'f' => 12,
+                b'v' => 11,
+                o => o,
+            });
+        } else {
+            out.push(f[i]);
+        }
+        i += 1;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}

@@ -1,0 +1,197 @@
+//! SQLite target (rusqlite, bundled). One writer. Settings:
+//! `journal_mode=WAL` (readers do not block the writer; a killed process
+//! loses nothing committed), `synchronous=NORMAL` (in WAL mode a commit is
+//! durable against a process crash; a power loss may drop the last commits,
+//! together with their progress rows, so resume stays exactly-once),
+//! `foreign_keys=ON` (a child row whose parent was rejected is refused too),
+//! `busy_timeout=5000`. Rows go in through prepared multi-row INSERTs bound
+//! with parameters, cached per row count.
+
+use super::batch::Rows;
+use super::target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
+use crate::error::{Error, Result};
+use crate::generator::row::FieldKind;
+use rusqlite::types::ValueRef;
+use std::path::Path;
+
+pub struct Sqlite {
+    conn: rusqlite::Connection,
+}
+
+/// SQLite's default limit on bound parameters per statement.
+const MAX_PARAMS: usize = 32766;
+/// Rows per INSERT statement at most.
+const MAX_ROWS: usize = 256;
+
+impl Sqlite {
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        let conn = rusqlite::Connection::open(path)
+            .map_err(|e| Error::target(format!("cannot open sqlite:{}: {e}", path.display())))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
+             PRAGMA busy_timeout=5000; PRAGMA cache_size=-262144; PRAGMA wal_autocheckpoint=65536; PRAGMA temp_store=MEMORY;",
+        )
+        .map_err(|e| Error::target(format!("cannot use sqlite:{}: {e}", path.display())))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Sqlite { conn })
+    }
+}
+
+pub fn classify(e: &rusqlite::Error) -> DbError {
+    use rusqlite::ErrorCode as C;
+    let message = e.to_string();
+    let class = match e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::ConstraintViolation => match f.extended_code {
+                // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+                2067 | 1555 => ErrorClass::Duplicate,
+                _ if message.contains("length(") => ErrorClass::TooLong,
+                _ => ErrorClass::Constraint,
+            },
+            C::TooBig => ErrorClass::TooLong,
+            C::DatabaseBusy | C::DatabaseLocked => ErrorClass::Timeout,
+            C::CannotOpen | C::SystemIoFailure | C::NotADatabase | C::DatabaseCorrupt => {
+                ErrorClass::Connection
+            }
+            _ => ErrorClass::Other,
+        },
+        rusqlite::Error::Utf8Error(..) | rusqlite::Error::NulError(_) => ErrorClass::Encoding,
+        _ => ErrorClass::Other,
+    };
+    DbError { class, message }
+}
+
+fn insert_sql(t: &LoadTable, n: usize, method: Method) -> String {
+    let cols: Vec<String> = t.columns.iter().map(|(_, c)| ident(c)).collect();
+    let one = format!("({})", vec!["?"; cols.len()].join(","));
+    let mut s = format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        ident(&t.name),
+        cols.join(","),
+        vec![one.as_str(); n].join(",")
+    );
+    if method == Method::Upsert {
+        s.push_str(" ON CONFLICT DO NOTHING");
+    }
+    s
+}
+
+impl Conn for Sqlite {
+    fn batch(&mut self, sql: &str) -> DbResult<()> {
+        self.conn.execute_batch(sql).map_err(|e| classify(&e))
+    }
+
+    fn load(
+        &mut self,
+        t: &LoadTable,
+        rows: &Rows,
+        range: std::ops::Range<usize>,
+        method: Method,
+    ) -> DbResult<()> {
+        let ncols = t.columns.len().max(1);
+        let per = (MAX_PARAMS / ncols).clamp(1, MAX_ROWS);
+        let mut at = range.start;
+        while at < range.end {
+            let n = per.min(range.end - at);
+            let mut stmt = self
+                .conn
+                .prepare_cached(&insert_sql(t, n, method))
+                .map_err(|e| classify(&e))?;
+            let mut p = 1;
+            for r in at..at + n {
+                for &(fi, _) in &t.columns {
+                    let (kind, s) = rows.field(r, fi);
+                    let res = match kind {
+                        FieldKind::Null => stmt.raw_bind_parameter(p, rusqlite::types::Null),
+                        FieldKind::Int => match s.parse::<i64>() {
+                            Ok(v) => stmt.raw_bind_parameter(p, v),
+                            Err(_) => stmt.raw_bind_parameter(p, s),
+                        },
+                        FieldKind::Bool => stmt.raw_bind_parameter(p, (s == "true") as i64),
+                        _ => stmt.raw_bind_parameter(p, s),
+                    };
+                    res.map_err(|e| classify(&e))?;
+                    p += 1;
+                }
+            }
+            stmt.raw_execute().map_err(|e| classify(&e))?;
+            at += n;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, sql: &str) -> DbResult<Vec<Vec<Option<String>>>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| classify(&e))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).map_err(|e| classify(&e))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| classify(&e))? {
+            out.push(
+                (0..n)
+                    .map(|i| value_text(r.get_ref(i).ok(), FieldKind::Text))
+                    .collect(),
+            );
+        }
+        Ok(out)
+    }
+
+    fn columns(&mut self, table: &str) -> DbResult<Option<Vec<(String, String)>>> {
+        let rows = self.query(&format!(
+            "SELECT name, type FROM pragma_table_info({})",
+            super::target::literal(table)
+        ))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| {
+                    let mut it = r.into_iter();
+                    (
+                        it.next().flatten().unwrap_or_default(),
+                        it.next().flatten().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    fn scan(
+        &mut self,
+        table: &str,
+        cols: &[ReadColumn],
+        f: &mut dyn FnMut(&[Option<&str>]),
+    ) -> DbResult<()> {
+        let list: Vec<String> = cols.iter().map(|c| ident(&c.name)).collect();
+        let sql = format!("SELECT {} FROM {}", list.join(","), ident(table));
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| classify(&e))?;
+        let mut rows = stmt.query([]).map_err(|e| classify(&e))?;
+        let mut vals: Vec<Option<String>> = vec![None; cols.len()];
+        while let Some(r) = rows.next().map_err(|e| classify(&e))? {
+            for (i, c) in cols.iter().enumerate() {
+                vals[i] = value_text(r.get_ref(i).ok(), c.kind);
+            }
+            let refs: Vec<Option<&str>> = vals.iter().map(|v| v.as_deref()).collect();
+            f(&refs);
+        }
+        Ok(())
+    }
+
+    fn dialect(&self) -> crate::sink::Dialect {
+        crate::sink::Dialect::Sqlite
+    }
+}
+
+/// A stored value as the generator would have written it.
+fn value_text(v: Option<ValueRef<'_>>, kind: FieldKind) -> Option<String> {
+    match v? {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) if kind == FieldKind::Bool => {
+            Some(if i != 0 { "true" } else { "false" }.into())
+        }
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
+    }
+}

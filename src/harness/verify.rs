@@ -1,0 +1,596 @@
+//! Verification (contract 1): regenerate the ground truth and compare it with
+//! what the target holds, per table. First an order-independent digest per
+//! hash bucket of the primary key (the wrapping sum of per-row xxh3-128
+//! digests of canonical rows, as the generator computes them, over the
+//! columns present in the target); then, only for buckets that differ, a
+//! drill-down keyed by primary key that counts missing, extra and mismatched
+//! rows and keeps up to 20 examples. Memory stays bounded: the drill-down
+//! holds at most `BUDGET` expected rows at a time (several passes if needed).
+//! Rejected rows are excluded from the expected side and reported as rejected.
+
+use super::target::{Conn, ReadColumn};
+use super::{Plan, Reject, TargetTables, column_kind};
+use crate::error::{Error, Result};
+use crate::generator::plan::{CHUNK, aligned_chunks, child_offsets, rows_in};
+use crate::generator::row::{FieldKind, RowBuf};
+use crate::generator::table::{RowId, Scratch};
+use crate::hash::HashMode;
+use crate::report::{Example, PasswordCheck, TableVerify, Verify};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+const BUCKETS: usize = 64;
+const BUDGET: u64 = 2_000_000;
+const MAX_EXAMPLES: usize = 20;
+const PASSWORD_SAMPLES: u64 = 8;
+
+#[derive(Clone)]
+struct Acc {
+    sum: [u128; BUCKETS],
+    count: [u64; BUCKETS],
+    rejected: u64,
+}
+
+impl Default for Acc {
+    fn default() -> Acc {
+        Acc {
+            sum: [0; BUCKETS],
+            count: [0; BUCKETS],
+            rejected: 0,
+        }
+    }
+}
+
+impl Acc {
+    fn add(&mut self, b: usize, h: u128) {
+        self.sum[b] = self.sum[b].wrapping_add(h);
+        self.count[b] += 1;
+    }
+    fn merge(mut self, o: &Acc) -> Acc {
+        for b in 0..BUCKETS {
+            self.sum[b] = self.sum[b].wrapping_add(o.sum[b]);
+            self.count[b] += o.count[b];
+        }
+        self.rejected += o.rejected;
+        self
+    }
+    fn total(&self) -> u128 {
+        self.sum.iter().fold(0u128, |a, b| a.wrapping_add(*b))
+    }
+}
+
+/// How to turn a row of table `t` into its canonical, target-shaped form.
+struct Shape {
+    /// (generated field index, canonical kind) of each column present in the target.
+    cols: Vec<(usize, FieldKind)>,
+    /// Positions (within `cols`) of the primary-key columns.
+    pk: Vec<usize>,
+    read: Vec<ReadColumn>,
+    names: Vec<String>,
+    target_name: String,
+}
+
+fn shape(plan: &Plan, tables: &TargetTables, t: usize) -> Shape {
+    let meta = &plan.metas[t];
+    let lt = &tables.load[t];
+    let cols: Vec<(usize, FieldKind)> = lt
+        .columns
+        .iter()
+        .map(|(fi, _)| (*fi, column_kind(meta.columns[*fi].sql)))
+        .collect();
+    let pk = plan.generator.tables[t]
+        .pk
+        .iter()
+        .filter_map(|p| lt.columns.iter().position(|(fi, _)| fi == p))
+        .collect();
+    let read = lt
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (fi, name))| ReadColumn {
+            name: name.clone(),
+            kind: cols[i].1,
+            declared: tables.declared[t][*fi].clone().unwrap_or_default(),
+        })
+        .collect();
+    let names = lt
+        .columns
+        .iter()
+        .map(|(fi, _)| meta.columns[*fi].name.clone())
+        .collect();
+    Shape {
+        cols,
+        pk,
+        read,
+        names,
+        target_name: lt.name.clone(),
+    }
+}
+
+/// JSON with keys sorted and no spaces (jsonb reorders keys and adds spaces).
+fn canonical_json(s: &str) -> Option<String> {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => {
+                let mut items: Vec<(String, serde_json::Value)> =
+                    m.into_iter().map(|(k, v)| (k, sort(v))).collect();
+                items.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(items.into_iter().collect())
+            }
+            serde_json::Value::Array(a) => {
+                serde_json::Value::Array(a.into_iter().map(sort).collect())
+            }
+            o => o,
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(s).ok()?;
+    serde_json::to_string(&sort(v)).ok()
+}
+
+fn canon_value(kind: FieldKind, s: &str, out: &mut RowBuf) {
+    match kind {
+        FieldKind::Json => match canonical_json(s) {
+            Some(c) => out.push(kind, &c),
+            None => out.push(kind, s),
+        },
+        FieldKind::Bool => out.push(
+            kind,
+            match s {
+                "t" | "1" | "true" | "TRUE" => "true",
+                "f" | "0" | "false" | "FALSE" => "false",
+                o => o,
+            },
+        ),
+        _ => out.push(kind, s),
+    }
+}
+
+/// Canonical row + key from a generated row.
+fn canon_generated(sh: &Shape, row: &RowBuf, out: &mut RowBuf, key: &mut String) {
+    out.clear();
+    key.clear();
+    for &(fi, kind) in &sh.cols {
+        let (k, s) = row.get(fi);
+        if k == FieldKind::Null {
+            out.null();
+        } else {
+            canon_value(kind, s, out);
+        }
+    }
+    push_key(sh, out, key);
+}
+
+fn canon_found(sh: &Shape, vals: &[Option<&str>], out: &mut RowBuf, key: &mut String) {
+    out.clear();
+    key.clear();
+    for (i, &(_, kind)) in sh.cols.iter().enumerate() {
+        match vals[i] {
+            None => out.null(),
+            Some(s) => canon_value(kind, s, out),
+        }
+    }
+    push_key(sh, out, key);
+}
+
+fn push_key(sh: &Shape, row: &RowBuf, key: &mut String) {
+    for (i, &p) in sh.pk.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        key.push_str(row.get(p).1);
+    }
+}
+
+fn key_hash(key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), 0x006b_6579)
+}
+
+fn bucket(key: &str) -> usize {
+    (xxhash_rust::xxh3::xxh3_64(key.as_bytes()) % BUCKETS as u64) as usize
+}
+
+/// Streams every generated row of `g`'s tables (in parallel chunks), giving
+/// the table, row id and row to `f`, which folds into a per-chunk state.
+fn fold_group<S: Send>(
+    plan: &Plan,
+    g: &super::Group,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize, RowId, &RowBuf) + Sync + Send,
+    merge: impl Fn(S, S) -> S + Sync + Send,
+) -> S {
+    use rayon::prelude::*;
+    let chunks = aligned_chunks(0..g.rows, CHUNK);
+    let offsets = child_offsets(&plan.generator, &g.children, 0, &chunks);
+    (0..chunks.len())
+        .into_par_iter()
+        .fold(&init, |mut s, k| {
+            let base: Vec<u64> = offsets.iter().map(|o| o[k]).collect();
+            let mut row = RowBuf::default();
+            let mut scratch = Scratch::default();
+            rows_in(
+                &plan.generator,
+                g.root,
+                &g.children,
+                chunks[k].clone(),
+                &base,
+                &mut row,
+                &mut scratch,
+                |t, id, row, _| f(&mut s, t, id, row),
+            );
+            s
+        })
+        .reduce(&init, &merge)
+}
+
+fn regenerate(plan: &Plan, t: usize, id: RowId) -> RowBuf {
+    let mut row = RowBuf::default();
+    let mut scratch = Scratch::default();
+    if let Some(_p) = plan.generator.tables[t].parent {
+        let count = plan.generator.tables[t]
+            .count
+            .as_ref()
+            .expect("child")
+            .count(id.parent);
+        plan.generator
+            .begin_children(t, id.parent, count, &mut scratch);
+    }
+    plan.generator.row(t, id, &mut row, &mut scratch);
+    row
+}
+
+pub fn verify(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    tables: &TargetTables,
+    rejects: &[Reject],
+    redacted: &str,
+) -> Result<Verify> {
+    let started = Instant::now();
+    let ntables = plan.metas.len();
+    let shapes: Vec<Shape> = (0..ntables).map(|t| shape(plan, tables, t)).collect();
+    let mut rejected: Vec<HashSet<String>> = vec![HashSet::new(); ntables];
+    for r in rejects {
+        rejected[r.table].insert(r.key.clone());
+    }
+    let target_err =
+        |e: super::target::DbError| Error::target(format!("cannot read back {redacted}: {e}"));
+    let mut out = Verify {
+        missing_columns: tables.missing_columns.clone(),
+        renamed_columns: tables.renamed_columns.clone(),
+        digest: "xxh3-128-row-sum over canonical rows (columns present in the target; JSON keys sorted), 64 key buckets".into(),
+        ..Verify::default()
+    };
+    for g in &plan.groups {
+        let members: Vec<usize> = std::iter::once(g.root)
+            .chain(g.children.iter().copied())
+            .collect();
+        let pos = |t: usize| members.iter().position(|&m| m == t).expect("member");
+        // Expected side, all tables of the group in one regeneration pass.
+        let expected: Vec<Acc> = fold_group(
+            plan,
+            g,
+            || {
+                (
+                    vec![Acc::default(); members.len()],
+                    RowBuf::default(),
+                    String::new(),
+                )
+            },
+            |(acc, canon, key), t, _id, row| {
+                let sh = &shapes[t];
+                canon_generated(sh, row, canon, key);
+                let a = &mut acc[pos(t)];
+                if !rejected[t].is_empty() && rejected[t].contains(key.as_str()) {
+                    a.rejected += 1;
+                    return;
+                }
+                a.add(bucket(key), canon.digest());
+            },
+            |(a, c, k), (b, _, _)| {
+                (
+                    a.into_iter()
+                        .zip(b.iter())
+                        .map(|(x, y)| x.merge(y))
+                        .collect(),
+                    c,
+                    k,
+                )
+            },
+        )
+        .0;
+        for (mi, &t) in members.iter().enumerate() {
+            let sh = &shapes[t];
+            let exp = &expected[mi];
+            let mut found = Acc::default();
+            let (mut canon, mut key) = (RowBuf::default(), String::new());
+            conn.scan(&tables.load[t].name, &sh.read, &mut |vals| {
+                canon_found(sh, vals, &mut canon, &mut key);
+                found.add(bucket(&key), canon.digest());
+            })
+            .map_err(target_err)?;
+            let exp_n: u64 = exp.count.iter().sum();
+            let found_n: u64 = found.count.iter().sum();
+            let mut tv = TableVerify {
+                name: plan.metas[t].name.clone(),
+                expected: exp_n + exp.rejected,
+                found: found_n,
+                rejected: exp.rejected,
+                digest_expected: crate::manifest::digest_hex(exp.total()),
+                digest_found: crate::manifest::digest_hex(found.total()),
+                ..TableVerify::default()
+            };
+            let differing: Vec<usize> = (0..BUCKETS)
+                .filter(|&b| exp.sum[b] != found.sum[b] || exp.count[b] != found.count[b])
+                .collect();
+            if !differing.is_empty() {
+                drill_down(
+                    conn,
+                    plan,
+                    g,
+                    t,
+                    sh,
+                    &rejected[t],
+                    exp,
+                    &differing,
+                    &mut tv,
+                    &mut out.examples,
+                )
+                .map_err(target_err)?;
+            }
+            tv.ok = tv.missing == 0 && tv.extra == 0 && tv.mismatched == 0;
+            out.expected += tv.expected;
+            out.found += tv.found;
+            out.missing += tv.missing;
+            out.extra += tv.extra;
+            out.mismatched += tv.mismatched;
+            out.rejected += tv.rejected;
+            out.tables.push(tv);
+        }
+    }
+    out.passwords = Some(check_passwords(conn, plan, tables, &shapes, &rejected));
+    out.ok = out.missing == 0
+        && out.extra == 0
+        && out.mismatched == 0
+        && out.passwords.as_ref().is_none_or(|p| p.failed == 0);
+    out.duration_s = started.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drill_down(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    g: &super::Group,
+    t: usize,
+    sh: &Shape,
+    rejected: &HashSet<String>,
+    exp: &Acc,
+    differing: &[usize],
+    tv: &mut TableVerify,
+    examples: &mut Vec<Example>,
+) -> super::target::DbResult<()> {
+    // Bucket sets whose expected rows fit the budget.
+    let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = 0;
+    for &b in differing {
+        if used + exp.count[b] > BUDGET && !sets.last().expect("set").is_empty() {
+            sets.push(Vec::new());
+            used = 0;
+        }
+        used += exp.count[b];
+        sets.last_mut().expect("set").push(b);
+    }
+    for set in sets {
+        let mut in_set = [false; BUCKETS];
+        for &b in &set {
+            in_set[b] = true;
+        }
+        // Keyed by a 64-bit hash of the key (not the key): about 60 bytes per row.
+        let mut map: HashMap<u64, (u128, RowId, bool)> = fold_group(
+            plan,
+            g,
+            || (HashMap::new(), RowBuf::default(), String::new()),
+            |(m, canon, key), tt, id, row| {
+                if tt != t {
+                    return;
+                }
+                canon_generated(sh, row, canon, key);
+                if !in_set[bucket(key)] || rejected.contains(key.as_str()) {
+                    return;
+                }
+                m.insert(key_hash(key), (canon.digest(), id, false));
+            },
+            |(mut a, c, k), (b, _, _)| {
+                a.extend(b);
+                (a, c, k)
+            },
+        )
+        .0;
+        let (mut canon, mut key) = (RowBuf::default(), String::new());
+        let mut pending: Vec<(String, RowId, Vec<Option<String>>)> = Vec::new();
+        conn.scan(&sh.target_name, &sh.read, &mut |vals| {
+            canon_found(sh, vals, &mut canon, &mut key);
+            if !in_set[bucket(&key)] {
+                return;
+            }
+            match map.get_mut(&key_hash(&key)) {
+                None => {
+                    tv.extra += 1;
+                    if examples.len() < MAX_EXAMPLES {
+                        examples.push(Example {
+                            table: plan.metas[t].name.clone(),
+                            kind: "extra".into(),
+                            key: key.clone(),
+                            fields: BTreeMap::new(),
+                        });
+                    }
+                }
+                Some((_, _, true)) => {
+                    tv.extra += 1;
+                    if examples.len() < MAX_EXAMPLES {
+                        examples.push(Example {
+                            table: plan.metas[t].name.clone(),
+                            kind: "extra".into(),
+                            key: format!("{key} (duplicate)"),
+                            fields: BTreeMap::new(),
+                        });
+                    }
+                }
+                Some((h, id, seen)) => {
+                    *seen = true;
+                    if *h != canon.digest() {
+                        tv.mismatched += 1;
+                        if examples.len() + pending.len() < MAX_EXAMPLES {
+                            pending.push((
+                                key.clone(),
+                                *id,
+                                vals.iter().map(|v| v.map(str::to_string)).collect(),
+                            ));
+                        }
+                    }
+                }
+            }
+        })?;
+        for (k, id, vals) in pending {
+            let row = regenerate(plan, t, id);
+            let (mut ec, mut ek) = (RowBuf::default(), String::new());
+            canon_generated(sh, &row, &mut ec, &mut ek);
+            let refs: Vec<Option<&str>> = vals.iter().map(|v| v.as_deref()).collect();
+            let (mut fc, mut fk) = (RowBuf::default(), String::new());
+            canon_found(sh, &refs, &mut fc, &mut fk);
+            let mut fields = BTreeMap::new();
+            for (i, name) in sh.names.iter().enumerate() {
+                let (ka, a) = ec.get(i);
+                let (kb, b) = fc.get(i);
+                if ka != kb || a != b {
+                    fields.insert(
+                        name.clone(),
+                        (
+                            (ka != FieldKind::Null).then(|| a.to_string()),
+                            (kb != FieldKind::Null).then(|| b.to_string()),
+                        ),
+                    );
+                }
+            }
+            examples.push(Example {
+                table: plan.metas[t].name.clone(),
+                kind: "mismatched".into(),
+                key: k,
+                fields,
+            });
+        }
+        for (_, id, _) in map.values().filter(|v| !v.2) {
+            tv.missing += 1;
+            if examples.len() < MAX_EXAMPLES {
+                let row = regenerate(plan, t, *id);
+                let (mut ec, mut ek) = (RowBuf::default(), String::new());
+                canon_generated(sh, &row, &mut ec, &mut ek);
+                examples.push(Example {
+                    table: plan.metas[t].name.clone(),
+                    kind: "missing".into(),
+                    key: ek,
+                    fields: BTreeMap::new(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A sample of users: regenerate each one's known password and check the
+/// hash stored in the target with the format's own verifier.
+fn check_passwords(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    tables: &TargetTables,
+    shapes: &[Shape],
+    rejected: &[HashSet<String>],
+) -> PasswordCheck {
+    let u = plan.generator.users_table;
+    let skip = |why: &str| PasswordCheck {
+        skipped_reason: Some(why.to_string()),
+        ..PasswordCheck::default()
+    };
+    let meta = &plan.metas[u];
+    let Some(hc) = plan.profile.tables[u]
+        .columns
+        .iter()
+        .position(|c| matches!(c.kind, crate::profile::Kind::PasswordHash))
+    else {
+        return skip("the profile has no password_hash column");
+    };
+    let Some((_, hash_col)) = tables.load[u].columns.iter().find(|(fi, _)| *fi == hc) else {
+        return skip("the target has no password-hash column");
+    };
+    if plan.hashes.iter().any(|h| h.mode == HashMode::Shape) {
+        return skip("hashes are in shape mode (they do not verify)");
+    }
+    let pk_col = &tables.load[u]
+        .columns
+        .iter()
+        .find(|(fi, _)| *fi == plan.generator.tables[u].pk[0])
+        .map(|(_, n)| n.clone())
+        .unwrap_or_else(|| meta.primary_key[0].clone());
+    let mut pc = PasswordCheck::default();
+    let n = plan.users;
+    let mut row = RowBuf::default();
+    let mut scratch = Scratch::default();
+    scratch.want_password = true;
+    let (mut canon, mut key) = (RowBuf::default(), String::new());
+    for k in 0..PASSWORD_SAMPLES.min(n) {
+        let index =
+            k * n / PASSWORD_SAMPLES.min(n) + (k * 7919) % (n / PASSWORD_SAMPLES.min(n)).max(1);
+        let id = RowId {
+            index: index.min(n - 1),
+            parent: 0,
+            ordinal: 0,
+        };
+        plan.generator.row(u, id, &mut row, &mut scratch);
+        canon_generated(&shapes[u], &row, &mut canon, &mut key);
+        if rejected[u].contains(key.as_str()) {
+            continue;
+        }
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} = {}",
+            super::target::ident(hash_col),
+            super::target::ident(&meta.name),
+            super::target::ident(pk_col),
+            super::target::literal(&key)
+        );
+        let stored = match conn.query(&sql) {
+            Ok(r) => r
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next().flatten()),
+            Err(_) => None,
+        };
+        pc.checked += 1;
+        let ok = stored.as_deref().and_then(|h| {
+            let (f, _) = crate::hash::identify(h)?;
+            f.verify(
+                scratch.password.as_bytes(),
+                &crate::hash::Encoded::new(h.to_string()),
+            )
+            .ok()
+        });
+        if ok == Some(true) {
+            pc.verified += 1;
+        } else {
+            pc.failed += 1;
+        }
+    }
+    pc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_canonical_form_ignores_key_order_and_spaces() {
+        let a = canonical_json(r#"{"b":1,"a":{"y":true,"x":[1,2]}}"#).unwrap();
+        let b = canonical_json(r#"{"a": {"x": [1, 2], "y": true}, "b": 1}"#).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, r#"{"a":{"x":[1,2],"y":true},"b":1}"#);
+    }
+}

@@ -1,0 +1,228 @@
+//! A self-contained HTML page with inline SVG charts: throughput over time,
+//! batch-latency percentiles, errors by label.
+
+use super::{Report, human_duration};
+use std::fmt::Write;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A bar chart of `values` (label, value) as inline SVG.
+fn bars(title: &str, unit: &str, values: &[(String, f64)]) -> String {
+    let (w, h, pad) = (720.0, 220.0, 40.0);
+    let mut s = format!(
+        "<figure><figcaption>{}</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">",
+        esc(title)
+    );
+    let max = values.iter().map(|v| v.1).fold(0.0_f64, f64::max).max(1e-9);
+    let n = values.len().max(1) as f64;
+    let bw = (w - 2.0 * pad) / n;
+    let _ = write!(
+        s,
+        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"/>",
+        h - pad,
+        w - pad,
+        h - pad
+    );
+    let _ = write!(
+        s,
+        "<text x=\"4\" y=\"{}\" font-size=\"11\">{:.0} {}</text>",
+        pad - 8.0,
+        max,
+        esc(unit)
+    );
+    for (i, (label, v)) in values.iter().enumerate() {
+        let bh = (v / max) * (h - 2.0 * pad);
+        let x = pad + i as f64 * bw;
+        let _ = write!(
+            s,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4a7bd0\"><title>{}: {v:.2} {}</title></rect>",
+            h - pad - bh,
+            (bw - 1.0).max(0.5),
+            esc(label),
+            esc(unit)
+        );
+        if values.len() <= 24 || i % (values.len() / 12).max(1) == 0 {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                x + bw / 2.0,
+                h - pad + 14.0,
+                esc(label)
+            );
+        }
+    }
+    s.push_str("</svg></figure>\n");
+    s
+}
+
+pub fn render(r: &Report) -> String {
+    let mut s = String::from(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>understudy rehearsal report</title>\
+         <style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}\
+         table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}\
+         td:first-child,th:first-child{text-align:left}.ok{color:#080}.bad{color:#b00}figure{margin:1.5em 0}\
+         figcaption{font-weight:600}</style></head><body>\n",
+    );
+    let _ = writeln!(
+        s,
+        "<h1>Rehearsal: {} users → {}</h1><p>profile <b>{}</b> · seed {} · method {} · {} workers · batch {} · {}</p>",
+        r.users,
+        esc(&r.target),
+        esc(&r.profile.name),
+        r.seed,
+        esc(&r.method),
+        r.workers,
+        r.batch,
+        esc(&r.started_at)
+    );
+    let verdict = match &r.verify {
+        Some(v) if v.ok => "<span class=\"ok\">verify OK</span>".to_string(),
+        Some(v) => format!(
+            "<span class=\"bad\">verify FAILED: {} missing, {} extra, {} mismatched</span>",
+            v.missing, v.extra, v.mismatched
+        ),
+        None => "verify skipped".into(),
+    };
+    let _ = writeln!(
+        s,
+        "<p><b>{}</b> rows loaded, <b>{}</b> rejected, of {} expected, in {} ({:.0} rows/s) · {}</p>",
+        r.rows_loaded,
+        r.rows_rejected,
+        r.rows_expected,
+        human_duration(r.duration_s),
+        r.throughput_rows_per_s,
+        verdict
+    );
+    if let Some(p) = &r.projection {
+        let _ = writeln!(
+            s,
+            "<p>Projection: {} production users ≈ <b>{}</b> at the measured rate.</p>",
+            p.production_users,
+            esc(&p.human)
+        );
+    }
+    s.push_str("<table><tr><th>table</th><th>expected</th><th>loaded</th><th>skipped</th><th>rejected</th></tr>\n");
+    for t in &r.tables {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&t.name),
+            t.expected,
+            t.loaded,
+            t.skipped,
+            t.rejected
+        );
+    }
+    s.push_str("</table>\n");
+    let series: Vec<(String, f64)> = r
+        .timeseries
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            (
+                format!("{}s", i as f64 * r.timeseries.bucket_s),
+                *v as f64 / r.timeseries.bucket_s.max(1e-9),
+            )
+        })
+        .collect();
+    s.push_str(&bars(
+        "Throughput over time (rows/s, 1 s buckets)",
+        "rows/s",
+        &series,
+    ));
+    let l = &r.latency_ms;
+    if let Some(h) = super::metrics::decode_histogram(&l.histogram).filter(|h| !h.is_empty()) {
+        // Batches per latency band, doubling from 1 ms.
+        let hist: Vec<(String, f64)> = h
+            .iter_log(1000, 2.0)
+            .map(|v| {
+                (
+                    format!("≤{} ms", (v.value_iterated_to() + 1) / 1000),
+                    v.count_since_last_iteration() as f64,
+                )
+            })
+            .collect();
+        s.push_str(&bars(
+            "Batch latency distribution (batches per band)",
+            "batches",
+            &hist,
+        ));
+    }
+    s.push_str(&bars(
+        &format!("Batch latency percentiles ({} batches)", l.count),
+        "ms",
+        &[
+            ("p50".into(), l.p50),
+            ("p90".into(), l.p90),
+            ("p99".into(), l.p99),
+            ("p99.9".into(), l.p999),
+            ("max".into(), l.max),
+        ],
+    ));
+    let labels: Vec<(String, f64)> = r
+        .errors_by_label
+        .iter()
+        .map(|(k, v)| (k.clone(), *v as f64))
+        .collect();
+    if labels.is_empty() {
+        s.push_str(&bars(
+            "Errors by label (no rejected rows)",
+            "rows",
+            &[("none".into(), 0.0)],
+        ));
+    } else {
+        s.push_str(&bars("Errors by label", "rows", &labels));
+    }
+    if let Some(v) = &r.verify {
+        s.push_str("<h2>Verification</h2><table><tr><th>table</th><th>expected</th><th>found</th><th>missing</th><th>extra</th><th>mismatched</th><th>rejected</th></tr>\n");
+        for t in &v.tables {
+            let _ = writeln!(
+                s,
+                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if t.ok { "ok" } else { "bad" },
+                esc(&t.name),
+                t.expected,
+                t.found,
+                t.missing,
+                t.extra,
+                t.mismatched,
+                t.rejected
+            );
+        }
+        s.push_str("</table>\n");
+        if !v.examples.is_empty() {
+            s.push_str("<h3>Examples</h3><ul>\n");
+            for e in &v.examples {
+                let fields: Vec<String> = e
+                    .fields
+                    .iter()
+                    .map(|(c, (a, b))| {
+                        format!(
+                            "{}: {} → {}",
+                            esc(c),
+                            esc(a.as_deref().unwrap_or("NULL")),
+                            esc(b.as_deref().unwrap_or("NULL"))
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "<li>{} {}[{}] {}</li>",
+                    esc(&e.kind),
+                    esc(&e.table),
+                    esc(&e.key.replace('\u{1f}', ",")),
+                    fields.join("; ")
+                );
+            }
+            s.push_str("</ul>\n");
+        }
+    }
+    s.push_str("</body></html>\n");
+    s
+}

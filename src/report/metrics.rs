@@ -1,0 +1,140 @@
+//! Live metrics shared by loader threads: rows per 1-second bucket, batch
+//! latencies (HdrHistogram, µs), errors by class and by edge-case label.
+
+use super::{Latency, TimeSeries};
+use base64::Engine;
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub struct Metrics {
+    start: Instant,
+    retries: std::sync::atomic::AtomicU64,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    buckets: Vec<u64>,
+    latency: Histogram<u64>,
+    by_class: BTreeMap<String, u64>,
+    by_label: BTreeMap<String, u64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        Metrics {
+            start: Instant::now(),
+            retries: std::sync::atomic::AtomicU64::new(0),
+            inner: Mutex::new(Inner {
+                buckets: Vec::new(),
+                // 1 µs .. 1 hour, 3 significant digits.
+                latency: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds"),
+                by_class: BTreeMap::new(),
+                by_label: BTreeMap::new(),
+            }),
+        }
+    }
+
+    pub fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// `rows` committed now, by a batch that took `micros`.
+    pub fn batch(&self, rows: u64, micros: u64) {
+        let sec = self.start.elapsed().as_secs() as usize;
+        let mut g = self.inner.lock().expect("metrics");
+        if g.buckets.len() <= sec {
+            g.buckets.resize(sec + 1, 0);
+        }
+        g.buckets[sec] += rows;
+        g.latency.saturating_record(micros.max(1));
+    }
+
+    /// Rows seen at second `sec` (the --exec sampler).
+    pub fn sample(&self, sec: usize, rows: u64) {
+        let mut g = self.inner.lock().expect("metrics");
+        if g.buckets.len() <= sec {
+            g.buckets.resize(sec + 1, 0);
+        }
+        g.buckets[sec] += rows;
+    }
+
+    /// A batch (or verification) retried after a lost connection or a timeout.
+    pub fn retry(&self) {
+        self.retries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn error(&self, class: &str, labels: &[String]) {
+        let mut g = self.inner.lock().expect("metrics");
+        *g.by_class.entry(class.to_string()).or_default() += 1;
+        if labels.is_empty() {
+            *g.by_label.entry("(unlabelled)".into()).or_default() += 1;
+        }
+        for l in labels {
+            *g.by_label.entry(l.clone()).or_default() += 1;
+        }
+    }
+
+    pub fn timeseries(&self) -> TimeSeries {
+        TimeSeries {
+            bucket_s: 1.0,
+            rows: self.inner.lock().expect("metrics").buckets.clone(),
+        }
+    }
+
+    pub fn errors(&self) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+        let g = self.inner.lock().expect("metrics");
+        (g.by_class.clone(), g.by_label.clone())
+    }
+
+    pub fn latency(&self) -> Latency {
+        latency_of(&self.inner.lock().expect("metrics").latency)
+    }
+}
+
+pub fn latency_of(h: &Histogram<u64>) -> Latency {
+    let ms = |us: u64| us as f64 / 1000.0;
+    let mut buf = Vec::new();
+    hdrhistogram::serialization::Serializer::serialize(
+        &mut hdrhistogram::serialization::V2Serializer::new(),
+        h,
+        &mut buf,
+    )
+    .expect("histogram serialises");
+    if h.is_empty() {
+        return Latency {
+            histogram: base64::engine::general_purpose::STANDARD.encode(&buf),
+            ..Latency::default()
+        };
+    }
+    Latency {
+        p50: ms(h.value_at_quantile(0.50)),
+        p90: ms(h.value_at_quantile(0.90)),
+        p99: ms(h.value_at_quantile(0.99)),
+        p999: ms(h.value_at_quantile(0.999)),
+        max: ms(h.max()),
+        mean: h.mean() / 1000.0,
+        count: h.len(),
+        histogram: base64::engine::general_purpose::STANDARD.encode(&buf),
+    }
+}
+
+/// Decodes a report's histogram (to merge or re-plot it).
+pub fn decode_histogram(b64: &str) -> Option<Histogram<u64>> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .ok()
+}

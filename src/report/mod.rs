@@ -1,0 +1,339 @@
+//! Reports are data (contract 7): one serde struct, versioned; JSON is the
+//! source of truth, the terminal summary and the HTML page render it.
+//!
+//! Schema (version 1), top level:
+//! `schema_version`, `tool`, `version`, `command`, `started_at`, `profile`
+//! {name, digest}, `seed`, `users`, `target` (password redacted), `source`,
+//! `method`, `workers`, `batch`, `resumed`, `rows_expected`, `rows_loaded`,
+//! `rows_skipped` (committed by an earlier run, with --resume), `rows_rejected`,
+//! `retries`,
+//! `duration_s` (load phase), `throughput_rows_per_s`, `latency_ms` {p50, p90,
+//! p99, p999, max, mean, count, histogram (HdrHistogram V2, base64, µs)},
+//! `timeseries` {bucket_s, rows[]}, `errors_by_class`, `errors_by_label`,
+//! `tables` [{name, expected, loaded, skipped, rejected}], `verify` {ok, expected,
+//! found, missing, extra, mismatched, rejected, tables[], examples[],
+//! passwords, missing_columns, renamed_columns, digest, duration_s} or null,
+//! `projection` {production_users, rows_per_user, estimated_s, human} or null,
+//! `exec` {command, exit_code, duration_s} or null, `thresholds` [{expr, actual,
+//! ok}], `hashes`, `rejects_file`, `exit_code`.
+
+pub mod html;
+pub mod metrics;
+pub mod terminal;
+
+use crate::error::{Error, Result};
+use crate::manifest::HashEntry;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub version: String,
+    pub command: String,
+    pub started_at: String,
+    pub profile: ProfileInfo,
+    pub seed: u64,
+    pub users: u64,
+    pub target: String,
+    pub source: Option<String>,
+    pub method: String,
+    pub workers: usize,
+    pub batch: u64,
+    pub resumed: bool,
+    pub rows_expected: u64,
+    pub rows_loaded: u64,
+    pub rows_skipped: u64,
+    pub rows_rejected: u64,
+    /// Batches (or verifications) retried after a lost connection or a timeout.
+    #[serde(default)]
+    pub retries: u64,
+    pub duration_s: f64,
+    pub throughput_rows_per_s: f64,
+    pub latency_ms: Latency,
+    pub timeseries: TimeSeries,
+    pub errors_by_class: BTreeMap<String, u64>,
+    pub errors_by_label: BTreeMap<String, u64>,
+    pub tables: Vec<TableLoad>,
+    pub verify: Option<Verify>,
+    pub projection: Option<Projection>,
+    pub exec: Option<Exec>,
+    pub thresholds: Vec<Threshold>,
+    pub hashes: Vec<HashEntry>,
+    pub rejects_file: Option<String>,
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    pub name: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub count: u64,
+    /// HdrHistogram V2 serialization (base64) of batch latencies in µs.
+    pub histogram: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TimeSeries {
+    pub bucket_s: f64,
+    /// Rows committed (or, for --exec, rows appearing in the target) per bucket.
+    pub rows: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableLoad {
+    pub name: String,
+    pub expected: u64,
+    pub loaded: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Verify {
+    pub ok: bool,
+    pub expected: u64,
+    pub found: u64,
+    pub missing: u64,
+    pub extra: u64,
+    pub mismatched: u64,
+    pub rejected: u64,
+    pub tables: Vec<TableVerify>,
+    /// Up to 20 examples, keyed by primary key.
+    pub examples: Vec<Example>,
+    pub passwords: Option<PasswordCheck>,
+    /// `table.column` of profile columns absent from the target.
+    pub missing_columns: Vec<String>,
+    /// `table.old → new` from --map.
+    pub renamed_columns: Vec<String>,
+    pub digest: String,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TableVerify {
+    pub name: String,
+    pub expected: u64,
+    pub found: u64,
+    pub missing: u64,
+    pub extra: u64,
+    pub mismatched: u64,
+    pub rejected: u64,
+    pub digest_expected: String,
+    pub digest_found: String,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Example {
+    pub table: String,
+    /// `missing`, `extra` or `mismatched`.
+    pub kind: String,
+    pub key: String,
+    /// For mismatched rows: column → [expected, found].
+    pub fields: BTreeMap<String, (Option<String>, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PasswordCheck {
+    pub checked: u64,
+    pub verified: u64,
+    pub failed: u64,
+    pub skipped_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Projection {
+    pub production_users: u64,
+    pub rows_per_user: f64,
+    pub estimated_s: f64,
+    pub human: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Exec {
+    pub command: String,
+    pub exit_code: Option<i32>,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Threshold {
+    pub expr: String,
+    pub actual: f64,
+    pub ok: bool,
+}
+
+impl Report {
+    pub fn load(path: &Path) -> Result<Report> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let r: Report = serde_json::from_str(&text).map_err(|e| {
+            Error::usage(format!(
+                "{} is not an understudy report: {e}",
+                path.display()
+            ))
+        })?;
+        if r.schema_version != SCHEMA_VERSION {
+            return Err(Error::usage(format!(
+                "{}: report schema_version {} (this understudy reads {})",
+                path.display(),
+                r.schema_version,
+                SCHEMA_VERSION
+            )));
+        }
+        Ok(r)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).expect("report serialises");
+        std::fs::write(path, json + "\n").map_err(|e| Error::io("write", path, e))
+    }
+}
+
+/// `1h 02m`, `3m 10s`, `4.2 s`.
+pub fn human_duration(s: f64) -> String {
+    if s < 60.0 {
+        return format!("{s:.1} s");
+    }
+    let t = s.round() as u64;
+    let (h, m, sec) = (t / 3600, (t % 3600) / 60, t % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m")
+    } else {
+        format!("{m}m {sec:02}s")
+    }
+}
+
+const METRICS: &[&str] = &[
+    "rejects",
+    "throughput",
+    "duration",
+    "p50",
+    "p90",
+    "p99",
+    "max",
+    "errors",
+    "missing",
+    "extra",
+    "mismatched",
+];
+
+/// One parsed `--fail-on` condition: the run fails when `metric op value` holds.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub expr: String,
+    pub metric: String,
+    pub op: &'static str,
+    pub value: f64,
+}
+
+/// Parses `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
+/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, missing, extra,
+/// mismatched; operators > >= < <= == !=.
+pub fn parse_conditions(expr: &str) -> Result<Vec<Condition>> {
+    let mut out = Vec::new();
+    for part in expr.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let ops: [&'static str; 6] = [">=", "<=", "==", "!=", ">", "<"];
+        let (name, op, value) = ops
+            .iter()
+            .find_map(|op| part.split_once(op).map(|(a, b)| (a.trim(), *op, b.trim())))
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "--fail-on: `{part}` is not METRIC OP VALUE (e.g. rejects>0, throughput<5000)"
+                ))
+            })?;
+        let value: f64 = value.parse().map_err(|_| {
+            Error::usage(format!("--fail-on: `{value}` in `{part}` is not a number"))
+        })?;
+        let metric = if name == "rejected" { "rejects" } else { name };
+        if !METRICS.contains(&metric) {
+            return Err(Error::usage(format!(
+                "--fail-on: unknown metric `{name}`; use {}",
+                METRICS.join(", ")
+            )));
+        }
+        out.push(Condition {
+            expr: part.to_string(),
+            metric: metric.to_string(),
+            op,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// Evaluates `--fail-on` against a finished report.
+pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
+    let v = r.verify.as_ref();
+    Ok(parse_conditions(expr)?
+        .into_iter()
+        .map(|c| {
+            let actual = match c.metric.as_str() {
+                "rejects" => r.rows_rejected as f64,
+                "throughput" => r.throughput_rows_per_s,
+                "duration" => r.duration_s,
+                "p50" => r.latency_ms.p50,
+                "p90" => r.latency_ms.p90,
+                "p99" => r.latency_ms.p99,
+                "max" => r.latency_ms.max,
+                "errors" => r.errors_by_class.values().sum::<u64>() as f64,
+                "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
+                "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
+                _ => v.map(|v| v.mismatched).unwrap_or(0) as f64,
+            };
+            let fails = match c.op {
+                ">" => actual > c.value,
+                ">=" => actual >= c.value,
+                "<" => actual < c.value,
+                "<=" => actual <= c.value,
+                "==" => actual == c.value,
+                _ => actual != c.value,
+            };
+            Threshold {
+                expr: c.expr,
+                actual,
+                ok: !fails,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_and_refuse_unknown_metrics() {
+        let c = parse_conditions("rejects>0, throughput<5000,p99>=250.5").unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            (c[1].metric.as_str(), c[1].op, c[1].value),
+            ("throughput", "<", 5000.0)
+        );
+        assert_eq!((c[2].metric.as_str(), c[2].op), ("p99", ">="));
+        assert!(parse_conditions("speed>3").is_err());
+        assert!(parse_conditions("rejects>x").is_err());
+        assert!(parse_conditions("rejects").is_err());
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(4.24), "4.2 s");
+        assert_eq!(human_duration(190.0), "3m 10s");
+        assert_eq!(human_duration(3720.0), "1h 02m");
+    }
+}

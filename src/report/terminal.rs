@@ -1,0 +1,175 @@
+//! The terminal summary: a few aligned tables rendered from the report.
+
+use super::{Report, human_duration};
+use std::fmt::Write;
+
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "understudy rehearse · profile {} · {} users · seed {} · {} → {}",
+        r.profile.name, r.users, r.seed, r.method, r.target
+    );
+    if let Some(src) = &r.source {
+        let _ = writeln!(s, "  source       {src}");
+    }
+    if let Some(e) = &r.exec {
+        let _ = writeln!(
+            s,
+            "  exec         `{}` exit {} in {}",
+            e.command,
+            e.exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "signal".into()),
+            human_duration(e.duration_s)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>12} {:>12} {:>12} {:>10}",
+        "table", "expected", "loaded", "skipped", "rejected"
+    );
+    for t in &r.tables {
+        let _ = writeln!(
+            s,
+            "  {:<18} {:>12} {:>12} {:>12} {:>10}",
+            t.name, t.expected, t.loaded, t.skipped, t.rejected
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  rows           {} loaded, {} rejected{} of {} in {} · {:.0} rows/s",
+        r.rows_loaded,
+        r.rows_rejected,
+        if r.rows_skipped > 0 {
+            format!(", {} already committed", r.rows_skipped)
+        } else {
+            String::new()
+        },
+        r.rows_expected,
+        human_duration(r.duration_s),
+        r.throughput_rows_per_s
+    );
+    if r.retries > 0 {
+        let _ = writeln!(
+            s,
+            "  retries        {} (lost connections or timeouts, retried on a new connection)",
+            r.retries
+        );
+    }
+    if r.latency_ms.count > 0 {
+        let l = &r.latency_ms;
+        let _ = writeln!(
+            s,
+            "  batch latency  p50 {:.1} ms · p90 {:.1} · p99 {:.1} · p99.9 {:.1} · max {:.1} ({} batches)",
+            l.p50, l.p90, l.p99, l.p999, l.max, l.count
+        );
+    }
+    if !r.errors_by_class.is_empty() {
+        let list: Vec<String> = r
+            .errors_by_class
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(s, "  rejects        {}", list.join(" · "));
+        let labels: Vec<String> = r
+            .errors_by_label
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(s, "  by label       {}", labels.join(" · "));
+        if let Some(f) = &r.rejects_file {
+            let _ = writeln!(s, "  reject details {f}");
+        }
+    }
+    match &r.verify {
+        None => {
+            let _ = writeln!(s, "  verify         skipped (--no-verify)");
+        }
+        Some(v) => {
+            let _ = writeln!(
+                s,
+                "  verify         {} · expected {} · found {} · missing {} · extra {} · mismatched {} · rejected {} ({})",
+                if v.ok { "OK" } else { "FAILED" },
+                v.expected,
+                v.found,
+                v.missing,
+                v.extra,
+                v.mismatched,
+                v.rejected,
+                human_duration(v.duration_s)
+            );
+            for t in v.tables.iter().filter(|t| !t.ok) {
+                let _ = writeln!(
+                    s,
+                    "    {:<16} missing {} · extra {} · mismatched {}",
+                    t.name, t.missing, t.extra, t.mismatched
+                );
+            }
+            for e in v.examples.iter().take(10) {
+                let fields: Vec<String> = e
+                    .fields
+                    .iter()
+                    .map(|(c, (a, b))| {
+                        format!(
+                            "{c}: {:?} → {:?}",
+                            a.as_deref().unwrap_or("NULL"),
+                            b.as_deref().unwrap_or("NULL")
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "    {} {}[{}] {}",
+                    e.kind,
+                    e.table,
+                    e.key.replace('\u{1f}', ","),
+                    fields.join("; ")
+                );
+            }
+            if !v.missing_columns.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "  not in target  {} (tolerated, not compared)",
+                    v.missing_columns.join(", ")
+                );
+            }
+            if !v.renamed_columns.is_empty() {
+                let _ = writeln!(s, "  renamed        {}", v.renamed_columns.join(", "));
+            }
+            if let Some(p) = &v.passwords {
+                match &p.skipped_reason {
+                    Some(why) => {
+                        let _ = writeln!(s, "  password check skipped: {why}");
+                    }
+                    None => {
+                        let _ = writeln!(
+                            s,
+                            "  password check {}/{} sampled users' hashes verify with their known passwords",
+                            p.verified, p.checked
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(p) = &r.projection {
+        let _ = writeln!(
+            s,
+            "  projection     {} production users ≈ {:.0} rows ≈ {} at the measured rate",
+            p.production_users,
+            p.production_users as f64 * p.rows_per_user,
+            p.human
+        );
+    }
+    for t in &r.thresholds {
+        let _ = writeln!(
+            s,
+            "  threshold      {} (actual {:.2}): {}",
+            t.expr,
+            t.actual,
+            if t.ok { "passed" } else { "FAILED" }
+        );
+    }
+    s
+}
