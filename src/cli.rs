@@ -232,6 +232,10 @@ pub struct RehearseArgs {
     /// Override every hash's mode: real, pool or shape.
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
+    /// Share of users (0.0–1.0) carrying a labelled edge case (default: the
+    /// profile's, usually 0); rejects and errors are attributed to the labels.
+    #[arg(long, value_name = "RATE")]
+    pub edge_rate: Option<f64>,
     /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
     #[arg(long = "map", value_name = "OLD=NEW")]
     pub maps: Vec<String>,
@@ -445,6 +449,7 @@ fn rehearse(a: RehearseArgs) -> Result<i32> {
         fail_on: a.fail_on,
         production_users: a.production_users,
         hash_mode: a.hash_mode,
+        edge_rate: a.edge_rate,
         maps,
         exec: a.exec,
         source: a.source,

@@ -844,6 +844,48 @@ fn postgres_methods_schema_resume_and_redaction() {
     }
     assert_eq!(r["rows_skipped"], r["rows_expected"]);
 
+    // Edge cases: what PostgreSQL refuses (NUL bytes…) is rejected, attributed
+    // to the row's edge-case labels; everything else loads and verifies.
+    let dsn = pg.create_db("edgy");
+    let rep = d.path().join("edgy.json");
+    let rej = d.path().join("edgy-rejects.jsonl");
+    let o = rehearse(&[
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "3000",
+        "--target",
+        &dsn,
+        "--edge-rate",
+        "0.3",
+        "--report",
+        rep.to_str().unwrap(),
+        "--rejects",
+        rej.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = report(&rep);
+    assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
+    assert!(r["rows_rejected"].as_u64().unwrap() > 0);
+    let mut encoding = 0;
+    for line in std::fs::read_to_string(&rej).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["class"] == "encoding" {
+            encoding += 1;
+            assert!(!v["labels"].as_array().unwrap().is_empty(), "{line}");
+        }
+    }
+    assert!(encoding > 0, "NUL bytes are refused by PostgreSQL");
+    assert!(
+        r["errors_by_label"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k != "(unlabelled)"),
+        "{}",
+        r["errors_by_label"]
+    );
+
     // Unreachable target: exit 3, password redacted.
     let dead = format!("postgres://understudy:{secret}@127.0.0.1:1/nothing");
     let o = rehearse(&["--users", "10", "--target", &dead]);

@@ -234,49 +234,14 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     if !opts.edge_exclude.is_empty() {
         edge_cfg.exclude = opts.edge_exclude.clone();
     }
-    if edge_cfg.rate > 0.0 {
-        let kinds: Vec<Vec<Option<&'static str>>> = profile
-            .tables
-            .iter()
-            .map(|t| {
-                t.columns
-                    .iter()
-                    .map(|c| crate::edge::field_kind(&c.kind))
-                    .collect()
-            })
-            .collect();
-        let inj = crate::edge::Injector::new(
-            &edge_cfg,
-            opts.seed,
-            &kinds,
-            profile.users_table,
-            opts.encoding.is_utf8(),
-        )?;
-        // Password cases have fixed plaintexts: hash each once per mix entry.
-        generator.edge_hashes = pool.install(|| {
-            use rayon::prelude::*;
-            generator
-                .pools
-                .par_iter()
-                .map(|p| {
-                    inj.cases
-                        .par_iter()
-                        .enumerate()
-                        .map(|(k, c)| match c {
-                            crate::edge::Case::Catalogue(c)
-                                if c.family == crate::edge::Family::Password =>
-                            {
-                                crate::edge::catalogue::make(c, 0)
-                                    .map(|pw| p.hash_known(&pw, k as u64))
-                            }
-                            _ => None,
-                        })
-                        .collect()
-                })
-                .collect()
-        });
-        generator.edge = Some(inj);
-    }
+    install_edges(
+        &mut generator,
+        profile,
+        &edge_cfg,
+        opts.seed,
+        opts.encoding.is_utf8(),
+        &pool,
+    )?;
     let generator = generator;
     let metas = TableMeta::all(profile);
     let users_t = profile.users_table;
@@ -490,6 +455,56 @@ pub struct PoolChoice {
     pub mode: Option<HashMode>,
     pub light: bool,
     pub cache: bool,
+}
+
+/// Installs the edge-case injector `cfg` describes (nothing when its rate is
+/// 0), hashing password cases once per pool. Shared by `generate` and `rehearse`.
+pub fn install_edges(
+    generator: &mut Gen,
+    profile: &Profile,
+    cfg: &crate::edge::EdgeConfig,
+    seed: u64,
+    utf8: bool,
+    pool: &rayon::ThreadPool,
+) -> Result<()> {
+    if cfg.rate <= 0.0 {
+        return Ok(());
+    }
+    let kinds: Vec<Vec<Option<&'static str>>> = profile
+        .tables
+        .iter()
+        .map(|t| {
+            t.columns
+                .iter()
+                .map(|c| crate::edge::field_kind(&c.kind))
+                .collect()
+        })
+        .collect();
+    let inj = crate::edge::Injector::new(cfg, seed, &kinds, profile.users_table, utf8)?;
+    // Password cases have fixed plaintexts: hash each once per mix entry.
+    generator.edge_hashes = pool.install(|| {
+        use rayon::prelude::*;
+        generator
+            .pools
+            .par_iter()
+            .map(|p| {
+                inj.cases
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, c)| match c {
+                        crate::edge::Case::Catalogue(c)
+                            if c.family == crate::edge::Family::Password =>
+                        {
+                            crate::edge::catalogue::make(c, 0).map(|pw| p.hash_known(&pw, k as u64))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    generator.edge = Some(inj);
+    Ok(())
 }
 
 /// Builds the profile's hash pools (on `pool`'s threads) and describes them

@@ -12,6 +12,8 @@ pub struct Rows {
     pub ncols: usize,
     text: String,
     spans: Vec<(FieldKind, u32, u32)>,
+    /// Edge-case labels by row (rows without cases have none).
+    labels: Vec<(u32, String)>,
 }
 
 impl Rows {
@@ -26,6 +28,21 @@ impl Rows {
     pub fn clear(&mut self) {
         self.text.clear();
         self.spans.clear();
+        self.labels.clear();
+    }
+
+    /// Labels the row pushed last.
+    pub fn label_last(&mut self, label: &str) {
+        let r = (self.len() - 1) as u32;
+        self.labels.push((r, label.to_string()));
+    }
+
+    pub fn labels_of(&self, row: usize) -> Vec<String> {
+        self.labels
+            .iter()
+            .filter(|(r, _)| *r as usize == row)
+            .map(|(_, l)| l.clone())
+            .collect()
     }
 
     pub fn push(&mut self, row: &RowBuf) {

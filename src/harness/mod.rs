@@ -56,6 +56,8 @@ pub struct RehearseOptions {
     pub fail_on: Option<String>,
     pub production_users: Option<u64>,
     pub hash_mode: Option<HashMode>,
+    /// Share of rows carrying a labelled edge case (default: the profile's).
+    pub edge_rate: Option<f64>,
     pub maps: Vec<(String, String)>,
     pub exec: Option<String>,
     pub source: Option<String>,
@@ -95,6 +97,7 @@ impl Plan {
         seed: u64,
         domains: &[(String, u32)],
         hash_mode: Option<HashMode>,
+        edge_rate: Option<f64>,
     ) -> Result<Plan> {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -113,7 +116,12 @@ impl Plan {
             },
             &pool,
         )?;
-        let generator = Gen::new(&profile, seed, users, domains, pools);
+        let mut generator = Gen::new(&profile, seed, users, domains, pools);
+        let mut edge = profile.edge.clone();
+        if let Some(r) = edge_rate {
+            edge.rate = r;
+        }
+        crate::generator::plan::install_edges(&mut generator, &profile, &edge, seed, true, &pool)?;
         let metas = TableMeta::all(&profile);
         let groups = load_order(&profile, &generator, &metas)?;
         Ok(Plan {
@@ -272,7 +280,8 @@ pub fn prepare_target(
          batch BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_rejected BIGINT NOT NULL, \
          committed_at TEXT NOT NULL, PRIMARY KEY (tbl, batch));
          CREATE TABLE IF NOT EXISTS {REJECTS_TABLE} (tbl TEXT NOT NULL, batch BIGINT NOT NULL, \
-         row_key TEXT NOT NULL, class TEXT NOT NULL, message TEXT NOT NULL);"
+         row_key TEXT NOT NULL, class TEXT NOT NULL, message TEXT NOT NULL, \
+         labels TEXT NOT NULL DEFAULT '');"
     ))
     .map_err(|e| fail("cannot create the progress table", e))?;
     read_target_tables(conn, plan, maps, redacted)
@@ -347,6 +356,8 @@ pub struct Reject {
     pub key: String,
     pub class: ErrorClass,
     pub message: String,
+    /// The row's edge-case labels.
+    pub labels: Vec<String>,
 }
 
 /// Run parameters recorded with every batch; a resume must match them.
@@ -404,12 +415,13 @@ impl Loader<'_> {
             .iter()
             .map(|r| {
                 format!(
-                    "({}, {}, {}, {}, {})",
+                    "({}, {}, {}, {}, {}, {})",
                     literal(&self.plan.metas[r.table].name),
                     b.index,
                     literal(&r.key),
                     literal(r.class.as_str()),
-                    literal(&r.message.replace('\0', ""))
+                    literal(&r.message.replace('\0', "")),
+                    literal(&r.labels.join(","))
                 )
             })
             .collect();
@@ -444,6 +456,7 @@ impl Loader<'_> {
                         key: rows.key(range.start, &self.pk(rows.table)),
                         class: e.class,
                         message: e.message,
+                        labels: rows.labels_of(range.start),
                     });
                     return Ok(());
                 }
@@ -527,7 +540,7 @@ impl Loader<'_> {
                     for r in &out.rejects {
                         self.loaded[r.table].fetch_sub(1, Ordering::Relaxed);
                         self.rejected[r.table].fetch_add(1, Ordering::Relaxed);
-                        self.metrics.error(r.class.as_str(), &[]);
+                        self.metrics.error(r.class.as_str(), &r.labels);
                     }
                     if let Some(bar) = &self.bar {
                         bar.inc(b.rows());
@@ -589,7 +602,13 @@ impl Loader<'_> {
             base,
             &mut row,
             &mut scratch,
-            |t, _, row, _| tables[pos[&t]].push(row),
+            |t, _, row, scratch| {
+                let rows = &mut tables[pos[&t]];
+                rows.push(row);
+                for inj in &scratch.injections {
+                    rows.label_last(self.plan.generator.edge_label(inj.case));
+                }
+            },
         );
         Batch {
             root: g.root,
@@ -717,7 +736,7 @@ fn previous_run(conn: &mut dyn Conn) -> DbResult<Previous> {
 /// Reads the rejects recorded in the target (all runs of this rehearsal).
 fn recorded_rejects(conn: &mut dyn Conn, plan: &Plan) -> DbResult<Vec<Reject>> {
     let rows = conn.query(&format!(
-        "SELECT tbl, row_key, class, message FROM {REJECTS_TABLE} ORDER BY tbl, batch, row_key"
+        "SELECT tbl, row_key, class, message, labels FROM {REJECTS_TABLE} ORDER BY tbl, batch, row_key"
     ))?;
     Ok(rows
         .into_iter()
@@ -737,6 +756,13 @@ fn recorded_rejects(conn: &mut dyn Conn, plan: &Plan) -> DbResult<Vec<Reject>> {
                 key: r[1].clone()?,
                 class,
                 message: r[3].clone().unwrap_or_default(),
+                labels: r[4]
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(',')
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect(),
             })
         })
         .collect())
@@ -752,7 +778,7 @@ fn write_rejects(path: &std::path::Path, plan: &Plan, rejects: &[Reject]) -> Res
             "key": r.key.replace('\u{1f}', ","),
             "class": r.class.as_str(),
             "message": r.message,
-            "labels": Vec::<String>::new(),
+            "labels": r.labels,
         });
         writeln!(w, "{line}").map_err(|e| Error::io("write", path, e))?;
     }
@@ -1027,6 +1053,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         opts.seed,
         &opts.domains,
         opts.hash_mode,
+        opts.edge_rate,
     )?;
     let expected = plan.expected_rows();
     let load_target = source.as_ref().unwrap_or(&target);
@@ -1221,10 +1248,16 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         for r in &lr.rejects {
             *by_class.entry(r.class.as_str().to_string()).or_insert(0) += 1;
         }
-        report.errors_by_label = std::collections::BTreeMap::from([(
-            "(unlabelled)".to_string(),
-            lr.rejects.len() as u64,
-        )]);
+        let mut by_label = std::collections::BTreeMap::new();
+        for r in &lr.rejects {
+            if r.labels.is_empty() {
+                *by_label.entry("(unlabelled)".to_string()).or_insert(0) += 1;
+            }
+            for l in &r.labels {
+                *by_label.entry(l.clone()).or_insert(0) += 1;
+            }
+        }
+        report.errors_by_label = by_label;
         report.errors_by_class = by_class;
     }
     if let Some(expr) = &fail_on_check {
