@@ -19,9 +19,8 @@ use fake::faker::phone_number::en::PhoneNumber;
 use fake::uuid::UUIDv4;
 use rand::SeedableRng;
 use std::time::Instant;
-use understudy::generator::{GenerateOptions, Output, Shard, generate};
+use understudy::generator::{GenerateOptions, Output, generate};
 use understudy::profile::Profile;
-use understudy::sink::Dialect;
 
 fn fake_rs(n: u64) -> f64 {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
@@ -72,22 +71,13 @@ fn fake_rs(n: u64) -> f64 {
 
 fn understudy(n: u64, threads: usize) -> f64 {
     let t = Instant::now();
-    generate(GenerateOptions {
-        profile: Profile::load("bench-8").unwrap(),
-        users: n,
-        seed: 42,
-        threads,
-        shard: Shard::WHOLE,
-        format: "csv".into(),
-        dialect: Dialect::Postgres,
-        out: Output::Writer(Box::new(std::io::sink())),
-        force: false,
-        emit_passwords: false,
-        quiet: true,
-        domains: vec![("example.com".into(), 1)],
-        hash_mode: None,
-    })
-    .unwrap();
+    let mut opts = GenerateOptions::new(
+        Profile::load("bench-8").unwrap(),
+        n,
+        Output::Writer(Box::new(std::io::sink())),
+    );
+    opts.threads = threads;
+    generate(opts).unwrap();
     n as f64 / t.elapsed().as_secs_f64()
 }
 

@@ -7,7 +7,7 @@ use crate::harness::{self, RehearseOptions, target::Method};
 use crate::hash::HashMode;
 use crate::profile::{self, Profile};
 use crate::report::Report;
-use crate::sink::Dialect;
+use crate::sink::{Dialect, Encoding};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -31,7 +31,7 @@ pub struct Cli {
 pub enum Command {
     /// Generate fake users (and related tables) from a profile into files.
     #[command(after_help = GENERATE_EXAMPLES)]
-    Generate(GenerateArgs),
+    Generate(Box<GenerateArgs>),
     /// Load generated users into a real database (or run your own migration
     /// with --exec), measure it, survive kills (--resume) and verify the result.
     #[command(after_help = REHEARSE_EXAMPLES)]
@@ -42,6 +42,116 @@ pub enum Command {
     /// List, print or check profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Hash stdin passwords in a legacy format, or: verify, identify, list.
+    #[command(after_help = crate::hash::cli::HASH_EXAMPLES)]
+    Hash(crate::hash::cli::HashArgs),
+    /// The labelled edge-case catalogue.
+    #[command(name = "edge-cases", subcommand)]
+    EdgeCases(EdgeCasesCommand),
+    /// Run a TCP proxy that applies a fault plan (for your own tool under test).
+    #[command(after_help = PROXY_EXAMPLES)]
+    Proxy(ProxyArgs),
+    /// Run a local Okta-, Auth0- or generic-shaped user API (rate limits, 5xx, latency).
+    #[command(after_help = EMULATE_EXAMPLES)]
+    Emulate(EmulateArgs),
+}
+
+const EMULATE_EXAMPLES: &str = "Examples:
+  # Okta's Users API at 600 requests/s, 5 % server errors, 20 ms ± 10 ms latency
+  understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 --latency 20ms±10ms
+
+  # Auth0 bulk imports (500 KB files, 2 concurrent jobs)
+  understudy emulate auth0 --listen 127.0.0.1:8081
+
+  # counters (requests by status, 429s, early requests, users, logins)
+  curl -s 127.0.0.1:8080/_understudy/stats
+
+Endpoints: okta: POST/GET /api/v1/users, POST /api/v1/authn · auth0: POST
+/api/v2/jobs/users-imports, GET /api/v2/jobs/{id}[/errors], GET /api/v2/users ·
+generic: POST/GET /users · all: POST /login {login, password}.";
+
+#[derive(Args, Debug)]
+pub struct EmulateArgs {
+    /// Which API: okta, auth0 or generic.
+    pub api: crate::emulate::Api,
+    /// Address to listen on (loopback unless you name another; port 0 picks one, printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Rate limit, e.g. 600/s or 600/min (429 beyond it, with Retry-After / X-Rate-Limit-*).
+    #[arg(long)]
+    pub rate: Option<crate::emulate::Rate>,
+    /// Requests allowed in a burst (default: one second's worth).
+    #[arg(long)]
+    pub burst: Option<u32>,
+    /// Share of requests answered with a 5xx (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Added latency, e.g. 20ms±10ms.
+    #[arg(long, value_parser = parse_latency_arg)]
+    pub latency: Option<(std::time::Duration, std::time::Duration)>,
+    /// Stop after this long (default: until interrupted).
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub run_for: Option<std::time::Duration>,
+    /// Seed for injected errors and latency.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+fn parse_latency_arg(
+    s: &str,
+) -> std::result::Result<(std::time::Duration, std::time::Duration), String> {
+    crate::emulate::parse_latency(s)
+        .ok_or_else(|| format!("`{s}` is not a latency (e.g. 20ms or 20ms±10ms)"))
+}
+
+const PROXY_EXAMPLES: &str = "Examples:
+  # PostgreSQL behind a proxy that drops the network for a minute after 20 s
+  understudy proxy --listen 127.0.0.1:6543 --upstream 127.0.0.1:5432 --faults \"outage@20s+60s\"
+  psql \"postgres://app@127.0.0.1:6543/app\"   # your migration connects here
+
+  # latency, a reset and a slow link
+  understudy proxy --upstream 127.0.0.1:5432 --faults \"latency@10s+30s=200ms; reset@60s; bandwidth@90s+30s=1mbps\"
+
+Plan syntax: KIND@START[+DURATION][=VALUE]; kinds: outage (open connections reset,
+new ones refused), blackhole (nothing gets through), latency=DELAY, reset (instant),
+bandwidth=RATE. Times count from the proxy's start.";
+
+#[derive(Args, Debug)]
+pub struct ProxyArgs {
+    /// Address to listen on (port 0 picks a free port; printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:6543")]
+    pub listen: String,
+    /// Where to forward connections, e.g. 127.0.0.1:5432.
+    #[arg(long)]
+    pub upstream: String,
+    /// The fault plan (empty: a transparent proxy).
+    #[arg(long, default_value = "")]
+    pub faults: crate::faults::FaultPlan,
+    /// Stop after this long (e.g. 10m); default: until interrupted.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub run_for: Option<std::time::Duration>,
+}
+
+fn parse_duration_arg(s: &str) -> std::result::Result<std::time::Duration, String> {
+    crate::faults::plan::parse_duration(s)
+        .ok_or_else(|| format!("`{s}` is not a duration (e.g. 500ms, 30s, 10m)"))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EdgeCasesCommand {
+    /// List every case: label, validity, fields, lengths (code points, UTF-8
+    /// octets, UTF-16 units, graphemes), description and source.
+    #[command(
+        after_help = "Examples:\n  understudy edge-cases list --family email\n  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'\n  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case"
+    )]
+    List {
+        /// JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Only this family: email, name, username, text, password, file.
+        #[arg(long)]
+        family: Option<String>,
+    },
 }
 
 const REHEARSE_EXAMPLES: &str = "Examples:
@@ -206,6 +316,15 @@ pub struct GenerateArgs {
     /// a pool of real hashes), shape (right format, does not verify).
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
+    /// `light` keeps every format and encoding but lowers work factors to the
+    /// smallest the format allows (bcrypt 4, argon2 m=1024 t=1, PBKDF2 1,000…),
+    /// for quick functional rehearsals.
+    #[arg(long, default_value = "profile", value_parser = ["profile", "light"])]
+    pub hash_cost: String,
+    /// Build hash pools afresh instead of loading them from the cache
+    /// ($XDG_CACHE_HOME/understudy), and do not save them.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Overwrite files in a non-empty output directory.
     #[arg(long)]
     pub force: bool,
@@ -215,6 +334,28 @@ pub struct GenerateArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Share of rows carrying a labelled edge case (0.0–1.0); overrides the
+    /// profile's `[edge_cases] rate`. Labels go to labels.csv.
+    #[arg(long, value_name = "RATE")]
+    pub edge_rate: Option<f64>,
+    /// A file of your own edge cases, one per line (repeatable): each line is
+    /// a case labelled `custom.<file stem>:<line>` for name and text columns.
+    #[arg(long, value_name = "FILE")]
+    pub edge_file: Vec<PathBuf>,
+    /// Only these edge cases (labels or families, comma-separated); overrides
+    /// the profile's `include`. E.g. `email.case-duplicate,name`.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub edge_include: Vec<String>,
+    /// Never these edge cases (labels or families, comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub edge_exclude: Vec<String>,
+    /// Output encoding: utf-8, utf-8-bom, utf-16le, utf-16be, windows-1252, latin1.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: Encoding,
+    /// What to do with a value the encoding cannot hold: skip the row (into
+    /// unrepresentable.jsonl) or replace the characters with `?` (labelled).
+    #[arg(long, default_value = "skip", value_parser = ["skip", "replace"])]
+    pub unrepresentable: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -259,8 +400,12 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Generate(a) => generate(a),
+        Command::Generate(a) => generate(*a),
         Command::Profiles(p) => profiles(p),
+        Command::EdgeCases(EdgeCasesCommand::List { json, family }) => edge_cases(json, family),
+        Command::Proxy(p) => proxy(p),
+        Command::Emulate(e) => emulate(e),
+        Command::Hash(h) => crate::hash::cli::run(h),
         Command::Report(r) => report(r),
         Command::Rehearse(a) => rehearse(*a).and_then(|code| match code {
             0 => Ok(()),
@@ -325,6 +470,9 @@ fn report(r: ReportCommand) -> Result<()> {
 
 fn generate(a: GenerateArgs) -> Result<()> {
     let profile = Profile::load(&a.profile)?;
+    for sel in a.edge_include.iter().chain(&a.edge_exclude) {
+        crate::edge::check_selector(sel).map_err(Error::usage)?;
+    }
     if a.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
@@ -368,6 +516,21 @@ fn generate(a: GenerateArgs) -> Result<()> {
         quiet: a.quiet,
         domains,
         hash_mode: a.hash_mode,
+        hash_cost_light: a.hash_cost == "light",
+        no_cache: a.no_cache,
+        edge_rate: match a.edge_rate {
+            Some(r) if !(0.0..=1.0).contains(&r) => {
+                return Err(Error::usage(format!(
+                    "--edge-rate {r} is not a rate: use 0.0 to 1.0"
+                )));
+            }
+            r => r,
+        },
+        edge_files: a.edge_file,
+        edge_include: a.edge_include,
+        edge_exclude: a.edge_exclude,
+        encoding: a.encoding,
+        replace_unrepresentable: a.unrepresentable == "replace",
     })?;
     Ok(())
 }
@@ -456,5 +619,138 @@ fn profiles(p: ProfilesCommand) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn edge_cases(json: bool, family: Option<String>) -> Result<()> {
+    use crate::edge::Family;
+    if let Some(f) = &family
+        && !Family::ALL.iter().any(|x| x.name() == f)
+    {
+        let names: Vec<&str> = Family::ALL.iter().map(|x| x.name()).collect();
+        return Err(Error::usage(format!(
+            "unknown family `{f}`: use one of {}",
+            names.join(", ")
+        )));
+    }
+    let list: Vec<_> = crate::edge::list()
+        .into_iter()
+        .filter(|c| family.as_deref().is_none_or(|f| c.family.name() == f))
+        .collect();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).expect("serialisable")
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  description",
+        "label", "valid", "cp", "utf8", "utf16", "graph"
+    );
+    for c in &list {
+        let (cp, u8_, u16_, g) = c
+            .lengths
+            .map(|l| {
+                (
+                    l.code_points.to_string(),
+                    l.utf8_octets.to_string(),
+                    l.utf16_units.to_string(),
+                    l.graphemes.to_string(),
+                )
+            })
+            .unwrap_or_else(|| ("~".into(), "~".into(), "~".into(), "~".into()));
+        let valid = if c.valid { "valid" } else { "invalid" };
+        println!(
+            "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}",
+            c.label, valid, cp, u8_, u16_, g, c.description
+        );
+    }
+    println!(
+        "\n{} cases (~: derived from another user's value, so lengths vary)",
+        list.len()
+    );
+    Ok(())
+}
+
+fn proxy(a: ProxyArgs) -> Result<()> {
+    let p = crate::faults::Proxy::start(&a.listen, &a.upstream, a.faults.clone())
+        .map_err(|e| Error::usage(format!("cannot listen on {}: {e}", a.listen)))?;
+    println!("{}", p.addr);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "understudy proxy: {} → {}; plan: {}",
+        p.addr,
+        a.upstream,
+        if a.faults.faults.is_empty() {
+            "none".to_string()
+        } else {
+            a.faults.to_string()
+        }
+    );
+    let start = std::time::Instant::now();
+    let mut announced = vec![(false, false); a.faults.faults.len()];
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let t = start.elapsed();
+        for (f, seen) in a.faults.faults.iter().zip(announced.iter_mut()) {
+            if !seen.0 && t >= f.at {
+                seen.0 = true;
+                eprintln!("[{:>7.1}s] {:?} starts", t.as_secs_f64(), f.kind);
+            }
+            if !seen.1 && !f.duration.is_zero() && t >= f.end() {
+                seen.1 = true;
+                eprintln!("[{:>7.1}s] {:?} ends", t.as_secs_f64(), f.kind);
+            }
+        }
+        if a.run_for.is_some_and(|d| t >= d) {
+            break;
+        }
+    }
+    let s = p.stats.snapshot();
+    eprintln!(
+        "understudy proxy: {} connections, {} refused, {} killed; {} bytes up, {} down",
+        s.connections_accepted,
+        s.connections_refused,
+        s.connections_killed,
+        s.bytes_to_upstream,
+        s.bytes_to_client
+    );
+    Ok(())
+}
+
+fn emulate(a: EmulateArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&a.error_rate) {
+        return Err(Error::usage(format!(
+            "--error-rate {} is not a rate: use 0.0 to 1.0",
+            a.error_rate
+        )));
+    }
+    let cfg = crate::emulate::Config {
+        api: a.api,
+        rate: a.rate,
+        burst: a.burst,
+        error_rate: a.error_rate,
+        latency: a.latency,
+        seed: a.seed,
+    };
+    let e = crate::emulate::Emulator::start(&a.listen, cfg)
+        .map_err(|err| Error::usage(format!("cannot listen on {}: {err}", a.listen)))?;
+    println!("{}", e.addr);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "understudy emulate {:?}: listening on http://{}",
+        a.api, e.addr
+    );
+    let start = std::time::Instant::now();
+    while a.run_for.is_none_or(|d| start.elapsed() < d) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    eprintln!(
+        "{}",
+        serde_json::to_string(&e.stats()).expect("serialisable")
+    );
     Ok(())
 }

@@ -3,7 +3,10 @@
 //! `profile` → `generator` (with `hash`) → `sink`, described by a `manifest`.
 
 pub mod cli;
+pub mod edge;
+pub mod emulate;
 pub mod error;
+pub mod faults;
 pub mod generator;
 pub mod harness;
 pub mod hash;

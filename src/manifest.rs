@@ -28,6 +28,30 @@ pub struct Manifest {
     pub hashes: Vec<HashEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passwords_file: Option<String>,
+    pub encoding: crate::sink::Encoding,
+    /// Present when edge cases were injected (contract 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edge_cases: Option<EdgeSummary>,
+    /// Rows set aside because the output could not hold a value.
+    pub unrepresentable: Unrepresentable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EdgeSummary {
+    pub rate: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_file: Option<String>,
+    pub custom_files: Vec<String>,
+    /// Injections per label.
+    pub counts: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unrepresentable {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub rows_skipped: u64,
+    pub values_replaced: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,6 +106,8 @@ pub struct HashEntry {
     pub pool_size: usize,
     /// Whether these hashes verify against the users' passwords.
     pub verifiable: bool,
+    /// `profile` (the profile's parameters) or `light` (`--hash-cost light`).
+    pub cost: String,
 }
 
 pub fn digest_hex(d: u128) -> String {

@@ -607,3 +607,142 @@ fn unknown_profile_key_is_explained() {
     assert!(err.contains("valid keys here"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn light_cost_keeps_formats_and_salt_columns_verify() {
+    let d = tempdir();
+    let profile = d.path().join("salted.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "salted"
+[passwords]
+pool_size = 8
+mix = [ { format = "salted-sha256-hex", share = 1, params = { salt_position = "suffix" } }, { format = "pbkdf2-sha256-django", share = 1 }, { format = "bcrypt-2y", share = 1 } ]
+[tables.users.columns]
+id = { kind = "sequence" }
+password_hash = { kind = "password_hash" }
+password_salt = { kind = "password_salt" }
+"#,
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    ok(&[
+        "generate",
+        "--quiet",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "60",
+        "--hash-cost",
+        "light",
+        "--emit-passwords",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let m = manifest(&out);
+    for h in m["hashes"].as_array().unwrap() {
+        assert_eq!(h["cost"], "light");
+    }
+    assert_eq!(
+        m["hashes"][0]["params"]["salt_position"], "suffix",
+        "light mode keeps non-work parameters"
+    );
+    let (_, users) = read_csv(&out.join("users.csv"));
+    let (_, pw) = read_csv(&out.join("passwords.csv"));
+    let mut jsonl = String::new();
+    let mut kinds = HashSet::new();
+    for (u, p) in users.iter().zip(&pw) {
+        let hash = u[1].clone().unwrap();
+        let mut rec = serde_json::json!({"password": p[1].clone().unwrap(), "hash": hash});
+        if let Some(salt) = &u[2] {
+            rec["salt"] = salt.clone().into();
+            rec["format"] = "salted-sha256-hex".into();
+            rec["params"] = serde_json::json!({"salt_position": "suffix"});
+            kinds.insert("salted");
+        } else if hash.starts_with("$2y$04$") {
+            kinds.insert("bcrypt-2y");
+        } else {
+            assert!(hash.starts_with("pbkdf2_sha256$1000$"), "{hash}");
+            kinds.insert("pbkdf2");
+        }
+        jsonl.push_str(&rec.to_string());
+        jsonl.push('\n');
+    }
+    assert_eq!(kinds.len(), 3);
+    use std::io::Write;
+    let mut child = bin()
+        .args(["hash", "verify"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(jsonl.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| *l == "ok")
+            .count(),
+        60
+    );
+}
+
+#[test]
+fn pools_are_cached_unless_told_not_to() {
+    let d = tempdir();
+    let cache = d.path().join("cache");
+    let gen_with_cache = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "--quiet",
+            "--profile",
+            "saas",
+            "--users",
+            "300",
+            "--hash-cost",
+            "light",
+            "--out",
+        ];
+        let out = d.path().join(out);
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let o = bin()
+            .env("XDG_CACHE_HOME", &cache)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let a = gen_with_cache("nocache", &["--no-cache"]);
+    assert!(
+        !cache.exists()
+            || std::fs::read_dir(cache.join("understudy"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+                == 0
+    );
+    let b = gen_with_cache("cold", &[]);
+    let cached = std::fs::read_dir(cache.join("understudy")).unwrap().count();
+    assert_eq!(cached, 2, "one cache file per format and parameter set");
+    let c = gen_with_cache("warm", &[]);
+    for f in ["users.csv", "manifest.json"] {
+        assert_eq!(
+            sha256(&a.join(f)),
+            sha256(&b.join(f)),
+            "{f}: cache changes nothing"
+        );
+        assert_eq!(
+            sha256(&b.join(f)),
+            sha256(&c.join(f)),
+            "{f}: warm cache changes nothing"
+        );
+    }
+}

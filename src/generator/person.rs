@@ -123,6 +123,14 @@ impl Handles {
         }
     }
 
+    pub fn email_token(&self, index: u64) -> u64 {
+        self.email_perm.apply(index) + 1
+    }
+
+    pub fn user_token(&self, index: u64) -> u64 {
+        self.user_perm.apply(index) + 1
+    }
+
     /// Local parts are letters and separators followed by the token (the
     /// permuted index + 1, decimal, no leading zero) and maybe `+tag`. Names
     /// hold only a–z, so the digit run is exactly the token: distinct rows give

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::hash::{self, HashMode, Pool};
 use crate::manifest::{self, HashEntry, Manifest, ProfileRef, ShardInfo, TableEntry};
 use crate::profile::Profile;
-use crate::sink::{self, Dialect, Format, TableMeta};
+use crate::sink::{self, Dialect, Encoding, Format, TableMeta};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -74,6 +74,62 @@ pub struct GenerateOptions {
     pub quiet: bool,
     pub domains: Vec<(String, u32)>,
     pub hash_mode: Option<HashMode>,
+    /// `--hash-cost light`: every format at its smallest work parameters.
+    pub hash_cost_light: bool,
+    /// `--no-cache`: build pools afresh, and do not save them.
+    pub no_cache: bool,
+    /// Overrides the profile's `[edge_cases] rate`.
+    pub edge_rate: Option<f64>,
+    /// Added to the profile's `[edge_cases] files`.
+    pub edge_files: Vec<PathBuf>,
+    /// Replace the profile's include / exclude lists when not empty.
+    pub edge_include: Vec<String>,
+    pub edge_exclude: Vec<String>,
+    pub encoding: Encoding,
+    /// Substitute `?` (labelled `encoding.replaced`) instead of skipping rows.
+    pub replace_unrepresentable: bool,
+}
+
+impl GenerateOptions {
+    /// Options with the defaults of the CLI: the users table to `out`.
+    pub fn new(profile: Profile, users: u64, out: Output) -> GenerateOptions {
+        GenerateOptions {
+            domains: profile.domains.clone(),
+            profile,
+            users,
+            seed: 42,
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            shard: Shard::WHOLE,
+            format: "csv".into(),
+            dialect: Dialect::Postgres,
+            out,
+            force: false,
+            emit_passwords: false,
+            quiet: true,
+            hash_mode: None,
+            hash_cost_light: false,
+            no_cache: false,
+            edge_rate: None,
+            edge_files: Vec::new(),
+            edge_include: Vec::new(),
+            edge_exclude: Vec::new(),
+            encoding: Encoding::Utf8,
+            replace_unrepresentable: false,
+        }
+    }
+}
+
+/// Files written beside the tables, and what they counted.
+#[derive(Default)]
+struct Sidecars {
+    passwords: Option<std::io::BufWriter<std::fs::File>>,
+    labels: Option<std::io::BufWriter<std::fs::File>>,
+    unrepresentable: Option<std::io::BufWriter<std::fs::File>>,
+    edge_counts: Vec<u64>,
+    skipped: u64,
+    replaced: u64,
 }
 
 struct TableSink {
@@ -85,11 +141,38 @@ struct TableSink {
 }
 
 /// What one worker produced for one chunk.
+#[derive(Default)]
 struct ChunkOut {
     bufs: Vec<Vec<u8>>,
     rows: Vec<u64>,
     digests: Vec<u128>,
     passwords: Vec<u8>,
+    /// `labels.csv` lines.
+    labels: Vec<u8>,
+    /// `unrepresentable.jsonl` lines.
+    unrepresentable: Vec<u8>,
+    /// Injections per case index; the last slot counts NFC twins.
+    edge_counts: Vec<u64>,
+    skipped: u64,
+    replaced: u64,
+}
+
+/// The row's primary key as text (`|` between the parts of a composite key).
+fn row_key(row: &RowBuf, pk: &[usize]) -> String {
+    pk.iter()
+        .map(|&c| row.get(c).1)
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+fn push_label(out: &mut Vec<u8>, table: &str, key: &str, field: &str, label: &str) {
+    for (i, v) in [table, key, field, label].iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        crate::sink::csv_field(out, v);
+    }
+    out.push(b'\n');
 }
 
 pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
@@ -122,9 +205,121 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     }
 
     // Hash pools: built once, on all threads, before any row.
-    let (hash_entries, pools) = build_pools(profile, opts.seed, opts.hash_mode, &pool)?;
+    let pools_started = Instant::now();
+    let mut hash_entries = Vec::new();
+    let mut pools = Vec::new();
+    let has_hashes = profile
+        .users()
+        .columns
+        .iter()
+        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash));
+    if has_hashes {
+        for m in &profile.passwords.mix {
+            let f = hash::lookup(&m.format).expect("checked when the profile loaded");
+            let mode = opts.hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
+            let mut params = hash::merged(f, &m.params);
+            if opts.hash_cost_light {
+                // Same format and encoding, the smallest work factors it allows.
+                // Only the parameters light mode changes (work factors), so the
+                // profile's other choices (salt position, variants) stay.
+                let defaults = f.default_params();
+                let light: hash::Params = hash::light_params(f)
+                    .into_iter()
+                    .filter(|kv| !defaults.contains(kv))
+                    .collect();
+                params = hash::merged_over(params, &light);
+            }
+            let p = pool
+                .install(|| {
+                    Pool::build(
+                        f,
+                        params.clone(),
+                        mode,
+                        profile.passwords.pool_size,
+                        opts.seed,
+                        !opts.no_cache,
+                    )
+                })
+                .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
+            hash_entries.push(HashEntry {
+                format: m.format.clone(),
+                params: params.into_iter().collect(),
+                mode,
+                share: m.share,
+                pool_size: p.len(),
+                verifiable: mode != HashMode::Shape,
+                cost: if opts.hash_cost_light {
+                    "light"
+                } else {
+                    "profile"
+                }
+                .into(),
+            });
+            pools.push(p);
+        }
+    }
 
-    let generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
+    let pool_secs = pools_started.elapsed().as_secs_f64();
+    if !opts.quiet && !pools.is_empty() {
+        let n: usize = pools.iter().map(|p| p.len()).sum();
+        eprintln!("understudy: hash pools ready: {n} real hashes in {pool_secs:.2} s");
+    }
+    let mut generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
+    let mut edge_cfg = profile.edge.clone();
+    if let Some(r) = opts.edge_rate {
+        edge_cfg.rate = r;
+    }
+    edge_cfg.files.extend(opts.edge_files.iter().cloned());
+    if !opts.edge_include.is_empty() {
+        edge_cfg.include = opts.edge_include.clone();
+    }
+    if !opts.edge_exclude.is_empty() {
+        edge_cfg.exclude = opts.edge_exclude.clone();
+    }
+    if edge_cfg.rate > 0.0 {
+        let kinds: Vec<Vec<Option<&'static str>>> = profile
+            .tables
+            .iter()
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| crate::edge::field_kind(&c.kind))
+                    .collect()
+            })
+            .collect();
+        let inj = crate::edge::Injector::new(
+            &edge_cfg,
+            opts.seed,
+            &kinds,
+            profile.users_table,
+            opts.encoding.is_utf8(),
+        )?;
+        // Password cases have fixed plaintexts: hash each once per mix entry.
+        generator.edge_hashes = pool.install(|| {
+            use rayon::prelude::*;
+            generator
+                .pools
+                .par_iter()
+                .map(|p| {
+                    inj.cases
+                        .par_iter()
+                        .enumerate()
+                        .map(|(k, c)| match c {
+                            crate::edge::Case::Catalogue(c)
+                                if c.family == crate::edge::Family::Password =>
+                            {
+                                crate::edge::catalogue::make(c, 0)
+                                    .map(|pw| p.hash_known(&pw, k as u64))
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        generator.edge = Some(inj);
+    }
+    let generator = generator;
     let metas = TableMeta::all(profile);
     let users_t = profile.users_table;
 
@@ -169,8 +364,31 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     for s in sinks.iter_mut().flatten() {
         header.clear();
         format.header(&s.meta, &mut header);
+        opts.encoding.transcode(&mut header);
+        s.writer.write_all(opts.encoding.bom()).map_err(write_err)?;
         s.writer.write_all(&header).map_err(write_err)?;
     }
+    let mut side = Sidecars {
+        edge_counts: vec![0; generator.edge.as_ref().map_or(0, |e| e.cases.len()) + 1],
+        ..Sidecars::default()
+    };
+    if let Some(dir) = &to_dir {
+        if generator.edge.is_some() {
+            let path = dir.join("labels.csv");
+            let mut w = std::io::BufWriter::new(
+                std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
+            );
+            w.write_all(b"table,row_key,field,label\n")
+                .map_err(write_err)?;
+            side.labels = Some(w);
+        }
+        let path = dir.join("unrepresentable.jsonl");
+        side.unrepresentable = Some(std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
+        ));
+    }
+    let check_representable =
+        !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect == Dialect::Postgres);
     let mut passwords = match &to_dir {
         Some(dir) if opts.emit_passwords => Some(open_private(&dir.join("passwords.csv"))?),
         _ => None,
@@ -200,9 +418,15 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             children,
             range,
             emit_passwords: passwords.is_some() && t == users_t,
+            encoding: opts.encoding,
+            dialect: opts.dialect,
+            check_representable,
+            replace_unrepresentable: opts.replace_unrepresentable,
         };
         let bar = (t == users_t).then_some(progress.as_ref()).flatten();
-        driver.run(&pool, threads, &mut sinks, passwords.as_mut(), bar)?;
+        side.passwords = passwords.take();
+        driver.run(&pool, threads, &mut sinks, &mut side, bar)?;
+        passwords = side.passwords.take();
     }
     if let Some(b) = &progress {
         b.finish_and_clear();
@@ -212,6 +436,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     for s in sinks.iter_mut().flatten() {
         header.clear();
         format.footer(&s.meta, &mut header);
+        opts.encoding.transcode(&mut header);
         s.writer.write_all(&header).map_err(write_err)?;
         s.writer.flush().map_err(write_err)?;
         tables.push(TableEntry {
@@ -226,7 +451,35 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     if let Some(w) = passwords.as_mut() {
         w.flush().map_err(write_err)?;
     }
-
+    for w in [side.labels.as_mut(), side.unrepresentable.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        w.flush().map_err(write_err)?;
+    }
+    let edge_cases = generator.edge.as_ref().map(|e| {
+        let mut counts = BTreeMap::new();
+        for (k, n) in side.edge_counts.iter().enumerate() {
+            if *n > 0 {
+                let label = if k == e.cases.len() {
+                    "email.nfc-of-pair"
+                } else {
+                    e.case(k).label()
+                };
+                *counts.entry(label.to_string()).or_insert(0) += n;
+            }
+        }
+        manifest::EdgeSummary {
+            rate: e.rate,
+            labels_file: to_dir.as_ref().map(|_| "labels.csv".into()),
+            custom_files: edge_cfg
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            counts,
+        }
+    });
     let manifest = Manifest {
         schema_version: manifest::SCHEMA_VERSION,
         tool: "understudy".into(),
@@ -250,6 +503,13 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         tables,
         hashes: hash_entries,
         passwords_file: passwords.is_some().then(|| "passwords.csv".into()),
+        encoding: opts.encoding,
+        edge_cases,
+        unrepresentable: manifest::Unrepresentable {
+            file: to_dir.as_ref().map(|_| "unrepresentable.jsonl".into()),
+            rows_skipped: side.skipped,
+            values_replaced: side.replaced,
+        },
     };
     if let Some(dir) = &to_dir {
         let path = dir.join("manifest.json");
@@ -267,11 +527,14 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
 }
 
 /// Builds the profile's hash pools (on `pool`'s threads) and describes them
-/// for the manifest and reports. Empty when no table has a hash column.
+/// for the manifest and reports, as `generate` does. Empty when no table has
+/// a hash column.
 pub fn build_pools(
     profile: &Profile,
     seed: u64,
     hash_mode: Option<HashMode>,
+    hash_cost_light: bool,
+    cache: bool,
     pool: &rayon::ThreadPool,
 ) -> Result<(Vec<HashEntry>, Vec<Pool>)> {
     let mut hash_entries = Vec::new();
@@ -285,9 +548,26 @@ pub fn build_pools(
         for m in &profile.passwords.mix {
             let f = hash::lookup(&m.format).expect("checked when the profile loaded");
             let mode = hash_mode.or(m.mode).unwrap_or(HashMode::Pool);
-            let params = hash::merged(f, &m.params);
+            let mut params = hash::merged(f, &m.params);
+            if hash_cost_light {
+                let defaults = f.default_params();
+                let light: hash::Params = hash::light_params(f)
+                    .into_iter()
+                    .filter(|kv| !defaults.contains(kv))
+                    .collect();
+                params = hash::merged_over(params, &light);
+            }
             let p = pool
-                .install(|| Pool::build(f, params.clone(), mode, profile.passwords.pool_size, seed))
+                .install(|| {
+                    Pool::build(
+                        f,
+                        params.clone(),
+                        mode,
+                        profile.passwords.pool_size,
+                        seed,
+                        cache,
+                    )
+                })
                 .map_err(|e| Error::usage(format!("cannot hash with {}: {e}", m.format)))?;
             hash_entries.push(HashEntry {
                 format: m.format.clone(),
@@ -296,6 +576,7 @@ pub fn build_pools(
                 share: m.share,
                 pool_size: p.len(),
                 verifiable: mode != HashMode::Shape,
+                cost: if hash_cost_light { "light" } else { "profile" }.into(),
             });
             pools.push(p);
         }
@@ -482,6 +763,11 @@ struct Driver<'a> {
     children: Vec<usize>,
     range: std::ops::Range<u64>,
     emit_passwords: bool,
+    encoding: Encoding,
+    dialect: Dialect,
+    /// Whether any value could be unwritable (non-UTF-8 output, NUL in COPY).
+    check_representable: bool,
+    replace_unrepresentable: bool,
 }
 
 struct Shared {
@@ -511,38 +797,148 @@ impl Driver<'_> {
         out.rows = vec![0; n];
         out.digests = vec![0; n];
         out.passwords.clear();
+        out.labels.clear();
+        out.unrepresentable.clear();
+        out.edge_counts = vec![0; self.generator.edge.as_ref().map_or(0, |e| e.cases.len()) + 1];
+        out.skipped = 0;
+        out.replaced = 0;
         let mut row = RowBuf::default();
         let mut scratch = Scratch::default();
         scratch.want_password = self.emit_passwords;
         let mut key = String::new();
+        let mut child_next: Vec<u64> = child_base.to_vec();
         let mut nth = vec![0usize; n];
-        let users = self.table;
-        rows_in(
-            self.generator,
-            self.table,
-            &self.children,
-            range,
-            child_base,
-            &mut row,
-            &mut scratch,
-            |t, id, row, scratch| {
-                self.format
-                    .row(&self.metas[t], row, nth[t], &mut out.bufs[t]);
-                nth[t] += 1;
-                out.digests[t] = out.digests[t].wrapping_add(row.digest());
-                if self.emit_passwords && t == users {
-                    key.clear();
-                    self.generator.push_key(t, id.index, &mut key);
-                    sink_csv_pair(&mut out.passwords, &key, &scratch.password);
+        for i in range {
+            let t = self.table;
+            let id = RowId {
+                index: i,
+                parent: 0,
+                ordinal: 0,
+            };
+            self.generator.row(t, id, &mut row, &mut scratch);
+            let kept = self.emit(t, &mut row, &scratch, &mut nth, out, None);
+            if kept && self.emit_passwords {
+                key.clear();
+                self.generator.push_key(t, i, &mut key);
+                sink_csv_pair(&mut out.passwords, &key, &scratch.password);
+            }
+            for (ci, &c) in self.children.iter().enumerate() {
+                let count = self.generator.tables[c]
+                    .count
+                    .as_ref()
+                    .expect("child")
+                    .count(i);
+                if count == 0 {
+                    continue;
                 }
-            },
-        );
+                self.generator.begin_children(c, i, count, &mut scratch);
+                for k in 0..count {
+                    let j = child_next[ci];
+                    child_next[ci] += 1;
+                    self.generator.row(
+                        c,
+                        RowId {
+                            index: j,
+                            parent: i,
+                            ordinal: k,
+                        },
+                        &mut row,
+                        &mut scratch,
+                    );
+                    // A skipped parent takes its children with it: no dangling keys.
+                    let cascade = (!kept).then_some("its parent row was unrepresentable");
+                    self.emit(c, &mut row, &scratch, &mut nth, out, cascade);
+                }
+            }
+        }
         for (t, &k) in nth.iter().enumerate() {
             out.rows[t] = k as u64;
             if k > 0 {
                 self.format.end_chunk(&self.metas[t], k, &mut out.bufs[t]);
             }
+            self.encoding.transcode(&mut out.bufs[t]);
         }
+    }
+
+    /// Checks, labels, renders and digests one generated row. Returns false
+    /// when the row was set aside as unrepresentable.
+    fn emit(
+        &self,
+        t: usize,
+        row: &mut RowBuf,
+        scratch: &Scratch,
+        nth: &mut [usize],
+        out: &mut ChunkOut,
+        skip: Option<&str>,
+    ) -> bool {
+        let meta = &self.metas[t];
+        let pk = &self.generator.tables[t].pk;
+        let field_name = |c: usize| meta.columns.get(c).map_or("password", |m| m.name.as_str());
+        let mut reason = skip.map(|r| (usize::MAX, r.to_string()));
+        if reason.is_none() && self.check_representable {
+            for c in 0..row.len() {
+                let (_, v) = row.get(c);
+                if let Some(why) =
+                    crate::sink::unrepresentable(self.format.name(), self.dialect, self.encoding, v)
+                {
+                    if self.replace_unrepresentable && self.encoding.unrepresentable(v).is_some() {
+                        let (kind, v) = row.get(c);
+                        let fixed = self.encoding.replace(v);
+                        row.set(c, kind, &fixed);
+                        out.replaced += 1;
+                        push_label(
+                            &mut out.labels,
+                            &meta.name,
+                            &row_key(row, pk),
+                            field_name(c),
+                            "encoding.replaced",
+                        );
+                        continue;
+                    }
+                    reason = Some((c, why));
+                    break;
+                }
+            }
+        }
+        let labels = || {
+            scratch
+                .injections
+                .iter()
+                .map(|i| (i.column, self.generator.edge_label(i.case)))
+        };
+        if let Some((col, why)) = reason {
+            let rec = serde_json::json!({
+                "table": meta.name,
+                "row_key": row_key(row, pk),
+                "field": (col != usize::MAX).then(|| field_name(col)),
+                "labels": labels().map(|(_, l)| l).collect::<Vec<_>>(),
+                "reason": why,
+            });
+            out.unrepresentable
+                .extend_from_slice(rec.to_string().as_bytes());
+            out.unrepresentable.push(b'\n');
+            out.skipped += 1;
+            return false;
+        }
+        for inj in &scratch.injections {
+            let slot = if inj.case == crate::generator::table::NFC_TWIN {
+                out.edge_counts.len() - 1
+            } else {
+                inj.case
+            };
+            out.edge_counts[slot] += 1;
+            push_label(
+                &mut out.labels,
+                &meta.name,
+                &row_key(row, pk),
+                field_name(inj.column),
+                self.generator.edge_label(inj.case),
+            );
+        }
+        self.format.row(meta, row, nth[t], &mut out.bufs[t]);
+        nth[t] += 1;
+        out.digests[t] = out.digests[t].wrapping_add(row.digest());
+        true
     }
 
     fn run(
@@ -550,7 +946,7 @@ impl Driver<'_> {
         pool: &rayon::ThreadPool,
         threads: usize,
         sinks: &mut [Option<TableSink>],
-        mut passwords: Option<&mut std::io::BufWriter<std::fs::File>>,
+        side: &mut Sidecars,
         bar: Option<&indicatif::ProgressBar>,
     ) -> Result<()> {
         let chunks = self.chunks();
@@ -575,16 +971,19 @@ impl Driver<'_> {
                     return;
                 }
                 s.next += 1;
-                let spare = s.spare.pop().unwrap_or_else(|| ChunkOut {
-                    bufs: Vec::new(),
-                    rows: Vec::new(),
-                    digests: Vec::new(),
-                    passwords: Vec::new(),
-                });
+                let spare = s.spare.pop().unwrap_or_default();
                 (s.next - 1, spare)
             };
             let base: Vec<u64> = offsets.iter().map(|o| o[idx as usize]).collect();
-            self.work(chunks[idx as usize].clone(), &base, &mut out);
+            let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.work(chunks[idx as usize].clone(), &base, &mut out)
+            }));
+            if done.is_err() {
+                // Never leave the writer waiting for a chunk that will not come.
+                shared.lock().expect("lock").failed = true;
+                cv.notify_all();
+                return;
+            }
             shared.lock().expect("lock").done.insert(idx, out);
             cv.notify_all();
         };
@@ -601,12 +1000,21 @@ impl Driver<'_> {
                     let mut s = shared.lock().expect("lock");
                     loop {
                         if let Some(o) = s.done.remove(&idx) {
-                            break o;
+                            break Some(o);
+                        }
+                        if s.failed {
+                            break None;
                         }
                         s = cv.wait(s).expect("lock");
                     }
                 };
-                if let Err(e) = self.write(&out, sinks, passwords.as_deref_mut()) {
+                let Some(out) = out else {
+                    result = Err(Error::failed(
+                        "internal error: a generator thread panicked (see above); please report it",
+                    ));
+                    return;
+                };
+                if let Err(e) = self.write(&out, sinks, side) {
                     result = Err(e);
                     shared.lock().expect("lock").failed = true;
                     cv.notify_all();
@@ -629,7 +1037,7 @@ impl Driver<'_> {
         &self,
         out: &ChunkOut,
         sinks: &mut [Option<TableSink>],
-        passwords: Option<&mut std::io::BufWriter<std::fs::File>>,
+        side: &mut Sidecars,
     ) -> Result<()> {
         for (t, sink) in sinks.iter_mut().enumerate() {
             let Some(s) = sink else { continue };
@@ -640,9 +1048,20 @@ impl Driver<'_> {
             s.rows += out.rows[t];
             s.digest = s.digest.wrapping_add(out.digests[t]);
         }
-        if let Some(p) = passwords {
+        if let Some(p) = side.passwords.as_mut() {
             p.write_all(&out.passwords).map_err(write_err)?;
         }
+        if let Some(l) = side.labels.as_mut() {
+            l.write_all(&out.labels).map_err(write_err)?;
+        }
+        if let Some(u) = side.unrepresentable.as_mut() {
+            u.write_all(&out.unrepresentable).map_err(write_err)?;
+        }
+        for (a, b) in side.edge_counts.iter_mut().zip(&out.edge_counts) {
+            *a += b;
+        }
+        side.skipped += out.skipped;
+        side.replaced += out.replaced;
         Ok(())
     }
 }

@@ -9,6 +9,9 @@ pub enum FieldKind {
     /// Text known to hold no byte that any format escapes (`,` `"` `\\`
     /// controls), such as ids, emails and names: sinks copy it as is.
     Plain,
+    /// Text to be written as windows-1252 bytes even in a UTF-8 file
+    /// (`file.mixed-encoding`): the value is the decoded string.
+    Cp1252,
     Int,
     Bool,
     Json,
@@ -51,6 +54,22 @@ impl RowBuf {
         self.begin();
         self.text.push_str(s);
         self.end(kind);
+    }
+
+    /// Replaces field `i` (rebuilds the arena: rare, edge rows only).
+    pub fn set(&mut self, i: usize, kind: FieldKind, value: &str) {
+        let old: Vec<(FieldKind, String)> =
+            self.fields().map(|(k, s)| (k, s.to_string())).collect();
+        self.clear();
+        for (j, (k, s)) in old.into_iter().enumerate() {
+            if j == i {
+                self.push(kind, value);
+            } else if k == FieldKind::Null {
+                self.null();
+            } else {
+                self.push(k, &s);
+            }
+        }
     }
 
     pub fn len(&self) -> usize {

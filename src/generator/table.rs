@@ -7,7 +7,8 @@ use super::person::{Handles, People, Person, push_i64, push_u64};
 use super::rng::{Rng, Weighted, mix64, stream_key};
 use super::row::{FieldKind, RowBuf};
 use super::time::push_rfc3339;
-use crate::hash::Pool;
+use crate::edge::{Case, Family, Injection, Injector, Make};
+use crate::hash::{Encoded, Pool};
 use crate::profile::{CountDist, Curve, Kind, Pick, Profile, Size};
 
 const NULL_SALT: u64 = 0x6e75_6c6c;
@@ -18,7 +19,15 @@ pub struct Gen {
     pub pools: Vec<Pool>,
     mix: Weighted,
     password_key: u64,
+    /// Edge-case injection, when the rate is above zero.
+    pub edge: Option<Injector>,
+    /// Hashes of password edge cases, `[mix entry][case]` (computed once: the
+    /// plaintext is fixed per case).
+    pub edge_hashes: Vec<Vec<Option<Encoded>>>,
 }
+
+/// `Injection::case` of the NFC twin that an `email.nfd-duplicate` implies.
+pub const NFC_TWIN: usize = usize::MAX;
 
 pub struct TableGen {
     pub name: String,
@@ -64,6 +73,7 @@ enum ColKind {
     Text(u32, u32),
     Json,
     PasswordHash,
+    PasswordSalt,
     Parent,
     Reference {
         table: usize,
@@ -120,6 +130,10 @@ pub struct Scratch {
     /// Derive the plaintext password even where no hash column needs it.
     pub want_password: bool,
     picks: Vec<Vec<u64>>,
+    /// The edge cases injected into the current row.
+    pub injections: Vec<Injection>,
+    /// The salt of the row's hash when its format keeps it in a column.
+    salt: Option<String>,
 }
 
 /// The identity of a row being generated.
@@ -235,6 +249,7 @@ impl Gen {
                             } => ColKind::Text(*min_words, *max_words),
                             Kind::Json => ColKind::Json,
                             Kind::PasswordHash => ColKind::PasswordHash,
+                            Kind::PasswordSalt => ColKind::PasswordSalt,
                             Kind::Parent => ColKind::Parent,
                             Kind::Reference {
                                 table,
@@ -302,6 +317,102 @@ impl Gen {
             mix: Weighted::new(profile.passwords.mix.iter().map(|m| m.share as u64)),
             pools,
             password_key: stream_key(seed, "password"),
+            edge: None,
+            edge_hashes: Vec::new(),
+        }
+    }
+
+    /// The label of an injection's case.
+    pub fn edge_label(&self, case: usize) -> &str {
+        match (case, &self.edge) {
+            (NFC_TWIN, _) => "email.nfc-of-pair",
+            (c, Some(e)) => e.case(c).label(),
+            _ => "",
+        }
+    }
+
+    /// Decides the row's edge cases (pure function of the row index).
+    fn plan_edges(&self, t: usize, index: u64, out: &mut Vec<Injection>) {
+        out.clear();
+        let Some(edge) = &self.edge else { return };
+        if let Some(inj) = edge.pick(t, index) {
+            // Pair cases copy the even partner: only odd rows carry them, and
+            // only when the partner has a value to copy.
+            if !edge.is_pair(inj.case)
+                || (index % 2 == 1 && !self.is_null(t, inj.column, index - 1))
+            {
+                out.push(inj);
+            }
+        }
+        if t == self.users_table
+            && index.is_multiple_of(2)
+            && index + 1 < self.tables[t].rows
+            && let Some(p) = edge.pick(t, index + 1)
+            && edge.is_pair(p.case)
+            && !self.is_null(t, p.column, index)
+        {
+            // This row is the original: it keeps its own value on that column.
+            out.retain(|i| i.column != p.column);
+            if matches!(edge.case(p.case), Case::Catalogue(c) if c.make == Make::PairNfdEmail) {
+                out.push(Injection {
+                    column: p.column,
+                    case: NFC_TWIN,
+                });
+            }
+        }
+    }
+
+    /// Whether column `c` of row `index` is NULL (before injection).
+    fn is_null(&self, t: usize, c: usize, index: u64) -> bool {
+        let col = &self.tables[t].cols[c];
+        col.null_rate > 0.0 && Rng::at(col.key ^ NULL_SALT, index).chance(col.null_rate)
+    }
+
+    /// The generated (pre-injection) email or username of row `index`.
+    fn base_handle(&self, t: usize, ci: usize, index: u64) -> String {
+        let table = &self.tables[t];
+        let col = &table.cols[ci];
+        let p = self.person(t, index).expect("handle columns have people");
+        let h = table.handles.as_ref().expect("handles");
+        let mut r = Rng::at(col.key, index);
+        let mut out = String::new();
+        match col.kind {
+            ColKind::Email => h.push_email(&p, index, &mut r, &mut out),
+            _ => h.push_username(&p, index, &mut r, &mut out),
+        }
+        out
+    }
+
+    /// The value an injected case writes into column `ci` of row `index`.
+    fn edge_value(&self, t: usize, ci: usize, index: u64, case: usize) -> String {
+        let table = &self.tables[t];
+        let h = table.handles.as_ref();
+        let token = match table.cols.get(ci).map(|c| &c.kind) {
+            Some(ColKind::Email) => h.map(|h| h.email_token(index)),
+            Some(ColKind::Username) => h.map(|h| h.user_token(index)),
+            _ => None,
+        }
+        .unwrap_or(index + 1);
+        if case == NFC_TWIN {
+            return crate::edge::catalogue::nfc_email(token);
+        }
+        let Some(edge) = &self.edge else {
+            return String::new();
+        };
+        match edge.case(case) {
+            Case::Custom { value, .. } => value.clone(),
+            Case::Catalogue(c) => match c.make {
+                Make::PairCaseEmail | Make::PairCaseUsername => {
+                    self.base_handle(t, ci, index - 1).to_uppercase()
+                }
+                Make::PairNfdEmail => {
+                    use unicode_normalization::UnicodeNormalization;
+                    let partner = h.map(|h| h.email_token(index - 1)).unwrap_or(index);
+                    crate::edge::catalogue::nfc_email(partner).nfd().collect()
+                }
+                Make::PairHomoglyphUsername => homoglyph(&self.base_handle(t, ci, index - 1)),
+                _ => crate::edge::catalogue::make(c, token).unwrap_or_default(),
+            },
         }
     }
 
@@ -414,11 +525,49 @@ impl Gen {
     pub fn row(&self, t: usize, id: RowId, row: &mut RowBuf, scratch: &mut Scratch) {
         row.clear();
         scratch.password.clear();
+        scratch.salt = None;
         let table = &self.tables[t];
         let person = self.person(t, id.index);
         let mut password_done = false;
+        let mut injections = std::mem::take(&mut scratch.injections);
+        self.plan_edges(t, id.index, &mut injections);
         for (ci, col) in table.cols.iter().enumerate() {
-            if col.null_rate > 0.0 && Rng::at(col.key ^ NULL_SALT, id.index).chance(col.null_rate) {
+            if let Some(inj) = injections.iter().find(|i| i.column == ci) {
+                if matches!(col.kind, ColKind::PasswordHash) {
+                    // A password case: its fixed plaintext and that plaintext's hash.
+                    let m = self.mix.sample(&mut Rng::at(col.key, id.index));
+                    scratch
+                        .password
+                        .push_str(&self.edge_value(t, ci, id.index, inj.case));
+                    password_done = true;
+                    match self
+                        .edge_hashes
+                        .get(m)
+                        .and_then(|h| h.get(inj.case))
+                        .and_then(|h| h.as_ref())
+                    {
+                        Some(h) => {
+                            row.push(FieldKind::Text, &h.hash);
+                            scratch.salt = h.salt.clone();
+                        }
+                        None => row.null(),
+                    }
+                } else {
+                    let v = self.edge_value(t, ci, id.index, inj.case);
+                    let file = inj.case != NFC_TWIN
+                        && matches!(self.edge.as_ref().map(|e| e.case(inj.case)), Some(Case::Catalogue(c)) if c.family == Family::File);
+                    row.push(
+                        if file {
+                            FieldKind::Cp1252
+                        } else {
+                            FieldKind::Text
+                        },
+                        &v,
+                    );
+                }
+                continue;
+            }
+            if self.is_null(t, ci, id.index) {
                 row.null();
                 continue;
             }
@@ -504,11 +653,26 @@ impl Gen {
                 }
                 ColKind::PasswordHash => {
                     let m = self.mix.sample(&mut r);
-                    let e = self.pools[m].for_user(&mut r, &mut scratch.password);
-                    out.push_str(&e.hash);
+                    let pool = &self.pools[m];
+                    if pool.mode == crate::hash::HashMode::Pool {
+                        let e = pool.pooled(&mut r, &mut scratch.password);
+                        out.push_str(&e.hash);
+                        scratch.salt.clone_from(&e.salt);
+                    } else {
+                        let e = pool.for_user(&mut r, &mut scratch.password);
+                        out.push_str(&e.hash);
+                        scratch.salt = e.salt;
+                    }
                     password_done = true;
                     FieldKind::Text
                 }
+                ColKind::PasswordSalt => match &scratch.salt {
+                    Some(salt) => {
+                        out.push_str(salt);
+                        FieldKind::Text
+                    }
+                    None => FieldKind::Null,
+                },
                 ColKind::Parent => {
                     self.push_key(table.parent.expect("child table"), id.parent, out);
                     if self.key_is_int(table.parent.expect("child")) {
@@ -537,18 +701,52 @@ impl Gen {
             };
             row.end(kind);
         }
-        if t == self.users_table && !password_done && scratch.want_password {
-            password::make(
-                &mut Rng::at(self.password_key, id.index),
-                &mut scratch.password,
-            );
+        if t == self.users_table && !password_done {
+            if let Some(inj) = injections
+                .iter()
+                .find(|i| i.column == crate::edge::PASSWORD_ONLY)
+            {
+                scratch
+                    .password
+                    .push_str(&self.edge_value(t, inj.column, id.index, inj.case));
+            } else if scratch.want_password {
+                password::make(
+                    &mut Rng::at(self.password_key, id.index),
+                    &mut scratch.password,
+                );
+            }
         }
+        scratch.injections = injections;
     }
 
     fn key_is_int(&self, t: usize) -> bool {
         let tb = &self.tables[t];
         matches!(tb.cols[tb.pk[0]].kind, ColKind::Sequence(_))
     }
+}
+
+/// Swaps the first letter that has a Cyrillic look-alike.
+fn homoglyph(s: &str) -> String {
+    const MAP: &[(char, char)] = &[
+        ('a', 'а'),
+        ('e', 'е'),
+        ('o', 'о'),
+        ('p', 'р'),
+        ('c', 'с'),
+        ('x', 'х'),
+        ('y', 'у'),
+        ('i', 'і'),
+    ];
+    let mut done = false;
+    s.chars()
+        .map(|ch| match MAP.iter().find(|(l, _)| *l == ch) {
+            Some((_, g)) if !done => {
+                done = true;
+                *g
+            }
+            _ => ch,
+        })
+        .collect()
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

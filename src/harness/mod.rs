@@ -103,7 +103,7 @@ impl Plan {
             .num_threads(threads)
             .build()
             .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
-        let (hashes, pools) = build_pools(&profile, seed, hash_mode, &pool)?;
+        let (hashes, pools) = build_pools(&profile, seed, hash_mode, false, true, &pool)?;
         let generator = Gen::new(&profile, seed, users, domains, pools);
         let metas = TableMeta::all(&profile);
         let groups = load_order(&profile, &generator, &metas)?;

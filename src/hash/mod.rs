@@ -7,7 +7,14 @@
 
 mod argon2;
 mod bcrypt;
+pub mod cli;
+mod crypt;
+mod digest;
+mod ldap;
+mod pbkdf2;
+mod phpass;
 pub mod pool;
+mod scrypt;
 
 use crate::generator::rng::Rng;
 use std::fmt;
@@ -44,10 +51,295 @@ pub trait HashFormat: Send + Sync {
     fn identify(&self, encoded: &str) -> Option<Params>;
     /// Format-exact random bytes: right prefix, parameters, lengths, alphabet.
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded;
+
+    /// `verify` with parameters that are not in the encoded string (Firebase's
+    /// per-project signer key); the others ignore `params`.
+    fn verify_with(
+        &self,
+        password: &[u8],
+        encoded: &Encoded,
+        _params: &Params,
+    ) -> Result<bool, String> {
+        self.verify(password, encoded)
+    }
+    /// True when the salt lives in its own column (`Encoded.salt`), not in the string.
+    fn salt_in_column(&self) -> bool {
+        false
+    }
+    /// Like `identify`, for formats whose salt is in its own column.
+    fn identify_salted(&self, _hash: &str, _salt: &str) -> Option<Params> {
+        None
+    }
+    /// The lowest work parameters the format allows (`--hash-cost light`):
+    /// same prefix, encoding and lengths, much less CPU and memory.
+    fn light_params(&self) -> Params {
+        self.default_params()
+    }
+    /// A real hash of `password123` with the default parameters.
+    fn example(&self) -> &'static str {
+        example_of(self.name())
+    }
+    /// How the hash (and salt) are encoded, in words.
+    fn encoding(&self) -> &'static str {
+        ""
+    }
+    /// What each identity provider makes of this format, in `TARGETS` order.
+    fn imports(&self) -> [Import; 6] {
+        [Import::Jit; 6]
+    }
+    /// Behaviour worth knowing (truncation, refused passwords, trimming, …).
+    fn notes(&self) -> &'static str {
+        ""
+    }
 }
 
 /// The registry: adding a format is one file and one line here.
-static FORMATS: &[&dyn HashFormat] = &[&bcrypt::Bcrypt, &argon2::Argon2Fmt::ID];
+static FORMATS: &[&dyn HashFormat] = &[
+    &bcrypt::Bcrypt::B,
+    &bcrypt::Bcrypt::A,
+    &bcrypt::Bcrypt::Y,
+    &bcrypt::BcryptSha256Django,
+    &bcrypt::WordPress,
+    &argon2::Argon2Fmt::ID,
+    &argon2::Argon2Fmt::I,
+    &argon2::Argon2Fmt::DJANGO,
+    &scrypt::ScryptPhc,
+    &scrypt::ScryptMcf,
+    &scrypt::ScryptDjango,
+    &scrypt::FirebaseScrypt,
+    &pbkdf2::DjangoPbkdf2::SHA256,
+    &pbkdf2::DjangoPbkdf2::SHA1,
+    &pbkdf2::PasslibPbkdf2::SHA256,
+    &pbkdf2::PasslibPbkdf2::SHA512,
+    &pbkdf2::PhcPbkdf2Sha512,
+    &pbkdf2::AspNetV2,
+    &pbkdf2::AspNetV3,
+    &crypt::ShaCryptFmt::SHA512,
+    &crypt::ShaCryptFmt::SHA256,
+    &crypt::Md5Crypt,
+    &crypt::YescryptFmt,
+    &phpass::Phpass::WORDPRESS,
+    &phpass::Phpass::PHPBB,
+    &phpass::Phpass::DRUPAL7,
+    &ldap::LdapSalted::SSHA,
+    &ldap::LdapSalted::SSHA256,
+    &ldap::LdapSalted::SSHA512,
+    &ldap::LdapSalted::SMD5,
+    &ldap::LdapPlain::SHA,
+    &ldap::LdapPlain::MD5,
+    &ldap::LdapCrypt,
+    &digest::Mysql41,
+    &digest::Hex::MD5,
+    &digest::Hex::SHA1,
+    &digest::Hex::SHA256,
+    &digest::Hex::SHA512,
+    &digest::SaltedHex::MD5,
+    &digest::SaltedHex::SHA1,
+    &digest::SaltedHex::SHA256,
+    &digest::SaltedHex::SHA512,
+];
+
+/// `password123` hashed with each format's default parameters by an independent
+/// producer (tests/vectors/vectors.jsonl names which); `HASH\tSALT` for salt columns.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "bcrypt",
+        "$2b$10$5VLnIWyCj6sxJcaDmrEWeOePnGSdEe0ZmsOkqU28/UokWIX/D2I16",
+    ),
+    (
+        "bcrypt-2y",
+        "$2y$10$G4W7q9c/hgzTT5NcgY7kHehV/aHuECXDuQpHGiC2vza0YIn.RG7Ku",
+    ),
+    (
+        "wordpress-bcrypt",
+        "$wp$2y$10$kgZ6ph56.QRtSBdzVYmI3uz9RtN5bh9fjbrjGbsMTZ4oa.RQFE5se",
+    ),
+    (
+        "pbkdf2-sha256-django",
+        "pbkdf2_sha256$1000000$A00GEsj5weLqb6EKZJrka5$dzr1uda5HqnuKfe2xJ2w49nvT/pFg5AGks9e6q1Gy3s=",
+    ),
+    ("md5-crypt", "$1$V3apckaE$CIokcBlOmlPy9w1CUCX6Y1"),
+    ("mysql41", "*A0F874BC7F54EE086FCE60A37CE7887D8B31086B"),
+    ("md5-hex", "482c811da5d5b4bc6d497ffa98491e38"),
+    ("phpass", "$P$BqhujoRe0ZMmRf/65XChR7UCJYfbaz."),
+    (
+        "drupal7",
+        "$S$D5LgO7MVbO2Y/85PghQ3UQEvMBTgUH60WkBQ8BQK6RduLx4BjeyH",
+    ),
+    (
+        "aspnet-identity-v2",
+        "AMCyQPDLWkX4DL6pFWgyqves+PgRXiz3YTGw0Q3WLadOS6Gzi+MIkeJjqq50ydu62w==",
+    ),
+    (
+        "aspnet-identity-v3",
+        "AQAAAAIAAYagAAAAEHHEwdp34RxAVc6Gn/Rg0AkN7waEtvBzJkrTCa0nuVg35Ddpe9zYtpNwfb2Mjr3Giw==",
+    ),
+    (
+        "firebase-scrypt",
+        "v70bvcFLW+W/IApzU6XsuBbdV0qFT71/i5GSl6o89dVFq9+dRTOKraAYqqLUFRo2bkpdBJdxCYsxrfOcM3lPmw==\tpWaRwDWj0MWSaw==",
+    ),
+    (
+        "bcrypt-2a",
+        "$2a$10$Prxn.qi9isP5vHTSohtioeeV0kIABo8NNuE/vf1gKoCMQHHte0skC",
+    ),
+    (
+        "sha512-crypt",
+        "$6$G9ehtojh/ynJhm2S$i3KcDh5D9N/j1hOLccJKyXwEtP2PMNSdH9b8B6jwh01qZwMi8bQVDxwvscXpoTf7D8SvCU7AfC1CFA76c./dj/",
+    ),
+    (
+        "sha256-crypt",
+        "$5$otCG8g/xSn1iyetS$cmfyQDPi1YIPmHR26P08Frmzr5OgNMggGRwjEqqajw/",
+    ),
+    (
+        "yescrypt",
+        "$y$j9T$Mfi.EBrXy2T03Ka9ferkt1$oAIVRgWCmMQbSFcqFT3CNE.SZS7B0fgkhvEJty/mxL3",
+    ),
+    (
+        "scrypt-mcf",
+        "$7$CU..../....TM4c421.xzB22aMXhjeA2M$9nnTDRykWG6RxfG/z/X1bru7zvDffHVPODKU5TxI2h5",
+    ),
+    (
+        "bcrypt-sha256-django",
+        "bcrypt_sha256$$2b$12$vFgFAgadsSdZs.NKUE795OK2shQ92dbkH8rysTnNC87u59iR1j1ja",
+    ),
+    (
+        "argon2id",
+        "$argon2id$v=19$m=19456,t=2,p=1$nh7are5dq/N808oqyRcL8Q$/OplkFqEyOR8SdRpME+uPnZmOYtryLYqQsTXQhIZ7iQ",
+    ),
+    (
+        "argon2i",
+        "$argon2i$v=19$m=65536,t=4,p=1$K6BHRxmulUFcanZT130Zvg$QuJabTBpDLbJiEQWDiNthk0WS78Q4KcZQD1mTvq8Um4",
+    ),
+    (
+        "argon2-django",
+        "argon2$argon2id$v=19$m=102400,t=2,p=8$bXFpQkROV2s0QTFZTkp4b0NTdkpNbA$KrcmRsIqsZ+Eswbo1qt8sJwlP1/Zmx3wrnbIkAOiaXI",
+    ),
+    (
+        "scrypt-django",
+        "scrypt$16384$bLpoKAdWdmyvrO7r3eGGFI$8$5$lvQr3CSbi9iiZPeyGvGiI5QvPMZ2iaW4TYp4OKLWNL5PqhZnMPq/id7pKx8Zv0/j6KUNu9Wzbt4KQ9gvsJ0R6Q==",
+    ),
+    (
+        "pbkdf2-sha1-django",
+        "pbkdf2_sha1$1000000$9TcIUFS4wB6bjUgKygHnCG$N9mG9tbGWaRsa1A6XxN1vRrY7K4=",
+    ),
+    (
+        "scrypt",
+        "$scrypt$ln=16,r=8,p=1$2VsrxVhr7f1/7z0n5Nzb+w$3BixBGa8CkdYiugCUUZZOsRviqZ9NIl1KpsecjqAJxk",
+    ),
+    (
+        "pbkdf2-sha256",
+        "$pbkdf2-sha256$29000$FgKAUAohhPAeQwhhrLU25g$5YzpGWWKTa9Cbm147ffNR4yLy9DxUAE9ghfhFFyhrns",
+    ),
+    (
+        "pbkdf2-sha512",
+        "$pbkdf2-sha512$25000$1FpLSYmxNsb4f69VCqH0fg$9TTfmNgw0.iH70RAUU4bXYTmwOFn0jGgSCW488g6B/Kd0zsU2RA/ZvA5baFg7n0X5PSif6lO7wBGzv4xPACQLA",
+    ),
+    ("phpass-phpbb", "$H$9z6oxBqt2miUmWyGVjpRtxEwSqOJ0y/"),
+    ("ldap-ssha", "{SSHA}C0GXsaiwO6rWKVACoioOKA3ooL8GICRE"),
+    (
+        "ldap-ssha256",
+        "{SSHA256}JMivzr5RDL1Fi83X4XaqtLSnrInrjtBf9GZo2MxiYXol5HyP8V7rPQ==",
+    ),
+    (
+        "ldap-ssha512",
+        "{SSHA512}i71NAyrmfLeB4vWLDyIw37FZVjQWipPYD6LqhnZoDtHCaym8IAI601igMRxJyyhc/4WvjwrUGRMAtoRlcNGqMa9VKoVwTkmJ",
+    ),
+    ("ldap-smd5", "{SMD5}tFzbM0H+w2zVeMGxLl6iDyxFaC0="),
+    ("ldap-sha", "{SHA}y/2sYAj5yrQIN4TL0YdPdmGNKpc="),
+    ("ldap-md5", "{MD5}SCyBHaXVtLxtSX/6mEkeOA=="),
+    (
+        "ldap-crypt",
+        "{CRYPT}$6$r1nfu5k49C6A9b1l$Y84Hgj93YP4J7NoNMQtjpzANyVYUy0Sm.rrM2jzSlOsrsg3H8FVlAnAri3Jn7Aj9P9piwP65H1kvxHxWwZTbT0",
+    ),
+    ("sha1-hex", "cbfdac6008f9cab4083784cbd1874f76618d2a97"),
+    (
+        "sha256-hex",
+        "ef92b778bafe771e89245b89ecbc08a44a4e166c06659911881f383d4473e94f",
+    ),
+    (
+        "sha512-hex",
+        "bed4efa1d4fdbd954bd3705d6a2a78270ec9a52ecfbfb010c61862af5c76af1761ffeb1aef6aca1bf5d02b3781aa854fabd2b69c790de74e17ecfec3cb6ac4bf",
+    ),
+    (
+        "pbkdf2-sha512-phc",
+        "$pbkdf2-sha512$i=100000,l=64$NsDM+z27mm1y61wPCb3UCA$vSU+dfPby8GfaOS12Lwifv7a26quxhh/wNjKwrStWIdqPy2eaokVDge50mU+6VeZANMPfSPpZhoyWvz/XTI41w",
+    ),
+    (
+        "salted-md5-hex",
+        "2144cbaba4a92310dccba7ee5f1faeda\t28vwhZs2yjPNUxU5",
+    ),
+    (
+        "salted-sha1-hex",
+        "70294e958327ccce4dd0f44d08f1400ad91e911c\tr8oJYnGjvSR85oMU",
+    ),
+    (
+        "salted-sha256-hex",
+        "54f727ccae6dc5edcdb08b33586722a3518047c672896823ee4d83ea71b1cfa0\tWg7M2lhBVgkx42Pa",
+    ),
+    (
+        "salted-sha512-hex",
+        "eccfc506c64138a9c5508016a36f45df481fe496ef3f49bda0db0d6812f2c4c2cdac9b908602fc9a86ec6a51a3cd246b58954a8f0770c6c9d96f4d2a26f25d4f\tvvrmlETKaCKF9AkJ",
+    ),
+];
+
+/// The example of format `name` (empty when there is none).
+pub fn example_of(name: &str) -> &'static str {
+    EXAMPLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, e)| e)
+}
+
+/// The identity providers of the import matrix, in the order of `HashFormat::imports`.
+pub const TARGETS: [&str; 6] = [
+    "auth0", "okta", "firebase", "cognito", "keycloak", "supabase",
+];
+
+/// Whether an identity provider can import a format (hash-formats reference §0.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Import {
+    /// Imported as it is (the note says which field or algorithm).
+    Native(&'static str),
+    /// The algorithm is supported, but the string must be re-encoded into this.
+    Reencode(&'static str),
+    /// Not importable: users migrate just in time on their first login.
+    Jit,
+    /// Not confirmed either way.
+    Unknown(&'static str),
+}
+
+impl Import {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Import::Native(_) => "native",
+            Import::Reencode(_) => "re-encode",
+            Import::Jit => "jit-only",
+            Import::Unknown(_) => "unconfirmed",
+        }
+    }
+    pub fn detail(&self) -> &'static str {
+        match self {
+            Import::Native(s) | Import::Reencode(s) | Import::Unknown(s) => s,
+            Import::Jit => "",
+        }
+    }
+}
+
+/// The lowest work parameters of `format` (`--hash-cost light`).
+/// `base` with each of `over`'s parameters replacing or joining it.
+pub fn merged_over(mut base: Params, over: &[(String, String)]) -> Params {
+    for (k, v) in over {
+        match base.iter_mut().find(|(bk, _)| bk == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => base.push((k.clone(), v.clone())),
+        }
+    }
+    base
+}
+
+pub fn light_params(format: &dyn HashFormat) -> Params {
+    format.light_params()
+}
 
 pub fn all() -> &'static [&'static dyn HashFormat] {
     FORMATS
@@ -66,6 +358,17 @@ pub fn identify(encoded: &str) -> Option<(&'static dyn HashFormat, Params)> {
     FORMATS
         .iter()
         .find_map(|f| f.identify(encoded).map(|p| (*f, p)))
+}
+
+/// Like `identify`, using the salt column when there is one: a hex digest with a
+/// salt is a salted digest, without one the unsalted digest.
+pub fn identify_encoded(e: &Encoded) -> Option<(&'static dyn HashFormat, Params)> {
+    let salted = e.salt.as_deref().and_then(|salt| {
+        FORMATS
+            .iter()
+            .find_map(|f| f.identify_salted(&e.hash, salt).map(|p| (*f, p)))
+    });
+    salted.or_else(|| identify(&e.hash))
 }
 
 /// How users get their hashes.
@@ -115,6 +418,89 @@ pub fn merged(format: &dyn HashFormat, given: &[(String, String)]) -> Params {
     p
 }
 
+/// The defaults of `format` with `keys` overlaid (for `light_params`).
+pub(crate) fn with_light(format: &dyn HashFormat, keys: &[(&str, &str)]) -> Params {
+    let mut p = format.default_params();
+    for (k, v) in keys {
+        match p.iter_mut().find(|(pk, _)| pk == k) {
+            Some(slot) => slot.1 = (*v).to_string(),
+            None => p.push(((*k).to_string(), (*v).to_string())),
+        }
+    }
+    p
+}
+
+/// Encodings shared by several families.
+pub(crate) mod enc {
+    use crate::generator::rng::Rng;
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use base64ct::Encoding;
+
+    /// crypt(3)'s little-endian base64 (`./0-9A-Za-z`), as md5-crypt, sha-crypt,
+    /// phpass and yescrypt write it.
+    pub fn crypt64(bytes: &[u8]) -> String {
+        base64ct::Base64ShaCrypt::encode_string(bytes)
+    }
+    pub const CRYPT_ALPHABET: &[u8; 64] =
+        b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const ALNUM: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+    /// `n` characters of `./0-9A-Za-z` (a crypt salt).
+    pub fn crypt_chars(rng: &mut Rng, n: usize) -> String {
+        (0..n)
+            .map(|_| CRYPT_ALPHABET[rng.below(64) as usize] as char)
+            .collect()
+    }
+    /// `n` characters of `[A-Za-z0-9]` (Django's `get_random_string`).
+    pub fn alnum(rng: &mut Rng, n: usize) -> String {
+        (0..n)
+            .map(|_| ALNUM[rng.below(62) as usize] as char)
+            .collect()
+    }
+    pub fn bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        rng.fill(&mut v);
+        v
+    }
+    pub fn b64(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+    pub fn b64_nopad(bytes: &[u8]) -> String {
+        STANDARD_NO_PAD.encode(bytes)
+    }
+    /// Standard base64, padded or not.
+    pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+        let t = s.trim_end_matches('=');
+        STANDARD_NO_PAD.decode(t).ok()
+    }
+    /// passlib's "adapted base64": standard alphabet with `.` for `+`, no padding.
+    pub fn ab64(bytes: &[u8]) -> String {
+        STANDARD_NO_PAD.encode(bytes).replace('+', ".")
+    }
+    pub fn ab64_decode(s: &str) -> Option<Vec<u8>> {
+        b64_decode(&s.replace('.', "+"))
+    }
+    pub fn is_b64(s: &str) -> bool {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    }
+    pub fn is_crypt64(s: &str) -> bool {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+    }
+    pub fn is_hex(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+    pub fn is_digits(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    }
+    /// Constant-time comparison (the lengths are public).
+    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
 /// Helpers for formats' parameter handling.
 pub(crate) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
     params
@@ -138,6 +524,22 @@ pub(crate) fn param_u32(
                 range.end()
             )),
         },
+    }
+}
+
+/// A parameter that must be one of `choices`.
+pub(crate) fn param_choice<'a>(
+    params: &'a [(String, String)],
+    key: &str,
+    choices: &[&str],
+) -> Result<Option<&'a str>, String> {
+    match param(params, key) {
+        None => Ok(None),
+        Some(v) if choices.contains(&v) => Ok(Some(v)),
+        Some(v) => Err(format!(
+            "`{key}` = {v} is invalid: expected one of {}",
+            choices.join(", ")
+        )),
     }
 }
 
@@ -168,29 +570,66 @@ mod tests {
     fn every_format_round_trips_identifies_and_shapes() {
         for f in all() {
             // The smallest work factors keep this quick; formats and encodings are unchanged.
-            let light: Params = merged(*f, &[])
-                .into_iter()
-                .map(|(k, v)| match k.as_str() {
-                    "cost" => (k, "4".into()),
-                    "m" => (k, "1024".into()),
-                    "t" => (k, "1".into()),
-                    _ => (k, v),
-                })
-                .collect();
+            let light = light_params(*f);
             let mut rng = Rng::at(1, 2);
             let e = f.hash(b"correct horse", &light, &mut rng).unwrap();
-            assert!(f.verify(b"correct horse", &e).unwrap(), "{}", f.name());
-            assert!(!f.verify(b"wrong horse", &e).unwrap(), "{}", f.name());
-            assert_eq!(identify(&e.hash).map(|(g, _)| g.name()), Some(f.name()));
+            assert!(
+                f.verify_with(b"correct horse", &e, &light).unwrap(),
+                "{}",
+                f.name()
+            );
+            assert!(
+                !f.verify_with(b"wrong horse", &e, &light).unwrap(),
+                "{}",
+                f.name()
+            );
+            assert_eq!(e.salt.is_some(), f.salt_in_column(), "{}", f.name());
+            assert_eq!(
+                identify_encoded(&e).map(|(g, _)| g.name()),
+                Some(f.name()),
+                "{}",
+                e.hash
+            );
             let s = f.shape(&light, &mut rng);
             assert_eq!(s.hash.len(), e.hash.len(), "{} vs {}", s.hash, e.hash);
             assert_eq!(
-                identify(&s.hash).map(|(g, _)| g.name()),
+                identify_encoded(&s).map(|(g, _)| g.name()),
                 Some(f.name()),
                 "{}",
                 s.hash
             );
             assert!(!f.verify(b"correct horse", &s).unwrap_or(false));
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_identify_is_unambiguous() {
+        let mut names = names();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all().len());
+        for f in all() {
+            let e = f.shape(&f.default_params(), &mut Rng::at(3, 4));
+            let claimants: Vec<_> = all()
+                .iter()
+                .filter(|g| g.identify(&e.hash).is_some())
+                .map(|g| g.name())
+                .collect();
+            if f.salt_in_column() && f.name() != "firebase-scrypt" {
+                assert_eq!(claimants.len(), 1, "{}: {claimants:?}", f.name());
+            } else {
+                assert_eq!(claimants, vec![f.name()], "{}", e.hash);
+            }
+        }
+    }
+
+    #[test]
+    fn light_params_are_accepted() {
+        for f in all() {
+            f.check_params(&light_params(*f))
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
+            f.check_params(&f.default_params())
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Profile {
     pub tables: Vec<Table>,
     /// Index in `tables` of the table whose size is `--users`.
     pub users_table: usize,
+    /// `[edge_cases]`: rate 0 (off) unless the profile or `--edge-rate` says otherwise.
+    pub edge: crate::edge::EdgeConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +171,9 @@ pub enum Kind {
     },
     Json,
     PasswordHash,
+    /// The salt of the row's hash, for formats that keep it in its own column
+    /// (NULL for the others).
+    PasswordSalt,
     /// The parent row's primary key (child tables).
     Parent,
     /// The primary key of a row of another root table.

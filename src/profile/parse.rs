@@ -303,6 +303,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ("text", &["min_words", "max_words"]),
     ("json", &[]),
     ("password_hash", &[]),
+    ("password_salt", &[]),
     ("parent", &[]),
     ("reference", &["table", "dist", "s", "distinct"]),
 ];
@@ -311,9 +312,9 @@ const DEFAULT_DOMAINS: &[(&str, u32)] = &[
     ("example.com", 40),
     ("example.net", 12),
     ("example.org", 10),
-    ("mail.test", 18),
+    ("mail.example", 18),
     ("corp.example", 12),
-    ("inbox.test", 8),
+    ("inbox.example", 8),
 ];
 
 /// A table as read, before cross-table resolution.
@@ -362,6 +363,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     });
 
     let passwords = parse_passwords(&cx, &root)?;
+    let edge = parse_edge(&cx, &root, file)?;
 
     let tables_obj = root.table(&cx, "tables")?.ok_or_else(|| {
         cx.err(Some(0..0), "tables", "the profile defines no tables")
@@ -471,7 +473,61 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         passwords,
         tables: ordered,
         users_table: remap[users_idx],
+        edge,
     })
+}
+
+fn parse_edge(cx: &Ctx, root: &Obj, file: &str) -> PResult<crate::edge::EdgeConfig> {
+    let mut cfg = crate::edge::EdgeConfig::default();
+    let Some(e) = root.table(cx, "edge_cases")? else {
+        return Ok(cfg);
+    };
+    e.only(
+        cx,
+        &["rate", "families", "labels", "include", "exclude", "files"],
+        "[edge_cases]",
+    )?;
+    cfg.rate = e.rate(cx, "rate")?.unwrap_or(0.0);
+    let check = |key: &str, names: &[String]| -> PResult<()> {
+        for n in names {
+            crate::edge::check_selector(n)
+                .map_err(|m| cx.err(e.item_span(key), &e.key_path(key), m))?;
+        }
+        Ok(())
+    };
+    if let Some(f) = e.weights(cx, "families")? {
+        for (name, _) in &f {
+            if !crate::edge::Family::ALL.iter().any(|x| x.name() == name) {
+                let fams: Vec<&str> = crate::edge::Family::ALL.iter().map(|x| x.name()).collect();
+                return Err(cx
+                    .err(
+                        e.item_span("families"),
+                        &e.key_path("families"),
+                        format!("unknown edge-case family `{name}`"),
+                    )
+                    .help(format!("families: {}", fams.join(", "))));
+            }
+        }
+        cfg.families = f;
+    }
+    if let Some(l) = e.weights(cx, "labels")? {
+        check(
+            "labels",
+            &l.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        )?;
+        cfg.labels = l;
+    }
+    cfg.include = e.strings(cx, "include")?.unwrap_or_default();
+    check("include", &cfg.include)?;
+    cfg.exclude = e.strings(cx, "exclude")?.unwrap_or_default();
+    check("exclude", &cfg.exclude)?;
+    cfg.files = e
+        .strings(cx, "files")?
+        .unwrap_or_default()
+        .iter()
+        .map(|f| crate::edge::resolve_file(file, f))
+        .collect();
+    Ok(cfg)
 }
 
 fn resolve_locales(
@@ -1089,6 +1145,13 @@ fn parse_kind(
         }
         "json" => Kind::Json,
         "password_hash" => Kind::PasswordHash,
+        "password_salt" => {
+            if !earlier.iter().any(|e| matches!(e.kind, Kind::PasswordHash)) {
+                return Err(bad("kind", "a password_salt column follows the password_hash column it belongs to".into())
+                    .help("formats such as salted-sha256-hex keep their salt in its own column; declare it after password_hash"));
+            }
+            Kind::PasswordSalt
+        }
         "parent" => {
             if !matches!(size, Size::PerParent { .. }) {
                 return Err(bad("kind", "a `parent` column belongs in a table with `parent = \"…\"`".into())

@@ -19,13 +19,17 @@ static SPECIAL: [bool; 256] = {
 
 #[inline]
 pub fn push_field(out: &mut Vec<u8>, s: &str) {
-    let needs = s.is_empty() || s == "\\." || s.bytes().any(|b| SPECIAL[b as usize]);
+    push_field_bytes(out, s.as_bytes())
+}
+
+pub fn push_field_bytes(out: &mut Vec<u8>, s: &[u8]) {
+    let needs = s.is_empty() || s == b"\\." || s.iter().any(|&b| SPECIAL[b as usize]);
     if !needs {
-        out.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(s);
         return;
     }
     out.push(b'"');
-    for b in s.bytes() {
+    for &b in s {
         if b == b'"' {
             out.push(b'"');
         }
@@ -65,6 +69,7 @@ impl Format for Csv {
                     out.extend_from_slice(s.as_bytes())
                 }
                 FieldKind::Text | FieldKind::Json => push_field(out, s),
+                FieldKind::Cp1252 => push_field_bytes(out, &super::field_bytes(kind, s)),
             }
         }
         out.push(b'\n');

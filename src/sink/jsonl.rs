@@ -7,8 +7,13 @@ use crate::generator::row::{FieldKind, RowBuf};
 pub struct Jsonl;
 
 pub fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    push_json_bytes(out, s.as_bytes())
+}
+
+/// Escapes as JSON; bytes ≥ 0x80 pass through (invalid UTF-8 stays invalid:
+/// that is what a `file.mixed-encoding` case is for).
+pub fn push_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
-    let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -60,6 +65,7 @@ impl Format for Jsonl {
                     out.push(b'"');
                 }
                 FieldKind::Text => push_json_string(out, s),
+                FieldKind::Cp1252 => push_json_bytes(out, &super::field_bytes(kind, s)),
             }
         }
         out.extend_from_slice(b"}\n");

@@ -2,6 +2,7 @@
 //! `RowBuf`s into bytes; the generator's writer owns files and ordering.
 
 mod csv;
+pub mod encoding;
 mod jsonl;
 pub mod sql;
 
@@ -10,6 +11,7 @@ use crate::profile::{Kind, Profile, SqlType};
 use serde::Serialize;
 
 pub use csv::push_field as csv_field;
+pub use encoding::Encoding;
 pub use sql::Dialect;
 
 /// What a format needs to know about a table.
@@ -95,6 +97,15 @@ impl TableMeta {
     }
 }
 
+/// The bytes a field is written as: its UTF-8, except `Cp1252` fields
+/// (`file.mixed-encoding`), written as windows-1252 on purpose.
+pub fn field_bytes(kind: crate::generator::row::FieldKind, s: &str) -> std::borrow::Cow<'_, [u8]> {
+    match kind {
+        crate::generator::row::FieldKind::Cp1252 => encoding_rs::WINDOWS_1252.encode(s).0,
+        _ => std::borrow::Cow::Borrowed(s.as_bytes()),
+    }
+}
+
 pub trait Format: Send + Sync {
     fn name(&self) -> &'static str;
     fn extension(&self) -> &'static str;
@@ -119,3 +130,19 @@ pub fn format(name: &str, dialect: Dialect) -> Option<Box<dyn Format>> {
 }
 
 pub const FORMATS: &[&str] = &["csv", "jsonl", "sql"];
+
+/// Why a value cannot be written faithfully to this output, if it cannot.
+pub fn unrepresentable(
+    format: &str,
+    dialect: Dialect,
+    encoding: Encoding,
+    s: &str,
+) -> Option<String> {
+    if let Some(c) = encoding.unrepresentable(s) {
+        return Some(format!("U+{:04X} has no {encoding:?} encoding", c as u32));
+    }
+    if format == "sql" && dialect == Dialect::Postgres && s.contains('\0') {
+        return Some("PostgreSQL text cannot hold NUL (U+0000)".into());
+    }
+    None
+}

@@ -128,9 +128,15 @@ fn push_literal(d: Dialect, kind: FieldKind, s: &str, out: &mut Vec<u8>) {
             out.extend_from_slice(s.trim_end_matches('Z').replace('T', " ").as_bytes());
             out.push(b'\'');
         }
+        _ if d == Dialect::Sqlite && s.contains('\0') => {
+            // SQLite's SQL text is a C string: a NUL would end the statement.
+            out.extend_from_slice(b"CAST(X'");
+            out.extend_from_slice(crate::util::hex(&super::field_bytes(kind, s)).as_bytes());
+            out.extend_from_slice(b"' AS TEXT)");
+        }
         _ => {
             out.push(b'\'');
-            for b in s.bytes() {
+            for &b in super::field_bytes(kind, s).iter() {
                 match b {
                     b'\'' => out.extend_from_slice(b"''"),
                     // MySQL reads backslash escapes in string literals by default.
@@ -145,8 +151,8 @@ fn push_literal(d: Dialect, kind: FieldKind, s: &str, out: &mut Vec<u8>) {
 }
 
 /// PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes.
-fn push_copy_field(s: &str, out: &mut Vec<u8>) {
-    for b in s.bytes() {
+fn push_copy_field(s: &[u8], out: &mut Vec<u8>) {
+    for &b in s {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\t' => out.extend_from_slice(b"\\t"),
@@ -208,7 +214,7 @@ impl Format for Sql {
                     FieldKind::Plain | FieldKind::Int | FieldKind::Bool | FieldKind::Timestamp => {
                         out.extend_from_slice(s.as_bytes())
                     }
-                    _ => push_copy_field(s, out),
+                    _ => push_copy_field(&super::field_bytes(kind, s), out),
                 }
             }
             out.push(b'\n');

@@ -319,3 +319,57 @@ pub fn small_saas(dir: &Path) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// A Python virtualenv with `packages`, shared by the tests under
+/// target/test-venv; `None` (with the reason printed) when it cannot be made.
+pub fn python_venv(packages: &[&str]) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv");
+    let py = dir.join("bin/python");
+    let _lock = VENV.lock().unwrap_or_else(|e| e.into_inner());
+    if !py.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&dir)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok {
+            println!("SKIP: python3 -m venv failed; install python3-venv to run this check");
+            return None;
+        }
+    }
+    let ok = Command::new(&py)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(packages)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        println!(
+            "SKIP: pip install {} failed (no registry access?)",
+            packages.join(" ")
+        );
+        return None;
+    }
+    Some(py)
+}
+
+static VENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// labels.csv as (table, row_key, field, label).
+pub fn read_labels(dir: &Path) -> Vec<(String, String, String, String)> {
+    let (h, rows) = read_csv(&dir.join("labels.csv"));
+    assert_eq!(h, ["table", "row_key", "field", "label"]);
+    rows.into_iter()
+        .map(|r| {
+            let f = |i: usize| r[i].clone().unwrap_or_default();
+            (f(0), f(1), f(2), f(3))
+        })
+        .collect()
+}

@@ -1,0 +1,391 @@
+//! Local emulators of identity APIs (Okta, Auth0, a generic REST API) with
+//! their documented request shapes, validation, rate limits and error bodies,
+//! plus injected 5xx and latency: a rehearsal target that behaves like the
+//! hosted one, on loopback. Every emulator also answers `POST /login`, which
+//! verifies a stored credential against a password the way the provider
+//! would, so a rehearsal can prove that imported users can sign in.
+
+mod auth0;
+mod generic;
+mod limit;
+mod okta;
+pub mod verify;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use limit::Rate;
+pub use verify::Credential;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Okta,
+    Auth0,
+    Generic,
+}
+
+impl std::str::FromStr for Api {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Api, String> {
+        match s {
+            "okta" => Ok(Api::Okta),
+            "auth0" => Ok(Api::Auth0),
+            "generic" => Ok(Api::Generic),
+            o => Err(format!("unknown API `{o}`: use okta, auth0 or generic")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub api: Api,
+    pub rate: Option<Rate>,
+    pub burst: Option<u32>,
+    /// Share of requests answered with a 5xx (half of failed creates are
+    /// committed first, as real services sometimes do).
+    pub error_rate: f64,
+    /// Added to every response: mean and ± uniform jitter.
+    pub latency: Option<(Duration, Duration)>,
+    pub seed: u64,
+}
+
+impl Config {
+    pub fn new(api: Api) -> Config {
+        Config {
+            api,
+            rate: None,
+            burst: None,
+            error_rate: 0.0,
+            latency: None,
+            seed: 42,
+        }
+    }
+}
+
+/// A user as stored by an emulator.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: String,
+    pub login: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    #[serde(skip)]
+    pub credential: Option<Credential>,
+    /// The request body as received, for listing and verification.
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+/// The login is taken (case-insensitively).
+#[derive(Debug)]
+pub struct Duplicate;
+
+#[derive(Default)]
+pub struct Store {
+    by_login: HashMap<String, usize>,
+    pub users: Vec<User>,
+}
+
+impl Store {
+    pub fn find(&self, login: &str) -> Option<&User> {
+        self.by_login
+            .get(&login.to_lowercase())
+            .map(|&i| &self.users[i])
+    }
+
+    /// Inserts, or replaces when `upsert`; `Err(Duplicate)` on a taken login.
+    pub fn put(&mut self, mut u: User, upsert: bool) -> Result<bool, Duplicate> {
+        let key = u.login.to_lowercase();
+        if let Some(&i) = self.by_login.get(&key) {
+            if !upsert {
+                return Err(Duplicate);
+            }
+            u.id = self.users[i].id.clone();
+            self.users[i] = u;
+            return Ok(false);
+        }
+        self.by_login.insert(key, self.users.len());
+        self.users.push(u);
+        Ok(true)
+    }
+}
+
+/// Counters the emulator keeps, served at `GET /_understudy/stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub by_status: Mutex<BTreeMap<u16, u64>>,
+    pub rate_limited: AtomicU64,
+    /// Requests that arrived before the time a 429 told the client to wait for.
+    pub early_requests: AtomicU64,
+    pub injected_errors: AtomicU64,
+    pub logins_ok: AtomicU64,
+    pub logins_failed: AtomicU64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct StatsSnapshot {
+    pub requests: u64,
+    pub by_status: BTreeMap<String, u64>,
+    pub rate_limited: u64,
+    pub early_requests: u64,
+    pub injected_errors: u64,
+    pub users: u64,
+    pub logins_ok: u64,
+    pub logins_failed: u64,
+}
+
+pub struct State {
+    pub cfg: Config,
+    pub store: Mutex<Store>,
+    pub stats: Stats,
+    limiter: Mutex<limit::Limiter>,
+    seq: AtomicU64,
+    pub jobs: Mutex<auth0::Jobs>,
+}
+
+/// What the middleware decided for a request before the handler runs.
+pub enum Gate {
+    Pass,
+    /// Answer with an injected 5xx; `commit_first` lets a create succeed first.
+    Fail {
+        commit_first: bool,
+    },
+}
+
+impl State {
+    fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            requests: self.stats.requests.load(Ordering::Relaxed),
+            by_status: self
+                .stats
+                .by_status
+                .lock()
+                .expect("lock")
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            rate_limited: self.stats.rate_limited.load(Ordering::Relaxed),
+            early_requests: self.stats.early_requests.load(Ordering::Relaxed),
+            injected_errors: self.stats.injected_errors.load(Ordering::Relaxed),
+            users: self.store.lock().expect("lock").users.len() as u64,
+            logins_ok: self.stats.logins_ok.load(Ordering::Relaxed),
+            logins_failed: self.stats.logins_failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Rate limit, latency and error injection, in that order. `Err` is the
+    /// 429 to send; rate-limit headers for successful answers go in `headers`.
+    pub async fn gate(&self, headers: &mut HeaderMap) -> Result<Gate, Response> {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let decision = self.limiter.lock().expect("lock").take();
+        if decision.early {
+            self.stats.early_requests.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(h) = &decision.headers {
+            for (k, v) in h {
+                headers.insert(*k, HeaderValue::from_str(v).expect("ascii header"));
+            }
+        }
+        if let Some(wait) = decision.retry_after {
+            self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+            let mut h = headers.clone();
+            h.insert(
+                "retry-after",
+                HeaderValue::from_str(&wait.as_secs().max(1).to_string()).expect("digits"),
+            );
+            let body = match self.cfg.api {
+                Api::Okta => okta::error(
+                    "E0000047",
+                    "API call exceeded rate limit due to too many requests.",
+                    &[],
+                ),
+                Api::Auth0 => {
+                    serde_json::json!({"statusCode": 429, "error": "Too Many Requests", "message": "Global limit has been reached", "errorCode": "too_many_requests"})
+                }
+                Api::Generic => {
+                    serde_json::json!({"error": "rate_limited", "retry_after_seconds": wait.as_secs().max(1)})
+                }
+            };
+            return Err(self.respond(StatusCode::TOO_MANY_REQUESTS, h, body));
+        }
+        if let Some((mean, jitter)) = self.cfg.latency {
+            let u = (crate::generator::rng::Rng::at(self.cfg.seed ^ 0x1a7, n).unit() * 2.0 - 1.0)
+                * jitter.as_secs_f64();
+            tokio::time::sleep(Duration::from_secs_f64((mean.as_secs_f64() + u).max(0.0))).await;
+        }
+        let mut r = crate::generator::rng::Rng::at(self.cfg.seed ^ 0xe7707, n);
+        if r.chance(self.cfg.error_rate) {
+            self.stats.injected_errors.fetch_add(1, Ordering::Relaxed);
+            return Ok(Gate::Fail {
+                commit_first: r.chance(0.5),
+            });
+        }
+        Ok(Gate::Pass)
+    }
+
+    /// The injected 5xx, shaped like the provider's.
+    pub fn server_error(&self, headers: HeaderMap) -> Response {
+        let body = match self.cfg.api {
+            Api::Okta => okta::error("E0000009", "Internal Server Error", &[]),
+            Api::Auth0 => {
+                serde_json::json!({"statusCode": 503, "error": "Service Unavailable", "message": "Service temporarily unavailable"})
+            }
+            Api::Generic => serde_json::json!({"error": "internal"}),
+        };
+        let status = if self.cfg.api == Api::Okta {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        self.respond(status, headers, body)
+    }
+
+    pub fn respond(
+        &self,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: serde_json::Value,
+    ) -> Response {
+        *self
+            .stats
+            .by_status
+            .lock()
+            .expect("lock")
+            .entry(status.as_u16())
+            .or_insert(0) += 1;
+        (status, headers, axum::Json(body)).into_response()
+    }
+
+    /// `POST /login` (and Okta's `/api/v1/authn`): checks a password.
+    pub fn login(&self, login: &str, password: &str) -> bool {
+        let store = self.store.lock().expect("lock");
+        let ok = store
+            .find(login)
+            .and_then(|u| u.credential.as_ref())
+            .is_some_and(|c| c.verify(password.as_bytes()));
+        let counter = if ok {
+            &self.stats.logins_ok
+        } else {
+            &self.stats.logins_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        ok
+    }
+}
+
+pub type Shared = Arc<State>;
+
+fn router(state: Shared) -> Router {
+    let api = match state.cfg.api {
+        Api::Okta => okta::routes(),
+        Api::Auth0 => auth0::routes(),
+        Api::Generic => generic::routes(),
+    };
+    api.route(
+        "/_understudy/stats",
+        axum::routing::get(
+            |axum::extract::State(s): axum::extract::State<Shared>| async move {
+                axum::Json(s.snapshot())
+            },
+        ),
+    )
+    .with_state(state)
+}
+
+/// A running emulator on its own thread; dropped, it stops.
+pub struct Emulator {
+    pub addr: SocketAddr,
+    pub state: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Emulator {
+    pub fn start(listen: &str, cfg: Config) -> std::io::Result<Emulator> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = rt.block_on(tokio::net::TcpListener::bind(listen))?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            limiter: Mutex::new(limit::Limiter::new(
+                cfg.rate,
+                cfg.burst,
+                cfg.api == Api::Okta,
+            )),
+            cfg,
+            store: Mutex::new(Store::default()),
+            stats: Stats::default(),
+            seq: AtomicU64::new(0),
+            jobs: Mutex::new(auth0::Jobs::default()),
+        });
+        let app = router(state.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("understudy-emulator".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                });
+            })?;
+        Ok(Emulator {
+            addr,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn stats(&self) -> StatsSnapshot {
+        self.state.snapshot()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `20ms±10ms`, `50ms`.
+pub fn parse_latency(s: &str) -> Option<(Duration, Duration)> {
+    let (mean, jitter) = match s.split_once('±').or_else(|| s.split_once("+-")) {
+        Some((m, j)) => (m, Some(j)),
+        None => (s, None),
+    };
+    let mean = crate::faults::plan::parse_duration(mean)?;
+    let jitter = match jitter {
+        Some(j) => crate::faults::plan::parse_duration(j)?,
+        None => Duration::ZERO,
+    };
+    Some((mean, jitter))
+}
+
+/// A stable id for the n-th user of an emulator.
+pub fn user_id(prefix: &str, n: usize) -> String {
+    format!(
+        "{prefix}{:016x}",
+        crate::generator::rng::mix64(n as u64 + 1)
+    )
+}

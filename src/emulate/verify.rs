@@ -1,0 +1,186 @@
+//! Credentials as identity providers store imported hashes, and their
+//! verification, done the provider's way with mainstream crates.
+
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest as _, Sha256, Sha512};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl Digest {
+    pub fn parse(s: &str) -> Option<Digest> {
+        Some(match s.to_ascii_lowercase().replace('-', "").as_str() {
+            "md5" => Digest::Md5,
+            "sha1" => Digest::Sha1,
+            "sha256" | "sha256_hmac" => Digest::Sha256,
+            "sha512" | "sha512_hmac" => Digest::Sha512,
+            _ => return None,
+        })
+    }
+
+    pub fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Digest::Md5 => Md5::digest(data).to_vec(),
+            Digest::Sha1 => Sha1::digest(data).to_vec(),
+            Digest::Sha256 => Sha256::digest(data).to_vec(),
+            Digest::Sha512 => Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A bcrypt string (`$2a$`, `$2b$`, `$2y$`).
+    Bcrypt(String),
+    /// An argon2 PHC string.
+    Argon2(String),
+    /// `H(salt ‖ password)` (prefix) or `H(password ‖ salt)`.
+    Digest {
+        digest: Digest,
+        salt: Vec<u8>,
+        prefix: bool,
+        value: Vec<u8>,
+    },
+    Pbkdf2 {
+        digest: Digest,
+        iterations: u32,
+        salt: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Scrypt {
+        salt: Vec<u8>,
+        log_n: u8,
+        r: u32,
+        p: u32,
+        value: Vec<u8>,
+    },
+    /// Anything understudy's own registry reads (LDAP strings, generic API).
+    Legacy {
+        format: &'static str,
+        encoded: crate::hash::Encoded,
+        params: crate::hash::Params,
+    },
+}
+
+fn eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Credential {
+    pub fn verify(&self, password: &[u8]) -> bool {
+        match self {
+            Credential::Bcrypt(h) => {
+                // Providers accept any minor letter; the bcrypt crate checks `$2b$`-style strings.
+                let normal = h.replacen("$2y$", "$2b$", 1).replacen("$2a$", "$2b$", 1);
+                bcrypt::verify(password, &normal).unwrap_or(false)
+            }
+            Credential::Argon2(h) => {
+                use argon2::password_hash::PasswordVerifier;
+                argon2::PasswordHash::new(h).is_ok_and(|p| {
+                    argon2::Argon2::default()
+                        .verify_password(password, &p)
+                        .is_ok()
+                })
+            }
+            Credential::Digest {
+                digest,
+                salt,
+                prefix,
+                value,
+            } => {
+                let data = if *prefix {
+                    [salt.as_slice(), password].concat()
+                } else {
+                    [password, salt.as_slice()].concat()
+                };
+                eq(&digest.hash(&data), value)
+            }
+            Credential::Pbkdf2 {
+                digest,
+                iterations,
+                salt,
+                value,
+            } => {
+                let mut out = vec![0u8; value.len()];
+                match digest {
+                    Digest::Sha1 => {
+                        pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, *iterations, &mut out)
+                    }
+                    Digest::Sha256 => {
+                        pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, *iterations, &mut out)
+                    }
+                    Digest::Sha512 => {
+                        pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, *iterations, &mut out)
+                    }
+                    Digest::Md5 => return false,
+                }
+                eq(&out, value)
+            }
+            Credential::Scrypt {
+                salt,
+                log_n,
+                r,
+                p,
+                value,
+            } => {
+                let Ok(params) = scrypt::Params::new(*log_n, *r, *p) else {
+                    return false;
+                };
+                let mut out = vec![0u8; value.len()];
+                scrypt::scrypt(password, salt, &params, &mut out).is_ok() && eq(&out, value)
+            }
+            Credential::Legacy {
+                format,
+                encoded,
+                params,
+            } => crate::hash::lookup(format)
+                .is_some_and(|f| f.verify_with(password, encoded, params).unwrap_or(false)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_and_pbkdf2() {
+        let salt = b"abc123".to_vec();
+        let value = Sha256::digest(b"abc123password").to_vec();
+        assert!(
+            Credential::Digest {
+                digest: Digest::Sha256,
+                salt: salt.clone(),
+                prefix: true,
+                value: value.clone()
+            }
+            .verify(b"password")
+        );
+        assert!(
+            !Credential::Digest {
+                digest: Digest::Sha256,
+                salt,
+                prefix: false,
+                value
+            }
+            .verify(b"password")
+        );
+        let mut out = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<Sha256>(b"pw", b"salt", 1000, &mut out);
+        assert!(
+            Credential::Pbkdf2 {
+                digest: Digest::Sha256,
+                iterations: 1000,
+                salt: b"salt".to_vec(),
+                value: out.to_vec()
+            }
+            .verify(b"pw")
+        );
+    }
+}

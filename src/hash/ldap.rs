@@ -1,0 +1,292 @@
+//! RFC 2307 LDAP `userPassword` values: `{SSHA}` `{SSHA256}` `{SSHA512}` `{SMD5}`
+//! = base64(digest(password ‖ salt) ‖ salt); `{SHA}` `{MD5}` = base64(digest);
+//! `{CRYPT}` + a crypt(3) string (sha512-crypt by default).
+
+use super::crypt::ShaCryptFmt;
+use super::{Encoded, HashFormat, Import, Params, enc, only_keys, param_u32, with_light};
+use crate::generator::rng::Rng;
+use sha2::Digest;
+
+#[derive(Clone, Copy)]
+enum Alg {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+fn digest(a: Alg, parts: &[&[u8]]) -> Vec<u8> {
+    fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut d = D::new();
+        for p in parts {
+            d.update(p);
+        }
+        d.finalize().to_vec()
+    }
+    match a {
+        Alg::Md5 => run::<md5::Md5>(parts),
+        Alg::Sha1 => run::<sha1::Sha1>(parts),
+        Alg::Sha256 => run::<sha2::Sha256>(parts),
+        Alg::Sha512 => run::<sha2::Sha512>(parts),
+    }
+}
+
+fn dlen(a: Alg) -> usize {
+    match a {
+        Alg::Md5 => 16,
+        Alg::Sha1 => 20,
+        Alg::Sha256 => 32,
+        Alg::Sha512 => 64,
+    }
+}
+
+/// The value after a case-insensitive `{SCHEME}` prefix.
+fn strip_scheme<'a>(s: &'a str, scheme: &str) -> Option<&'a str> {
+    (s.len() >= scheme.len()
+        && s.is_char_boundary(scheme.len())
+        && s[..scheme.len()].eq_ignore_ascii_case(scheme))
+    .then(|| &s[scheme.len()..])
+}
+
+fn b64_value(v: &str) -> Option<Vec<u8>> {
+    (v.len().is_multiple_of(4) && enc::is_b64(v.trim_end_matches('=')))
+        .then(|| enc::b64_decode(v))
+        .flatten()
+}
+
+const SALTED_IMPORTS: [Import; 6] = [
+    Import::Native("custom_password_hash ldap"),
+    Import::Reencode("SHA-1/SHA-256/SHA-512/MD5: base64 digest, base64 salt, saltOrder POSTFIX"),
+    Import::Unknown(
+        "SHA1/SHA256/SHA512/MD5 + salt with --hash-input-order PASSWORD_FIRST (unverified)",
+    ),
+    Import::Jit,
+    Import::Jit,
+    Import::Jit,
+];
+
+pub struct LdapSalted {
+    name: &'static str,
+    scheme: &'static str,
+    alg: Alg,
+    salt: u32,
+}
+
+impl LdapSalted {
+    pub const SSHA: LdapSalted = LdapSalted {
+        name: "ldap-ssha",
+        scheme: "{SSHA}",
+        alg: Alg::Sha1,
+        salt: 4,
+    };
+    pub const SSHA256: LdapSalted = LdapSalted {
+        name: "ldap-ssha256",
+        scheme: "{SSHA256}",
+        alg: Alg::Sha256,
+        salt: 8,
+    };
+    pub const SSHA512: LdapSalted = LdapSalted {
+        name: "ldap-ssha512",
+        scheme: "{SSHA512}",
+        alg: Alg::Sha512,
+        salt: 8,
+    };
+    pub const SMD5: LdapSalted = LdapSalted {
+        name: "ldap-smd5",
+        scheme: "{SMD5}",
+        alg: Alg::Md5,
+        salt: 4,
+    };
+
+    fn parse(&self, s: &str) -> Option<Vec<u8>> {
+        let b = b64_value(strip_scheme(s, self.scheme)?)?;
+        (b.len() > dlen(self.alg) && b.len() <= dlen(self.alg) + 64).then_some(b)
+    }
+}
+
+impl HashFormat for LdapSalted {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn default_params(&self) -> Params {
+        vec![("salt_bytes".into(), self.salt.to_string())]
+    }
+    fn check_params(&self, params: &[(String, String)]) -> Result<(), String> {
+        only_keys(params, &["salt_bytes"], self.name)?;
+        param_u32(params, "salt_bytes", 4..=16).map(|_| ())
+    }
+    fn hash(&self, password: &[u8], params: &Params, rng: &mut Rng) -> Result<Encoded, String> {
+        let n = param_u32(params, "salt_bytes", 4..=16)?.unwrap_or(self.salt);
+        let salt = enc::bytes(rng, n as usize);
+        let mut v = digest(self.alg, &[password, &salt]);
+        v.extend_from_slice(&salt);
+        Ok(Encoded::new(format!("{}{}", self.scheme, enc::b64(&v))))
+    }
+    fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
+        let b = self
+            .parse(&encoded.hash)
+            .ok_or_else(|| format!("not an LDAP {} value", self.scheme))?;
+        let (d, salt) = b.split_at(dlen(self.alg));
+        Ok(enc::ct_eq(&digest(self.alg, &[password, salt]), d))
+    }
+    fn identify(&self, encoded: &str) -> Option<Params> {
+        self.parse(encoded)
+            .map(|b| vec![("salt_bytes".into(), (b.len() - dlen(self.alg)).to_string())])
+    }
+    fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
+        let n = param_u32(params, "salt_bytes", 4..=16)
+            .ok()
+            .flatten()
+            .unwrap_or(self.salt);
+        Encoded::new(format!(
+            "{}{}",
+            self.scheme,
+            enc::b64(&enc::bytes(rng, dlen(self.alg) + n as usize))
+        ))
+    }
+    fn light_params(&self) -> Params {
+        with_light(self, &[])
+    }
+    fn encoding(&self) -> &'static str {
+        "`{SCHEME}` + standard base64 (padded) of digest(password ‖ salt) ‖ salt"
+    }
+    fn imports(&self) -> [Import; 6] {
+        SALTED_IMPORTS
+    }
+    fn notes(&self) -> &'static str {
+        "OpenLDAP slappasswd / 389-DS; salt 4 bytes for SSHA/SMD5, 8 for SSHA256/512 (passlib defaults), 4..16 accepted"
+    }
+}
+
+pub struct LdapPlain {
+    name: &'static str,
+    scheme: &'static str,
+    alg: Alg,
+}
+
+impl LdapPlain {
+    pub const SHA: LdapPlain = LdapPlain {
+        name: "ldap-sha",
+        scheme: "{SHA}",
+        alg: Alg::Sha1,
+    };
+    pub const MD5: LdapPlain = LdapPlain {
+        name: "ldap-md5",
+        scheme: "{MD5}",
+        alg: Alg::Md5,
+    };
+
+    fn parse(&self, s: &str) -> Option<Vec<u8>> {
+        b64_value(strip_scheme(s, self.scheme)?).filter(|b| b.len() == dlen(self.alg))
+    }
+}
+
+impl HashFormat for LdapPlain {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn default_params(&self) -> Params {
+        Params::new()
+    }
+    fn check_params(&self, params: &[(String, String)]) -> Result<(), String> {
+        only_keys(params, &[], self.name)
+    }
+    fn hash(&self, password: &[u8], _params: &Params, _rng: &mut Rng) -> Result<Encoded, String> {
+        Ok(Encoded::new(format!(
+            "{}{}",
+            self.scheme,
+            enc::b64(&digest(self.alg, &[password]))
+        )))
+    }
+    fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
+        let d = self
+            .parse(&encoded.hash)
+            .ok_or_else(|| format!("not an LDAP {} value", self.scheme))?;
+        Ok(enc::ct_eq(&digest(self.alg, &[password]), &d))
+    }
+    fn identify(&self, encoded: &str) -> Option<Params> {
+        self.parse(encoded).map(|_| Params::new())
+    }
+    fn shape(&self, _params: &Params, rng: &mut Rng) -> Encoded {
+        Encoded::new(format!(
+            "{}{}",
+            self.scheme,
+            enc::b64(&enc::bytes(rng, dlen(self.alg)))
+        ))
+    }
+    fn encoding(&self) -> &'static str {
+        "`{SCHEME}` + standard base64 (padded) of the unsalted digest"
+    }
+    fn imports(&self) -> [Import; 6] {
+        [
+            Import::Native("custom_password_hash ldap"),
+            Import::Reencode("SHA-1/MD5: base64 of the raw digest, no salt"),
+            Import::Reencode("SHA1/MD5, rounds 1: base64 hash"),
+            Import::Jit,
+            Import::Jit,
+            Import::Jit,
+        ]
+    }
+    fn notes(&self) -> &'static str {
+        "unsalted: equal passwords give equal values"
+    }
+}
+
+/// `{CRYPT}` + a crypt(3) string; sha512-crypt (5000 rounds, no `rounds=`) when hashing,
+/// `$6$`, `$5$` and `$1$` when verifying or identifying.
+pub struct LdapCrypt;
+
+fn inner(s: &str) -> Option<(&'static dyn HashFormat, &str)> {
+    let rest = strip_scheme(s, "{CRYPT}")?;
+    let f: &'static dyn HashFormat = match rest.get(..3)? {
+        "$6$" => &ShaCryptFmt::SHA512,
+        "$5$" => &ShaCryptFmt::SHA256,
+        "$1$" => &super::crypt::Md5Crypt,
+        _ => return None,
+    };
+    Some((f, rest))
+}
+
+impl HashFormat for LdapCrypt {
+    fn name(&self) -> &'static str {
+        "ldap-crypt"
+    }
+    fn default_params(&self) -> Params {
+        vec![("rounds".into(), "5000".into())]
+    }
+    fn check_params(&self, params: &[(String, String)]) -> Result<(), String> {
+        only_keys(params, &["rounds"], self.name())?;
+        param_u32(params, "rounds", 1000..=999_999_999).map(|_| ())
+    }
+    fn hash(&self, password: &[u8], params: &Params, rng: &mut Rng) -> Result<Encoded, String> {
+        Ok(Encoded::new(format!(
+            "{{CRYPT}}{}",
+            ShaCryptFmt::SHA512.make(password, params, rng)?
+        )))
+    }
+    fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
+        let (f, rest) = inner(&encoded.hash).ok_or("not an LDAP {CRYPT} value")?;
+        f.verify(password, &Encoded::new(rest.to_string()))
+    }
+    fn identify(&self, encoded: &str) -> Option<Params> {
+        let (f, rest) = inner(encoded)?;
+        let mut p = f.identify(rest)?;
+        p.insert(0, ("crypt".into(), f.name().into()));
+        Some(p)
+    }
+    fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
+        Encoded::new(format!(
+            "{{CRYPT}}{}",
+            ShaCryptFmt::SHA512.fake(params, rng)
+        ))
+    }
+    fn light_params(&self) -> Params {
+        with_light(self, &[("rounds", "1000")])
+    }
+    fn encoding(&self) -> &'static str {
+        "`{CRYPT}` + a sha512-crypt string `$6$<16-char salt>$<86 chars>`"
+    }
+    fn notes(&self) -> &'static str {
+        "Auth0 explicitly does not support {CRYPT}; verify/identify also take {CRYPT}$5$ and {CRYPT}$1$"
+    }
+}

@@ -1,0 +1,479 @@
+//! The identity-API emulators: request shapes, validation and error bodies,
+//! rate limits with their headers, injected errors, Auth0 import jobs, and
+//! logins that verify imported hashes against the known passwords.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use sha2::Digest;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+use understudy::emulate::{Api, Config, Emulator};
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A minimal HTTP/1.1 client (Connection: close), so the test judges the
+/// emulator with nothing of the product's own HTTP code.
+fn http(addr: SocketAddr, method: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v == "chunked")
+    {
+        body = dechunk(&body);
+    }
+    Resp {
+        status,
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let nl = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let n = usize::from_str_radix(std::str::from_utf8(&b[..nl]).unwrap().trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[nl + 2..nl + 2 + n]);
+        b = &b[nl + 2 + n + 2..];
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn post(addr: SocketAddr, path: &str, body: Value) -> Resp {
+    http(
+        addr,
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    )
+}
+
+fn get(addr: SocketAddr, path: &str) -> Resp {
+    http(addr, "GET", path, "application/json", b"")
+}
+
+fn start(api: Api) -> Emulator {
+    Emulator::start("127.0.0.1:0", Config::new(api)).unwrap()
+}
+
+fn bcrypt4(pw: &str) -> String {
+    bcrypt::hash_with_salt(pw, 4, [7u8; 16])
+        .unwrap()
+        .format_for_version(bcrypt::Version::TwoB)
+}
+
+#[test]
+fn generic_creates_lists_and_logs_in() {
+    let e = start(Api::Generic);
+    let a = e.addr;
+    let r = post(
+        a,
+        "/users",
+        json!({"email": "jane@example.com", "password_hash": bcrypt4("s3cret")}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        post(a, "/users", json!({"email": "JANE@example.com"})).status,
+        409,
+        "duplicates are case-insensitive"
+    );
+    let salted = hex(&sha2::Sha256::digest(b"saltpw"));
+    let r = post(
+        a,
+        "/users",
+        json!({"email": "bob@example.com", "password_hash": salted, "password_salt": "salt", "hash_format": "salted-sha256-hex"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        post(
+            a,
+            "/login",
+            json!({"login": "jane@example.com", "password": "s3cret"})
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        post(
+            a,
+            "/login",
+            json!({"login": "jane@example.com", "password": "wrong"})
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        post(
+            a,
+            "/login",
+            json!({"login": "bob@example.com", "password": "pw"})
+        )
+        .status,
+        200
+    );
+    let page = get(a, "/users?limit=1");
+    assert_eq!(page.body["users"].as_array().unwrap().len(), 1);
+    let next = page.body["next"].as_str().unwrap();
+    let page2 = get(a, &format!("/users?limit=1&after={next}"));
+    assert_eq!(page2.body["users"][0]["email"], "bob@example.com");
+    assert!(page2.body["next"].is_null());
+    let stats = get(a, "/_understudy/stats").body;
+    assert_eq!(stats["users"], 2);
+    assert_eq!(stats["logins_ok"], 2);
+}
+
+#[test]
+fn okta_imports_each_supported_hash_and_refuses_the_rest() {
+    let e = start(Api::Okta);
+    let a = e.addr;
+    let user = |login: &str, hash: Value| json!({"profile": {"login": login, "email": login, "firstName": "A", "lastName": "B"}, "credentials": {"password": {"hash": hash}}});
+    // BCRYPT, split as Okta wants it.
+    let b = bcrypt4("pw-bcrypt");
+    let r = post(
+        a,
+        "/api/v1/users?activate=false",
+        user(
+            "b@example.com",
+            json!({"algorithm": "BCRYPT", "workFactor": 4, "salt": &b[7..29], "value": &b[29..]}),
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "STAGED");
+    // SHA-256 with a prefix salt, base64 of raw bytes.
+    let digest = sha2::Sha256::digest(b"NaClpw-sha");
+    let r = post(
+        a,
+        "/api/v1/users?activate=false",
+        user(
+            "s@example.com",
+            json!({"algorithm": "SHA-256", "salt": STANDARD.encode("NaCl"), "saltOrder": "PREFIX", "value": STANDARD.encode(digest)}),
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // PBKDF2.
+    let mut key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"pw-pbkdf2", b"saltsalt", 4096, &mut key);
+    let r = post(
+        a,
+        "/api/v1/users?activate=false",
+        user(
+            "p@example.com",
+            json!({"algorithm": "PBKDF2", "digestAlgorithm": "SHA256_HMAC", "iterationCount": 4096, "keySize": 32, "salt": STANDARD.encode("saltsalt"), "value": STANDARD.encode(key)}),
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (login, pw) in [
+        ("b@example.com", "pw-bcrypt"),
+        ("s@example.com", "pw-sha"),
+        ("p@example.com", "pw-pbkdf2"),
+    ] {
+        assert_eq!(
+            post(
+                a,
+                "/api/v1/authn",
+                json!({"username": login, "password": pw})
+            )
+            .status,
+            200,
+            "{login}"
+        );
+        let bad = post(
+            a,
+            "/api/v1/authn",
+            json!({"username": login, "password": "nope"}),
+        );
+        assert_eq!(
+            (bad.status, bad.body["errorCode"].as_str()),
+            (401, Some("E0000004"))
+        );
+    }
+    // What Okta refuses, with Okta-shaped bodies.
+    let r = post(
+        a,
+        "/api/v1/users",
+        user("not-an-email", json!({"algorithm": "BCRYPT"})),
+    );
+    assert_eq!(
+        (r.status, r.body["errorCode"].as_str()),
+        (400, Some("E0000001"))
+    );
+    assert!(
+        r.body["errorCauses"][0]["errorSummary"]
+            .as_str()
+            .unwrap()
+            .contains("email")
+    );
+    let r = post(
+        a,
+        "/api/v1/users",
+        user(
+            "B@example.com",
+            json!({"algorithm": "BCRYPT", "workFactor": 4, "salt": &b[7..29], "value": &b[29..]}),
+        ),
+    );
+    assert!(
+        r.body["errorCauses"][0]["errorSummary"]
+            .as_str()
+            .unwrap()
+            .contains("already exists"),
+        "{}",
+        r.body
+    );
+    let r = post(
+        a,
+        "/api/v1/users",
+        user(
+            "x@example.com",
+            json!({"algorithm": "ARGON2", "value": "$argon2id$…"}),
+        ),
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body["errorCauses"][0]["errorSummary"]
+            .as_str()
+            .unwrap()
+            .contains("not supported")
+    );
+    let r = post(
+        a,
+        "/api/v1/users",
+        user(
+            "h@example.com",
+            json!({"algorithm": "SHA-256", "value": hex(&digest)}),
+        ),
+    );
+    assert_eq!(r.status, 400, "hex where base64 is wanted is refused");
+    // Listing with a cursor.
+    let page = get(a, "/api/v1/users?limit=2");
+    assert_eq!(page.body.as_array().unwrap().len(), 2);
+    assert!(page.header("link").unwrap().contains("rel=\"next\""));
+}
+
+#[test]
+fn rate_limits_announce_themselves_and_count_early_requests() {
+    let mut cfg = Config::new(Api::Okta);
+    cfg.rate = Some("4/s".parse().unwrap());
+    cfg.burst = Some(4);
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    let statuses: Vec<Resp> = (0..8).map(|_| get(e.addr, "/api/v1/users")).collect();
+    let limited: Vec<&Resp> = statuses.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        !limited.is_empty() && limited.len() <= 4,
+        "{:?}",
+        statuses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let r = limited[0];
+    assert_eq!(r.body["errorCode"], "E0000047");
+    assert!(
+        r.header("retry-after").is_some()
+            && r.header("x-rate-limit-reset").is_some()
+            && r.header("x-rate-limit-limit") == Some("4")
+    );
+    assert_eq!(r.header("x-rate-limit-remaining"), Some("0"));
+    let early = e.stats().early_requests;
+    assert!(
+        early >= 1,
+        "requests right after a 429 are counted as early"
+    );
+    // Waiting as told is not early.
+    let wait: u64 = limited
+        .last()
+        .unwrap()
+        .header("retry-after")
+        .unwrap()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(wait));
+    assert_eq!(get(e.addr, "/api/v1/users").status, 200);
+    assert_eq!(e.stats().early_requests, early);
+}
+
+#[test]
+fn injected_errors_sometimes_commit_first() {
+    let mut cfg = Config::new(Api::Generic);
+    cfg.error_rate = 0.5;
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    let mut failed = 0;
+    for i in 0..40 {
+        let r = post(
+            e.addr,
+            "/users",
+            json!({"email": format!("u{i}@example.com")}),
+        );
+        assert!(r.status == 201 || r.status == 503, "{}", r.status);
+        failed += (r.status == 503) as u32;
+    }
+    let st = e.stats();
+    assert_eq!(st.injected_errors, failed as u64);
+    assert!(failed > 5 && failed < 35);
+    assert!(
+        st.users > 40 - failed as u64,
+        "some failed creates were committed before the error"
+    );
+}
+
+fn multipart(file: &[u8], upsert: bool) -> (String, Vec<u8>) {
+    let boundary = "understudyboundary";
+    let mut b = Vec::new();
+    b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"connection_id\"\r\n\r\ncon_1\r\n").as_bytes());
+    b.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"upsert\"\r\n\r\n{upsert}\r\n"
+        )
+        .as_bytes(),
+    );
+    b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"users\"; filename=\"users.json\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
+    b.extend_from_slice(file);
+    b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+#[test]
+fn auth0_import_jobs_validate_hashes_and_limit_concurrency() {
+    let e = start(Api::Auth0);
+    let a = e.addr;
+    let ssha = {
+        let mut h = sha1::Sha1::new();
+        h.update(b"pw-ldap");
+        h.update(b"salt");
+        let mut raw = h.finalize().to_vec();
+        raw.extend_from_slice(b"salt");
+        format!("{{SSHA}}{}", STANDARD.encode(raw))
+    };
+    let users = json!([
+        {"email": "b@example.com", "password_hash": bcrypt4("pw-bcrypt")},
+        {"email": "s@example.com", "custom_password_hash": {"algorithm": "sha256", "hash": {"value": hex(&sha2::Sha256::digest(b"pw-shaabc123")), "encoding": "hex"}, "salt": {"value": "abc123", "position": "suffix"}}},
+        {"email": "l@example.com", "custom_password_hash": {"algorithm": "ldap", "hash": {"value": ssha}}},
+        {"email": "c@example.com", "custom_password_hash": {"algorithm": "ldap", "hash": {"value": "{CRYPT}$6$abc$def"}}},
+    ]);
+    let (ct, body) = multipart(users.to_string().as_bytes(), false);
+    let r = http(a, "POST", "/api/v2/jobs/users-imports", &ct, &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let mut job = get(a, &format!("/api/v2/jobs/{id}")).body;
+    for _ in 0..100 {
+        if job["status"] == "completed" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        job = get(a, &format!("/api/v2/jobs/{id}")).body;
+    }
+    assert_eq!(job["summary"]["inserted"], 3, "{job}");
+    assert_eq!(job["summary"]["failed"], 1);
+    let errors = get(a, &format!("/api/v2/jobs/{id}/errors")).body;
+    assert!(
+        errors[0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("{CRYPT}")
+    );
+    for (login, pw) in [
+        ("b@example.com", "pw-bcrypt"),
+        ("s@example.com", "pw-sha"),
+        ("l@example.com", "pw-ldap"),
+    ] {
+        assert_eq!(
+            post(a, "/login", json!({"username": login, "password": pw})).status,
+            200,
+            "{login}"
+        );
+    }
+    assert_eq!(
+        post(
+            a,
+            "/login",
+            json!({"username": "b@example.com", "password": "x"})
+        )
+        .status,
+        403
+    );
+    assert_eq!(get(a, "/api/v2/users?per_page=2").body["total"], 3);
+    // At most two jobs at once.
+    let big: Vec<Value> = (0..3000)
+        .map(|i| json!({"email": format!("bulk{i}@example.com")}))
+        .collect();
+    let (ct, body) = multipart(serde_json::to_vec(&big).unwrap().as_slice(), true);
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| http(a, "POST", "/api/v2/jobs/users-imports", &ct, &body).status)
+        .collect();
+    assert_eq!(statuses, [201, 201, 429]);
+    // Files over 500 KB are refused.
+    let huge: Vec<Value> = (0..20000)
+        .map(|i| json!({"email": format!("huge-user-number-{i}@example.com")}))
+        .collect();
+    let (ct, body) = multipart(serde_json::to_vec(&huge).unwrap().as_slice(), false);
+    assert_eq!(
+        http(a, "POST", "/api/v2/jobs/users-imports", &ct, &body).status,
+        413
+    );
+}
+
+#[test]
+fn cli_serves_until_told_to_stop() {
+    let o = common::run(&[
+        "emulate",
+        "generic",
+        "--listen",
+        "127.0.0.1:0",
+        "--for",
+        "300ms",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    let o = common::run(&["emulate", "okta", "--rate", "fast"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("600/s"));
+}
