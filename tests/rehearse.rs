@@ -588,14 +588,17 @@ fn exec_migration_that_truncates_and_drops_rows_fails_with_1() {
     let d = tempdir();
     let (o, r) = exec_run(
         d.path(),
-        "UPDATE user_profiles SET display_name = substr(display_name, 1, 12);\nDELETE FROM sessions WHERE id % 97 = 0;",
+        "UPDATE organizations SET name = substr(name, 1, 20);\n\
+         UPDATE user_profiles SET display_name = substr(display_name, 1, 20);\n\
+         DELETE FROM sessions WHERE id % 97 = 0;",
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // Independent count of what the script damaged, from the source.
     let src = rusqlite::Connection::open(d.path().join("src.db")).unwrap();
     let truncated: i64 = src
         .query_row(
-            "SELECT count(*) FROM user_profiles WHERE length(display_name) > 12",
+            "SELECT (SELECT count(*) FROM organizations WHERE length(name) > 20) \
+                  + (SELECT count(*) FROM user_profiles WHERE length(display_name) > 20)",
             [],
             |x| x.get(0),
         )
@@ -617,9 +620,15 @@ fn exec_migration_that_truncates_and_drops_rows_fails_with_1() {
         .iter()
         .find(|e| e["kind"] == "mismatched")
         .expect("a mismatched example");
-    assert!(mism["fields"].get("display_name").is_some(), "{mism}");
+    assert_eq!(mism["table"], "organizations", "{mism}");
+    let (want, got) = (&mism["fields"]["name"][0], &mism["fields"]["name"][1]);
+    assert_eq!(
+        want.as_str().unwrap().chars().take(20).collect::<String>(),
+        got.as_str().unwrap(),
+        "{mism}"
+    );
     assert!(
-        text(&o).contains("mismatched user_profiles["),
+        text(&o).contains("mismatched organizations["),
         "{}",
         text(&o)
     );

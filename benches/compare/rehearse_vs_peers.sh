@@ -61,6 +61,11 @@ echo "rows: $ROWS"
 echo "psql \\copy:              $(printf %.1f "$PEER_S") s  $(rate "$ROWS" "$PEER_S") rows/s"
 echo "rehearse --method copy:  $(printf %.1f "$OURS_S") s  $(rate "$ROWS" "$OURS_S") rows/s  (wall $(printf %.1f "$OURS_WALL") s incl. hash pool)"
 echo "ratio rehearse/psql:     $(ratio "$PEER_S" "$OURS_S")  (wall: $(ratio "$PEER_S" "$OURS_WALL"))"
+# One connection, like psql: the same comparison without rehearse's parallel workers.
+$PSQL postgres -c "CREATE DATABASE ours1"
+"$BIN" rehearse --profile "$PG_PROFILE" --users "$PG_USERS" --target "$DSN/ours1" --method copy --workers 1 --no-verify -q --report "$WORK/pg1.json"
+ONE_S=$(field "$WORK/pg1.json" duration_s)
+echo "rehearse --workers 1:    $(printf %.1f "$ONE_S") s  $(rate "$ROWS" "$ONE_S") rows/s  ratio $(ratio "$PEER_S" "$ONE_S")"
 
 fi
 

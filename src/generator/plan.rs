@@ -493,7 +493,8 @@ pub struct PoolChoice {
 }
 
 /// Builds the profile's hash pools (on `pool`'s threads) and describes them
-/// for the manifest and reports. Empty when no table has a hash column.
+/// for the manifest and reports, as `generate` does. Empty when no table has
+/// a hash column.
 pub fn build_pools(
     profile: &Profile,
     seed: u64,

@@ -939,8 +939,13 @@ pub fn load(
     if let Some(b) = &loader.bar {
         b.finish_and_clear();
     }
-    let rejects = recorded_rejects(conns[0].as_mut(), plan)
-        .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))?;
+    // The first connection may have been lost while idle: one fresh try.
+    let rejects = match recorded_rejects(conns[0].as_mut(), plan) {
+        Ok(r) => r,
+        Err(_) => recorded_rejects(target.connect()?.as_mut(), plan).map_err(|e| {
+            Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}"))
+        })?,
+    };
     Ok(LoadResult {
         loaded: loader
             .loaded

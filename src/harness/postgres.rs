@@ -84,7 +84,11 @@ pub fn classify(e: &postgres::Error) -> DbError {
         };
     }
     let message = e.to_string();
-    let class = if e.is_closed()
+    // The client refused to encode the statement (e.g. a NUL byte in a
+    // literal): a data error, not a lost connection.
+    let class = if message.starts_with("error encoding message") {
+        ErrorClass::Encoding
+    } else if e.is_closed()
         || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
     {
         ErrorClass::Connection
