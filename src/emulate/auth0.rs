@@ -354,12 +354,8 @@ async fn job_errors(State(s): State<Shared>, Path(id): Path<String>) -> Response
 
 async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
     let mut headers = HeaderMap::new();
-    let gate = match s.gate(&mut headers).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
-    if let Gate::Fail { .. } = gate {
-        return s.server_error(headers);
+    if let Err(r) = s.gate_read(&mut headers).await {
+        return r;
     }
     let page = q
         .get("page")

@@ -126,12 +126,8 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
 
 async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
     let mut headers = HeaderMap::new();
-    let gate = match s.gate(&mut headers).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
-    if let Gate::Fail { .. } = gate {
-        return s.server_error(headers);
+    if let Err(r) = s.gate_read(&mut headers).await {
+        return r;
     }
     let limit = q
         .get("limit")
@@ -139,27 +135,14 @@ async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>)
         .unwrap_or(500)
         .clamp(1, 1000);
     let store = s.store.lock().expect("lock");
-    let start = match q.get("after") {
-        Some(id) => store
-            .users
-            .iter()
-            .position(|u| &u.id == id)
-            .map(|i| i + 1)
-            .unwrap_or(store.users.len()),
-        None => 0,
-    };
-    let page: Vec<Value> = store.users[start..]
-        .iter()
-        .take(limit)
-        .map(|u| u.raw.clone())
-        .collect();
-    let next = (start + page.len() < store.users.len())
-        .then(|| store.users[start + page.len() - 1].id.clone());
+    let (page, more) = store.page(q.get("after"), limit);
+    let next = page.last().filter(|_| more).map(|u| u.id.clone());
+    let users: Vec<Value> = page.iter().map(|u| u.raw.clone()).collect();
     drop(store);
     s.respond(
         StatusCode::OK,
         headers,
-        json!({"users": page, "next": next}),
+        json!({"users": users, "next": next}),
     )
 }
 

@@ -102,6 +102,21 @@ impl Store {
             .map(|&i| &self.users[i])
     }
 
+    /// Cursor paging: up to `limit` users after the one with id `after`,
+    /// and whether more follow.
+    pub fn page(&self, after: Option<&String>, limit: usize) -> (&[User], bool) {
+        let start = match after {
+            Some(id) => self
+                .users
+                .iter()
+                .position(|u| &u.id == id)
+                .map_or(self.users.len(), |i| i + 1),
+            None => 0,
+        };
+        let end = (start + limit).min(self.users.len());
+        (&self.users[start..end], end < self.users.len())
+    }
+
     /// Inserts, or replaces when `upsert`; `Err(Duplicate)` on a taken login.
     pub fn put(&mut self, mut u: User, upsert: bool) -> Result<bool, Duplicate> {
         let key = u.login.to_lowercase();
@@ -232,6 +247,14 @@ impl State {
             });
         }
         Ok(Gate::Pass)
+    }
+
+    /// `gate` for reads: an injected error fails the request outright.
+    pub async fn gate_read(&self, headers: &mut HeaderMap) -> Result<(), Response> {
+        match self.gate(headers).await? {
+            Gate::Pass => Ok(()),
+            Gate::Fail { .. } => Err(self.server_error(headers.clone())),
+        }
     }
 
     /// The injected 5xx, shaped like the provider's.

@@ -251,12 +251,8 @@ fn user_json(u: &User, status: &str) -> Value {
 
 async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
     let mut headers = HeaderMap::new();
-    let gate = match s.gate(&mut headers).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
-    if let Gate::Fail { .. } = gate {
-        return s.server_error(headers);
+    if let Err(r) = s.gate_read(&mut headers).await {
+        return r;
     }
     let limit = q
         .get("limit")
@@ -264,31 +260,17 @@ async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>)
         .unwrap_or(200)
         .clamp(1, 200);
     let store = s.store.lock().expect("lock");
-    let start = match q.get("after") {
-        Some(id) => store
-            .users
-            .iter()
-            .position(|u| &u.id == id)
-            .map(|i| i + 1)
-            .unwrap_or(store.users.len()),
-        None => 0,
-    };
-    let page: Vec<Value> = store.users[start..]
-        .iter()
-        .take(limit)
-        .map(|u| user_json(u, "STAGED"))
-        .collect();
-    if start + page.len() < store.users.len()
-        && let Some(last) = page.last()
-    {
+    let (page, more) = store.page(q.get("after"), limit);
+    if more && let Some(last) = page.last() {
         let link = format!(
             "</api/v1/users?after={}&limit={limit}>; rel=\"next\"",
-            last["id"].as_str().unwrap_or("")
+            last.id
         );
         headers.insert("link", HeaderValue::from_str(&link).expect("ascii"));
     }
+    let users: Vec<Value> = page.iter().map(|u| user_json(u, "STAGED")).collect();
     drop(store);
-    s.respond(StatusCode::OK, headers, Value::Array(page))
+    s.respond(StatusCode::OK, headers, Value::Array(users))
 }
 
 async fn authn(State(s): State<Shared>, body: Bytes) -> Response {

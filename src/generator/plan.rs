@@ -9,7 +9,7 @@ use crate::hash::{self, HashMode, Pool};
 use crate::manifest::{self, HashEntry, Manifest, ProfileRef, ShardInfo, TableEntry};
 use crate::profile::Profile;
 use crate::sink::{self, Dialect, Encoding, Format, TableMeta};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -130,6 +130,8 @@ struct Sidecars {
     edge_counts: Vec<u64>,
     skipped: u64,
     replaced: u64,
+    /// Keys of rows set aside, per table: rows referring to them follow them.
+    skipped_keys: HashMap<usize, HashSet<String>>,
 }
 
 struct TableSink {
@@ -155,6 +157,8 @@ struct ChunkOut {
     edge_counts: Vec<u64>,
     skipped: u64,
     replaced: u64,
+    /// (table, key) of rows set aside in this chunk.
+    skipped_keys: Vec<(usize, String)>,
 }
 
 /// The row's primary key as text (`|` between the parts of a composite key).
@@ -345,6 +349,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             dialect: opts.dialect,
             check_representable,
             replace_unrepresentable: opts.replace_unrepresentable,
+            skipped_refs: side.skipped_keys.clone(),
         };
         let bar = (t == users_t).then_some(progress.as_ref()).flatten();
         side.passwords = passwords.take();
@@ -508,7 +513,8 @@ pub fn install_edges(
 }
 
 /// Builds the profile's hash pools (on `pool`'s threads) and describes them
-/// for the manifest and reports. Empty when no table has a hash column.
+/// for the manifest and reports, as `generate` does. Empty when no table has
+/// a hash column.
 pub fn build_pools(
     profile: &Profile,
     seed: u64,
@@ -749,6 +755,9 @@ struct Driver<'a> {
     /// Whether any value could be unwritable (non-UTF-8 output, NUL in COPY).
     check_representable: bool,
     replace_unrepresentable: bool,
+    /// Rows of earlier tables set aside: a row referring to one is set aside
+    /// too, so no file holds a dangling foreign key.
+    skipped_refs: HashMap<usize, HashSet<String>>,
 }
 
 struct Shared {
@@ -782,6 +791,7 @@ impl Driver<'_> {
         out.unrepresentable.clear();
         out.edge_counts = vec![0; self.generator.edge.as_ref().map_or(0, |e| e.cases.len()) + 1];
         out.skipped = 0;
+        out.skipped_keys.clear();
         out.replaced = 0;
         let mut row = RowBuf::default();
         let mut scratch = Scratch::default();
@@ -837,6 +847,31 @@ impl Driver<'_> {
         let pk = &self.generator.tables[t].pk;
         let field_name = |c: usize| meta.columns.get(c).map_or("password", |m| m.name.as_str());
         let mut reason = skip.map(|r| (usize::MAX, r.to_string()));
+        if reason.is_none() && !self.skipped_refs.is_empty() {
+            for fk in &meta.foreign_keys {
+                let target = self
+                    .metas
+                    .iter()
+                    .position(|m| m.name == fk.references_table);
+                let col = meta.columns.iter().position(|c| c.name == fk.column);
+                if let (Some(target), Some(col)) = (target, col)
+                    && self
+                        .skipped_refs
+                        .get(&target)
+                        .is_some_and(|keys| keys.contains(row.get(col).1))
+                {
+                    reason = Some((
+                        col,
+                        format!(
+                            "it refers to {} row {}, which was unrepresentable",
+                            fk.references_table,
+                            row.get(col).1
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
         if reason.is_none() && self.check_representable {
             for c in 0..row.len() {
                 let (_, v) = row.get(c);
@@ -880,6 +915,7 @@ impl Driver<'_> {
                 .extend_from_slice(rec.to_string().as_bytes());
             out.unrepresentable.push(b'\n');
             out.skipped += 1;
+            out.skipped_keys.push((t, row_key(row, pk)));
             return false;
         }
         for inj in &scratch.injections {
@@ -1023,6 +1059,9 @@ impl Driver<'_> {
             *a += b;
         }
         side.skipped += out.skipped;
+        for (t, k) in &out.skipped_keys {
+            side.skipped_keys.entry(*t).or_default().insert(k.clone());
+        }
         side.replaced += out.replaced;
         Ok(())
     }
