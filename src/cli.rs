@@ -248,6 +248,13 @@ pub struct RehearseArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Load a PostgreSQL target through a proxy that applies this fault plan,
+    /// e.g. "outage@20s+60s; latency@90s+30s=200ms" (see `understudy proxy --help`).
+    #[arg(long, value_name = "PLAN")]
+    pub faults: Option<crate::faults::FaultPlan>,
+    /// How long to keep retrying a batch through a lost network before giving up (exit 3).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
+    pub retry_for: std::time::Duration,
 }
 
 #[derive(Subcommand, Debug)]
@@ -455,6 +462,8 @@ fn rehearse(a: RehearseArgs) -> Result<i32> {
         source: a.source,
         domains,
         quiet: a.quiet,
+        faults: a.faults,
+        retry_for: a.retry_for,
     })
 }
 

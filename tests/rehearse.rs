@@ -895,3 +895,55 @@ fn postgres_methods_schema_resume_and_redaction() {
     assert!(!outputs.contains(&secret), "a DSN password leaked");
     assert!(outputs.contains("understudy:***@"));
 }
+
+/// The seed's question, scaled for CI: the network drops for a few seconds in
+/// the middle of a PostgreSQL load. The load waits it out, retries, loses and
+/// duplicates nothing, and the report shows the outage.
+#[test]
+fn postgres_load_survives_an_outage_in_the_middle() {
+    let Some(pg) = Postgres::start() else { return };
+    let d = tempdir();
+    let dsn = pg.create_db("outage");
+    let rep = d.path().join("outage.json");
+    let o = rehearse(&[
+        "--profile",
+        "saas",
+        "--users",
+        "30000",
+        "--hash-mode",
+        "shape",
+        "--target",
+        &dsn,
+        "--workers",
+        "1",
+        "--batch",
+        "500",
+        "--faults",
+        "outage@1500ms+3s",
+        "--report",
+        rep.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r = report(&rep);
+    assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
+    assert_eq!(r["verify"]["missing"], 0);
+    assert_eq!(r["verify"]["extra"], 0);
+    let f = &r["faults"];
+    assert!(
+        r["retries"].as_u64().unwrap() >= 1,
+        "the outage fell inside the load: {r}"
+    );
+    assert!(f["downtime_s"].as_f64().unwrap() > 2.5, "{f}");
+    assert_eq!(f["downtime_windows_s"][0][0].as_f64(), Some(1.0));
+    assert!(f["backoff_s"].as_f64().unwrap() > 1.0, "{f}");
+    let p = &f["proxy"];
+    assert!(
+        p["connections_killed"].as_u64().unwrap() + p["connections_refused"].as_u64().unwrap() >= 1,
+        "{p}"
+    );
+    assert!(
+        !text(&o).contains(&pg.password),
+        "the DSN password never shows"
+    );
+}

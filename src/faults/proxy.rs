@@ -21,7 +21,7 @@ pub struct Stats {
     pub bytes_down: AtomicU64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct StatsSnapshot {
     pub connections_accepted: u64,
     pub connections_refused: u64,

@@ -63,6 +63,10 @@ pub struct RehearseOptions {
     pub source: Option<String>,
     pub domains: Vec<(String, u32)>,
     pub quiet: bool,
+    /// Load through the fault proxy with this plan (PostgreSQL targets).
+    pub faults: Option<crate::faults::FaultPlan>,
+    /// How long transient failures (a lost network) are retried before giving up.
+    pub retry_for: Duration,
 }
 
 impl RehearseOptions {
@@ -383,6 +387,7 @@ struct Loader<'a> {
     abort: AtomicBool,
     fatal: Mutex<Option<Error>>,
     bar: Option<indicatif::ProgressBar>,
+    retry_for: Duration,
 }
 
 struct Outcome {
@@ -528,6 +533,7 @@ impl Loader<'_> {
     /// Loads one batch, retrying transient failures on a fresh connection.
     fn commit_batch(&self, conn: &mut Box<dyn Conn>, b: &Batch) -> Result<()> {
         let mut attempt = 0u32;
+        let mut first_failure: Option<Instant> = None;
         loop {
             let t0 = Instant::now();
             let err = match self.try_batch(conn.as_mut(), b) {
@@ -549,7 +555,8 @@ impl Loader<'_> {
                 }
                 Err(e) => e,
             };
-            if !err.is_transient() || attempt >= 5 {
+            let failing_for = first_failure.get_or_insert_with(Instant::now).elapsed();
+            if !err.is_transient() || failing_for >= self.retry_for {
                 return Err(Error::target(format!(
                     "batch {} of {} failed on {}: {err}",
                     b.index,
@@ -559,7 +566,13 @@ impl Loader<'_> {
             }
             attempt += 1;
             self.metrics.retry();
-            std::thread::sleep(Duration::from_millis(200 << attempt));
+            // Exponential backoff with jitter, capped: a long outage is waited
+            // out in steps of at most 5 s until --retry-for runs out.
+            let base = Duration::from_millis(200u64 << attempt.min(5)).min(Duration::from_secs(5));
+            let jitter = crate::generator::rng::Rng::at(b.index, attempt as u64).unit() * 0.25;
+            let wait = base.mul_f64(1.0 + jitter);
+            self.metrics.backoff(wait);
+            std::thread::sleep(wait);
             if let Ok(c) = self.target.connect() {
                 *conn = c;
             }
@@ -954,6 +967,7 @@ pub fn load(
         abort: AtomicBool::new(false),
         fatal: Mutex::new(None),
         bar,
+        retry_for: opts.retry_for,
     };
     let started = Instant::now();
     let empty = HashSet::new();
@@ -1014,6 +1028,43 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         }
     };
     let target = Target::parse(&target_dsn)?;
+    // --faults: the load reaches the target through the fault proxy, started
+    // now, so the plan's clock runs with the rehearsal. Verification goes direct.
+    let proxy_started = Instant::now();
+    let proxy = match (&opts.faults, &target) {
+        (None, _) => None,
+        (Some(plan), Target::Postgres(dsn)) => {
+            let cfg: ::postgres::Config = dsn
+                .parse()
+                .map_err(|e| Error::usage(format!("cannot parse target: {e}")))?;
+            let host = match cfg.get_hosts().first() {
+                Some(::postgres::config::Host::Tcp(h)) => h.clone(),
+                _ => {
+                    return Err(Error::usage(
+                        "--faults needs a TCP PostgreSQL target (host:port), not a Unix socket",
+                    ));
+                }
+            };
+            let port = cfg.get_ports().first().copied().unwrap_or(5432);
+            let p =
+                crate::faults::Proxy::start("127.0.0.1:0", &format!("{host}:{port}"), plan.clone())
+                    .map_err(|e| Error::target(format!("cannot start the fault proxy: {e}")))?;
+            say(
+                opts.quiet,
+                format!(
+                    "faults: loading through a proxy on {} with plan: {plan}",
+                    p.addr
+                ),
+            );
+            let via = Target::Postgres(rehost(dsn, &p.addr.to_string()));
+            Some((p, via))
+        }
+        (Some(_), Target::Sqlite(_)) => {
+            return Err(Error::usage(
+                "--faults applies to network targets (postgres://…); an SQLite file has no network to break",
+            ));
+        }
+    };
     let source = match (&opts.exec, &opts.source) {
         (Some(_), Some(s)) => Some(Target::parse(s)?),
         (Some(_), None) => {
@@ -1056,7 +1107,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         opts.edge_rate,
     )?;
     let expected = plan.expected_rows();
-    let load_target = source.as_ref().unwrap_or(&target);
+    let load_target = source
+        .as_ref()
+        .or(proxy.as_ref().map(|(_, t)| t))
+        .unwrap_or(&target);
     opts.batch = Some(opts.batch.unwrap_or(if load_target.is_sqlite() {
         25_000
     } else {
@@ -1240,6 +1294,27 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         thresholds: Vec::new(),
         hashes: plan.hashes.clone(),
         rejects_file: rejects_path.map(|p| p.display().to_string()),
+        faults: proxy
+            .as_ref()
+            .zip(opts.faults.as_ref())
+            .map(|((p, _), plan)| {
+                let horizon = proxy_started.elapsed().as_secs_f64();
+                let windows: Vec<(f64, f64)> = plan
+                    .downtime()
+                    .iter()
+                    .map(|(a, b)| (a.as_secs_f64(), b.as_secs_f64()))
+                    .collect();
+                report::Faults {
+                    plan: plan.to_string(),
+                    downtime_s: windows
+                        .iter()
+                        .map(|(a, b)| (b.min(horizon) - a).max(0.0))
+                        .sum(),
+                    downtime_windows_s: windows,
+                    backoff_s: metrics.backoff_s(),
+                    proxy: p.stats.snapshot(),
+                }
+            }),
         exit_code: 0,
     };
     // Errors from earlier (resumed) runs are in the target's reject table.
@@ -1277,4 +1352,33 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         print!("{}", report::terminal::render(&report));
     }
     Ok(report.exit_code)
+}
+
+/// The DSN with its host:port replaced by `addr` (the fault proxy's).
+fn rehost(dsn: &str, addr: &str) -> String {
+    let (scheme, rest) = dsn.split_once("://").unwrap_or(("postgres", dsn));
+    let (auth, rest) = match rest.split_once('@') {
+        Some((a, r)) => (format!("{a}@"), r),
+        None => (String::new(), rest),
+    };
+    let tail = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
+    format!("{scheme}://{auth}{addr}{tail}")
+}
+
+#[cfg(test)]
+mod rehost_tests {
+    #[test]
+    fn rehost_keeps_everything_but_the_address() {
+        assert_eq!(
+            super::rehost(
+                "postgres://u:p@db.example:5432/app?sslmode=disable",
+                "127.0.0.1:9"
+            ),
+            "postgres://u:p@127.0.0.1:9/app?sslmode=disable"
+        );
+        assert_eq!(
+            super::rehost("postgresql://h/db", "127.0.0.1:9"),
+            "postgresql://127.0.0.1:9/db"
+        );
+    }
 }

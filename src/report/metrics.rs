@@ -11,6 +11,7 @@ use std::time::Instant;
 pub struct Metrics {
     start: Instant,
     retries: std::sync::atomic::AtomicU64,
+    backoff_us: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -32,6 +33,7 @@ impl Metrics {
         Metrics {
             start: Instant::now(),
             retries: std::sync::atomic::AtomicU64::new(0),
+            backoff_us: std::sync::atomic::AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 buckets: Vec::new(),
                 // 1 µs .. 1 hour, 3 significant digits.
@@ -70,6 +72,16 @@ impl Metrics {
     pub fn retry(&self) {
         self.retries
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Time spent waiting before a retry.
+    pub fn backoff(&self, d: std::time::Duration) {
+        self.backoff_us
+            .fetch_add(d.as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn backoff_s(&self) -> f64 {
+        self.backoff_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
     }
 
     pub fn retries(&self) -> u64 {

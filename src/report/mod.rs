@@ -65,7 +65,23 @@ pub struct Report {
     pub thresholds: Vec<Threshold>,
     pub hashes: Vec<HashEntry>,
     pub rejects_file: Option<String>,
+    /// Set when the target was reached through the fault proxy (`--faults`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<Faults>,
     pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Faults {
+    /// The plan, as given.
+    pub plan: String,
+    /// Outage and blackhole windows, seconds from the start of the load.
+    pub downtime_windows_s: Vec<(f64, f64)>,
+    /// Downtime the plan put inside the load, in seconds.
+    pub downtime_s: f64,
+    /// Time the loader spent waiting before retries.
+    pub backoff_s: f64,
+    pub proxy: crate::faults::proxy::StatsSnapshot,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -57,6 +57,17 @@ pub fn render(r: &Report) -> String {
             r.retries
         );
     }
+    if let Some(f) = &r.faults {
+        let _ = writeln!(
+            s,
+            "  faults         {} · downtime {:.1} s inside the run · {:.1} s backing off · proxy: {} connections killed, {} refused",
+            f.plan,
+            f.downtime_s,
+            f.backoff_s,
+            f.proxy.connections_killed,
+            f.proxy.connections_refused
+        );
+    }
     if r.latency_ms.count > 0 {
         let l = &r.latency_ms;
         let _ = writeln!(
