@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The seed's network-drop question at full size, measured in one run: a clean
+# rehearsal of USERS saas users into PostgreSQL, then the same rehearsal with
+# a OUTAGE_S-second outage starting AT_S seconds in (through the fault proxy).
+# Prints both durations, the downtime the report saw, and the difference.
+#
+# usage: benches/compare/outage_pg.sh [USERS=1000000] [AT_S=20] [OUTAGE_S=60]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+USERS=${1:-1000000}
+AT=${2:-20}
+OUTAGE=${3:-60}
+cargo build --release -q
+BIN=$PWD/target/release/understudy
+WORK=$(mktemp -d /tmp/understudy-outage.XXXXXX)
+chmod 755 "$WORK"
+PGBIN=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")")
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/pg"; [ "$(id -u)" = 0 ] && chown nobody "$WORK/pg"
+cleanup() { as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -U bench --auth=trust -E UTF8 --locale=C >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $PORT -c listen_addresses=127.0.0.1 -k $WORK/pg" -l "$WORK/pg/log" -w start >/dev/null
+PSQL="psql -X -q -h 127.0.0.1 -p $PORT -U bench"
+# Warm the hash-pool cache so neither run pays for it.
+"$BIN" generate --users 10 --out "$WORK/warm" -q
+for run in clean outage; do
+  $PSQL postgres -c "CREATE DATABASE $run"
+  extra=()
+  [ "$run" = outage ] && extra=(--faults "outage@${AT}s+${OUTAGE}s")
+  "$BIN" rehearse --users "$USERS" --target "postgres://bench@127.0.0.1:$PORT/$run" -q --report "$WORK/$run.json" "${extra[@]}"
+done
+python3 - "$WORK/clean.json" "$WORK/outage.json" <<'PY'
+import json, sys
+c, o = (json.load(open(p)) for p in sys.argv[1:3])
+f = o["faults"]
+print(f"clean   load {c['duration_s']:.1f} s, verify ok={c['verify']['ok']}")
+print(f"outage  load {o['duration_s']:.1f} s, verify ok={o['verify']['ok']} (missing {o['verify']['missing']}, extra {o['verify']['extra']}, mismatched {o['verify']['mismatched']})")
+print(f"        plan {f['plan']}; downtime inside the run {f['downtime_s']:.1f} s; backing off {f['backoff_s']:.1f} s; retries {o['retries']}; proxy {f['proxy']}")
+print(f"        outage run - clean run = {o['duration_s'] - c['duration_s']:.1f} s")
+PY
