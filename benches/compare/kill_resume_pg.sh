@@ -11,19 +11,7 @@ cd "$(dirname "$0")/../.."
 USERS=${1:-1000000}
 CYCLES=${2:-10}
 MAX_KILL_S=${3:-60}
-cargo build --release -q
-BIN=$PWD/target/release/understudy
-WORK=$(mktemp -d /tmp/understudy-kill.XXXXXX)
-chmod 755 "$WORK"
-PGBIN=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")")
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/pg"; [ "$(id -u)" = 0 ] && chown nobody "$WORK/pg"
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -U bench --auth=trust -E UTF8 --locale=C >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $PORT -c listen_addresses=127.0.0.1 -k $WORK/pg" -l "$WORK/pg/log" -w start >/dev/null
-PSQL="psql -X -q -h 127.0.0.1 -p $PORT -U bench"
+. benches/compare/pg_server.sh kill
 failed=0
 for i in $(seq 1 "$CYCLES"); do
   DB=k$i

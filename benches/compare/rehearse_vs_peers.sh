@@ -22,19 +22,7 @@ PG_USERS=${1:-1000000}
 SQLITE_USERS=${2:-1000000}
 PG_PROFILE=${PG_PROFILE:-saas}
 SQLITE_PROFILE=${SQLITE_PROFILE:-bench-8}
-cargo build --release -q
-BIN=$PWD/target/release/understudy
-WORK=$(mktemp -d /tmp/understudy-bench.XXXXXX)
-chmod 755 "$WORK"
-PGBIN=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")")
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/pg"; [ "$(id -u)" = 0 ] && chown nobody "$WORK/pg"
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -U bench --auth=trust -E UTF8 --locale=C >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $PORT -c listen_addresses=127.0.0.1 -k $WORK/pg" -l "$WORK/pg/log" -w start >/dev/null
-PSQL="psql -X -q -h 127.0.0.1 -p $PORT -U bench"
+. benches/compare/pg_server.sh bench
 DSN="postgres://bench@127.0.0.1:$PORT"
 now() { date +%s.%N; }
 ratio() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print(f'{a/b:.2f}')" "$1" "$2"; }
