@@ -116,7 +116,7 @@ fn custom(c: &Value) -> Result<Credential, String> {
         "md5" | "sha1" | "sha256" | "sha512" => {
             let digest = Digest::parse(algorithm).expect("listed");
             let value = decode(value, encoding.unwrap_or("hex"))?;
-            if value.len() != digest.hash(b"").len() {
+            if value.len() != digest.output_len() {
                 return Err(format!(
                     "custom_password_hash.hash.value is not a {algorithm} digest"
                 ));

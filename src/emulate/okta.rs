@@ -97,7 +97,7 @@ pub fn credential(hash: &Value) -> Result<Credential, (StatusCode, Value)> {
         "SHA-512" | "SHA-256" | "SHA-1" | "MD5" => {
             let digest = Digest::parse(algorithm).expect("listed");
             let value = b64(hash, "value")?;
-            if value.len() != digest.hash(b"").len() {
+            if value.len() != digest.output_len() {
                 return Err(invalid(
                     "credentials.password.hash.value: not a digest of this algorithm (base64 of the raw bytes, not hex)",
                 ));

@@ -1,38 +1,11 @@
 //! Credentials as identity providers store imported hashes, and their
 //! verification, done the provider's way with mainstream crates.
 
-use md5::Md5;
 use sha1::Sha1;
-use sha2::{Digest as _, Sha256, Sha512};
+use sha2::{Sha256, Sha512};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Digest {
-    Md5,
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-impl Digest {
-    pub fn parse(s: &str) -> Option<Digest> {
-        Some(match s.to_ascii_lowercase().replace('-', "").as_str() {
-            "md5" => Digest::Md5,
-            "sha1" => Digest::Sha1,
-            "sha256" | "sha256_hmac" => Digest::Sha256,
-            "sha512" | "sha512_hmac" => Digest::Sha512,
-            _ => return None,
-        })
-    }
-
-    pub fn hash(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Digest::Md5 => Md5::digest(data).to_vec(),
-            Digest::Sha1 => Sha1::digest(data).to_vec(),
-            Digest::Sha256 => Sha256::digest(data).to_vec(),
-            Digest::Sha512 => Sha512::digest(data).to_vec(),
-        }
-    }
-}
+/// The digests providers name (`SHA-256`, `sha256`, `SHA256_HMAC`…).
+pub use crate::hash::alg::Alg as Digest;
 
 #[derive(Debug, Clone)]
 pub enum Credential {
@@ -99,7 +72,7 @@ impl Credential {
                 } else {
                     [password, salt.as_slice()].concat()
                 };
-                eq(&digest.hash(&data), value)
+                eq(&digest.digest(&[&data]), value)
             }
             Credential::Pbkdf2 {
                 digest,
@@ -152,7 +125,7 @@ mod tests {
     #[test]
     fn digests_and_pbkdf2() {
         let salt = b"abc123".to_vec();
-        let value = Sha256::digest(b"abc123password").to_vec();
+        let value = Digest::Sha256.digest(&[b"abc123password"]);
         assert!(
             Credential::Digest {
                 digest: Digest::Sha256,

@@ -6,39 +6,12 @@ use super::{
     Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
 use crate::generator::rng::Rng;
-use sha2::Digest;
 
-#[derive(Clone, Copy)]
-enum Alg {
-    Md5,
-    Sha1,
-    Sha256,
-    Sha512,
-}
+use super::alg::Alg;
 
-fn digest(a: Alg, parts: &[&[u8]]) -> Vec<u8> {
-    fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
-        let mut d = D::new();
-        for p in parts {
-            d.update(p);
-        }
-        d.finalize().to_vec()
-    }
-    match a {
-        Alg::Md5 => run::<md5::Md5>(parts),
-        Alg::Sha1 => run::<sha1::Sha1>(parts),
-        Alg::Sha256 => run::<sha2::Sha256>(parts),
-        Alg::Sha512 => run::<sha2::Sha512>(parts),
-    }
-}
-
+/// Hex digits of a digest.
 fn hexlen(a: Alg) -> usize {
-    match a {
-        Alg::Md5 => 32,
-        Alg::Sha1 => 40,
-        Alg::Sha256 => 64,
-        Alg::Sha512 => 128,
-    }
+    a.output_len() * 2
 }
 
 /// MySQL 4.1–5.7 `PASSWORD()`: `*` + uppercase hex of SHA1(SHA1(pw)).
@@ -55,16 +28,16 @@ impl HashFormat for Mysql41 {
         only_keys(params, &[], self.name())
     }
     fn hash(&self, password: &[u8], _params: &Params, _rng: &mut Rng) -> Result<Encoded, String> {
-        let inner = digest(Alg::Sha1, &[password]);
+        let inner = Alg::Sha1.digest(&[password]);
         Ok(Encoded::new(format!(
             "*{}",
-            crate::util::hex(&digest(Alg::Sha1, &[&inner])).to_ascii_uppercase()
+            crate::util::hex(&Alg::Sha1.digest(&[&inner])).to_ascii_uppercase()
         )))
     }
     fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
         self.identify(&encoded.hash).ok_or("not a MySQL 4.1 hash")?;
-        let inner = digest(Alg::Sha1, &[password]);
-        let want = crate::util::hex(&digest(Alg::Sha1, &[&inner]));
+        let inner = Alg::Sha1.digest(&[password]);
+        let want = crate::util::hex(&Alg::Sha1.digest(&[&inner]));
         Ok(enc::ct_eq(
             want.as_bytes(),
             encoded.hash[1..].to_ascii_lowercase().as_bytes(),
@@ -138,16 +111,15 @@ impl HashFormat for Hex {
         only_keys(params, &[], self.name)
     }
     fn hash(&self, password: &[u8], _params: &Params, _rng: &mut Rng) -> Result<Encoded, String> {
-        Ok(Encoded::new(crate::util::hex(&digest(
-            self.alg,
-            &[password],
-        ))))
+        Ok(Encoded::new(crate::util::hex(
+            &self.alg.digest(&[password]),
+        )))
     }
     fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
         if !is_digest_hex(&encoded.hash, self.alg) {
             return Err(format!("not a {} value", self.name));
         }
-        let want = crate::util::hex(&digest(self.alg, &[password]));
+        let want = crate::util::hex(&self.alg.digest(&[password]));
         Ok(enc::ct_eq(
             want.as_bytes(),
             encoded.hash.to_ascii_lowercase().as_bytes(),
@@ -207,7 +179,7 @@ impl SaltedHex {
         } else {
             [salt, password]
         };
-        crate::util::hex(&digest(self.alg, &parts))
+        crate::util::hex(&self.alg.digest(&parts))
     }
 }
 

@@ -5,40 +5,8 @@
 use super::crypt::ShaCryptFmt;
 use super::{Encoded, HashFormat, Import, Params, enc, only_keys, param_u32, with_light};
 use crate::generator::rng::Rng;
-use sha2::Digest;
 
-#[derive(Clone, Copy)]
-enum Alg {
-    Md5,
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-fn digest(a: Alg, parts: &[&[u8]]) -> Vec<u8> {
-    fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
-        let mut d = D::new();
-        for p in parts {
-            d.update(p);
-        }
-        d.finalize().to_vec()
-    }
-    match a {
-        Alg::Md5 => run::<md5::Md5>(parts),
-        Alg::Sha1 => run::<sha1::Sha1>(parts),
-        Alg::Sha256 => run::<sha2::Sha256>(parts),
-        Alg::Sha512 => run::<sha2::Sha512>(parts),
-    }
-}
-
-fn dlen(a: Alg) -> usize {
-    match a {
-        Alg::Md5 => 16,
-        Alg::Sha1 => 20,
-        Alg::Sha256 => 32,
-        Alg::Sha512 => 64,
-    }
-}
+use super::alg::Alg;
 
 /// The value after a case-insensitive `{SCHEME}` prefix.
 fn strip_scheme<'a>(s: &'a str, scheme: &str) -> Option<&'a str> {
@@ -100,7 +68,7 @@ impl LdapSalted {
 
     fn parse(&self, s: &str) -> Option<Vec<u8>> {
         let b = b64_value(strip_scheme(s, self.scheme)?)?;
-        (b.len() > dlen(self.alg) && b.len() <= dlen(self.alg) + 64).then_some(b)
+        (b.len() > self.alg.output_len() && b.len() <= self.alg.output_len() + 64).then_some(b)
     }
 }
 
@@ -118,7 +86,7 @@ impl HashFormat for LdapSalted {
     fn hash(&self, password: &[u8], params: &Params, rng: &mut Rng) -> Result<Encoded, String> {
         let n = param_u32(params, "salt_bytes", 4..=16)?.unwrap_or(self.salt);
         let salt = enc::bytes(rng, n as usize);
-        let mut v = digest(self.alg, &[password, &salt]);
+        let mut v = self.alg.digest(&[password, &salt]);
         v.extend_from_slice(&salt);
         Ok(Encoded::new(format!("{}{}", self.scheme, enc::b64(&v))))
     }
@@ -126,12 +94,16 @@ impl HashFormat for LdapSalted {
         let b = self
             .parse(&encoded.hash)
             .ok_or_else(|| format!("not an LDAP {} value", self.scheme))?;
-        let (d, salt) = b.split_at(dlen(self.alg));
-        Ok(enc::ct_eq(&digest(self.alg, &[password, salt]), d))
+        let (d, salt) = b.split_at(self.alg.output_len());
+        Ok(enc::ct_eq(&self.alg.digest(&[password, salt]), d))
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
-        self.parse(encoded)
-            .map(|b| vec![("salt_bytes".into(), (b.len() - dlen(self.alg)).to_string())])
+        self.parse(encoded).map(|b| {
+            vec![(
+                "salt_bytes".into(),
+                (b.len() - self.alg.output_len()).to_string(),
+            )]
+        })
     }
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
         let n = param_u32(params, "salt_bytes", 4..=16)
@@ -141,7 +113,7 @@ impl HashFormat for LdapSalted {
         Encoded::new(format!(
             "{}{}",
             self.scheme,
-            enc::b64(&enc::bytes(rng, dlen(self.alg) + n as usize))
+            enc::b64(&enc::bytes(rng, self.alg.output_len() + n as usize))
         ))
     }
     fn light_params(&self) -> Params {
@@ -177,7 +149,7 @@ impl LdapPlain {
     };
 
     fn parse(&self, s: &str) -> Option<Vec<u8>> {
-        b64_value(strip_scheme(s, self.scheme)?).filter(|b| b.len() == dlen(self.alg))
+        b64_value(strip_scheme(s, self.scheme)?).filter(|b| b.len() == self.alg.output_len())
     }
 }
 
@@ -195,14 +167,14 @@ impl HashFormat for LdapPlain {
         Ok(Encoded::new(format!(
             "{}{}",
             self.scheme,
-            enc::b64(&digest(self.alg, &[password]))
+            enc::b64(&self.alg.digest(&[password]))
         )))
     }
     fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
         let d = self
             .parse(&encoded.hash)
             .ok_or_else(|| format!("not an LDAP {} value", self.scheme))?;
-        Ok(enc::ct_eq(&digest(self.alg, &[password]), &d))
+        Ok(enc::ct_eq(&self.alg.digest(&[password]), &d))
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
         self.parse(encoded).map(|_| Params::new())
@@ -211,7 +183,7 @@ impl HashFormat for LdapPlain {
         Encoded::new(format!(
             "{}{}",
             self.scheme,
-            enc::b64(&enc::bytes(rng, dlen(self.alg)))
+            enc::b64(&enc::bytes(rng, self.alg.output_len()))
         ))
     }
     fn encoding(&self) -> &'static str {

@@ -5,6 +5,7 @@
 //! `shape`: format-exact random bytes that do not verify, for size and parsing
 //! tests only. How hashes reach users is the `HashMode`.
 
+pub mod alg;
 mod argon2;
 mod bcrypt;
 pub mod cli;
