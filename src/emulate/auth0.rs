@@ -4,7 +4,7 @@
 //! `password_hash` / `custom_password_hash` (`{CRYPT}` refused), listing users.
 
 use super::verify::{Credential, Digest};
-use super::{Gate, Shared, User};
+use super::{Shared, User};
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -205,12 +205,8 @@ fn custom(c: &Value) -> Result<Credential, String> {
 
 async fn import(State(s): State<Shared>, mut form: Multipart) -> Response {
     let mut headers = HeaderMap::new();
-    let gate = match s.gate(&mut headers).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
-    if let Gate::Fail { .. } = gate {
-        return s.server_error(headers);
+    if let Err(r) = s.gate_read(&mut headers).await {
+        return r;
     }
     let (mut users, mut upsert) = (None, false);
     while let Ok(Some(field)) = form.next_field().await {

@@ -3,7 +3,7 @@
 //! understudy knows, named by `hash_format` or identified.
 
 use super::verify::Credential;
-use super::{Gate, Shared, User};
+use super::{Shared, User};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -59,16 +59,10 @@ fn credential(v: &Value) -> Result<Option<Credential>, String> {
 
 async fn create(State(s): State<Shared>, body: Bytes) -> Response {
     let mut headers = HeaderMap::new();
-    let gate = match s.gate(&mut headers).await {
-        Ok(g) => g,
+    let fail_after_commit = match s.gate_write(&mut headers).await {
+        Ok(f) => f,
         Err(r) => return r,
     };
-    if let Gate::Fail {
-        commit_first: false,
-    } = gate
-    {
-        return s.server_error(headers);
-    }
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return s.respond(
             StatusCode::BAD_REQUEST,
@@ -114,7 +108,7 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
         }
         user
     };
-    if let Gate::Fail { commit_first: true } = gate {
+    if fail_after_commit {
         return s.server_error(headers);
     }
     s.respond(

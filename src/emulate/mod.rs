@@ -257,6 +257,18 @@ impl State {
         }
     }
 
+    /// `gate` for creates: `Ok(true)` means commit, then answer the injected
+    /// 5xx (the create happened, the client cannot tell).
+    pub async fn gate_write(&self, headers: &mut HeaderMap) -> Result<bool, Response> {
+        match self.gate(headers).await? {
+            Gate::Pass => Ok(false),
+            Gate::Fail { commit_first: true } => Ok(true),
+            Gate::Fail {
+                commit_first: false,
+            } => Err(self.server_error(headers.clone())),
+        }
+    }
+
     /// The injected 5xx, shaped like the provider's.
     pub fn server_error(&self, headers: HeaderMap) -> Response {
         let body = match self.cfg.api {

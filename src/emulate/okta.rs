@@ -4,7 +4,7 @@
 //! `after` cursors, `POST /api/v1/authn`, and Okta-shaped error bodies.
 
 use super::verify::{Credential, Digest};
-use super::{Gate, Shared, User};
+use super::{Shared, User};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -170,16 +170,10 @@ async fn create(
     body: Bytes,
 ) -> Response {
     let mut headers = HeaderMap::new();
-    let gate = match s.gate(&mut headers).await {
-        Ok(g) => g,
+    let fail_after_commit = match s.gate_write(&mut headers).await {
+        Ok(f) => f,
         Err(r) => return r,
     };
-    if let Gate::Fail {
-        commit_first: false,
-    } = gate
-    {
-        return s.server_error(headers);
-    }
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return s.respond(
             StatusCode::BAD_REQUEST,
@@ -230,7 +224,7 @@ async fn create(
         }
         user
     };
-    if let Gate::Fail { commit_first: true } = gate {
+    if fail_after_commit {
         return s.server_error(headers);
     }
     s.respond(
