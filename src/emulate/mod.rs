@@ -249,7 +249,8 @@ impl State {
         Ok(Gate::Pass)
     }
 
-    /// `gate` for reads: an injected error fails the request outright.
+    /// `gate` where an injected error fails the request outright (reads, and
+    /// Auth0 job submissions, which commit nothing synchronously).
     pub async fn gate_read(&self, headers: &mut HeaderMap) -> Result<(), Response> {
         match self.gate(headers).await? {
             Gate::Pass => Ok(()),

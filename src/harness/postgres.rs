@@ -242,26 +242,12 @@ impl Conn for Pg {
         Ok(out)
     }
 
-    fn columns(&mut self, table: &str) -> DbResult<Option<Vec<(String, String)>>> {
-        let rows = self.query(&format!(
+    fn columns_sql(&self, table: &str) -> String {
+        format!(
             "SELECT column_name, data_type FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = {} ORDER BY ordinal_position",
             super::target::literal(table)
-        ))?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| {
-                    let mut it = r.into_iter();
-                    (
-                        it.next().flatten().unwrap_or_default(),
-                        it.next().flatten().unwrap_or_default(),
-                    )
-                })
-                .collect(),
-        ))
+        )
     }
 
     fn scan(

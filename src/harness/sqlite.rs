@@ -135,25 +135,11 @@ impl Conn for Sqlite {
         Ok(out)
     }
 
-    fn columns(&mut self, table: &str) -> DbResult<Option<Vec<(String, String)>>> {
-        let rows = self.query(&format!(
+    fn columns_sql(&self, table: &str) -> String {
+        format!(
             "SELECT name, type FROM pragma_table_info({})",
             super::target::literal(table)
-        ))?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| {
-                    let mut it = r.into_iter();
-                    (
-                        it.next().flatten().unwrap_or_default(),
-                        it.next().flatten().unwrap_or_default(),
-                    )
-                })
-                .collect(),
-        ))
+        )
     }
 
     fn scan(

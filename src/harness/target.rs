@@ -229,8 +229,26 @@ pub trait Conn: Send {
     ) -> DbResult<()>;
     /// Runs a query whose every value is read as text (small results only).
     fn query(&mut self, sql: &str) -> DbResult<Vec<Vec<Option<String>>>>;
+    /// A query listing `table`'s columns as (name, declared type) rows.
+    fn columns_sql(&self, table: &str) -> String;
     /// The table's columns as (name, declared type), or None when it does not exist.
-    fn columns(&mut self, table: &str) -> DbResult<Option<Vec<(String, String)>>>;
+    fn columns(&mut self, table: &str) -> DbResult<Option<Vec<(String, String)>>> {
+        let rows = self.query(&self.columns_sql(table))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| {
+                    let mut it = r.into_iter();
+                    (
+                        it.next().flatten().unwrap_or_default(),
+                        it.next().flatten().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        ))
+    }
     /// Streams every row of `table` (the given columns, as text) to `f`.
     fn scan(
         &mut self,
