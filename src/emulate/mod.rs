@@ -22,7 +22,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+pub use auth0::user_credential as auth0_credential;
 pub use limit::Rate;
+pub use okta::credential as okta_credential;
 pub use verify::Credential;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -250,6 +250,13 @@ impl HashFormat for Argon2Fmt {
         Ok(enc::ct_eq(&got, &phc.hash))
     }
 
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        self.identify(&encoded.hash)?;
+        Some(super::Parts::Argon2 {
+            phc: encoded.hash[self.prefix().len()..].to_string(),
+        })
+    }
+
     fn identify(&self, encoded: &str) -> Option<Params> {
         let rest = encoded.strip_prefix(self.prefix())?;
         let phc = parse(rest)?;

@@ -131,6 +131,18 @@ impl HashFormat for Bcrypt {
         bcrypt::verify(password, &encoded.hash).map_err(|e| e.to_string())
     }
 
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let cost = raw_identify(&encoded.hash, self.ident)?;
+        let body = &encoded.hash[7..];
+        Some(super::Parts::Bcrypt {
+            minor: self.ident,
+            cost: cost[0].1.parse().ok()?,
+            salt: body[..22].to_string(),
+            checksum: body[22..].to_string(),
+            encoded: encoded.hash.clone(),
+        })
+    }
+
     fn identify(&self, encoded: &str) -> Option<Params> {
         raw_identify(encoded, self.ident)
     }

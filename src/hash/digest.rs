@@ -128,6 +128,14 @@ impl HashFormat for Hex {
     fn identify(&self, encoded: &str) -> Option<Params> {
         is_digest_hex(encoded, self.alg).then(Params::new)
     }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        Some(super::Parts::Digest {
+            alg: self.alg,
+            salt: Vec::new(),
+            salt_first: true,
+            value: crate::util::unhex(&encoded.hash)?,
+        })
+    }
     fn shape(&self, _params: &Params, rng: &mut Rng) -> Encoded {
         Encoded::new(crate::util::hex(&enc::bytes(rng, hexlen(self.alg) / 2)))
     }
@@ -240,6 +248,14 @@ impl HashFormat for SaltedHex {
     /// A hex digest alone is identified as the unsalted format.
     fn identify(&self, _encoded: &str) -> Option<Params> {
         None
+    }
+    fn parts(&self, encoded: &Encoded, params: &Params) -> Option<super::Parts> {
+        Some(super::Parts::Digest {
+            alg: self.alg,
+            salt: encoded.salt.as_ref()?.as_bytes().to_vec(),
+            salt_first: param(params, "salt_position") != Some("suffix"),
+            value: crate::util::unhex(&encoded.hash)?,
+        })
     }
     fn identify_salted(&self, hash: &str, salt: &str) -> Option<Params> {
         (is_digest_hex(hash, self.alg) && !salt.is_empty()).then(Params::new)

@@ -97,6 +97,16 @@ impl HashFormat for LdapSalted {
         let (d, salt) = b.split_at(self.alg.output_len());
         Ok(enc::ct_eq(&self.alg.digest(&[password, salt]), d))
     }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let b = self.parse(&encoded.hash)?;
+        let (d, salt) = b.split_at(self.alg.output_len());
+        Some(super::Parts::Digest {
+            alg: self.alg,
+            salt: salt.to_vec(),
+            salt_first: false,
+            value: d.to_vec(),
+        })
+    }
     fn identify(&self, encoded: &str) -> Option<Params> {
         self.parse(encoded).map(|b| {
             vec![(
@@ -175,6 +185,14 @@ impl HashFormat for LdapPlain {
             .parse(&encoded.hash)
             .ok_or_else(|| format!("not an LDAP {} value", self.scheme))?;
         Ok(enc::ct_eq(&self.alg.digest(&[password]), &d))
+    }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        Some(super::Parts::Digest {
+            alg: self.alg,
+            salt: Vec::new(),
+            salt_first: true,
+            value: self.parse(&encoded.hash)?,
+        })
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
         self.parse(encoded).map(|_| Params::new())

@@ -92,6 +92,52 @@ pub trait HashFormat: Send + Sync {
     fn notes(&self) -> &'static str {
         ""
     }
+    /// The hash taken apart into the pieces import APIs ask for (`params`:
+    /// the profile's, for what the string does not say, like a salt position).
+    /// `None`: no provider can take this format apart; its users migrate just
+    /// in time.
+    fn parts(&self, _encoded: &Encoded, _params: &Params) -> Option<Parts> {
+        None
+    }
+}
+
+/// A hash as its pieces: what identity providers' import APIs are given,
+/// each re-encoded by the API's own writer (`sink::api`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parts {
+    /// `$<minor>$<cost>$<22-char salt><31-char checksum>` (`encoded` whole).
+    Bcrypt {
+        minor: &'static str,
+        cost: u32,
+        salt: String,
+        checksum: String,
+        encoded: String,
+    },
+    /// One digest of `salt ‖ password` (`salt_first`) or `password ‖ salt`;
+    /// the salt may be empty.
+    Digest {
+        alg: alg::Alg,
+        salt: Vec<u8>,
+        salt_first: bool,
+        value: Vec<u8>,
+    },
+    /// PBKDF2 with HMAC-`alg`.
+    Pbkdf2 {
+        alg: alg::Alg,
+        iterations: u32,
+        salt: Vec<u8>,
+        value: Vec<u8>,
+    },
+    /// An argon2 PHC string, `$argon2id$v=19$m=…`.
+    Argon2 { phc: String },
+    /// scrypt with N = 2^`ln`.
+    Scrypt {
+        ln: u32,
+        r: u32,
+        p: u32,
+        salt: Vec<u8>,
+        value: Vec<u8>,
+    },
 }
 
 /// The registry: adding a format is one file and one line here.
@@ -463,6 +509,9 @@ pub(crate) mod enc {
         let mut v = vec![0u8; n];
         rng.fill(&mut v);
         v
+    }
+    pub fn crypt64_decode(s: &str) -> Option<Vec<u8>> {
+        base64ct::Base64ShaCrypt::decode_vec(s).ok()
     }
     pub fn b64(bytes: &[u8]) -> String {
         STANDARD.encode(bytes)

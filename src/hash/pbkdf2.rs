@@ -14,6 +14,25 @@ enum Prf {
     Sha512,
 }
 
+impl Prf {
+    fn alg(self) -> super::alg::Alg {
+        match self {
+            Prf::Sha1 => super::alg::Alg::Sha1,
+            Prf::Sha256 => super::alg::Alg::Sha256,
+            Prf::Sha512 => super::alg::Alg::Sha512,
+        }
+    }
+}
+
+fn parts(prf: Prf, iterations: u32, salt: Vec<u8>, value: Vec<u8>) -> super::Parts {
+    super::Parts::Pbkdf2 {
+        alg: prf.alg(),
+        iterations,
+        salt,
+        value,
+    }
+}
+
 fn derive(prf: Prf, password: &[u8], salt: &[u8], rounds: u32, len: usize) -> Vec<u8> {
     let mut out = vec![0u8; len];
     match prf {
@@ -130,6 +149,10 @@ impl HashFormat for DjangoPbkdf2 {
     fn identify(&self, encoded: &str) -> Option<Params> {
         self.parse(encoded)
             .map(|(it, _, _)| vec![("iterations".into(), it.to_string())])
+    }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (it, salt, hash) = self.parse(&encoded.hash)?;
+        Some(parts(self.prf, it, salt.as_bytes().to_vec(), hash))
     }
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
         let it = django_iterations(params).unwrap_or(1_000_000);
@@ -267,6 +290,10 @@ impl HashFormat for PasslibPbkdf2 {
         self.parse(encoded)
             .map(|(r, _, _)| vec![("rounds".into(), r.to_string())])
     }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (rounds, salt, hash) = self.parse(&encoded.hash)?;
+        Some(parts(self.prf, rounds, salt, hash))
+    }
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
         let rounds = param_u32(params, "rounds", 1..=MAX_ROUNDS)
             .ok()
@@ -381,6 +408,10 @@ impl HashFormat for PhcPbkdf2Sha512 {
             &hash,
         ))
     }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (i, _, salt, hash) = parse_phc(&encoded.hash)?;
+        Some(parts(Prf::Sha512, i, salt, hash))
+    }
     fn identify(&self, encoded: &str) -> Option<Params> {
         parse_phc(encoded)
             .map(|(i, l, _, _)| vec![("i".into(), i.to_string()), ("l".into(), l.to_string())])
@@ -451,6 +482,11 @@ impl HashFormat for AspNetV2 {
             &derive(Prf::Sha1, password, &b[1..17], 1000, 32),
             &b[17..],
         ))
+    }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        self.identify(&encoded.hash)?;
+        let b = enc::b64_decode(&encoded.hash)?;
+        Some(parts(Prf::Sha1, 1000, b[1..17].to_vec(), b[17..].to_vec()))
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
         (encoded.len() == 68
@@ -576,6 +612,10 @@ impl HashFormat for AspNetV3 {
             &derive(prf, password, &salt, it, sub.len()),
             &sub,
         ))
+    }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (prf, it, salt, sub) = parse_v3(&encoded.hash)?;
+        Some(parts(prf, it, salt, sub))
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
         parse_v3(encoded).map(|(prf, it, _, _)| {

@@ -133,6 +133,10 @@ impl HashFormat for ScryptPhc {
     fn identify(&self, encoded: &str) -> Option<Params> {
         parse_phc(encoded).map(|(_, _, _, p)| p)
     }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (c, salt, value, _) = parse_phc(&encoded.hash)?;
+        Some(scrypt_parts(&c, salt, value))
+    }
     fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
         let c = lrp(params, (16, 8, 1)).unwrap_or(Lrp { ln: 16, r: 8, p: 1 });
         let (salt, h) = (enc::bytes(rng, 16), enc::bytes(rng, 32));
@@ -184,6 +188,16 @@ fn dec_u30(s: &[u8]) -> Option<u32> {
     s.iter()
         .rev()
         .try_fold(0u32, |acc, &c| Some((acc << 6) | dec_char(c)?))
+}
+
+fn scrypt_parts(c: &Lrp, salt: Vec<u8>, value: Vec<u8>) -> super::Parts {
+    super::Parts::Scrypt {
+        ln: c.ln,
+        r: c.r,
+        p: c.p,
+        salt,
+        value,
+    }
 }
 
 fn parse_mcf(s: &str) -> Option<(Lrp, &str, &str)> {
@@ -240,6 +254,12 @@ impl HashFormat for ScryptMcf {
         let (c, salt, hash) = parse_mcf(&encoded.hash).ok_or("not a $7$ hash")?;
         let h = kdf(password, salt.as_bytes(), c.ln, c.r, c.p, 32)?;
         Ok(enc::ct_eq(enc::crypt64(&h).as_bytes(), hash.as_bytes()))
+    }
+    /// The salt string's characters themselves are the scrypt salt.
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (c, salt, hash) = parse_mcf(&encoded.hash)?;
+        let value = enc::crypt64_decode(hash)?;
+        Some(scrypt_parts(&c, salt.as_bytes().to_vec(), value))
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
         parse_mcf(encoded).map(|(c, _, _)| {
@@ -368,6 +388,15 @@ impl HashFormat for ScryptDjango {
             hash.len(),
         )?;
         Ok(enc::ct_eq(&h, &hash))
+    }
+    fn parts(&self, encoded: &Encoded, _params: &Params) -> Option<super::Parts> {
+        let (n, salt, r, p, value) = parse_django(&encoded.hash)?;
+        let ln = log2_exact(n)?;
+        Some(scrypt_parts(
+            &Lrp { ln, r, p },
+            salt.as_bytes().to_vec(),
+            value,
+        ))
     }
     fn identify(&self, encoded: &str) -> Option<Params> {
         parse_django(encoded).map(|(n, _, r, p, _)| {
