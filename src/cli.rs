@@ -175,6 +175,13 @@ const REHEARSE_EXAMPLES: &str = "Examples:
   # fail the CI job on any reject or below 5000 rows/s
   understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'
 
+  # an identity API (here the local Okta emulator) at 600 requests/s, open model
+  understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 &
+  understudy rehearse --users 20000 --target http://127.0.0.1:8080 --api okta --rate 600
+
+  # a 60-second network outage in the middle of the load
+  understudy rehearse --users 1000000 --target postgres://… --faults \"outage@20s+60s\"
+
 Exit codes: 0 ok · 1 verification or a threshold failed · 2 bad usage or configuration · 3 target unreachable";
 
 #[derive(Args, Debug)]
@@ -188,13 +195,32 @@ pub struct RehearseArgs {
     /// Seed (same seed, same users: the ground truth verification regenerates).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// sqlite:PATH or postgres://user:pass@host:port/db (default: sqlite:understudy.db).
-    /// Without a password in the DSN, PGPASSWORD is used. Passwords are shown as ***.
+    /// sqlite:PATH, postgres://user:pass@host:port/db, or http://HOST:PORT with
+    /// --api (default: sqlite:understudy.db). Without a password in the DSN,
+    /// PGPASSWORD is used. Passwords are shown as ***.
     #[arg(short, long)]
     pub target: Option<String>,
-    /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1).
+    /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);
+    /// for an http:// target, concurrent requests (default 8; with --rate, the
+    /// cap on requests in flight).
     #[arg(short, long)]
     pub workers: Option<usize>,
+    /// The identity API an http:// target speaks: okta (one create per user,
+    /// hashes re-encoded into Okta's hash object), auth0 (bulk import jobs of
+    /// ≤ 500 KB, 2 at a time) or generic (POST /users). Users whose hash format
+    /// the API cannot import are reported as jit_only, not sent.
+    #[arg(long, value_name = "API")]
+    pub api: Option<crate::emulate::Api>,
+    /// Open model for http:// targets: start a request every 1/R seconds and
+    /// time it from that scheduled start, whatever the target does (default:
+    /// closed model, --workers requests back to back).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// http:// targets: 5xx answers allowed per user before it is given up
+    /// (429s wait for Retry-After and do not count; a lost network is retried
+    /// for --retry-for).
+    #[arg(long, value_name = "K", default_value_t = 8)]
+    pub max_attempts: u32,
     /// Rows of the driving table per batch: one transaction, with their child
     /// rows (default: 5000 for PostgreSQL, 25000 for SQLite).
     #[arg(short, long)]
@@ -464,6 +490,9 @@ fn rehearse(a: RehearseArgs) -> Result<i32> {
         quiet: a.quiet,
         faults: a.faults,
         retry_for: a.retry_for,
+        api: a.api,
+        rate: a.rate,
+        max_attempts: a.max_attempts,
     })
 }
 

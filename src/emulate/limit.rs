@@ -26,6 +26,9 @@ impl std::str::FromStr for Rate {
     }
 }
 
+/// Requests answered within this time after a 429 were already in flight.
+pub const GRACE: Duration = Duration::from_millis(250);
+
 pub struct Decision {
     /// Set: answer 429 and tell the client to wait this long.
     pub retry_after: Option<Duration>,
@@ -39,9 +42,20 @@ pub struct Limiter {
     burst: f64,
     tokens: f64,
     last: Instant,
-    /// Until when the last 429 told clients to wait.
-    blocked_until: Option<Instant>,
-    okta_headers: bool,
+    /// When the last 429 was answered, and until when it told clients to wait.
+    blocked: Option<(Instant, Instant)>,
+    /// Okta: fixed windows (1 s, or 1 min below 1 request/s) announced with
+    /// `X-Rate-Limit-Limit/-Remaining/-Reset`, as Okta counts; the others: a
+    /// token bucket announced only by `Retry-After` on 429.
+    okta: Option<Window>,
+}
+
+struct Window {
+    length: f64,
+    limit: u64,
+    /// Start of the current window (seconds since the epoch) and requests in it.
+    start: f64,
+    used: u64,
 }
 
 impl Limiter {
@@ -49,13 +63,22 @@ impl Limiter {
         let burst = burst
             .map(f64::from)
             .unwrap_or_else(|| rate.map(|r| r.0.max(1.0)).unwrap_or(1.0));
+        let okta = rate.filter(|_| okta_headers).map(|Rate(r)| {
+            let length = if r >= 1.0 { 1.0 } else { 60.0 };
+            Window {
+                length,
+                limit: (r * length).round().max(1.0) as u64,
+                start: 0.0,
+                used: 0,
+            }
+        });
         Limiter {
             rate,
             burst,
             tokens: burst,
             last: Instant::now(),
-            blocked_until: None,
-            okta_headers,
+            blocked: None,
+            okta,
         }
     }
 
@@ -68,45 +91,65 @@ impl Limiter {
             };
         };
         let now = Instant::now();
-        // 20 ms of slack: a client that waited exactly as told is not early.
+        // A request is early when it comes after the client could have read
+        // the 429 (requests already in flight then are not: GRACE covers the
+        // round trip) and before the time the 429 named (20 ms of slack: a
+        // client that waited exactly as told is not early).
         let early = self
-            .blocked_until
-            .is_some_and(|b| now + Duration::from_millis(20) < b);
+            .blocked
+            .is_some_and(|(at, until)| now > at + GRACE && now + Duration::from_millis(20) < until);
+        if let Some(w) = &mut self.okta {
+            let epoch = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64();
+            let start = (epoch / w.length).floor() * w.length;
+            if start != w.start {
+                w.start = start;
+                w.used = 0;
+            }
+            let reset = start + w.length;
+            let refused = w.used >= w.limit;
+            if !refused {
+                w.used += 1;
+            }
+            let retry_after = refused.then(|| Duration::from_secs_f64(reset - epoch));
+            if let Some(wait) = retry_after {
+                self.blocked = Some((now, now + wait));
+            }
+            return Decision {
+                retry_after,
+                early,
+                headers: Some(vec![
+                    ("x-rate-limit-limit", w.limit.to_string()),
+                    ("x-rate-limit-remaining", (w.limit - w.used).to_string()),
+                    ("x-rate-limit-reset", (reset as u64).to_string()),
+                ]),
+            };
+        }
         self.tokens =
             (self.tokens + now.duration_since(self.last).as_secs_f64() * r).min(self.burst);
         self.last = now;
-        let (retry_after, remaining) = if self.tokens >= 1.0 {
+        let retry_after = if self.tokens >= 1.0 {
             self.tokens -= 1.0;
-            (None, self.tokens.floor() as u64)
+            None
         } else {
             let wait = Duration::from_secs_f64((1.0 - self.tokens) / r);
-            // Whole seconds, as Retry-After and X-Rate-Limit-Reset carry.
+            // Whole seconds, as Retry-After carries.
             let wait = Duration::from_secs(wait.as_secs_f64().ceil().max(1.0) as u64);
-            self.blocked_until = Some(now + wait);
-            (Some(wait), 0)
+            self.blocked = Some((now, now + wait));
+            Some(wait)
         };
-        let headers = self.okta_headers.then(|| {
-            let reset_in = retry_after.unwrap_or(Duration::from_secs_f64(
-                ((self.burst - self.tokens) / r).ceil(),
-            ));
-            let reset = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                + reset_in;
-            vec![
-                (
-                    "x-rate-limit-limit",
-                    (self.burst.round() as u64).to_string(),
-                ),
-                ("x-rate-limit-remaining", remaining.to_string()),
-                ("x-rate-limit-reset", reset.as_secs().to_string()),
-            ]
-        });
         Decision {
             retry_after,
             early,
-            headers,
+            headers: None,
         }
+    }
+
+    /// Okta announces the wait with `X-Rate-Limit-Reset`, not `Retry-After`.
+    pub fn sends_retry_after(&self) -> bool {
+        self.okta.is_none()
     }
 }
 
@@ -126,6 +169,14 @@ mod tests {
         let mut l = Limiter::new(Some(Rate(1.0)), Some(3), false);
         let oks = (0..5).filter(|_| l.take().retry_after.is_none()).count();
         assert_eq!(oks, 3);
-        assert!(l.take().early, "a request right after a 429 is early");
+        assert!(
+            !l.take().early,
+            "a request in flight when the 429 left is not early"
+        );
+        std::thread::sleep(GRACE + Duration::from_millis(20));
+        assert!(
+            l.take().early,
+            "a request after the 429 could be read is early"
+        );
     }
 }

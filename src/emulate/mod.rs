@@ -22,7 +22,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use auth0::user_credential as auth0_credential;
+pub use auth0::{
+    MAX_ACTIVE_JOBS as AUTH0_MAX_ACTIVE_JOBS, MAX_FILE as AUTH0_MAX_FILE,
+    user_credential as auth0_credential,
+};
 pub use limit::Rate;
 pub use okta::credential as okta_credential;
 pub use verify::Credential;
@@ -94,6 +97,7 @@ pub struct Duplicate;
 #[derive(Default)]
 pub struct Store {
     by_login: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
     pub users: Vec<User>,
 }
 
@@ -108,11 +112,7 @@ impl Store {
     /// and whether more follow.
     pub fn page(&self, after: Option<&String>, limit: usize) -> (&[User], bool) {
         let start = match after {
-            Some(id) => self
-                .users
-                .iter()
-                .position(|u| &u.id == id)
-                .map_or(self.users.len(), |i| i + 1),
+            Some(id) => self.by_id.get(id).map_or(self.users.len(), |i| i + 1),
             None => 0,
         };
         let end = (start + limit).min(self.users.len());
@@ -131,6 +131,7 @@ impl Store {
             return Ok(false);
         }
         self.by_login.insert(key, self.users.len());
+        self.by_id.insert(u.id.clone(), self.users.len());
         self.users.push(u);
         Ok(true)
     }
@@ -205,7 +206,10 @@ impl State {
     pub async fn gate(&self, headers: &mut HeaderMap) -> Result<Gate, Response> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let decision = self.limiter.lock().expect("lock").take();
+        let (decision, retry_header) = {
+            let mut l = self.limiter.lock().expect("lock");
+            (l.take(), l.sends_retry_after())
+        };
         if decision.early {
             self.stats.early_requests.fetch_add(1, Ordering::Relaxed);
         }
@@ -217,10 +221,12 @@ impl State {
         if let Some(wait) = decision.retry_after {
             self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
             let mut h = headers.clone();
-            h.insert(
-                "retry-after",
-                HeaderValue::from_str(&wait.as_secs().max(1).to_string()).expect("digits"),
-            );
+            if retry_header {
+                h.insert(
+                    "retry-after",
+                    HeaderValue::from_str(&wait.as_secs().max(1).to_string()).expect("digits"),
+                );
+            }
             let body = match self.cfg.api {
                 Api::Okta => okta::error(
                     "E0000047",

@@ -134,6 +134,15 @@ pub struct Scratch {
     pub injections: Vec<Injection>,
     /// The salt of the row's hash when its format keeps it in a column.
     salt: Option<String>,
+    /// Which entry of the password mix (`Gen::pools`) the row's hash is from.
+    pub mix: Option<usize>,
+}
+
+impl Scratch {
+    /// The salt of the row's hash when its format keeps it in a column.
+    pub fn salt(&self) -> Option<&str> {
+        self.salt.as_deref()
+    }
 }
 
 /// The identity of a row being generated.
@@ -526,6 +535,7 @@ impl Gen {
         row.clear();
         scratch.password.clear();
         scratch.salt = None;
+        scratch.mix = None;
         let table = &self.tables[t];
         let person = self.person(t, id.index);
         let mut password_done = false;
@@ -536,6 +546,7 @@ impl Gen {
                 if matches!(col.kind, ColKind::PasswordHash) {
                     // A password case: its fixed plaintext and that plaintext's hash.
                     let m = self.mix.sample(&mut Rng::at(col.key, id.index));
+                    scratch.mix = Some(m);
                     scratch
                         .password
                         .push_str(&self.edge_value(t, ci, id.index, inj.case));
@@ -653,6 +664,7 @@ impl Gen {
                 }
                 ColKind::PasswordHash => {
                     let m = self.mix.sample(&mut r);
+                    scratch.mix = Some(m);
                     let pool = &self.pools[m];
                     if pool.mode == crate::hash::HashMode::Pool {
                         let e = pool.pooled(&mut r, &mut scratch.password);

@@ -9,6 +9,7 @@
 
 pub mod batch;
 pub mod exec;
+pub mod http;
 pub mod postgres;
 pub mod sqlite;
 pub mod target;
@@ -67,6 +68,12 @@ pub struct RehearseOptions {
     pub faults: Option<crate::faults::FaultPlan>,
     /// How long transient failures (a lost network) are retried before giving up.
     pub retry_for: Duration,
+    /// The identity API of an http:// target.
+    pub api: Option<crate::emulate::Api>,
+    /// Open model (http:// targets): requests per second.
+    pub rate: Option<f64>,
+    /// http:// targets: 5xx answers allowed per user.
+    pub max_attempts: u32,
 }
 
 impl RehearseOptions {
@@ -1027,6 +1034,14 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             DEFAULT_TARGET.to_string()
         }
     };
+    if http::HttpTarget::is_http(&target_dsn) {
+        return rehearse_http(opts, &target_dsn, started_at);
+    }
+    if opts.api.is_some() || opts.rate.is_some() {
+        return Err(Error::usage(
+            "--api and --rate apply to identity-API targets (--target http://HOST:PORT)",
+        ));
+    }
     let target = Target::parse(&target_dsn)?;
     // --faults: the load reaches the target through the fault proxy, started
     // now, so the plan's clock runs with the rehearsal. Verification goes direct.
@@ -1082,22 +1097,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if let Some(expr) = &fail_on_check {
         report::parse_conditions(expr)?;
     }
-    let hashes_wanted = opts
-        .profile
-        .users()
-        .columns
-        .iter()
-        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash))
-        && opts.hash_mode != Some(HashMode::Shape);
-    if hashes_wanted {
-        say(
-            opts.quiet,
-            format!(
-                "building the password-hash pools ({} real hashes of known passwords per format; --hash-mode shape skips this)",
-                opts.profile.passwords.pool_size
-            ),
-        );
-    }
+    announce_pools(&opts);
     let plan = Plan::new(
         opts.profile.clone(),
         opts.users,
@@ -1297,24 +1297,8 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         faults: proxy
             .as_ref()
             .zip(opts.faults.as_ref())
-            .map(|((p, _), plan)| {
-                let horizon = proxy_started.elapsed().as_secs_f64();
-                let windows: Vec<(f64, f64)> = plan
-                    .downtime()
-                    .iter()
-                    .map(|(a, b)| (a.as_secs_f64(), b.as_secs_f64()))
-                    .collect();
-                report::Faults {
-                    plan: plan.to_string(),
-                    downtime_s: windows
-                        .iter()
-                        .map(|(a, b)| (b.min(horizon) - a).max(0.0))
-                        .sum(),
-                    downtime_windows_s: windows,
-                    backoff_s: metrics.backoff_s(),
-                    proxy: p.stats.snapshot(),
-                }
-            }),
+            .map(|((p, _), plan)| faults_section(p, plan, proxy_started, &metrics)),
+        http: None,
         exit_code: 0,
     };
     // Errors from earlier (resumed) runs are in the target's reject table.
@@ -1335,7 +1319,12 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         report.errors_by_label = by_label;
         report.errors_by_class = by_class;
     }
-    if let Some(expr) = &fail_on_check {
+    finish(report, &opts)
+}
+
+/// Thresholds, exit code, and the report written where asked.
+fn finish(mut report: Report, opts: &RehearseOptions) -> Result<i32> {
+    if let Some(expr) = &opts.fail_on {
         report.thresholds = report::thresholds(expr, &report)?;
     }
     let failed = report.verify.as_ref().is_some_and(|v| !v.ok)
@@ -1352,6 +1341,252 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         print!("{}", report::terminal::render(&report));
     }
     Ok(report.exit_code)
+}
+
+fn announce_pools(opts: &RehearseOptions) {
+    let hashes_wanted = opts
+        .profile
+        .users()
+        .columns
+        .iter()
+        .any(|c| matches!(c.kind, crate::profile::Kind::PasswordHash))
+        && opts.hash_mode != Some(HashMode::Shape);
+    if hashes_wanted {
+        say(
+            opts.quiet,
+            format!(
+                "building the password-hash pools ({} real hashes of known passwords per format; --hash-mode shape skips this)",
+                opts.profile.passwords.pool_size
+            ),
+        );
+    }
+}
+
+/// The report's view of the fault proxy: the plan, its downtime inside the
+/// load, the time spent backing off, and what the proxy did.
+fn faults_section(
+    proxy: &crate::faults::Proxy,
+    plan: &crate::faults::FaultPlan,
+    started: Instant,
+    metrics: &Metrics,
+) -> report::Faults {
+    let horizon = started.elapsed().as_secs_f64();
+    let windows: Vec<(f64, f64)> = plan
+        .downtime()
+        .iter()
+        .map(|(a, b)| (a.as_secs_f64(), b.as_secs_f64()))
+        .collect();
+    report::Faults {
+        plan: plan.to_string(),
+        downtime_s: windows
+            .iter()
+            .map(|(a, b)| (b.min(horizon) - a).max(0.0))
+            .sum(),
+        downtime_windows_s: windows,
+        backoff_s: metrics.backoff_s(),
+        proxy: proxy.stats.snapshot(),
+    }
+}
+
+/// `rehearse` into an identity API (`--target http://… --api …`).
+fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result<i32> {
+    let target = http::HttpTarget::parse(url, opts.api)?;
+    for (set, flag) in [
+        (
+            opts.exec.is_some() || opts.source.is_some(),
+            "--exec/--source",
+        ),
+        (opts.resume, "--resume"),
+        (
+            opts.schema.is_some() || opts.no_create,
+            "--schema/--no-create",
+        ),
+        (!opts.maps.is_empty(), "--map"),
+    ] {
+        if set {
+            return Err(Error::usage(format!(
+                "{flag} applies to database targets, not to an identity API (start from an empty tenant, or emulator)"
+            )));
+        }
+    }
+    if opts.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return Err(Error::usage(
+            "--rate must be a positive number of requests per second",
+        ));
+    }
+    if let Some(expr) = &opts.fail_on {
+        report::parse_conditions(expr)?;
+    }
+    let proxy_started = Instant::now();
+    let proxy = match &opts.faults {
+        Some(plan) => {
+            let p = crate::faults::Proxy::start("127.0.0.1:0", &target.addr(), plan.clone())
+                .map_err(|e| Error::target(format!("cannot start the fault proxy: {e}")))?;
+            say(
+                opts.quiet,
+                format!(
+                    "faults: sending through a proxy on {} with plan: {plan}",
+                    p.addr
+                ),
+            );
+            let via = target.via(&p.addr.to_string());
+            Some((p, via))
+        }
+        None => None,
+    };
+    announce_pools(&opts);
+    let plan = Plan::new(
+        opts.profile.clone(),
+        opts.users,
+        opts.seed,
+        &opts.domains,
+        opts.hash_mode,
+        opts.edge_rate,
+    )?;
+    let workers = opts.workers.unwrap_or(8).max(1);
+    let metrics = std::sync::Arc::new(Metrics::new());
+    let model = match opts.rate {
+        Some(r) => format!("open model, {r} requests/s, at most {workers} in flight"),
+        None => format!("closed model, {workers} workers"),
+    };
+    say(
+        opts.quiet,
+        format!(
+            "rehearsing {} users (profile {}) into the {} API at {} ({model})",
+            opts.users,
+            plan.profile.name,
+            target.api_name(),
+            target.base
+        ),
+    );
+    let hopts = http::HttpOptions {
+        rate: opts.rate,
+        workers,
+        max_attempts: opts.max_attempts,
+        retry_for: opts.retry_for,
+        quiet: opts.quiet,
+    };
+    let send_to = proxy.as_ref().map(|(_, t)| t).unwrap_or(&target);
+    let (lr, _) = http::load(&plan, send_to, &hopts, metrics.clone())?;
+    let rejects_path = if lr.rejects.is_empty() {
+        None
+    } else {
+        let p = opts.rejects.clone().unwrap_or_else(|| match &opts.report {
+            Some(r) => r.with_file_name("rejects.jsonl"),
+            None => PathBuf::from("rejects.jsonl"),
+        });
+        let mut out = String::new();
+        for r in &lr.rejects {
+            out.push_str(
+                &serde_json::json!({"table": plan.metas[plan.generator.users_table].name, "index": r.index,
+                    "key": r.email, "class": r.class, "message": r.message, "labels": r.labels})
+                .to_string(),
+            );
+            out.push('\n');
+        }
+        std::fs::write(&p, out).map_err(|e| Error::io("write", &p, e))?;
+        Some(p)
+    };
+    let verify = if opts.verify {
+        say(
+            opts.quiet,
+            format!(
+                "verifying: listing the users through the {} API",
+                target.api_name()
+            ),
+        );
+        // Straight to the target: the fault plan is for the load.
+        let direct = http::client::Client::new(
+            target.base.clone(),
+            opts.max_attempts,
+            opts.retry_for,
+            2,
+            std::sync::Arc::new(Metrics::new()),
+        )
+        .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?;
+        Some(http::verify(&direct, &target, &plan, &lr)?)
+    } else {
+        None
+    };
+    let (by_class, by_label) = metrics.errors();
+    let jit_total: u64 = lr.jit_only.values().sum();
+    let throughput = lr.created as f64 / lr.duration_s.max(1e-9);
+    let users_name = plan.metas[plan.generator.users_table].name.clone();
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: "understudy".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "rehearse".into(),
+        started_at,
+        profile: report::ProfileInfo {
+            name: plan.profile.name.clone(),
+            digest: plan.profile.digest.clone(),
+        },
+        seed: opts.seed,
+        users: opts.users,
+        target: target.base.clone(),
+        source: None,
+        method: format!("http:{}", target.api_name()),
+        workers,
+        batch: 1,
+        resumed: false,
+        rows_expected: opts.users,
+        rows_loaded: lr.created,
+        rows_skipped: jit_total,
+        rows_rejected: lr.rejects.len() as u64,
+        retries: metrics.retries(),
+        duration_s: lr.duration_s,
+        throughput_rows_per_s: throughput,
+        latency_ms: metrics.latency(),
+        timeseries: metrics.timeseries(),
+        errors_by_class: by_class,
+        errors_by_label: by_label,
+        tables: vec![report::TableLoad {
+            name: users_name,
+            expected: opts.users,
+            loaded: lr.created,
+            skipped: jit_total,
+            rejected: lr.rejects.len() as u64,
+        }],
+        verify,
+        projection: opts.production_users.map(|m| {
+            let est = m as f64 / throughput.max(1e-9);
+            report::Projection {
+                production_users: m,
+                rows_per_user: 1.0,
+                estimated_s: est,
+                human: report::human_duration(est),
+            }
+        }),
+        exec: None,
+        thresholds: Vec::new(),
+        hashes: plan.hashes.clone(),
+        rejects_file: rejects_path.map(|p| p.display().to_string()),
+        faults: proxy
+            .as_ref()
+            .zip(opts.faults.as_ref())
+            .map(|((p, _), fp)| faults_section(p, fp, proxy_started, &metrics)),
+        http: Some(report::Http {
+            api: target.api_name().into(),
+            model: if opts.rate.is_some() {
+                "open"
+            } else {
+                "closed"
+            }
+            .into(),
+            rate: opts.rate,
+            max_attempts: opts.max_attempts,
+            counts: lr.counts,
+            retries: metrics.retries(),
+            backoff_s: metrics.backoff_s(),
+            already_existed_on_retry: lr.already_existed_on_retry,
+            jit_only: jit_total,
+            jit_only_by_format: lr.jit_only,
+            jobs: lr.jobs,
+        }),
+        exit_code: 0,
+    };
+    finish(report, &opts)
 }
 
 /// The DSN with its host:port replaced by `addr` (the fault proxy's).

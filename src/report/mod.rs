@@ -68,7 +68,52 @@ pub struct Report {
     /// Set when the target was reached through the fault proxy (`--faults`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<Faults>,
+    /// Set for identity-API targets (`--api`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<Http>,
     pub exit_code: i32,
+}
+
+/// An identity-API rehearsal: what was sent, how it was answered, and who
+/// could not be sent at all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Http {
+    pub api: String,
+    /// `closed` (workers send back to back) or `open` (`--rate`).
+    pub model: String,
+    pub rate: Option<f64>,
+    pub max_attempts: u32,
+    #[serde(flatten)]
+    pub counts: HttpCounts,
+    /// Requests sent again after a 5xx, a timeout or a lost connection.
+    pub retries: u64,
+    /// Time spent backing off before those retries.
+    pub backoff_s: f64,
+    /// Creates retried after an ambiguous failure that found the user already
+    /// there (our own first attempt): counted as done, not as duplicates.
+    pub already_existed_on_retry: u64,
+    /// Users not sent: the target cannot import their hash format; they can
+    /// only migrate on their first login.
+    pub jit_only: u64,
+    pub jit_only_by_format: BTreeMap<String, u64>,
+    /// Auth0: import jobs run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<u64>,
+}
+
+/// Counters of the HTTP client.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HttpCounts {
+    /// Requests sent, retries and 429s included.
+    pub attempts: u64,
+    pub responses_by_status: BTreeMap<String, u64>,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// Times a request waited for a rate-limit window to reopen, and how long in all.
+    pub rate_limit_waits: u64,
+    pub rate_limit_wait_s: f64,
+    pub timeouts: u64,
+    pub connection_errors: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -127,6 +172,9 @@ pub struct Verify {
     pub missing: u64,
     pub extra: u64,
     pub mismatched: u64,
+    /// Users listed more than once (identity APIs).
+    #[serde(default)]
+    pub duplicated: u64,
     pub rejected: u64,
     pub tables: Vec<TableVerify>,
     /// Up to 20 examples, keyed by primary key.

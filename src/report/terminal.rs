@@ -27,7 +27,15 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         s,
         "  {:<18} {:>12} {:>12} {:>12} {:>10}",
-        "table", "expected", "loaded", "skipped", "rejected"
+        "table",
+        "expected",
+        "loaded",
+        if r.http.is_some() {
+            "jit_only"
+        } else {
+            "skipped"
+        },
+        "rejected"
     );
     for t in &r.tables {
         let _ = writeln!(
@@ -41,7 +49,9 @@ pub fn render(r: &Report) -> String {
         "  rows           {} loaded, {} rejected{} of {} in {} · {:.0} rows/s",
         r.rows_loaded,
         r.rows_rejected,
-        if r.rows_skipped > 0 {
+        if r.rows_skipped > 0 && r.http.is_some() {
+            format!(", {} jit_only (not sent)", r.rows_skipped)
+        } else if r.rows_skipped > 0 {
             format!(", {} already committed", r.rows_skipped)
         } else {
             String::new()
@@ -50,7 +60,53 @@ pub fn render(r: &Report) -> String {
         human_duration(r.duration_s),
         r.throughput_rows_per_s
     );
-    if r.retries > 0 {
+    if let Some(h) = &r.http {
+        let statuses: Vec<String> = h
+            .counts
+            .responses_by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  requests       {} sent ({} model{}) · responses {}",
+            h.counts.attempts,
+            h.model,
+            h.rate.map(|r| format!(", {r}/s")).unwrap_or_default(),
+            statuses.join(" · ")
+        );
+        let _ = writeln!(
+            s,
+            "  rate limits    {} × 429 · waited {} times, {:.1} s in all, before sending again",
+            h.counts.rate_limited, h.counts.rate_limit_waits, h.counts.rate_limit_wait_s
+        );
+        let _ = writeln!(
+            s,
+            "  retries        {} after 5xx, timeouts or lost connections ({:.1} s backing off; {} timeouts, {} connection errors) · {} creates found done on retry",
+            h.retries,
+            h.backoff_s,
+            h.counts.timeouts,
+            h.counts.connection_errors,
+            h.already_existed_on_retry
+        );
+        if h.jit_only > 0 {
+            let formats: Vec<String> = h
+                .jit_only_by_format
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  jit_only       {} users not sent: the {} API cannot import {} (they can only migrate on first login)",
+                h.jit_only,
+                h.api,
+                formats.join(" · ")
+            );
+        }
+        if let Some(j) = h.jobs {
+            let _ = writeln!(s, "  import jobs    {j}");
+        }
+    } else if r.retries > 0 {
         let _ = writeln!(
             s,
             "  retries        {} (lost connections or timeouts, retried on a new connection)",
@@ -72,8 +128,23 @@ pub fn render(r: &Report) -> String {
         let l = &r.latency_ms;
         let _ = writeln!(
             s,
-            "  batch latency  p50 {:.1} ms · p90 {:.1} · p99 {:.1} · p99.9 {:.1} · max {:.1} ({} batches)",
-            l.p50, l.p90, l.p99, l.p999, l.max, l.count
+            "  {}  p50 {:.1} ms · p90 {:.1} · p99 {:.1} · p99.9 {:.1} · max {:.1} ({} {})",
+            if r.http.is_some() && r.http.as_ref().is_some_and(|h| h.jobs.is_none()) {
+                "user latency "
+            } else {
+                "batch latency"
+            },
+            l.p50,
+            l.p90,
+            l.p99,
+            l.p999,
+            l.max,
+            l.count,
+            if r.http.as_ref().is_some_and(|h| h.jobs.is_none()) {
+                "users"
+            } else {
+                "batches"
+            }
         );
     }
     if !r.errors_by_class.is_empty() {
@@ -100,13 +171,18 @@ pub fn render(r: &Report) -> String {
         Some(v) => {
             let _ = writeln!(
                 s,
-                "  verify         {} · expected {} · found {} · missing {} · extra {} · mismatched {} · rejected {} ({})",
+                "  verify         {} · expected {} · found {} · missing {} · extra {} · mismatched {}{} · rejected {} ({})",
                 if v.ok { "OK" } else { "FAILED" },
                 v.expected,
                 v.found,
                 v.missing,
                 v.extra,
                 v.mismatched,
+                if r.http.is_some() {
+                    format!(" · duplicated {}", v.duplicated)
+                } else {
+                    String::new()
+                },
                 v.rejected,
                 human_duration(v.duration_s)
             );

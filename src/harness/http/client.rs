@@ -1,0 +1,335 @@
+//! The HTTP side of a rehearsal: one pooled async client, a rate-limit gate
+//! shared by every request (a 429's `Retry-After`, Okta's
+//! `X-Rate-Limit-Reset` when `X-Rate-Limit-Remaining` reaches 0), and
+//! exponential backoff with jitter for 5xx answers, timeouts and lost
+//! connections. Counts what happened, by status and by kind of wait.
+
+use crate::generator::rng::Rng;
+use crate::report::metrics::Metrics;
+use reqwest::header::HeaderMap;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// What one logical request (a create, a job submission) came to.
+pub enum Answer {
+    /// A final HTTP answer (2xx or a 4xx other than 429), with its body.
+    Http {
+        status: u16,
+        body: Vec<u8>,
+        /// An earlier attempt may have reached the server (5xx, timeout,
+        /// reset): a "duplicate" answer may be our own earlier create.
+        ambiguous: bool,
+    },
+    /// Retries ran out: the last failure, classified.
+    GaveUp {
+        class: &'static str,
+        message: String,
+    },
+}
+
+#[derive(Default)]
+pub struct Counters {
+    pub attempts: AtomicU64,
+    pub by_status: Mutex<BTreeMap<u16, u64>>,
+    pub rate_limited: AtomicU64,
+    pub rate_limit_waits: AtomicU64,
+    pub rate_limit_wait_us: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub connection_errors: AtomicU64,
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    /// Answers (5xx) allowed per request before it is given up.
+    pub max_attempts: u32,
+    /// How long a lost network (no answer at all) is retried.
+    pub retry_for: Duration,
+    pub timeout: Duration,
+    pub counters: Counters,
+    pub metrics: std::sync::Arc<Metrics>,
+    /// No request leaves before this instant (set by rate-limit answers).
+    not_before: Mutex<Option<Instant>>,
+}
+
+/// Seconds since the epoch, as a float.
+fn epoch_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// `Retry-After`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = h.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let at = http_date(v)?;
+    Some(Duration::from_secs_f64((at as f64 - epoch_now()).max(0.0)))
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` → seconds since the epoch.
+fn http_date(s: &str) -> Option<i64> {
+    let f: Vec<&str> = s.split_whitespace().collect();
+    if f.len() != 6 || f[5] != "GMT" {
+        return None;
+    }
+    let day: i64 = f[1].parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == f[2])? as i64
+        + 1;
+    let year: i64 = f[3].parse().ok()?;
+    let t: Vec<i64> = f[4]
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    if t.len() != 3 {
+        return None;
+    }
+    // Days from civil (H. Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + t[0] * 3600 + t[1] * 60 + t[2])
+}
+
+impl Client {
+    pub fn new(
+        base: String,
+        max_attempts: u32,
+        retry_for: Duration,
+        pool: usize,
+        metrics: std::sync::Arc<Metrics>,
+    ) -> reqwest::Result<Client> {
+        let timeout = Duration::from_secs(30);
+        Ok(Client {
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(pool)
+                .connect_timeout(Duration::from_secs(5))
+                .tcp_nodelay(true)
+                .build()?,
+            base,
+            max_attempts: max_attempts.max(1),
+            retry_for,
+            timeout,
+            counters: Counters::default(),
+            metrics,
+            not_before: Mutex::new(None),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Waits until the rate-limit gate is open.
+    async fn gate(&self) {
+        let mut waited = Duration::ZERO;
+        loop {
+            let until = *self.not_before.lock().expect("gate");
+            match until {
+                Some(t) if t > Instant::now() => {
+                    let now = Instant::now();
+                    tokio::time::sleep_until(t.into()).await;
+                    waited += t - now;
+                }
+                _ => break,
+            }
+        }
+        if !waited.is_zero() {
+            self.counters
+                .rate_limit_waits
+                .fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .rate_limit_wait_us
+                .fetch_add(waited.as_micros() as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn close_gate_for(&self, d: Duration) {
+        let t = Instant::now() + d;
+        let mut g = self.not_before.lock().expect("gate");
+        if g.is_none_or(|g| g < t) {
+            *g = Some(t);
+        }
+    }
+
+    /// Okta announces its window: when nothing remains, wait for the reset.
+    fn pace(&self, h: &HeaderMap) {
+        let num = |k: &str| {
+            h.get(k)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<f64>().ok())
+        };
+        if let (Some(0.0), Some(reset)) = (num("x-rate-limit-remaining"), num("x-rate-limit-reset"))
+        {
+            self.close_gate_for(Duration::from_secs_f64(
+                (reset - epoch_now()).clamp(0.0, 3600.0),
+            ));
+        }
+    }
+
+    /// Sends `make()` until it gets a final answer: 429s wait as told (and do
+    /// not count as attempts), 5xx answers back off and count, a lost network
+    /// is retried for `retry_for`. `key` seeds the jitter.
+    pub async fn send(&self, key: u64, make: impl Fn() -> reqwest::RequestBuilder) -> Answer {
+        let mut answered_5xx = 0u32;
+        let mut ambiguous = false;
+        let mut first_failure: Option<Instant> = None;
+        let mut round = 0u32;
+        loop {
+            self.gate().await;
+            round += 1;
+            self.counters.attempts.fetch_add(1, Ordering::Relaxed);
+            let (class, message): (&'static str, String) =
+                match make().timeout(self.timeout).send().await {
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        *self
+                            .counters
+                            .by_status
+                            .lock()
+                            .expect("status")
+                            .entry(status)
+                            .or_insert(0) += 1;
+                        let headers = resp.headers().clone();
+                        self.pace(&headers);
+                        if status == 429 {
+                            self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                            // Retry-After, else Okta's reset (set by `pace`), else 1 s.
+                            match retry_after(&headers) {
+                                Some(wait) => self.close_gate_for(wait),
+                                None if headers.contains_key("x-rate-limit-reset") => {}
+                                None => self.close_gate_for(Duration::from_secs(1)),
+                            }
+                            continue;
+                        }
+                        match resp.bytes().await {
+                            Ok(body) if status < 500 => {
+                                return Answer::Http {
+                                    status,
+                                    body: body.to_vec(),
+                                    ambiguous,
+                                };
+                            }
+                            Ok(body) => {
+                                ambiguous = true;
+                                answered_5xx += 1;
+                                (
+                                    "server_error",
+                                    format!(
+                                        "HTTP {status}: {}",
+                                        String::from_utf8_lossy(&body[..body.len().min(200)])
+                                    ),
+                                )
+                            }
+                            Err(e) => {
+                                ambiguous = true;
+                                ("network", format!("reading the answer: {e}"))
+                            }
+                        }
+                    }
+                    Err(e) if e.is_timeout() => {
+                        ambiguous = true;
+                        self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                        ("timeout", format!("no answer within {:?}", self.timeout))
+                    }
+                    Err(e) => {
+                        // A refused connection never reached the server; a
+                        // reset one may have.
+                        ambiguous |= !e.is_connect();
+                        self.counters
+                            .connection_errors
+                            .fetch_add(1, Ordering::Relaxed);
+                        ("network", error_chain(&e))
+                    }
+                };
+            let failing_for = first_failure.get_or_insert_with(Instant::now).elapsed();
+            let out_of_attempts = answered_5xx >= self.max_attempts;
+            let out_of_time = class != "server_error" && failing_for >= self.retry_for;
+            if out_of_attempts || out_of_time {
+                return Answer::GaveUp {
+                    class,
+                    message: format!("gave up after {round} attempts: {message}"),
+                };
+            }
+            // 100 ms doubling to 5 s, plus up to 50 % jitter so that workers
+            // that failed together do not return together.
+            let base =
+                Duration::from_millis(100u64 << (round - 1).min(6)).min(Duration::from_secs(5));
+            let wait = base.mul_f64(1.0 + 0.5 * Rng::at(key, round as u64).unit());
+            self.metrics.retry();
+            self.metrics.backoff(wait);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    pub fn snapshot(&self) -> crate::report::HttpCounts {
+        let c = &self.counters;
+        crate::report::HttpCounts {
+            attempts: c.attempts.load(Ordering::Relaxed),
+            responses_by_status: c
+                .by_status
+                .lock()
+                .expect("status")
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
+            rate_limit_waits: c.rate_limit_waits.load(Ordering::Relaxed),
+            rate_limit_wait_s: c.rate_limit_wait_us.load(Ordering::Relaxed) as f64 / 1e6,
+            timeouts: c.timeouts.load(Ordering::Relaxed),
+            connection_errors: c.connection_errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The error with its causes (reqwest's Display hides the interesting part).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(
+            http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(
+            "retry-after",
+            "Thu, 01 Jan 1970 00:00:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+}
