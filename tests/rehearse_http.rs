@@ -1,0 +1,179 @@
+//! `rehearse --target http://… --api …` against the emulators (in this
+//! process, real HTTP on loopback): rate limits obeyed, injected 5xx retried
+//! without losing or duplicating anyone, hashes imported so users can sign in,
+//! non-importable formats reported as jit_only, faults survived.
+
+mod common;
+
+use common::{run, small_saas};
+use serde_json::Value;
+use understudy::emulate::{Api, Config, Emulator};
+
+fn emulator(api: Api, rate: Option<&str>, error_rate: f64) -> Emulator {
+    let mut cfg = Config::new(api);
+    cfg.rate = rate.map(|r| r.parse().unwrap());
+    cfg.error_rate = error_rate;
+    Emulator::start("127.0.0.1:0", cfg).unwrap()
+}
+
+/// Runs a rehearsal into `e` and returns (exit code, report, stdout).
+fn rehearse(e: &Emulator, api: &str, users: u64, extra: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = small_saas(dir.path());
+    let report = dir.path().join("r.json");
+    let target = format!("http://{}", e.addr);
+    let n = users.to_string();
+    let mut args = vec![
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        &n,
+        "--target",
+        &target,
+        "--api",
+        api,
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    let code = o.status.code().unwrap_or(-1);
+    let r = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no report (exit {code}):\n{stdout}\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            )
+        });
+    (code, r, stdout)
+}
+
+#[test]
+fn okta_with_rate_limit_and_errors_loses_nobody_and_obeys_the_limit() {
+    let e = emulator(Api::Okta, Some("150/s"), 0.05);
+    let (code, r, out) = rehearse(&e, "okta", 1200, &[]);
+    assert_eq!(code, 0, "{out}");
+    let v = &r["verify"];
+    assert_eq!(v["ok"], true, "{out}");
+    assert_eq!(v["missing"], 0);
+    assert_eq!(v["duplicated"], 0);
+    assert_eq!(v["passwords"]["failed"], 0);
+    assert!(v["passwords"]["verified"].as_u64().unwrap() > 0);
+    let h = &r["http"];
+    // small-saas is half bcrypt (importable), half argon2id (not for Okta).
+    let jit = h["jit_only_by_format"]["argon2id"].as_u64().unwrap();
+    assert!(jit > 400 && jit < 800, "{h}");
+    assert!(h["jit_only_by_format"].get("bcrypt").is_none());
+    assert_eq!(
+        r["rows_loaded"].as_u64().unwrap() + jit + r["rows_rejected"].as_u64().unwrap(),
+        1200
+    );
+    // 5xx were injected, counted by status and retried.
+    assert!(h["responses_by_status"]["500"].as_u64().unwrap() > 0, "{h}");
+    assert!(h["retries"].as_u64().unwrap() > 0);
+    // The limit was reached (the client waited for the window to reset) and
+    // no request came before the time a 429 named.
+    assert!(h["rate_limit_waits"].as_u64().unwrap() > 0, "{h}");
+    let stats = e.stats();
+    assert_eq!(stats.early_requests, 0, "{stats:?}");
+    assert!(stats.injected_errors > 0);
+    assert!(out.contains("jit_only"), "{out}");
+}
+
+#[test]
+fn generic_api_with_retry_after_and_a_connection_reset() {
+    let e = emulator(Api::Generic, Some("200/s"), 0.05);
+    let (code, r, out) = rehearse(
+        &e,
+        "generic",
+        1500,
+        &[
+            "--workers",
+            "16",
+            "--faults",
+            "reset@1s; latency@2s+1s=30ms",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(r["verify"]["ok"], true, "{out}");
+    assert_eq!(
+        r["http"]["jit_only"], 0,
+        "the generic API takes every format"
+    );
+    // A token bucket with Retry-After: 429s were answered and waited out.
+    assert!(
+        r["http"]["rate_limited"].as_u64().unwrap() > 0,
+        "{}",
+        r["http"]
+    );
+    assert_eq!(e.stats().early_requests, 0, "{:?}", e.stats());
+    assert!(
+        r["faults"]["proxy"]["connections_killed"].as_u64().unwrap() > 0,
+        "{}",
+        r["faults"]
+    );
+    assert_eq!(r["rows_loaded"], 1500);
+}
+
+#[test]
+fn open_model_times_requests_from_their_scheduled_start() {
+    let e = emulator(Api::Generic, None, 0.0);
+    let (code, r, out) = rehearse(&e, "generic", 400, &["--rate", "200"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(r["http"]["model"], "open");
+    // 400 requests at 200/s take about 2 s, whatever the target's speed.
+    let d = r["duration_s"].as_f64().unwrap();
+    assert!(d >= 1.9, "an open model keeps its schedule: {d} s");
+    assert_eq!(r["verify"]["ok"], true);
+}
+
+#[test]
+fn auth0_import_jobs_respect_the_file_size_and_job_limits() {
+    let e = emulator(Api::Auth0, None, 0.05);
+    let (code, r, out) = rehearse(&e, "auth0", 4000, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(r["verify"]["ok"], true, "{out}");
+    // ~4000 records of ~300 bytes: more than one 500 KB file.
+    assert!(r["http"]["jobs"].as_u64().unwrap() >= 2, "{}", r["http"]);
+    assert_eq!(r["http"]["jit_only"], 0, "Auth0 imports bcrypt and argon2");
+    assert_eq!(r["rows_loaded"], 4000);
+    // Never a third concurrent job (Auth0 would answer 429).
+    assert!(
+        r["http"]["responses_by_status"].get("429").is_none(),
+        "{}",
+        r["http"]
+    );
+}
+
+#[test]
+fn http_targets_need_an_api_and_refuse_database_flags() {
+    let e = emulator(Api::Generic, None, 0.0);
+    let target = format!("http://{}", e.addr);
+    for (args, want) in [
+        (vec!["--target", target.as_str()], "--api"),
+        (
+            vec!["--target", "https://idp.example", "--api", "okta"],
+            "https",
+        ),
+        (
+            vec!["--target", target.as_str(), "--api", "generic", "--resume"],
+            "--resume",
+        ),
+        (vec!["--target", "sqlite:x.db", "--api", "okta"], "http://"),
+        (
+            vec!["--target", target.as_str(), "--api", "ldap"],
+            "okta, auth0 or generic",
+        ),
+    ] {
+        let mut all = vec!["rehearse", "--users", "10", "--hash-mode", "shape"];
+        all.extend(args);
+        let o = run(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{all:?}: {err}");
+        assert!(err.contains(want), "{all:?}: {err}");
+    }
+}
