@@ -63,6 +63,12 @@ const EMULATE_EXAMPLES: &str = "Examples:
   # Auth0 bulk imports (500 KB files, 2 concurrent jobs)
   understudy emulate auth0 --listen 127.0.0.1:8081
 
+  # a generic API whose users outlive the process (and can be inspected with sqlite3)
+  understudy emulate generic --listen 127.0.0.1:8082 --store sqlite:tenant.db
+
+  # then rehearse into it
+  understudy rehearse --users 20000 --target http://127.0.0.1:8080 --api okta
+
   # counters (requests by status, 429s, early requests, users, logins)
   curl -s 127.0.0.1:8080/_understudy/stats
 
@@ -95,6 +101,17 @@ pub struct EmulateArgs {
     /// Seed for injected errors and latency.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Keep the users in a SQLite file (sqlite:FILE): they survive a restart,
+    /// and you can inspect what was imported (default: in memory).
+    #[arg(long, value_name = "sqlite:FILE", value_parser = parse_store_arg)]
+    pub store: Option<PathBuf>,
+}
+
+fn parse_store_arg(s: &str) -> std::result::Result<PathBuf, String> {
+    s.strip_prefix("sqlite:")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("`{s}`: use sqlite:FILE"))
 }
 
 fn parse_latency_arg(
@@ -777,9 +794,10 @@ fn emulate(a: EmulateArgs) -> Result<()> {
         error_rate: a.error_rate,
         latency: a.latency,
         seed: a.seed,
+        store: a.store,
     };
     let e = crate::emulate::Emulator::start(&a.listen, cfg)
-        .map_err(|err| Error::usage(format!("cannot listen on {}: {err}", a.listen)))?;
+        .map_err(|err| Error::usage(format!("cannot start on {}: {err}", a.listen)))?;
     println!("{}", e.addr);
     use std::io::Write;
     let _ = std::io::stdout().flush();

@@ -177,3 +177,41 @@ fn http_targets_need_an_api_and_refuse_database_flags() {
         assert!(err.contains(want), "{all:?}: {err}");
     }
 }
+
+#[test]
+fn emulator_store_keeps_users_and_their_passwords_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tenant.db");
+    let mut cfg = Config::new(Api::Okta);
+    cfg.store = Some(db.clone());
+    let e = Emulator::start("127.0.0.1:0", cfg.clone()).unwrap();
+    let (code, r, out) = rehearse(&e, "okta", 300, &[]);
+    assert_eq!(code, 0, "{out}");
+    let loaded = r["rows_loaded"].as_u64().unwrap();
+    drop(e);
+    // A new process over the same file: the users and their hashes are back,
+    // and a second rehearsal of the same users finds every one taken.
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    assert_eq!(e.stats().users, loaded);
+    let with_hash = e
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .users
+        .iter()
+        .filter(|u| u.credential.is_some())
+        .count();
+    assert_eq!(
+        with_hash as u64, loaded,
+        "credentials rebuilt from the store"
+    );
+    let (_, r2, _) = rehearse(&e, "okta", 300, &["--no-verify"]);
+    assert_eq!(r2["rows_loaded"], 0);
+    assert_eq!(r2["errors_by_class"]["duplicate"].as_u64().unwrap(), loaded);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n as u64, loaded);
+}

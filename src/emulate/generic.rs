@@ -19,7 +19,7 @@ pub fn routes() -> Router<Shared> {
         .route("/login", post(login))
 }
 
-fn credential(v: &Value) -> Result<Option<Credential>, String> {
+pub fn credential(v: &Value) -> Result<Option<Credential>, String> {
     let Some(hash) = v["password_hash"].as_str() else {
         return Ok(None);
     };

@@ -60,6 +60,8 @@ pub struct Config {
     /// Added to every response: mean and ± uniform jitter.
     pub latency: Option<(Duration, Duration)>,
     pub seed: u64,
+    /// Keep users in this SQLite file (they survive a restart) instead of memory.
+    pub store: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -71,6 +73,7 @@ impl Config {
             error_rate: 0.0,
             latency: None,
             seed: 42,
+            store: None,
         }
     }
 }
@@ -99,9 +102,63 @@ pub struct Store {
     by_login: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
     pub users: Vec<User>,
+    /// `--store sqlite:FILE`: every write also goes here.
+    db: Option<rusqlite::Connection>,
 }
 
 impl Store {
+    /// An empty store in memory, or the users of a SQLite file (created when
+    /// missing), their credentials rebuilt from the requests that made them.
+    pub fn open(path: Option<&std::path::Path>, api: Api) -> Result<Store, String> {
+        let Some(path) = path else {
+            return Ok(Store::default());
+        };
+        let err = |e: rusqlite::Error| format!("--store {}: {e}", path.display());
+        let db = rusqlite::Connection::open(path).map_err(err)?;
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+             CREATE TABLE IF NOT EXISTS users (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+               login TEXT NOT NULL, email TEXT NOT NULL, first_name TEXT, last_name TEXT, body TEXT NOT NULL);",
+        )
+        .map_err(err)?;
+        let mut store = Store::default();
+        {
+            let mut q = db
+                .prepare(
+                    "SELECT id, login, email, first_name, last_name, body FROM users ORDER BY seq",
+                )
+                .map_err(err)?;
+            let rows = q
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })
+                .map_err(err)?;
+            for row in rows {
+                let (id, login, email, first_name, last_name, body) = row.map_err(err)?;
+                let raw: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let user = User {
+                    credential: stored_credential(api, &raw),
+                    id,
+                    login,
+                    email,
+                    first_name,
+                    last_name,
+                    raw,
+                };
+                let _ = store.put(user, true);
+            }
+        }
+        store.db = Some(db);
+        Ok(store)
+    }
+
     pub fn find(&self, login: &str) -> Option<&User> {
         self.by_login
             .get(&login.to_lowercase())
@@ -127,13 +184,28 @@ impl Store {
                 return Err(Duplicate);
             }
             u.id = self.users[i].id.clone();
+            self.persist(&u);
             self.users[i] = u;
             return Ok(false);
         }
+        self.persist(&u);
         self.by_login.insert(key, self.users.len());
         self.by_id.insert(u.id.clone(), self.users.len());
         self.users.push(u);
         Ok(true)
+    }
+
+    fn persist(&self, u: &User) {
+        if let Some(db) = &self.db {
+            // A failed write is loud: the store would lose the user on restart.
+            if let Err(e) = db.execute(
+                "INSERT INTO users (id, login, email, first_name, last_name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET login = ?2, email = ?3, first_name = ?4, last_name = ?5, body = ?6",
+                rusqlite::params![u.id, u.login, u.email, u.first_name, u.last_name, u.raw.to_string()],
+            ) {
+                eprintln!("understudy emulate: cannot write user {} to the store: {e}", u.id);
+            }
+        }
     }
 }
 
@@ -328,6 +400,17 @@ impl State {
     }
 }
 
+/// A stored user's credential, rebuilt from the request that created it.
+fn stored_credential(api: Api, raw: &serde_json::Value) -> Option<Credential> {
+    match api {
+        Api::Okta => raw
+            .pointer("/credentials/password/hash")
+            .and_then(|h| okta::credential(h).ok()),
+        Api::Auth0 => auth0::user_credential(raw).ok().flatten(),
+        Api::Generic => generic::credential(raw).ok().flatten(),
+    }
+}
+
 pub type Shared = Arc<State>;
 
 fn router(state: Shared) -> Router {
@@ -363,6 +446,7 @@ impl Emulator {
             .build()?;
         let listener = rt.block_on(tokio::net::TcpListener::bind(listen))?;
         let addr = listener.local_addr()?;
+        let store = Store::open(cfg.store.as_deref(), cfg.api).map_err(std::io::Error::other)?;
         let state = Arc::new(State {
             limiter: Mutex::new(limit::Limiter::new(
                 cfg.rate,
@@ -370,7 +454,7 @@ impl Emulator {
                 cfg.api == Api::Okta,
             )),
             cfg,
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(store),
             stats: Stats::default(),
             seq: AtomicU64::new(0),
             jobs: Mutex::new(auth0::Jobs::default()),
