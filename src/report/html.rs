@@ -165,6 +165,47 @@ pub fn render(r: &Report) -> String {
             ("max".into(), l.max),
         ],
     ));
+    if let Some(h) = &r.http {
+        let statuses: Vec<(String, f64)> = h
+            .counts
+            .responses_by_status
+            .iter()
+            .map(|(k, v)| (format!("HTTP {k}"), *v as f64))
+            .collect();
+        s.push_str(&bars(
+            &format!(
+                "Responses by status ({} requests, {} model)",
+                h.counts.attempts, h.model
+            ),
+            "responses",
+            &statuses,
+        ));
+        s.push_str(&format!(
+            "<h2>Identity API ({})</h2><table><tr><th>429s</th><th>rate-limit waits</th><th>waited</th><th>retries</th><th>backing off</th><th>timeouts</th><th>connection errors</th><th>done on retry</th><th>jit_only</th></tr>\n<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\n",
+            esc(&h.api),
+            h.counts.rate_limited,
+            h.counts.rate_limit_waits,
+            h.counts.rate_limit_wait_s,
+            h.retries,
+            h.backoff_s,
+            h.counts.timeouts,
+            h.counts.connection_errors,
+            h.already_existed_on_retry,
+            h.jit_only
+        ));
+        if !h.jit_only_by_format.is_empty() {
+            let jit: Vec<(String, f64)> = h
+                .jit_only_by_format
+                .iter()
+                .map(|(k, v)| (k.clone(), *v as f64))
+                .collect();
+            s.push_str(&bars(
+                "jit_only users by hash format (not importable: they migrate on first login)",
+                "users",
+                &jit,
+            ));
+        }
+    }
     let labels: Vec<(String, f64)> = r
         .errors_by_label
         .iter()
