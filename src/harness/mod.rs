@@ -1238,28 +1238,8 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     let (by_class, by_label) = metrics.errors();
     let rows_expected: u64 = expected.iter().sum();
     let throughput = rows_loaded as f64 / duration_s.max(1e-9);
-    let projection = opts.production_users.map(|m| {
-        let rows_per_user = rows_expected as f64 / opts.users as f64;
-        let est = m as f64 * rows_per_user / throughput.max(1e-9);
-        report::Projection {
-            production_users: m,
-            rows_per_user,
-            estimated_s: est,
-            human: report::human_duration(est),
-        }
-    });
+    let projection = projection(&opts, rows_expected as f64 / opts.users as f64, throughput);
     let mut report = Report {
-        schema_version: report::SCHEMA_VERSION,
-        tool: "understudy".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "rehearse".into(),
-        started_at,
-        profile: report::ProfileInfo {
-            name: plan.profile.name.clone(),
-            digest: plan.profile.digest.clone(),
-        },
-        seed: opts.seed,
-        users: opts.users,
         target: target.redacted(),
         source: source.as_ref().map(Target::redacted),
         method: opts.method.to_string(),
@@ -1298,8 +1278,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             .as_ref()
             .zip(opts.faults.as_ref())
             .map(|((p, _), plan)| faults_section(p, plan, proxy_started, &metrics)),
-        http: None,
-        exit_code: 0,
+        ..report_head(&plan, &opts, started_at)
     };
     // Errors from earlier (resumed) runs are in the target's reject table.
     if report.errors_by_class.values().sum::<u64>() < report.rows_rejected {
@@ -1320,6 +1299,41 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         report.errors_by_class = by_class;
     }
     finish(report, &opts)
+}
+
+/// What every rehearsal report starts with.
+fn report_head(plan: &Plan, opts: &RehearseOptions, started_at: String) -> Report {
+    Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: "understudy".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "rehearse".into(),
+        started_at,
+        profile: report::ProfileInfo {
+            name: plan.profile.name.clone(),
+            digest: plan.profile.digest.clone(),
+        },
+        seed: opts.seed,
+        users: opts.users,
+        ..Report::default()
+    }
+}
+
+/// `--production-users M`: the measured rate applied to M users.
+fn projection(
+    opts: &RehearseOptions,
+    rows_per_user: f64,
+    throughput: f64,
+) -> Option<report::Projection> {
+    opts.production_users.map(|m| {
+        let est = m as f64 * rows_per_user / throughput.max(1e-9);
+        report::Projection {
+            production_users: m,
+            rows_per_user,
+            estimated_s: est,
+            human: report::human_duration(est),
+        }
+    })
 }
 
 /// Thresholds, exit code, and the report written where asked.
@@ -1513,17 +1527,6 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
     let throughput = lr.created as f64 / lr.duration_s.max(1e-9);
     let users_name = plan.metas[plan.generator.users_table].name.clone();
     let report = Report {
-        schema_version: report::SCHEMA_VERSION,
-        tool: "understudy".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "rehearse".into(),
-        started_at,
-        profile: report::ProfileInfo {
-            name: plan.profile.name.clone(),
-            digest: plan.profile.digest.clone(),
-        },
-        seed: opts.seed,
-        users: opts.users,
         target: target.base.clone(),
         source: None,
         method: format!("http:{}", target.api_name()),
@@ -1549,15 +1552,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
             rejected: lr.rejects.len() as u64,
         }],
         verify,
-        projection: opts.production_users.map(|m| {
-            let est = m as f64 / throughput.max(1e-9);
-            report::Projection {
-                production_users: m,
-                rows_per_user: 1.0,
-                estimated_s: est,
-                human: report::human_duration(est),
-            }
-        }),
+        projection: projection(&opts, 1.0, throughput),
         exec: None,
         thresholds: Vec::new(),
         hashes: plan.hashes.clone(),
@@ -1584,7 +1579,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
             jit_only_by_format: lr.jit_only,
             jobs: lr.jobs,
         }),
-        exit_code: 0,
+        ..report_head(&plan, &opts, started_at)
     };
     finish(report, &opts)
 }

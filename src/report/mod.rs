@@ -29,7 +29,7 @@ use std::path::Path;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: String,
@@ -129,7 +129,7 @@ pub struct Faults {
     pub proxy: crate::faults::proxy::StatsSnapshot,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProfileInfo {
     pub name: String,
     pub digest: String,
