@@ -54,6 +54,10 @@ pub enum Command {
     /// Run a local Okta-, Auth0- or generic-shaped user API (rate limits, 5xx, latency).
     #[command(after_help = EMULATE_EXAMPLES)]
     Emulate(EmulateArgs),
+    /// Search logs, dumps and HAR files for generated plaintext passwords
+    /// (plain, JSON-escaped, URL-encoded); exit 1 when any is found.
+    #[command(name = "scan-leaks", after_help = crate::leaks::cli::SCAN_LEAKS_EXAMPLES)]
+    ScanLeaks(crate::leaks::cli::ScanLeaksArgs),
 }
 
 const EMULATE_EXAMPLES: &str = "Examples:
@@ -418,6 +422,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Emulate(e) => emulate(e),
         Command::Hash(h) => crate::hash::cli::run(h),
         Command::Report(r) => report(r),
+        Command::ScanLeaks(a) => crate::leaks::cli::run(a),
         Command::Rehearse(a) => rehearse(*a).and_then(|code| match code {
             0 => Ok(()),
             _ => Err(Error::failed(

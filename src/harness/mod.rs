@@ -103,6 +103,24 @@ impl Plan {
         hash_mode: Option<HashMode>,
         edge_rate: Option<f64>,
     ) -> Result<Plan> {
+        let choice = crate::generator::plan::PoolChoice {
+            mode: hash_mode,
+            light: false,
+            cache: true,
+        };
+        Plan::with_pools(profile, users, seed, domains, choice, edge_rate)
+    }
+
+    /// `new` with the pools' choice spelled out (`--hash-cost light` for `jit`
+    /// and `scan-leaks`).
+    pub fn with_pools(
+        profile: Profile,
+        users: u64,
+        seed: u64,
+        domains: &[(String, u32)],
+        choice: crate::generator::plan::PoolChoice,
+        edge_rate: Option<f64>,
+    ) -> Result<Plan> {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
@@ -110,16 +128,7 @@ impl Plan {
             .num_threads(threads)
             .build()
             .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
-        let (hashes, pools) = build_pools(
-            &profile,
-            seed,
-            crate::generator::plan::PoolChoice {
-                mode: hash_mode,
-                light: false,
-                cache: true,
-            },
-            &pool,
-        )?;
+        let (hashes, pools) = build_pools(&profile, seed, choice, &pool)?;
         let mut generator = Gen::new(&profile, seed, users, domains, pools);
         let mut edge = profile.edge.clone();
         if let Some(r) = edge_rate {
