@@ -1,0 +1,4 @@
+//! `jit`: just-in-time migration rehearsal.
+
+pub mod activity;
+pub mod forecast;
