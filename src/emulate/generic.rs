@@ -16,12 +16,19 @@ use std::collections::HashMap;
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/users", post(create).get(list))
+        .route(
+            "/users/{email}",
+            axum::routing::get(super::jit::generic_get),
+        )
         .route("/login", post(login))
 }
 
-fn credential(v: &Value) -> Result<Option<Credential>, String> {
+fn credential(s: &super::State, v: &Value) -> Result<Option<Credential>, String> {
     let Some(hash) = v["password_hash"].as_str() else {
-        return Ok(None);
+        // A plaintext password (JIT): hashed here, like a provider would.
+        return Ok(v["password"]
+            .as_str()
+            .map(|p| super::jit::plaintext_credential(s, p)));
     };
     let encoded = crate::hash::Encoded {
         hash: hash.to_string(),
@@ -77,7 +84,7 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
             json!({"error": "invalid_email", "field": "email"}),
         );
     };
-    let credential = match credential(&v) {
+    let credential = match credential(&s, &v) {
         Ok(c) => c,
         Err(e) => {
             return s.respond(
@@ -96,7 +103,7 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
             first_name: v["first_name"].as_str().map(str::to_string),
             last_name: v["last_name"].as_str().map(str::to_string),
             credential,
-            raw: v.clone(),
+            raw: without_password(&v),
         };
         if store.put(user.clone(), false).is_err() {
             drop(store);
@@ -116,6 +123,15 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
         headers,
         json!({"id": user.id, "email": user.email}),
     )
+}
+
+/// The body as stored for listing: never the plaintext password.
+fn without_password(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("password");
+    }
+    v
 }
 
 async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {

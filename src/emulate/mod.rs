@@ -7,6 +7,7 @@
 
 mod auth0;
 mod generic;
+mod jit;
 mod limit;
 mod okta;
 pub mod verify;
@@ -55,6 +56,12 @@ pub struct Config {
     /// Added to every response: mean and ± uniform jitter.
     pub latency: Option<(Duration, Duration)>,
     pub seed: u64,
+    /// Passwords received in plaintext (JIT creates) are hashed with argon2id
+    /// at its lightest parameters instead of its defaults (`--hash-cost light`).
+    pub hash_cost_light: bool,
+    /// Okta: the password import inline hook called for users created with
+    /// `credentials.password.hook` (`--password-import-hook URL`).
+    pub password_import_hook: Option<String>,
 }
 
 impl Config {
@@ -66,6 +73,8 @@ impl Config {
             error_rate: 0.0,
             latency: None,
             seed: 42,
+            hash_cost_light: false,
+            password_import_hook: None,
         }
     }
 }
@@ -305,11 +314,12 @@ impl State {
 
     /// `POST /login` (and Okta's `/api/v1/authn`): checks a password.
     pub fn login(&self, login: &str, password: &str) -> bool {
-        let store = self.store.lock().expect("lock");
-        let ok = store
-            .find(login)
-            .and_then(|u| u.credential.as_ref())
-            .is_some_and(|c| c.verify(password.as_bytes()));
+        // Verified outside the lock: a real-cost hash takes milliseconds.
+        let credential = {
+            let store = self.store.lock().expect("lock");
+            store.find(login).and_then(|u| u.credential.clone())
+        };
+        let ok = credential.is_some_and(|c| c.verify(password.as_bytes()));
         let counter = if ok {
             &self.stats.logins_ok
         } else {

@@ -8,25 +8,25 @@
 //! simulation's own activity model is used, so the forecast can be checked
 //! against the simulated outcome.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Components of the mixture; started at rates spread over four orders of magnitude.
 const START_RATES: [f64; 5] = [0.7, 0.15, 0.03, 0.005, 0.0003];
 const ITERATIONS: usize = 3000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Component {
     pub weight: f64,
     pub daily_rate: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DayShare {
     pub day: u32,
     pub share: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Forecast {
     /// Days of observations the fit used.
     pub fitted_on_days: u32,

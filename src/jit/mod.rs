@@ -1,4 +1,10 @@
 //! `jit`: just-in-time migration rehearsal.
 
 pub mod activity;
+pub mod cli;
 pub mod forecast;
+pub mod http;
+pub mod legacy;
+pub mod newsys;
+pub mod report;
+pub mod run;

@@ -4,6 +4,7 @@
 mod csv;
 pub mod encoding;
 mod jsonl;
+pub mod ldif;
 pub mod sql;
 
 use crate::generator::row::RowBuf;
