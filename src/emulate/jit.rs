@@ -61,9 +61,14 @@ pub async fn okta_get(AxState(s): AxState<Shared>, Path(id): Path<String>) -> Re
     }
     let found = {
         let store = s.store.lock().expect("lock");
+        // By login; by id only for id-shaped values (a scan: not on the JIT path).
         store
             .find(&id)
-            .or_else(|| store.users.iter().find(|u| u.id == id))
+            .or_else(|| {
+                (id.starts_with("00u") && !id.contains('@'))
+                    .then(|| store.users.iter().find(|u| u.id == id))
+                    .flatten()
+            })
             .cloned()
     };
     match found {
