@@ -260,7 +260,7 @@ fn resume_continues_where_it_stopped_and_matches_an_uninterrupted_run() {
     let p = profile(
         d.path(),
         "ldap",
-        "classes = { daily = 10, weekly = 40, monthly = 40, dormant = 10 }",
+        "classes = { daily = 10, weekly = 40, monthly = 40, dormant = 10 }\npassword_reset_share = 0.2",
     );
     let run = |tag: &str, e: &Emulator, days: &str, resume: bool| {
         let mut args = vec![
@@ -320,6 +320,15 @@ fn resume_continues_where_it_stopped_and_matches_an_uninterrupted_run() {
     assert_eq!(days(&ra).len(), 8);
     assert_eq!(days(&ra), days(&rb));
     assert_eq!(ra["migrated_users"], rb["migrated_users"]);
+    assert_eq!(ra["migrated_by_reset"], rb["migrated_by_reset"]);
+    // Users who reset chose a new password: the generated one no longer works
+    // for them, and works for every other migrated user.
+    let migrated = rb["migrated_users"].as_u64().unwrap();
+    let resets = rb["migrated_by_reset"].as_u64().unwrap();
+    assert!(resets > 20 && resets < migrated, "{resets} of {migrated}");
+    assert_eq!(rb["migrated_verified"].as_u64(), Some(migrated));
+    let truth = passwords(d.path(), &p, 500, &[]);
+    assert_eq!(judge(&e2, Api::Generic, &truth), migrated - resets);
 }
 
 #[test]

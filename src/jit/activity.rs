@@ -74,6 +74,15 @@ impl Model {
         Rng::at(self.reset_key, user).chance(self.activity.password_reset_share)
     }
 
+    /// The password a user chose when resetting (14 random letters and digits).
+    pub fn reset_password(&self, user: u64) -> String {
+        const ALNUM: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let mut r = Rng::at(mix64(self.reset_key ^ 0x9a55), user);
+        (0..14)
+            .map(|_| ALNUM[r.below(ALNUM.len() as u64) as usize] as char)
+            .collect()
+    }
+
     /// Seconds into the day of the user's sign-in (for paced replay).
     pub fn second_of_day(&self, user: u64, day: u32) -> u32 {
         Rng::at(mix64(self.day_key ^ user ^ 0x5ec), day as u64).below(86_400) as u32

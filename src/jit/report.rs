@@ -89,10 +89,11 @@ pub fn terminal(r: &JitReport) -> String {
     );
     let _ = writeln!(
         s,
-        "  new side     {} migrated ({} imported hashes, {} rehashed by the target) · {} sign in with their password · {} do not · {} wrong-password migrations · {} accept a wrong password",
+        "  new side     {} migrated ({} imported hashes, {} rehashed by the target, {} through a password reset) · {} sign in with their password · {} do not · {} wrong-password migrations · {} accept a wrong password",
         r.migrated_users,
         r.imported_hashes,
         r.rehashed_by_target,
+        r.migrated_by_reset,
         r.migrated_verified,
         r.migrated_not_verified,
         r.wrong_password_migrations,

@@ -136,6 +136,8 @@ pub struct JitReport {
     pub wrong_password_accepted: u64,
     pub imported_hashes: u64,
     pub rehashed_by_target: u64,
+    /// Users migrated through a password reset (no legacy verification).
+    pub migrated_by_reset: u64,
     pub sign_ins: u64,
     pub wrong_attempts: u64,
     pub legacy_lookups: u64,
@@ -169,6 +171,10 @@ struct Progress {
     later_hist: String,
     migrated: String,
     right_attempted: String,
+    #[serde(default)]
+    reset: String,
+    #[serde(default)]
+    resets: u64,
     retries: u64,
     backoff_s: f64,
     replay_s: f64,
@@ -236,6 +242,7 @@ struct Tally {
     imported: u64,
     rehashed: u64,
     wrong_password_migrations: u64,
+    resets: u64,
     errors: BTreeMap<(String, String), (u64, String)>,
     first: Option<Histogram<u64>>,
     later: Option<Histogram<u64>>,
@@ -280,6 +287,8 @@ struct Shared<'a> {
     rehash: Rehash,
     migrated: Bits,
     right_attempted: Bits,
+    /// Users who reset their password at the first sign-in (they now use `reset_password`).
+    reset: Bits,
     log: Mutex<std::io::BufWriter<std::fs::File>>,
 }
 
@@ -309,7 +318,11 @@ impl Shared<'_> {
             email: w.row.get(self.cols.email).1.to_string(),
             first: get(self.cols.first_name),
             last: get(self.cols.last_name),
-            password: w.scratch.password.clone(),
+            password: if self.reset.get(u) {
+                self.model.reset_password(u)
+            } else {
+                w.scratch.password.clone()
+            },
             labels: w
                 .scratch
                 .injections
@@ -329,6 +342,10 @@ impl Shared<'_> {
     fn sign_in(&self, w: &mut Worker, t: &mut Tally, u: u64, day: u32) {
         let user = self.user(w, u);
         t.sign_ins += 1;
+        if !self.migrated.get(u) && !self.reset.get(u) && self.model.resets(u) {
+            self.reset_flow(w, t, u, day, &user);
+            return;
+        }
         let mut attempts = Vec::with_capacity(2);
         if self.model.wrong_first(u, day) {
             attempts.push((wrong_password(&user.password, u, day), false));
@@ -341,6 +358,70 @@ impl Shared<'_> {
                 self.right_attempted.set(u);
             }
             self.attempt(w, t, u, day, &user, &pw, right);
+        }
+    }
+
+    /// "Forgot password" at the first sign-in: the user exists in the legacy
+    /// store (one lookup, no verification) and is created in the new system
+    /// with the password it chooses now.
+    fn reset_flow(&self, w: &mut Worker, t: &mut Tally, u: u64, day: u32, user: &UserRow) {
+        let started = Instant::now();
+        match w.new.find(&user.email) {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                t.error("reset_but_present", &user.labels, || format!("user {u}"));
+                return;
+            }
+            Err(e) => {
+                t.error(e.class, &user.labels, || e.message.clone());
+                return;
+            }
+        }
+        t.legacy_lookups += 1;
+        let stored = match w.legacy.lookup(&user.email) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                t.error("legacy_missing", &user.labels, || format!("user {u}"));
+                return;
+            }
+            Err(e) => {
+                t.error("legacy_unavailable", &user.labels, || e);
+                return;
+            }
+        };
+        let new_password = self.model.reset_password(u);
+        let created = w.new.create(
+            &NewUser {
+                email: &user.email,
+                first_name: user.first.as_deref(),
+                last_name: user.last.as_deref(),
+                password: &new_password,
+                legacy: &stored,
+                legacy_format: None,
+            },
+            Rehash::Target,
+        );
+        match created {
+            Ok(Created::Created { .. }) => {
+                t.first
+                    .get_or_insert_with(histogram)
+                    .saturating_record((started.elapsed().as_micros() as u64).max(1));
+                self.reset.set(u);
+                self.right_attempted.set(u);
+                if self.migrated.set(u) {
+                    t.new_migrations += 1;
+                }
+                t.resets += 1;
+                t.rehashed += 1;
+                self.log(format_args!(
+                    "day={day} user={u} email={} path=reset result=migrated",
+                    user.email
+                ));
+            }
+            Ok(Created::Duplicate) => t.error("duplicate_login", &user.labels, || {
+                format!("user {u} <{}>", user.email)
+            }),
+            Err(e) => t.error(e.class, &user.labels, || e.message.clone()),
         }
     }
 
@@ -693,12 +774,14 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         rehash: opts.rehash,
         migrated: Bits::new(opts.users),
         right_attempted: Bits::new(opts.users),
+        reset: Bits::new(opts.users),
         log: Mutex::new(std::io::BufWriter::new(log_file)),
     };
     let mut p = match previous {
         Some(p) => {
             if !shared.migrated.decode(&p.migrated)
                 || !shared.right_attempted.decode(&p.right_attempted)
+                || (!p.reset.is_empty() && !shared.reset.decode(&p.reset))
             {
                 return Err(Error::usage(format!(
                     "--resume: {} is damaged",
@@ -726,6 +809,8 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
             later_hist: hist_b64(&histogram()),
             migrated: String::new(),
             right_attempted: String::new(),
+            reset: String::new(),
+            resets: 0,
             retries: 0,
             backoff_s: 0.0,
             replay_s: 0.0,
@@ -825,6 +910,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
             p.imported += t.imported;
             p.rehashed += t.rehashed;
             p.wrong_password_migrations += t.wrong_password_migrations;
+            p.resets += t.resets;
             merge_hist(&mut first, &t.first);
             merge_hist(&mut later, &t.later);
             for ((class, label), (n, ex)) in &t.errors {
@@ -869,6 +955,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         p.later_hist = hist_b64(&later);
         p.migrated = shared.migrated.encode();
         p.right_attempted = shared.right_attempted.encode();
+        p.reset = shared.reset.encode();
         let _ = shared.log.lock().expect("lock").flush();
         write_atomic(
             &state_path,
@@ -1028,6 +1115,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         wrong_password_accepted: wrong_accepted,
         imported_hashes: p.imported,
         rehashed_by_target: p.rehashed,
+        migrated_by_reset: p.resets,
         sign_ins: p.sign_ins,
         wrong_attempts: p.wrong_attempts,
         legacy_lookups: p.legacy_lookups,
@@ -1072,7 +1160,18 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         LegacySpec::Db(_) => {}
     }
     paths.extend(opts.scan.iter().cloned());
-    let summary = crate::leaks::scan_with(&plan, crate::leaks::DEFAULT_MIN_LEN, &paths)?;
+    // Passwords chosen at a reset are plaintexts of this run too.
+    let extra: Vec<crate::leaks::Secret> = (0..opts.users)
+        .filter(|&u| shared.reset.get(u))
+        .map(|u| crate::leaks::Secret {
+            password: model.reset_password(u),
+            user: u,
+            email: String::new(),
+            users: 1,
+        })
+        .collect();
+    let summary =
+        crate::leaks::scan_with_extra(&plan, crate::leaks::DEFAULT_MIN_LEN, &paths, extra)?;
     report.leak_scan = Some(LeakScan {
         files: summary.files,
         passwords_searched: summary.passwords_searched,

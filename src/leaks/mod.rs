@@ -420,7 +420,19 @@ pub fn scan(opts: ScanOptions, paths: &[PathBuf]) -> Result<ScanSummary> {
 }
 
 pub fn scan_with(plan: &Plan, min_len: usize, paths: &[PathBuf]) -> Result<ScanSummary> {
-    let scanner = Scanner::new(secrets(plan), min_len)?;
+    scan_with_extra(plan, min_len, paths, Vec::new())
+}
+
+/// `scan_with` plus passwords that are not generated (chosen at a reset).
+pub fn scan_with_extra(
+    plan: &Plan,
+    min_len: usize,
+    paths: &[PathBuf],
+    extra: Vec<Secret>,
+) -> Result<ScanSummary> {
+    let mut all = secrets(plan);
+    all.extend(extra);
+    let scanner = Scanner::new(all, min_len)?;
     let (findings, files) = scanner.scan_paths(paths)?;
     Ok(ScanSummary {
         schema_version: 1,
