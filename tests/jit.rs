@@ -504,3 +504,46 @@ fn okta_password_import_hook_with_the_example_hook() {
         assert!(!login(e.addr, Api::Okta, email, &format!("{pw}!")));
     }
 }
+
+#[test]
+fn postgres_legacy_into_generic() {
+    let Some(pg) = Postgres::start() else { return };
+    let d = tempdir();
+    let dsn = pg.create_db("jit_legacy");
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 60, weekly = 40 }\nfailed_login_share = 0.3",
+    );
+    let e = emulator(Api::Generic);
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        "300",
+        "--legacy",
+        &dsn,
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "generic",
+        "--days",
+        "3",
+        "--hash-cost",
+        "light",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    // The DSN's password never reaches the report.
+    assert!(
+        !std::fs::read_to_string(&report)
+            .unwrap()
+            .contains(&pg.password)
+    );
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 150, "{out}");
+    let truth = passwords(d.path(), &p, 300, &[]);
+    assert_eq!(judge(&e, Api::Generic, &truth), migrated);
+}

@@ -23,12 +23,9 @@ pub fn routes() -> Router<Shared> {
         .route("/login", post(login))
 }
 
-fn credential(s: &super::State, v: &Value) -> Result<Option<Credential>, String> {
+fn credential(v: &Value) -> Result<Option<Credential>, String> {
     let Some(hash) = v["password_hash"].as_str() else {
-        // A plaintext password (JIT): hashed here, like a provider would.
-        return Ok(v["password"]
-            .as_str()
-            .map(|p| super::jit::plaintext_credential(s, p)));
+        return Ok(None);
     };
     let encoded = crate::hash::Encoded {
         hash: hash.to_string(),
@@ -84,8 +81,13 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
             json!({"error": "invalid_email", "field": "email"}),
         );
     };
-    let credential = match credential(&s, &v) {
-        Ok(c) => c,
+    let credential = match credential(&v) {
+        // A plaintext password (JIT): hashed here, like a provider would.
+        Ok(c) => c.or_else(|| {
+            v["password"]
+                .as_str()
+                .map(|p| super::jit::plaintext_credential(&s, p))
+        }),
         Err(e) => {
             return s.respond(
                 StatusCode::BAD_REQUEST,

@@ -359,6 +359,7 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(listen: &str, cfg: Config) -> std::io::Result<Emulator> {
+        crate::jit::fixed_mmap_threshold();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
