@@ -547,3 +547,131 @@ fn postgres_legacy_into_generic() {
     let truth = passwords(d.path(), &p, 300, &[]);
     assert_eq!(judge(&e, Api::Generic, &truth), migrated);
 }
+
+#[test]
+fn injected_5xx_and_rate_limits_are_retried() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 70, weekly = 30 }\nfailed_login_share = 0.2",
+    );
+    let mut cfg = Config::new(Api::Okta);
+    cfg.hash_cost_light = true;
+    // Half of the failed creates commit first: the retry then meets the user.
+    cfg.error_rate = 0.1;
+    cfg.rate = Some("4000/s".parse().unwrap());
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        "600",
+        "--legacy",
+        &format!("ldif:{}", d.path().join("p.ldif").display()),
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "okta",
+        "--days",
+        "3",
+        "--hash-cost",
+        "light",
+        "--workers",
+        "4",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(r["retries"].as_u64().unwrap() > 50, "{out}");
+    assert!(e.stats().injected_errors > 50);
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 400);
+    assert_eq!(r["migrated_verified"].as_u64(), Some(migrated));
+    // No create was counted twice or lost: the curve ends at the users present.
+    let cov = r["coverage"].as_array().unwrap();
+    assert_eq!(cov[2]["migrated"].as_u64(), Some(migrated));
+    let truth = passwords(d.path(), &p, 600, &[]);
+    assert_eq!(judge(&e, Api::Okta, &truth), migrated);
+}
+
+#[test]
+fn killed_mid_run_then_resumed_ends_like_an_uninterrupted_run() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 30, weekly = 40, monthly = 30 }",
+    );
+    let args = |tag: &str, e: &Emulator| -> Vec<String> {
+        vec![
+            "jit".into(),
+            "--profile".into(),
+            p.to_str().unwrap().into(),
+            "--users".into(),
+            "3000".into(),
+            "--legacy".into(),
+            format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display()),
+            "--new".into(),
+            format!("http://{}", e.addr),
+            "--api".into(),
+            "generic".into(),
+            "--days".into(),
+            "8".into(),
+            "--hash-cost".into(),
+            "light".into(),
+            "--report".into(),
+            d.path()
+                .join(format!("{tag}.json"))
+                .to_str()
+                .unwrap()
+                .into(),
+            "--quiet".into(),
+        ]
+    };
+    let e1 = emulator(Api::Generic);
+    let a = args("a", &e1);
+    let mut child = bin().args(&a).spawn().unwrap();
+    let state = d.path().join("a.state.json");
+    // Kill -9 once two days are checkpointed (somewhere in day 3 or later).
+    let start = std::time::Instant::now();
+    loop {
+        let done = std::fs::read(&state)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v["days_done"].as_u64())
+            .unwrap_or(0);
+        if done >= 2 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let mut resumed = a.clone();
+    resumed.push("--resume".into());
+    let o = bin().args(&resumed).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let e2 = emulator(Api::Generic);
+    let o = bin().args(args("b", &e2)).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read = |t: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(d.path().join(format!("{t}.json"))).unwrap()).unwrap()
+    };
+    let (ra, rb) = (read("a"), read("b"));
+    assert!(ra["resumed_from_day"].as_u64().unwrap() >= 2);
+    let migrated = |r: &Value| -> Vec<u64> {
+        r["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["migrated"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(migrated(&ra), migrated(&rb));
+    assert_eq!(ra["migrated_users"], rb["migrated_users"]);
+    assert_eq!(ra["migrated_verified"], ra["migrated_users"]);
+    assert_eq!(e1.stats().users, e2.stats().users);
+}
