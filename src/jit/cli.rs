@@ -43,6 +43,7 @@ pub struct JitArgs {
     /// Users in the legacy store.
     #[arg(short = 'n', long)]
     pub users: u64,
+    /// Seed: the same seed gives the same users, passwords and sign-ins.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// The legacy store, seeded with the generated users: sqlite:FILE,
@@ -78,6 +79,7 @@ pub struct JitArgs {
     /// `profile`: the profile's real costs (latency figures are then the real ones).
     #[arg(long, default_value = "profile", value_parser = ["profile", "light"])]
     pub hash_cost: String,
+    /// Override every legacy hash's mode (real, pool; shape hashes do not verify).
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
     /// Share of users carrying a labelled edge case (NFD passwords, bcrypt > 72 bytes, case-variant emails…).
@@ -101,6 +103,7 @@ pub struct JitArgs {
     /// Days the forecast check is fitted on (default 30, or a third of shorter runs).
     #[arg(long)]
     pub forecast_days: Option<u32>,
+    /// No progress and no summary on the terminal (the reports are still written).
     #[arg(short, long)]
     pub quiet: bool,
 }
