@@ -54,6 +54,14 @@ pub enum Command {
     /// Run a local Okta-, Auth0- or generic-shaped user API (rate limits, 5xx, latency).
     #[command(after_help = EMULATE_EXAMPLES)]
     Emulate(EmulateArgs),
+    /// Search logs, dumps and HAR files for generated plaintext passwords
+    /// (plain, JSON-escaped, URL-encoded); exit 1 when any is found.
+    #[command(name = "scan-leaks", after_help = crate::leaks::cli::SCAN_LEAKS_EXAMPLES)]
+    ScanLeaks(crate::leaks::cli::ScanLeaksArgs),
+    /// Rehearse a just-in-time migration: simulated days of sign-ins against a
+    /// new identity system with legacy fallback, coverage forecast, leak scan.
+    #[command(after_help = crate::jit::cli::JIT_EXAMPLES)]
+    Jit(Box<crate::jit::cli::JitArgs>),
 }
 
 const EMULATE_EXAMPLES: &str = "Examples:
@@ -74,7 +82,12 @@ const EMULATE_EXAMPLES: &str = "Examples:
 
 Endpoints: okta: POST/GET /api/v1/users, POST /api/v1/authn · auth0: POST
 /api/v2/jobs/users-imports, GET /api/v2/jobs/{id}[/errors], GET /api/v2/users ·
-generic: POST/GET /users · all: POST /login {login, password}.";
+generic: POST/GET /users, GET /users/{email} · okta also GET /api/v1/users/{login}
+and creates with credentials.password.value (hashed with argon2id) or .hook · all:
+POST /login {login, password}.
+
+  # JIT target with an Okta password import inline hook (see examples/jit_hook.rs)
+  understudy emulate okta --listen 127.0.0.1:8080 --hash-cost light --password-import-hook http://127.0.0.1:9090/hook";
 
 #[derive(Args, Debug)]
 pub struct EmulateArgs {
@@ -105,6 +118,15 @@ pub struct EmulateArgs {
     /// and you can inspect what was imported (default: in memory).
     #[arg(long, value_name = "sqlite:FILE", value_parser = parse_store_arg)]
     pub store: Option<PathBuf>,
+    /// How passwords received in plaintext (JIT creates) are hashed: argon2id at
+    /// its defaults (`profile`) or at m=1024 t=1 (`light`).
+    #[arg(long, default_value = "profile", value_parser = ["profile", "light"])]
+    pub hash_cost: String,
+    /// Okta: the URL of your password import inline hook, called at sign-in for
+    /// users created with `credentials.password.hook` (VERIFIED: the password is
+    /// stored; UNVERIFIED: the sign-in fails).
+    #[arg(long, value_name = "URL")]
+    pub password_import_hook: Option<String>,
 }
 
 fn parse_store_arg(s: &str) -> std::result::Result<PathBuf, String> {
@@ -461,6 +483,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Emulate(e) => emulate(e),
         Command::Hash(h) => crate::hash::cli::run(h),
         Command::Report(r) => report(r),
+        Command::ScanLeaks(a) => crate::leaks::cli::run(a),
+        Command::Jit(a) => crate::jit::cli::run_cli(*a).and_then(|code| match code {
+            0 => Ok(()),
+            _ => Err(Error::failed(
+                "the JIT rehearsal failed: see the result above (a migrated user cannot sign in, a wrong password migrated someone, or a plaintext leaked)",
+            )),
+        }),
         Command::Rehearse(a) => rehearse(*a).and_then(|code| match code {
             0 => Ok(()),
             _ => Err(Error::failed(
@@ -795,6 +824,8 @@ fn emulate(a: EmulateArgs) -> Result<()> {
         latency: a.latency,
         seed: a.seed,
         store: a.store,
+        hash_cost_light: a.hash_cost == "light",
+        password_import_hook: a.password_import_hook,
     };
     let e = crate::emulate::Emulator::start(&a.listen, cfg)
         .map_err(|err| Error::usage(format!("cannot start on {}: {err}", a.listen)))?;

@@ -10,6 +10,8 @@ pub mod faults;
 pub mod generator;
 pub mod harness;
 pub mod hash;
+pub mod jit;
+pub mod leaks;
 pub mod manifest;
 pub mod profile;
 pub mod report;

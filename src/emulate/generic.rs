@@ -16,6 +16,10 @@ use std::collections::HashMap;
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/users", post(create).get(list))
+        .route(
+            "/users/{email}",
+            axum::routing::get(super::jit::generic_get),
+        )
         .route("/login", post(login))
 }
 
@@ -78,7 +82,12 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
         );
     };
     let credential = match credential(&v) {
-        Ok(c) => c,
+        // A plaintext password (JIT): hashed here, like a provider would.
+        Ok(c) => c.or_else(|| {
+            v["password"]
+                .as_str()
+                .map(|p| super::jit::plaintext_credential(&s, p))
+        }),
         Err(e) => {
             return s.respond(
                 StatusCode::BAD_REQUEST,
@@ -96,7 +105,7 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
             first_name: v["first_name"].as_str().map(str::to_string),
             last_name: v["last_name"].as_str().map(str::to_string),
             credential,
-            raw: v.clone(),
+            raw: without_password(&v),
         };
         if store.put(user.clone(), false).is_err() {
             drop(store);
@@ -116,6 +125,15 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
         headers,
         json!({"id": user.id, "email": user.email}),
     )
+}
+
+/// The body as stored for listing: never the plaintext password.
+fn without_password(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("password");
+    }
+    v
 }
 
 async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {

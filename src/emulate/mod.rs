@@ -7,6 +7,7 @@
 
 mod auth0;
 mod generic;
+mod jit;
 mod limit;
 mod okta;
 pub mod verify;
@@ -62,6 +63,12 @@ pub struct Config {
     pub seed: u64,
     /// Keep users in this SQLite file (they survive a restart) instead of memory.
     pub store: Option<std::path::PathBuf>,
+    /// Passwords received in plaintext (JIT creates) are hashed with argon2id
+    /// at its lightest parameters instead of its defaults (`--hash-cost light`).
+    pub hash_cost_light: bool,
+    /// Okta: the password import inline hook called for users created with
+    /// `credentials.password.hook` (`--password-import-hook URL`).
+    pub password_import_hook: Option<String>,
 }
 
 impl Config {
@@ -74,6 +81,8 @@ impl Config {
             latency: None,
             seed: 42,
             store: None,
+            hash_cost_light: false,
+            password_import_hook: None,
         }
     }
 }
@@ -385,11 +394,12 @@ impl State {
 
     /// `POST /login` (and Okta's `/api/v1/authn`): checks a password.
     pub fn login(&self, login: &str, password: &str) -> bool {
-        let store = self.store.lock().expect("lock");
-        let ok = store
-            .find(login)
-            .and_then(|u| u.credential.as_ref())
-            .is_some_and(|c| c.verify(password.as_bytes()));
+        // Verified outside the lock: a real-cost hash takes milliseconds.
+        let credential = {
+            let store = self.store.lock().expect("lock");
+            store.find(login).and_then(|u| u.credential.clone())
+        };
+        let ok = credential.is_some_and(|c| c.verify(password.as_bytes()));
         let counter = if ok {
             &self.stats.logins_ok
         } else {
@@ -440,6 +450,7 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(listen: &str, cfg: Config) -> std::io::Result<Emulator> {
+        crate::jit::fixed_mmap_threshold();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -19,6 +19,10 @@ use std::collections::HashMap;
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/api/v1/users", post(create).get(list))
+        .route(
+            "/api/v1/users/{id}",
+            axum::routing::get(super::jit::okta_get),
+        )
         .route("/api/v1/authn", post(authn))
         .route("/login", post(authn))
 }
@@ -199,7 +203,17 @@ async fn create(
             Ok(c) => Some(c),
             Err((st, body)) => return s.respond(st, headers, body),
         },
-        None => None,
+        // JIT: a plaintext password (hashed here) or the password import hook.
+        None => match (
+            v.pointer("/credentials/password/value")
+                .and_then(Value::as_str),
+            v.pointer("/credentials/password/hook/type")
+                .and_then(Value::as_str),
+        ) {
+            (Some(p), _) => Some(super::jit::plaintext_credential(&s, p)),
+            (None, Some("default")) => Some(Credential::Hook),
+            _ => None,
+        },
     };
     let activate = q.get("activate").map(|a| a != "false").unwrap_or(true);
     let user = {
@@ -212,7 +226,15 @@ async fn create(
             first_name: profile["firstName"].as_str().map(str::to_string),
             last_name: profile["lastName"].as_str().map(str::to_string),
             credential,
-            raw: v.clone(),
+            raw: {
+                let mut raw = v.clone();
+                if let Some(p) = raw.pointer_mut("/credentials/password")
+                    && let Some(o) = p.as_object_mut()
+                {
+                    o.remove("value");
+                }
+                raw
+            },
         };
         if store.put(user.clone(), false).is_err() {
             drop(store);
@@ -271,7 +293,11 @@ async fn authn(State(s): State<Shared>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let login = v["username"].as_str().or(v["login"].as_str()).unwrap_or("");
     let password = v["password"].as_str().unwrap_or("");
-    if s.login(login, password) {
+    let ok = match super::jit::okta_hook_login(&s, login, password).await {
+        Some(ok) => ok,
+        None => s.login(login, password),
+    };
+    if ok {
         s.respond(
             StatusCode::OK,
             HeaderMap::new(),

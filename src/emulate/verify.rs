@@ -33,6 +33,9 @@ pub enum Credential {
         p: u32,
         value: Vec<u8>,
     },
+    /// Okta: no credential yet; the password import inline hook decides at
+    /// the first sign-in (then the password is stored as `Argon2`).
+    Hook,
     /// Anything understudy's own registry reads (LDAP strings, generic API).
     Legacy {
         format: &'static str,
@@ -108,6 +111,7 @@ impl Credential {
                 let mut out = vec![0u8; value.len()];
                 scrypt::scrypt(password, salt, &params, &mut out).is_ok() && eq(&out, value)
             }
+            Credential::Hook => false,
             Credential::Legacy {
                 format,
                 encoded,

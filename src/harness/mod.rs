@@ -77,6 +77,40 @@ pub struct RehearseOptions {
 }
 
 impl RehearseOptions {
+    /// The CLI's defaults: SQLite default target, COPY, verify, no faults.
+    pub fn new(profile: Profile, users: u64, seed: u64) -> RehearseOptions {
+        RehearseOptions {
+            domains: profile.domains.clone(),
+            profile,
+            users,
+            seed,
+            target: None,
+            workers: None,
+            batch: None,
+            method: Method::Copy,
+            schema: None,
+            no_create: false,
+            resume: false,
+            verify: true,
+            report: None,
+            html: None,
+            rejects: None,
+            fail_on: None,
+            production_users: None,
+            hash_mode: None,
+            edge_rate: None,
+            maps: Vec::new(),
+            exec: None,
+            source: None,
+            quiet: false,
+            faults: None,
+            retry_for: Duration::from_secs(600),
+            api: None,
+            rate: None,
+            max_attempts: 8,
+        }
+    }
+
     pub fn batch(&self) -> u64 {
         self.batch.unwrap_or(5_000)
     }
@@ -110,6 +144,24 @@ impl Plan {
         hash_mode: Option<HashMode>,
         edge_rate: Option<f64>,
     ) -> Result<Plan> {
+        let choice = crate::generator::plan::PoolChoice {
+            mode: hash_mode,
+            light: false,
+            cache: true,
+        };
+        Plan::with_pools(profile, users, seed, domains, choice, edge_rate)
+    }
+
+    /// `new` with the pools' choice spelled out (`--hash-cost light` for `jit`
+    /// and `scan-leaks`).
+    pub fn with_pools(
+        profile: Profile,
+        users: u64,
+        seed: u64,
+        domains: &[(String, u32)],
+        choice: crate::generator::plan::PoolChoice,
+        edge_rate: Option<f64>,
+    ) -> Result<Plan> {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
@@ -117,16 +169,7 @@ impl Plan {
             .num_threads(threads)
             .build()
             .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
-        let (hashes, pools) = build_pools(
-            &profile,
-            seed,
-            crate::generator::plan::PoolChoice {
-                mode: hash_mode,
-                light: false,
-                cache: true,
-            },
-            &pool,
-        )?;
+        let (hashes, pools) = build_pools(&profile, seed, choice, &pool)?;
         let mut generator = Gen::new(&profile, seed, users, domains, pools);
         let mut edge = profile.edge.clone();
         if let Some(r) = edge_rate {

@@ -25,6 +25,49 @@ pub struct Profile {
     pub users_table: usize,
     /// `[edge_cases]`: rate 0 (off) unless the profile or `--edge-rate` says otherwise.
     pub edge: crate::edge::EdgeConfig,
+    /// `[activity]`: how often users sign in (`jit`).
+    pub activity: Activity,
+}
+
+/// Activity classes, from most to least active.
+pub const CLASSES: [&str; 5] = ["daily", "weekly", "monthly", "rare", "dormant"];
+
+/// `[activity]`: each user belongs to one class (deterministically, from the
+/// seed and its index, or derived from its last sign-in time) and signs in on
+/// a given simulated day with its class's rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// Explicit class shares (weights, `CLASSES` order); `None`: derived.
+    pub shares: Option<[f64; 5]>,
+    /// Probability of signing in on a given day, per class.
+    pub rates: [f64; 5],
+    /// Users-table column (a timestamp: the last sign-in) the class is derived
+    /// from: a user whose last sign-in is within 1 day of `now` is daily,
+    /// within 7 weekly, within 31 monthly, within 365 rare; older or NULL: dormant.
+    pub from: Option<usize>,
+    /// Reference time (unix seconds) for `from`: the column's `to` unless `now` is given.
+    pub now: i64,
+    /// Share of sign-ins that begin with a wrong password (then the right one).
+    pub failed_login_share: f64,
+    /// Share of users whose first sign-in goes through a password reset
+    /// instead (they do not remember the legacy password).
+    pub password_reset_share: f64,
+}
+
+/// Used when neither `classes` nor a last-sign-in column exists.
+pub const DEFAULT_SHARES: [f64; 5] = [5.0, 15.0, 25.0, 30.0, 25.0];
+
+impl Default for Activity {
+    fn default() -> Activity {
+        Activity {
+            shares: None,
+            rates: [0.9, 1.0 / 7.0, 1.0 / 30.0, 1.0 / 180.0, 0.0005],
+            from: None,
+            now: 0,
+            failed_login_share: 0.05,
+            password_reset_share: 0.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use super::{Report, human_duration};
 use std::fmt::Write;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -12,7 +12,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A bar chart of `values` (label, value) as inline SVG.
-fn bars(title: &str, unit: &str, values: &[(String, f64)]) -> String {
+pub(crate) fn bars(title: &str, unit: &str, values: &[(String, f64)]) -> String {
     let (w, h, pad) = (720.0, 220.0, 40.0);
     let mut s = format!(
         "<figure><figcaption>{}</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">",

@@ -5,6 +5,7 @@ pub mod api;
 mod csv;
 pub mod encoding;
 mod jsonl;
+pub mod ldif;
 pub mod sql;
 
 use crate::generator::row::RowBuf;

@@ -1,0 +1,283 @@
+//! The legacy store a JIT migration falls back to: an SQLite or PostgreSQL
+//! database seeded with the profile's tables (the rehearsal loader), or an
+//! LDIF directory export (`{SSHA}`, `{CRYPT}`…). Lookups are by email; the
+//! password is verified with the registry's real `verify`.
+
+use crate::error::{Error, Result};
+use crate::generator::plan::{CHUNK, rows_in};
+use crate::generator::row::RowBuf;
+use crate::generator::table::Scratch;
+use crate::harness::target::{Target, ident};
+use crate::harness::{Plan, RehearseOptions};
+use crate::hash::Encoded;
+use crate::profile::Kind;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub enum LegacySpec {
+    Db(Target),
+    Ldif(PathBuf),
+}
+
+impl LegacySpec {
+    pub fn parse(s: &str) -> Result<LegacySpec> {
+        if let Some(p) = s.strip_prefix("ldif:") {
+            if p.is_empty() {
+                return Err(Error::usage("ldif: needs a path, e.g. ldif:people.ldif"));
+            }
+            return Ok(LegacySpec::Ldif(p.into()));
+        }
+        Target::parse(s)
+            .map(LegacySpec::Db)
+            .map_err(|e| Error::usage(format!("--legacy: {e} (or ldif:FILE)")))
+    }
+
+    pub fn redacted(&self) -> String {
+        match self {
+            LegacySpec::Db(t) => t.redacted(),
+            LegacySpec::Ldif(p) => format!("ldif:{}", p.display()),
+        }
+    }
+}
+
+/// Column names of the users table that lookups need.
+#[derive(Clone)]
+pub struct Columns {
+    pub table: String,
+    pub email: usize,
+    pub hash: usize,
+    pub salt: Option<usize>,
+    pub first_name: Option<usize>,
+    pub last_name: Option<usize>,
+    names: Vec<String>,
+}
+
+impl Columns {
+    pub fn of(plan: &Plan) -> Result<Columns> {
+        let t = &plan.profile.tables[plan.generator.users_table];
+        let find = |f: &dyn Fn(&Kind) -> bool| t.columns.iter().position(|c| f(&c.kind));
+        Ok(Columns {
+            table: t.name.clone(),
+            email: find(&|k| matches!(k, Kind::Email)).ok_or_else(|| {
+                Error::usage("jit needs an email column in the users table (the login)")
+            })?,
+            hash: find(&|k| matches!(k, Kind::PasswordHash)).ok_or_else(|| {
+                Error::usage("jit needs a password_hash column in the users table")
+            })?,
+            salt: find(&|k| matches!(k, Kind::PasswordSalt)),
+            first_name: find(&|k| matches!(k, Kind::FirstName)),
+            last_name: find(&|k| matches!(k, Kind::LastName)),
+            names: t.columns.iter().map(|c| c.name.clone()).collect(),
+        })
+    }
+}
+
+/// Seeds the legacy store with the plan's users (resuming a seeded database
+/// when `resume`). Returns the LDIF directory when the store is LDIF.
+pub fn seed(
+    spec: &LegacySpec,
+    plan: &Plan,
+    cols: &Columns,
+    resume: bool,
+    quiet: bool,
+) -> Result<Option<Arc<HashMap<String, String>>>> {
+    match spec {
+        LegacySpec::Db(target) => {
+            let opts = RehearseOptions {
+                target: Some(target.dsn()),
+                resume: true,
+                verify: false,
+                quiet,
+                retry_for: std::time::Duration::from_secs(60),
+                ..RehearseOptions::new(plan.profile.clone(), plan.users, plan.seed)
+            };
+            let _ = resume;
+            let workers = if target.is_sqlite() { 1 } else { 2 };
+            let metrics = crate::report::metrics::Metrics::new();
+            let expected = plan.expected_rows();
+            let mut opts = opts;
+            if target.is_sqlite() {
+                opts.batch = Some(25_000);
+            }
+            crate::harness::load(
+                plan, target, &opts, workers, &metrics, &expected, None, false,
+            )?;
+            Ok(None)
+        }
+        LegacySpec::Ldif(path) => {
+            if !(resume && path.exists()) {
+                write_ldif(path, plan, cols)?;
+            }
+            let text = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+            let text = String::from_utf8_lossy(&text);
+            let mut dir = HashMap::new();
+            for e in crate::sink::ldif::parse(&text) {
+                let get = |k: &str| e.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+                if let (Some(mail), Some(pw)) = (get("mail"), get("userPassword")) {
+                    dir.insert(mail, pw);
+                }
+            }
+            Ok(Some(Arc::new(dir)))
+        }
+    }
+}
+
+/// The LDAP form of a stored hash: LDAP schemes as they are, crypt(3)
+/// strings behind `{CRYPT}`; other formats have no LDAP form.
+pub fn ldap_value(hash: &str) -> Option<String> {
+    if hash.starts_with('{') {
+        return Some(hash.to_string());
+    }
+    ["$1$", "$5$", "$6$", "$2a$", "$2b$", "$2y$", "$y$", "$7$"]
+        .iter()
+        .any(|p| hash.starts_with(p))
+        .then(|| format!("{{CRYPT}}{hash}"))
+}
+
+fn write_ldif(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<()> {
+    let f = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
+    let mut w = std::io::BufWriter::new(f);
+    let io = |e| Error::io("write", path, e);
+    crate::sink::ldif::header(&mut w).map_err(io)?;
+    let g = &plan.generator;
+    let mut row = RowBuf::default();
+    let mut scratch = Scratch::default();
+    let mut buf = Vec::new();
+    let mut bad: Option<String> = None;
+    let mut start = 0;
+    while start < plan.users {
+        let end = (start + CHUNK).min(plan.users);
+        buf.clear();
+        rows_in(
+            g,
+            g.users_table,
+            &[],
+            start..end,
+            &[],
+            &mut row,
+            &mut scratch,
+            |_, id, row, _| {
+                let hash = row.get(cols.hash).1;
+                let Some(v) = ldap_value(hash) else {
+                    bad.get_or_insert_with(|| hash.chars().take(12).collect());
+                    return;
+                };
+                let opt = |c: Option<usize>| c.map(|c| row.get(c).1);
+                crate::sink::ldif::entry(
+                    &mut buf,
+                    &format!("u{:010}", id.index),
+                    row.get(cols.email).1,
+                    opt(cols.first_name),
+                    opt(cols.last_name),
+                    &v,
+                );
+            },
+        );
+        if let Some(b) = bad {
+            return Err(Error::usage(format!(
+                "the profile's hashes (`{b}…`) have no LDAP userPassword form: use an LDAP \
+                 profile (--profile ldap: {{SSHA}} and {{CRYPT}}) or crypt(3) formats"
+            )));
+        }
+        w.write_all(&buf).map_err(io)?;
+        start = end;
+    }
+    w.flush().map_err(io)
+}
+
+/// One worker's connection to the legacy store.
+pub enum LegacyConn {
+    Sqlite(rusqlite::Connection, String),
+    Postgres(Box<postgres::Client>, postgres::Statement),
+    Ldif(Arc<HashMap<String, String>>),
+}
+
+impl LegacyConn {
+    pub fn open(
+        spec: &LegacySpec,
+        cols: &Columns,
+        dir: &Option<Arc<HashMap<String, String>>>,
+    ) -> Result<LegacyConn> {
+        let select = format!(
+            "SELECT {}, {} FROM {} WHERE {} = ",
+            ident(&cols.names[cols.hash]),
+            cols.salt
+                .map(|s| ident(&cols.names[s]))
+                .unwrap_or_else(|| "NULL".into()),
+            ident(&cols.table),
+            ident(&cols.names[cols.email]),
+        );
+        match spec {
+            LegacySpec::Ldif(_) => Ok(LegacyConn::Ldif(dir.clone().expect("seeded"))),
+            LegacySpec::Db(Target::Sqlite(p)) => {
+                let c = rusqlite::Connection::open(p).map_err(|e| {
+                    Error::target(format!("cannot open legacy {}: {e}", p.display()))
+                })?;
+                Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
+            }
+            LegacySpec::Db(Target::Postgres(dsn)) => {
+                let mut c = postgres::Client::connect(dsn, postgres::NoTls).map_err(|e| {
+                    Error::target(format!(
+                        "cannot connect to legacy {}: {e}",
+                        crate::harness::target::redact(dsn)
+                    ))
+                })?;
+                let st = c
+                    .prepare(&format!("{select}$1"))
+                    .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;
+                Ok(LegacyConn::Postgres(Box::new(c), st))
+            }
+        }
+    }
+
+    /// The stored hash (and salt) of the user with this email.
+    pub fn lookup(&mut self, email: &str) -> std::result::Result<Option<Encoded>, String> {
+        match self {
+            LegacyConn::Ldif(dir) => Ok(dir.get(email).map(|v| {
+                // `{CRYPT}` + a crypt(3) string: the registry verifies the
+                // inner string for formats other than ldap-crypt.
+                Encoded::new(v.clone())
+            })),
+            LegacyConn::Sqlite(c, sql) => {
+                let mut st = c.prepare_cached(sql).map_err(|e| e.to_string())?;
+                let mut rows = st.query([email]).map_err(|e| e.to_string())?;
+                match rows.next().map_err(|e| e.to_string())? {
+                    Some(r) => Ok(Some(Encoded {
+                        hash: r
+                            .get::<_, Option<String>>(0)
+                            .map_err(|e| e.to_string())?
+                            .unwrap_or_default(),
+                        salt: r.get::<_, Option<String>>(1).map_err(|e| e.to_string())?,
+                    })),
+                    None => Ok(None),
+                }
+            }
+            LegacyConn::Postgres(c, st) => {
+                let rows = c.query(&*st, &[&email]).map_err(|e| e.to_string())?;
+                Ok(rows.first().map(|r| Encoded {
+                    hash: r.get::<_, Option<String>>(0).unwrap_or_default(),
+                    salt: r.get::<_, Option<String>>(1),
+                }))
+            }
+        }
+    }
+}
+
+/// Verifies `password` against a stored value with the registry's format
+/// (`{CRYPT}` values whose inner string is not sha512-crypt are verified as
+/// that inner format). `Err`: the value is in no format understudy knows.
+pub fn verify(password: &str, e: &Encoded) -> std::result::Result<bool, String> {
+    let (f, _) = crate::hash::identify_encoded(e)
+        .or_else(|| {
+            let inner = e.hash.strip_prefix("{CRYPT}")?;
+            crate::hash::identify(inner)
+        })
+        .ok_or_else(|| "unrecognised hash format".to_string())?;
+    if e.hash.starts_with("{CRYPT}") && !f.name().starts_with("ldap") {
+        let inner = Encoded::new(e.hash["{CRYPT}".len()..].to_string());
+        return f.verify(password.as_bytes(), &inner);
+    }
+    f.verify(password.as_bytes(), e)
+}

@@ -1,0 +1,690 @@
+//! `understudy jit` end to end: SQLite and LDIF legacy stores into the Okta
+//! and generic emulators. The test judges the outcome itself: it reads the
+//! plaintext passwords from `generate --emit-passwords` and signs every user
+//! in against the emulator with its own HTTP client, so a user migrated with
+//! a wrong password (its stored credential would be the wrong one) or not
+//! migrated properly fails here, whatever the report says.
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use understudy::emulate::{Api, Config, Emulator};
+
+fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let status = String::from_utf8_lossy(&raw[..split])
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&raw[split + 4..]).unwrap_or(Value::Null),
+    )
+}
+
+fn login(addr: SocketAddr, api: Api, email: &str, password: &str) -> bool {
+    let (path, body) = match api {
+        Api::Okta => (
+            "/api/v1/authn",
+            json!({"username": email, "password": password}),
+        ),
+        _ => ("/login", json!({"login": email, "password": password})),
+    };
+    http(addr, "POST", path, body.to_string().as_bytes()).0 == 200
+}
+
+fn emulator(api: Api) -> Emulator {
+    let mut cfg = Config::new(api);
+    cfg.hash_cost_light = true;
+    Emulator::start("127.0.0.1:0", cfg).unwrap()
+}
+
+/// A shipped profile with its `[activity]` replaced.
+fn profile(dir: &Path, base: &str, activity: &str) -> PathBuf {
+    let text = String::from_utf8(ok(&["profiles", "show", base])).unwrap();
+    let text = match text.find("[activity]") {
+        Some(a) => {
+            let rest = &text[a..];
+            let end = rest.find("\n[tables").map(|e| a + e + 1).unwrap();
+            format!("{}{}", &text[..a], &text[end..])
+        }
+        None => text,
+    };
+    let p = dir.join(format!("{base}-jit.toml"));
+    std::fs::write(&p, format!("{text}\n[activity]\n{activity}\n")).unwrap();
+    p
+}
+
+/// (email, password) per user index, from `generate --emit-passwords`.
+fn passwords(dir: &Path, profile: &Path, users: u64, extra: &[&str]) -> Vec<(String, String)> {
+    let out = dir.join("truth");
+    let mut args = vec![
+        "generate",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+    ];
+    let n = users.to_string();
+    args.push(&n);
+    args.extend([
+        "--hash-cost",
+        "light",
+        "--emit-passwords",
+        "--quiet",
+        "--force",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    args.extend(extra);
+    ok(&args);
+    let (h, rows) = read_csv(&out.join("users.csv"));
+    let e = h.iter().position(|c| c == "email").unwrap();
+    let (_, pw) = read_csv(&out.join("passwords.csv"));
+    rows.iter()
+        .zip(pw)
+        .map(|(r, p)| {
+            (
+                r[e].clone().unwrap_or_default(),
+                p[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn jit(args: &[&str]) -> (i32, Value, String) {
+    let o = bin().arg("jit").args(args).output().unwrap();
+    let report = args
+        .iter()
+        .position(|a| *a == "--report")
+        .map(|i| args[i + 1]);
+    let v = report
+        .and_then(|r| std::fs::read(r).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    (
+        o.status.code().unwrap_or(-1),
+        v,
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+/// Signs every user in with its password (and a wrong one) on the emulator:
+/// returns how many got in. Users absent from the new system must not.
+fn judge(e: &Emulator, api: Api, truth: &[(String, String)]) -> u64 {
+    let mut ok = 0;
+    for (email, pw) in truth {
+        if login(e.addr, api, email, pw) {
+            ok += 1;
+            assert!(
+                !login(e.addr, api, email, &format!("{pw}x")),
+                "{email}: a wrong password signs in"
+            );
+        }
+    }
+    ok
+}
+
+#[test]
+fn sqlite_legacy_into_generic_every_migrated_user_signs_in() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "saas",
+        "classes = { daily = 30, weekly = 30, monthly = 20, rare = 10, dormant = 10 }\nfailed_login_share = 0.4",
+    );
+    let users = 1200;
+    let e = emulator(Api::Generic);
+    let report = d.path().join("jit.json");
+    let html = d.path().join("jit.html");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        &users.to_string(),
+        "--legacy",
+        &format!("sqlite:{}", d.path().join("legacy.db").display()),
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "generic",
+        "--days",
+        "12",
+        "--hash-cost",
+        "light",
+        "--workers",
+        "3",
+        "--report",
+        report.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(r["schema_version"], 1);
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 600, "{out}");
+    assert_eq!(r["migrated_verified"].as_u64(), Some(migrated));
+    assert_eq!(r["wrong_password_migrations"].as_u64(), Some(0));
+    assert!(r["wrong_attempts"].as_u64().unwrap() > 100);
+    // Coverage: one entry per day, non-decreasing, ending at the migrated share.
+    let cov = r["coverage"].as_array().unwrap();
+    assert_eq!(cov.len(), 12);
+    let shares: Vec<f64> = cov
+        .iter()
+        .map(|c| c["migrated_share"].as_f64().unwrap())
+        .collect();
+    assert!(shares.windows(2).all(|w| w[0] <= w[1]));
+    assert!((shares[11] - migrated as f64 / users as f64).abs() < 1e-9);
+    let f = &r["forecast"];
+    assert_eq!(f["predicted_coverage"].as_array().unwrap().len(), 365);
+    assert!(f["never_within_year_share"].as_f64().unwrap() >= 0.0);
+    assert!(f.get("days_to_50").is_some() && f.get("days_to_99").is_some());
+    assert_eq!(r["leak_scan"]["findings"].as_u64(), Some(0));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+    // The judge: exactly the migrated users sign in, each with its own password.
+    let truth = passwords(d.path(), &p, users, &[]);
+    assert_eq!(e.stats().users, migrated);
+    assert_eq!(judge(&e, Api::Generic, &truth), migrated);
+}
+
+#[test]
+fn ldif_legacy_into_okta_imports_ssha_and_rehashes_crypt() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 50, weekly = 30, dormant = 20 }\nfailed_login_share = 0.3",
+    );
+    let users = 800;
+    let e = emulator(Api::Okta);
+    let ldif = d.path().join("people.ldif");
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        &users.to_string(),
+        "--legacy",
+        &format!("ldif:{}", ldif.display()),
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "okta",
+        "--rehash",
+        "import",
+        "--days",
+        "6",
+        "--hash-cost",
+        "light",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let text = std::fs::read_to_string(&ldif).unwrap();
+    assert!(text.contains("\nuserPassword: {SSHA}"));
+    assert!(text.contains("\nuserPassword: {CRYPT}$6$"));
+    assert_eq!(text.matches("\ndn: uid=").count(), users as usize);
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 400, "{out}");
+    // {SSHA} goes in as Okta SHA-1 + salt; {CRYPT}$6$ has no Okta import: rehashed.
+    assert!(r["imported_hashes"].as_u64().unwrap() > 0);
+    assert!(r["rehashed_by_target"].as_u64().unwrap() > 0);
+    assert_eq!(r["migrated_verified"].as_u64(), Some(migrated));
+    let truth = passwords(d.path(), &p, users, &[]);
+    assert_eq!(e.stats().users, migrated);
+    assert_eq!(judge(&e, Api::Okta, &truth), migrated);
+}
+
+#[test]
+fn resume_continues_where_it_stopped_and_matches_an_uninterrupted_run() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 10, weekly = 40, monthly = 40, dormant = 10 }\npassword_reset_share = 0.2",
+    );
+    let run = |tag: &str, e: &Emulator, days: &str, resume: bool| {
+        let mut args = vec![
+            "--profile".to_string(),
+            p.to_str().unwrap().into(),
+            "--users".into(),
+            "500".into(),
+            "--legacy".into(),
+            format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display()),
+            "--new".into(),
+            format!("http://{}", e.addr),
+            "--api".into(),
+            "generic".into(),
+            "--days".into(),
+            days.into(),
+            "--hash-cost".into(),
+            "light".into(),
+            "--report".into(),
+            d.path()
+                .join(format!("{tag}.json"))
+                .to_str()
+                .unwrap()
+                .into(),
+        ];
+        if resume {
+            args.push("--resume".into());
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        jit(&a)
+    };
+    let e1 = emulator(Api::Generic);
+    let (code, _, out) = run("a", &e1, "4", false);
+    assert_eq!(code, 0, "{out}");
+    // Without --resume, the checkpoint is refused.
+    let (code, _, _) = run("a", &e1, "8", false);
+    assert_eq!(code, 2);
+    let (code, ra, out) = run("a", &e1, "8", true);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(ra["resumed_from_day"].as_u64(), Some(4));
+    let e2 = emulator(Api::Generic);
+    let (code, rb, out) = run("b", &e2, "8", false);
+    assert_eq!(code, 0, "{out}");
+    let days = |r: &Value| -> Vec<(u64, u64, u64)> {
+        r["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["migrated"].as_u64().unwrap(),
+                    c["sign_ins"].as_u64().unwrap(),
+                    c["legacy_lookups"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(days(&ra).len(), 8);
+    assert_eq!(days(&ra), days(&rb));
+    assert_eq!(ra["migrated_users"], rb["migrated_users"]);
+    assert_eq!(ra["migrated_by_reset"], rb["migrated_by_reset"]);
+    // Users who reset chose a new password: the generated one no longer works
+    // for them, and works for every other migrated user.
+    let migrated = rb["migrated_users"].as_u64().unwrap();
+    let resets = rb["migrated_by_reset"].as_u64().unwrap();
+    assert!(resets > 20 && resets < migrated, "{resets} of {migrated}");
+    assert_eq!(rb["migrated_verified"].as_u64(), Some(migrated));
+    let truth = passwords(d.path(), &p, 500, &[]);
+    assert_eq!(judge(&e2, Api::Generic, &truth), migrated - resets);
+}
+
+#[test]
+fn wrong_passwords_migrate_nobody_except_where_bcrypt_truncates() {
+    // Every sign-in begins with a wrong password (the right one with its last
+    // character changed). Only passwords longer than bcrypt's 72 bytes can
+    // let that through (bcrypt ignores the rest), and the report must say so,
+    // labelled, with exit 1.
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "saas",
+        "classes = { daily = 100 }\nfailed_login_share = 1.0",
+    );
+    let users = 1500;
+    let e = emulator(Api::Okta);
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        &users.to_string(),
+        "--legacy",
+        &format!("sqlite:{}", d.path().join("legacy.db").display()),
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "okta",
+        "--days",
+        "2",
+        "--hash-cost",
+        "light",
+        "--edge-rate",
+        "1.0",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let wrong = r["wrong_password_migrations"].as_u64().unwrap();
+    assert!(wrong >= 1, "{out}");
+    let errors = r["errors"].as_array().unwrap();
+    let by_wrong: Vec<&Value> = errors
+        .iter()
+        .filter(|e| e["class"] == "wrong_password_migrated")
+        .collect();
+    assert!(!by_wrong.is_empty());
+    // Both labelled cases are longer than 72 bytes (80 bytes; 1 KiB).
+    for e in &by_wrong {
+        let l = e["label"].as_str().unwrap();
+        assert!(
+            l.contains("password.bcrypt-over-72-bytes") || l.contains("password.1kib"),
+            "{e}"
+        );
+    }
+    assert!(by_wrong.iter().any(|e| {
+        e["label"]
+            .as_str()
+            .unwrap()
+            .contains("password.bcrypt-over-72-bytes")
+    }));
+    assert_eq!(
+        by_wrong
+            .iter()
+            .map(|e| e["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        wrong
+    );
+    // Errors carry their labels (NFD passwords, case-variant emails, …).
+    assert!(errors.iter().any(|e| e["label"] != "-"), "{out}");
+}
+
+#[test]
+fn okta_password_import_hook_with_the_example_hook() {
+    let d = tempdir();
+    let users = 40;
+    let legacy = d.path().join("legacy.db");
+    ok(&[
+        "rehearse",
+        "--profile",
+        "ldap",
+        "--users",
+        &users.to_string(),
+        "--target",
+        &format!("sqlite:{}", legacy.display()),
+        "--quiet",
+    ]);
+    let truth = {
+        let out = d.path().join("truth");
+        ok(&[
+            "generate",
+            "--profile",
+            "ldap",
+            "--users",
+            "40",
+            "--emit-passwords",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let (h, rows) = read_csv(&out.join("users.csv"));
+        let e = h.iter().position(|c| c == "email").unwrap();
+        let (_, pw) = read_csv(&out.join("passwords.csv"));
+        rows.iter()
+            .zip(pw)
+            .map(|(r, p)| (r[e].clone().unwrap(), p[1].clone().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    // The example hook, built by `cargo test` beside the binary.
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_understudy"));
+    let hook_bin = exe.parent().unwrap().join("examples/jit_hook");
+    if !hook_bin.exists() {
+        // `cargo test` builds examples; `cargo test --test jit` does not.
+        let release = exe.parent().unwrap().ends_with("release");
+        let mut build = std::process::Command::new(env!("CARGO"));
+        build.args(["build", "--example", "jit_hook"]);
+        if release {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().unwrap().success(),
+            "cannot build the example hook"
+        );
+    }
+    let mut hook = std::process::Command::new(&hook_bin)
+        .args([
+            "--legacy",
+            &format!("sqlite:{}", legacy.display()),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", hook_bin.display()));
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(hook.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let hook_addr = line.trim().to_string();
+    let mut cfg = Config::new(Api::Okta);
+    cfg.hash_cost_light = true;
+    cfg.password_import_hook = Some(format!("http://{hook_addr}/hook"));
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    // Users created "with a password hook", as for Okta's hook-based migration.
+    for (email, _) in &truth {
+        let body = json!({"profile": {"login": email, "email": email, "firstName": "A", "lastName": "B"},
+                          "credentials": {"password": {"hook": {"type": "default"}}}});
+        let (st, _) = http(
+            e.addr,
+            "POST",
+            "/api/v1/users?activate=true",
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(st, 200);
+    }
+    // Wrong passwords: UNVERIFIED, 401, nothing stored.
+    for (email, pw) in truth.iter().take(10) {
+        assert!(!login(e.addr, Api::Okta, email, &format!("{pw}!")));
+    }
+    // Right passwords: VERIFIED by the hook against the legacy store.
+    for (email, pw) in &truth {
+        assert!(login(e.addr, Api::Okta, email, pw), "{email}");
+    }
+    // The hook is gone: Okta now has the passwords itself.
+    hook.kill().unwrap();
+    let _ = hook.wait();
+    let mut err = String::new();
+    hook.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(err.matches(": VERIFIED").count(), users);
+    assert_eq!(err.matches(": UNVERIFIED").count(), 10);
+    for (email, pw) in &truth {
+        assert!(
+            !err.contains(pw.as_str()) || pw.len() < 6,
+            "the hook logged a password"
+        );
+        assert!(
+            login(e.addr, Api::Okta, email, pw),
+            "{email} after the hook"
+        );
+        assert!(!login(e.addr, Api::Okta, email, &format!("{pw}!")));
+    }
+}
+
+#[test]
+fn postgres_legacy_into_generic() {
+    let Some(pg) = Postgres::start() else { return };
+    let d = tempdir();
+    let dsn = pg.create_db("jit_legacy");
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 60, weekly = 40 }\nfailed_login_share = 0.3",
+    );
+    let e = emulator(Api::Generic);
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        "300",
+        "--legacy",
+        &dsn,
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "generic",
+        "--days",
+        "3",
+        "--hash-cost",
+        "light",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    // The DSN's password never reaches the report.
+    assert!(
+        !std::fs::read_to_string(&report)
+            .unwrap()
+            .contains(&pg.password)
+    );
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 150, "{out}");
+    let truth = passwords(d.path(), &p, 300, &[]);
+    assert_eq!(judge(&e, Api::Generic, &truth), migrated);
+}
+
+#[test]
+fn injected_5xx_and_rate_limits_are_retried() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 70, weekly = 30 }\nfailed_login_share = 0.2",
+    );
+    let mut cfg = Config::new(Api::Okta);
+    cfg.hash_cost_light = true;
+    // Half of the failed creates commit first: the retry then meets the user.
+    cfg.error_rate = 0.1;
+    cfg.rate = Some("4000/s".parse().unwrap());
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(&[
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        "600",
+        "--legacy",
+        &format!("ldif:{}", d.path().join("p.ldif").display()),
+        "--new",
+        &format!("http://{}", e.addr),
+        "--api",
+        "okta",
+        "--days",
+        "3",
+        "--hash-cost",
+        "light",
+        "--workers",
+        "4",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(r["retries"].as_u64().unwrap() > 50, "{out}");
+    assert!(e.stats().injected_errors > 50);
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 400);
+    assert_eq!(r["migrated_verified"].as_u64(), Some(migrated));
+    // No create was counted twice or lost: the curve ends at the users present.
+    let cov = r["coverage"].as_array().unwrap();
+    assert_eq!(cov[2]["migrated"].as_u64(), Some(migrated));
+    let truth = passwords(d.path(), &p, 600, &[]);
+    assert_eq!(judge(&e, Api::Okta, &truth), migrated);
+}
+
+#[test]
+fn killed_mid_run_then_resumed_ends_like_an_uninterrupted_run() {
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 30, weekly = 40, monthly = 30 }",
+    );
+    let args = |tag: &str, e: &Emulator| -> Vec<String> {
+        vec![
+            "jit".into(),
+            "--profile".into(),
+            p.to_str().unwrap().into(),
+            "--users".into(),
+            "3000".into(),
+            "--legacy".into(),
+            format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display()),
+            "--new".into(),
+            format!("http://{}", e.addr),
+            "--api".into(),
+            "generic".into(),
+            "--days".into(),
+            "8".into(),
+            "--hash-cost".into(),
+            "light".into(),
+            "--report".into(),
+            d.path()
+                .join(format!("{tag}.json"))
+                .to_str()
+                .unwrap()
+                .into(),
+            "--quiet".into(),
+        ]
+    };
+    let e1 = emulator(Api::Generic);
+    let a = args("a", &e1);
+    let mut child = bin().args(&a).spawn().unwrap();
+    let state = d.path().join("a.state.json");
+    // Kill -9 once two days are checkpointed (somewhere in day 3 or later).
+    let start = std::time::Instant::now();
+    loop {
+        let done = std::fs::read(&state)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v["days_done"].as_u64())
+            .unwrap_or(0);
+        if done >= 2 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let mut resumed = a.clone();
+    resumed.push("--resume".into());
+    let o = bin().args(&resumed).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let e2 = emulator(Api::Generic);
+    let o = bin().args(args("b", &e2)).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read = |t: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(d.path().join(format!("{t}.json"))).unwrap()).unwrap()
+    };
+    let (ra, rb) = (read("a"), read("b"));
+    assert!(ra["resumed_from_day"].as_u64().unwrap() >= 2);
+    let migrated = |r: &Value| -> Vec<u64> {
+        r["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["migrated"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(migrated(&ra), migrated(&rb));
+    assert_eq!(ra["migrated_users"], rb["migrated_users"]);
+    assert_eq!(ra["migrated_verified"], ra["migrated_users"]);
+    assert_eq!(e1.stats().users, e2.stats().users);
+}
