@@ -194,3 +194,30 @@ fn help_has_examples() {
     let help = String::from_utf8(ok(&["generate", "--help"])).unwrap();
     assert!(help.contains("Examples:") && help.contains("--shard"));
 }
+
+#[test]
+fn an_edge_cases_section_is_read_and_applied() {
+    let d = tempdir();
+    let p = d.path().join("edgy.toml");
+    std::fs::write(
+        &p,
+        format!("{USERS}email = {{ kind = \"email\" }}\n[edge_cases]\nrate = 0.5\ninclude = [\"email\"]\n"),
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    ok(&[
+        "generate",
+        "--profile",
+        p.to_str().unwrap(),
+        "--users",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let labels = std::fs::read_to_string(out.join("labels.csv")).unwrap();
+    let n = labels.lines().filter(|l| l.contains("email.")).count();
+    assert!(
+        n > 50,
+        "the profile's rate 0.5 on the email family: {n} labels\n{labels}"
+    );
+}

@@ -271,6 +271,7 @@ const TOP_KEYS: &[&str] = &[
     "email",
     "passwords",
     "tables",
+    "edge_cases",
     "activity",
 ];
 const TABLE_KEYS: &[&str] = &[
