@@ -10,7 +10,10 @@
 # usage: benches/compare/estimate_vs_full.sh [USERS] [SAMPLE]
 #   USERS default 1000000; SAMPLE default 5% (anything --sample takes);
 #   TARGETS="pg sqlite" (default both), PROFILE (default saas),
-#   PG_WORKERS (default 2) — the full PostgreSQL run's workers.
+#   PG_WORKERS (default 2) — the full PostgreSQL run's workers,
+#   REPEAT (default 5) — estimate's --repeat (samples per worker count).
+# The load average is printed before each phase: on a shared machine it
+# explains much of the error.
 # Needs: initdb/pg_ctl/psql (PostgreSQL 15+), python3. Run as root it starts
 # PostgreSQL as `nobody` in a temp dir on a free port.
 set -euo pipefail
@@ -20,6 +23,8 @@ SAMPLE=${2:-5%}
 TARGETS=${TARGETS:-pg sqlite}
 PROFILE=${PROFILE:-saas}
 PG_WORKERS=${PG_WORKERS:-2}
+REPEAT=${REPEAT:-5}
+load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 . benches/compare/pg_server.sh estimate
 DSN="postgres://bench@127.0.0.1:$PORT"
 
@@ -45,15 +50,19 @@ for t in $TARGETS; do
   case $t in
   pg)
     $PSQL postgres -c "CREATE DATABASE est" -c "CREATE DATABASE full_run"
+    load estimate
     "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-      --target "$DSN/est" --workers 1,2,4 --report "$WORK/est-pg.json" -q
+      --target "$DSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-pg.json" -q
+    load "full run"
     "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "$DSN/full_run" \
       --workers "$PG_WORKERS" --no-verify -q --report "$WORK/full-pg.json"
     compare PostgreSQL "$WORK/est-pg.json" "$WORK/full-pg.json" "$PG_WORKERS"
     ;;
   sqlite)
+    load estimate
     "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-      --target "sqlite:$WORK/est.db" --workers 1,2 --report "$WORK/est-sqlite.json" -q
+      --target "sqlite:$WORK/est.db" --workers 1,2 --repeat "$REPEAT" --report "$WORK/est-sqlite.json" -q
+    load "full run"
     "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "sqlite:$WORK/full.db" \
       --no-verify -q --report "$WORK/full-sqlite.json"
     compare SQLite "$WORK/est-sqlite.json" "$WORK/full-sqlite.json" 1

@@ -30,6 +30,10 @@ pub enum SampleKind {
     Scale,
 }
 
+/// Share of a sweep sample's commits discarded as warm-up (besides the first
+/// round): the rate is measured at the sizes between S/3 and S.
+pub const SKIP: f64 = 1.0 / 3.0;
+
 /// One committed batch, timed from the start of the load phase.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Commit {
@@ -79,10 +83,20 @@ pub struct Sample {
     pub rows_per_request: f64,
 }
 
-/// Steady-state rate from a commit log: the first round (one batch per
-/// worker: pipeline fill, cold connections) and the tail (the last batches,
-/// when fewer than `workers` are busy) are discarded.
-pub fn steady(commits: &[Commit], workers: usize) -> Option<(f64, f64, u64, f64)> {
+/// The steady window of `n` commits by `w` workers: it starts after the first
+/// round (one batch per worker: pipeline fill, cold connections) and after
+/// the first `skip` share of the commits (empty tables load faster than the
+/// sizes a real load spends its time at), and ends before the tail (the
+/// last batches, when fewer than `w` workers are busy).
+fn window(n: usize, w: usize, skip: f64) -> (usize, usize) {
+    let a = (w - 1).max((n as f64 * skip) as usize).min(n - 2);
+    let e = (n - w.min(n)).max(a + 1).min(n - 1);
+    (a, e)
+}
+
+/// Steady-state rate from a commit log (see `window`). Returns (rows/s,
+/// window seconds, rows in the window, warm-up seconds: the first round).
+pub fn steady(commits: &[Commit], workers: usize, skip: f64) -> Option<(f64, f64, u64, f64)> {
     let mut c: Vec<Commit> = commits.to_vec();
     c.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
     let n = c.len();
@@ -90,20 +104,23 @@ pub fn steady(commits: &[Commit], workers: usize) -> Option<(f64, f64, u64, f64)
         return None;
     }
     let w = workers.max(1);
-    let a = (w - 1).min(n - 2);
-    let e = (n - w).max(a + 1).min(n - 1);
+    let (a, e) = window(n, w, skip);
     let span = c[e].at_s - c[a].at_s;
     if span <= 0.0 {
         return None;
     }
     let rows: u64 = c[a + 1..=e].iter().map(|x| x.rows).sum();
-    // (rate, window seconds, rows in window, warm-up seconds)
-    Some((rows as f64 / span, span, rows, c[a].at_s))
+    Some((rows as f64 / span, span, rows, c[(w - 1).min(n - 2)].at_s))
 }
 
 /// (rows already loaded at the window's middle, rows/s) for successive
 /// windows of `per` commits inside the steady part.
-pub fn size_points(commits: &[Commit], workers: usize, base_rows: u64) -> Vec<(f64, f64)> {
+pub fn size_points(
+    commits: &[Commit],
+    workers: usize,
+    skip: f64,
+    base_rows: u64,
+) -> Vec<(f64, f64)> {
     let mut c: Vec<Commit> = commits.to_vec();
     c.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
     let n = c.len();
@@ -112,7 +129,7 @@ pub fn size_points(commits: &[Commit], workers: usize, base_rows: u64) -> Vec<(f
         return Vec::new();
     }
     let per = w.max(2);
-    let (a, e) = (w - 1, n - w);
+    let (a, e) = window(n, w, skip);
     let mut cum = vec![base_rows; n + 1];
     for i in 0..n {
         cum[i + 1] = cum[i] + c[i].rows;
@@ -236,8 +253,8 @@ pub fn project_run(commits: &[Commit], workers: usize, rows: f64) -> Option<f64>
         .copied()
         .filter(|c| c.rows * 2 >= typical)
         .collect();
-    let (rate, _, _, warmup) = steady(&c, workers)?;
-    let points = size_points(&c, workers, 0);
+    let (rate, _, _, warmup) = steady(&c, workers, SKIP)?;
+    let points = size_points(&c, workers, SKIP, 0);
     let factor = match trend(&[points.as_slice()]) {
         Some((beta, _, at_ln)) => trend_factor(beta, at_ln, rows),
         None => 1.0,
@@ -411,13 +428,21 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
             .map(|s| s.size_points.as_slice())
             .collect::<Vec<_>>(),
     ) {
-        let factor = trend_factor(beta, at_ln, rows);
+        // Only a slope clearly above the noise (β > 2·SE) is extrapolated;
+        // otherwise its uncertainty goes into the range, not the projection.
+        let used = if beta > 2.0 * se { beta } else { 0.0 };
+        if used == 0.0 && beta > 0.0 {
+            notes.push(format!(
+                "size trend β = {beta:.3} ± {se:.3} is within the samples' noise: not extrapolated, its uncertainty widens the range"
+            ));
+        }
+        let factor = trend_factor(used, at_ln, rows);
         let lever = (rows.max(2.0).ln() - 1.0 - at_ln).max(0.0);
         SizeModel {
             method: "trend".into(),
             factor,
             rel_se: (se * lever / factor).min(0.5),
-            beta: Some(beta),
+            beta: Some(used),
             small_rows_per_s: x1,
             full_rows_per_s: x1 / factor,
         }
@@ -469,16 +494,26 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         }
     };
 
-    // The interval: the sweep's run-to-run noise (over its repeats), the fit's
-    // residual, the size model's uncertainty, and the full run's own noise.
-    let rel_sd_total = ((sweep_sd * sweep_sd) / reps as f64
-        + fit.rms_rel_error.powi(2)
-        + size.rel_se.powi(2)
-        + FULL_RUN_SD * FULL_RUN_SD)
-        .sqrt();
+    // The interval, two parts. How well the samples pin the rate down: the
+    // median's error (sample spread / √repeats; on SQLite the scale model sets
+    // the rate, so its own spread), the fit's residual. And how far the full
+    // run's own conditions may stray from the samples' (a shared machine, a
+    // busy server): half the sample-to-sample spread, at least 5 %.
+    let scale_sd = {
+        let r: Vec<f64> = scale.iter().map(|s| s.steady_rows_per_s).collect();
+        rel_sd(&r)
+    };
+    let spread = sweep_sd.max(scale_sd);
+    let env_sd = FULL_RUN_SD.max(spread / 2.0);
+    let est_var = if size.method == "scale-model" {
+        size.rel_se.powi(2)
+    } else {
+        sweep_sd * sweep_sd / reps as f64 + size.rel_se.powi(2)
+    } + fit.rms_rel_error.powi(2);
+    let rel_sd_total = (est_var + env_sd * env_sd).sqrt();
     let basis = format!(
-        "sample-to-sample spread {:.1} % ({} repeat{} per worker count{}), USL fit residual {:.1} %, size model ({}) {:.1} %, full-run noise {:.0} %: range = projection × e^(±2·{:.3})",
-        sweep_sd * 100.0,
+        "sample-to-sample spread {:.1} % ({} repeat{} per worker count{}), USL fit residual {:.1} %, size model ({}) {:.1} %, full run vs samples {:.1} % (half the spread, at least {:.0} %): range = projection × e^(±2·{:.3})",
+        spread * 100.0,
         reps,
         if reps == 1 { "" } else { "s" },
         if noise.is_empty() {
@@ -489,6 +524,7 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         fit.rms_rel_error * 100.0,
         size.method,
         size.rel_se * 100.0,
+        env_sd * 100.0,
         FULL_RUN_SD * 100.0,
         rel_sd_total
     );
@@ -734,10 +770,15 @@ mod tests {
             at_s: 3.0,
             rows: 1000,
         });
-        let (rate, _, _, warm) = steady(&c, 2).unwrap();
+        let (rate, _, _, warm) = steady(&c, 2, 0.0).unwrap();
         assert!((rate - 10_000.0).abs() < 1.0, "{rate}");
         assert!((warm - 1.05).abs() < 1e-9);
-        assert!(steady(&c[..1], 1).is_none());
+        // Skipping the first third: the same rate, the same warm-up.
+        let (rate, _, rows, warm) = steady(&c, 2, 1.0 / 3.0).unwrap();
+        assert!((rate - 10_000.0).abs() < 1.0, "{rate}");
+        assert_eq!(rows, 7000);
+        assert!((warm - 1.05).abs() < 1e-9);
+        assert!(steady(&c[..1], 1, 0.0).is_none());
     }
 
     #[test]

@@ -166,7 +166,13 @@ pub fn run(
         .into_iter()
         .filter(|c| c.rows * 2 >= typical)
         .collect();
-    let steady = model::steady(&commits, spec.workers);
+    // The scale model is the whole load in miniature: only its first round is
+    // warm-up. A sweep sample is measured past its first third.
+    let skip = match spec.kind {
+        SampleKind::Scale => 0.0,
+        SampleKind::Sweep => model::SKIP,
+    };
+    let steady = model::steady(&commits, spec.workers, skip);
     let (rate, window, steady_rows, warmup) = steady.unwrap_or((
         rows as f64 / lr.duration_s.max(1e-9),
         lr.duration_s,
@@ -190,7 +196,7 @@ pub fn run(
         steady_rows,
         warmup_s: warmup,
         series,
-        size_points: model::size_points(&commits, spec.workers, 0),
+        size_points: model::size_points(&commits, spec.workers, skip, 0),
         gen_s: metrics.gen_s(),
         target_s: raw.iter().map(|c| c.micros as f64 / 1e6).sum(),
         ratelimit_wait_s: 0.0,

@@ -125,6 +125,39 @@ pub fn long_duration(s: f64) -> String {
     }
 }
 
+/// One sentence: the fewest workers with the range, the recommended count.
+/// E.g. `1 worker: 27 d 4 h (25 d 1 h – 29 d 9 h); 16 workers (recommended): 3 h 10 m`.
+pub fn summary(r: &EstimateReport) -> String {
+    let one = |p: &Projection| {
+        format!(
+            "{} worker{}{}: {} ({} – {})",
+            p.workers,
+            if p.workers == 1 { "" } else { "s" },
+            if p.workers == r.recommended_workers {
+                " (recommended)"
+            } else {
+                ""
+            },
+            long_duration(p.seconds),
+            long_duration(p.low_seconds),
+            long_duration(p.high_seconds)
+        )
+    };
+    let mut parts = Vec::new();
+    if let Some(first) = r.projections.first() {
+        parts.push(one(first));
+    }
+    if let Some(rec) = r
+        .projections
+        .iter()
+        .find(|p| p.workers == r.recommended_workers)
+        .filter(|p| Some(p.workers) != r.projections.first().map(|f| f.workers))
+    {
+        parts.push(one(rec));
+    }
+    parts.join("; ")
+}
+
 pub fn terminal(r: &EstimateReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -165,8 +198,9 @@ pub fn terminal(r: &EstimateReport) -> String {
             }
         );
     }
+    let _ = writeln!(s, "\n  {}", summary(r));
     let m = &r.model;
-    let _ = writeln!(s, "\n  bottleneck: {}", r.bottleneck);
+    let _ = writeln!(s, "  bottleneck: {}", r.bottleneck);
     let _ = writeln!(
         s,
         "  model: USL λ = {:.0} rows/s, σ = {:.3}, κ = {:.5} ({:?} fit, residual {:.1} %); size effect ×{:.2} ({})",
@@ -216,7 +250,12 @@ pub fn html(r: &EstimateReport) -> String {
         r.sample_share * 100.0,
         esc(&r.started_at)
     );
-    let _ = writeln!(s, "<p><b>Bottleneck:</b> {}</p>", esc(&r.bottleneck));
+    let _ = writeln!(
+        s,
+        "<p><b>{}</b></p><p><b>Bottleneck:</b> {}</p>",
+        esc(&summary(r)),
+        esc(&r.bottleneck)
+    );
     s.push_str("<table><tr><th>workers</th><th>projected</th><th>low</th><th>high</th><th>rows/s</th><th></th></tr>\n");
     for p in &r.projections {
         let _ = writeln!(
