@@ -656,7 +656,7 @@ fn bottleneck(
         ));
     } else if kind == TargetKind::SingleWriter {
         parts.push(format!(
-            "the target takes one writer at a time (SQLite): extra writers do not help{}; use 1",
+            "the target takes one writer at a time (SQLite): extra writers do not help, they queue for its write lock, so no speed-up is projected{}; use 1",
             if fit.kind != FitKind::Single {
                 let w = projections
                     .iter()
@@ -664,11 +664,15 @@ fn bottleneck(
                     .max()
                     .unwrap_or(2)
                     .max(2) as f64;
-                format!(
-                    " (fitted from the samples: {w:.0} writers {:+.0} % vs 1, σ = {:.2})",
-                    (m.throughput(w) / m.throughput(1.0) - 1.0) * 100.0,
-                    m.sigma
-                )
+                let gain = (m.throughput(w) / m.throughput(1.0) - 1.0) * 100.0;
+                if gain > 5.0 {
+                    format!(
+                        " (samples with {w:.0} writers measured {gain:+.0} % vs 1, σ = {:.2}: not parallel writing, at most one writer preparing rows while another writes)",
+                        m.sigma
+                    )
+                } else {
+                    format!(" (samples with {w:.0} writers: {gain:+.0} % vs 1, σ = {:.2})", m.sigma)
+                }
             } else {
                 String::new()
             }

@@ -304,10 +304,13 @@ pub fn html(r: &EstimateReport) -> String {
             .collect()
     };
     let fitted = curve(&|w| m.usl.throughput(w));
-    let full = curve(&|w| {
-        let x = m.usl.throughput(w) / m.size.factor;
-        m.rate_limit_rows_per_s.map_or(x, |c| x.min(c))
-    });
+    // The projections themselves: size effect, rate limit and the
+    // single-writer rule applied.
+    let full: Vec<(f64, f64)> = r
+        .projections
+        .iter()
+        .map(|p| (p.workers as f64, p.rows_per_s))
+        .collect();
     s.push_str(&xy_chart(
         "Throughput vs workers: samples, USL fit, and the full load (size effect, rate limit)",
         "workers",
@@ -326,7 +329,7 @@ pub fn html(r: &EstimateReport) -> String {
                 color: "#4a7bd0",
             },
             Series {
-                name: format!("full load (size ×{:.2})", m.size.factor),
+                name: format!("projected full load (size ×{:.2})", m.size.factor),
                 points: full,
                 line: true,
                 color: "#d0674a",
