@@ -303,6 +303,13 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.extend(out.notes);
+    if kind == TargetKind::SingleWriter && ratio < 0.02 {
+        notes.push(format!(
+            "the scale model is a {:.2} % miniature (batches of {} users): fixed costs per batch weigh more in it than in the full load, so expect the projection to run high",
+            ratio * 100.0,
+            ((full_batch as f64 * ratio).round() as u64).max(1)
+        ));
+    }
     if kind == TargetKind::SingleWriter && workers.iter().any(|&w| w > 1) {
         notes.push(
             "SQLite takes one writer at a time; `rehearse` always loads it with 1 worker".into(),
