@@ -20,7 +20,7 @@ use std::path::PathBuf;
         understudy generates millions of deterministic fake users (real password-hash formats,\n\
         reserved email domains only) from a profile of your schema.",
     after_help = "Exit codes: 0 success · 1 verification or threshold failed · 2 bad usage, profile or configuration · 3 target unreachable\n\n\
-        Examples:\n  understudy rehearse --users 100000\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
+        Examples:\n  understudy rehearse --users 100000\n  understudy estimate --production-users 10000000 --target sqlite:app.db\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -36,6 +36,10 @@ pub enum Command {
     /// with --exec), measure it, survive kills (--resume) and verify the result.
     #[command(after_help = REHEARSE_EXAMPLES)]
     Rehearse(Box<RehearseArgs>),
+    /// Project a full migration's duration from small sample rehearsals: per
+    /// worker count, with a range, the recommended count and the bottleneck.
+    #[command(after_help = ESTIMATE_EXAMPLES)]
+    Estimate(Box<EstimateArgs>),
     /// Show a rehearsal report, or render it as HTML.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -322,6 +326,92 @@ pub struct RehearseArgs {
     pub retry_for: std::time::Duration,
 }
 
+const ESTIMATE_EXAMPLES: &str = "Examples:
+  # 10M users into PostgreSQL: samples of 100k users at 1, 2, 4 and 8 workers
+  understudy estimate --production-users 10000000 --target postgres://app:secret@localhost/rehearsal \\
+      --workers 1,2,4,8 --report estimate.json --html estimate.html
+
+  # 1M users into SQLite from a 2 % sample, at most 5 minutes of sampling
+  understudy estimate --production-users 1000000 --target sqlite:app.db --sample 2% --budget 5m
+
+  # then check it: the full rehearsal, timed
+  understudy rehearse --users 1000000 --target sqlite:full.db --no-verify --report full.json
+
+Samples go to a scratch copy (SQLite: a file in a temporary directory beside the target;
+PostgreSQL: a schema understudy_estimate_<pid>_<k>, dropped afterwards); the target itself is
+not touched. The projection is of rehearse's load phase (its `duration_s`), not of hash-pool
+building or verification. See README, \"Estimating duration\", for the method and its limits.
+
+Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
+
+#[derive(Args, Debug)]
+pub struct EstimateArgs {
+    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    #[arg(short, long, default_value = "saas")]
+    pub profile: String,
+    /// How many users the real migration moves (N).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub production_users: u64,
+    /// sqlite:PATH or postgres://user:pass@host:port/db (samples go to a scratch copy).
+    #[arg(short, long)]
+    pub target: String,
+    /// Users per sample rehearsal (default: 5 % of N, at most 100,000).
+    #[arg(long, value_name = "S", conflicts_with = "sample")]
+    pub sample_users: Option<u64>,
+    /// Users per sample as a share of N, e.g. 2% (or 0.02).
+    #[arg(long, value_name = "P%", value_parser = parse_share_arg)]
+    pub sample: Option<f64>,
+    /// Worker counts to measure and project, e.g. 1,2,4,8 (default: 1,2,4; SQLite 1,2).
+    #[arg(short, long, value_name = "LIST", value_delimiter = ',', value_parser = parse_worker_arg)]
+    pub workers: Option<Vec<usize>>,
+    /// Identity API of an http:// target: okta, auth0 or generic (not yet wired into estimate).
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Most time to spend sampling, e.g. 10m; repeats are dropped to fit.
+    #[arg(long, default_value = "10m", value_parser = parse_duration_arg)]
+    pub budget: std::time::Duration,
+    /// Samples per worker count (their spread widens or narrows the range).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Rows of the driving table per batch in the real load (default: rehearse's, 5000 for
+    /// PostgreSQL, 25000 for SQLite).
+    #[arg(short, long)]
+    pub batch: Option<u64>,
+    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
+    #[arg(short, long, default_value = "copy")]
+    pub method: String,
+    /// Seed of the sample users.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Override every hash's mode: real, pool or shape.
+    #[arg(long, value_name = "MODE")]
+    pub hash_mode: Option<HashMode>,
+    /// Share of users (0.0–1.0) carrying a labelled edge case (default: the profile's).
+    #[arg(long, value_name = "RATE")]
+    pub edge_rate: Option<f64>,
+    /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Write a self-contained HTML report with the throughput-vs-workers curve and its fit.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+    /// No progress and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_share_arg(s: &str) -> std::result::Result<f64, String> {
+    crate::estimate::parse_share(s).ok_or_else(|| {
+        format!("`{s}` is not a share of the users (e.g. 2% or 0.02; above 0, at most 100%)")
+    })
+}
+
+fn parse_worker_arg(s: &str) -> std::result::Result<usize, String> {
+    crate::estimate::parse_workers(s)
+        .and_then(|v| (v.len() == 1).then_some(v[0]))
+        .ok_or_else(|| format!("`{s}` is not a worker count (a list like 1,2,4,8; each 1–1024)"))
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
     /// Print a report's summary.
@@ -490,6 +580,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 "the JIT rehearsal failed: see the result above (a migrated user cannot sign in, a wrong password migrated someone, or a plaintext leaked)",
             )),
         }),
+        Command::Estimate(a) => estimate(*a),
         Command::Rehearse(a) => rehearse(*a).and_then(|code| match code {
             0 => Ok(()),
             _ => Err(Error::failed(
@@ -540,6 +631,40 @@ fn rehearse(a: RehearseArgs) -> Result<i32> {
         rate: a.rate,
         max_attempts: a.max_attempts,
     })
+}
+
+fn estimate(a: EstimateArgs) -> Result<()> {
+    let profile = Profile::load(&a.profile)?;
+    let method: Method = a.method.parse().map_err(Error::usage)?;
+    if let Some(r) = a.edge_rate
+        && !(0.0..=1.0).contains(&r)
+    {
+        return Err(Error::usage(format!(
+            "--edge-rate {r} is not a rate: use 0.0 to 1.0"
+        )));
+    }
+    let domains = profile.domains.clone();
+    crate::estimate::estimate(crate::estimate::EstimateOptions {
+        profile,
+        production_users: a.production_users,
+        target: a.target,
+        sample_users: a.sample_users,
+        sample_share: a.sample,
+        workers: a.workers,
+        api: a.api,
+        budget: a.budget,
+        repeat: a.repeat,
+        seed: a.seed,
+        batch: a.batch,
+        method,
+        hash_mode: a.hash_mode,
+        edge_rate: a.edge_rate,
+        domains,
+        report: a.report,
+        html: a.html,
+        quiet: a.quiet,
+    })
+    .map(|_| ())
 }
 
 fn report(r: ReportCommand) -> Result<()> {

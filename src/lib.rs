@@ -6,6 +6,7 @@ pub mod cli;
 pub mod edge;
 pub mod emulate;
 pub mod error;
+pub mod estimate;
 pub mod faults;
 pub mod generator;
 pub mod harness;

@@ -708,7 +708,9 @@ impl Loader<'_> {
                     let ci = todo[k];
                     let base: Vec<u64> = offsets.iter().map(|o| o[ci]).collect();
                     let spare = spares.lock().expect("spares").pop();
+                    let t0 = Instant::now();
                     let b = self.build(g, ci as u64, chunks[ci].clone(), &base, spare);
+                    self.metrics.generated(t0.elapsed());
                     if tx.send(b).is_err() {
                         break;
                     }
@@ -718,10 +720,12 @@ impl Loader<'_> {
                 let rx = &rx;
                 s.spawn(move || {
                     loop {
+                        let t0 = Instant::now();
                         let b = match rx.lock().expect("channel").recv() {
                             Ok(b) => b,
                             Err(_) => return,
                         };
+                        self.metrics.starved(t0.elapsed());
                         if self.abort.load(Ordering::Relaxed) {
                             continue;
                         }
@@ -1020,6 +1024,7 @@ pub fn load(
         retry_for: opts.retry_for,
     };
     let started = Instant::now();
+    metrics.load_started();
     let empty = HashSet::new();
     for g in &plan.groups {
         let done = prev.done.get(&plan.metas[g.root].name).unwrap_or(&empty);
@@ -1281,7 +1286,31 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     let (by_class, by_label) = metrics.errors();
     let rows_expected: u64 = expected.iter().sum();
     let throughput = rows_loaded as f64 / duration_s.max(1e-9);
-    let projection = projection(&opts, rows_expected as f64 / opts.users as f64, throughput);
+    let projection = opts.production_users.map(|m| {
+        let rows_per_user = rows_expected as f64 / opts.users as f64;
+        let rows = m as f64 * rows_per_user;
+        // The estimate model on this run's own commits (steady state, size
+        // trend); the plain average when it committed too few batches.
+        let start = metrics.load_start_s();
+        let commits: Vec<crate::estimate::model::Commit> = metrics
+            .commits()
+            .iter()
+            .map(|c| crate::estimate::model::Commit {
+                at_s: (c.at_s - start).max(0.0),
+                rows: c.rows,
+            })
+            .collect();
+        let est = (opts.exec.is_none() && !lr.resumed)
+            .then(|| crate::estimate::model::project_run(&commits, workers, rows))
+            .flatten()
+            .unwrap_or(rows / throughput.max(1e-9));
+        report::Projection {
+            production_users: m,
+            rows_per_user,
+            estimated_s: est,
+            human: report::human_duration(est),
+        }
+    });
     let mut report = Report {
         target: target.redacted(),
         source: source.as_ref().map(Target::redacted),

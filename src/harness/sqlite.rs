@@ -18,6 +18,36 @@ pub struct Sqlite {
     conn: rusqlite::Connection,
 }
 
+/// The page cache (`cache_size`, KiB) and WAL autocheckpoint (pages) set on
+/// every connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    pub cache_kib: u64,
+    pub autocheckpoint_pages: u64,
+}
+
+pub const DEFAULT_TUNING: Tuning = Tuning {
+    cache_kib: 262_144,
+    autocheckpoint_pages: 65_536,
+};
+
+/// Overrides `DEFAULT_TUNING` for connections opened from now on, process-wide
+/// (None restores it). Only `estimate` sets it: a sample of S users loaded with
+/// the cache and checkpoint interval shrunk by S/N meets the cache pressure of
+/// the full N-user load, in miniature.
+static TUNING: std::sync::Mutex<Option<Tuning>> = std::sync::Mutex::new(None);
+
+pub fn set_tuning(t: Option<Tuning>) {
+    *TUNING.lock().unwrap_or_else(|e| e.into_inner()) = t;
+}
+
+pub fn tuning() -> Tuning {
+    TUNING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or(DEFAULT_TUNING)
+}
+
 /// SQLite's default limit on bound parameters per statement.
 const MAX_PARAMS: usize = 32766;
 /// Rows per INSERT statement at most.
@@ -27,10 +57,12 @@ impl Sqlite {
     pub fn open(path: &Path) -> Result<Sqlite> {
         let conn = rusqlite::Connection::open(path)
             .map_err(|e| Error::target(format!("cannot open sqlite:{}: {e}", path.display())))?;
-        conn.execute_batch(
+        let t = tuning();
+        conn.execute_batch(&format!(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-             PRAGMA busy_timeout=5000; PRAGMA cache_size=-262144; PRAGMA wal_autocheckpoint=65536; PRAGMA temp_store=MEMORY;",
-        )
+             PRAGMA busy_timeout=5000; PRAGMA cache_size=-{}; PRAGMA wal_autocheckpoint={}; PRAGMA temp_store=MEMORY;",
+            t.cache_kib, t.autocheckpoint_pages
+        ))
         .map_err(|e| Error::target(format!("cannot use sqlite:{}: {e}", path.display())))?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Sqlite { conn })

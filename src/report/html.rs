@@ -60,6 +60,85 @@ pub(crate) fn bars(title: &str, unit: &str, values: &[(String, f64)]) -> String 
     s
 }
 
+/// One series of an `xy_chart`: dots, or a line through the points.
+pub(crate) struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub line: bool,
+    pub color: &'static str,
+}
+
+/// An x–y chart (linear axes from 0) as inline SVG, with a legend.
+pub(crate) fn xy_chart(title: &str, x_unit: &str, y_unit: &str, series: &[Series]) -> String {
+    let (w, h, pad) = (720.0, 260.0, 50.0);
+    let all = || series.iter().flat_map(|s| s.points.iter());
+    let x_max = all().map(|p| p.0).fold(0.0_f64, f64::max).max(1e-9);
+    let y_max = all().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
+    let x = |v: f64| pad + v / x_max * (w - 2.0 * pad);
+    let y = |v: f64| h - pad - v / y_max * (h - 2.0 * pad);
+    let mut s = format!(
+        "<figure><figcaption>{}</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">",
+        esc(title)
+    );
+    let _ = write!(
+        s,
+        "<line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#888\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{0}\" stroke=\"#888\"/>",
+        h - pad,
+        w - pad
+    );
+    let _ = write!(
+        s,
+        "<text x=\"4\" y=\"{}\" font-size=\"11\">{:.0} {}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{} {}</text>",
+        pad - 8.0,
+        y_max,
+        esc(y_unit),
+        w - pad,
+        h - pad + 16.0,
+        x_max,
+        esc(x_unit)
+    );
+    for (i, se) in series.iter().enumerate() {
+        if se.line {
+            let pts: Vec<String> = se
+                .points
+                .iter()
+                .map(|&(a, b)| format!("{:.1},{:.1}", x(a), y(b)))
+                .collect();
+            let _ = write!(
+                s,
+                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>",
+                se.color,
+                pts.join(" ")
+            );
+        } else {
+            for &(a, b) in &se.points {
+                let _ = write!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{}\"><title>{}: {a} → {b:.0} {}</title></circle>",
+                    x(a),
+                    y(b),
+                    se.color,
+                    esc(&se.name),
+                    esc(y_unit)
+                );
+            }
+        }
+        let ly = pad + 14.0 * i as f64;
+        let _ = write!(
+            s,
+            "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
+            w - 290.0,
+            ly - 9.0,
+            se.color,
+            w - 275.0,
+            ly,
+            esc(&se.name)
+        );
+    }
+    s.push_str("</svg></figure>\n");
+    s
+}
+
 pub fn render(r: &Report) -> String {
     let mut s = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>understudy rehearsal report</title>\

@@ -12,11 +12,28 @@ pub struct Metrics {
     start: Instant,
     retries: std::sync::atomic::AtomicU64,
     backoff_us: std::sync::atomic::AtomicU64,
+    /// Producer time spent generating batches (rows, hashes from the pools).
+    gen_us: std::sync::atomic::AtomicU64,
+    /// Loader time spent waiting for the producer (generation is behind).
+    starved_us: std::sync::atomic::AtomicU64,
+    /// When the load phase began (µs after `start`; connecting and creating
+    /// tables come before it).
+    load_start_us: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
+}
+
+/// One committed batch: when (seconds since the metrics started), how many
+/// rows, and how long its transaction took (µs, retries excluded).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Commit {
+    pub at_s: f64,
+    pub rows: u64,
+    pub micros: u64,
 }
 
 struct Inner {
     buckets: Vec<u64>,
+    commits: Vec<Commit>,
     latency: Histogram<u64>,
     by_class: BTreeMap<String, u64>,
     by_label: BTreeMap<String, u64>,
@@ -34,8 +51,12 @@ impl Metrics {
             start: Instant::now(),
             retries: std::sync::atomic::AtomicU64::new(0),
             backoff_us: std::sync::atomic::AtomicU64::new(0),
+            gen_us: std::sync::atomic::AtomicU64::new(0),
+            starved_us: std::sync::atomic::AtomicU64::new(0),
+            load_start_us: std::sync::atomic::AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 buckets: Vec::new(),
+                commits: Vec::new(),
                 // 1 µs .. 1 hour, 3 significant digits.
                 latency: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds"),
                 by_class: BTreeMap::new(),
@@ -50,8 +71,14 @@ impl Metrics {
 
     /// `rows` committed now, by a batch that took `micros`.
     pub fn batch(&self, rows: u64, micros: u64) {
-        let sec = self.start.elapsed().as_secs() as usize;
+        let at = self.start.elapsed();
+        let sec = at.as_secs() as usize;
         let mut g = self.inner.lock().expect("metrics");
+        g.commits.push(Commit {
+            at_s: at.as_secs_f64(),
+            rows,
+            micros,
+        });
         if g.buckets.len() <= sec {
             g.buckets.resize(sec + 1, 0);
         }
@@ -82,6 +109,46 @@ impl Metrics {
 
     pub fn backoff_s(&self) -> f64 {
         self.backoff_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// Time the producer spent generating a batch.
+    pub fn generated(&self, d: std::time::Duration) {
+        self.gen_us
+            .fetch_add(d.as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Time a loader waited for the producer's next batch.
+    pub fn starved(&self, d: std::time::Duration) {
+        self.starved_us
+            .fetch_add(d.as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Marks the start of the load phase.
+    pub fn load_started(&self) {
+        self.load_start_us.store(
+            self.start.elapsed().as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Seconds from `start` to the load phase.
+    pub fn load_start_s(&self) -> f64 {
+        self.load_start_us
+            .load(std::sync::atomic::Ordering::Relaxed) as f64
+            / 1e6
+    }
+
+    pub fn gen_s(&self) -> f64 {
+        self.gen_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+    }
+
+    pub fn starved_s(&self) -> f64 {
+        self.starved_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// Every committed batch, in commit order.
+    pub fn commits(&self) -> Vec<Commit> {
+        self.inner.lock().expect("metrics").commits.clone()
     }
 
     pub fn retries(&self) -> u64 {

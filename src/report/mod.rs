@@ -17,6 +17,7 @@
 //! `exec` {command, exit_code, duration_s} or null, `thresholds` [{expr, actual,
 //! ok}], `hashes`, `rejects_file`, `exit_code`.
 
+pub mod estimate;
 pub mod html;
 pub mod metrics;
 pub mod terminal;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `understudy estimate` checked against the real thing, in one run on one
+# machine: for PostgreSQL and for SQLite, estimate N users from a sample
+# (default 5 % of N), then rehearse the full N users and compare the
+# projection for the worker count the full run used (PostgreSQL: 2,
+# rehearse's default; SQLite: 1) with the full run's load phase (`duration_s`
+# of its report). Prints projected, range, actual, error % and whether the
+# actual lies inside the stated range.
+#
+# usage: benches/compare/estimate_vs_full.sh [USERS] [SAMPLE]
+#   USERS default 1000000; SAMPLE default 5% (anything --sample takes);
+#   TARGETS="pg sqlite" (default both), PROFILE (default saas),
+#   PG_WORKERS (default 2) — the full PostgreSQL run's workers,
+#   REPEAT (default 5) — estimate's --repeat (samples per worker count).
+# The load average is printed before each phase: on a shared machine it
+# explains much of the error.
+# Needs: initdb/pg_ctl/psql (PostgreSQL 15+), python3. Run as root it starts
+# PostgreSQL as `nobody` in a temp dir on a free port.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+USERS=${1:-1000000}
+SAMPLE=${2:-5%}
+TARGETS=${TARGETS:-pg sqlite}
+PROFILE=${PROFILE:-saas}
+PG_WORKERS=${PG_WORKERS:-2}
+REPEAT=${REPEAT:-5}
+load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+. benches/compare/pg_server.sh estimate
+DSN="postgres://bench@127.0.0.1:$PORT"
+
+compare() { # NAME ESTIMATE.json FULL.json WORKERS
+  python3 - "$@" <<'PY'
+import json, sys
+name, est, full, w = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), int(sys.argv[4])
+p = next(p for p in est["projections"] if p["workers"] == w)
+actual = full["duration_s"]
+err = (p["seconds"] - actual) / actual * 100
+inside = p["low_seconds"] <= actual <= p["high_seconds"]
+print(f"{name}: {est['production_users']} users, sample {est['sample_users']} ({est['sample_share']*100:.1f} %), "
+      f"sampling {est['sampling_s']:.1f} s, {w} worker{'s' if w > 1 else ''}")
+print(f"  projected {p['seconds']:.1f} s  range {p['low_seconds']:.1f} – {p['high_seconds']:.1f} s  "
+      f"(USL σ={est['model']['usl']['sigma']:.3f} κ={est['model']['usl']['kappa']:.5f}, size ×{est['model']['size']['factor']:.2f} {est['model']['size']['method']})")
+print(f"  actual    {actual:.1f} s  ({full['rows_loaded']} rows, {full['throughput_rows_per_s']:.0f} rows/s)")
+print(f"  error     {err:+.1f} %   inside range: {'yes' if inside else 'NO'}   recommended workers: {est['recommended_workers']}")
+print(f"  bottleneck: {est['bottleneck']}")
+PY
+}
+
+for t in $TARGETS; do
+  case $t in
+  pg)
+    $PSQL postgres -c "CREATE DATABASE est" -c "CREATE DATABASE full_run"
+    load estimate
+    "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
+      --target "$DSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-pg.json" -q
+    load "full run"
+    "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "$DSN/full_run" \
+      --workers "$PG_WORKERS" --no-verify -q --report "$WORK/full-pg.json"
+    compare PostgreSQL "$WORK/est-pg.json" "$WORK/full-pg.json" "$PG_WORKERS"
+    ;;
+  sqlite)
+    load estimate
+    "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
+      --target "sqlite:$WORK/est.db" --workers 1,2 --repeat "$REPEAT" --report "$WORK/est-sqlite.json" -q
+    load "full run"
+    "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "sqlite:$WORK/full.db" \
+      --no-verify -q --report "$WORK/full-sqlite.json"
+    compare SQLite "$WORK/est-sqlite.json" "$WORK/full-sqlite.json" 1
+    ;;
+  esac
+done
+if [ -n "${KEEP:-}" ]; then cp "$WORK"/*.json "$KEEP"/; fi

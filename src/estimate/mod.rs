@@ -1,0 +1,362 @@
+//! `estimate`: project a full migration's duration from small sample
+//! rehearsals (issue #8).
+//!
+//! 1. Sweep: the sample (S users) is loaded into a scratch copy of the target
+//!    at each worker count (`--workers`), `--repeat` times while `--budget`
+//!    allows; each sample's steady-state rate drops the first round of
+//!    batches (warm-up) and the tail.
+//! 2. Size effect: on SQLite, a scale model: the sample loaded with the page
+//!    cache, the WAL checkpoint interval and the batch shrunk by S/N, so the
+//!    tables outgrow the cache at the same point of the load as the full run
+//!    would; on PostgreSQL, the samples' own slowdown as their tables grow,
+//!    extrapolated in log(size).
+//! 3. Model (`model.rs`): the Universal Scalability Law (`usl.rs`) fitted to
+//!    rate vs workers, the size effect, any rate limit, retry waits; projected
+//!    per worker count with an interval; a recommended count; the bottleneck.
+
+pub mod model;
+pub mod sample;
+pub mod usl;
+
+use crate::error::{Error, Result};
+use crate::harness::{self, Plan, RehearseOptions, target::Method, target::Target};
+use crate::hash::HashMode;
+use crate::profile::Profile;
+use crate::report::estimate::{EstimateReport, SampleSummary};
+use model::{SampleKind, TargetKind};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub struct EstimateOptions {
+    pub profile: Profile,
+    pub production_users: u64,
+    pub target: String,
+    pub sample_users: Option<u64>,
+    /// Share of the production users (0–1), from `--sample 2%`.
+    pub sample_share: Option<f64>,
+    pub workers: Option<Vec<usize>>,
+    pub api: Option<String>,
+    pub budget: Duration,
+    pub repeat: usize,
+    pub seed: u64,
+    /// Driving-table rows per batch of the full load (default: rehearse's).
+    pub batch: Option<u64>,
+    pub method: Method,
+    pub hash_mode: Option<HashMode>,
+    pub edge_rate: Option<f64>,
+    pub domains: Vec<(String, u32)>,
+    pub report: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+/// Largest default sample.
+pub const MAX_DEFAULT_SAMPLE: u64 = 100_000;
+
+fn say(quiet: bool, msg: impl AsRef<str>) {
+    if !quiet {
+        eprintln!("understudy: {}", msg.as_ref());
+    }
+}
+
+/// `2%`, `2 %` or `0.02` → 0.02.
+pub fn parse_share(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().ok()? / 100.0,
+        None => t.parse::<f64>().ok()?,
+    };
+    (v > 0.0 && v <= 1.0).then_some(v)
+}
+
+/// `1,2,4,8` → [1, 2, 4, 8].
+pub fn parse_workers(s: &str) -> Option<Vec<usize>> {
+    let v: Option<Vec<usize>> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| x.parse::<usize>().ok().filter(|n| (1..=1024).contains(n)))
+        .collect();
+    v.filter(|v| !v.is_empty())
+}
+
+/// The sample size: `--sample-users`, else `--sample` × N, else 5 % of N
+/// capped at 100,000 (and at least 1,000 or N).
+pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u64> {
+    let s = match (users, share) {
+        (Some(_), Some(_)) => {
+            return Err(Error::usage(
+                "give either --sample-users S or --sample P%, not both",
+            ));
+        }
+        (Some(s), None) => s,
+        (None, Some(p)) => ((n as f64 * p).round() as u64).max(1),
+        (None, None) => (n / 20).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
+    };
+    if s == 0 {
+        return Err(Error::usage("the sample must hold at least 1 user"));
+    }
+    if s > n {
+        return Err(Error::usage(format!(
+            "the sample ({s} users) is larger than --production-users ({n}); use a smaller --sample-users or --sample"
+        )));
+    }
+    Ok(s)
+}
+
+/// Runs `estimate`; returns the exit code (0).
+pub fn estimate(opts: EstimateOptions) -> Result<i32> {
+    let started_at = {
+        let mut s = String::new();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        crate::generator::time::push_rfc3339(&mut s, now);
+        s
+    };
+    let n = opts.production_users;
+    if n == 0 {
+        return Err(Error::usage("--production-users must be at least 1"));
+    }
+    if opts.target.starts_with("http://") || opts.target.starts_with("https://") {
+        return Err(Error::usage(format!(
+            "HTTP targets: not yet wired into estimate ({}); estimate measures sqlite:FILE and postgres://… targets today",
+            opts.target
+        )));
+    }
+    if let Some(api) = &opts.api {
+        return Err(Error::usage(format!(
+            "--api {api} applies to http:// targets, which are not yet wired into estimate"
+        )));
+    }
+    if opts.batch == Some(0) {
+        return Err(Error::usage("--batch must be at least 1"));
+    }
+    if opts.repeat == 0 {
+        return Err(Error::usage("--repeat must be at least 1"));
+    }
+    let target = Target::parse(&opts.target)?;
+    let kind = if target.is_sqlite() {
+        TargetKind::SingleWriter
+    } else {
+        TargetKind::Server
+    };
+    let s_users = sample_users(n, opts.sample_users, opts.sample_share)?;
+    let mut workers = opts.workers.clone().unwrap_or_else(|| match kind {
+        TargetKind::SingleWriter => vec![1, 2],
+        _ => vec![1, 2, 4],
+    });
+    workers.sort();
+    workers.dedup();
+    let full_batch = opts
+        .batch
+        .unwrap_or(if target.is_sqlite() { 25_000 } else { 5_000 });
+    let w_max = *workers.last().unwrap_or(&1) as u64;
+    // At least four batches per worker, so the steady window spans rounds.
+    let sweep_batch = full_batch.min((s_users / (4 * w_max)).max(1));
+    let ratio = s_users as f64 / n as f64;
+
+    say(
+        opts.quiet,
+        format!(
+            "estimate: {n} production users into {}; samples of {s_users} users ({:.2} % of N) at {} worker{}, budget {}",
+            target.redacted(),
+            ratio * 100.0,
+            workers
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            if workers == [1] { "" } else { "s" },
+            crate::report::human_duration(opts.budget.as_secs_f64())
+        ),
+    );
+    // Reachable? (exit 3 before any work; an SQLite target is not created:
+    // its scratch directory beside it is the check.)
+    if !target.is_sqlite() {
+        drop(target.connect()?);
+    }
+    let full_plan = Plan::new(
+        opts.profile.clone(),
+        n,
+        opts.seed,
+        &opts.domains,
+        opts.hash_mode,
+        opts.edge_rate,
+    )?;
+    let full_rows: u64 = full_plan.expected_rows().iter().sum();
+    drop(full_plan);
+    let plan = Plan::new(
+        opts.profile.clone(),
+        s_users,
+        opts.seed,
+        &opts.domains,
+        opts.hash_mode,
+        opts.edge_rate,
+    )?;
+    let base = RehearseOptions {
+        method: opts.method,
+        verify: false,
+        hash_mode: opts.hash_mode,
+        edge_rate: opts.edge_rate,
+        domains: opts.domains.clone(),
+        quiet: true,
+        retry_for: Duration::from_secs(60),
+        ..RehearseOptions::new(opts.profile.clone(), s_users, opts.seed)
+    };
+
+    // The plan of samples: one pass over the sweep (and the scale model),
+    // then repeats while the budget allows.
+    let mut specs: Vec<sample::Spec> = workers
+        .iter()
+        .map(|&w| sample::Spec {
+            kind: SampleKind::Sweep,
+            workers: w,
+            batch: sweep_batch,
+            tuning: None,
+        })
+        .collect();
+    if kind == TargetKind::SingleWriter {
+        let d = harness::sqlite::DEFAULT_TUNING;
+        specs.push(sample::Spec {
+            kind: SampleKind::Scale,
+            workers: 1,
+            batch: ((full_batch as f64 * ratio).round() as u64).max(1),
+            tuning: Some(harness::sqlite::Tuning {
+                cache_kib: ((d.cache_kib as f64 * ratio) as u64).max(256),
+                autocheckpoint_pages: ((d.autocheckpoint_pages as f64 * ratio) as u64).max(32),
+            }),
+        });
+    }
+    let pass = specs.len();
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let mut spent: Vec<f64> = Vec::new();
+    let mut skipped = 0usize;
+    'outer: for round in 0..opts.repeat {
+        for (i, spec) in specs.iter().enumerate() {
+            let k = round * pass + i;
+            let elapsed = started.elapsed().as_secs_f64();
+            let typical = spent.iter().copied().fold(0.0_f64, f64::max);
+            if k > 0 && elapsed + typical > opts.budget.as_secs_f64() {
+                skipped = opts.repeat * pass - k;
+                break 'outer;
+            }
+            let t0 = Instant::now();
+            let s = sample::run(&plan, &target, &base, spec, k)?;
+            spent.push(t0.elapsed().as_secs_f64());
+            say(
+                opts.quiet,
+                format!(
+                    "sample {}/{}: {} · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {:.1} s, warm-up {:.2} s)",
+                    k + 1,
+                    opts.repeat * pass,
+                    match s.kind {
+                        SampleKind::Sweep => "sweep",
+                        SampleKind::Scale => "scale model",
+                    },
+                    s.workers,
+                    if s.workers == 1 { "" } else { "s" },
+                    s.batch,
+                    s.steady_rows_per_s,
+                    s.rows,
+                    s.duration_s,
+                    s.warmup_s
+                ),
+            );
+            samples.push(s);
+        }
+    }
+    let sampling_s = started.elapsed().as_secs_f64();
+    let mut notes = Vec::new();
+    if skipped > 0 {
+        notes.push(format!(
+            "--budget {} reached: {skipped} planned sample{} skipped (fewer repeats, a wider range)",
+            crate::report::human_duration(opts.budget.as_secs_f64()),
+            if skipped == 1 { "" } else { "s" }
+        ));
+    }
+    let out = model::project(&model::Inputs {
+        kind,
+        samples: &samples,
+        rows: full_rows,
+        batch: full_batch,
+        workers: &workers,
+    })
+    .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
+    notes.extend(out.notes);
+    if kind == TargetKind::SingleWriter && ratio < 0.02 {
+        notes.push(format!(
+            "the scale model is a {:.2} % miniature (batches of {} users): fixed costs per batch weigh more in it than in the full load, so expect the projection to run high",
+            ratio * 100.0,
+            ((full_batch as f64 * ratio).round() as u64).max(1)
+        ));
+    }
+    if kind == TargetKind::SingleWriter && workers.iter().any(|&w| w > 1) {
+        notes.push(
+            "SQLite takes one writer at a time; `rehearse` always loads it with 1 worker".into(),
+        );
+    }
+    let report = EstimateReport {
+        schema_version: crate::report::estimate::SCHEMA_VERSION,
+        tool: "understudy".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "estimate".into(),
+        started_at,
+        profile: crate::report::ProfileInfo {
+            name: plan.profile.name.clone(),
+            digest: plan.profile.digest.clone(),
+        },
+        seed: opts.seed,
+        target: target.redacted(),
+        method: opts.method.to_string(),
+        production_users: n,
+        production_rows: full_rows,
+        rows_per_user: full_rows as f64 / n as f64,
+        batch: full_batch,
+        sample_users: s_users,
+        sample_share: ratio,
+        sampling_s,
+        projections: out.projections,
+        recommended_workers: out.recommended,
+        bottleneck: out.bottleneck,
+        model: out.model,
+        samples: samples.iter().map(SampleSummary::from).collect(),
+        notes,
+        exit_code: 0,
+    };
+    if let Some(p) = &opts.report {
+        report.save(p)?;
+    }
+    if let Some(p) = &opts.html {
+        std::fs::write(p, crate::report::estimate::html(&report))
+            .map_err(|e| Error::io("write", p, e))?;
+    }
+    if !opts.quiet {
+        print!("{}", crate::report::estimate::terminal(&report));
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_workers_and_sample_sizes_parse() {
+        assert_eq!(parse_share("2%"), Some(0.02));
+        assert_eq!(parse_share("0.05"), Some(0.05));
+        assert_eq!(parse_share("0%"), None);
+        assert_eq!(parse_share("150%"), None);
+        assert_eq!(parse_workers("1,2, 4,8"), Some(vec![1, 2, 4, 8]));
+        assert_eq!(parse_workers("1,0"), None);
+        assert_eq!(parse_workers(""), None);
+        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 50_000);
+        assert_eq!(sample_users(10_000_000, None, None).unwrap(), 100_000);
+        assert_eq!(sample_users(500, None, None).unwrap(), 500);
+        assert_eq!(sample_users(1_000_000, None, Some(0.02)).unwrap(), 20_000);
+        assert!(sample_users(100, Some(200), None).is_err());
+        assert!(sample_users(100, Some(10), Some(0.1)).is_err());
+    }
+}

@@ -1,0 +1,886 @@
+//! From samples to a projection: steady-state rates (warm-up and tail
+//! discarded), the size effect, the rate-limit cap, retry overhead, the
+//! prediction interval, the recommended worker count and the bottleneck in
+//! words. Pure functions over `Sample`s, so every rule is unit-tested with
+//! synthetic samples (including HTTP-shaped ones with a rate limit).
+
+use super::usl::{self, Fit, FitKind, Usl};
+use serde::{Deserialize, Serialize};
+
+/// What the projection is for: the target's kind decides a few rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// One writer at a time (SQLite): extra writers queue.
+    SingleWriter,
+    /// A database server (PostgreSQL).
+    Server,
+    /// An identity API over HTTP (rate limits, 429s).
+    Api,
+}
+
+/// Why a sample was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleKind {
+    /// Throughput at one worker count (the USL fit).
+    Sweep,
+    /// The scale model: the full load in miniature (cache, checkpoints and
+    /// batch shrunk by sample/production), for the size effect.
+    Scale,
+}
+
+/// Share of a sweep sample's commits discarded as warm-up (besides the first
+/// round): the rate is measured at the sizes between S/3 and S.
+pub const SKIP: f64 = 1.0 / 3.0;
+
+/// One committed batch, timed from the start of the load phase.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Commit {
+    pub at_s: f64,
+    pub rows: u64,
+}
+
+/// One sample rehearsal, measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sample {
+    pub kind: SampleKind,
+    pub workers: usize,
+    pub users: u64,
+    /// Driving-table rows per batch in this sample.
+    pub batch: u64,
+    pub rows: u64,
+    /// Load phase, seconds.
+    pub duration_s: f64,
+    /// Rows per second in the steady window.
+    pub steady_rows_per_s: f64,
+    /// Length of the steady window (s) and the rows committed in it.
+    pub steady_window_s: f64,
+    pub steady_rows: u64,
+    /// Time until the first round of batches was committed (pipeline fill,
+    /// connection warm-up): the part of the load excluded as warm-up.
+    pub warmup_s: f64,
+    /// Rows committed per second of the load phase.
+    pub series: Vec<u64>,
+    /// (rows already in the target, rows/s) over successive windows of the steady part.
+    pub size_points: Vec<(f64, f64)>,
+    /// Producer time generating rows (incl. password hashes from the pools), s.
+    pub gen_s: f64,
+    /// Time inside batch transactions (network + target), summed over workers, s.
+    pub target_s: f64,
+    /// Time waiting because of rate limits (429, X-Rate-Limit-*), s.
+    pub ratelimit_wait_s: f64,
+    /// Loader time spent waiting for generated rows, summed over workers, s.
+    pub starved_s: f64,
+    /// Time waiting before retries of failed batches, s.
+    pub backoff_s: f64,
+    pub retries: u64,
+    /// Requests refused with 429.
+    pub throttled: u64,
+    /// A rate limit the target announced or that 429s revealed (requests/s).
+    pub rate_limit: Option<f64>,
+    /// Rows each request carries (HTTP); 0 for database targets.
+    pub rows_per_request: f64,
+}
+
+/// The steady window of `n` commits by `w` workers: it starts after the first
+/// round (one batch per worker: pipeline fill, cold connections) and after
+/// the first `skip` share of the commits (empty tables load faster than the
+/// sizes a real load spends its time at), and ends before the tail (the
+/// last batches, when fewer than `w` workers are busy).
+fn window(n: usize, w: usize, skip: f64) -> (usize, usize) {
+    let a = (w - 1).max((n as f64 * skip) as usize).min(n - 2);
+    let e = (n - w.min(n)).max(a + 1).min(n - 1);
+    (a, e)
+}
+
+/// Steady-state rate from a commit log (see `window`). Returns (rows/s,
+/// window seconds, rows in the window, warm-up seconds: the first round).
+pub fn steady(commits: &[Commit], workers: usize, skip: f64) -> Option<(f64, f64, u64, f64)> {
+    let mut c: Vec<Commit> = commits.to_vec();
+    c.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    let n = c.len();
+    if n < 2 {
+        return None;
+    }
+    let w = workers.max(1);
+    let (a, e) = window(n, w, skip);
+    let span = c[e].at_s - c[a].at_s;
+    if span <= 0.0 {
+        return None;
+    }
+    let rows: u64 = c[a + 1..=e].iter().map(|x| x.rows).sum();
+    Some((rows as f64 / span, span, rows, c[(w - 1).min(n - 2)].at_s))
+}
+
+/// (rows already loaded at the window's middle, rows/s) for successive
+/// windows of `per` commits inside the steady part.
+pub fn size_points(
+    commits: &[Commit],
+    workers: usize,
+    skip: f64,
+    base_rows: u64,
+) -> Vec<(f64, f64)> {
+    let mut c: Vec<Commit> = commits.to_vec();
+    c.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    let n = c.len();
+    let w = workers.max(1);
+    if n < 2 * w + 1 {
+        return Vec::new();
+    }
+    let per = w.max(2);
+    let (a, e) = window(n, w, skip);
+    let mut cum = vec![base_rows; n + 1];
+    for i in 0..n {
+        cum[i + 1] = cum[i] + c[i].rows;
+    }
+    let mut out = Vec::new();
+    let mut i = a;
+    while i + per <= e {
+        let span = c[i + per].at_s - c[i].at_s;
+        let rows = cum[i + per + 1] - cum[i + 1];
+        if span > 0.0 {
+            let mid = (cum[i + 1] + cum[i + per + 1]) as f64 / 2.0;
+            out.push((mid, rows as f64 / span));
+        }
+        i += per;
+    }
+    out
+}
+
+/// How throughput changes as the target grows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SizeModel {
+    /// `scale-model` (a miniature of the full load), `trend` (the sample's own
+    /// slowdown, extrapolated in log(size)) or `none`.
+    pub method: String,
+    /// Full-load time per row ÷ sample time per row (≥ 1: the full load is slower).
+    pub factor: f64,
+    /// Relative standard error of `factor`.
+    pub rel_se: f64,
+    /// trend: fitted slope of per-row time in ln(rows in the target).
+    pub beta: Option<f64>,
+    /// Rows/s of the sweep (small tables) and of the full load (size effect applied), 1 worker.
+    pub small_rows_per_s: f64,
+    pub full_rows_per_s: f64,
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+/// Relative sample standard deviation (0 for fewer than two values).
+fn rel_sd(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let m = mean(v);
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+    var.sqrt() / m.abs().max(1e-12)
+}
+
+/// The trend model: per-row time τ(s) = τ₀·(1 + β·ln(s / s̄)), fitted on the
+/// pooled, normalised size points of the sweep samples. Returns (β, SE of β,
+/// mean ln size of the points). β is clamped at 0: a growing table is not
+/// assumed to get faster.
+pub fn trend(sets: &[&[(f64, f64)]]) -> Option<(f64, f64, f64)> {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for points in sets {
+        if points.len() < 3 {
+            continue;
+        }
+        let m = mean(&points.iter().map(|p| 1.0 / p.1).collect::<Vec<_>>());
+        for &(size, rate) in points.iter() {
+            if size > 0.0 && rate > 0.0 {
+                xs.push(size.ln());
+                ys.push((1.0 / rate) / m);
+            }
+        }
+    }
+    if xs.len() < 4 {
+        return None;
+    }
+    // Centre ln(size) per pooled set; slope of normalised per-row time.
+    let mx = mean(&xs);
+    let my = mean(&ys);
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    if sxx <= 1e-12 {
+        return None;
+    }
+    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let b = sxy / sxx;
+    let resid: f64 = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| (y - my - b * (x - mx)).powi(2))
+        .sum();
+    let se = (resid / (xs.len() as f64 - 2.0).max(1.0) / sxx).sqrt();
+    Some((b.max(0.0), se, mx))
+}
+
+/// Mean per-row time over a load from 0 to `rows` rows, relative to the time
+/// per row at ln(size) = `at_ln`, under τ(s) ∝ 1 + β·ln(s/e^at_ln).
+pub fn trend_factor(beta: f64, at_ln: f64, rows: f64) -> f64 {
+    // ∫₀ᴿ ln s ds / R = ln R − 1
+    (1.0 + beta * (rows.max(2.0).ln() - 1.0 - at_ln)).max(1.0)
+}
+
+/// `rehearse --production-users`: the duration of a load of `rows` rows
+/// projected from this run's own commits: its steady-state rate (warm-up and
+/// tail discarded), slowed by the size trend seen during the run, plus its
+/// warm-up. None when the run committed too few batches to tell.
+pub fn project_run(commits: &[Commit], workers: usize, rows: f64) -> Option<f64> {
+    let mut sizes: Vec<u64> = commits.iter().map(|c| c.rows).collect();
+    sizes.sort_unstable();
+    let typical = sizes.get(sizes.len() / 2).copied().unwrap_or(0);
+    let c: Vec<Commit> = commits
+        .iter()
+        .copied()
+        .filter(|c| c.rows * 2 >= typical)
+        .collect();
+    let (rate, _, _, warmup) = steady(&c, workers, SKIP)?;
+    let points = size_points(&c, workers, SKIP, 0);
+    let factor = match trend(&[points.as_slice()]) {
+        Some((beta, _, at_ln)) => trend_factor(beta, at_ln, rows),
+        None => 1.0,
+    };
+    Some(warmup + rows * factor / rate)
+}
+
+/// One projected worker count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Projection {
+    pub workers: usize,
+    pub seconds: f64,
+    pub low_seconds: f64,
+    pub high_seconds: f64,
+    /// Projected mean rows/s of the full load.
+    pub rows_per_s: f64,
+    /// Whether this worker count was measured (else: from the fitted curve).
+    pub measured: bool,
+    /// The rate limit caps this worker count.
+    pub rate_limited: bool,
+    pub human: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Interval {
+    /// Relative standard deviation of the projection (log scale); the range
+    /// is seconds·e^(±2·sd), about 95 %.
+    pub rel_sd: f64,
+    /// What went into it.
+    pub basis: String,
+}
+
+/// Where the time goes, per row, at the measured worker counts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TimeSplit {
+    /// Generating rows (password hashes drawn from pools included), µs per row.
+    pub generation_us_per_row: f64,
+    /// Network + target (inside batch transactions), µs per row per worker.
+    pub target_us_per_row: f64,
+    /// Waiting on rate limits (429, X-Rate-Limit-*), µs per row.
+    pub ratelimit_wait_us_per_row: f64,
+    /// Waiting before retries, µs per row.
+    pub retry_wait_us_per_row: f64,
+    /// Share of loader time spent waiting for generated rows.
+    pub starved_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    pub usl: Usl,
+    pub fit: FitKind,
+    pub fit_rms_rel_error: f64,
+    pub size: SizeModel,
+    /// Requests/s the target allows, if a limit was found.
+    pub rate_limit_per_s: Option<f64>,
+    /// Rows per second the rate limit allows.
+    pub rate_limit_rows_per_s: Option<f64>,
+    /// Retry waits added per row (s).
+    pub retry_s_per_row: f64,
+    /// Pipeline fill at the full batch size, added once (s).
+    pub warmup_s: f64,
+    pub interval: Interval,
+    pub time_split: TimeSplit,
+}
+
+pub struct Inputs<'a> {
+    pub kind: TargetKind,
+    pub samples: &'a [Sample],
+    /// Rows of the full load.
+    pub rows: u64,
+    /// Driving-table rows per batch of the full load.
+    pub batch: u64,
+    /// Worker counts to project.
+    pub workers: &'a [usize],
+}
+
+pub struct Outcome {
+    pub model: Model,
+    pub projections: Vec<Projection>,
+    pub recommended: usize,
+    pub bottleneck: String,
+    pub notes: Vec<String>,
+}
+
+/// Allowance for what the SQLite scale model does not reproduce.
+const SCALE_MODEL_SD: f64 = 0.15;
+
+/// Floor for the full load's own run-to-run variation (a long run on a
+/// shared machine still moves by a few per cent).
+const FULL_RUN_SD: f64 = 0.05;
+
+pub fn project(inp: &Inputs) -> Option<Outcome> {
+    let sweep: Vec<&Sample> = inp
+        .samples
+        .iter()
+        .filter(|s| s.kind == SampleKind::Sweep && s.steady_rows_per_s > 0.0)
+        .collect();
+    if sweep.is_empty() {
+        return None;
+    }
+    let mut notes = Vec::new();
+    let rows = inp.rows as f64;
+    // Median per worker count: one noisy sample does not bend the curve.
+    let mut counts: Vec<usize> = sweep.iter().map(|s| s.workers).collect();
+    counts.sort();
+    counts.dedup();
+    let per_count: Vec<(usize, Vec<f64>)> = counts
+        .iter()
+        .map(|&w| {
+            (
+                w,
+                sweep
+                    .iter()
+                    .filter(|s| s.workers == w)
+                    .map(|s| s.steady_rows_per_s)
+                    .collect(),
+            )
+        })
+        .collect();
+    let points: Vec<(f64, f64)> = per_count
+        .iter()
+        .map(|(w, v)| (*w as f64, median(v)))
+        .collect();
+    let fit: Fit = usl::fit(&points)?;
+    match fit.kind {
+        FitKind::Single => notes.push(format!(
+            "only {} worker{} measured: no scalability curve, only that count is projected",
+            counts[0],
+            if counts[0] == 1 { "" } else { "s" }
+        )),
+        FitKind::Amdahl => notes.push(
+            "two worker counts measured: contention σ fitted, coherency κ assumed 0 (Amdahl); measure three or more for the full USL".into(),
+        ),
+        FitKind::Full => {}
+    }
+    // Run-to-run noise of the sweep, pooled over worker counts with repeats.
+    let noise: Vec<f64> = per_count
+        .iter()
+        .filter(|(_, v)| v.len() >= 2)
+        .map(|(_, v)| rel_sd(v))
+        .collect();
+    let reps = per_count.iter().map(|(_, v)| v.len()).min().unwrap_or(1);
+    let sweep_sd = if noise.is_empty() {
+        0.10
+    } else {
+        (noise.iter().map(|x| x * x).sum::<f64>() / noise.len() as f64).sqrt()
+    };
+
+    // The size effect.
+    let x1 = fit.model.throughput(1.0);
+    let scale: Vec<&Sample> = inp
+        .samples
+        .iter()
+        .filter(|s| s.kind == SampleKind::Scale && s.steady_rows_per_s > 0.0)
+        .collect();
+    let size = if !scale.is_empty() {
+        // The miniature's rate at its worker count vs the fitted small-table rate there.
+        let w = scale[0].workers as f64;
+        let rates: Vec<f64> = scale.iter().map(|s| s.steady_rows_per_s).collect();
+        let mini = median(&rates);
+        let small = fit.model.throughput(w);
+        let se = rel_sd(&rates) / (rates.len() as f64).sqrt();
+        SizeModel {
+            method: "scale-model".into(),
+            factor: (small / mini).max(1.0),
+            rel_se: if rates.len() >= 2 { se } else { 0.10 },
+            beta: None,
+            small_rows_per_s: x1,
+            full_rows_per_s: x1 / (small / mini).max(1.0),
+        }
+    } else if let Some((beta, se, at_ln)) = trend(
+        &sweep
+            .iter()
+            .map(|s| s.size_points.as_slice())
+            .collect::<Vec<_>>(),
+    ) {
+        // Only a slope clearly above the noise (β > 2·SE) is extrapolated;
+        // otherwise its uncertainty goes into the range, not the projection.
+        let used = if beta > 2.0 * se { beta } else { 0.0 };
+        if used == 0.0 && beta > 0.0 {
+            notes.push(format!(
+                "size trend β = {beta:.3} ± {se:.3} is within the samples' noise: not extrapolated, its uncertainty widens the range"
+            ));
+        }
+        let factor = trend_factor(used, at_ln, rows);
+        let lever = (rows.max(2.0).ln() - 1.0 - at_ln).max(0.0);
+        SizeModel {
+            method: "trend".into(),
+            factor,
+            rel_se: (se * lever / factor).min(0.5),
+            beta: Some(used),
+            small_rows_per_s: x1,
+            full_rows_per_s: x1 / factor,
+        }
+    } else {
+        notes.push("too few batches in the samples to see a size effect: none applied".into());
+        SizeModel {
+            method: "none".into(),
+            factor: 1.0,
+            rel_se: 0.10,
+            beta: None,
+            small_rows_per_s: x1,
+            full_rows_per_s: x1,
+        }
+    };
+
+    // Rate limit: the strictest one seen; rows it allows per second.
+    let rate_limit = inp
+        .samples
+        .iter()
+        .filter_map(|s| s.rate_limit)
+        .filter(|r| *r > 0.0)
+        .min_by(f64::total_cmp);
+    let rpr = inp
+        .samples
+        .iter()
+        .map(|s| s.rows_per_request)
+        .find(|r| *r > 0.0)
+        .unwrap_or(1.0);
+    let cap = rate_limit.map(|r| r * rpr);
+    let all_rows: f64 = sweep.iter().map(|s| s.rows as f64).sum::<f64>().max(1.0);
+    let retry_s_per_row = sweep.iter().map(|s| s.backoff_s).sum::<f64>() / all_rows;
+    let warmup_s = {
+        let v: Vec<f64> = sweep
+            .iter()
+            .map(|s| s.warmup_s * inp.batch as f64 / s.batch.max(1) as f64)
+            .collect();
+        median(&v)
+    };
+    let split = {
+        let worker_s: f64 = sweep.iter().map(|s| s.duration_s * s.workers as f64).sum();
+        TimeSplit {
+            generation_us_per_row: sweep.iter().map(|s| s.gen_s).sum::<f64>() / all_rows * 1e6,
+            target_us_per_row: sweep.iter().map(|s| s.target_s).sum::<f64>() / all_rows * 1e6,
+            ratelimit_wait_us_per_row: sweep.iter().map(|s| s.ratelimit_wait_s).sum::<f64>()
+                / all_rows
+                * 1e6,
+            retry_wait_us_per_row: retry_s_per_row * 1e6,
+            starved_share: sweep.iter().map(|s| s.starved_s).sum::<f64>() / worker_s.max(1e-9),
+        }
+    };
+
+    // The interval, two parts. How well the samples pin the rate down: the
+    // median's error (sample spread / √repeats; on SQLite the scale model sets
+    // the rate, so its own spread), the fit's residual. And how far the full
+    // run's own conditions may stray from the samples' (a shared machine, a
+    // busy server): half the sample-to-sample spread, at least 5 %.
+    let scale_sd = {
+        let r: Vec<f64> = scale.iter().map(|s| s.steady_rows_per_s).collect();
+        rel_sd(&r)
+    };
+    let spread = sweep_sd.max(scale_sd);
+    let env_sd = FULL_RUN_SD.max(spread / 2.0);
+    let est_var = if size.method == "scale-model" {
+        // Its spread says how repeatable the miniature is, not how faithful:
+        // what it does not shrink (CPU caches, the OS page cache, the disk)
+        // gets an allowance of its own.
+        size.rel_se.powi(2) + SCALE_MODEL_SD * SCALE_MODEL_SD
+    } else {
+        sweep_sd * sweep_sd / reps as f64 + size.rel_se.powi(2)
+    } + fit.rms_rel_error.powi(2);
+    let rel_sd_total = (est_var + env_sd * env_sd).sqrt();
+    let basis = format!(
+        "sample-to-sample spread {:.1} % ({} repeat{} per worker count{}), USL fit residual {:.1} %, size model ({}) {:.1} %{}, full run vs samples {:.1} % (half the spread, at least {:.0} %): range = projection × e^(±2·{:.3})",
+        spread * 100.0,
+        reps,
+        if reps == 1 { "" } else { "s" },
+        if noise.is_empty() {
+            ": no repeats, 10 % assumed"
+        } else {
+            ""
+        },
+        fit.rms_rel_error * 100.0,
+        size.method,
+        size.rel_se * 100.0,
+        if size.method == "scale-model" {
+            format!(
+                " plus {:.0} % for what it does not shrink (CPU and OS caches, the disk)",
+                SCALE_MODEL_SD * 100.0
+            )
+        } else {
+            String::new()
+        },
+        env_sd * 100.0,
+        FULL_RUN_SD * 100.0,
+        rel_sd_total
+    );
+
+    let mut wanted: Vec<usize> = inp.workers.to_vec();
+    if fit.kind == FitKind::Single {
+        wanted = counts.clone();
+    }
+    wanted.sort();
+    wanted.dedup();
+    let projections: Vec<Projection> = wanted
+        .iter()
+        .map(|&w| {
+            let mut x_small = if fit.kind == FitKind::Single {
+                points[0].1
+            } else {
+                fit.model.throughput(w as f64)
+            };
+            if inp.kind == TargetKind::SingleWriter {
+                // Extra writers queue for the one write lock: no speed-up is
+                // projected (a measured gain is overlap of client-side work,
+                // reported in the bottleneck, not a way to load faster).
+                x_small = x_small.min(fit.model.throughput(1.0));
+            }
+            let x_full = x_small / size.factor;
+            let (x, limited) = match cap {
+                Some(c) if x_full > c => (c, true),
+                _ => (x_full, false),
+            };
+            let secs = warmup_s + rows / x.max(1e-9) + rows * retry_s_per_row;
+            let k = (2.0 * rel_sd_total).exp();
+            Projection {
+                workers: w,
+                seconds: secs,
+                low_seconds: secs / k,
+                high_seconds: secs * k,
+                rows_per_s: rows / secs,
+                measured: counts.contains(&w),
+                rate_limited: limited,
+                human: crate::report::human_duration(secs),
+            }
+        })
+        .collect();
+
+    // Recommended: the fewest workers within 5 % of the fastest projection.
+    let best = projections
+        .iter()
+        .map(|p| p.seconds)
+        .fold(f64::INFINITY, f64::min);
+    let mut recommended = projections
+        .iter()
+        .find(|p| p.seconds <= best * 1.05)
+        .map(|p| p.workers)
+        .unwrap_or(1);
+    if inp.kind == TargetKind::SingleWriter {
+        recommended = 1;
+    }
+
+    let bottleneck = bottleneck(
+        inp.kind,
+        &fit,
+        &size,
+        cap,
+        rate_limit,
+        &split,
+        &projections,
+        recommended,
+    );
+    Some(Outcome {
+        model: Model {
+            usl: fit.model,
+            fit: fit.kind,
+            fit_rms_rel_error: fit.rms_rel_error,
+            size,
+            rate_limit_per_s: rate_limit,
+            rate_limit_rows_per_s: cap,
+            retry_s_per_row,
+            warmup_s,
+            interval: Interval {
+                rel_sd: rel_sd_total,
+                basis,
+            },
+            time_split: split,
+        },
+        projections,
+        recommended,
+        bottleneck,
+        notes,
+    })
+}
+
+/// `600 req/min` below 100 requests/s, `600 req/s` above.
+fn rate_text(r: f64) -> String {
+    if r < 100.0 {
+        format!("{:.0} req/min", r * 60.0)
+    } else {
+        format!("{r:.0} req/s")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bottleneck(
+    kind: TargetKind,
+    fit: &Fit,
+    size: &SizeModel,
+    cap: Option<f64>,
+    rate_limit: Option<f64>,
+    split: &TimeSplit,
+    projections: &[Projection],
+    recommended: usize,
+) -> String {
+    let m = fit.model;
+    let mut parts = Vec::new();
+    // The first worker count the rate limit caps.
+    if let (Some(c), Some(r)) = (cap, rate_limit)
+        && projections.iter().any(|p| p.rate_limited)
+    {
+        // Where the fitted curve (size effect applied) meets the limit.
+        let sat = (4..=16_384)
+            .map(|i| i as f64 / 4.0)
+            .find(|&w| m.throughput(w) / size.factor >= c);
+        let lead = match sat {
+            Some(w) if w > 1.0 => format!("beyond {w:.0} workers "),
+            _ => "even at one worker ".to_string(),
+        };
+        parts.push(format!(
+            "{lead}the target's rate limit ({}) dominates: extra requests are refused (429) and waited out",
+            rate_text(r)
+        ));
+    } else if kind == TargetKind::SingleWriter {
+        parts.push(format!(
+            "the target takes one writer at a time (SQLite): extra writers do not help, they queue for its write lock, so no speed-up is projected{}; use 1",
+            if fit.kind != FitKind::Single {
+                let w = projections
+                    .iter()
+                    .map(|p| p.workers)
+                    .max()
+                    .unwrap_or(2)
+                    .max(2) as f64;
+                let gain = (m.throughput(w) / m.throughput(1.0) - 1.0) * 100.0;
+                if gain > 5.0 {
+                    format!(
+                        " (samples with {w:.0} writers measured {gain:+.0} % vs 1, σ = {:.2}: not parallel writing, at most one writer preparing rows while another writes)",
+                        m.sigma
+                    )
+                } else {
+                    format!(" (samples with {w:.0} writers: {gain:+.0} % vs 1, σ = {:.2})", m.sigma)
+                }
+            } else {
+                String::new()
+            }
+        ));
+    } else if split.starved_share > 0.35 {
+        parts.push(format!(
+            "generating the rows (password hashes included) is the bottleneck: loaders wait for rows {:.0} % of the time",
+            split.starved_share * 100.0
+        ));
+    } else if fit.kind == FitKind::Full && m.kappa > 0.0 && m.peak().is_finite() {
+        parts.push(format!(
+            "the target saturates: throughput peaks near {:.0} workers (USL σ = {:.2}, κ = {:.4}) and falls beyond; {} recommended",
+            m.peak(),
+            m.sigma,
+            m.kappa,
+            recommended
+        ));
+    } else if fit.kind != FitKind::Single && m.sigma > 0.5 {
+        parts.push(format!(
+            "contention in the target: extra workers add little (USL σ = {:.2}); {} recommended",
+            m.sigma, recommended
+        ));
+    } else {
+        parts.push(format!(
+            "the target (network + database) sets the pace at {recommended} worker{}",
+            if recommended == 1 { "" } else { "s" }
+        ));
+    }
+    if size.factor > 1.05 {
+        parts.push(format!(
+            "as the tables grow the load slows from {:.0} to {:.0} rows/s on average ({}, ×{:.2})",
+            size.small_rows_per_s, size.full_rows_per_s, size.method, size.factor
+        ));
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic sample with a steady rate and commits every `dt`.
+    fn sample(kind: SampleKind, workers: usize, rate: f64) -> Sample {
+        Sample {
+            kind,
+            workers,
+            users: 10_000,
+            batch: 1000,
+            rows: 80_000,
+            duration_s: 80_000.0 / rate,
+            steady_rows_per_s: rate,
+            steady_window_s: 1.0,
+            steady_rows: 1,
+            warmup_s: 0.0,
+            series: Vec::new(),
+            size_points: Vec::new(),
+            gen_s: 0.1,
+            target_s: 80_000.0 / rate * workers as f64,
+            ratelimit_wait_s: 0.0,
+            starved_s: 0.0,
+            backoff_s: 0.0,
+            retries: 0,
+            throttled: 0,
+            rate_limit: None,
+            rows_per_request: 0.0,
+        }
+    }
+
+    fn inputs<'a>(kind: TargetKind, s: &'a [Sample], w: &'a [usize]) -> Inputs<'a> {
+        Inputs {
+            kind,
+            samples: s,
+            rows: 1_000_000,
+            batch: 1000,
+            workers: w,
+        }
+    }
+
+    #[test]
+    fn steady_state_drops_the_first_round_and_the_tail() {
+        // 2 workers; the first round is slow (fill), then 1000 rows every 0.1 s.
+        let mut c = vec![
+            Commit {
+                at_s: 1.0,
+                rows: 1000,
+            },
+            Commit {
+                at_s: 1.05,
+                rows: 1000,
+            },
+        ];
+        for i in 1..=10 {
+            c.push(Commit {
+                at_s: 1.05 + i as f64 * 0.1,
+                rows: 1000,
+            });
+        }
+        c.push(Commit {
+            at_s: 3.0,
+            rows: 1000,
+        });
+        let (rate, _, _, warm) = steady(&c, 2, 0.0).unwrap();
+        assert!((rate - 10_000.0).abs() < 1.0, "{rate}");
+        assert!((warm - 1.05).abs() < 1e-9);
+        // Skipping the first third: the same rate, the same warm-up.
+        let (rate, _, rows, warm) = steady(&c, 2, 1.0 / 3.0).unwrap();
+        assert!((rate - 10_000.0).abs() < 1.0, "{rate}");
+        assert_eq!(rows, 7000);
+        assert!((warm - 1.05).abs() < 1e-9);
+        assert!(steady(&c[..1], 1, 0.0).is_none());
+    }
+
+    #[test]
+    fn a_rate_limit_caps_the_projection_and_is_named() {
+        // An API: 200 rows/s per worker, linear, limit 600 req/s, 1 row per request.
+        let mut s: Vec<Sample> = [1, 2, 4]
+            .iter()
+            .map(|&w| sample(SampleKind::Sweep, w, 200.0 * w as f64))
+            .collect();
+        for x in &mut s {
+            x.rate_limit = Some(600.0);
+            x.rows_per_request = 1.0;
+        }
+        let ws = [1, 2, 4, 8, 16];
+        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
+        let p16 = o.projections.iter().find(|p| p.workers == 16).unwrap();
+        assert!(p16.rate_limited);
+        assert!((p16.seconds / (1_000_000.0 / 600.0) - 1.0).abs() < 0.02);
+        let p2 = o.projections.iter().find(|p| p.workers == 2).unwrap();
+        assert!(!p2.rate_limited);
+        assert!(
+            o.bottleneck
+                .contains("beyond 3 workers the target's rate limit (600 req/s)"),
+            "{}",
+            o.bottleneck
+        );
+        assert_eq!(rate_text(10.0), "600 req/min");
+        assert_eq!(o.recommended, 4);
+    }
+
+    #[test]
+    fn a_single_writer_is_named_and_one_worker_recommended() {
+        let s = vec![
+            sample(SampleKind::Sweep, 1, 100_000.0),
+            sample(SampleKind::Sweep, 2, 98_000.0),
+            sample(SampleKind::Sweep, 4, 97_000.0),
+        ];
+        let o = project(&inputs(TargetKind::SingleWriter, &s, &[1, 2, 4])).unwrap();
+        assert_eq!(o.recommended, 1);
+        assert!(o.bottleneck.contains("one writer"), "{}", o.bottleneck);
+        // No projected speed-up from extra writers.
+        let t1 = o.projections[0].seconds;
+        assert!(o.projections.iter().all(|p| p.seconds >= t1 * 0.99));
+    }
+
+    #[test]
+    fn a_scale_sample_slows_the_projection() {
+        let mut s = vec![sample(SampleKind::Sweep, 1, 200_000.0)];
+        s.push(sample(SampleKind::Scale, 1, 100_000.0));
+        let o = project(&inputs(TargetKind::SingleWriter, &s, &[1])).unwrap();
+        assert!((o.model.size.factor - 2.0).abs() < 1e-6);
+        assert!((o.projections[0].seconds - 10.0).abs() < 0.01);
+        assert!(o.projections[0].low_seconds < 10.0 && o.projections[0].high_seconds > 10.0);
+        assert!(o.bottleneck.contains("slows"), "{}", o.bottleneck);
+    }
+
+    #[test]
+    fn trend_recovers_a_log_slowdown() {
+        // τ(s) = 1 + 0.1·ln(s/1e5): rate = 1e5/τ.
+        let mut s = sample(SampleKind::Sweep, 1, 100_000.0);
+        s.size_points = (1..=20)
+            .map(|i| {
+                let size = i as f64 * 20_000.0;
+                (size, 100_000.0 / (1.0 + 0.1 * (size / 1e5).ln()))
+            })
+            .collect();
+        let (beta, _, at) = trend(&[s.size_points.as_slice()]).unwrap();
+        // Normalised by the mean per-row time, so β is relative to it (≈ 0.1).
+        assert!((beta - 0.1).abs() < 0.02, "{beta}");
+        assert!(trend_factor(beta, at, 4e6) > 1.2);
+        assert_eq!(trend_factor(0.0, at, 4e6), 1.0);
+    }
+
+    #[test]
+    fn generation_bound_loads_name_generation() {
+        let mut s: Vec<Sample> = [1, 2, 4]
+            .iter()
+            .map(|&w| sample(SampleKind::Sweep, w, 1000.0))
+            .collect();
+        for x in &mut s {
+            x.starved_s = x.duration_s * x.workers as f64 * 0.8;
+        }
+        let o = project(&inputs(TargetKind::Server, &s, &[1, 2, 4])).unwrap();
+        assert!(o.bottleneck.contains("generating"), "{}", o.bottleneck);
+        assert_eq!(o.recommended, 1);
+    }
+}

@@ -1,0 +1,369 @@
+//! The `estimate` report: one versioned serde struct (contract 7), rendered
+//! to the terminal and to HTML.
+//!
+//! Schema (version 1), top level: `schema_version`, `tool`, `version`,
+//! `command` ("estimate"), `started_at`, `profile` {name, digest}, `seed`,
+//! `target` (password redacted), `method`, `production_users`,
+//! `production_rows`, `rows_per_user`, `batch`, `sample_users`,
+//! `sample_share`, `sampling_s`, `projections` [{workers, seconds,
+//! low_seconds, high_seconds, rows_per_s, measured, rate_limited, human}],
+//! `recommended_workers`, `bottleneck` (text), `model` {usl {lambda, sigma,
+//! kappa}, fit, fit_rms_rel_error, size {method, factor, rel_se, beta,
+//! small_rows_per_s, full_rows_per_s}, rate_limit_per_s,
+//! rate_limit_rows_per_s, retry_s_per_row, warmup_s, interval {rel_sd, basis},
+//! time_split {generation_us_per_row, target_us_per_row,
+//! ratelimit_wait_us_per_row, retry_wait_us_per_row, starved_share}},
+//! `samples` [{kind, workers, users, batch, rows, duration_s,
+//! steady_rows_per_s, steady_window_s, warmup_s, gen_s, target_s,
+//! ratelimit_wait_s, starved_s, retries, throttled, rate_limit, series}],
+//! `notes`, `exit_code`.
+
+use super::html::{Series, esc, xy_chart};
+use super::{ProfileInfo, human_duration};
+use crate::error::{Error, Result};
+use crate::estimate::model::{Model, Projection, Sample, SampleKind};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+use std::path::Path;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EstimateReport {
+    pub schema_version: u32,
+    pub tool: String,
+    pub version: String,
+    pub command: String,
+    pub started_at: String,
+    pub profile: ProfileInfo,
+    pub seed: u64,
+    pub target: String,
+    pub method: String,
+    pub production_users: u64,
+    /// Rows of every table for the production users.
+    pub production_rows: u64,
+    pub rows_per_user: f64,
+    /// Driving-table rows per batch of the projected load.
+    pub batch: u64,
+    pub sample_users: u64,
+    pub sample_share: f64,
+    /// Time spent sampling.
+    pub sampling_s: f64,
+    pub projections: Vec<Projection>,
+    pub recommended_workers: usize,
+    pub bottleneck: String,
+    pub model: Model,
+    pub samples: Vec<SampleSummary>,
+    pub notes: Vec<String>,
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SampleSummary {
+    pub kind: SampleKind,
+    pub workers: usize,
+    pub users: u64,
+    pub batch: u64,
+    pub rows: u64,
+    pub duration_s: f64,
+    pub steady_rows_per_s: f64,
+    pub steady_window_s: f64,
+    pub warmup_s: f64,
+    pub gen_s: f64,
+    pub target_s: f64,
+    pub ratelimit_wait_s: f64,
+    pub starved_s: f64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub rate_limit: Option<f64>,
+    /// Rows committed per second of the sample's load phase.
+    pub series: Vec<u64>,
+}
+
+impl From<&Sample> for SampleSummary {
+    fn from(s: &Sample) -> Self {
+        SampleSummary {
+            kind: s.kind,
+            workers: s.workers,
+            users: s.users,
+            batch: s.batch,
+            rows: s.rows,
+            duration_s: s.duration_s,
+            steady_rows_per_s: s.steady_rows_per_s,
+            steady_window_s: s.steady_window_s,
+            warmup_s: s.warmup_s,
+            gen_s: s.gen_s,
+            target_s: s.target_s,
+            ratelimit_wait_s: s.ratelimit_wait_s,
+            starved_s: s.starved_s,
+            retries: s.retries,
+            throttled: s.throttled,
+            rate_limit: s.rate_limit,
+            series: s.series.clone(),
+        }
+    }
+}
+
+impl EstimateReport {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).expect("report serialises");
+        std::fs::write(path, json + "\n").map_err(|e| Error::io("write", path, e))
+    }
+}
+
+/// `27 d 4 h`, `3 h 10 m`, `4 m 05 s`, `12.3 s`.
+pub fn long_duration(s: f64) -> String {
+    if s < 3600.0 {
+        return human_duration(s);
+    }
+    let t = s.round() as u64;
+    let (d, h, m) = (t / 86_400, (t % 86_400) / 3600, (t % 3600) / 60);
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else {
+        format!("{h} h {m:02} m")
+    }
+}
+
+/// One sentence: the fewest workers with the range, the recommended count.
+/// E.g. `1 worker: 27 d 4 h (25 d 1 h – 29 d 9 h); 16 workers (recommended): 3 h 10 m`.
+pub fn summary(r: &EstimateReport) -> String {
+    let one = |p: &Projection| {
+        format!(
+            "{} worker{}{}: {} ({} – {})",
+            p.workers,
+            if p.workers == 1 { "" } else { "s" },
+            if p.workers == r.recommended_workers {
+                " (recommended)"
+            } else {
+                ""
+            },
+            long_duration(p.seconds),
+            long_duration(p.low_seconds),
+            long_duration(p.high_seconds)
+        )
+    };
+    let mut parts = Vec::new();
+    if let Some(first) = r.projections.first() {
+        parts.push(one(first));
+    }
+    if let Some(rec) = r
+        .projections
+        .iter()
+        .find(|p| p.workers == r.recommended_workers)
+        .filter(|p| Some(p.workers) != r.projections.first().map(|f| f.workers))
+    {
+        parts.push(one(rec));
+    }
+    parts.join("; ")
+}
+
+pub fn terminal(r: &EstimateReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "understudy estimate · profile {} · {} production users ({} rows) → {}",
+        r.profile.name, r.production_users, r.production_rows, r.target
+    );
+    let _ = writeln!(
+        s,
+        "  sampled {} users ({:.2} %) in {} samples, {}",
+        r.sample_users,
+        r.sample_share * 100.0,
+        r.samples.len(),
+        human_duration(r.sampling_s)
+    );
+    let _ = writeln!(
+        s,
+        "\n  {:>7}  {:>14}  {:>27}  {:>12}",
+        "workers", "projected", "range (≈95 %)", "rows/s"
+    );
+    for p in &r.projections {
+        let _ = writeln!(
+            s,
+            "  {:>7}  {:>14}  {:>27}  {:>12.0}{}{}",
+            p.workers,
+            long_duration(p.seconds),
+            format!(
+                "{} – {}",
+                long_duration(p.low_seconds),
+                long_duration(p.high_seconds)
+            ),
+            p.rows_per_s,
+            if p.measured { "" } else { "  (fitted)" },
+            if p.workers == r.recommended_workers {
+                "  ← recommended"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(s, "\n  {}", summary(r));
+    let m = &r.model;
+    let _ = writeln!(s, "  bottleneck: {}", r.bottleneck);
+    let _ = writeln!(
+        s,
+        "  model: USL λ = {:.0} rows/s, σ = {:.3}, κ = {:.5} ({:?} fit, residual {:.1} %); size effect ×{:.2} ({})",
+        m.usl.lambda,
+        m.usl.sigma,
+        m.usl.kappa,
+        m.fit,
+        m.fit_rms_rel_error * 100.0,
+        m.size.factor,
+        m.size.method
+    );
+    let t = &m.time_split;
+    let _ = writeln!(
+        s,
+        "  per row: generation {:.2} µs · network + target {:.2} µs · rate-limit waits {:.2} µs · retry waits {:.2} µs; loaders waited for rows {:.0} % of the time",
+        t.generation_us_per_row,
+        t.target_us_per_row,
+        t.ratelimit_wait_us_per_row,
+        t.retry_wait_us_per_row,
+        t.starved_share * 100.0
+    );
+    let _ = writeln!(s, "  range: {}", m.interval.basis);
+    for n in &r.notes {
+        let _ = writeln!(s, "  note: {n}");
+    }
+    s
+}
+
+pub fn html(r: &EstimateReport) -> String {
+    let mut s = String::from(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>understudy estimate</title>\
+         <style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}\
+         table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}\
+         td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}\
+         figcaption{font-weight:600}.rec{font-weight:700}</style></head><body>\n",
+    );
+    let _ = writeln!(
+        s,
+        "<h1>Estimate: {} users → {}</h1><p>profile <b>{}</b> · {} rows · method {} · batch {} · samples of {} users ({:.2} %) · {}</p>",
+        r.production_users,
+        esc(&r.target),
+        esc(&r.profile.name),
+        r.production_rows,
+        esc(&r.method),
+        r.batch,
+        r.sample_users,
+        r.sample_share * 100.0,
+        esc(&r.started_at)
+    );
+    let _ = writeln!(
+        s,
+        "<p><b>{}</b></p><p><b>Bottleneck:</b> {}</p>",
+        esc(&summary(r)),
+        esc(&r.bottleneck)
+    );
+    s.push_str("<table><tr><th>workers</th><th>projected</th><th>low</th><th>high</th><th>rows/s</th><th></th></tr>\n");
+    for p in &r.projections {
+        let _ = writeln!(
+            s,
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td></tr>",
+            if p.workers == r.recommended_workers {
+                " class=\"rec\""
+            } else {
+                ""
+            },
+            p.workers,
+            long_duration(p.seconds),
+            long_duration(p.low_seconds),
+            long_duration(p.high_seconds),
+            p.rows_per_s,
+            match (p.measured, p.workers == r.recommended_workers) {
+                (_, true) => "recommended",
+                (false, _) => "fitted",
+                _ => "",
+            }
+        );
+    }
+    s.push_str("</table>\n");
+    // Throughput vs workers: the samples, the fitted USL, the full-size curve.
+    let m = &r.model;
+    let measured: Vec<(f64, f64)> = r
+        .samples
+        .iter()
+        .filter(|x| x.kind == SampleKind::Sweep)
+        .map(|x| (x.workers as f64, x.steady_rows_per_s))
+        .collect();
+    let w_max = r
+        .projections
+        .iter()
+        .map(|p| p.workers)
+        .max()
+        .unwrap_or(1)
+        .max(2) as f64;
+    let steps = 60;
+    let curve = |f: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {
+        (0..=steps)
+            .map(|i| {
+                let w = 1.0 + (w_max - 1.0) * i as f64 / steps as f64;
+                (w, f(w))
+            })
+            .collect()
+    };
+    let fitted = curve(&|w| m.usl.throughput(w));
+    // The projections themselves: size effect, rate limit and the
+    // single-writer rule applied.
+    let full: Vec<(f64, f64)> = r
+        .projections
+        .iter()
+        .map(|p| (p.workers as f64, p.rows_per_s))
+        .collect();
+    s.push_str(&xy_chart(
+        "Throughput vs workers: samples, USL fit, and the full load (size effect, rate limit)",
+        "workers",
+        "rows/s",
+        &[
+            Series {
+                name: "samples (steady state)".into(),
+                points: measured,
+                line: false,
+                color: "#222",
+            },
+            Series {
+                name: format!("USL fit (σ = {:.3}, κ = {:.5})", m.usl.sigma, m.usl.kappa),
+                points: fitted,
+                line: true,
+                color: "#4a7bd0",
+            },
+            Series {
+                name: format!("projected full load (size ×{:.2})", m.size.factor),
+                points: full,
+                line: true,
+                color: "#d0674a",
+            },
+        ],
+    ));
+    let _ = writeln!(
+        s,
+        "<h2>Method</h2><p>{}</p><p>Range: {}</p><ul>",
+        esc(&format!(
+            "USL {:?} fit: λ = {:.0} rows/s, σ = {:.4}, κ = {:.6}, residual {:.1} %; size effect ({}) ×{:.3}; warm-up {:.2} s; retry waits {:.2} µs/row.",
+            m.fit,
+            m.usl.lambda,
+            m.usl.sigma,
+            m.usl.kappa,
+            m.fit_rms_rel_error * 100.0,
+            m.size.method,
+            m.size.factor,
+            m.warmup_s,
+            m.retry_s_per_row * 1e6
+        )),
+        esc(&m.interval.basis)
+    );
+    for n in &r.notes {
+        let _ = writeln!(s, "<li>{}</li>", esc(n));
+    }
+    s.push_str("</ul><h2>Samples</h2><table><tr><th>kind</th><th>workers</th><th>batch</th><th>rows</th><th>seconds</th><th>steady rows/s</th><th>warm-up s</th></tr>\n");
+    for x in &r.samples {
+        let _ = writeln!(
+            s,
+            "<tr><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.0}</td><td>{:.2}</td></tr>",
+            x.kind, x.workers, x.batch, x.rows, x.duration_s, x.steady_rows_per_s, x.warmup_s
+        );
+    }
+    s.push_str("</table>\n</body></html>\n");
+    s
+}
