@@ -160,7 +160,7 @@ fn bad_usage_exits_2_and_an_unreachable_target_exits_3() {
                 "--target",
                 "http://127.0.0.1:9/",
             ],
-            "HTTP targets: not yet wired into estimate",
+            "--api",
         ),
         (
             vec![
@@ -288,4 +288,50 @@ fn postgres_estimate_then_the_full_run() {
         full.to_str().unwrap(),
     ]);
     compare("postgres 100k", &r, &json(&full), 2);
+}
+
+/// Against an Okta emulator with a rate limit: the projection is the sent
+/// users over the limit (a loose sanity bound here; the accuracy is measured
+/// in benches/compare/estimate_okta.sh) and the bottleneck names the limit.
+#[test]
+fn okta_rate_limit_is_named_as_the_bottleneck() {
+    use understudy::emulate::{Api, Config, Emulator};
+    let mut cfg = Config::new(Api::Okta);
+    cfg.rate = Some("200/s".parse().unwrap());
+    let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let report = d.path().join("est.json");
+    let target = format!("http://{}", e.addr);
+    let o = run(&[
+        "estimate",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--production-users",
+        "100000",
+        "--sample-users",
+        "1600",
+        "--workers",
+        "1,4",
+        "--repeat",
+        "1",
+        "--target",
+        &target,
+        "--api",
+        "okta",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = json(&report);
+    check_report(&r, 100_000, &[1, 4]);
+    let b = r["bottleneck"].as_str().unwrap();
+    assert!(b.contains("rate limit"), "{b}");
+    // small-saas is half argon2id, which Okta cannot import: about 50,000 users are sent.
+    let sent = r["production_rows"].as_f64().unwrap();
+    assert!((40_000.0..60_000.0).contains(&sent), "{sent}");
+    let s = r["projections"][1]["seconds"].as_f64().unwrap();
+    let ideal = sent / 200.0;
+    println!("okta 200/s: projected {s:.0} s for {sent} users, ideal {ideal:.0} s");
+    assert!(s > ideal * 0.5 && s < ideal * 2.0, "{s} vs {ideal}");
 }

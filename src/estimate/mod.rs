@@ -119,39 +119,57 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     if n == 0 {
         return Err(Error::usage("--production-users must be at least 1"));
     }
-    if opts.target.starts_with("http://") || opts.target.starts_with("https://") {
-        return Err(Error::usage(format!(
-            "HTTP targets: not yet wired into estimate ({}); estimate measures sqlite:FILE and postgres://… targets today",
-            opts.target
-        )));
-    }
-    if let Some(api) = &opts.api {
-        return Err(Error::usage(format!(
-            "--api {api} applies to http:// targets, which are not yet wired into estimate"
-        )));
-    }
+    let http = if harness::http::HttpTarget::is_http(&opts.target) {
+        let api = match &opts.api {
+            Some(a) => Some(a.parse().map_err(Error::usage)?),
+            None => None,
+        };
+        Some(harness::http::HttpTarget::parse(&opts.target, api)?)
+    } else {
+        if let Some(api) = &opts.api {
+            return Err(Error::usage(format!(
+                "--api {api} applies to identity-API targets (--target http://HOST:PORT)"
+            )));
+        }
+        None
+    };
     if opts.batch == Some(0) {
         return Err(Error::usage("--batch must be at least 1"));
     }
     if opts.repeat == 0 {
         return Err(Error::usage("--repeat must be at least 1"));
     }
-    let target = Target::parse(&opts.target)?;
-    let kind = if target.is_sqlite() {
+    // An identity API has no database behind the DSN: `target` is a stand-in
+    // that is never connected to.
+    let target = match &http {
+        Some(_) => Target::Sqlite(PathBuf::from("unused")),
+        None => Target::parse(&opts.target)?,
+    };
+    let kind = if http.is_some() {
+        TargetKind::Api
+    } else if target.is_sqlite() {
         TargetKind::SingleWriter
     } else {
         TargetKind::Server
     };
+    let shown = match &http {
+        Some(h) => format!("the {} API at {}", h.api_name(), h.base),
+        None => target.redacted(),
+    };
     let s_users = sample_users(n, opts.sample_users, opts.sample_share)?;
     let mut workers = opts.workers.clone().unwrap_or_else(|| match kind {
         TargetKind::SingleWriter => vec![1, 2],
-        _ => vec![1, 2, 4],
+        TargetKind::Api => vec![1, 2, 4, 8],
+        TargetKind::Server => vec![1, 2, 4],
     });
     workers.sort();
     workers.dedup();
-    let full_batch = opts
-        .batch
-        .unwrap_or(if target.is_sqlite() { 25_000 } else { 5_000 });
+    let full_batch = match &http {
+        Some(_) => 1,
+        None => opts
+            .batch
+            .unwrap_or(if target.is_sqlite() { 25_000 } else { 5_000 }),
+    };
     let w_max = *workers.last().unwrap_or(&1) as u64;
     // At least four batches per worker, so the steady window spans rounds.
     let sweep_batch = full_batch.min((s_users / (4 * w_max)).max(1));
@@ -160,8 +178,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     say(
         opts.quiet,
         format!(
-            "estimate: {n} production users into {}; samples of {s_users} users ({:.2} % of N) at {} worker{}, budget {}",
-            target.redacted(),
+            "estimate: {n} production users into {shown}; samples of {s_users} users ({:.2} % of N) at {} worker{}, budget {}",
             ratio * 100.0,
             workers
                 .iter()
@@ -174,7 +191,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     );
     // Reachable? (exit 3 before any work; an SQLite target is not created:
     // its scratch directory beside it is the check.)
-    if !target.is_sqlite() {
+    if http.is_none() && !target.is_sqlite() {
         drop(target.connect()?);
     }
     let full_plan = Plan::new(
@@ -185,11 +202,20 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         opts.hash_mode,
         opts.edge_rate,
     )?;
-    let full_rows: u64 = full_plan.expected_rows().iter().sum();
+    let mut full_rows: u64 = match &http {
+        // Identity APIs take the users table only.
+        Some(_) => n,
+        None => full_plan.expected_rows().iter().sum(),
+    };
     drop(full_plan);
+    // An API keeps every user it is sent: each sample gets its own users.
+    let plan_users = match &http {
+        Some(_) => s_users * (opts.repeat * workers.len()) as u64,
+        None => s_users,
+    };
     let plan = Plan::new(
         opts.profile.clone(),
-        s_users,
+        plan_users,
         opts.seed,
         &opts.domains,
         opts.hash_mode,
@@ -244,7 +270,16 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
                 break 'outer;
             }
             let t0 = Instant::now();
-            let s = sample::run(&plan, &target, &base, spec, k)?;
+            let s = match &http {
+                Some(h) => sample::run_http(
+                    &plan,
+                    h,
+                    spec,
+                    k as u64 * s_users..(k as u64 + 1) * s_users,
+                    8,
+                )?,
+                None => sample::run(&plan, &target, &base, spec, k)?,
+            };
             spent.push(t0.elapsed().as_secs_f64());
             say(
                 opts.quiet,
@@ -276,6 +311,20 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             crate::report::human_duration(opts.budget.as_secs_f64()),
             if skipped == 1 { "" } else { "s" }
         ));
+    }
+    if http.is_some() {
+        // Users the API cannot import (jit_only) are not sent: only the share
+        // the samples sent counts.
+        let (sent, users): (u64, u64) = samples
+            .iter()
+            .fold((0, 0), |(a, b), s| (a + s.rows, b + s.users));
+        full_rows = (n as f64 * sent as f64 / users.max(1) as f64).round() as u64;
+        if sent < users {
+            notes.push(format!(
+                "{:.1} % of the sampled users were not sent (jit_only: the API cannot import their hash format) or were refused; the projection counts the {full_rows} that would be",
+                (1.0 - sent as f64 / users.max(1) as f64) * 100.0
+            ));
+        }
     }
     let out = model::project(&model::Inputs {
         kind,
@@ -309,8 +358,14 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             digest: plan.profile.digest.clone(),
         },
         seed: opts.seed,
-        target: target.redacted(),
-        method: opts.method.to_string(),
+        target: match &http {
+            Some(h) => h.base.clone(),
+            None => target.redacted(),
+        },
+        method: match &http {
+            Some(h) => format!("http:{}", h.api_name()),
+            None => opts.method.to_string(),
+        },
         production_users: n,
         production_rows: full_rows,
         rows_per_user: full_rows as f64 / n as f64,

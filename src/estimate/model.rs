@@ -425,6 +425,18 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
             small_rows_per_s: x1,
             full_rows_per_s: x1 / (small / mini).max(1.0),
         }
+    } else if inp.kind == TargetKind::Api && inp.samples.iter().any(|s| s.rate_limit.is_some()) {
+        // The limit sets the pace, not the tenant's size; bursts against the
+        // limit's windows would only read as noise in a size trend.
+        notes.push("rate-limited: no size effect modelled (the limit sets the pace)".into());
+        SizeModel {
+            method: "none".into(),
+            factor: 1.0,
+            rel_se: 0.0,
+            beta: None,
+            small_rows_per_s: x1,
+            full_rows_per_s: x1,
+        }
     } else if let Some((beta, se, at_ln)) = trend(
         &sweep
             .iter()

@@ -194,3 +194,89 @@ pub fn run(
         rows_per_request: 0.0,
     })
 }
+
+/// One sample into an identity API: users `range` of the plan, so that no
+/// sample sends a user an earlier one created. An API keeps what it is sent
+/// (there is no scratch schema): estimate against an emulator or a sandbox.
+pub fn run_http(
+    plan: &Plan,
+    target: &harness::http::HttpTarget,
+    spec: &Spec,
+    range: std::ops::Range<u64>,
+    max_attempts: u32,
+) -> Result<Sample> {
+    let metrics = std::sync::Arc::new(Metrics::new());
+    let opts = harness::http::HttpOptions {
+        rate: None,
+        workers: spec.workers,
+        max_attempts,
+        retry_for: std::time::Duration::from_secs(60),
+        quiet: true,
+        users: Some(range.clone()),
+    };
+    let (lr, _) = harness::http::load(plan, target, &opts, metrics.clone())?;
+    let start = metrics.load_start_s();
+    let raw = metrics.commits();
+    let commits: Vec<Commit> = raw
+        .iter()
+        .filter(|c| c.rows > 0)
+        .map(|c| Commit {
+            at_s: (c.at_s - start).max(0.0),
+            rows: c.rows,
+        })
+        .collect();
+    let rows = lr.created;
+    let mut series = vec![0u64; lr.duration_s.ceil().max(1.0) as usize];
+    for c in &commits {
+        let i = (c.at_s as usize).min(series.len() - 1);
+        series[i] += c.rows;
+    }
+    // Whole seconds past the first third, less the last (partial) one: a
+    // rate limit's windows make the commits bursty, and windows cut between
+    // commits would catch a burst without its pause (or the reverse).
+    let from = (series.len() as f64 * model::SKIP).ceil() as usize;
+    let whole = series.len().saturating_sub(1);
+    let steady = if whole >= from + 3 {
+        let n: u64 = series[from..whole].iter().sum();
+        let secs = (whole - from) as f64;
+        Some((n as f64 / secs, secs, n, 0.0))
+    } else {
+        model::steady(&commits, spec.workers, model::SKIP)
+    };
+    let (rate, window, steady_rows, warmup) = steady.unwrap_or((
+        rows as f64 / lr.duration_s.max(1e-9),
+        lr.duration_s,
+        rows,
+        0.0,
+    ));
+    let c = &lr.counts;
+    // Requests the target let through, and users per such request (5xx
+    // retries make it less than one).
+    let admitted = c.attempts.saturating_sub(c.rate_limited).max(1);
+    let rows_per_request = rows as f64 / admitted as f64;
+    // Throttled: the steady rate is the limit, in requests per second.
+    let limited = c.rate_limited > 0 || c.rate_limit_waits > 0;
+    Ok(Sample {
+        kind: spec.kind,
+        workers: spec.workers,
+        users: range.end - range.start,
+        batch: 1,
+        rows,
+        duration_s: lr.duration_s,
+        steady_rows_per_s: rate,
+        steady_window_s: window,
+        steady_rows,
+        warmup_s: warmup,
+        series,
+        size_points: model::size_points(&commits, spec.workers, model::SKIP, 0),
+        gen_s: metrics.gen_s(),
+        target_s: raw.iter().map(|c| c.micros as f64 / 1e6).sum(),
+        ratelimit_wait_s: c.rate_limit_wait_s,
+        starved_s: metrics.starved_s(),
+        backoff_s: metrics.backoff_s(),
+        retries: metrics.retries(),
+        throttled: c.rate_limited,
+        rate_limit: (limited && rows_per_request > 0.0).then(|| rate / rows_per_request),
+        rows_per_request,
+    })
+}

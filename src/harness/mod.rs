@@ -1551,6 +1551,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
         max_attempts: opts.max_attempts,
         retry_for: opts.retry_for,
         quiet: opts.quiet,
+        users: None,
     };
     let send_to = proxy.as_ref().map(|(_, t)| t).unwrap_or(&target);
     let (lr, _) = http::load(&plan, send_to, &hopts, metrics.clone())?;

@@ -109,6 +109,8 @@ pub struct HttpOptions {
     pub max_attempts: u32,
     pub retry_for: Duration,
     pub quiet: bool,
+    /// Only these users of the plan (`estimate` sends each sample its own).
+    pub users: Option<std::ops::Range<u64>>,
 }
 
 /// A user the target refused (or that could not be sent).
@@ -446,6 +448,7 @@ pub fn load(
     metrics: Arc<Metrics>,
 ) -> Result<(HttpLoad, Arc<Client>)> {
     let fields = UserFields::of(plan)?;
+    let range = opts.users.clone().unwrap_or(0..plan.users);
     let rt = runtime()?;
     let client = Arc::new(
         Client::new(
@@ -458,7 +461,7 @@ pub fn load(
         .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?,
     );
     let bar = (!opts.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
-        let b = indicatif::ProgressBar::new(plan.users);
+        let b = indicatif::ProgressBar::new(range.end - range.start);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} users · {per_sec} · ETA {eta}",
@@ -477,13 +480,14 @@ pub fn load(
     let jit: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
     let (tx, rx) = tokio::sync::mpsc::channel::<Item>(1024);
     let started = Instant::now();
+    tally.metrics.load_started();
     let mut jobs = None;
     std::thread::scope(|s| {
         let (fields, jit, tally) = (&fields, &jit, &tally);
         s.spawn(move || {
             let mut users = Users::new(plan, fields, target.api);
             let mut skipped = 0u64;
-            for index in 0..plan.users {
+            for index in range {
                 let m = users.make(index);
                 match m.body {
                     Ok(body) => {
