@@ -165,11 +165,7 @@ pub fn run(
         rows,
         0.0,
     ));
-    let mut series = vec![0u64; lr.duration_s.ceil().max(1.0) as usize];
-    for c in &commits {
-        let i = (c.at_s as usize).min(series.len() - 1);
-        series[i] += c.rows;
-    }
+    let series = per_second(&commits, lr.duration_s);
     Ok(Sample {
         kind: spec.kind,
         workers: spec.workers,
@@ -226,11 +222,7 @@ pub fn run_http(
         })
         .collect();
     let rows = lr.created;
-    let mut series = vec![0u64; lr.duration_s.ceil().max(1.0) as usize];
-    for c in &commits {
-        let i = (c.at_s as usize).min(series.len() - 1);
-        series[i] += c.rows;
-    }
+    let series = per_second(&commits, lr.duration_s);
     // Whole seconds past the first third, less the last (partial) one: a
     // rate limit's windows make the commits bursty, and windows cut between
     // commits would catch a burst without its pause (or the reverse).
@@ -279,4 +271,14 @@ pub fn run_http(
         rate_limit: (limited && rows_per_request > 0.0).then(|| rate / rows_per_request),
         rows_per_request,
     })
+}
+
+/// Rows committed in each second of a load of `duration_s`.
+fn per_second(commits: &[Commit], duration_s: f64) -> Vec<u64> {
+    let mut series = vec![0u64; duration_s.ceil().max(1.0) as usize];
+    for c in commits {
+        let i = (c.at_s as usize).min(series.len() - 1);
+        series[i] += c.rows;
+    }
+    series
 }

@@ -1145,15 +1145,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if let Some(expr) = &fail_on_check {
         report::parse_conditions(expr)?;
     }
-    announce_pools(&opts);
-    let plan = Plan::new(
-        opts.profile.clone(),
-        opts.users,
-        opts.seed,
-        &opts.domains,
-        opts.hash_mode,
-        opts.edge_rate,
-    )?;
+    let plan = plan_of(&opts)?;
     let expected = plan.expected_rows();
     let load_target = source
         .as_ref()
@@ -1429,6 +1421,19 @@ fn finish(mut report: Report, opts: &RehearseOptions) -> Result<i32> {
     Ok(report.exit_code)
 }
 
+/// The plan of a rehearsal, announcing the hash pools it may build first.
+fn plan_of(opts: &RehearseOptions) -> Result<Plan> {
+    announce_pools(opts);
+    Plan::new(
+        opts.profile.clone(),
+        opts.users,
+        opts.seed,
+        &opts.domains,
+        opts.hash_mode,
+        opts.edge_rate,
+    )
+}
+
 fn announce_pools(opts: &RehearseOptions) {
     let hashes_wanted = opts
         .profile
@@ -1520,15 +1525,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
         }
         None => None,
     };
-    announce_pools(&opts);
-    let plan = Plan::new(
-        opts.profile.clone(),
-        opts.users,
-        opts.seed,
-        &opts.domains,
-        opts.hash_mode,
-        opts.edge_rate,
-    )?;
+    let plan = plan_of(&opts)?;
     let workers = opts.workers.unwrap_or(8).max(1);
     let metrics = std::sync::Arc::new(Metrics::new());
     let model = match opts.rate {
