@@ -357,11 +357,7 @@ async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>)
         .get("page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(0);
-    let per_page = q
-        .get("per_page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(50)
-        .clamp(1, 100);
+    let per_page = super::page_size(&q, "per_page", 50, 100);
     let store = s.store.lock().expect("lock");
     let users: Vec<Value> = store
         .users

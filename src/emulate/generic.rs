@@ -141,11 +141,7 @@ async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>)
     if let Err(r) = s.gate_read(&mut headers).await {
         return r;
     }
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(500)
-        .clamp(1, 1000);
+    let limit = super::page_size(&q, "limit", 500, 1000);
     let store = s.store.lock().expect("lock");
     let (page, more) = store.page(q.get("after"), limit);
     let next = page.last().filter(|_| more).map(|u| u.id.clone());

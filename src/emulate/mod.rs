@@ -521,6 +521,14 @@ pub fn parse_latency(s: &str) -> Option<(Duration, Duration)> {
     Some((mean, jitter))
 }
 
+/// A listing's page size: the query's `key`, else `default`, within 1..=`max`.
+pub fn page_size(q: &HashMap<String, String>, key: &str, default: usize, max: usize) -> usize {
+    q.get(key)
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(default)
+        .clamp(1, max)
+}
+
 /// A stable id for the n-th user of an emulator.
 pub fn user_id(prefix: &str, n: usize) -> String {
     format!(

@@ -270,11 +270,7 @@ async fn list(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>)
     if let Err(r) = s.gate_read(&mut headers).await {
         return r;
     }
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(200)
-        .clamp(1, 200);
+    let limit = super::page_size(&q, "limit", 200, 200);
     let store = s.store.lock().expect("lock");
     let (page, more) = store.page(q.get("after"), limit);
     if more && let Some(last) = page.last() {
