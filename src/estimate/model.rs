@@ -41,6 +41,19 @@ pub struct Commit {
     pub rows: u64,
 }
 
+/// The commits `metrics` logged, timed from the start of its load phase.
+pub fn load_commits(metrics: &crate::report::metrics::Metrics) -> Vec<Commit> {
+    let start = metrics.load_start_s();
+    metrics
+        .commits()
+        .iter()
+        .map(|c| Commit {
+            at_s: (c.at_s - start).max(0.0),
+            rows: c.rows,
+        })
+        .collect()
+}
+
 /// One sample rehearsal, measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sample {

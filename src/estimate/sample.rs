@@ -133,15 +133,8 @@ pub fn run(
     );
     harness::sqlite::set_tuning(None);
     let lr = lr?;
-    let start = metrics.load_start_s();
     let raw = metrics.commits();
-    let commits: Vec<Commit> = raw
-        .iter()
-        .map(|c| Commit {
-            at_s: (c.at_s - start).max(0.0),
-            rows: c.rows,
-        })
-        .collect();
+    let commits = model::load_commits(&metrics);
     let rows: u64 = lr.loaded.iter().sum();
     // The driving group's batches: small fixed-size tables (loaded first, one
     // tiny batch each) and a short last batch are not steady-state work.
@@ -211,15 +204,11 @@ pub fn run_http(
         users: Some(range.clone()),
     };
     let (lr, _) = harness::http::load(plan, target, &opts, metrics.clone())?;
-    let start = metrics.load_start_s();
     let raw = metrics.commits();
-    let commits: Vec<Commit> = raw
-        .iter()
+    // Refused users are logged with 0 rows: not commits.
+    let commits: Vec<Commit> = model::load_commits(&metrics)
+        .into_iter()
         .filter(|c| c.rows > 0)
-        .map(|c| Commit {
-            at_s: (c.at_s - start).max(0.0),
-            rows: c.rows,
-        })
         .collect();
     let rows = lr.created;
     let series = per_second(&commits, lr.duration_s);

@@ -1283,15 +1283,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         let rows = m as f64 * rows_per_user;
         // The estimate model on this run's own commits (steady state, size
         // trend); the plain average when it committed too few batches.
-        let start = metrics.load_start_s();
-        let commits: Vec<crate::estimate::model::Commit> = metrics
-            .commits()
-            .iter()
-            .map(|c| crate::estimate::model::Commit {
-                at_s: (c.at_s - start).max(0.0),
-                rows: c.rows,
-            })
-            .collect();
+        let commits = crate::estimate::model::load_commits(&metrics);
         let est = (opts.exec.is_none() && !lr.resumed)
             .then(|| crate::estimate::model::project_run(&commits, workers, rows))
             .flatten()

@@ -15,6 +15,15 @@ pub enum Api {
     Generic,
 }
 
+impl From<Api> for crate::emulate::Api {
+    fn from(a: Api) -> Self {
+        match a {
+            Api::Okta => crate::emulate::Api::Okta,
+            Api::Generic => crate::emulate::Api::Generic,
+        }
+    }
+}
+
 impl std::str::FromStr for Api {
     type Err = String;
     fn from_str(s: &str) -> Result<Api, String> {
@@ -204,12 +213,7 @@ impl NewSystem {
             }
         };
         let (r, saw_5xx) = self.call("POST", path, Some(body.to_string().as_bytes()))?;
-        let duplicate = match self.api {
-            Api::Okta => {
-                r.status == 400 && String::from_utf8_lossy(&r.body).contains("already exists")
-            }
-            Api::Generic => r.status == 409,
-        };
+        let duplicate = crate::harness::http::already_exists(self.api.into(), r.status, &r.body);
         match r.status {
             200 | 201 => Ok(Created::Created {
                 imported: was_import,

@@ -309,7 +309,7 @@ fn refusal_class(api: Api, status: u16, body: &[u8]) -> String {
 
 /// "That user exists": Okta's 400 with an E0000001 "already exists" cause,
 /// the generic API's 409.
-fn already_exists(api: Api, status: u16, body: &[u8]) -> bool {
+pub fn already_exists(api: Api, status: u16, body: &[u8]) -> bool {
     match api {
         Api::Okta => status == 400 && String::from_utf8_lossy(body).contains("already exists"),
         Api::Generic => status == 409,
