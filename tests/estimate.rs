@@ -111,7 +111,30 @@ fn sqlite_estimate_then_the_full_run() {
         "{}",
         r["bottleneck"]
     );
-    assert_eq!(r["model"]["size"]["method"], "scale-model");
+    // The size effect comes from samples at 21 % and 79 % of the production
+    // size, half the sample's users each.
+    assert_eq!(r["model"]["size"]["method"], "quadrature");
+    let rows = r["production_rows"].as_f64().unwrap();
+    let mut at: Vec<(f64, u64)> = r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "at_size")
+        .map(|s| {
+            (
+                s["at_rows"].as_f64().unwrap() / rows,
+                s["users"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    at.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(at.len() >= 2, "{at:?}");
+    let (lo, hi) = (at[0], at[at.len() - 1]);
+    assert!(
+        (0.17..0.25).contains(&lo.0) && (0.75..0.83).contains(&hi.0),
+        "{at:?}"
+    );
+    assert_eq!(lo.1 + hi.1, 10_000, "{at:?}");
     // The target is untouched and the scratch copies are gone.
     assert!(!db.exists(), "estimate created the target file");
     let left: Vec<_> = std::fs::read_dir(d.path())

@@ -5,11 +5,12 @@
 //!    at each worker count (`--workers`), `--repeat` times while `--budget`
 //!    allows; each sample's steady-state rate drops the first round of
 //!    batches (warm-up) and the tail.
-//! 2. Size effect: on SQLite, a scale model: the sample loaded with the page
-//!    cache, the WAL checkpoint interval and the batch shrunk by S/N, so the
-//!    tables outgrow the cache at the same point of the load as the full run
-//!    would; on PostgreSQL, the samples' own slowdown as their tables grow,
-//!    extrapolated in log(size).
+//! 2. Size effect: on SQLite, samples at size: half the sample's users each,
+//!    loaded as the full load's batches at 21 % and at 79 % of the
+//!    production size, into copies filled fast to those sizes (appends, then
+//!    one sort per unique index); the mean of their times per row is the full
+//!    load's (two-point Gauss–Legendre). On PostgreSQL, the samples' own
+//!    slowdown as their tables grow, extrapolated in log(size).
 //! 3. Model (`model.rs`): the Universal Scalability Law (`usl.rs`) fitted to
 //!    rate vs workers, the size effect, any rate limit, retry waits; projected
 //!    per worker count with an interval; a recommended count; the bottleneck.
@@ -207,7 +208,6 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         Some(_) => n,
         None => full_plan.expected_rows().iter().sum(),
     };
-    drop(full_plan);
     // An API keeps every user it is sent: each sample gets its own users.
     let plan_users = match &http {
         Some(_) => s_users * (opts.repeat * workers.len()) as u64,
@@ -232,29 +232,47 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         ..RehearseOptions::new(opts.profile.clone(), s_users, opts.seed)
     };
 
-    // The plan of samples: one pass over the sweep (and the scale model),
-    // then repeats while the budget allows.
+    // The plan of samples: one pass over the sweep (and, on SQLite, the
+    // midpoint sample), then repeats while the budget allows.
     let mut specs: Vec<sample::Spec> = workers
         .iter()
         .map(|&w| sample::Spec {
             kind: SampleKind::Sweep,
             workers: w,
             batch: sweep_batch,
-            tuning: None,
+            node: 0,
         })
         .collect();
+    // Samples at size (SQLite): half the sample's users at each
+    // Gauss–Legendre node, N·(1/2 ∓ 1/(2√3)), as full-size batches (or one
+    // smaller batch, when half the sample is less than a batch), centred on it.
+    let half = (s_users / 2).max(1);
+    let at_batch = full_batch.min(half);
+    let at_window = (half / at_batch).max(1);
+    let at_points: Vec<u64> = {
+        let d = 0.5 / 3f64.sqrt();
+        let mut p: Vec<u64> = [0.5 - d, 0.5 + d]
+            .iter()
+            .map(|x| {
+                let start = n as f64 * x - (at_window * at_batch) as f64 / 2.0;
+                (start / at_batch as f64).round().max(0.0) as u64
+            })
+            .collect();
+        p.dedup();
+        p
+    };
     if kind == TargetKind::SingleWriter {
-        let d = harness::sqlite::DEFAULT_TUNING;
-        specs.push(sample::Spec {
-            kind: SampleKind::Scale,
-            workers: 1,
-            batch: ((full_batch as f64 * ratio).round() as u64).max(1),
-            tuning: Some(harness::sqlite::Tuning {
-                cache_kib: ((d.cache_kib as f64 * ratio) as u64).max(256),
-                autocheckpoint_pages: ((d.autocheckpoint_pages as f64 * ratio) as u64).max(32),
-            }),
-        });
+        for node in 0..at_points.len() {
+            specs.push(sample::Spec {
+                kind: SampleKind::AtSize,
+                workers: 1,
+                batch: at_batch,
+                node,
+            });
+        }
     }
+    let mut templates: Vec<sample::Template> = Vec::new();
+    let mut fill_s = 0.0;
     let pass = specs.len();
     let started = Instant::now();
     let mut samples = Vec::new();
@@ -270,7 +288,30 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
                 break 'outer;
             }
             let t0 = Instant::now();
+            if spec.kind == SampleKind::AtSize && templates.is_empty() {
+                (templates, fill_s) =
+                    sample::fill_templates(&full_plan, &target, &base, at_batch, &at_points)?;
+                say(
+                    opts.quiet,
+                    format!(
+                        "samples at size: scratch copies filled to {} users in {fill_s:.1} s",
+                        templates
+                            .iter()
+                            .map(|t| (t.batches * at_batch).to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                );
+            }
             let s = match &http {
+                _ if spec.kind == SampleKind::AtSize => sample::run_at(
+                    &full_plan,
+                    &templates[spec.node],
+                    &base,
+                    at_batch,
+                    at_window,
+                    k,
+                )?,
                 Some(h) => sample::run_http(
                     &plan,
                     h,
@@ -289,7 +330,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
                     opts.repeat * pass,
                     match s.kind {
                         SampleKind::Sweep => "sweep",
-                        SampleKind::Scale => "scale model",
+                        SampleKind::AtSize => "at size",
                     },
                     s.workers,
                     if s.workers == 1 { "" } else { "s" },
@@ -335,12 +376,24 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.extend(out.notes);
-    if kind == TargetKind::SingleWriter && ratio < 0.02 {
+    if !templates.is_empty() {
         notes.push(format!(
-            "the scale model is a {:.2} % miniature (batches of {} users): fixed costs per batch weigh more in it than in the full load, so expect the projection to run high",
-            ratio * 100.0,
-            ((full_batch as f64 * ratio).round() as u64).max(1)
+            "samples at size: {} users each as {} batch{} of {}, loaded into scratch copies filled to {} users ({fill_s:.1} s to fill)",
+            at_window * at_batch,
+            at_window,
+            if at_window == 1 { "" } else { "es" },
+            at_batch,
+            templates
+                .iter()
+                .map(|t| format!("{} ({} rows)", t.batches * at_batch, t.rows))
+                .collect::<Vec<_>>()
+                .join(" and ")
         ));
+        if at_batch < full_batch {
+            notes.push(format!(
+                "half the sample is less than one batch of the full load ({full_batch} users): the samples at size use batches of {at_batch}, and smaller transactions write more pages per row, so expect the projection to run high"
+            ));
+        }
     }
     if kind == TargetKind::SingleWriter && workers.iter().any(|&w| w > 1) {
         notes.push(

@@ -25,9 +25,9 @@ pub enum TargetKind {
 pub enum SampleKind {
     /// Throughput at one worker count (the USL fit).
     Sweep,
-    /// The scale model: the full load in miniature (cache, checkpoints and
-    /// batch shrunk by sample/production), for the size effect.
-    Scale,
+    /// SQLite's size effect: batches of the full load measured in a copy
+    /// already filled to a share of the production size (`at_rows`).
+    AtSize,
 }
 
 /// Share of a sweep sample's commits discarded as warm-up (besides the first
@@ -59,6 +59,8 @@ pub fn load_commits(metrics: &crate::report::metrics::Metrics) -> Vec<Commit> {
 pub struct Sample {
     pub kind: SampleKind,
     pub workers: usize,
+    /// Rows already in the target when the sample began (samples at size).
+    pub at_rows: u64,
     pub users: u64,
     /// Driving-table rows per batch in this sample.
     pub batch: u64,
@@ -164,8 +166,8 @@ pub fn size_points(
 /// How throughput changes as the target grows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SizeModel {
-    /// `scale-model` (a miniature of the full load), `trend` (the sample's own
-    /// slowdown, extrapolated in log(size)) or `none`.
+    /// `quadrature` (SQLite: samples loaded at 21 % and 79 % of the
+    /// production size, the two-point Gauss–Legendre rule), `trend` (the sample's own slowdown, extrapolated in log(size)) or `none`.
     pub method: String,
     /// Full-load time per row ÷ sample time per row (≥ 1: the full load is slower).
     pub factor: f64,
@@ -352,8 +354,10 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-/// Allowance for what the SQLite scale model does not reproduce.
-const SCALE_MODEL_SD: f64 = 0.15;
+/// Allowance for the quadrature: two sizes stand for the whole load, exactly
+/// only if the slowdown is a cubic in size; a cache that fills part-way
+/// bends it more sharply.
+const QUADRATURE_SD: f64 = 0.05;
 
 /// Floor for the full load's own run-to-run variation (a long run on a
 /// shared machine still moves by a few per cent).
@@ -418,25 +422,45 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
 
     // The size effect.
     let x1 = fit.model.throughput(1.0);
-    let scale: Vec<&Sample> = inp
+    let at_size: Vec<&Sample> = inp
         .samples
         .iter()
-        .filter(|s| s.kind == SampleKind::Scale && s.steady_rows_per_s > 0.0)
+        .filter(|s| s.kind == SampleKind::AtSize && s.steady_rows_per_s > 0.0)
         .collect();
-    let size = if !scale.is_empty() {
-        // The miniature's rate at its worker count vs the fitted small-table rate there.
-        let w = scale[0].workers as f64;
-        let rates: Vec<f64> = scale.iter().map(|s| s.steady_rows_per_s).collect();
-        let mini = median(&rates);
+    let size = if !at_size.is_empty() {
+        // Two-point Gauss–Legendre: the mean time per row over the whole load
+        // is the mean of the times per row at the two nodes (21 % and 79 % of
+        // the production size), exact for any cubic slowdown.
+        let mut nodes: Vec<u64> = at_size.iter().map(|s| s.at_rows).collect();
+        nodes.sort();
+        nodes.dedup();
+        let per_node: Vec<(f64, f64)> = nodes
+            .iter()
+            .map(|&n| {
+                let r: Vec<f64> = at_size
+                    .iter()
+                    .filter(|s| s.at_rows == n)
+                    .map(|s| s.steady_rows_per_s)
+                    .collect();
+                let se = if r.len() >= 2 {
+                    rel_sd(&r) / (r.len() as f64).sqrt()
+                } else {
+                    0.10
+                };
+                (median(&r), se)
+            })
+            .collect();
+        let k = per_node.len() as f64;
+        let full = k / per_node.iter().map(|(r, _)| 1.0 / r).sum::<f64>();
+        let w = at_size[0].workers as f64;
         let small = fit.model.throughput(w);
-        let se = rel_sd(&rates) / (rates.len() as f64).sqrt();
         SizeModel {
-            method: "scale-model".into(),
-            factor: (small / mini).max(1.0),
-            rel_se: if rates.len() >= 2 { se } else { 0.10 },
+            method: "quadrature".into(),
+            factor: (small / full).max(1.0),
+            rel_se: per_node.iter().map(|(_, se)| se * se).sum::<f64>().sqrt() / k,
             beta: None,
             small_rows_per_s: x1,
-            full_rows_per_s: x1 / (small / mini).max(1.0),
+            full_rows_per_s: x1 / (small / full).max(1.0),
         }
     } else if inp.kind == TargetKind::Api && inp.samples.iter().any(|s| s.rate_limit.is_some()) {
         // The limit sets the pace, not the tenant's size; bursts against the
@@ -523,21 +547,16 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
     };
 
     // The interval, two parts. How well the samples pin the rate down: the
-    // median's error (sample spread / √repeats; on SQLite the scale model sets
+    // median's error (sample spread / √repeats; on SQLite the samples at size set
     // the rate, so its own spread), the fit's residual. And how far the full
     // run's own conditions may stray from the samples' (a shared machine, a
     // busy server): half the sample-to-sample spread, at least 5 %.
-    let scale_sd = {
-        let r: Vec<f64> = scale.iter().map(|s| s.steady_rows_per_s).collect();
-        rel_sd(&r)
-    };
-    let spread = sweep_sd.max(scale_sd);
+    let spread = sweep_sd.max(size.rel_se * (reps as f64).sqrt());
     let env_sd = FULL_RUN_SD.max(spread / 2.0);
-    let est_var = if size.method == "scale-model" {
-        // Its spread says how repeatable the miniature is, not how faithful:
-        // what it does not shrink (CPU caches, the OS page cache, the disk)
-        // gets an allowance of its own.
-        size.rel_se.powi(2) + SCALE_MODEL_SD * SCALE_MODEL_SD
+    let est_var = if size.method == "quadrature" {
+        // On SQLite the samples at size set the rate: their own error, and
+        // the quadrature's.
+        size.rel_se.powi(2) + QUADRATURE_SD * QUADRATURE_SD
     } else {
         sweep_sd * sweep_sd / reps as f64 + size.rel_se.powi(2)
     } + fit.rms_rel_error.powi(2);
@@ -555,10 +574,10 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         fit.rms_rel_error * 100.0,
         size.method,
         size.rel_se * 100.0,
-        if size.method == "scale-model" {
+        if size.method == "quadrature" {
             format!(
-                " plus {:.0} % for what it does not shrink (CPU and OS caches, the disk)",
-                SCALE_MODEL_SD * 100.0
+                " plus {:.0} % for the quadrature (a slowdown that two sizes do not pin down)",
+                QUADRATURE_SD * 100.0
             )
         } else {
             String::new()
@@ -758,6 +777,7 @@ mod tests {
         Sample {
             kind,
             workers,
+            at_rows: 0,
             users: 10_000,
             batch: 1000,
             rows: 80_000,
@@ -868,9 +888,14 @@ mod tests {
     }
 
     #[test]
-    fn a_scale_sample_slows_the_projection() {
+    fn samples_at_size_slow_the_projection() {
+        // Per-row times 5 µs and 15 µs at the two nodes: 10 µs on average.
         let mut s = vec![sample(SampleKind::Sweep, 1, 200_000.0)];
-        s.push(sample(SampleKind::Scale, 1, 100_000.0));
+        for (at, rate) in [(1_000, 200_000.0), (2_000, 200_000.0 / 3.0)] {
+            let mut x = sample(SampleKind::AtSize, 1, rate);
+            x.at_rows = at;
+            s.push(x);
+        }
         let o = project(&inputs(TargetKind::SingleWriter, &s, &[1])).unwrap();
         assert!((o.model.size.factor - 2.0).abs() < 1e-6);
         assert!((o.projections[0].seconds - 10.0).abs() < 0.01);

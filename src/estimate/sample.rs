@@ -3,6 +3,11 @@
 //! (same disk); PostgreSQL → a scratch schema `understudy_estimate_<pid>_<k>`
 //! in the target database, reached through `options=-csearch_path=…`, dropped
 //! afterwards (also when the sample fails).
+//!
+//! On SQLite, samples at size load batches of the full load into a copy
+//! already filled to a share of the production size (`Template`): CPU caches,
+//! the page cache, index depth and WAL checkpoints are then those of the real
+//! load at that point, not of a small table.
 
 use super::model::{self, Commit, Sample, SampleKind};
 use crate::error::{Error, Result};
@@ -21,8 +26,9 @@ enum Cleanup {
 }
 
 impl Scratch {
-    /// A fresh, empty place to load a sample, next to (or inside) `target`.
-    pub fn new(target: &Target, k: usize) -> Result<Scratch> {
+    /// A fresh, empty place to load a sample, next to (or inside) `target`;
+    /// `tag` tells concurrent scratch copies apart.
+    pub fn new(target: &Target, tag: &str) -> Result<Scratch> {
         let pid = std::process::id();
         match target {
             Target::Sqlite(path) => {
@@ -30,7 +36,7 @@ impl Scratch {
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(std::path::Path::new("."));
-                let dir = parent.join(format!(".understudy-estimate-{pid}-{k}"));
+                let dir = parent.join(format!(".understudy-estimate-{pid}-{tag}"));
                 let _ = std::fs::remove_dir_all(&dir);
                 std::fs::create_dir_all(&dir).map_err(|e| {
                     Error::target(format!(
@@ -44,7 +50,7 @@ impl Scratch {
                 })
             }
             Target::Postgres(dsn) => {
-                let schema = format!("understudy_estimate_{pid}_{k}");
+                let schema = format!("understudy_estimate_{pid}_{tag}");
                 let mut conn = target.connect()?;
                 conn.batch(&format!(
                     "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
@@ -90,8 +96,8 @@ pub struct Spec {
     pub kind: SampleKind,
     pub workers: usize,
     pub batch: u64,
-    /// SQLite cache and checkpoint interval (the scale model); None: defaults.
-    pub tuning: Option<Tuning>,
+    /// Samples at size: which size (template).
+    pub node: usize,
 }
 
 /// Loads the sample plan once into a fresh scratch copy of `target`.
@@ -102,25 +108,10 @@ pub fn run(
     spec: &Spec,
     k: usize,
 ) -> Result<Sample> {
-    let scratch = Scratch::new(target, k)?;
-    let opts = RehearseOptions {
-        target: Some(scratch.target.dsn()),
-        workers: Some(spec.workers),
-        batch: Some(spec.batch),
-        method: base.method,
-        verify: false,
-        hash_mode: base.hash_mode,
-        edge_rate: base.edge_rate,
-        domains: base.domains.clone(),
-        quiet: true,
-        retry_for: base.retry_for,
-        ..RehearseOptions::new(plan.profile.clone(), plan.users, plan.seed)
-    };
+    let scratch = Scratch::new(target, &k.to_string())?;
+    let opts = opts_for(plan, &scratch, base, spec.workers, spec.batch);
     let expected = plan.expected_rows();
     let metrics = Metrics::new();
-    if target.is_sqlite() {
-        harness::sqlite::set_tuning(spec.tuning);
-    }
     let lr = harness::load(
         plan,
         &scratch.target,
@@ -130,9 +121,7 @@ pub fn run(
         &expected,
         None,
         false,
-    );
-    harness::sqlite::set_tuning(None);
-    let lr = lr?;
+    )?;
     let raw = metrics.commits();
     let commits = model::load_commits(&metrics);
     let rows: u64 = lr.loaded.iter().sum();
@@ -145,13 +134,7 @@ pub fn run(
         .into_iter()
         .filter(|c| c.rows * 2 >= typical)
         .collect();
-    // The scale model is the whole load in miniature: only its first round is
-    // warm-up. A sweep sample is measured past its first third.
-    let skip = match spec.kind {
-        SampleKind::Scale => 0.0,
-        SampleKind::Sweep => model::SKIP,
-    };
-    let steady = model::steady(&commits, spec.workers, skip);
+    let steady = model::steady(&commits, spec.workers, model::SKIP);
     let (rate, window, steady_rows, warmup) = steady.unwrap_or((
         rows as f64 / lr.duration_s.max(1e-9),
         lr.duration_s,
@@ -162,6 +145,7 @@ pub fn run(
     Ok(Sample {
         kind: spec.kind,
         workers: spec.workers,
+        at_rows: 0,
         users: plan.users,
         batch: spec.batch,
         rows,
@@ -171,9 +155,205 @@ pub fn run(
         steady_rows,
         warmup_s: warmup,
         series,
-        size_points: model::size_points(&commits, spec.workers, skip, 0),
+        size_points: model::size_points(&commits, spec.workers, model::SKIP, 0),
         gen_s: metrics.gen_s(),
         target_s: raw.iter().map(|c| c.micros as f64 / 1e6).sum(),
+        ratelimit_wait_s: 0.0,
+        starved_s: metrics.starved_s(),
+        backoff_s: metrics.backoff_s(),
+        retries: metrics.retries(),
+        throttled: 0,
+        rate_limit: None,
+        rows_per_request: 0.0,
+    })
+}
+
+/// An SQLite copy of the target holding the full load's first `batches`
+/// batches: each sample at that size loads into a fresh copy of it.
+pub struct Template {
+    scratch: Scratch,
+    pub batches: u64,
+    pub rows: u64,
+}
+
+/// Fills one template per entry of `points` (batch counts, ascending), all
+/// from one pass: the tables take the full load's batches as plain appends,
+/// foreign keys unchecked; at each point the file is copied and the copy gets
+/// its unique indexes, each built by one sort. Far faster than a load.
+/// Returns the templates and the seconds spent.
+pub fn fill_templates(
+    plan: &Plan,
+    target: &Target,
+    base: &RehearseOptions,
+    batch: u64,
+    points: &[u64],
+) -> Result<(Vec<Template>, f64)> {
+    let t0 = std::time::Instant::now();
+    let fill = Scratch::new(target, "fill")?;
+    let fail = |e: crate::harness::target::DbError| {
+        Error::target(format!("cannot fill the estimate's scratch copy: {e}"))
+    };
+    let (tables, indexes): (Vec<String>, Vec<Vec<String>>) = plan
+        .tables_in_order()
+        .iter()
+        .map(|&t| crate::sink::sql::create_table_deferred(&plan.metas[t]))
+        .unzip();
+    let indexes = format!(
+        "{}PRAGMA wal_checkpoint(TRUNCATE);",
+        indexes.concat().concat()
+    );
+    fill.target
+        .connect()?
+        .batch(&tables.concat())
+        .map_err(fail)?;
+    let mut templates = Vec::new();
+    let mut from = 0;
+    for (i, &to) in points.iter().enumerate() {
+        let opts = RehearseOptions {
+            resume: from > 0,
+            window: Some(from..to),
+            ..opts_for(plan, &fill, base, 1, batch)
+        };
+        harness::sqlite::set_tuning(Some(Tuning {
+            foreign_keys: false,
+            ..harness::sqlite::DEFAULT_TUNING
+        }));
+        let lr = harness::load(
+            plan,
+            &fill.target,
+            &opts,
+            1,
+            &Metrics::new(),
+            &plan.expected_rows(),
+            None,
+            false,
+        );
+        harness::sqlite::set_tuning(None);
+        let lr = lr?;
+        let rows = lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>();
+        from = to;
+        // The load closed its connection: the WAL is checkpointed into the file.
+        let copy = Scratch::new(target, &format!("at-{i}"))?;
+        let (Target::Sqlite(a), Target::Sqlite(b)) = (&fill.target, &copy.target) else {
+            return Err(Error::target("size templates are for SQLite targets"));
+        };
+        std::fs::copy(a, b).map_err(|e| Error::io("copy", b, e))?;
+        copy.target.connect()?.batch(&indexes).map_err(fail)?;
+        templates.push(Template {
+            scratch: copy,
+            batches: to,
+            rows,
+        });
+    }
+    Ok((templates, t0.elapsed().as_secs_f64()))
+}
+
+/// The options of a sample load into `scratch`.
+fn opts_for(
+    plan: &Plan,
+    scratch: &Scratch,
+    base: &RehearseOptions,
+    workers: usize,
+    batch: u64,
+) -> RehearseOptions {
+    RehearseOptions {
+        target: Some(scratch.target.dsn()),
+        workers: Some(workers),
+        batch: Some(batch),
+        method: base.method,
+        verify: false,
+        hash_mode: base.hash_mode,
+        edge_rate: base.edge_rate,
+        domains: base.domains.clone(),
+        quiet: true,
+        retry_for: base.retry_for,
+        ..RehearseOptions::new(plan.profile.clone(), plan.users, plan.seed)
+    }
+}
+
+/// A sample at size: batches `[b, b + window)` of the full load into a copy
+/// of `template` (b = its batches), one writer, the full page cache.
+/// Automatic checkpoints are off while it loads, so that whether one falls
+/// inside a short window is not luck: the checkpoint of everything the
+/// window wrote runs after it, and is timed and counted in.
+pub fn run_at(
+    plan: &Plan,
+    template: &Template,
+    base: &RehearseOptions,
+    batch: u64,
+    window: u64,
+    k: usize,
+) -> Result<Sample> {
+    let scratch = Scratch::new(&template.scratch.target, &k.to_string())?;
+    let (Target::Sqlite(from), Target::Sqlite(to)) = (&template.scratch.target, &scratch.target)
+    else {
+        return Err(Error::target("samples at size are for SQLite targets"));
+    };
+    // On disk before the sample starts: its checkpoint's fsync must not
+    // also write out the whole copy (a long load's earlier checkpoints have).
+    std::fs::copy(from, to)
+        .and_then(|_| std::fs::File::open(to)?.sync_all())
+        .map_err(|e| Error::io("copy", to, e))?;
+    let opts = RehearseOptions {
+        resume: true,
+        window: Some(template.batches..template.batches + window),
+        ..opts_for(plan, &scratch, base, 1, batch)
+    };
+    // A second connection, kept open, so that the load's closing does not
+    // checkpoint the WAL: the checkpoint is run and timed below.
+    let keep = rusqlite::Connection::open(to)
+        .and_then(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+            Ok(c)
+        })
+        .map_err(|e| Error::target(format!("cannot open {}: {e}", to.display())))?;
+    let metrics = Metrics::new();
+    harness::sqlite::set_tuning(Some(Tuning {
+        autocheckpoint_pages: 0,
+        warm: true,
+        ..harness::sqlite::DEFAULT_TUNING
+    }));
+    let lr = harness::load(
+        plan,
+        &scratch.target,
+        &opts,
+        1,
+        &metrics,
+        &plan.expected_rows(),
+        None,
+        false,
+    );
+    harness::sqlite::set_tuning(None);
+    let lr = lr?;
+    // Closing the last connection checkpoints the WAL: the time from the end
+    // of the load phase to here.
+    let t = std::time::Instant::now();
+    keep.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        .map_err(|e| Error::target(format!("cannot checkpoint {}: {e}", to.display())))?;
+    let checkpoint_s = t.elapsed().as_secs_f64();
+    drop(keep);
+    let raw = metrics.commits();
+    let commits = model::load_commits(&metrics);
+    let rows: u64 = lr.loaded.iter().sum();
+    // The writer's time: inside its transactions, plus the checkpoint.
+    let writing_s: f64 = raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s;
+    let first = commits.iter().map(|c| c.at_s).fold(f64::INFINITY, f64::min);
+    Ok(Sample {
+        kind: SampleKind::AtSize,
+        workers: 1,
+        at_rows: template.rows,
+        users: lr.loaded[plan.groups.last().map(|g| g.root).unwrap_or(0)],
+        batch,
+        rows,
+        duration_s: lr.duration_s + checkpoint_s,
+        steady_rows_per_s: rows as f64 / writing_s.max(1e-9),
+        steady_window_s: writing_s,
+        steady_rows: rows,
+        warmup_s: if first.is_finite() { first } else { 0.0 },
+        series: per_second(&commits, lr.duration_s),
+        size_points: Vec::new(),
+        gen_s: metrics.gen_s(),
+        target_s: writing_s,
         ratelimit_wait_s: 0.0,
         starved_s: metrics.starved_s(),
         backoff_s: metrics.backoff_s(),
@@ -240,6 +420,7 @@ pub fn run_http(
     Ok(Sample {
         kind: spec.kind,
         workers: spec.workers,
+        at_rows: 0,
         users: range.end - range.start,
         batch: 1,
         rows,

@@ -74,6 +74,10 @@ pub struct RehearseOptions {
     pub rate: Option<f64>,
     /// http:// targets: 5xx answers allowed per user.
     pub max_attempts: u32,
+    /// Load only these batches of the driving table's group (the others
+    /// count as done): `estimate` fills a scratch copy, then measures a
+    /// window of batches at the middle of the full load.
+    pub window: Option<std::ops::Range<u64>>,
 }
 
 impl RehearseOptions {
@@ -108,6 +112,7 @@ impl RehearseOptions {
             api: None,
             rate: None,
             max_attempts: 8,
+            window: None,
         }
     }
 
@@ -1026,9 +1031,19 @@ pub fn load(
     let started = Instant::now();
     metrics.load_started();
     let empty = HashSet::new();
+    let driving = plan.groups.last().map(|g| g.root);
     for g in &plan.groups {
         let done = prev.done.get(&plan.metas[g.root].name).unwrap_or(&empty);
-        loader.load_group(g, &mut conns, done)?;
+        match &opts.window {
+            Some(w) if Some(g.root) == driving => {
+                let n = plan.batches(g, opts.batch()).0.len() as u64;
+                let outside: HashSet<u64> = (0..n)
+                    .filter(|k| !w.contains(k) || done.contains(k))
+                    .collect();
+                loader.load_group(g, &mut conns, &outside)?;
+            }
+            _ => loader.load_group(g, &mut conns, done)?,
+        }
     }
     let duration_s = started.elapsed().as_secs_f64();
     if let Some(b) = &loader.bar {

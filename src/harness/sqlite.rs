@@ -23,18 +23,25 @@ pub struct Sqlite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tuning {
     pub cache_kib: u64,
+    /// 0 turns automatic checkpoints off.
     pub autocheckpoint_pages: u64,
+    /// Off only while `estimate` fills a scratch copy whose unique indexes
+    /// (the parents of its foreign keys) are not built yet.
+    pub foreign_keys: bool,
+    /// Read every index into the page cache on open: a connection in the
+    /// middle of a long load has its cache full of them.
+    pub warm: bool,
 }
 
 pub const DEFAULT_TUNING: Tuning = Tuning {
     cache_kib: 262_144,
     autocheckpoint_pages: 65_536,
+    foreign_keys: true,
+    warm: false,
 };
 
 /// Overrides `DEFAULT_TUNING` for connections opened from now on, process-wide
-/// (None restores it). Only `estimate` sets it: a sample of S users loaded with
-/// the cache and checkpoint interval shrunk by S/N meets the cache pressure of
-/// the full N-user load, in miniature.
+/// (None restores it). Only `estimate` sets it, for its midpoint sample.
 static TUNING: std::sync::Mutex<Option<Tuning>> = std::sync::Mutex::new(None);
 
 pub fn set_tuning(t: Option<Tuning>) {
@@ -48,6 +55,27 @@ pub fn tuning() -> Tuning {
         .unwrap_or(DEFAULT_TUNING)
 }
 
+/// Scans every index once (counting through it reads all its pages).
+fn warm(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let indexes: Vec<(String, String)> = conn
+        .prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (index, table) in indexes {
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        conn.query_row(
+            &format!(
+                "SELECT count(*) FROM {} INDEXED BY {}",
+                q(&table),
+                q(&index)
+            ),
+            [],
+            |_| Ok(()),
+        )?;
+    }
+    Ok(())
+}
+
 /// SQLite's default limit on bound parameters per statement.
 const MAX_PARAMS: usize = 32766;
 /// Rows per INSERT statement at most.
@@ -59,12 +87,19 @@ impl Sqlite {
             .map_err(|e| Error::target(format!("cannot open sqlite:{}: {e}", path.display())))?;
         let t = tuning();
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys={};
              PRAGMA busy_timeout=5000; PRAGMA cache_size=-{}; PRAGMA wal_autocheckpoint={}; PRAGMA temp_store=MEMORY;",
-            t.cache_kib, t.autocheckpoint_pages
+            if t.foreign_keys { "ON" } else { "OFF" },
+            t.cache_kib,
+            t.autocheckpoint_pages
         ))
         .map_err(|e| Error::target(format!("cannot use sqlite:{}: {e}", path.display())))?;
         conn.set_prepared_statement_cache_capacity(64);
+        if t.warm {
+            warm(&conn).map_err(|e| {
+                Error::target(format!("cannot read sqlite:{}: {e}", path.display()))
+            })?;
+        }
         Ok(Sqlite { conn })
     }
 }

@@ -62,6 +62,8 @@ pub struct EstimateReport {
 pub struct SampleSummary {
     pub kind: SampleKind,
     pub workers: usize,
+    /// Rows already in the target when the sample began (`at_size` samples).
+    pub at_rows: u64,
     pub users: u64,
     pub batch: u64,
     pub rows: u64,
@@ -85,6 +87,7 @@ impl From<&Sample> for SampleSummary {
         SampleSummary {
             kind: s.kind,
             workers: s.workers,
+            at_rows: s.at_rows,
             users: s.users,
             batch: s.batch,
             rows: s.rows,

@@ -67,6 +67,35 @@ pub fn column_type(d: Dialect, t: SqlType) -> String {
 
 /// `CREATE TABLE` with primary key, unique columns and foreign keys.
 pub fn create_table(d: Dialect, t: &TableMeta) -> String {
+    create_table_with(d, t, false).0
+}
+
+/// SQLite: the table without its unique indexes (UNIQUE columns, a primary
+/// key that is not the rowid), and the `CREATE UNIQUE INDEX` statements that
+/// add them back. Rows then load as plain appends, and each index is built
+/// afterwards by one sort: `estimate` fills a scratch copy to a production
+/// size this way, far faster than a load.
+pub fn create_table_deferred(t: &TableMeta) -> (String, Vec<String>) {
+    create_table_with(Dialect::Sqlite, t, true)
+}
+
+fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> (String, Vec<String>) {
+    let cols = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| quote_ident(d, n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut indexes = Vec::new();
+    let mut unique = |names: &[String]| {
+        indexes.push(format!(
+            "CREATE UNIQUE INDEX {} ON {} ({});\n",
+            quote_ident(d, &format!("{}_{}_key", t.name, names.join("_"))),
+            quote_ident(d, &t.name),
+            cols(names)
+        ))
+    };
     let mut lines: Vec<String> = t
         .columns
         .iter()
@@ -75,20 +104,24 @@ pub fn create_table(d: Dialect, t: &TableMeta) -> String {
             if !c.nullable {
                 s.push_str(" NOT NULL");
             }
-            if c.unique {
+            if c.unique && defer {
+                unique(std::slice::from_ref(&c.name));
+            } else if c.unique {
                 s.push_str(" UNIQUE");
             }
             s
         })
         .collect();
-    let cols = |names: &[String]| {
-        names
-            .iter()
-            .map(|n| quote_ident(d, n))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    lines.push(format!("  PRIMARY KEY ({})", cols(&t.primary_key)));
+    // A single INTEGER key is SQLite's rowid: no index to defer.
+    let rowid = matches!(t.primary_key.as_slice(), [k] if t
+        .columns
+        .iter()
+        .any(|c| &c.name == k && column_type(d, c.sql) == "INTEGER"));
+    if defer && !rowid {
+        unique(&t.primary_key);
+    } else {
+        lines.push(format!("  PRIMARY KEY ({})", cols(&t.primary_key)));
+    }
     for fk in &t.foreign_keys {
         lines.push(format!(
             "  FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -102,11 +135,12 @@ pub fn create_table(d: Dialect, t: &TableMeta) -> String {
     } else {
         ""
     };
-    format!(
+    let table = format!(
         "CREATE TABLE IF NOT EXISTS {} (\n{}\n){engine};\n",
         quote_ident(d, &t.name),
         lines.join(",\n")
-    )
+    );
+    (table, indexes)
 }
 
 fn column_list(d: Dialect, t: &TableMeta) -> String {
@@ -256,5 +290,75 @@ impl Format for Sql {
             Dialect::Postgres => out.extend_from_slice(b"\\.\n"),
             Dialect::Mysql | Dialect::Sqlite => out.extend_from_slice(b"COMMIT;\n"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (table, unique column lists) as SQLite reports them.
+    fn uniques(c: &rusqlite::Connection) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = c
+            .prepare(
+                "SELECT m.name, il.name FROM sqlite_schema m, pragma_index_list(m.name) il \
+                 WHERE m.type = 'table' AND il.\"unique\"",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .unwrap()
+            .map(|r| {
+                let (t, i) = r.unwrap();
+                let cols = c
+                    .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                    .unwrap()
+                    .query_map([&i], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(|x| x.unwrap())
+                    .collect();
+                (t, cols)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn deferred_tables_get_the_same_unique_indexes_back() {
+        let profile = crate::profile::Profile::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/profiles/saas.toml"
+        ))
+        .unwrap();
+        let plan = crate::harness::Plan::new(
+            profile,
+            10,
+            1,
+            &[],
+            Some(crate::hash::HashMode::Shape),
+            None,
+        )
+        .unwrap();
+        let (direct, deferred) = (
+            rusqlite::Connection::open_in_memory().unwrap(),
+            rusqlite::Connection::open_in_memory().unwrap(),
+        );
+        let mut indexes = String::new();
+        for &t in &plan.tables_in_order() {
+            let m = &plan.metas[t];
+            direct
+                .execute_batch(&create_table(Dialect::Sqlite, m))
+                .unwrap();
+            let (table, idx) = create_table_deferred(m);
+            // Before its indexes: a rowid key at most, nothing unique.
+            assert!(!table.contains("UNIQUE"), "{table}");
+            deferred.execute_batch(&table).unwrap();
+            indexes.push_str(&idx.concat());
+        }
+        assert!(uniques(&deferred).is_empty());
+        deferred.execute_batch(&indexes).unwrap();
+        let want = uniques(&direct);
+        assert!(want.iter().any(|(t, _)| t == "users"), "{want:?}");
+        assert_eq!(uniques(&deferred), want);
     }
 }
