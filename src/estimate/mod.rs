@@ -271,11 +271,41 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             });
         }
     }
+    let started = Instant::now();
     let mut templates: Vec<sample::Template> = Vec::new();
     let mut fill_s = 0.0;
-    let pass = specs.len();
-    let started = Instant::now();
     let mut samples = Vec::new();
+    if kind == TargetKind::Server {
+        // One pass (filling a schema to 79 % is much of a load): the sweep's
+        // repeats run after it, round-robin.
+        let w = workers
+            .iter()
+            .copied()
+            .filter(|&w| w <= 2)
+            .max()
+            .unwrap_or(workers[0]);
+        let (at, secs) = sample::run_at_sizes_pg(
+            &full_plan, &target, &base, at_batch, &at_points, at_window, w,
+        )?;
+        fill_s = secs;
+        for s in &at {
+            say(
+                opts.quiet,
+                format!(
+                    "sample at size: {} rows in the target · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {:.1} s)",
+                    s.at_rows,
+                    s.workers,
+                    if s.workers == 1 { "" } else { "s" },
+                    s.batch,
+                    s.steady_rows_per_s,
+                    s.rows,
+                    s.duration_s
+                ),
+            );
+        }
+        samples.extend(at);
+    }
+    let pass = specs.len();
     let mut spent: Vec<f64> = Vec::new();
     let mut skipped = 0usize;
     'outer: for round in 0..opts.repeat {
@@ -376,16 +406,23 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.extend(out.notes);
-    if !templates.is_empty() {
+    let mut at_rows: Vec<u64> = samples
+        .iter()
+        .filter(|s| s.kind == SampleKind::AtSize)
+        .map(|s| s.at_rows)
+        .collect();
+    at_rows.sort();
+    at_rows.dedup();
+    if !at_rows.is_empty() {
         notes.push(format!(
-            "samples at size: {} users each as {} batch{} of {}, loaded into scratch copies filled to {} users ({fill_s:.1} s to fill)",
+            "samples at size: {} users each as {} batch{} of {}, loaded where the target already held {} rows ({fill_s:.1} s to fill)",
             at_window * at_batch,
             at_window,
             if at_window == 1 { "" } else { "es" },
             at_batch,
-            templates
+            at_rows
                 .iter()
-                .map(|t| format!("{} ({} rows)", t.batches * at_batch, t.rows))
+                .map(|r| r.to_string())
                 .collect::<Vec<_>>()
                 .join(" and ")
         ));

@@ -427,6 +427,8 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         .iter()
         .filter(|s| s.kind == SampleKind::AtSize && s.steady_rows_per_s > 0.0)
         .collect();
+    // Spread of repeated samples at one size.
+    let mut size_spread: f64 = 0.0;
     let size = if !at_size.is_empty() {
         // Two-point Gauss–Legendre: the mean time per row over the whole load
         // is the mean of the times per row at the two nodes (21 % and 79 % of
@@ -443,6 +445,7 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
                     .map(|s| s.steady_rows_per_s)
                     .collect();
                 let se = if r.len() >= 2 {
+                    size_spread = size_spread.max(rel_sd(&r));
                     rel_sd(&r) / (r.len() as f64).sqrt()
                 } else {
                     0.10
@@ -551,7 +554,7 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
     // the rate, so its own spread), the fit's residual. And how far the full
     // run's own conditions may stray from the samples' (a shared machine, a
     // busy server): half the sample-to-sample spread, at least 5 %.
-    let spread = sweep_sd.max(size.rel_se * (reps as f64).sqrt());
+    let spread = sweep_sd.max(size_spread);
     let env_sd = FULL_RUN_SD.max(spread / 2.0);
     let est_var = if size.method == "quadrature" {
         // On SQLite the samples at size set the rate: their own error, and

@@ -122,8 +122,20 @@ pub fn run(
         None,
         false,
     )?;
+    Ok(measured(spec, plan, &lr, &metrics, model::SKIP))
+}
+
+/// A database sample from its load: the steady rate past the first round
+/// and the `skip` share of its batches.
+fn measured(
+    spec: &Spec,
+    plan: &Plan,
+    lr: &harness::LoadResult,
+    metrics: &Metrics,
+    skip: f64,
+) -> Sample {
     let raw = metrics.commits();
-    let commits = model::load_commits(&metrics);
+    let commits = model::load_commits(metrics);
     let rows: u64 = lr.loaded.iter().sum();
     // The driving group's batches: small fixed-size tables (loaded first, one
     // tiny batch each) and a short last batch are not steady-state work.
@@ -134,7 +146,7 @@ pub fn run(
         .into_iter()
         .filter(|c| c.rows * 2 >= typical)
         .collect();
-    let steady = model::steady(&commits, spec.workers, model::SKIP);
+    let steady = model::steady(&commits, spec.workers, skip);
     let (rate, window, steady_rows, warmup) = steady.unwrap_or((
         rows as f64 / lr.duration_s.max(1e-9),
         lr.duration_s,
@@ -142,7 +154,7 @@ pub fn run(
         0.0,
     ));
     let series = per_second(&commits, lr.duration_s);
-    Ok(Sample {
+    Sample {
         kind: spec.kind,
         workers: spec.workers,
         at_rows: 0,
@@ -155,7 +167,7 @@ pub fn run(
         steady_rows,
         warmup_s: warmup,
         series,
-        size_points: model::size_points(&commits, spec.workers, model::SKIP, 0),
+        size_points: model::size_points(&commits, spec.workers, skip, 0),
         gen_s: metrics.gen_s(),
         target_s: raw.iter().map(|c| c.micros as f64 / 1e6).sum(),
         ratelimit_wait_s: 0.0,
@@ -165,7 +177,7 @@ pub fn run(
         throttled: 0,
         rate_limit: None,
         rows_per_request: 0.0,
-    })
+    }
 }
 
 /// An SQLite copy of the target holding the full load's first `batches`
@@ -190,47 +202,15 @@ pub fn fill_templates(
 ) -> Result<(Vec<Template>, f64)> {
     let t0 = std::time::Instant::now();
     let fill = Scratch::new(target, "fill")?;
-    let fail = |e: crate::harness::target::DbError| {
-        Error::target(format!("cannot fill the estimate's scratch copy: {e}"))
-    };
-    let (tables, indexes): (Vec<String>, Vec<Vec<String>>) = plan
-        .tables_in_order()
-        .iter()
-        .map(|&t| crate::sink::sql::create_table_deferred(&plan.metas[t]))
-        .unzip();
-    let indexes = format!(
-        "{}PRAGMA wal_checkpoint(TRUNCATE);",
-        indexes.concat().concat()
-    );
+    let ddl = Ddl::of(plan, crate::sink::Dialect::Sqlite);
     fill.target
         .connect()?
-        .batch(&tables.concat())
-        .map_err(fail)?;
+        .batch(&ddl.tables)
+        .map_err(fill_failed)?;
     let mut templates = Vec::new();
     let mut from = 0;
     for (i, &to) in points.iter().enumerate() {
-        let opts = RehearseOptions {
-            resume: from > 0,
-            window: Some(from..to),
-            ..opts_for(plan, &fill, base, 1, batch)
-        };
-        harness::sqlite::set_tuning(Some(Tuning {
-            foreign_keys: false,
-            ..harness::sqlite::DEFAULT_TUNING
-        }));
-        let lr = harness::load(
-            plan,
-            &fill.target,
-            &opts,
-            1,
-            &Metrics::new(),
-            &plan.expected_rows(),
-            None,
-            false,
-        );
-        harness::sqlite::set_tuning(None);
-        let lr = lr?;
-        let rows = lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>();
+        let rows = fill_to(plan, &fill, base, batch, from..to)?;
         from = to;
         // The load closed its connection: the WAL is checkpointed into the file.
         let copy = Scratch::new(target, &format!("at-{i}"))?;
@@ -238,7 +218,10 @@ pub fn fill_templates(
             return Err(Error::target("size templates are for SQLite targets"));
         };
         std::fs::copy(a, b).map_err(|e| Error::io("copy", b, e))?;
-        copy.target.connect()?.batch(&indexes).map_err(fail)?;
+        copy.target
+            .connect()?
+            .batch(&format!("{}PRAGMA wal_checkpoint(TRUNCATE);", ddl.keys))
+            .map_err(fill_failed)?;
         templates.push(Template {
             scratch: copy,
             batches: to,
@@ -246,6 +229,139 @@ pub fn fill_templates(
         });
     }
     Ok((templates, t0.elapsed().as_secs_f64()))
+}
+
+fn fill_failed(e: crate::harness::target::DbError) -> Error {
+    Error::target(format!("cannot fill the estimate's scratch copy: {e}"))
+}
+
+/// The profile's tables with their keys deferred (`sink::sql::Deferred`),
+/// all tables' statements of each kind concatenated in load order.
+struct Ddl {
+    tables: String,
+    keys: String,
+    foreign_keys: String,
+    drop: String,
+}
+
+impl Ddl {
+    fn of(plan: &Plan, d: crate::sink::Dialect) -> Ddl {
+        let all: Vec<_> = plan
+            .tables_in_order()
+            .iter()
+            .map(|&t| crate::sink::sql::create_table_deferred(d, &plan.metas[t]))
+            .collect();
+        let cat = |f: &dyn Fn(&crate::sink::sql::Deferred) -> String| {
+            all.iter().map(f).collect::<String>()
+        };
+        Ddl {
+            tables: cat(&|x| x.table.clone()),
+            keys: cat(&|x| x.keys.concat()),
+            foreign_keys: cat(&|x| x.foreign_keys.concat()),
+            drop: cat(&|x| x.drop_foreign_keys.concat()) + &cat(&|x| x.drop_keys.concat()),
+        }
+    }
+}
+
+/// Appends the full load's batches `range` to a scratch copy whose keys are
+/// deferred (SQLite: foreign keys unchecked meanwhile). Returns the rows it
+/// then holds.
+fn fill_to(
+    plan: &Plan,
+    fill: &Scratch,
+    base: &RehearseOptions,
+    batch: u64,
+    range: std::ops::Range<u64>,
+) -> Result<u64> {
+    let opts = RehearseOptions {
+        resume: range.start > 0,
+        window: Some(range),
+        ..opts_for(plan, fill, base, 1, batch)
+    };
+    let sqlite = fill.target.is_sqlite();
+    if sqlite {
+        harness::sqlite::set_tuning(Some(Tuning {
+            foreign_keys: false,
+            ..harness::sqlite::DEFAULT_TUNING
+        }));
+    }
+    let lr = harness::load(
+        plan,
+        &fill.target,
+        &opts,
+        1,
+        &Metrics::new(),
+        &plan.expected_rows(),
+        None,
+        false,
+    );
+    if sqlite {
+        harness::sqlite::set_tuning(None);
+    }
+    let lr = lr?;
+    Ok(lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>())
+}
+
+/// PostgreSQL's samples at size, one per entry of `points` (batch counts,
+/// ascending), in one scratch schema: appended to each point with its keys
+/// and foreign keys dropped, which are then added back (each index built by
+/// one sort, foreign keys `NOT VALID`), and `window` batches loaded and
+/// measured there with `workers`. Returns the samples and the seconds spent
+/// filling.
+pub fn run_at_sizes_pg(
+    plan: &Plan,
+    target: &Target,
+    base: &RehearseOptions,
+    batch: u64,
+    points: &[u64],
+    window: u64,
+    workers: usize,
+) -> Result<(Vec<Sample>, f64)> {
+    let scratch = Scratch::new(target, "at")?;
+    let ddl = Ddl::of(plan, crate::sink::Dialect::Postgres);
+    let mut conn = scratch.target.connect()?;
+    conn.batch(&ddl.tables).map_err(fill_failed)?;
+    let mut samples = Vec::new();
+    let mut fill_s = 0.0;
+    let mut from = 0;
+    for (i, &to) in points.iter().enumerate() {
+        let t0 = std::time::Instant::now();
+        if i > 0 {
+            conn.batch(&ddl.drop).map_err(fill_failed)?;
+        }
+        let at_rows = fill_to(plan, &scratch, base, batch, from..to.max(from))?;
+        conn.batch(&format!("{}{}ANALYZE;", ddl.keys, ddl.foreign_keys))
+            .map_err(fill_failed)?;
+        fill_s += t0.elapsed().as_secs_f64();
+        let opts = RehearseOptions {
+            resume: true,
+            window: Some(to.max(from)..to.max(from) + window),
+            ..opts_for(plan, &scratch, base, workers, batch)
+        };
+        let metrics = Metrics::new();
+        let lr = harness::load(
+            plan,
+            &scratch.target,
+            &opts,
+            workers,
+            &metrics,
+            &plan.expected_rows(),
+            None,
+            false,
+        )?;
+        from = to.max(from) + window;
+        let spec = Spec {
+            kind: SampleKind::AtSize,
+            workers,
+            batch,
+            node: i,
+        };
+        let mut s = measured(&spec, plan, &lr, &metrics, 0.0);
+        s.at_rows = at_rows;
+        s.users = lr.loaded[plan.groups.last().map(|g| g.root).unwrap_or(0)];
+        samples.push(s);
+    }
+    Ok((samples, fill_s))
 }
 
 /// The options of a sample load into `scratch`.

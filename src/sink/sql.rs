@@ -67,19 +67,32 @@ pub fn column_type(d: Dialect, t: SqlType) -> String {
 
 /// `CREATE TABLE` with primary key, unique columns and foreign keys.
 pub fn create_table(d: Dialect, t: &TableMeta) -> String {
-    create_table_with(d, t, false).0
+    create_table_with(d, t, false).table
 }
 
-/// SQLite: the table without its unique indexes (UNIQUE columns, a primary
-/// key that is not the rowid), and the `CREATE UNIQUE INDEX` statements that
-/// add them back. Rows then load as plain appends, and each index is built
-/// afterwards by one sort: `estimate` fills a scratch copy to a production
-/// size this way, far faster than a load.
-pub fn create_table_deferred(t: &TableMeta) -> (String, Vec<String>) {
-    create_table_with(Dialect::Sqlite, t, true)
+/// A table created without its unique indexes, and the statements that add
+/// them (and its foreign keys) back. Rows then load as plain appends, and
+/// each index is built afterwards by one sort: `estimate` fills scratch
+/// copies to a production size this way, far faster than a load.
+pub struct Deferred {
+    /// `CREATE TABLE`: SQLite keeps its rowid key and its foreign keys
+    /// (unchecked until `PRAGMA foreign_keys=ON`); PostgreSQL keeps neither.
+    pub table: String,
+    /// The unique indexes (primary key, UNIQUE columns).
+    pub keys: Vec<String>,
+    /// PostgreSQL: the foreign keys (`NOT VALID`: rows already in are not
+    /// re-checked, new rows are), after every table's keys.
+    pub foreign_keys: Vec<String>,
+    /// PostgreSQL: removes `foreign_keys`, then `keys`, to append more rows.
+    pub drop_foreign_keys: Vec<String>,
+    pub drop_keys: Vec<String>,
 }
 
-fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> (String, Vec<String>) {
+pub fn create_table_deferred(d: Dialect, t: &TableMeta) -> Deferred {
+    create_table_with(d, t, true)
+}
+
+fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
     let cols = |names: &[String]| {
         names
             .iter()
@@ -87,14 +100,36 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> (String, Vec<Str
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut indexes = Vec::new();
-    let mut unique = |names: &[String]| {
-        indexes.push(format!(
-            "CREATE UNIQUE INDEX {} ON {} ({});\n",
-            quote_ident(d, &format!("{}_{}_key", t.name, names.join("_"))),
-            quote_ident(d, &t.name),
-            cols(names)
-        ))
+    let table = quote_ident(d, &t.name);
+    let mut keys = Vec::new();
+    let mut drop_keys = Vec::new();
+    let mut key = |names: &[String], primary: bool| {
+        let name = quote_ident(
+            d,
+            &format!(
+                "{}_{}",
+                t.name,
+                if primary {
+                    "pkey".to_string()
+                } else {
+                    format!("{}_key", names.join("_"))
+                }
+            ),
+        );
+        if d == Dialect::Postgres {
+            let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+            keys.push(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ({});\n",
+                cols(names)
+            ));
+            drop_keys.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name};\n"));
+        } else {
+            keys.push(format!(
+                "CREATE UNIQUE INDEX {name} ON {table} ({});\n",
+                cols(names)
+            ));
+            drop_keys.push(format!("DROP INDEX {name};\n"));
+        }
     };
     let mut lines: Vec<String> = t
         .columns
@@ -105,7 +140,7 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> (String, Vec<Str
                 s.push_str(" NOT NULL");
             }
             if c.unique && defer {
-                unique(std::slice::from_ref(&c.name));
+                key(std::slice::from_ref(&c.name), false);
             } else if c.unique {
                 s.push_str(" UNIQUE");
             }
@@ -113,34 +148,50 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> (String, Vec<Str
         })
         .collect();
     // A single INTEGER key is SQLite's rowid: no index to defer.
-    let rowid = matches!(t.primary_key.as_slice(), [k] if t
-        .columns
-        .iter()
-        .any(|c| &c.name == k && column_type(d, c.sql) == "INTEGER"));
+    let rowid = d == Dialect::Sqlite
+        && matches!(t.primary_key.as_slice(), [k] if t
+            .columns
+            .iter()
+            .any(|c| &c.name == k && column_type(d, c.sql) == "INTEGER"));
     if defer && !rowid {
-        unique(&t.primary_key);
+        key(&t.primary_key, true);
     } else {
         lines.push(format!("  PRIMARY KEY ({})", cols(&t.primary_key)));
     }
+    let mut foreign_keys = Vec::new();
+    let mut drop_foreign_keys = Vec::new();
     for fk in &t.foreign_keys {
-        lines.push(format!(
-            "  FOREIGN KEY ({}) REFERENCES {} ({})",
+        let clause = format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({})",
             quote_ident(d, &fk.column),
             quote_ident(d, &fk.references_table),
             quote_ident(d, &fk.references_column)
-        ));
+        );
+        if defer && d == Dialect::Postgres {
+            let name = quote_ident(d, &format!("{}_{}_fkey", t.name, fk.column));
+            foreign_keys.push(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {clause} NOT VALID;\n"
+            ));
+            drop_foreign_keys.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name};\n"));
+        } else {
+            lines.push(format!("  {clause}"));
+        }
     }
     let engine = if d == Dialect::Mysql {
         " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
     } else {
         ""
     };
-    let table = format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n{}\n){engine};\n",
-        quote_ident(d, &t.name),
-        lines.join(",\n")
-    );
-    (table, indexes)
+    Deferred {
+        table: format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n{}\n){engine};\n",
+            lines.join(",\n")
+        ),
+        keys,
+        foreign_keys,
+        drop_foreign_keys,
+        drop_keys,
+    }
 }
 
 fn column_list(d: Dialect, t: &TableMeta) -> String {
@@ -349,11 +400,11 @@ mod tests {
             direct
                 .execute_batch(&create_table(Dialect::Sqlite, m))
                 .unwrap();
-            let (table, idx) = create_table_deferred(m);
+            let dd = create_table_deferred(Dialect::Sqlite, m);
             // Before its indexes: a rowid key at most, nothing unique.
-            assert!(!table.contains("UNIQUE"), "{table}");
-            deferred.execute_batch(&table).unwrap();
-            indexes.push_str(&idx.concat());
+            assert!(!dd.table.contains("UNIQUE"), "{}", dd.table);
+            deferred.execute_batch(&dd.table).unwrap();
+            indexes.push_str(&dd.keys.concat());
         }
         assert!(uniques(&deferred).is_empty());
         deferred.execute_batch(&indexes).unwrap();
