@@ -119,7 +119,7 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
         if d == Dialect::Postgres {
             let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
             keys.push(format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ({});\n",
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ({}) WITH (fillfactor = 70);\n",
                 cols(names)
             ));
             drop_keys.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name};\n"));
