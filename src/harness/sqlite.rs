@@ -31,6 +31,9 @@ pub struct Tuning {
     /// Read every index into the page cache on open: a connection in the
     /// middle of a long load has its cache full of them.
     pub warm: bool,
+    /// No rollback journal, no syncs: for a scratch copy that is thrown away
+    /// if anything fails.
+    pub unjournaled: bool,
 }
 
 pub const DEFAULT_TUNING: Tuning = Tuning {
@@ -38,6 +41,7 @@ pub const DEFAULT_TUNING: Tuning = Tuning {
     autocheckpoint_pages: 65_536,
     foreign_keys: true,
     warm: false,
+    unjournaled: false,
 };
 
 /// Overrides `DEFAULT_TUNING` for connections opened from now on, process-wide
@@ -87,8 +91,10 @@ impl Sqlite {
             .map_err(|e| Error::target(format!("cannot open sqlite:{}: {e}", path.display())))?;
         let t = tuning();
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys={};
+            "PRAGMA journal_mode={}; PRAGMA synchronous={}; PRAGMA foreign_keys={};
              PRAGMA busy_timeout=5000; PRAGMA cache_size=-{}; PRAGMA wal_autocheckpoint={}; PRAGMA temp_store=MEMORY;",
+            if t.unjournaled { "OFF" } else { "WAL" },
+            if t.unjournaled { "OFF" } else { "NORMAL" },
             if t.foreign_keys { "ON" } else { "OFF" },
             t.cache_kib,
             t.autocheckpoint_pages
