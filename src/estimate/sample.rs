@@ -189,11 +189,11 @@ pub struct Template {
 }
 
 /// Fills one template per entry of `points` (batch counts, ascending), all
-/// from one pass of the full load's batches, copied at each point. The pass
-/// is a load with the target's schema, so its indexes grow by random inserts
-/// as in the real load (page splits and all), but with no journal and no
-/// syncs, foreign keys unchecked and a large page cache: a fraction of the
-/// real load's cost. Returns the templates and the seconds spent.
+/// from one pass: the tables take the full load's batches as plain appends
+/// (no unique index; no journal, no syncs, foreign keys unchecked); at each
+/// point the file is copied and the copy gets its unique indexes, each built
+/// by one sort. A fraction of the real load's cost. Returns the templates and
+/// the seconds spent.
 pub fn fill_templates(
     plan: &Plan,
     target: &Target,
@@ -203,6 +203,11 @@ pub fn fill_templates(
 ) -> Result<(Vec<Template>, f64)> {
     let t0 = std::time::Instant::now();
     let fill = Scratch::new(target, "fill")?;
+    let ddl = Ddl::of(plan, crate::sink::Dialect::Sqlite);
+    fill.target
+        .connect()?
+        .batch(&ddl.tables)
+        .map_err(fill_failed)?;
     let mut templates = Vec::new();
     let mut from = 0;
     for (i, &to) in points.iter().enumerate() {
@@ -213,8 +218,15 @@ pub fn fill_templates(
             return Err(Error::target("size templates are for SQLite targets"));
         };
         std::fs::copy(a, b).map_err(|e| Error::io("copy", b, e))?;
-        // Opening it puts it back in WAL mode, as the target runs.
-        drop(copy.target.connect()?);
+        // Opened in WAL mode, as the target runs. Then on disk: the kernel
+        // writing it back later would compete with the samples' checkpoints.
+        copy.target
+            .connect()?
+            .batch(&format!("{}PRAGMA wal_checkpoint(TRUNCATE);", ddl.keys))
+            .map_err(fill_failed)?;
+        std::fs::File::open(b)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io("sync", b, e))?;
         templates.push(Template {
             scratch: copy,
             batches: to,
@@ -256,12 +268,8 @@ impl Ddl {
     }
 }
 
-/// Page cache while filling an SQLite copy (1 GiB): the indexes of a few
-/// million users stay in memory.
-const FILL_CACHE_KIB: u64 = 1 << 20;
-
-/// Appends the full load's batches `range` to a scratch copy (PostgreSQL:
-/// with its keys dropped; SQLite: with no journal, foreign keys unchecked).
+/// Appends the full load's batches `range` to a scratch copy with its keys
+/// dropped (SQLite: also with no journal, foreign keys unchecked).
 /// Returns the rows it then holds.
 fn fill_to(
     plan: &Plan,
@@ -280,7 +288,6 @@ fn fill_to(
         harness::sqlite::set_tuning(Some(Tuning {
             foreign_keys: false,
             unjournaled: true,
-            cache_kib: FILL_CACHE_KIB,
             ..harness::sqlite::DEFAULT_TUNING
         }));
     }
