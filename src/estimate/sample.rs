@@ -110,18 +110,8 @@ pub fn run(
 ) -> Result<Sample> {
     let scratch = Scratch::new(target, &k.to_string())?;
     let opts = opts_for(plan, &scratch, base, spec.workers, spec.batch);
-    let expected = plan.expected_rows();
     let metrics = Metrics::new();
-    let lr = harness::load(
-        plan,
-        &scratch.target,
-        &opts,
-        spec.workers,
-        &metrics,
-        &expected,
-        None,
-        false,
-    )?;
+    let lr = load_into(plan, &scratch, &opts, spec.workers, &metrics, None)?;
     Ok(measured(spec, plan, &lr, &metrics, model::SKIP))
 }
 
@@ -283,28 +273,18 @@ fn fill_to(
         window: Some(range),
         ..opts_for(plan, fill, base, 1, batch)
     };
-    let sqlite = fill.target.is_sqlite();
-    if sqlite {
-        harness::sqlite::set_tuning(Some(Tuning {
-            foreign_keys: false,
-            unjournaled: true,
-            ..harness::sqlite::DEFAULT_TUNING
-        }));
-    }
-    let lr = harness::load(
+    let lr = load_into(
         plan,
-        &fill.target,
+        fill,
         &opts,
         1,
         &Metrics::new(),
-        &plan.expected_rows(),
-        None,
-        false,
-    );
-    if sqlite {
-        harness::sqlite::set_tuning(None);
-    }
-    let lr = lr?;
+        Some(Tuning {
+            foreign_keys: false,
+            unjournaled: true,
+            ..harness::sqlite::DEFAULT_TUNING
+        }),
+    )?;
     Ok(lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>())
 }
 
@@ -345,16 +325,7 @@ pub fn run_at_sizes_pg(
             ..opts_for(plan, &scratch, base, workers, batch)
         };
         let metrics = Metrics::new();
-        let lr = harness::load(
-            plan,
-            &scratch.target,
-            &opts,
-            workers,
-            &metrics,
-            &plan.expected_rows(),
-            None,
-            false,
-        )?;
+        let lr = load_into(plan, &scratch, &opts, workers, &metrics, None)?;
         from = to.max(from) + window;
         let spec = Spec {
             kind: SampleKind::AtSize,
@@ -368,6 +339,36 @@ pub fn run_at_sizes_pg(
         samples.push(s);
     }
     Ok((samples, fill_s))
+}
+
+/// Loads `opts`' batches of `plan` into `scratch` with `workers`; on SQLite
+/// with `tuning` for the connections it opens (restored afterwards).
+fn load_into(
+    plan: &Plan,
+    scratch: &Scratch,
+    opts: &RehearseOptions,
+    workers: usize,
+    metrics: &Metrics,
+    tuning: Option<Tuning>,
+) -> Result<harness::LoadResult> {
+    let tuned = tuning.is_some() && scratch.target.is_sqlite();
+    if tuned {
+        harness::sqlite::set_tuning(tuning);
+    }
+    let lr = harness::load(
+        plan,
+        &scratch.target,
+        opts,
+        workers,
+        metrics,
+        &plan.expected_rows(),
+        None,
+        false,
+    );
+    if tuned {
+        harness::sqlite::set_tuning(None);
+    }
+    lr
 }
 
 /// The options of a sample load into `scratch`.
@@ -431,23 +432,18 @@ pub fn run_at(
         })
         .map_err(|e| Error::target(format!("cannot open {}: {e}", to.display())))?;
     let metrics = Metrics::new();
-    harness::sqlite::set_tuning(Some(Tuning {
-        autocheckpoint_pages: 0,
-        warm: true,
-        ..harness::sqlite::DEFAULT_TUNING
-    }));
-    let lr = harness::load(
+    let lr = load_into(
         plan,
-        &scratch.target,
+        &scratch,
         &opts,
         1,
         &metrics,
-        &plan.expected_rows(),
-        None,
-        false,
-    );
-    harness::sqlite::set_tuning(None);
-    let lr = lr?;
+        Some(Tuning {
+            autocheckpoint_pages: 0,
+            warm: true,
+            ..harness::sqlite::DEFAULT_TUNING
+        }),
+    )?;
     // The checkpoint of what the window wrote, timed. A long load checkpoints
     // every `autocheckpoint_pages`, not after each window: the fixed part of
     // a checkpoint (its syncs), timed on a one-page WAL, is spread that way.
@@ -475,35 +471,30 @@ pub fn run_at(
     let checkpoint_s = spread_checkpoint(whole_s, fixed_s, wal_pages, db_pages);
     drop(keep);
     let raw = metrics.commits();
-    let commits = model::load_commits(&metrics);
-    let rows: u64 = lr.loaded.iter().sum();
-    // The writer's time: inside its transactions, plus the checkpoint.
-    let writing_s: f64 = raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s;
-    let first = commits.iter().map(|c| c.at_s).fold(f64::INFINITY, f64::min);
-    Ok(Sample {
+    let spec = Spec {
         kind: SampleKind::AtSize,
         workers: 1,
-        at_rows: template.rows,
-        users: lr.loaded[plan.groups.last().map(|g| g.root).unwrap_or(0)],
         batch,
-        rows,
-        duration_s: lr.duration_s + checkpoint_s,
-        steady_rows_per_s: rows as f64 / writing_s.max(1e-9),
-        steady_window_s: writing_s,
-        steady_rows: rows,
-        warmup_s: if first.is_finite() { first } else { 0.0 },
-        series: per_second(&commits, lr.duration_s),
-        size_points: Vec::new(),
-        gen_s: metrics.gen_s(),
-        target_s: writing_s,
-        ratelimit_wait_s: 0.0,
-        starved_s: metrics.starved_s(),
-        backoff_s: metrics.backoff_s(),
-        retries: metrics.retries(),
-        throttled: 0,
-        rate_limit: None,
-        rows_per_request: 0.0,
-    })
+        node: 0,
+    };
+    let mut s = measured(&spec, plan, &lr, &metrics, 0.0);
+    // The writer's time: inside its transactions, plus the checkpoint.
+    let writing_s: f64 = raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s;
+    let first = raw.iter().map(|c| c.at_s).fold(f64::INFINITY, f64::min) - metrics.load_start_s();
+    s.at_rows = template.rows;
+    s.users = lr.loaded[plan.groups.last().map(|g| g.root).unwrap_or(0)];
+    s.duration_s = lr.duration_s + checkpoint_s;
+    s.steady_rows_per_s = s.rows as f64 / writing_s.max(1e-9);
+    s.steady_window_s = writing_s;
+    s.steady_rows = s.rows;
+    s.warmup_s = if first.is_finite() {
+        first.max(0.0)
+    } else {
+        0.0
+    };
+    s.target_s = writing_s;
+    s.size_points.clear();
+    Ok(s)
 }
 
 /// A checkpoint after one window (`whole_s` for `wal_pages` pages, `fixed_s`
