@@ -107,6 +107,28 @@ pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u6
     Ok(s)
 }
 
+/// One line of progress for a sample.
+fn describe(s: &model::Sample) -> String {
+    format!(
+        "{}{} · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {:.1} s, warm-up {:.2} s)",
+        match s.kind {
+            SampleKind::Sweep => "sweep",
+            SampleKind::AtSize => "at size",
+        },
+        match s.kind {
+            SampleKind::AtSize => format!(" ({} rows in the target)", s.at_rows),
+            SampleKind::Sweep => String::new(),
+        },
+        s.workers,
+        if s.workers == 1 { "" } else { "s" },
+        s.batch,
+        s.steady_rows_per_s,
+        s.rows,
+        s.duration_s,
+        s.warmup_s
+    )
+}
+
 /// Runs `estimate`; returns the exit code (0).
 pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     let started_at = {
@@ -235,7 +257,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     };
 
     // The plan of samples: one pass over the sweep (and, on SQLite, the
-    // midpoint sample), then repeats while the budget allows.
+    // samples at size), then repeats while the budget allows.
     let mut specs: Vec<sample::Spec> = workers
         .iter()
         .map(|&w| sample::Spec {
@@ -245,7 +267,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             node: 0,
         })
         .collect();
-    // Samples at size (SQLite): half the sample's users at each
+    // Samples at size (databases): half the sample's users at each
     // Gauss–Legendre node, N·(1/2 ∓ 1/(2√3)), as full-size batches (or one
     // smaller batch, when half the sample is less than a batch), centred on it.
     let half = (s_users / 2).max(1);
@@ -291,19 +313,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         )?;
         fill_s = secs;
         for s in &at {
-            say(
-                opts.quiet,
-                format!(
-                    "sample at size: {} rows in the target · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {:.1} s)",
-                    s.at_rows,
-                    s.workers,
-                    if s.workers == 1 { "" } else { "s" },
-                    s.batch,
-                    s.steady_rows_per_s,
-                    s.rows,
-                    s.duration_s
-                ),
-            );
+            say(opts.quiet, format!("sample {}", describe(s)));
         }
         samples.extend(at);
     }
@@ -356,22 +366,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             spent.push(t0.elapsed().as_secs_f64());
             say(
                 opts.quiet,
-                format!(
-                    "sample {}/{}: {} · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {:.1} s, warm-up {:.2} s)",
-                    k + 1,
-                    opts.repeat * pass,
-                    match s.kind {
-                        SampleKind::Sweep => "sweep",
-                        SampleKind::AtSize => "at size",
-                    },
-                    s.workers,
-                    if s.workers == 1 { "" } else { "s" },
-                    s.batch,
-                    s.steady_rows_per_s,
-                    s.rows,
-                    s.duration_s,
-                    s.warmup_s
-                ),
+                format!("sample {}/{}: {}", k + 1, opts.repeat * pass, describe(&s)),
             );
             samples.push(s);
         }

@@ -335,7 +335,7 @@ pub fn run_at_sizes_pg(
         };
         let mut s = measured(&spec, plan, &lr, &metrics, 0.0);
         s.at_rows = at_rows;
-        s.users = lr.loaded[plan.groups.last().map(|g| g.root).unwrap_or(0)];
+        s.users = lr.loaded[plan.driving_table()];
         samples.push(s);
     }
     Ok((samples, fill_s))
@@ -482,7 +482,7 @@ pub fn run_at(
     let writing_s: f64 = raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s;
     let first = raw.iter().map(|c| c.at_s).fold(f64::INFINITY, f64::min) - metrics.load_start_s();
     s.at_rows = template.rows;
-    s.users = lr.loaded[plan.groups.last().map(|g| g.root).unwrap_or(0)];
+    s.users = lr.loaded[plan.driving_table()];
     s.duration_s = lr.duration_s + checkpoint_s;
     s.steady_rows_per_s = s.rows as f64 / writing_s.max(1e-9);
     s.steady_window_s = writing_s;

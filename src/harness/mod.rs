@@ -76,7 +76,7 @@ pub struct RehearseOptions {
     pub max_attempts: u32,
     /// Load only these batches of the driving table's group (the others
     /// count as done): `estimate` fills a scratch copy, then measures a
-    /// window of batches at the middle of the full load.
+    /// window of batches at a given share of the full load.
     pub window: Option<std::ops::Range<u64>>,
 }
 
@@ -192,6 +192,12 @@ impl Plan {
             seed,
             users,
         })
+    }
+
+    /// The table whose batches drive the load (the last group's root: the
+    /// users table); `batch` counts its rows.
+    pub fn driving_table(&self) -> usize {
+        self.groups.last().map(|g| g.root).unwrap_or(0)
     }
 
     /// Tables in load order (each root, then its children).
@@ -1031,11 +1037,10 @@ pub fn load(
     let started = Instant::now();
     metrics.load_started();
     let empty = HashSet::new();
-    let driving = plan.groups.last().map(|g| g.root);
     for g in &plan.groups {
         let done = prev.done.get(&plan.metas[g.root].name).unwrap_or(&empty);
         match &opts.window {
-            Some(w) if Some(g.root) == driving => {
+            Some(w) if g.root == plan.driving_table() => {
                 let n = plan.batches(g, opts.batch()).0.len() as u64;
                 let outside: HashSet<u64> = (0..n)
                     .filter(|k| !w.contains(k) || done.contains(k))
@@ -1193,7 +1198,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             workers,
             if workers == 1 { "" } else { "s" },
             opts.batch(),
-            plan.metas[plan.groups.last().map(|g| g.root).unwrap_or(0)].name
+            plan.metas[plan.driving_table()].name
         ),
     );
     let lr = if source.is_some() {

@@ -45,7 +45,7 @@ pub const DEFAULT_TUNING: Tuning = Tuning {
 };
 
 /// Overrides `DEFAULT_TUNING` for connections opened from now on, process-wide
-/// (None restores it). Only `estimate` sets it, for its midpoint sample.
+/// (None restores it). Only `estimate` sets it, for its samples at size.
 static TUNING: std::sync::Mutex<Option<Tuning>> = std::sync::Mutex::new(None);
 
 pub fn set_tuning(t: Option<Tuning>) {
@@ -65,8 +65,8 @@ fn warm(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
         .prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index'")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let q = |s: &str| crate::sink::sql::quote_ident(crate::sink::Dialect::Sqlite, s);
     for (index, table) in indexes {
-        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         conn.query_row(
             &format!(
                 "SELECT count(*) FROM {} INDEXED BY {}",
