@@ -377,5 +377,5 @@ fn a_dsn_without_password_uses_pgpassword_and_says_so_when_it_is_missing() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_hidden(&o, d.path(), &[pg.password.clone()]);
+    assert_hidden(&o, d.path(), std::slice::from_ref(&pg.password));
 }

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn rehearse(args: &[&str]) -> std::process::Output {
     let mut a = vec!["rehearse"];
