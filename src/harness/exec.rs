@@ -43,6 +43,7 @@ pub fn run(
     metrics: &Metrics,
 ) -> Result<ExecResult> {
     let redacted = target.redacted();
+    let shown = crate::redact::scrub(&crate::redact::scrub(cmd, &source.dsn()), &target.dsn());
     {
         let mut conn = target.connect()?;
         if let Some(path) = &opts.schema {
@@ -87,7 +88,7 @@ pub fn run(
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| Error::usage(format!("cannot run `{cmd}`: {e}")))?;
+        .map_err(|e| Error::usage(format!("cannot run `{shown}`: {e}")))?;
     let done = AtomicBool::new(false);
     let status = std::thread::scope(|s| {
         s.spawn(|| {
@@ -115,7 +116,7 @@ pub fn run(
         st
     });
     let duration_s = started.elapsed().as_secs_f64();
-    let status = status.map_err(|e| Error::usage(format!("cannot wait for `{cmd}`: {e}")))?;
+    let status = status.map_err(|e| Error::usage(format!("cannot wait for `{shown}`: {e}")))?;
     let mut conn = target.connect()?;
     let rows_in_target = count(conn.as_mut(), plan);
     let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)?;
