@@ -685,7 +685,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         opts.seed,
         opts.users,
         spec.redacted(),
-        opts.new,
+        crate::redact::dsn(&opts.new),
         opts.api,
         opts.rehash,
         opts.hash_cost_light,
