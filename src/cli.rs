@@ -110,10 +110,10 @@ pub struct EmulateArgs {
     #[arg(long, default_value_t = 0.0, value_parser = values::rate)]
     pub error_rate: f64,
     /// Added latency, e.g. 20ms±10ms.
-    #[arg(long, value_parser = parse_latency_arg)]
+    #[arg(long, value_parser = values::latency)]
     pub latency: Option<(std::time::Duration, std::time::Duration)>,
     /// Stop after this long (default: until interrupted).
-    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    #[arg(long = "for", value_name = "DURATION", value_parser = values::positive_duration)]
     pub run_for: Option<std::time::Duration>,
     /// Seed for injected errors and latency.
     #[arg(long, default_value_t = 42)]
@@ -140,13 +140,6 @@ fn parse_store_arg(s: &str) -> std::result::Result<PathBuf, String> {
         .ok_or_else(|| format!("`{s}`: use sqlite:FILE"))
 }
 
-fn parse_latency_arg(
-    s: &str,
-) -> std::result::Result<(std::time::Duration, std::time::Duration), String> {
-    crate::emulate::parse_latency(s)
-        .ok_or_else(|| format!("`{s}` is not a latency (e.g. 20ms or 20ms±10ms)"))
-}
-
 const PROXY_EXAMPLES: &str = "Examples:
   # PostgreSQL behind a proxy that drops the network for a minute after 20 s
   understudy proxy --listen 127.0.0.1:6543 --upstream 127.0.0.1:5432 --faults \"outage@20s+60s\"
@@ -171,13 +164,8 @@ pub struct ProxyArgs {
     #[arg(long, default_value = "")]
     pub faults: crate::faults::FaultPlan,
     /// Stop after this long (e.g. 10m); default: until interrupted.
-    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    #[arg(long = "for", value_name = "DURATION", value_parser = values::positive_duration)]
     pub run_for: Option<std::time::Duration>,
-}
-
-fn parse_duration_arg(s: &str) -> std::result::Result<std::time::Duration, String> {
-    crate::faults::plan::parse_duration(s)
-        .ok_or_else(|| format!("`{s}` is not a duration (e.g. 500ms, 30s, 10m)"))
 }
 
 const EDGE_CASES_EXAMPLES: &str = "Examples:
@@ -325,7 +313,7 @@ pub struct RehearseArgs {
     #[arg(long, value_name = "PLAN")]
     pub faults: Option<crate::faults::FaultPlan>,
     /// How long to keep retrying a batch through a lost network before giving up (exit 3).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = values::duration)]
     pub retry_for: std::time::Duration,
 }
 
@@ -371,7 +359,7 @@ pub struct EstimateArgs {
     #[arg(long)]
     pub api: Option<String>,
     /// Most time to spend sampling, e.g. 10m; repeats are dropped to fit.
-    #[arg(long, default_value = "10m", value_parser = parse_duration_arg)]
+    #[arg(long, default_value = "10m", value_parser = values::positive_duration)]
     pub budget: std::time::Duration,
     /// Samples per worker count (their spread widens or narrows the range).
     #[arg(long, default_value_t = 3, value_parser = values::count_usize)]
@@ -1017,6 +1005,8 @@ fn emulate(a: EmulateArgs) -> Result<()> {
 /// One parser per kind of numeric value, shared by every command's flags:
 /// clap names the flag and the value; the message gives the valid range.
 pub mod values {
+    use std::time::Duration;
+
     /// Most worker threads or connections any command will open.
     pub const MAX_WORKERS: usize = 1024;
 
@@ -1084,8 +1074,28 @@ pub mod values {
         }
     }
 
-    /// `--shard K/N`: 1 ≤ K ≤ N (N is checked against --users by the command).
-    pub fn shard(s: &str) -> Result<crate::generator::Shard, String> {
-        s.parse()
+    /// The longest duration any flag takes: beyond it, deadlines computed
+    /// from the clock would overflow long before they meant anything.
+    pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+    /// A duration from 0 to a year: 500ms, 30s, 10m, 2h.
+    pub fn duration(s: &str) -> Result<Duration, String> {
+        crate::faults::plan::parse_duration(s)
+            .filter(|d| *d <= MAX_DURATION)
+            .ok_or_else(|| "use a duration from 0s to 8760h (e.g. 500ms, 30s, 10m)".to_string())
+    }
+
+    /// A duration above 0, at most a year.
+    pub fn positive_duration(s: &str) -> Result<Duration, String> {
+        duration(s).ok().filter(|d| !d.is_zero()).ok_or_else(|| {
+            "use a duration above 0s, up to 8760h (e.g. 500ms, 30s, 10m)".to_string()
+        })
+    }
+
+    /// Added latency: a mean and a jitter, e.g. 20ms or 20ms±10ms.
+    pub fn latency(s: &str) -> Result<(Duration, Duration), String> {
+        crate::emulate::parse_latency(s)
+            .filter(|(m, j)| *m <= MAX_DURATION && *j <= MAX_DURATION)
+            .ok_or_else(|| "use a latency from 0s to 8760h, e.g. 20ms or 20ms±10ms".to_string())
     }
 }

@@ -21,6 +21,17 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
     let counts = vec!["0", "-1", "1.5", "abc", "1e3", "99999999999999999999999"];
     let positives = vec!["0", "-1", "NaN", "inf", "abc"];
     let workers = vec!["0", "-1", "100000", "abc"];
+    let durations = vec![
+        "-5s",
+        "inf",
+        "NaNs",
+        "99999999999999999999h",
+        "8761h",
+        "5",
+        "1e400s",
+    ];
+    let mut positive_durations = durations.clone();
+    positive_durations.extend(["0s", "0ms"]);
     let gen_ = format!("generate --users 10 --out {out} --quiet");
     let reh = "rehearse --users 10 --target sqlite:r.db --quiet".to_string();
     let est = "estimate --production-users 1000 --target sqlite:e.db --quiet".to_string();
@@ -81,6 +92,23 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
             "--rate",
             vec!["0/s", "-5/s", "inf/s", "NaN/s", "5"],
         ),
+        (
+            v("emulate okta --listen 127.0.0.1:0"),
+            "--for",
+            positive_durations.clone(),
+        ),
+        (
+            v(&emu),
+            "--latency",
+            vec!["-5ms", "8761h", "1ms±9999999999999999999h", "fast"],
+        ),
+        (
+            v("proxy --upstream 127.0.0.1:1 --listen 127.0.0.1:0"),
+            "--for",
+            positive_durations.clone(),
+        ),
+        (v(&reh), "--retry-for", durations.clone()),
+        (v(&est), "--budget", positive_durations.clone()),
     ]
 }
 
@@ -109,7 +137,8 @@ fn every_numeric_flag_refuses_out_of_range_values_naming_the_flag() {
                     "from 0.0 to 1.0",
                     "above 0",
                     "N/s",
-                    "1 ≤ K ≤ N"
+                    "1 ≤ K ≤ N",
+                    "8760h"
                 ]
                 .iter()
                 .any(|r| err.contains(r)),
