@@ -385,3 +385,57 @@ fn a_dsn_without_password_uses_pgpassword_and_says_so_when_it_is_missing() {
     );
     assert_hidden(&o, d.path(), std::slice::from_ref(&pg.password));
 }
+
+#[test]
+fn report_show_and_html_redact_a_report_that_holds_a_password() {
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let rep = d.path().join("r.json");
+    let db = format!("sqlite:{}", d.path().join("r.db").display());
+    ok(&[
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "10",
+        "--quiet",
+        "--target",
+        &db,
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let p = all_ascii();
+    let mut r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    r["target"] = format!("postgres://qpw:{}@db.example/app", encode_needed(&p)).into();
+    r["source"] = format!("postgres://qpw:{}@db.example/src", encode_all(&p)).into();
+    std::fs::write(&rep, serde_json::to_string(&r).unwrap()).unwrap();
+    let out = d.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = bin()
+        .args(["report", "show", rep.to_str().unwrap()])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("qpw:***@db.example"));
+    assert_hidden(&o, &out, &spellings(&p));
+    let o = bin()
+        .args(["report", "html", rep.to_str().unwrap(), "--out", "r.html"])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("r.html").exists());
+    assert_hidden(&o, &out, &spellings(&p));
+}
