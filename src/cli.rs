@@ -220,7 +220,7 @@ Exit codes: 0 ok · 1 verification or a threshold failed · 2 bad usage or confi
 
 #[derive(Args, Debug)]
 pub struct RehearseArgs {
-    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users.
@@ -337,7 +337,7 @@ Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
 
 #[derive(Args, Debug)]
 pub struct EstimateArgs {
-    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// How many users the real migration moves (N).
@@ -445,7 +445,7 @@ const GENERATE_EXAMPLES: &str = "Examples:
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users (rows of the users table across all shards).
