@@ -365,6 +365,18 @@ mod tests {
     }
 
     #[test]
+    fn a_query_starts_after_the_host() {
+        assert!(!has_query("postgres://u:Pa55?word@h/db"));
+        assert!(has_query("postgres://u:Pa55?word@h/db?sslmode=disable"));
+        assert!(has_query("postgres://h/db?sslmode=disable"));
+        assert!(!has_query("postgres://h/db"));
+        assert!(!ambiguous_at(
+            "postgres://u:p%40ss@h/db?application_name=a@b"
+        ));
+        assert!(ambiguous_at("postgres://u:p@ss@h/db"));
+    }
+
+    #[test]
     fn query_and_keyword_passwords_are_hidden() {
         assert_eq!(
             dsn("postgres://bob@db/app?password=x%26y&sslmode=disable"),

@@ -322,6 +322,38 @@ fn a_password_of_every_character_connects_and_never_shows() {
                 );
                 assert_hidden(&o, &out, &secrets_all);
             }
+            // estimate's scratch schemas go through a DSN built from this one
+            // (a `?` in the password is not the start of a query).
+            let o = bin()
+                .args([
+                    "estimate",
+                    "--profile",
+                    profile.to_str().unwrap(),
+                    "--production-users",
+                    "4000",
+                    "--sample-users",
+                    "200",
+                    "--workers",
+                    "1",
+                    "--repeat",
+                    "1",
+                    "--report",
+                    "e.json",
+                    "--html",
+                    "e.html",
+                    "--target",
+                    &target,
+                ])
+                .current_dir(&out)
+                .output()
+                .unwrap();
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_hidden(&o, &out, &secrets_all);
             // A wrong password: the server's refusal, redacted.
             let wrong = target.replacen(&format!(":{written}@"), &format!(":{written}X@"), 1);
             let o = bin()
