@@ -38,7 +38,12 @@ pub fn dsn(s: &str) -> String {
 /// unescaped, and as the driver parsed it) replaced by `***`: for messages
 /// from a driver or a server, should one ever echo a password.
 pub fn scrub(msg: &str, dsn: &str) -> String {
-    let mut secrets = secrets(dsn);
+    mask(msg, &secrets(dsn))
+}
+
+/// `msg` with each of `secrets` replaced by `***`.
+pub fn mask(msg: &str, secrets: &[String]) -> String {
+    let mut secrets: Vec<&String> = secrets.iter().collect();
     // Longest first, so a password containing another is masked whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = msg.to_string();
@@ -46,7 +51,7 @@ pub fn scrub(msg: &str, dsn: &str) -> String {
         // Masking one- or two-character strings would garble the message
         // without hiding anything a reader could not guess.
         if s.chars().count() >= 3 {
-            out = out.replace(&s, MASK);
+            out = out.replace(s.as_str(), MASK);
         }
     }
     out

@@ -286,11 +286,13 @@ fn a_password_of_every_character_connects_and_never_shows() {
             );
             assert_hidden(&o, &out, &secrets_all);
             // Through the fault proxy, and with --exec from a source (a
-            // command that repeats the source's DSN, when shell quoting allows).
+            // command that prints its environment and the source's DSN, and
+            // repeats that DSN when shell quoting allows).
+            let echo = "env; echo \"$UNDERSTUDY_SOURCE\" >&2";
             let exec_cmd = if source.contains('\'') {
-                "env >/dev/null".to_string()
+                echo.to_string()
             } else {
-                format!(": '{source}'")
+                format!("{echo}; : '{source}'")
             };
             for extra in [
                 vec![

@@ -17,6 +17,29 @@ pub struct ExecResult {
     pub tables: TargetTables,
 }
 
+/// Copies `from` to `to` line by line, masking `secrets` in each line.
+fn relay(from: impl std::io::Read, mut to: impl std::io::Write, secrets: &[String]) {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::new(from);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let masked = crate::redact::mask(&String::from_utf8_lossy(&line), secrets);
+        if to
+            .write_all(masked.as_bytes())
+            .and_then(|()| to.flush())
+            .is_err()
+        {
+            // Our own output is gone: keep draining so the command never blocks.
+            continue;
+        }
+    }
+}
+
 /// Rows currently in the target's profile tables (tables not yet created count 0).
 fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
     plan.metas
@@ -43,7 +66,9 @@ pub fn run(
     metrics: &Metrics,
 ) -> Result<ExecResult> {
     let redacted = target.redacted();
-    let shown = crate::redact::scrub(&crate::redact::scrub(cmd, &source.dsn()), &target.dsn());
+    let mut secrets = crate::redact::secrets(&source.dsn());
+    secrets.extend(crate::redact::secrets(&target.dsn()));
+    let shown = crate::redact::mask(cmd, &secrets);
     {
         let mut conn = target.connect()?;
         if let Some(path) = &opts.schema {
@@ -78,7 +103,11 @@ pub fn run(
         .arg(cmd)
         .env("UNDERSTUDY_SOURCE", source.dsn())
         .env("UNDERSTUDY_TARGET", target.dsn())
-        .stdin(std::process::Stdio::null());
+        .stdin(std::process::Stdio::null())
+        // Relayed line by line with the passwords masked: a command that
+        // echoes its environment or its DSNs must not print them.
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     if let Target::Sqlite(p) = source {
         command.env("UNDERSTUDY_SOURCE_PATH", p);
     }
@@ -90,7 +119,17 @@ pub fn run(
         .spawn()
         .map_err(|e| Error::usage(format!("cannot run `{shown}`: {e}")))?;
     let done = AtomicBool::new(false);
+    let child_out = child.stdout.take();
+    let child_err = child.stderr.take();
     let status = std::thread::scope(|s| {
+        if let Some(o) = child_out {
+            let secrets = &secrets;
+            s.spawn(move || relay(o, std::io::stdout(), secrets));
+        }
+        if let Some(e) = child_err {
+            let secrets = &secrets;
+            s.spawn(move || relay(e, std::io::stderr(), secrets));
+        }
         s.spawn(|| {
             let mut conn: Option<Box<dyn Conn>> = None;
             let mut last = 0u64;

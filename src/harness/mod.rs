@@ -1233,7 +1233,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     let mut verify_tables = lr.tables;
     if let (Some(cmd), Some(src)) = (&opts.exec, &source) {
         // The command may repeat a password of --source or --target.
-        let shown = crate::redact::scrub(&crate::redact::scrub(cmd, &src.dsn()), &target.dsn());
+        let mut secrets = crate::redact::secrets(&src.dsn());
+        secrets.extend(crate::redact::secrets(&target.dsn()));
+        let shown = crate::redact::mask(cmd, &secrets);
         say(
             opts.quiet,
             format!(
