@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use std::path::Path;
 use std::process::Output;
+use understudy::emulate::{Api, Config, Emulator};
 
 /// Every printable ASCII character, each followed by `Q`, so that any
 /// leaked piece of 8 characters is recognisable and cannot occur by chance.
@@ -241,7 +242,7 @@ fn a_password_of_every_character_connects_and_never_shows() {
                 sql_literal(p)
             ))
             .unwrap();
-        for db in ["qdb", "qsrc"] {
+        for db in ["qdb", "qsrc", "qjit"] {
             for k in 0..2 {
                 admin
                     .batch_execute(&format!("CREATE DATABASE {db}{i}{k} OWNER {role}"))
@@ -355,6 +356,46 @@ fn a_password_of_every_character_connects_and_never_shows() {
                 "{}",
                 String::from_utf8_lossy(&o.stderr)
             );
+            assert_hidden(&o, &out, &secrets_all);
+            // A JIT rehearsal whose legacy store is this database.
+            let e = Emulator::start("127.0.0.1:0", {
+                let mut c = Config::new(Api::Generic);
+                c.hash_cost_light = true;
+                c
+            })
+            .unwrap();
+            let o = bin()
+                .args([
+                    "jit",
+                    "--profile",
+                    "ldap",
+                    "--users",
+                    "100",
+                    "--days",
+                    "2",
+                    "--hash-cost",
+                    "light",
+                    "--api",
+                    "generic",
+                    "--report",
+                    "j.json",
+                    "--html",
+                    "j.html",
+                    "--new",
+                    &format!("http://{}", e.addr),
+                    "--legacy",
+                    &dsn(&format!("qjit{i}{k}")),
+                ])
+                .current_dir(&out)
+                .output()
+                .unwrap();
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(out.join("j.json").exists());
             assert_hidden(&o, &out, &secrets_all);
             // A wrong password: the server's refusal, redacted.
             let wrong = target.replacen(&format!(":{written}@"), &format!(":{written}X@"), 1);
