@@ -224,7 +224,7 @@ pub struct RehearseArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users.
-    #[arg(short = 'n', long, value_parser = values::count)]
+    #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// Seed (same seed, same users: the ground truth verification regenerates).
     #[arg(long, default_value_t = 42)]
@@ -287,7 +287,7 @@ pub struct RehearseArgs {
     #[arg(long, value_name = "EXPR")]
     pub fail_on: Option<String>,
     /// Project the duration of a full migration of this many users at the measured rate.
-    #[arg(long, value_name = "M", value_parser = values::count)]
+    #[arg(long, value_name = "M", value_parser = values::users)]
     pub production_users: Option<u64>,
     /// Override every hash's mode: real, pool or shape.
     #[arg(long, value_name = "MODE")]
@@ -341,13 +341,13 @@ pub struct EstimateArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// How many users the real migration moves (N).
-    #[arg(short = 'n', long, value_name = "N", value_parser = values::count)]
+    #[arg(short = 'n', long, value_name = "N", value_parser = values::users)]
     pub production_users: u64,
     /// sqlite:PATH or postgres://user:pass@host:port/db (samples go to a scratch copy).
     #[arg(short, long)]
     pub target: String,
     /// Users per sample rehearsal (default: 5 % of N, at most 100,000).
-    #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::count)]
+    #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::users)]
     pub sample_users: Option<u64>,
     /// Users per sample as a share of N, e.g. 2% (or 0.02).
     #[arg(long, value_name = "P%", value_parser = parse_share_arg)]
@@ -449,7 +449,7 @@ pub struct GenerateArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users (rows of the users table across all shards).
-    #[arg(short = 'n', long, value_parser = values::count)]
+    #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// Seed: same seed, profile and options give identical bytes.
     #[arg(long, default_value_t = 42)]
@@ -1062,6 +1062,31 @@ pub mod values {
         match number::<usize>(s, &what)? {
             0 => Err(what),
             n => Ok(n),
+        }
+    }
+
+    /// Most users any command generates: the edge cases' 10-digit row tokens
+    /// (and their labelled lengths) hold up to here.
+    pub const MAX_USERS: u64 = 10_000_000_000;
+
+    /// A number of users: 1 to MAX_USERS.
+    pub fn users(s: &str) -> Result<u64, String> {
+        let what = format!("use a whole number from 1 to {MAX_USERS}");
+        match number::<u64>(s, &what)? {
+            n @ 1..=MAX_USERS => Ok(n),
+            _ => Err(what),
+        }
+    }
+
+    /// Most simulated days (ten years).
+    pub const MAX_DAYS: u32 = 3650;
+
+    /// A number of days: 1 to MAX_DAYS.
+    pub fn days(s: &str) -> Result<u32, String> {
+        let what = format!("use a whole number from 1 to {MAX_DAYS}");
+        match number::<u32>(s, &what)? {
+            n @ 1..=MAX_DAYS => Ok(n),
+            _ => Err(what),
         }
     }
 

@@ -19,6 +19,10 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
     let v = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
     let rates = vec!["7", "-3", "1.0001", "NaN", "inf", "-inf", "abc"];
     let counts = vec!["0", "-1", "1.5", "abc", "1e3", "99999999999999999999999"];
+    let mut users = counts.clone();
+    users.push("10000000001");
+    let mut days = counts.clone();
+    days.push("3651");
     let positives = vec!["0", "-1", "NaN", "inf", "abc"];
     let workers = vec!["0", "-1", "100000", "abc"];
     let durations = vec![
@@ -44,21 +48,17 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
         (
             v(&format!("generate --out {out}")),
             "--users",
-            counts.clone(),
+            users.clone(),
         ),
         (v(&reh), "--edge-rate", rates.clone()),
         (v(&reh), "--workers", workers.clone()),
         (v(&reh), "--rate", positives.clone()),
         (v(&reh), "--max-attempts", counts.clone()),
         (v(&reh), "--batch", counts.clone()),
-        (v(&reh), "--production-users", counts.clone()),
-        (
-            v("rehearse --target sqlite:r.db"),
-            "--users",
-            counts.clone(),
-        ),
+        (v(&reh), "--production-users", users.clone()),
+        (v("rehearse --target sqlite:r.db"), "--users", users.clone()),
         (v(&est), "--edge-rate", rates.clone()),
-        (v(&est), "--sample-users", counts.clone()),
+        (v(&est), "--sample-users", users.clone()),
         (v(&est), "--repeat", counts.clone()),
         (v(&est), "--batch", counts.clone()),
         (v(&est), "--workers", workers.clone()),
@@ -70,21 +70,21 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
         (
             v("estimate --target sqlite:e.db"),
             "--production-users",
-            counts.clone(),
+            users.clone(),
         ),
         (v(&jit), "--edge-rate", rates.clone()),
-        (v(&jit), "--days", counts.clone()),
+        (v(&jit), "--days", days.clone()),
         (v(&jit), "--speed", positives.clone()),
         (v(&jit), "--workers", workers.clone()),
-        (v(&jit), "--forecast-days", counts.clone()),
+        (v(&jit), "--forecast-days", days.clone()),
         (
             v("jit --legacy sqlite:l.db --new http://127.0.0.1:1 --api okta"),
             "--users",
-            counts.clone(),
+            users.clone(),
         ),
         (v(&scan), "--edge-rate", rates.clone()),
         (v(&scan), "--min-length", counts.clone()),
-        (v(&format!("scan-leaks {leaks}")), "--users", counts.clone()),
+        (v(&format!("scan-leaks {leaks}")), "--users", users.clone()),
         (v(&emu), "--error-rate", rates.clone()),
         (v(&emu), "--burst", counts.clone()),
         (

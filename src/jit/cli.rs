@@ -41,7 +41,7 @@ pub struct JitArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Users in the legacy store.
-    #[arg(short = 'n', long, value_parser = crate::cli::values::count)]
+    #[arg(short = 'n', long, value_parser = crate::cli::values::users)]
     pub users: u64,
     /// Seed: the same seed gives the same users, passwords and sign-ins.
     #[arg(long, default_value_t = 42)]
@@ -57,7 +57,7 @@ pub struct JitArgs {
     #[arg(long)]
     pub api: Api,
     /// Simulated days of sign-ins.
-    #[arg(long, default_value_t = 30, value_parser = crate::cli::values::count_u32)]
+    #[arg(long, default_value_t = 30, value_parser = crate::cli::values::days)]
     pub days: u32,
     /// Simulated seconds per wall second (86400: a day per second). Default: as fast as possible.
     #[arg(long, conflicts_with = "as_fast_as_possible", value_parser = crate::cli::values::positive)]
@@ -101,7 +101,7 @@ pub struct JitArgs {
     #[arg(long, value_name = "PATH")]
     pub scan: Vec<PathBuf>,
     /// Days the forecast check is fitted on (default 30, or a third of shorter runs).
-    #[arg(long, value_parser = crate::cli::values::count_u32)]
+    #[arg(long, value_parser = crate::cli::values::days)]
     pub forecast_days: Option<u32>,
     /// No progress and no summary on the terminal (the reports are still written).
     #[arg(short, long)]

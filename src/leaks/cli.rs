@@ -31,7 +31,7 @@ pub struct ScanLeaksArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Users generated (passwords of users 0..N are searched).
-    #[arg(short = 'n', long, value_parser = crate::cli::values::count)]
+    #[arg(short = 'n', long, value_parser = crate::cli::values::users)]
     pub users: u64,
     /// The seed they were generated with.
     #[arg(long, default_value_t = 42)]
