@@ -579,8 +579,10 @@ pub fn main() -> i32 {
 fn quiet_on_closed_stdout() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // Only `print!`'s own panic: a panic elsewhere (a server task whose
+        // socket broke) must not end a process whose stdout happens to be closed.
         let msg = info.payload_as_str().unwrap_or("");
-        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+        if msg.starts_with("failed printing to stdout") {
             exit_if_stdout_closed();
         }
         default(info);
