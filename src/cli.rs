@@ -41,16 +41,16 @@ pub enum Command {
     #[command(after_help = ESTIMATE_EXAMPLES)]
     Estimate(Box<EstimateArgs>),
     /// Show a rehearsal report, or render it as HTML.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = REPORT_EXAMPLES)]
     Report(ReportCommand),
     /// List, print or check profiles.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = PROFILES_EXAMPLES)]
     Profiles(ProfilesCommand),
     /// Hash stdin passwords in a legacy format, or: verify, identify, list.
     #[command(after_help = crate::hash::cli::HASH_EXAMPLES)]
     Hash(crate::hash::cli::HashArgs),
     /// The labelled edge-case catalogue.
-    #[command(name = "edge-cases", subcommand)]
+    #[command(name = "edge-cases", subcommand, after_help = EDGE_CASES_EXAMPLES)]
     EdgeCases(EdgeCasesCommand),
     /// Run a TCP proxy that applies a fault plan (for your own tool under test).
     #[command(after_help = PROXY_EXAMPLES)]
@@ -104,16 +104,16 @@ pub struct EmulateArgs {
     #[arg(long)]
     pub rate: Option<crate::emulate::Rate>,
     /// Requests allowed in a burst (default: one second's worth).
-    #[arg(long)]
+    #[arg(long, value_parser = values::count_u32)]
     pub burst: Option<u32>,
     /// Share of requests answered with a 5xx (0.0–1.0).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = values::rate)]
     pub error_rate: f64,
     /// Added latency, e.g. 20ms±10ms.
-    #[arg(long, value_parser = parse_latency_arg)]
+    #[arg(long, value_parser = values::latency)]
     pub latency: Option<(std::time::Duration, std::time::Duration)>,
     /// Stop after this long (default: until interrupted).
-    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    #[arg(long = "for", value_name = "DURATION", value_parser = values::positive_duration)]
     pub run_for: Option<std::time::Duration>,
     /// Seed for injected errors and latency.
     #[arg(long, default_value_t = 42)]
@@ -140,13 +140,6 @@ fn parse_store_arg(s: &str) -> std::result::Result<PathBuf, String> {
         .ok_or_else(|| format!("`{s}`: use sqlite:FILE"))
 }
 
-fn parse_latency_arg(
-    s: &str,
-) -> std::result::Result<(std::time::Duration, std::time::Duration), String> {
-    crate::emulate::parse_latency(s)
-        .ok_or_else(|| format!("`{s}` is not a latency (e.g. 20ms or 20ms±10ms)"))
-}
-
 const PROXY_EXAMPLES: &str = "Examples:
   # PostgreSQL behind a proxy that drops the network for a minute after 20 s
   understudy proxy --listen 127.0.0.1:6543 --upstream 127.0.0.1:5432 --faults \"outage@20s+60s\"
@@ -171,22 +164,20 @@ pub struct ProxyArgs {
     #[arg(long, default_value = "")]
     pub faults: crate::faults::FaultPlan,
     /// Stop after this long (e.g. 10m); default: until interrupted.
-    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+    #[arg(long = "for", value_name = "DURATION", value_parser = values::positive_duration)]
     pub run_for: Option<std::time::Duration>,
 }
 
-fn parse_duration_arg(s: &str) -> std::result::Result<std::time::Duration, String> {
-    crate::faults::plan::parse_duration(s)
-        .ok_or_else(|| format!("`{s}` is not a duration (e.g. 500ms, 30s, 10m)"))
-}
+const EDGE_CASES_EXAMPLES: &str = "Examples:
+  understudy edge-cases list --family email
+  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'
+  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case";
 
 #[derive(Subcommand, Debug)]
 pub enum EdgeCasesCommand {
     /// List every case: label, validity, fields, lengths (code points, UTF-8
     /// octets, UTF-16 units, graphemes), description and source.
-    #[command(
-        after_help = "Examples:\n  understudy edge-cases list --family email\n  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'\n  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case"
-    )]
+    #[command(after_help = EDGE_CASES_EXAMPLES)]
     List {
         /// JSON array instead of a table.
         #[arg(long)]
@@ -229,11 +220,11 @@ Exit codes: 0 ok · 1 verification or a threshold failed · 2 bad usage or confi
 
 #[derive(Args, Debug)]
 pub struct RehearseArgs {
-    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// Seed (same seed, same users: the ground truth verification regenerates).
     #[arg(long, default_value_t = 42)]
@@ -246,7 +237,7 @@ pub struct RehearseArgs {
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);
     /// for an http:// target, concurrent requests (default 8; with --rate, the
     /// cap on requests in flight).
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = values::workers)]
     pub workers: Option<usize>,
     /// The identity API an http:// target speaks: okta (one create per user,
     /// hashes re-encoded into Okta's hash object), auth0 (bulk import jobs of
@@ -257,16 +248,16 @@ pub struct RehearseArgs {
     /// Open model for http:// targets: start a request every 1/R seconds and
     /// time it from that scheduled start, whatever the target does (default:
     /// closed model, --workers requests back to back).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = values::positive)]
     pub rate: Option<f64>,
     /// http:// targets: 5xx answers allowed per user before it is given up
     /// (429s wait for Retry-After and do not count; a lost network is retried
     /// for --retry-for).
-    #[arg(long, value_name = "K", default_value_t = 8)]
+    #[arg(long, value_name = "K", default_value_t = 8, value_parser = values::count_u32)]
     pub max_attempts: u32,
     /// Rows of the driving table per batch: one transaction, with their child
     /// rows (default: 5000 for PostgreSQL, 25000 for SQLite).
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = values::count)]
     pub batch: Option<u64>,
     /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
     #[arg(short, long, default_value = "copy")]
@@ -296,14 +287,14 @@ pub struct RehearseArgs {
     #[arg(long, value_name = "EXPR")]
     pub fail_on: Option<String>,
     /// Project the duration of a full migration of this many users at the measured rate.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = values::users)]
     pub production_users: Option<u64>,
     /// Override every hash's mode: real, pool or shape.
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
     /// Share of users (0.0–1.0) carrying a labelled edge case (default: the
     /// profile's, usually 0); rejects and errors are attributed to the labels.
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", value_parser = values::rate)]
     pub edge_rate: Option<f64>,
     /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
     #[arg(long = "map", value_name = "OLD=NEW")]
@@ -322,7 +313,7 @@ pub struct RehearseArgs {
     #[arg(long, value_name = "PLAN")]
     pub faults: Option<crate::faults::FaultPlan>,
     /// How long to keep retrying a batch through a lost network before giving up (exit 3).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = values::duration)]
     pub retry_for: std::time::Duration,
 }
 
@@ -346,17 +337,17 @@ Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
 
 #[derive(Args, Debug)]
 pub struct EstimateArgs {
-    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// How many users the real migration moves (N).
-    #[arg(short = 'n', long, value_name = "N")]
+    #[arg(short = 'n', long, value_name = "N", value_parser = values::users)]
     pub production_users: u64,
     /// sqlite:PATH or postgres://user:pass@host:port/db (samples go to a scratch copy).
     #[arg(short, long)]
     pub target: String,
     /// Users per sample rehearsal (default: 5 % of N, at most 100,000).
-    #[arg(long, value_name = "S", conflicts_with = "sample")]
+    #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::users)]
     pub sample_users: Option<u64>,
     /// Users per sample as a share of N, e.g. 2% (or 0.02).
     #[arg(long, value_name = "P%", value_parser = parse_share_arg)]
@@ -368,14 +359,14 @@ pub struct EstimateArgs {
     #[arg(long)]
     pub api: Option<String>,
     /// Most time to spend sampling, e.g. 10m; repeats are dropped to fit.
-    #[arg(long, default_value = "10m", value_parser = parse_duration_arg)]
+    #[arg(long, default_value = "10m", value_parser = values::positive_duration)]
     pub budget: std::time::Duration,
     /// Samples per worker count (their spread widens or narrows the range).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = values::count_usize)]
     pub repeat: usize,
     /// Rows of the driving table per batch in the real load (default: rehearse's, 5000 for
     /// PostgreSQL, 25000 for SQLite).
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = values::count)]
     pub batch: Option<u64>,
     /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
     #[arg(short, long, default_value = "copy")]
@@ -387,7 +378,7 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
     /// Share of users (0.0–1.0) carrying a labelled edge case (default: the profile's).
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", value_parser = values::rate)]
     pub edge_rate: Option<f64>,
     /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).
     #[arg(long, value_name = "FILE.json")]
@@ -409,14 +400,23 @@ fn parse_share_arg(s: &str) -> std::result::Result<f64, String> {
 fn parse_worker_arg(s: &str) -> std::result::Result<usize, String> {
     crate::estimate::parse_workers(s)
         .and_then(|v| (v.len() == 1).then_some(v[0]))
-        .ok_or_else(|| format!("`{s}` is not a worker count (a list like 1,2,4,8; each 1–1024)"))
+        .ok_or_else(|| {
+            format!("`{s}` is not a worker count: a list like 1,2,4,8, each from 1 to 1024")
+        })
 }
+
+const REPORT_EXAMPLES: &str = "Examples:
+  understudy rehearse --users 10000 --report report.json   # write one
+  understudy report show report.json                       # its summary, again
+  understudy report html report.json --out report.html     # a self-contained page";
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
     /// Print a report's summary.
+    #[command(after_help = REPORT_EXAMPLES)]
     Show { file: PathBuf },
     /// Render a report as a self-contained HTML page.
+    #[command(after_help = REPORT_EXAMPLES)]
     Html {
         file: PathBuf,
         #[arg(short, long)]
@@ -445,11 +445,11 @@ const GENERATE_EXAMPLES: &str = "Examples:
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// Profile: a shipped profile's name (saas, bench-8) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users (rows of the users table across all shards).
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// Seed: same seed, profile and options give identical bytes.
     #[arg(long, default_value_t = 42)]
@@ -462,7 +462,7 @@ pub struct GenerateArgs {
     #[arg(short, long, default_value = "understudy-out")]
     pub out: String,
     /// Worker threads (default: all cores). Never changes the output.
-    #[arg(short = 'j', long)]
+    #[arg(short = 'j', long, value_parser = values::workers)]
     pub threads: Option<usize>,
     /// Write only shard K of N: a contiguous slice of users and their child rows.
     #[arg(long, value_name = "K/N")]
@@ -502,7 +502,7 @@ pub struct GenerateArgs {
     pub quiet: bool,
     /// Share of rows carrying a labelled edge case (0.0–1.0); overrides the
     /// profile's `[edge_cases] rate`. Labels go to labels.csv.
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", value_parser = values::rate)]
     pub edge_rate: Option<f64>,
     /// A file of your own edge cases, one per line (repeatable): each line is
     /// a case labelled `custom.<file stem>:<line>` for name and text columns.
@@ -524,18 +524,28 @@ pub struct GenerateArgs {
     pub unrepresentable: String,
 }
 
+const PROFILES_EXAMPLES: &str = "Examples:
+  understudy profiles list                      # the shipped profiles: saas, bench-8, ldap
+  understudy profiles show saas > my-app.toml   # start your own from one
+  understudy profiles check my-app.toml         # validate it, see table sizes
+  understudy generate --profile my-app.toml --users 1000 --out data/";
+
 #[derive(Subcommand, Debug)]
 pub enum ProfilesCommand {
     /// List the shipped profiles.
+    #[command(after_help = PROFILES_EXAMPLES)]
     List,
     /// Print a shipped profile (a starting point for your own).
+    #[command(after_help = PROFILES_EXAMPLES)]
     Show { name: String },
     /// Check a profile and summarise it.
+    #[command(after_help = PROFILES_EXAMPLES)]
     Check { profile: String },
 }
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
+    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -546,21 +556,54 @@ pub fn main() -> i32 {
             };
         }
     };
-    if let Command::Rehearse(a) = cli.command {
-        return match rehearse(*a) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e}");
-                e.exit_code()
-            }
-        };
-    }
-    match run(cli) {
-        Ok(()) => 0,
+    let result = match cli.command {
+        Command::Rehearse(a) => rehearse(*a),
+        command => run(Cli { command }).map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
+            exit_if_stdout_closed();
             eprintln!("error: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// When whoever reads our output goes away (`understudy … | head`), stop
+/// the way `cat` or `ls` do: killed by SIGPIPE (status 141 in a shell), no
+/// message. Rust ignores SIGPIPE, so a write to the closed pipe fails with
+/// EPIPE instead: `println!` panics on it and `write!` returns an error.
+/// Both end here, once for every command: the panic hook and the error path
+/// of `main` check whether stdout's reader is gone.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Only `print!`'s own panic: a panic elsewhere (a server task whose
+        // socket broke) must not end a process whose stdout happens to be closed.
+        let msg = info.payload_as_str().unwrap_or("");
+        if msg.starts_with("failed printing to stdout") {
+            exit_if_stdout_closed();
+        }
+        default(info);
+    }));
+}
+
+/// Dies of SIGPIPE when stdout is a pipe without a reader; returns otherwise.
+fn exit_if_stdout_closed() {
+    let mut p = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: 0,
+        revents: 0,
+    };
+    // A pipe whose read end is closed polls as POLLERR (Linux, the BSDs).
+    let gone = unsafe { libc::poll(&mut p, 1, 0) } == 1 && p.revents & libc::POLLERR != 0;
+    if gone {
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::raise(libc::SIGPIPE);
+        }
+        std::process::exit(128 + libc::SIGPIPE);
     }
 }
 
@@ -637,13 +680,6 @@ fn rehearse(a: RehearseArgs) -> Result<i32> {
 fn estimate(a: EstimateArgs) -> Result<()> {
     let profile = Profile::load(&a.profile)?;
     let method: Method = a.method.parse().map_err(Error::usage)?;
-    if let Some(r) = a.edge_rate
-        && !(0.0..=1.0).contains(&r)
-    {
-        return Err(Error::usage(format!(
-            "--edge-rate {r} is not a rate: use 0.0 to 1.0"
-        )));
-    }
     let domains = profile.domains.clone();
     crate::estimate::estimate(crate::estimate::EstimateOptions {
         profile,
@@ -691,6 +727,14 @@ fn generate(a: GenerateArgs) -> Result<()> {
     if a.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
+    if let Some(s) = &a.shard
+        && s.count > a.users
+    {
+        return Err(Error::usage(format!(
+            "--shard {}/{}: {} users cannot fill {} shards; N is at most --users",
+            s.index, s.count, a.users, s.count
+        )));
+    }
     let domains = match &a.domains {
         Some(list) => parse_domains(list)?,
         None => profile.domains.clone(),
@@ -733,14 +777,7 @@ fn generate(a: GenerateArgs) -> Result<()> {
         hash_mode: a.hash_mode,
         hash_cost_light: a.hash_cost == "light",
         no_cache: a.no_cache,
-        edge_rate: match a.edge_rate {
-            Some(r) if !(0.0..=1.0).contains(&r) => {
-                return Err(Error::usage(format!(
-                    "--edge-rate {r} is not a rate: use 0.0 to 1.0"
-                )));
-            }
-            r => r,
-        },
+        edge_rate: a.edge_rate,
         edge_files: a.edge_file,
         edge_include: a.edge_include,
         edge_exclude: a.edge_exclude,
@@ -936,12 +973,6 @@ fn proxy(a: ProxyArgs) -> Result<()> {
 }
 
 fn emulate(a: EmulateArgs) -> Result<()> {
-    if !(0.0..=1.0).contains(&a.error_rate) {
-        return Err(Error::usage(format!(
-            "--error-rate {} is not a rate: use 0.0 to 1.0",
-            a.error_rate
-        )));
-    }
     let cfg = crate::emulate::Config {
         api: a.api,
         rate: a.rate,
@@ -971,4 +1002,127 @@ fn emulate(a: EmulateArgs) -> Result<()> {
         serde_json::to_string(&e.stats()).expect("serialisable")
     );
     Ok(())
+}
+
+/// One parser per kind of numeric value, shared by every command's flags:
+/// clap names the flag and the value; the message gives the valid range.
+pub mod values {
+    use std::time::Duration;
+
+    /// Most worker threads or connections any command will open.
+    pub const MAX_WORKERS: usize = 1024;
+
+    fn number<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
+        s.trim()
+            .parse()
+            .map_err(|_| format!("not a number: {what}"))
+    }
+
+    /// A share of rows or requests: 0.0 to 1.0.
+    pub fn rate(s: &str) -> Result<f64, String> {
+        let what = "a rate is a number from 0.0 to 1.0 (e.g. 0.05)";
+        let r: f64 = number(s, what)?;
+        if r.is_finite() && (0.0..=1.0).contains(&r) {
+            Ok(r)
+        } else {
+            Err(what.to_string())
+        }
+    }
+
+    /// A positive, finite quantity (requests per second, a speed-up factor).
+    pub fn positive(s: &str) -> Result<f64, String> {
+        let what = "use a finite number above 0 (e.g. 600)";
+        let r: f64 = number(s, what)?;
+        if r.is_finite() && r > 0.0 {
+            Ok(r)
+        } else {
+            Err(what.to_string())
+        }
+    }
+
+    /// A count of users, rows, attempts or days: a whole number, at least 1.
+    pub fn count(s: &str) -> Result<u64, String> {
+        let what = format!("use a whole number from 1 to {}", u64::MAX);
+        match number::<u64>(s, &what)? {
+            0 => Err(what),
+            n => Ok(n),
+        }
+    }
+
+    /// `count` for flags held in a u32 (days, attempts).
+    pub fn count_u32(s: &str) -> Result<u32, String> {
+        let what = format!("use a whole number from 1 to {}", u32::MAX);
+        match number::<u32>(s, &what)? {
+            0 => Err(what),
+            n => Ok(n),
+        }
+    }
+
+    /// `count` for lengths and repeats held in a usize.
+    pub fn count_usize(s: &str) -> Result<usize, String> {
+        let what = format!("use a whole number from 1 to {}", usize::MAX);
+        match number::<usize>(s, &what)? {
+            0 => Err(what),
+            n => Ok(n),
+        }
+    }
+
+    /// Most users any command generates: the edge cases' 10-digit row tokens
+    /// (and their labelled lengths) hold up to here.
+    pub const MAX_USERS: u64 = 10_000_000_000;
+
+    /// A number of users: 1 to MAX_USERS.
+    pub fn users(s: &str) -> Result<u64, String> {
+        let what = format!("use a whole number from 1 to {MAX_USERS}");
+        match number::<u64>(s, &what)? {
+            n @ 1..=MAX_USERS => Ok(n),
+            _ => Err(what),
+        }
+    }
+
+    /// Most simulated days (ten years).
+    pub const MAX_DAYS: u32 = 3650;
+
+    /// A number of days: 1 to MAX_DAYS.
+    pub fn days(s: &str) -> Result<u32, String> {
+        let what = format!("use a whole number from 1 to {MAX_DAYS}");
+        match number::<u32>(s, &what)? {
+            n @ 1..=MAX_DAYS => Ok(n),
+            _ => Err(what),
+        }
+    }
+
+    /// Worker threads or connections: 1 to MAX_WORKERS.
+    pub fn workers(s: &str) -> Result<usize, String> {
+        let what = format!("use a whole number from 1 to {MAX_WORKERS}");
+        match number::<usize>(s, &what)? {
+            n @ 1..=MAX_WORKERS => Ok(n),
+            _ => Err(what),
+        }
+    }
+
+    /// The longest duration any flag takes: beyond it, deadlines computed
+    /// from the clock would overflow long before they meant anything.
+    pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+    /// A duration from 0 to a year: 500ms, 30s, 10m, 2h.
+    pub fn duration(s: &str) -> Result<Duration, String> {
+        crate::faults::plan::parse_duration(s)
+            .filter(|d| *d <= MAX_DURATION)
+            .ok_or_else(|| "use a duration from 0s to 8760h (e.g. 500ms, 30s, 10m)".to_string())
+    }
+
+    /// A duration above 0, at most a year.
+    pub fn positive_duration(s: &str) -> Result<Duration, String> {
+        duration(s).ok().filter(|d| !d.is_zero()).ok_or_else(|| {
+            "use a duration above 0s, up to 8760h (e.g. 500ms, 30s, 10m)".to_string()
+        })
+    }
+
+    /// Added latency: a mean and a jitter, e.g. 20ms or 20ms±10ms.
+    pub fn latency(s: &str) -> Result<(Duration, Duration), String> {
+        crate::emulate::parse_latency(s)
+            .filter(|(m, j)| *m <= MAX_DURATION && *j <= MAX_DURATION)
+            .ok_or_else(|| "use a latency from 0s to 8760h, e.g. 20ms or 20ms±10ms".to_string())
+    }
 }

@@ -15,6 +15,7 @@ pub mod jit;
 pub mod leaks;
 pub mod manifest;
 pub mod profile;
+pub mod redact;
 pub mod report;
 pub mod sink;
 pub mod util;

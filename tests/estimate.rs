@@ -203,7 +203,7 @@ fn bad_usage_exits_2_and_an_unreachable_target_exits_3() {
         ),
         (
             vec!["--production-users", "0", "--target", &db],
-            "at least 1",
+            "from 1 to",
         ),
         (
             vec!["--production-users", "1000", "--target", "mysql://x"],

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn rehearse(args: &[&str]) -> std::process::Output {
     let mut a = vec!["rehearse"];
@@ -517,14 +517,6 @@ fn unusable_sqlite_target_exits_3() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
 }
 
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 const COPY_SCRIPT: &str = r#"set -e
 sqlite3 "$UNDERSTUDY_TARGET_PATH" <<SQL
 PRAGMA foreign_keys=ON;
@@ -567,7 +559,7 @@ fn exec_run(d: &Path, fixup: &str) -> (std::process::Output, Value) {
 #[test]
 fn exec_sqlite_to_sqlite_migration_verifies() {
     if !have("sqlite3") {
-        eprintln!("SKIP: sqlite3 CLI not installed (.ci/run installs it)");
+        skip("sqlite3 CLI not installed (.ci/run installs it)");
         return;
     }
     let d = tempdir();
@@ -582,7 +574,7 @@ fn exec_sqlite_to_sqlite_migration_verifies() {
 #[test]
 fn exec_migration_that_truncates_and_drops_rows_fails_with_1() {
     if !have("sqlite3") {
-        eprintln!("SKIP: sqlite3 CLI not installed (.ci/run installs it)");
+        skip("sqlite3 CLI not installed (.ci/run installs it)");
         return;
     }
     let d = tempdir();

@@ -61,7 +61,12 @@ impl Scratch {
                         target.redacted()
                     ))
                 })?;
-                let sep = if dsn.contains('?') { '&' } else { '?' };
+                // The query starts after the host: a password may hold `?`.
+                let sep = if crate::redact::has_query(dsn) {
+                    '&'
+                } else {
+                    '?'
+                };
                 Ok(Scratch {
                     target: Target::Postgres(format!(
                         "{dsn}{sep}options=-c%20search_path%3D{schema}"

@@ -85,7 +85,8 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         "h" => v * 3600.0,
         _ => return None,
     };
-    Some(Duration::from_secs_f64(secs))
+    // Beyond Duration's range is not a duration (from_secs_f64 would panic).
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 /// `64kbps` (bits), `1mbps`, `500B/s`, `2MB/s` → bytes per second.

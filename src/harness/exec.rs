@@ -17,6 +17,29 @@ pub struct ExecResult {
     pub tables: TargetTables,
 }
 
+/// Copies `from` to `to` line by line, masking `secrets` in each line.
+fn relay(from: impl std::io::Read, mut to: impl std::io::Write, secrets: &[String]) {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::new(from);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let masked = crate::redact::mask(&String::from_utf8_lossy(&line), secrets);
+        if to
+            .write_all(masked.as_bytes())
+            .and_then(|()| to.flush())
+            .is_err()
+        {
+            // Our own output is gone: keep draining so the command never blocks.
+            continue;
+        }
+    }
+}
+
 /// Rows currently in the target's profile tables (tables not yet created count 0).
 fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
     plan.metas
@@ -43,6 +66,9 @@ pub fn run(
     metrics: &Metrics,
 ) -> Result<ExecResult> {
     let redacted = target.redacted();
+    let mut secrets = crate::redact::secrets(&source.dsn());
+    secrets.extend(crate::redact::secrets(&target.dsn()));
+    let shown = crate::redact::mask(cmd, &secrets);
     {
         let mut conn = target.connect()?;
         if let Some(path) = &opts.schema {
@@ -77,7 +103,11 @@ pub fn run(
         .arg(cmd)
         .env("UNDERSTUDY_SOURCE", source.dsn())
         .env("UNDERSTUDY_TARGET", target.dsn())
-        .stdin(std::process::Stdio::null());
+        .stdin(std::process::Stdio::null())
+        // Relayed line by line with the passwords masked: a command that
+        // echoes its environment or its DSNs must not print them.
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     if let Target::Sqlite(p) = source {
         command.env("UNDERSTUDY_SOURCE_PATH", p);
     }
@@ -87,9 +117,19 @@ pub fn run(
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| Error::usage(format!("cannot run `{cmd}`: {e}")))?;
+        .map_err(|e| Error::usage(format!("cannot run `{shown}`: {e}")))?;
     let done = AtomicBool::new(false);
+    let child_out = child.stdout.take();
+    let child_err = child.stderr.take();
     let status = std::thread::scope(|s| {
+        if let Some(o) = child_out {
+            let secrets = &secrets;
+            s.spawn(move || relay(o, std::io::stdout(), secrets));
+        }
+        if let Some(e) = child_err {
+            let secrets = &secrets;
+            s.spawn(move || relay(e, std::io::stderr(), secrets));
+        }
         s.spawn(|| {
             let mut conn: Option<Box<dyn Conn>> = None;
             let mut last = 0u64;
@@ -115,7 +155,7 @@ pub fn run(
         st
     });
     let duration_s = started.elapsed().as_secs_f64();
-    let status = status.map_err(|e| Error::usage(format!("cannot wait for `{cmd}`: {e}")))?;
+    let status = status.map_err(|e| Error::usage(format!("cannot wait for `{shown}`: {e}")))?;
     let mut conn = target.connect()?;
     let rows_in_target = count(conn.as_mut(), plan);
     let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)?;

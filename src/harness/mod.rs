@@ -1232,10 +1232,14 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     let exec_metrics = Metrics::new();
     let mut verify_tables = lr.tables;
     if let (Some(cmd), Some(src)) = (&opts.exec, &source) {
+        // The command may repeat a password of --source or --target.
+        let mut secrets = crate::redact::secrets(&src.dsn());
+        secrets.extend(crate::redact::secrets(&target.dsn()));
+        let shown = crate::redact::mask(cmd, &secrets);
         say(
             opts.quiet,
             format!(
-                "seeded {} with {rows_loaded} rows in {}; running `{cmd}`",
+                "seeded {} with {rows_loaded} rows in {}; running `{shown}`",
                 src.redacted(),
                 report::human_duration(lr.duration_s)
             ),
@@ -1245,7 +1249,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         rows_loaded = r.rows_in_target;
         verify_tables = r.tables;
         exec_report = Some(report::Exec {
-            command: cmd.clone(),
+            command: shown,
             exit_code: r.exit_code,
             duration_s: r.duration_s,
         });

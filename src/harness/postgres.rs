@@ -20,31 +20,7 @@ const ROWS_PER_INSERT: usize = 1000;
 impl Pg {
     pub fn connect(dsn: &str) -> Result<Pg> {
         let redacted = super::target::redact(dsn);
-        let mut config: postgres::Config = dsn
-            .parse()
-            .map_err(|e| Error::usage(format!("cannot parse target {redacted}: {e}")))?;
-        // PGPASSWORD keeps the password off the command line.
-        if config.get_password().is_none()
-            && let Ok(pw) = std::env::var("PGPASSWORD")
-        {
-            config.password(pw);
-        }
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
-        }
-        let mut client = config.connect(postgres::NoTls).map_err(|e| {
-            let mut why = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(cause) = src {
-                why.push_str(": ");
-                why.push_str(&cause.to_string());
-                src = cause.source();
-            }
-            Error::target(format!(
-                "cannot connect to {redacted}: {}",
-                scrub(&why, dsn)
-            ))
-        })?;
+        let mut client = client(dsn)?;
         client
             .batch_execute("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;")
             .map_err(|e| Error::target(format!("cannot use {redacted}: {e}")))?;
@@ -55,17 +31,43 @@ impl Pg {
     }
 }
 
-/// Removes the DSN's password from a message, should a driver ever echo it.
-fn scrub(msg: &str, dsn: &str) -> String {
-    match dsn.parse::<postgres::Config>() {
-        Ok(c) => match c.get_password() {
-            Some(p) if !p.is_empty() => {
-                msg.replace(std::str::from_utf8(p).unwrap_or("\u{0}"), "***")
-            }
-            _ => msg.to_string(),
-        },
-        Err(_) => msg.to_string(),
+/// A connection to `dsn`, the password taken from PGPASSWORD when the DSN
+/// has none (the driver itself does not read it); errors show the DSN redacted.
+pub fn client(dsn: &str) -> Result<postgres::Client> {
+    let redacted = super::target::redact(dsn);
+    let mut config: postgres::Config = dsn.parse().map_err(|e: postgres::Error| {
+        Error::usage(format!(
+            "cannot parse target {redacted}: {}",
+            crate::redact::scrub(&e.to_string(), dsn)
+        ))
+    })?;
+    // PGPASSWORD keeps the password off the command line.
+    if config.get_password().is_none()
+        && let Ok(pw) = std::env::var("PGPASSWORD")
+    {
+        config.password(pw);
     }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    config.connect(postgres::NoTls).map_err(|e| {
+        let mut why = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(cause) = src {
+            why.push_str(": ");
+            why.push_str(&cause.to_string());
+            src = cause.source();
+        }
+        if why.contains("password missing") {
+            why.push_str(
+                " (the server wants a password: put it in the DSN, percent-encoded, or set PGPASSWORD)",
+            );
+        }
+        Error::target(format!(
+            "cannot connect to {redacted}: {}",
+            crate::redact::scrub(&why, dsn)
+        ))
+    })
 }
 
 pub fn classify(e: &postgres::Error) -> DbError {

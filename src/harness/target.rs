@@ -26,6 +26,12 @@ impl Target {
             return Ok(Target::Sqlite(p.into()));
         }
         if dsn.starts_with("postgres://") || dsn.starts_with("postgresql://") {
+            if crate::redact::ambiguous_at(dsn) {
+                return Err(Error::usage(format!(
+                    "target {}: `@` appears more than once before the host; percent-encode `@` in the user name or password as %40",
+                    redact(dsn)
+                )));
+            }
             dsn.parse::<postgres::Config>()
                 .map_err(|e| Error::usage(format!("cannot parse target {}: {e}", redact(dsn))))?;
             return Ok(Target::Postgres(dsn.to_string()));
@@ -64,32 +70,9 @@ impl Target {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; also
-/// `password=…` in key/value DSNs and query strings.
+/// The DSN with every password shown as `***` (see `crate::redact`).
 pub fn redact(dsn: &str) -> String {
-    let mut out = dsn.to_string();
-    if let Some(scheme_end) = out.find("://") {
-        let rest = &out[scheme_end + 3..];
-        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..auth_end].rfind('@')
-            && let Some(colon) = rest[..at].find(':')
-        {
-            let a = scheme_end + 3 + colon + 1;
-            let b = scheme_end + 3 + at;
-            out.replace_range(a..b, "***");
-        }
-    }
-    // key=value forms: password=... up to a separator.
-    let lower = out.to_ascii_lowercase();
-    if let Some(i) = lower.find("password=") {
-        let a = i + "password=".len();
-        let b = out[a..]
-            .find([' ', '&'])
-            .map(|k| a + k)
-            .unwrap_or(out.len());
-        out.replace_range(a..b, "***");
-    }
-    out
+    crate::redact::dsn(dsn)
 }
 
 /// Why a database refused rows (the reject classes of the report).
@@ -307,6 +290,14 @@ mod tests {
         assert_eq!(
             redact("postgres://bob@db/app?password=x&sslmode=disable"),
             "postgres://bob@db/app?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact("postgres://qpw:Pa55?word@127.0.0.1:55432/qdb"),
+            "postgres://qpw:***@127.0.0.1:55432/qdb"
+        );
+        assert_eq!(
+            redact("postgres://qpw:Pa/55word@127.0.0.1:55432/qdb"),
+            "postgres://qpw:***@127.0.0.1:55432/qdb"
         );
     }
 }

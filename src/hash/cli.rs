@@ -166,11 +166,8 @@ fn lines(buf: &[u8]) -> Vec<&[u8]> {
     v
 }
 
+/// A failed write to stdout (a closed pipe ends the process in `cli::main`).
 fn out_err(e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        // The reader went away (`| head`): nothing left to say.
-        std::process::exit(0);
-    }
     Error::target(format!("cannot write to stdout: {e}"))
 }
 

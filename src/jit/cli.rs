@@ -2,7 +2,7 @@
 
 use super::newsys::{Api, Rehash};
 use super::run::{JitOptions, run};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hash::HashMode;
 use crate::profile::Profile;
 use clap::Args;
@@ -41,7 +41,7 @@ pub struct JitArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Users in the legacy store.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = crate::cli::values::users)]
     pub users: u64,
     /// Seed: the same seed gives the same users, passwords and sign-ins.
     #[arg(long, default_value_t = 42)]
@@ -57,10 +57,10 @@ pub struct JitArgs {
     #[arg(long)]
     pub api: Api,
     /// Simulated days of sign-ins.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = crate::cli::values::days)]
     pub days: u32,
     /// Simulated seconds per wall second (86400: a day per second). Default: as fast as possible.
-    #[arg(long, conflicts_with = "as_fast_as_possible")]
+    #[arg(long, conflicts_with = "as_fast_as_possible", value_parser = crate::cli::values::positive)]
     pub speed: Option<f64>,
     /// Replay every day's sign-ins as fast as the systems answer (the default).
     #[arg(long)]
@@ -70,7 +70,7 @@ pub struct JitArgs {
     #[arg(long, default_value = "argon2id", value_parser = ["argon2id", "import"])]
     pub rehash: String,
     /// Concurrent sign-ins.
-    #[arg(short, long, default_value_t = 2)]
+    #[arg(short, long, default_value_t = 2, value_parser = crate::cli::values::workers)]
     pub workers: usize,
     /// Continue an interrupted run from its checkpoint (the last completed day).
     #[arg(long)]
@@ -83,7 +83,7 @@ pub struct JitArgs {
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
     /// Share of users carrying a labelled edge case (NFD passwords, bcrypt > 72 bytes, case-variant emails…).
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", value_parser = crate::cli::values::rate)]
     pub edge_rate: Option<f64>,
     /// Write the JSON report here.
     #[arg(long)]
@@ -101,7 +101,7 @@ pub struct JitArgs {
     #[arg(long, value_name = "PATH")]
     pub scan: Vec<PathBuf>,
     /// Days the forecast check is fitted on (default 30, or a third of shorter runs).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::values::days)]
     pub forecast_days: Option<u32>,
     /// No progress and no summary on the terminal (the reports are still written).
     #[arg(short, long)]
@@ -110,16 +110,6 @@ pub struct JitArgs {
 
 pub fn run_cli(a: JitArgs) -> Result<i32> {
     let profile = Profile::load(&a.profile)?;
-    if let Some(s) = a.speed
-        && s.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
-    {
-        return Err(Error::usage("--speed must be above 0"));
-    }
-    if let Some(r) = a.edge_rate
-        && !(0.0..=1.0).contains(&r)
-    {
-        return Err(Error::usage("--edge-rate is a share from 0.0 to 1.0"));
-    }
     let (report, code) = run(JitOptions {
         profile,
         users: a.users,

@@ -25,8 +25,14 @@ pub struct Client {
 /// `http://host:port[/]` → `host:port`.
 pub fn parse_base(url: &str) -> Result<String, String> {
     let rest = url.strip_prefix("http://").ok_or_else(|| {
+        let url = crate::redact::dsn(url);
         format!("`{url}`: only http:// URLs are supported (the emulators and local hook services)")
     })?;
+    if rest.contains('@') {
+        return Err(
+            "credentials in the URL are not supported: they would end up in reports".to_string(),
+        );
+    }
     let host = rest.trim_end_matches('/');
     if host.is_empty() || host.contains('/') {
         return Err(format!(

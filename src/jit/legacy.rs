@@ -218,12 +218,8 @@ impl LegacyConn {
                 Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
             }
             LegacySpec::Db(Target::Postgres(dsn)) => {
-                let mut c = postgres::Client::connect(dsn, postgres::NoTls).map_err(|e| {
-                    Error::target(format!(
-                        "cannot connect to legacy {}: {e}",
-                        crate::harness::target::redact(dsn)
-                    ))
-                })?;
+                let mut c = crate::harness::postgres::client(dsn)
+                    .map_err(|e| Error::target(format!("legacy: {e}")))?;
                 let st = c
                     .prepare(&format!("{select}$1"))
                     .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;

@@ -650,7 +650,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     probe.probe().map_err(|e| {
         Error::target(format!(
             "cannot reach the new system at {}: {e} (start one with: understudy emulate {} --listen {addr})",
-            opts.new,
+            crate::redact::dsn(&opts.new),
             match opts.api {
                 Api::Okta => "okta",
                 Api::Generic => "generic",
@@ -685,7 +685,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         opts.seed,
         opts.users,
         spec.redacted(),
-        opts.new,
+        crate::redact::dsn(&opts.new),
         opts.api,
         opts.rehash,
         opts.hash_cost_light,
@@ -1082,7 +1082,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         users: opts.users,
         days: opts.days,
         api: format!("{:?}", opts.api).to_lowercase(),
-        new_system: opts.new.clone(),
+        new_system: crate::redact::dsn(&opts.new),
         legacy: spec.redacted(),
         rehash: match opts.rehash {
             Rehash::Target => "argon2id".into(),

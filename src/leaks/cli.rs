@@ -31,7 +31,7 @@ pub struct ScanLeaksArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Users generated (passwords of users 0..N are searched).
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = crate::cli::values::users)]
     pub users: u64,
     /// The seed they were generated with.
     #[arg(long, default_value_t = 42)]
@@ -43,10 +43,10 @@ pub struct ScanLeaksArgs {
     #[arg(long, value_name = "MODE")]
     pub hash_mode: Option<HashMode>,
     /// The --edge-rate they were generated with, if any (edge-case passwords).
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", value_parser = crate::cli::values::rate)]
     pub edge_rate: Option<f64>,
     /// Passwords shorter than this many bytes are not searched (false positives).
-    #[arg(long, default_value_t = super::DEFAULT_MIN_LEN)]
+    #[arg(long, default_value_t = super::DEFAULT_MIN_LEN, value_parser = crate::cli::values::count_usize)]
     pub min_length: usize,
     /// Print the findings as one JSON document on stdout.
     #[arg(long)]
@@ -54,11 +54,6 @@ pub struct ScanLeaksArgs {
 }
 
 pub fn run(a: ScanLeaksArgs) -> Result<()> {
-    if a.min_length == 0 {
-        return Err(Error::usage(
-            "--min-length must be at least 1 (the empty password is everywhere)",
-        ));
-    }
     let profile = Profile::load(&a.profile)?;
     let summary = super::scan(
         super::ScanOptions {

@@ -246,7 +246,7 @@ pub struct Threshold {
 impl Report {
     pub fn load(path: &Path) -> Result<Report> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        let r: Report = serde_json::from_str(&text).map_err(|e| {
+        let mut r: Report = serde_json::from_str(&text).map_err(|e| {
             Error::usage(format!(
                 "{} is not an understudy report: {e}",
                 path.display()
@@ -260,6 +260,10 @@ impl Report {
                 SCHEMA_VERSION
             )));
         }
+        // A report written by hand or by an older build may hold a password:
+        // what `report show|html` print is redacted whatever the file says.
+        r.target = crate::redact::dsn(&r.target);
+        r.source = r.source.as_deref().map(crate::redact::dsn);
         Ok(r)
     }
 

@@ -26,6 +26,27 @@ pub fn ok(args: &[&str]) -> Vec<u8> {
     o.stdout
 }
 
+/// A check that cannot run here (a tool or package is missing): says why and
+/// lets the test return, except on CI (`CI` set), where a check that tested
+/// nothing must fail: .ci/run installs everything the suite needs.
+pub fn skip(why: &str) {
+    skip_in(std::env::var_os("CI").is_some(), why)
+}
+
+pub fn skip_in(on_ci: bool, why: &str) {
+    assert!(!on_ci, "cannot run on CI: {why}");
+    eprintln!("SKIP: {why}");
+}
+
+/// Whether `tool` is on PATH.
+pub fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
@@ -148,7 +169,7 @@ pub fn python_venv(packages: &[&str]) -> Option<PathBuf> {
             .map(|s| s.success())
             .unwrap_or(false);
         if !ok {
-            println!("SKIP: python3 -m venv failed; install python3-venv to run this check");
+            skip("python3 -m venv failed; install python3 and python3-venv to run this check");
             return None;
         }
     }
@@ -165,10 +186,10 @@ pub fn python_venv(packages: &[&str]) -> Option<PathBuf> {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        println!(
-            "SKIP: pip install {} failed (no registry access?)",
+        skip(&format!(
+            "pip install {} failed (no registry access?)",
             packages.join(" ")
-        );
+        ));
         return None;
     }
     Some(py)
@@ -236,11 +257,7 @@ impl Postgres {
     /// Starts a server, or returns None (printing why) when PostgreSQL is not installed.
     pub fn start() -> Option<Postgres> {
         let Some(bin) = pg_bin() else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PostgreSQL (initdb) not found on CI: .ci/run should have installed it"
-            );
-            eprintln!("SKIP: PostgreSQL (initdb) not found; .ci/run installs it");
+            skip("PostgreSQL (initdb) not found; .ci/run installs it");
             return None;
         };
         let dir = tempfile::Builder::new()

@@ -40,14 +40,15 @@ impl HttpTarget {
     }
 
     pub fn parse(url: &str, api: Option<Api>) -> Result<HttpTarget> {
+        let shown = crate::redact::dsn(url);
         if url.starts_with("https://") {
             return Err(Error::usage(format!(
-                "{url}: https is not built in; rehearse against an http:// endpoint (an emulator, or a local TLS-terminating proxy)"
+                "{shown}: https is not built in; rehearse against an http:// endpoint (an emulator, or a local TLS-terminating proxy)"
             )));
         }
         let rest = url
             .strip_prefix("http://")
-            .ok_or_else(|| Error::usage(format!("{url}: not an http:// URL")))?;
+            .ok_or_else(|| Error::usage(format!("{shown}: not an http:// URL")))?;
         if rest.contains('@') {
             return Err(Error::usage(
                 "credentials in the URL are not supported: identity-API tokens would end up in reports",
@@ -55,12 +56,12 @@ impl HttpTarget {
         }
         let Some(api) = api else {
             return Err(Error::usage(format!(
-                "{url}: say which API the target speaks with --api okta|auth0|generic"
+                "{shown}: say which API the target speaks with --api okta|auth0|generic"
             )));
         };
         let (host, _) = rest.split_once('/').unwrap_or((rest, ""));
         if host.is_empty() {
-            return Err(Error::usage(format!("{url}: no host")));
+            return Err(Error::usage(format!("{shown}: no host")));
         }
         Ok(HttpTarget {
             base: format!("http://{}", rest.trim_end_matches('/')),
