@@ -315,7 +315,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         ));
     }
     let check_representable =
-        !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect == Dialect::Postgres);
+        !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect != Dialect::Sqlite);
     let mut passwords = match &to_dir {
         Some(dir) if opts.emit_passwords => Some(open_private(&dir.join("passwords.csv"))?),
         _ => None,
@@ -752,7 +752,8 @@ struct Driver<'a> {
     emit_passwords: bool,
     encoding: Encoding,
     dialect: Dialect,
-    /// Whether any value could be unwritable (non-UTF-8 output, NUL in COPY).
+    /// Whether any value could be unwritable (non-UTF-8 output, NUL in COPY,
+    /// longer than its SQL column).
     check_representable: bool,
     replace_unrepresentable: bool,
     /// Rows of earlier tables set aside: a row referring to one is set aside
@@ -875,9 +876,13 @@ impl Driver<'_> {
         if reason.is_none() && self.check_representable {
             for c in 0..row.len() {
                 let (_, v) = row.get(c);
-                if let Some(why) =
-                    crate::sink::unrepresentable(self.format.name(), self.dialect, self.encoding, v)
-                {
+                if let Some(why) = crate::sink::unrepresentable(
+                    self.format.name(),
+                    self.dialect,
+                    self.encoding,
+                    meta.columns.get(c).map(|m| m.sql),
+                    v,
+                ) {
                     if self.replace_unrepresentable && self.encoding.unrepresentable(v).is_some() {
                         let (kind, v) = row.get(c);
                         let fixed = self.encoding.replace(v);
