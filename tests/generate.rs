@@ -746,3 +746,120 @@ fn pools_are_cached_unless_told_not_to() {
         );
     }
 }
+
+#[test]
+fn light_cost_changes_work_factors_never_passwords() {
+    let d = tempdir();
+    let profile = d.path().join("costly.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "costly"
+[passwords]
+pool_size = 16
+mix = [ { format = "bcrypt", share = 3, params = { cost = 6 } }, { format = "pbkdf2-sha256-django", share = 1, params = { iterations = 5000 } } ]
+[tables.users.columns]
+id = { kind = "sequence" }
+password_hash = { kind = "password_hash" }
+"#,
+    )
+    .unwrap();
+    let run_at = |cost: &str| {
+        let out = d.path().join(cost);
+        ok(&[
+            "generate",
+            "--quiet",
+            "--no-cache",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--users",
+            "300",
+            "--seed",
+            "5",
+            "--hash-cost",
+            cost,
+            "--emit-passwords",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let (_, users) = read_csv(&out.join("users.csv"));
+        let (_, pw) = read_csv(&out.join("passwords.csv"));
+        (users, pw)
+    };
+    let (full_users, full_pw) = run_at("profile");
+    let (light_users, light_pw) = run_at("light");
+    assert_eq!(full_pw.len(), 300);
+    let differ = full_pw
+        .iter()
+        .zip(&light_pw)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differ, 0,
+        "{differ} of 300 passwords differ with --hash-cost light"
+    );
+    // The cost did change: the work factors, and so every hash.
+    let hash = |u: &[Field]| u[1].clone().unwrap();
+    assert!(full_users.iter().any(|u| hash(u).starts_with("$2b$06$")));
+    assert!(light_users.iter().any(|u| hash(u).starts_with("$2b$04$")));
+    assert!(
+        full_users
+            .iter()
+            .zip(&light_users)
+            .all(|(a, b)| hash(a) != hash(b))
+    );
+}
+
+#[test]
+fn child_tables_may_hold_unique_usernames_and_emails() {
+    let d = tempdir();
+    let profile = d.path().join("logins.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "logins"
+[tables.users.columns]
+id = { kind = "sequence" }
+email = { kind = "email" }
+[tables.logins]
+parent = "users"
+per_parent = { dist = "uniform", min = 0, max = 6 }
+[tables.logins.columns]
+id = { kind = "sequence" }
+user_id = { kind = "parent" }
+username = { kind = "username" }
+email = { kind = "email" }
+"#,
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    let started = std::time::Instant::now();
+    let mut child = bin()
+        .args(["generate", "--quiet", "--profile"])
+        .arg(&profile)
+        .args(["--users", "500", "--out"])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("generate hangs on a username column in a child table");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let (h, rows) = read_csv(&out.join("logins.csv"));
+    assert!(rows.len() > 1000, "{}", rows.len());
+    for col in ["username", "email"] {
+        let c = h.iter().position(|x| x == col).unwrap();
+        let distinct: HashSet<String> = rows.iter().map(|r| r[c].clone().unwrap()).collect();
+        assert_eq!(
+            distinct.len(),
+            rows.len(),
+            "{col} unique in the child table"
+        );
+    }
+}

@@ -164,7 +164,8 @@ impl Gen {
         let mut tables: Vec<TableGen> = profile
             .tables
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(ti, t)| {
                 let tkey = stream_key(seed, &format!("table:{}", t.name));
                 let rows = match t.size {
                     Size::Users => users,
@@ -210,7 +211,12 @@ impl Gen {
                     .columns
                     .iter()
                     .any(|c| matches!(c.kind, Kind::Email | Kind::Username))
-                    .then(|| Handles::new(rows.max(1), mix64(tkey ^ 0xe0), domains));
+                    // A child table's handles embed a permutation of its flat
+                    // row index, so the domain must cover every row it can have.
+                    .then(|| {
+                        let domain = profile.max_rows(ti, users).unwrap_or(u64::MAX);
+                        Handles::new(domain.max(1), mix64(tkey ^ 0xe0), domains)
+                    });
                 let first_ts = t
                     .columns
                     .iter()
