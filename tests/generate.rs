@@ -863,3 +863,127 @@ email = { kind = "email" }
         );
     }
 }
+
+/// Peak RSS (VmHWM) of a running process, in KiB.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[test]
+fn a_hundred_trillion_users_stream_at_flat_memory() {
+    use std::io::Read;
+    let mut child = bin()
+        .args([
+            "generate",
+            "--quiet",
+            "--hash-mode",
+            "shape",
+            "--users",
+            "99999999999999",
+            "--out",
+            "-",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0usize;
+        while total < 96 << 20 {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        let _ = tx.send(total);
+        stdout
+    });
+    let started = std::time::Instant::now();
+    let mut peak = 0;
+    let read = loop {
+        if let Some(k) = vm_hwm_kib(pid) {
+            peak = peak.max(k);
+        }
+        assert!(peak < 150 * 1024, "peak RSS {peak} KiB and growing");
+        if let Ok(n) = rx.try_recv() {
+            break n;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no 96 MiB of output in 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // Still running (it has 10^14 users to go), still small.
+    let hwm = vm_hwm_kib(pid).expect("still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(reader.join().unwrap());
+    assert!(read >= 96 << 20, "{read} bytes");
+    assert!(hwm < 150 * 1024, "peak RSS {hwm} KiB after 96 MiB");
+}
+
+#[test]
+fn sizes_past_the_index_space_are_refused_at_once() {
+    let d = tempdir();
+    let out = d.path().join("o");
+    let cases: &[(&[&str], &str)] = &[
+        (&["generate", "--users", "9999999999999999999"], "2^62"),
+        (
+            &[
+                "generate",
+                "--users",
+                "99999999999999",
+                "--edge-rate",
+                "0.1",
+            ],
+            "at most 9,999,999,999 rows",
+        ),
+        // Children: users × up to 200 sessions each.
+        (&["generate", "--users", "40000000000000000"], "sessions"),
+        (
+            &["rehearse", "--users", "99999999999999"],
+            "at most 10,000,000,000",
+        ),
+        (
+            &["estimate", "--production-users", "99999999999999"],
+            "at most 10,000,000,000",
+        ),
+    ];
+    for (args, want) in cases {
+        let started = std::time::Instant::now();
+        let target = format!("sqlite:{}", d.path().join("t.db").display());
+        let o = bin()
+            .args(*args)
+            .args(if args[0] == "generate" {
+                vec!["--out", out.to_str().unwrap()]
+            } else {
+                vec!["--target", &target]
+            })
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?} not at once"
+        );
+        assert!(
+            !out.exists() && !d.path().join("t.db").exists(),
+            "{args:?} left files"
+        );
+    }
+}

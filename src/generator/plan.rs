@@ -204,6 +204,8 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             "--emit-passwords needs --out DIR (passwords never go to stdout)",
         ));
     }
+    let edges = opts.edge_rate.unwrap_or(profile.edge.rate) > 0.0;
+    check_scale(profile, opts.users, edges)?;
     if let Some(dir) = &to_dir {
         prepare_dir(dir, opts.force)?;
     }
@@ -452,6 +454,109 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         );
     }
     Ok(manifest)
+}
+
+/// UUIDs and ULIDs embed 62 bits of the permuted row index: no table may
+/// have more rows than that.
+pub const MAX_TABLE_ROWS: u64 = 1 << 62;
+
+/// Edge cases embed a user's token in 10 digits (their lengths are labelled):
+/// a table with emails or usernames holds at most this many rows when they
+/// are on.
+pub const MAX_EDGE_ROWS: u64 = 9_999_999_999;
+
+/// Rehearsals, estimates and JIT runs plan their batches before loading
+/// (`Plan::batches`): the most users they take, and the most batches.
+pub const MAX_PLANNED_USERS: u64 = 10_000_000_000;
+pub const MAX_BATCHES: u64 = 1 << 22;
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Refuses, before anything is written, a user count whose rows the index
+/// space cannot hold: a table over 2^62 rows (children: users times the
+/// largest per-parent count), a sequence past BIGINT, or edge-case tokens
+/// wider than their 10 digits.
+pub fn check_scale(profile: &Profile, users: u64, edges: bool) -> Result<()> {
+    use crate::profile::{Kind, Size};
+    for (t, table) in profile.tables.iter().enumerate() {
+        let how = match &table.size {
+            Size::PerParent { parent, count } => format!(
+                " ({} rows × up to {} per row)",
+                profile.tables[*parent].name,
+                count.max()
+            ),
+            _ => String::new(),
+        };
+        let rows = profile.max_rows(t, users).filter(|&r| r <= MAX_TABLE_ROWS);
+        let Some(rows) = rows else {
+            return Err(Error::usage(format!(
+                "--users {}: table `{}` could reach more than 2^62 rows{how}, and its unique keys embed a 62-bit row index\n  lower --users",
+                thousands(users),
+                table.name
+            )));
+        };
+        for c in &table.columns {
+            if let Kind::Sequence { start } = c.kind
+                && start.checked_add(rows as i64).is_none()
+            {
+                return Err(Error::usage(format!(
+                    "--users {}: sequence `{}.{}` starting at {start} would pass the largest BIGINT with {} rows{how}\n  lower --users or the sequence's start",
+                    thousands(users),
+                    table.name,
+                    c.name,
+                    thousands(rows)
+                )));
+            }
+        }
+        let handles = table
+            .columns
+            .iter()
+            .any(|c| matches!(c.kind, Kind::Email | Kind::Username));
+        if edges && handles && rows > MAX_EDGE_ROWS {
+            return Err(Error::usage(format!(
+                "--users {}: table `{}` could reach {} rows{how}; edge cases embed a 10-digit token in emails and usernames, so at most {} rows there\n  lower --users, or generate without edge cases (--edge-rate 0)",
+                thousands(users),
+                table.name,
+                thousands(rows),
+                thousands(MAX_EDGE_ROWS)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses what a planned run (rehearse, estimate, jit, scan-leaks) cannot
+/// hold in memory: over `MAX_PLANNED_USERS` users, or over `MAX_BATCHES`
+/// batches of `batch` users.
+pub fn check_planned(users: u64, batch: Option<u64>) -> Result<()> {
+    if users > MAX_PLANNED_USERS {
+        return Err(Error::usage(format!(
+            "{} users: at most {} here (the run plans its batches up front)\n  `generate` streams any number of users to files",
+            thousands(users),
+            thousands(MAX_PLANNED_USERS)
+        )));
+    }
+    if let Some(b) = batch
+        && users.div_ceil(b.max(1)) > MAX_BATCHES
+    {
+        return Err(Error::usage(format!(
+            "{} users in batches of {b}: {} batches, at most {} (the run plans its batches up front)\n  raise --batch",
+            thousands(users),
+            thousands(users.div_ceil(b.max(1))),
+            thousands(MAX_BATCHES)
+        )));
+    }
+    Ok(())
 }
 
 /// How pools are built: the mode override, `--hash-cost light`, the disk cache.
@@ -763,6 +868,8 @@ struct Driver<'a> {
 
 struct Shared {
     next: u64,
+    /// First child rows (per child table) of chunk `next`.
+    next_base: Vec<u64>,
     written: u64,
     done: BTreeMap<u64, ChunkOut>,
     /// Written chunks handed back for reuse: buffers are allocated once per
@@ -772,12 +879,29 @@ struct Shared {
 }
 
 impl Driver<'_> {
-    fn chunks(&self) -> Vec<std::ops::Range<u64>> {
-        aligned_chunks(self.range.clone(), CHUNK)
+    /// How many chunks cover the range (cut as `aligned_chunks` cuts).
+    fn chunk_count(&self) -> u64 {
+        let r = &self.range;
+        if r.start >= r.end {
+            0
+        } else {
+            (r.end - 1) / CHUNK - r.start / CHUNK + 1
+        }
     }
 
-    fn child_offsets(&self, chunks: &[std::ops::Range<u64>]) -> Vec<Vec<u64>> {
-        child_offsets(self.generator, &self.children, self.range.start, chunks)
+    /// Chunk `k`, computed when needed: no list of chunks is ever held, so
+    /// memory does not grow with the number of users.
+    fn chunk(&self, k: u64) -> std::ops::Range<u64> {
+        let first = self.range.start / CHUNK + k;
+        (first * CHUNK).max(self.range.start)..((first + 1) * CHUNK).min(self.range.end)
+    }
+
+    /// Child rows of `range`'s root rows, per child table.
+    fn child_rows(&self, range: std::ops::Range<u64>, into: &mut [u64]) {
+        for (n, &c) in into.iter_mut().zip(&self.children) {
+            let counter = self.generator.tables[c].count.as_ref().expect("child");
+            *n += range.clone().map(|i| counter.count(i) as u64).sum::<u64>();
+        }
     }
 
     /// Fills `out` (a recycled chunk, cleared here) with one chunk of rows.
@@ -952,20 +1076,42 @@ impl Driver<'_> {
         side: &mut Sidecars,
         bar: Option<&indicatif::ProgressBar>,
     ) -> Result<()> {
-        let chunks = self.chunks();
-        let offsets = pool.install(|| self.child_offsets(&chunks));
+        // Child rows before this range (a shard's start), then advanced chunk
+        // by chunk as chunks are handed out, in order.
+        let mut first_base = vec![0u64; self.children.len()];
+        if self.range.start > 0 && !self.children.is_empty() {
+            use rayon::prelude::*;
+            let start = self.range.start;
+            first_base = pool.install(|| {
+                (0..start.div_ceil(CHUNK))
+                    .into_par_iter()
+                    .map(|k| {
+                        let mut n = vec![0u64; self.children.len()];
+                        self.child_rows(k * CHUNK..((k + 1) * CHUNK).min(start), &mut n);
+                        n
+                    })
+                    .reduce(
+                        || vec![0u64; self.children.len()],
+                        |mut a, b| {
+                            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                            a
+                        },
+                    )
+            });
+        }
         let window = (threads * 4) as u64;
         let shared = Mutex::new(Shared {
             next: 0,
+            next_base: first_base,
             written: 0,
             done: BTreeMap::new(),
             spare: Vec::new(),
             failed: false,
         });
         let cv = Condvar::new();
-        let total = chunks.len() as u64;
+        let total = self.chunk_count();
         let worker = || loop {
-            let (idx, mut out) = {
+            let (idx, base, mut out) = {
                 let mut s = shared.lock().expect("lock");
                 while s.next < total && s.next >= s.written + window && !s.failed {
                     s = cv.wait(s).expect("lock");
@@ -973,13 +1119,17 @@ impl Driver<'_> {
                 if s.next >= total || s.failed {
                     return;
                 }
+                let idx = s.next;
                 s.next += 1;
+                // This chunk's first child rows; the next chunk's follow
+                // (counting is cheap next to generating the chunk).
+                let base = s.next_base.clone();
+                self.child_rows(self.chunk(idx), &mut s.next_base);
                 let spare = s.spare.pop().unwrap_or_default();
-                (s.next - 1, spare)
+                (idx, base, spare)
             };
-            let base: Vec<u64> = offsets.iter().map(|o| o[idx as usize]).collect();
             let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.work(chunks[idx as usize].clone(), &base, &mut out)
+                self.work(self.chunk(idx), &base, &mut out)
             }));
             if done.is_err() {
                 // Never leave the writer waiting for a chunk that will not come.
