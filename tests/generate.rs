@@ -987,3 +987,154 @@ fn sizes_past_the_index_space_are_refused_at_once() {
         );
     }
 }
+
+/// Every entry of a directory, hidden ones included.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn sigint_leaves_no_file_that_looks_complete() {
+    let d = tempdir();
+    let out = d.path().join("o");
+    let child = bin()
+        .args([
+            "generate",
+            "--hash-mode",
+            "shape",
+            "--users",
+            "20000000",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until output has started: some file in the directory has bytes.
+    let started = std::time::Instant::now();
+    loop {
+        let writing = std::fs::read_dir(&out).is_ok_and(|r| {
+            r.flatten()
+                .any(|e| e.metadata().is_ok_and(|m| m.len() > 1 << 20))
+        });
+        if writing {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "no output after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{:?} {err}", o.status);
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(
+        err.contains("manifest.json"),
+        "says what is incomplete: {err}"
+    );
+    assert_eq!(entries(&out), Vec::<String>::new(), "files left behind");
+}
+
+#[test]
+fn a_full_disk_names_the_file_and_leaves_no_partial_files() {
+    use std::os::unix::process::CommandExt;
+    let d = tempdir();
+    // A file-size limit: writes past 1 MiB fail as on a full disk (EFBIG),
+    // without needing a small filesystem.
+    let out = d.path().join("o");
+    let mut cmd = bin();
+    cmd.args([
+        "generate",
+        "--quiet",
+        "--hash-mode",
+        "shape",
+        "--users",
+        "30000",
+        "--out",
+    ])
+    .arg(&out);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: 1 << 20,
+                rlim_max: 1 << 20,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{}/", out.display())) && err.contains(".csv"),
+        "{err}"
+    );
+    assert_eq!(entries(&out), Vec::<String>::new(), "files left behind");
+
+    // A real full disk, where a small tmpfs can be mounted (root).
+    let mnt = d.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = unsafe { libc::geteuid() } == 0
+        && std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(&mnt)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("note: no tmpfs could be mounted; the file-size limit stood in for a full disk");
+        return;
+    }
+    let out = mnt.join("o");
+    let o = run(&[
+        "generate",
+        "--quiet",
+        "--hash-mode",
+        "shape",
+        "--users",
+        "30000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let left = entries(&out);
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains(&format!("{}/", out.display())), "{err}");
+    assert_eq!(left, Vec::<String>::new(), "files left behind");
+}
+
+#[test]
+fn force_removes_what_the_earlier_run_wrote() {
+    let d = tempdir();
+    let out = d.path().join("o");
+    saas(&out, "200", &["--edge-rate", "0.5", "--emit-passwords"]);
+    assert!(out.join("labels.csv").exists() && out.join("passwords.csv").exists());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    saas(&out, "200", &["--format", "jsonl", "--force"]);
+    assert_eq!(
+        entries(&out),
+        [
+            "manifest.json",
+            "notes.txt",
+            "organizations.jsonl",
+            "roles.jsonl",
+            "sessions.jsonl",
+            "unrepresentable.jsonl",
+            "user_profiles.jsonl",
+            "user_roles.jsonl",
+            "users.jsonl"
+        ]
+    );
+}

@@ -124,6 +124,8 @@ impl GenerateOptions {
 /// Files written beside the tables, and what they counted.
 #[derive(Default)]
 struct Sidecars {
+    /// The output directory (empty for stdout), for error messages.
+    dir: PathBuf,
     passwords: Option<std::io::BufWriter<std::fs::File>>,
     labels: Option<std::io::BufWriter<std::fs::File>>,
     unrepresentable: Option<std::io::BufWriter<std::fs::File>>,
@@ -137,6 +139,8 @@ struct Sidecars {
 struct TableSink {
     meta: TableMeta,
     file: String,
+    /// Where it goes, for error messages.
+    path: String,
     writer: Box<dyn Write + Send>,
     rows: u64,
     digest: u128,
@@ -209,6 +213,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     if let Some(dir) = &to_dir {
         prepare_dir(dir, opts.force)?;
     }
+    let mut staged = Staged::new(to_dir.clone().unwrap_or_default());
 
     // Hash pools: built once, on all threads, before any row.
     let pools_started = Instant::now();
@@ -262,10 +267,10 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         Output::Dir(ref dir) => {
             for (i, m) in metas.iter().enumerate() {
                 let file = format!("{}.{}", m.name, format.extension());
-                let path = dir.join(&file);
-                let f = std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+                let f = staged.create(&file)?;
                 sinks[i] = Some(TableSink {
                     meta: m.clone(),
+                    path: dir.join(&file).display().to_string(),
                     file,
                     writer: Box::new(std::io::BufWriter::with_capacity(1 << 18, f)),
                     rows: 0,
@@ -284,6 +289,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             sinks[users_t] = Some(TableSink {
                 meta: metas[users_t].clone(),
                 file: "-".into(),
+                path: "stdout".into(),
                 writer: w,
                 rows: 0,
                 digest: 0,
@@ -294,37 +300,36 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         header.clear();
         format.header(&s.meta, &mut header);
         opts.encoding.transcode(&mut header);
-        s.writer.write_all(opts.encoding.bom()).map_err(write_err)?;
-        s.writer.write_all(&header).map_err(write_err)?;
+        s.writer
+            .write_all(opts.encoding.bom())
+            .and_then(|()| s.writer.write_all(&header))
+            .map_err(|e| write_err(&s.path, e))?;
     }
     let mut side = Sidecars {
         edge_counts: vec![0; generator.edge.as_ref().map_or(0, |e| e.cases.len()) + 1],
         ..Sidecars::default()
     };
-    if let Some(dir) = &to_dir {
+    if to_dir.is_some() {
         if generator.edge.is_some() {
-            let path = dir.join("labels.csv");
-            let mut w = std::io::BufWriter::new(
-                std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
-            );
+            let mut w = std::io::BufWriter::new(staged.create("labels.csv")?);
             w.write_all(b"table,row_key,field,label\n")
-                .map_err(write_err)?;
+                .map_err(|e| staged.write_err("labels.csv", e))?;
             side.labels = Some(w);
         }
-        let path = dir.join("unrepresentable.jsonl");
         side.unrepresentable = Some(std::io::BufWriter::new(
-            std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
+            staged.create("unrepresentable.jsonl")?,
         ));
+        side.dir = staged.dir.clone();
     }
     let check_representable =
         !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect != Dialect::Sqlite);
     let mut passwords = match &to_dir {
-        Some(dir) if opts.emit_passwords => Some(open_private(&dir.join("passwords.csv"))?),
+        Some(_) if opts.emit_passwords => Some(staged.create_private("passwords.csv")?),
         _ => None,
     };
     if let Some(w) = passwords.as_mut() {
         let pk = &metas[users_t].primary_key[0];
-        writeln!(w, "{pk},password").map_err(write_err)?;
+        writeln!(w, "{pk},password").map_err(|e| staged.write_err("passwords.csv", e))?;
     }
 
     // Drive each root table whose output is wanted; children follow their parent.
@@ -353,6 +358,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             replace_unrepresentable: opts.replace_unrepresentable,
             skipped_refs: side.skipped_keys.clone(),
         };
+        check_interrupted(to_dir.as_deref())?;
         let bar = (t == users_t).then_some(progress.as_ref()).flatten();
         side.passwords = passwords.take();
         driver.run(&pool, threads, &mut sinks, &mut side, bar)?;
@@ -367,8 +373,10 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         header.clear();
         format.footer(&s.meta, &mut header);
         opts.encoding.transcode(&mut header);
-        s.writer.write_all(&header).map_err(write_err)?;
-        s.writer.flush().map_err(write_err)?;
+        s.writer
+            .write_all(&header)
+            .and_then(|()| s.writer.flush())
+            .map_err(|e| write_err(&s.path, e))?;
         tables.push(TableEntry {
             name: s.meta.name.clone(),
             file: s.file.clone(),
@@ -378,14 +386,14 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             foreign_keys: s.meta.foreign_keys.iter().map(Into::into).collect(),
         });
     }
-    if let Some(w) = passwords.as_mut() {
-        w.flush().map_err(write_err)?;
-    }
-    for w in [side.labels.as_mut(), side.unrepresentable.as_mut()]
-        .into_iter()
-        .flatten()
-    {
-        w.flush().map_err(write_err)?;
+    for (name, w) in [
+        ("passwords.csv", passwords.as_mut()),
+        ("labels.csv", side.labels.as_mut()),
+        ("unrepresentable.jsonl", side.unrepresentable.as_mut()),
+    ] {
+        if let Some(w) = w {
+            w.flush().map_err(|e| staged.write_err(name, e))?;
+        }
     }
     let edge_cases = generator.edge.as_ref().map(|e| {
         let mut counts = BTreeMap::new();
@@ -441,10 +449,13 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             values_replaced: side.replaced,
         },
     };
-    if let Some(dir) = &to_dir {
-        let path = dir.join("manifest.json");
+    // Sinks close their files before they are renamed.
+    drop(sinks);
+    drop(passwords);
+    drop(side);
+    if to_dir.is_some() {
         let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
-        std::fs::write(&path, json + "\n").map_err(|e| Error::io("write", &path, e))?;
+        staged.commit(&(json + "\n"))?;
     }
     if !opts.quiet {
         summary(
@@ -767,12 +778,156 @@ pub fn rows_in(
     }
 }
 
-fn write_err(e: std::io::Error) -> Error {
+fn write_err(path: &str, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::usage("output closed early (broken pipe)")
     } else {
-        Error::usage(format!("cannot write output: {e}"))
+        Error::usage(format!("cannot write {path}: {e}"))
     }
+}
+
+/// Set by SIGINT or SIGTERM while `generate` runs (see [`catch_interrupts`]).
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(sig: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    // A second signal stops at once.
+    // SAFETY: signal(2) is async-signal-safe.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}
+
+/// Makes SIGINT and SIGTERM stop `generate` between chunks, so it can remove
+/// its partial files and say what is incomplete instead of dying mid-write.
+pub fn catch_interrupts() {
+    let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic and resets the disposition.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+fn check_interrupted(dir: Option<&Path>) -> Result<()> {
+    if !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
+    Err(Error::interrupted(match dir {
+        Some(d) => format!(
+            "interrupted: the run did not complete; no table, sidecar or manifest.json was written to {} (partial files removed)",
+            d.display()
+        ),
+        None => "interrupted: the output on stdout is incomplete".into(),
+    }))
+}
+
+/// Output files written under temporary names (`.NAME.partial`) and renamed
+/// once the run is complete, `manifest.json` last: an interrupted or failed
+/// run never leaves a file that looks complete. Dropped uncommitted, it
+/// removes what it wrote.
+struct Staged {
+    dir: PathBuf,
+    /// Final names, in creation order.
+    files: Vec<String>,
+    committed: bool,
+}
+
+impl Staged {
+    fn new(dir: PathBuf) -> Staged {
+        Staged {
+            dir,
+            files: Vec::new(),
+            committed: false,
+        }
+    }
+
+    fn temp(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(".{name}.partial"))
+    }
+
+    fn create(&mut self, name: &str) -> Result<std::fs::File> {
+        let path = self.temp(name);
+        let f = std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+        self.files.push(name.to_string());
+        Ok(f)
+    }
+
+    fn create_private(&mut self, name: &str) -> Result<std::io::BufWriter<std::fs::File>> {
+        let w = open_private(&self.temp(name))?;
+        self.files.push(name.to_string());
+        Ok(w)
+    }
+
+    fn write_err(&self, name: &str, e: std::io::Error) -> Error {
+        write_err(&self.dir.join(name).display().to_string(), e)
+    }
+
+    /// Writes the manifest, removes the files an earlier run listed in its
+    /// manifest that this run does not write (so `--force` leaves no stale
+    /// table or sidecar), then renames everything into place.
+    fn commit(mut self, manifest: &str) -> Result<()> {
+        let temp = self.temp("manifest.json");
+        self.files.push("manifest.json".into());
+        std::fs::write(&temp, manifest).map_err(|e| self.write_err("manifest.json", e))?;
+        let old_manifest = self.dir.join("manifest.json");
+        let stale = earlier_run_files(&old_manifest);
+        if old_manifest.exists() {
+            std::fs::remove_file(&old_manifest)
+                .map_err(|e| Error::io("remove", &old_manifest, e))?;
+        }
+        for name in stale.iter().filter(|n| !self.files.contains(n)) {
+            let path = self.dir.join(name);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove the earlier run's", &path, e));
+                }
+                _ => {}
+            }
+        }
+        for name in &self.files {
+            let (from, to) = (self.temp(name), self.dir.join(name));
+            std::fs::rename(&from, &to).map_err(|e| Error::io("rename into", &to, e))?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            for name in &self.files {
+                let _ = std::fs::remove_file(self.temp(name));
+            }
+        }
+    }
+}
+
+/// The files an earlier run's manifest says it wrote (plain names only).
+fn earlier_run_files(manifest: &Path) -> Vec<String> {
+    let Some(m) = std::fs::read(manifest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .filter(|m| m["tool"] == "understudy")
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<&serde_json::Value> = m["tables"]
+        .as_array()
+        .map(|t| t.iter().map(|t| &t["file"]).collect())
+        .unwrap_or_default();
+    names.extend([
+        &m["edge_cases"]["labels_file"],
+        &m["unrepresentable"]["file"],
+        &m["passwords_file"],
+    ]);
+    names
+        .into_iter()
+        .filter_map(|v| v.as_str())
+        .filter(|n| !n.is_empty() && *n != "." && *n != ".." && !n.contains(['/', '\\']))
+        .map(str::to_string)
+        .collect()
 }
 
 fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
@@ -1167,7 +1322,10 @@ impl Driver<'_> {
                     ));
                     return;
                 };
-                if let Err(e) = self.write(&out, sinks, side) {
+                let written =
+                    check_interrupted(side.dir.to_str().filter(|d| !d.is_empty()).map(Path::new))
+                        .and_then(|()| self.write(&out, sinks, side));
+                if let Err(e) = written {
                     result = Err(e);
                     shared.lock().expect("lock").failed = true;
                     cv.notify_all();
@@ -1197,18 +1355,24 @@ impl Driver<'_> {
             if out.rows[t] == 0 {
                 continue;
             }
-            s.writer.write_all(&out.bufs[t]).map_err(write_err)?;
+            s.writer
+                .write_all(&out.bufs[t])
+                .map_err(|e| write_err(&s.path, e))?;
             s.rows += out.rows[t];
             s.digest = s.digest.wrapping_add(out.digests[t]);
         }
+        let dir = side.dir.clone();
+        let err = |name: &str, e| write_err(&dir.join(name).display().to_string(), e);
         if let Some(p) = side.passwords.as_mut() {
-            p.write_all(&out.passwords).map_err(write_err)?;
+            p.write_all(&out.passwords)
+                .map_err(|e| err("passwords.csv", e))?;
         }
         if let Some(l) = side.labels.as_mut() {
-            l.write_all(&out.labels).map_err(write_err)?;
+            l.write_all(&out.labels).map_err(|e| err("labels.csv", e))?;
         }
         if let Some(u) = side.unrepresentable.as_mut() {
-            u.write_all(&out.unrepresentable).map_err(write_err)?;
+            u.write_all(&out.unrepresentable)
+                .map_err(|e| err("unrepresentable.jsonl", e))?;
         }
         for (a, b) in side.edge_counts.iter_mut().zip(&out.edge_counts) {
             *a += b;
