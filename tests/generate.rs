@@ -950,6 +950,10 @@ fn sizes_past_the_index_space_are_refused_at_once() {
         // Children: users × up to 200 sessions each.
         (&["generate", "--users", "40000000000000000"], "sessions"),
         (
+            &["generate", "--users", "99999999999999", "--shard", "2/2"],
+            "starts at user 49,999,999,999,999",
+        ),
+        (
             &["rehearse", "--users", "99999999999999"],
             "at most 10,000,000,000",
         ),

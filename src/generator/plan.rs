@@ -210,6 +210,22 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     }
     let edges = opts.edge_rate.unwrap_or(profile.edge.rate) > 0.0;
     check_scale(profile, opts.users, edges)?;
+    // A shard's child rows are numbered after every earlier user's: counting
+    // them takes time in proportion to the shard's start.
+    let first_user = opts.shard.range(opts.users).start;
+    let has_children = profile
+        .tables
+        .iter()
+        .any(|t| matches!(t.size, crate::profile::Size::PerParent { .. }));
+    if to_dir.is_some() && has_children && first_user > MAX_PLANNED_USERS {
+        return Err(Error::usage(format!(
+            "--shard {}/{} starts at user {}: its child rows are numbered after every earlier user's, and counting past {} users would take hours before the first row\n  use more, smaller runs (fewer --users), or --out - for the users table alone",
+            opts.shard.index,
+            opts.shard.count,
+            thousands(first_user),
+            thousands(MAX_PLANNED_USERS)
+        )));
+    }
     if let Some(dir) = &to_dir {
         prepare_dir(dir, opts.force)?;
     }
