@@ -380,7 +380,7 @@ impl Gen {
     /// case or homoglyph variant must never be an exact duplicate, which a
     /// unique column would refuse).
     fn pair_holds(&self, t: usize, inj: &Injection, index: u64) -> bool {
-        if index % 2 == 0 || self.is_null(t, inj.column, index - 1) {
+        if index.is_multiple_of(2) || self.is_null(t, inj.column, index - 1) {
             return false;
         }
         let nfd = matches!(self.edge.as_ref().map(|e| e.case(inj.case)),
