@@ -792,7 +792,6 @@ fn skeleton(s: &str) -> String {
         ('ց', 'g'),
         ('м', 'm'),
         ('ᴢ', 'z'),
-        ('ꞙ', 'f'),
     ];
     s.nfkc()
         .collect::<String>()

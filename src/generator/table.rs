@@ -756,10 +756,10 @@ impl Gen {
     }
 }
 
-/// Swaps the first letter that has a Cyrillic look-alike.
+/// Swaps the first letter that has a look-alike in another script.
 fn homoglyph(s: &str) -> String {
     // The classic look-alikes first; then one for nearly every other Latin
-    // letter (Cyrillic, Armenian where Cyrillic has none), so that a name
+    // letter (Cyrillic; Armenian or a small capital where Cyrillic has none), so that a name
     // without a, e, o, p, c, x, y or i still gets one.
     const CLASSIC: &[(char, char)] = &[
         ('a', 'а'),
@@ -789,7 +789,6 @@ fn homoglyph(s: &str) -> String {
         ('g', 'ց'),
         ('m', 'м'),
         ('z', 'ᴢ'),
-        ('f', 'ꞙ'),
     ];
     for map in [CLASSIC, MORE] {
         if let Some((at, g)) = s
