@@ -947,6 +947,10 @@ fn sizes_past_the_index_space_are_refused_at_once() {
             ],
             "at most 9,999,999,999 rows",
         ),
+        (
+            &["generate", "--users", "10", "--threads", "100000"],
+            "at most 1024",
+        ),
         // Children: users × up to 200 sessions each.
         (&["generate", "--users", "40000000000000000"], "sessions"),
         (

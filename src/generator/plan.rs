@@ -193,6 +193,14 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             sink::FORMATS.join(", ")
         ))
     })?;
+    // Each thread holds a few chunks in flight: thousands would only exhaust memory.
+    const MAX_THREADS: usize = 1024;
+    if opts.threads > MAX_THREADS {
+        return Err(Error::usage(format!(
+            "--threads {}: at most {MAX_THREADS} (the output is the same with any number)",
+            opts.threads
+        )));
+    }
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
