@@ -757,6 +757,7 @@ fn generate(a: GenerateArgs) -> Result<()> {
         d => Output::Dir(PathBuf::from(d)),
     };
     let dialect: Dialect = a.sql_dialect.parse().map_err(Error::usage)?;
+    generator::plan::catch_interrupts();
     generator::generate(GenerateOptions {
         profile,
         users: a.users,

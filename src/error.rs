@@ -10,6 +10,8 @@ pub enum ErrorKind {
     Failed,
     /// The target (or an output path) could not be reached or used: exit 3.
     Target,
+    /// Stopped by SIGINT or SIGTERM before the work was complete: exit 130.
+    Interrupted,
 }
 
 #[derive(Debug)]
@@ -33,6 +35,13 @@ impl Error {
         }
     }
 
+    pub fn interrupted(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Interrupted,
+            message: message.into(),
+        }
+    }
+
     pub fn failed(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Failed,
@@ -50,6 +59,7 @@ impl Error {
             ErrorKind::Failed => 1,
             ErrorKind::Usage => 2,
             ErrorKind::Target => 3,
+            ErrorKind::Interrupted => 130,
         }
     }
 }

@@ -701,3 +701,343 @@ fn valid_cases_round_trip_through_postgres_and_nul_is_set_aside() {
         }
     }
 }
+
+/// 1,000 hostile lines, the same every run: quotes, escapes, control
+/// characters, NUL, BOM, bidi, combining marks, COPY markers, SQL, and
+/// values from 0 bytes to past MySQL's 64 KiB TEXT.
+fn thousand_hostile_lines(dir: &Path) -> std::path::PathBuf {
+    const BITS: &[&str] = &[
+        "'",
+        "\"",
+        "\\",
+        ",",
+        "\t",
+        "\r",
+        "\0",
+        "🚁",
+        "👩‍💻",
+        "\u{202E}",
+        "\u{FEFF}",
+        "é",
+        "e\u{301}",
+        "NULL",
+        "\\N",
+        "\\.",
+        ";--",
+        " ",
+        "İ",
+        "ß",
+        "\u{200B}",
+        "<script>",
+        "'); DROP TABLE users;--",
+        "ﬁ",
+        "Ｊ",
+        "\u{7f}",
+        "%s",
+        "${x}",
+        "山田",
+        "ٱلْعَرَبِيَّة",
+    ];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let lines: Vec<String> = (0..1000)
+        .map(|i| match i % 97 {
+            // Long lines: over VARCHAR(255), over 16 KiB, over 64 KiB.
+            0 => "x".repeat(300),
+            1 => "ü".repeat(20_000),
+            2 => "y".repeat(70_000),
+            _ => (0..next(12))
+                .map(|_| BITS[next(BITS.len() as u64) as usize])
+                .collect(),
+        })
+        .collect();
+    let path = dir.join("hostile1000.txt");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// A comparison form under which the labelled variants collide with their
+/// original: NFKC, lower case, and the look-alike letters read as Latin
+/// (the confusables of Unicode TR 39 for these letters).
+fn skeleton(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    const CONFUSABLE: &[(char, char)] = &[
+        ('а', 'a'),
+        ('е', 'e'),
+        ('о', 'o'),
+        ('р', 'p'),
+        ('с', 'c'),
+        ('х', 'x'),
+        ('у', 'y'),
+        ('і', 'i'),
+        ('ѕ', 's'),
+        ('ј', 'j'),
+        ('һ', 'h'),
+        ('ԁ', 'd'),
+        ('ӏ', 'l'),
+        ('ԛ', 'q'),
+        ('ԝ', 'w'),
+        ('ѵ', 'v'),
+        ('к', 'k'),
+        ('т', 't'),
+        ('г', 'r'),
+        ('ь', 'b'),
+        ('ս', 'u'),
+        ('ո', 'n'),
+        ('ց', 'g'),
+        ('м', 'm'),
+        ('ᴢ', 'z'),
+    ];
+    s.nfkc()
+        .collect::<String>()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            CONFUSABLE
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or(c, |(_, l)| *l)
+        })
+        .collect()
+}
+
+/// Pair labels, and the field each applies to.
+const PAIR_LABELS: &[(&str, &str)] = &[
+    ("email.case-duplicate", "email"),
+    ("email.nfd-duplicate", "email"),
+    ("username.homoglyph-of-other", "username"),
+    ("username.case-duplicate", "username"),
+];
+
+/// No two users share an email or username except as a labelled variant of
+/// the other, different byte-wise; with `all_partners`, every labelled
+/// variant collides with exactly one other user.
+fn check_handles(
+    what: &str,
+    users: &[(String, String, Option<String>)],
+    labels: &[(String, String, String, String)],
+    all_partners: bool,
+) -> usize {
+    let labelled: HashMap<(&str, &str), &str> = labels
+        .iter()
+        .filter(|l| l.0 == "users")
+        .map(|l| ((l.1.as_str(), l.2.as_str()), l.3.as_str()))
+        .collect();
+    let mut pairs = 0;
+    for field in ["email", "username"] {
+        let mut groups: HashMap<String, Vec<(&str, &str)>> = HashMap::new();
+        for (key, email, username) in users {
+            let v = if field == "email" {
+                Some(email)
+            } else {
+                username.as_ref()
+            };
+            if let Some(v) = v {
+                groups.entry(skeleton(v)).or_default().push((key, v));
+            }
+        }
+        for g in groups.values() {
+            let pair_label = |k: &str| {
+                labelled
+                    .get(&(k, field))
+                    .filter(|l| PAIR_LABELS.contains(&(**l, field)))
+                    .copied()
+            };
+            if g.len() == 1 {
+                assert!(
+                    !all_partners || pair_label(g[0].0).is_none(),
+                    "{what}: {} {field} {:?} is labelled {:?} but collides with no one",
+                    g[0].0,
+                    g[0].1,
+                    pair_label(g[0].0)
+                );
+                continue;
+            }
+            assert_eq!(g.len(), 2, "{what}: users share {field}: {g:?}");
+            assert_ne!(g[0].1, g[1].1, "{what}: exact duplicate {field}: {g:?}");
+            let claims = g.iter().filter(|(k, _)| pair_label(k).is_some()).count();
+            assert_eq!(claims, 1, "{what}: unlabelled {field} collision: {g:?}");
+            pairs += 1;
+        }
+    }
+    pairs
+}
+
+#[test]
+fn sql_dumps_with_1000_hostile_lines_load_into_their_own_schema() {
+    let pg = Postgres::start();
+    let maria = Mariadb::start();
+    let d = tempdir();
+    let file = thousand_hostile_lines(d.path());
+    let mut pairs = 0;
+    for seed in ["2", "3", "9", "11", "42"] {
+        let out = |dialect: &str| d.path().join(format!("{dialect}-{seed}"));
+        for dialect in ["sqlite", "postgres", "mysql"] {
+            generate(
+                &out(dialect),
+                "1500",
+                &[
+                    "--seed",
+                    seed,
+                    "--edge-rate",
+                    "1",
+                    "--edge-file",
+                    file.to_str().unwrap(),
+                    "--format",
+                    "sql",
+                    "--sql-dialect",
+                    dialect,
+                ],
+            );
+        }
+        // SQLite: every row, since SQLite can hold every value.
+        let s = out("sqlite");
+        let m = manifest(&s);
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        for t in m["tables"].as_array().unwrap() {
+            let f = t["file"].as_str().unwrap();
+            db.execute_batch(&std::fs::read_to_string(s.join(f)).unwrap())
+                .unwrap_or_else(|e| panic!("seed {seed}: sqlite {f}: {e}"));
+            let n: i64 = db
+                .query_row(
+                    &format!("SELECT count(*) FROM \"{}\"", t["name"].as_str().unwrap()),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                n as u64,
+                t["rows"].as_u64().unwrap(),
+                "seed {seed}: sqlite {f}"
+            );
+        }
+        assert_eq!(m["unrepresentable"]["rows_skipped"], 0);
+        let users: Vec<(String, String, Option<String>)> = db
+            .prepare("SELECT id, email, username FROM users")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(users.len(), 1500);
+        pairs += check_handles(
+            &format!("sqlite seed {seed}"),
+            &users,
+            &read_labels(&s),
+            true,
+        );
+
+        if let Some(pg) = &pg {
+            let s = out("postgres");
+            let m = manifest(&s);
+            let name = format!("hostile_{seed}");
+            let mut client =
+                postgres::Client::connect(&pg.create_db(&name), postgres::NoTls).unwrap();
+            let psql = pg_bin().unwrap().join("psql");
+            for t in m["tables"].as_array().unwrap() {
+                let f = t["file"].as_str().unwrap();
+                // psql as a user would run it: stop at the first error.
+                let o = std::process::Command::new(&psql)
+                    .args([
+                        "-X",
+                        "-q",
+                        "-v",
+                        "ON_ERROR_STOP=1",
+                        "-d",
+                        &pg.dsn(&name),
+                        "-f",
+                    ])
+                    .arg(s.join(f))
+                    .output()
+                    .unwrap();
+                assert!(
+                    o.status.success() && o.stderr.is_empty(),
+                    "seed {seed}: psql {f}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                let n: i64 = client
+                    .query_one(
+                        &format!("SELECT count(*) FROM \"{}\"", t["name"].as_str().unwrap()),
+                        &[],
+                    )
+                    .unwrap()
+                    .get(0);
+                assert_eq!(
+                    n as u64,
+                    t["rows"].as_u64().unwrap(),
+                    "seed {seed}: postgres {f}"
+                );
+            }
+            let users: Vec<(String, String, Option<String>)> = client
+                .query("SELECT id::text, email, username FROM users", &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect();
+            check_handles(
+                &format!("postgres seed {seed}"),
+                &users,
+                &read_labels(&s),
+                false,
+            );
+        }
+
+        if let Some(maria) = &maria {
+            let s = out("mysql");
+            let m = manifest(&s);
+            let name = format!("hostile_{seed}");
+            maria.query("", &format!("CREATE DATABASE {name}"));
+            for t in m["tables"].as_array().unwrap() {
+                let f = t["file"].as_str().unwrap();
+                let o = maria.load(&name, &s.join(f));
+                assert!(
+                    o.status.success() && o.stderr.is_empty(),
+                    "seed {seed}: mariadb {f}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                let n: u64 = maria
+                    .query(
+                        &name,
+                        &format!("SELECT count(*) FROM `{}`", t["name"].as_str().unwrap()),
+                    )
+                    .trim()
+                    .parse()
+                    .unwrap();
+                assert_eq!(n, t["rows"].as_u64().unwrap(), "seed {seed}: mariadb {f}");
+            }
+            let unhex = |h: &str| {
+                String::from_utf8(
+                    (0..h.len())
+                        .step_by(2)
+                        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                        .collect(),
+                )
+                .unwrap()
+            };
+            let users: Vec<(String, String, Option<String>)> = maria
+                .query(
+                    &name,
+                    "SELECT HEX(id), HEX(email), IFNULL(HEX(username), '-') FROM users",
+                )
+                .lines()
+                .map(|l| {
+                    let f: Vec<&str> = l.split('\t').collect();
+                    (unhex(f[0]), unhex(f[1]), (f[2] != "-").then(|| unhex(f[2])))
+                })
+                .collect();
+            assert_eq!(users.len() as u64, m["tables"][1]["rows"].as_u64().unwrap());
+            check_handles(
+                &format!("mariadb seed {seed}"),
+                &users,
+                &read_labels(&s),
+                false,
+            );
+        }
+    }
+    assert!(pairs > 100, "{pairs} labelled pairs checked");
+}

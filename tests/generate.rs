@@ -746,3 +746,403 @@ fn pools_are_cached_unless_told_not_to() {
         );
     }
 }
+
+#[test]
+fn light_cost_changes_work_factors_never_passwords() {
+    let d = tempdir();
+    let profile = d.path().join("costly.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "costly"
+[passwords]
+pool_size = 16
+mix = [ { format = "bcrypt", share = 3, params = { cost = 6 } }, { format = "pbkdf2-sha256-django", share = 1, params = { iterations = 5000 } } ]
+[tables.users.columns]
+id = { kind = "sequence" }
+password_hash = { kind = "password_hash" }
+"#,
+    )
+    .unwrap();
+    let run_at = |cost: &str| {
+        let out = d.path().join(cost);
+        ok(&[
+            "generate",
+            "--quiet",
+            "--no-cache",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--users",
+            "300",
+            "--seed",
+            "5",
+            "--hash-cost",
+            cost,
+            "--emit-passwords",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let (_, users) = read_csv(&out.join("users.csv"));
+        let (_, pw) = read_csv(&out.join("passwords.csv"));
+        (users, pw)
+    };
+    let (full_users, full_pw) = run_at("profile");
+    let (light_users, light_pw) = run_at("light");
+    assert_eq!(full_pw.len(), 300);
+    let differ = full_pw
+        .iter()
+        .zip(&light_pw)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differ, 0,
+        "{differ} of 300 passwords differ with --hash-cost light"
+    );
+    // The cost did change: the work factors, and so every hash.
+    let hash = |u: &[Field]| u[1].clone().unwrap();
+    assert!(full_users.iter().any(|u| hash(u).starts_with("$2b$06$")));
+    assert!(light_users.iter().any(|u| hash(u).starts_with("$2b$04$")));
+    assert!(
+        full_users
+            .iter()
+            .zip(&light_users)
+            .all(|(a, b)| hash(a) != hash(b))
+    );
+}
+
+#[test]
+fn child_tables_may_hold_unique_usernames_and_emails() {
+    let d = tempdir();
+    let profile = d.path().join("logins.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "logins"
+[tables.users.columns]
+id = { kind = "sequence" }
+email = { kind = "email" }
+[tables.logins]
+parent = "users"
+per_parent = { dist = "uniform", min = 0, max = 6 }
+[tables.logins.columns]
+id = { kind = "sequence" }
+user_id = { kind = "parent" }
+username = { kind = "username" }
+email = { kind = "email" }
+"#,
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    let started = std::time::Instant::now();
+    let mut child = bin()
+        .args(["generate", "--quiet", "--profile"])
+        .arg(&profile)
+        .args(["--users", "500", "--out"])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("generate hangs on a username column in a child table");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let (h, rows) = read_csv(&out.join("logins.csv"));
+    assert!(rows.len() > 1000, "{}", rows.len());
+    for col in ["username", "email"] {
+        let c = h.iter().position(|x| x == col).unwrap();
+        let distinct: HashSet<String> = rows.iter().map(|r| r[c].clone().unwrap()).collect();
+        assert_eq!(
+            distinct.len(),
+            rows.len(),
+            "{col} unique in the child table"
+        );
+    }
+}
+
+/// Peak RSS (VmHWM) of a running process, in KiB.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[test]
+fn a_hundred_trillion_users_stream_at_flat_memory() {
+    use std::io::Read;
+    let mut child = bin()
+        .args([
+            "generate",
+            "--quiet",
+            "--hash-mode",
+            "shape",
+            "--users",
+            "99999999999999",
+            "--out",
+            "-",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0usize;
+        while total < 96 << 20 {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        let _ = tx.send(total);
+        stdout
+    });
+    let started = std::time::Instant::now();
+    let mut peak = 0;
+    let read = loop {
+        if let Some(k) = vm_hwm_kib(pid) {
+            peak = peak.max(k);
+        }
+        assert!(peak < 150 * 1024, "peak RSS {peak} KiB and growing");
+        if let Ok(n) = rx.try_recv() {
+            break n;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no 96 MiB of output in 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // Still running (it has 10^14 users to go), still small.
+    let hwm = vm_hwm_kib(pid).expect("still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(reader.join().unwrap());
+    assert!(read >= 96 << 20, "{read} bytes");
+    assert!(hwm < 150 * 1024, "peak RSS {hwm} KiB after 96 MiB");
+}
+
+#[test]
+fn sizes_past_the_index_space_are_refused_at_once() {
+    let d = tempdir();
+    let out = d.path().join("o");
+    let cases: &[(&[&str], &str)] = &[
+        (&["generate", "--users", "9999999999999999999"], "2^62"),
+        (
+            &[
+                "generate",
+                "--users",
+                "99999999999999",
+                "--edge-rate",
+                "0.1",
+            ],
+            "at most 9,999,999,999 rows",
+        ),
+        (
+            &["generate", "--users", "10", "--threads", "100000"],
+            "at most 1024",
+        ),
+        // Children: users × up to 200 sessions each.
+        (&["generate", "--users", "40000000000000000"], "sessions"),
+        (
+            &["generate", "--users", "99999999999999", "--shard", "2/2"],
+            "starts at user 49,999,999,999,999",
+        ),
+        (
+            &["rehearse", "--users", "99999999999999"],
+            "at most 10,000,000,000",
+        ),
+        (
+            &["estimate", "--production-users", "99999999999999"],
+            "at most 10,000,000,000",
+        ),
+    ];
+    for (args, want) in cases {
+        let started = std::time::Instant::now();
+        let target = format!("sqlite:{}", d.path().join("t.db").display());
+        let o = bin()
+            .args(*args)
+            .args(if args[0] == "generate" {
+                vec!["--out", out.to_str().unwrap()]
+            } else {
+                vec!["--target", &target]
+            })
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?} not at once"
+        );
+        assert!(
+            !out.exists() && !d.path().join("t.db").exists(),
+            "{args:?} left files"
+        );
+    }
+}
+
+/// Every entry of a directory, hidden ones included.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn sigint_leaves_no_file_that_looks_complete() {
+    let d = tempdir();
+    let out = d.path().join("o");
+    let child = bin()
+        .args([
+            "generate",
+            "--hash-mode",
+            "shape",
+            "--users",
+            "20000000",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until output has started: some file in the directory has bytes.
+    let started = std::time::Instant::now();
+    loop {
+        let writing = std::fs::read_dir(&out).is_ok_and(|r| {
+            r.flatten()
+                .any(|e| e.metadata().is_ok_and(|m| m.len() > 1 << 20))
+        });
+        if writing {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "no output after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{:?} {err}", o.status);
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(
+        err.contains("manifest.json"),
+        "says what is incomplete: {err}"
+    );
+    assert_eq!(entries(&out), Vec::<String>::new(), "files left behind");
+}
+
+#[test]
+fn a_full_disk_names_the_file_and_leaves_no_partial_files() {
+    use std::os::unix::process::CommandExt;
+    let d = tempdir();
+    // A file-size limit: writes past 1 MiB fail as on a full disk (EFBIG),
+    // without needing a small filesystem.
+    let out = d.path().join("o");
+    let mut cmd = bin();
+    cmd.args([
+        "generate",
+        "--quiet",
+        "--hash-mode",
+        "shape",
+        "--users",
+        "30000",
+        "--out",
+    ])
+    .arg(&out);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: 1 << 20,
+                rlim_max: 1 << 20,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{}/", out.display())) && err.contains(".csv"),
+        "{err}"
+    );
+    assert_eq!(entries(&out), Vec::<String>::new(), "files left behind");
+
+    // A real full disk, where a small tmpfs can be mounted (root).
+    let mnt = d.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = unsafe { libc::geteuid() } == 0
+        && std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(&mnt)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("note: no tmpfs could be mounted; the file-size limit stood in for a full disk");
+        return;
+    }
+    let out = mnt.join("o");
+    let o = run(&[
+        "generate",
+        "--quiet",
+        "--hash-mode",
+        "shape",
+        "--users",
+        "30000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let left = entries(&out);
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains(&format!("{}/", out.display())), "{err}");
+    assert_eq!(left, Vec::<String>::new(), "files left behind");
+}
+
+#[test]
+fn force_removes_what_the_earlier_run_wrote() {
+    let d = tempdir();
+    let out = d.path().join("o");
+    saas(&out, "200", &["--edge-rate", "0.5", "--emit-passwords"]);
+    assert!(out.join("labels.csv").exists() && out.join("passwords.csv").exists());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    saas(&out, "200", &["--format", "jsonl", "--force"]);
+    assert_eq!(
+        entries(&out),
+        [
+            "manifest.json",
+            "notes.txt",
+            "organizations.jsonl",
+            "roles.jsonl",
+            "sessions.jsonl",
+            "unrepresentable.jsonl",
+            "user_profiles.jsonl",
+            "user_roles.jsonl",
+            "users.jsonl"
+        ]
+    );
+}

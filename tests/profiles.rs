@@ -221,3 +221,36 @@ fn an_edge_cases_section_is_read_and_applied() {
         "the profile's rate 0.5 on the email family: {n} labels\n{labels}"
     );
 }
+
+#[test]
+fn names_equal_apart_from_case_are_refused() {
+    refuse(
+        &format!("{USERS}email = {{ kind = \"email\" }}\nEmail = {{ kind = \"email\" }}\n"),
+        &["bad.toml:5:1", "`Email`", "`email`", "letter case"],
+    );
+    refuse(
+        &format!(
+            "{USERS}[tables.Users]\nrows = 3\n[tables.Users.columns]\nid = {{ kind = \"uuid\" }}\n"
+        ),
+        &["bad.toml:4:9", "`Users`", "`users`", "letter case"],
+    );
+    // `profiles check` refuses it too, before any rehearsal would.
+    let d = tempdir();
+    let p = d.path().join("bad.toml");
+    std::fs::write(
+        &p,
+        format!("{USERS}email = {{ kind = \"email\" }}\nEMAIL = {{ kind = \"text\" }}\n"),
+    )
+    .unwrap();
+    let o = run(&["profiles", "check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`EMAIL`"));
+}
+
+#[test]
+fn duplicate_key_is_named() {
+    refuse(
+        &format!("{USERS}email = {{ kind = \"email\" }}\nemail = {{ kind = \"text\" }}\n"),
+        &["bad.toml:5:1", "duplicate key `email`"],
+    );
+}

@@ -66,7 +66,7 @@ pub enum Make {
     PairNfdEmail,
     /// The NFC form (held by the even partner of an `email.nfd-duplicate`).
     NfcEmail,
-    /// The partner's username with a Cyrillic homoglyph.
+    /// The partner's username with one look-alike letter (mostly Cyrillic).
     PairHomoglyphUsername,
     /// The partner's username in upper case.
     PairCaseUsername,
@@ -1111,7 +1111,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
         Username,
         USERNAME,
         true,
-        "another user's username with a Cyrillic look-alike letter",
+        "another user's username with one look-alike letter (Cyrillic; Armenian or a small capital where Cyrillic has none)",
         "openstreetmap-website#3919; wagtail/wagtail#14329",
         PairHomoglyphUsername,
     ),

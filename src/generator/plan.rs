@@ -124,6 +124,8 @@ impl GenerateOptions {
 /// Files written beside the tables, and what they counted.
 #[derive(Default)]
 struct Sidecars {
+    /// The output directory (empty for stdout), for error messages.
+    dir: PathBuf,
     passwords: Option<std::io::BufWriter<std::fs::File>>,
     labels: Option<std::io::BufWriter<std::fs::File>>,
     unrepresentable: Option<std::io::BufWriter<std::fs::File>>,
@@ -137,6 +139,8 @@ struct Sidecars {
 struct TableSink {
     meta: TableMeta,
     file: String,
+    /// Where it goes, for error messages.
+    path: String,
     writer: Box<dyn Write + Send>,
     rows: u64,
     digest: u128,
@@ -189,6 +193,14 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             sink::FORMATS.join(", ")
         ))
     })?;
+    // Each thread holds a few chunks in flight: thousands would only exhaust memory.
+    const MAX_THREADS: usize = 1024;
+    if opts.threads > MAX_THREADS {
+        return Err(Error::usage(format!(
+            "--threads {}: at most {MAX_THREADS} (the output is the same with any number)",
+            opts.threads
+        )));
+    }
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -204,9 +216,28 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             "--emit-passwords needs --out DIR (passwords never go to stdout)",
         ));
     }
+    let edges = opts.edge_rate.unwrap_or(profile.edge.rate) > 0.0;
+    check_scale(profile, opts.users, edges)?;
+    // A shard's child rows are numbered after every earlier user's: counting
+    // them takes time in proportion to the shard's start.
+    let first_user = opts.shard.range(opts.users).start;
+    let has_children = profile
+        .tables
+        .iter()
+        .any(|t| matches!(t.size, crate::profile::Size::PerParent { .. }));
+    if to_dir.is_some() && has_children && first_user > MAX_PLANNED_USERS {
+        return Err(Error::usage(format!(
+            "--shard {}/{} starts at user {}: its child rows are numbered after every earlier user's, and counting past {} users would take hours before the first row\n  use more, smaller runs (fewer --users), or --out - for the users table alone",
+            opts.shard.index,
+            opts.shard.count,
+            thousands(first_user),
+            thousands(MAX_PLANNED_USERS)
+        )));
+    }
     if let Some(dir) = &to_dir {
         prepare_dir(dir, opts.force)?;
     }
+    let mut staged = Staged::new(to_dir.clone().unwrap_or_default());
 
     // Hash pools: built once, on all threads, before any row.
     let pools_started = Instant::now();
@@ -260,10 +291,10 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         Output::Dir(ref dir) => {
             for (i, m) in metas.iter().enumerate() {
                 let file = format!("{}.{}", m.name, format.extension());
-                let path = dir.join(&file);
-                let f = std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+                let f = staged.create(&file)?;
                 sinks[i] = Some(TableSink {
                     meta: m.clone(),
+                    path: dir.join(&file).display().to_string(),
                     file,
                     writer: Box::new(std::io::BufWriter::with_capacity(1 << 18, f)),
                     rows: 0,
@@ -282,6 +313,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             sinks[users_t] = Some(TableSink {
                 meta: metas[users_t].clone(),
                 file: "-".into(),
+                path: "stdout".into(),
                 writer: w,
                 rows: 0,
                 digest: 0,
@@ -292,37 +324,36 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         header.clear();
         format.header(&s.meta, &mut header);
         opts.encoding.transcode(&mut header);
-        s.writer.write_all(opts.encoding.bom()).map_err(write_err)?;
-        s.writer.write_all(&header).map_err(write_err)?;
+        s.writer
+            .write_all(opts.encoding.bom())
+            .and_then(|()| s.writer.write_all(&header))
+            .map_err(|e| write_err(&s.path, e))?;
     }
     let mut side = Sidecars {
         edge_counts: vec![0; generator.edge.as_ref().map_or(0, |e| e.cases.len()) + 1],
         ..Sidecars::default()
     };
-    if let Some(dir) = &to_dir {
+    if to_dir.is_some() {
         if generator.edge.is_some() {
-            let path = dir.join("labels.csv");
-            let mut w = std::io::BufWriter::new(
-                std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
-            );
+            let mut w = std::io::BufWriter::new(staged.create("labels.csv")?);
             w.write_all(b"table,row_key,field,label\n")
-                .map_err(write_err)?;
+                .map_err(|e| staged.write_err("labels.csv", e))?;
             side.labels = Some(w);
         }
-        let path = dir.join("unrepresentable.jsonl");
         side.unrepresentable = Some(std::io::BufWriter::new(
-            std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?,
+            staged.create("unrepresentable.jsonl")?,
         ));
+        side.dir = staged.dir.clone();
     }
     let check_representable =
-        !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect == Dialect::Postgres);
+        !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect != Dialect::Sqlite);
     let mut passwords = match &to_dir {
-        Some(dir) if opts.emit_passwords => Some(open_private(&dir.join("passwords.csv"))?),
+        Some(_) if opts.emit_passwords => Some(staged.create_private("passwords.csv")?),
         _ => None,
     };
     if let Some(w) = passwords.as_mut() {
         let pk = &metas[users_t].primary_key[0];
-        writeln!(w, "{pk},password").map_err(write_err)?;
+        writeln!(w, "{pk},password").map_err(|e| staged.write_err("passwords.csv", e))?;
     }
 
     // Drive each root table whose output is wanted; children follow their parent.
@@ -351,6 +382,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             replace_unrepresentable: opts.replace_unrepresentable,
             skipped_refs: side.skipped_keys.clone(),
         };
+        check_interrupted(to_dir.as_deref())?;
         let bar = (t == users_t).then_some(progress.as_ref()).flatten();
         side.passwords = passwords.take();
         driver.run(&pool, threads, &mut sinks, &mut side, bar)?;
@@ -365,8 +397,10 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         header.clear();
         format.footer(&s.meta, &mut header);
         opts.encoding.transcode(&mut header);
-        s.writer.write_all(&header).map_err(write_err)?;
-        s.writer.flush().map_err(write_err)?;
+        s.writer
+            .write_all(&header)
+            .and_then(|()| s.writer.flush())
+            .map_err(|e| write_err(&s.path, e))?;
         tables.push(TableEntry {
             name: s.meta.name.clone(),
             file: s.file.clone(),
@@ -376,14 +410,14 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             foreign_keys: s.meta.foreign_keys.iter().map(Into::into).collect(),
         });
     }
-    if let Some(w) = passwords.as_mut() {
-        w.flush().map_err(write_err)?;
-    }
-    for w in [side.labels.as_mut(), side.unrepresentable.as_mut()]
-        .into_iter()
-        .flatten()
-    {
-        w.flush().map_err(write_err)?;
+    for (name, w) in [
+        ("passwords.csv", passwords.as_mut()),
+        ("labels.csv", side.labels.as_mut()),
+        ("unrepresentable.jsonl", side.unrepresentable.as_mut()),
+    ] {
+        if let Some(w) = w {
+            w.flush().map_err(|e| staged.write_err(name, e))?;
+        }
     }
     let edge_cases = generator.edge.as_ref().map(|e| {
         let mut counts = BTreeMap::new();
@@ -439,10 +473,13 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             values_replaced: side.replaced,
         },
     };
-    if let Some(dir) = &to_dir {
-        let path = dir.join("manifest.json");
+    // Sinks close their files before they are renamed.
+    drop(sinks);
+    drop(passwords);
+    drop(side);
+    if to_dir.is_some() {
         let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
-        std::fs::write(&path, json + "\n").map_err(|e| Error::io("write", &path, e))?;
+        staged.commit(&(json + "\n"))?;
     }
     if !opts.quiet {
         summary(
@@ -452,6 +489,109 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         );
     }
     Ok(manifest)
+}
+
+/// UUIDs and ULIDs embed 62 bits of the permuted row index: no table may
+/// have more rows than that.
+pub const MAX_TABLE_ROWS: u64 = 1 << 62;
+
+/// Edge cases embed a user's token in 10 digits (their lengths are labelled):
+/// a table with emails or usernames holds at most this many rows when they
+/// are on.
+pub const MAX_EDGE_ROWS: u64 = 9_999_999_999;
+
+/// Rehearsals, estimates and JIT runs plan their batches before loading
+/// (`Plan::batches`): the most users they take, and the most batches.
+pub const MAX_PLANNED_USERS: u64 = 10_000_000_000;
+pub const MAX_BATCHES: u64 = 1 << 22;
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Refuses, before anything is written, a user count whose rows the index
+/// space cannot hold: a table over 2^62 rows (children: users times the
+/// largest per-parent count), a sequence past BIGINT, or edge-case tokens
+/// wider than their 10 digits.
+pub fn check_scale(profile: &Profile, users: u64, edges: bool) -> Result<()> {
+    use crate::profile::{Kind, Size};
+    for (t, table) in profile.tables.iter().enumerate() {
+        let how = match &table.size {
+            Size::PerParent { parent, count } => format!(
+                " ({} rows × up to {} per row)",
+                profile.tables[*parent].name,
+                count.max()
+            ),
+            _ => String::new(),
+        };
+        let rows = profile.max_rows(t, users).filter(|&r| r <= MAX_TABLE_ROWS);
+        let Some(rows) = rows else {
+            return Err(Error::usage(format!(
+                "--users {}: table `{}` could reach more than 2^62 rows{how}, and its unique keys embed a 62-bit row index\n  lower --users",
+                thousands(users),
+                table.name
+            )));
+        };
+        for c in &table.columns {
+            if let Kind::Sequence { start } = c.kind
+                && start.checked_add(rows as i64).is_none()
+            {
+                return Err(Error::usage(format!(
+                    "--users {}: sequence `{}.{}` starting at {start} would pass the largest BIGINT with {} rows{how}\n  lower --users or the sequence's start",
+                    thousands(users),
+                    table.name,
+                    c.name,
+                    thousands(rows)
+                )));
+            }
+        }
+        let handles = table
+            .columns
+            .iter()
+            .any(|c| matches!(c.kind, Kind::Email | Kind::Username));
+        if edges && handles && rows > MAX_EDGE_ROWS {
+            return Err(Error::usage(format!(
+                "--users {}: table `{}` could reach {} rows{how}; edge cases embed a 10-digit token in emails and usernames, so at most {} rows there\n  lower --users, or generate without edge cases (--edge-rate 0)",
+                thousands(users),
+                table.name,
+                thousands(rows),
+                thousands(MAX_EDGE_ROWS)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses what a planned run (rehearse, estimate, jit, scan-leaks) cannot
+/// hold in memory: over `MAX_PLANNED_USERS` users, or over `MAX_BATCHES`
+/// batches of `batch` users.
+pub fn check_planned(users: u64, batch: Option<u64>) -> Result<()> {
+    if users > MAX_PLANNED_USERS {
+        return Err(Error::usage(format!(
+            "{} users: at most {} here (the run plans its batches up front)\n  `generate` streams any number of users to files",
+            thousands(users),
+            thousands(MAX_PLANNED_USERS)
+        )));
+    }
+    if let Some(b) = batch
+        && users.div_ceil(b.max(1)) > MAX_BATCHES
+    {
+        return Err(Error::usage(format!(
+            "{} users in batches of {b}: {} batches, at most {} (the run plans its batches up front)\n  raise --batch",
+            thousands(users),
+            thousands(users.div_ceil(b.max(1))),
+            thousands(MAX_BATCHES)
+        )));
+    }
+    Ok(())
 }
 
 /// How pools are built: the mode override, `--hash-cost light`, the disk cache.
@@ -662,12 +802,156 @@ pub fn rows_in(
     }
 }
 
-fn write_err(e: std::io::Error) -> Error {
+fn write_err(path: &str, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::usage("output closed early (broken pipe)")
     } else {
-        Error::usage(format!("cannot write output: {e}"))
+        Error::usage(format!("cannot write {path}: {e}"))
     }
+}
+
+/// Set by SIGINT or SIGTERM while `generate` runs (see [`catch_interrupts`]).
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(sig: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    // A second signal stops at once.
+    // SAFETY: signal(2) is async-signal-safe.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}
+
+/// Makes SIGINT and SIGTERM stop `generate` between chunks, so it can remove
+/// its partial files and say what is incomplete instead of dying mid-write.
+pub fn catch_interrupts() {
+    let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic and resets the disposition.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+fn check_interrupted(dir: Option<&Path>) -> Result<()> {
+    if !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
+    Err(Error::interrupted(match dir {
+        Some(d) => format!(
+            "interrupted: the run did not complete; no table, sidecar or manifest.json was written to {} (partial files removed)",
+            d.display()
+        ),
+        None => "interrupted: the output on stdout is incomplete".into(),
+    }))
+}
+
+/// Output files written under temporary names (`.NAME.partial`) and renamed
+/// once the run is complete, `manifest.json` last: an interrupted or failed
+/// run never leaves a file that looks complete. Dropped uncommitted, it
+/// removes what it wrote.
+struct Staged {
+    dir: PathBuf,
+    /// Final names, in creation order.
+    files: Vec<String>,
+    committed: bool,
+}
+
+impl Staged {
+    fn new(dir: PathBuf) -> Staged {
+        Staged {
+            dir,
+            files: Vec::new(),
+            committed: false,
+        }
+    }
+
+    fn temp(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(".{name}.partial"))
+    }
+
+    fn create(&mut self, name: &str) -> Result<std::fs::File> {
+        let path = self.temp(name);
+        let f = std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+        self.files.push(name.to_string());
+        Ok(f)
+    }
+
+    fn create_private(&mut self, name: &str) -> Result<std::io::BufWriter<std::fs::File>> {
+        let w = open_private(&self.temp(name))?;
+        self.files.push(name.to_string());
+        Ok(w)
+    }
+
+    fn write_err(&self, name: &str, e: std::io::Error) -> Error {
+        write_err(&self.dir.join(name).display().to_string(), e)
+    }
+
+    /// Writes the manifest, removes the files an earlier run listed in its
+    /// manifest that this run does not write (so `--force` leaves no stale
+    /// table or sidecar), then renames everything into place.
+    fn commit(mut self, manifest: &str) -> Result<()> {
+        let temp = self.temp("manifest.json");
+        self.files.push("manifest.json".into());
+        std::fs::write(&temp, manifest).map_err(|e| self.write_err("manifest.json", e))?;
+        let old_manifest = self.dir.join("manifest.json");
+        let stale = earlier_run_files(&old_manifest);
+        if old_manifest.exists() {
+            std::fs::remove_file(&old_manifest)
+                .map_err(|e| Error::io("remove", &old_manifest, e))?;
+        }
+        for name in stale.iter().filter(|n| !self.files.contains(n)) {
+            let path = self.dir.join(name);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove the earlier run's", &path, e));
+                }
+                _ => {}
+            }
+        }
+        for name in &self.files {
+            let (from, to) = (self.temp(name), self.dir.join(name));
+            std::fs::rename(&from, &to).map_err(|e| Error::io("rename into", &to, e))?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            for name in &self.files {
+                let _ = std::fs::remove_file(self.temp(name));
+            }
+        }
+    }
+}
+
+/// The files an earlier run's manifest says it wrote (plain names only).
+fn earlier_run_files(manifest: &Path) -> Vec<String> {
+    let Some(m) = std::fs::read(manifest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .filter(|m| m["tool"] == "understudy")
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<&serde_json::Value> = m["tables"]
+        .as_array()
+        .map(|t| t.iter().map(|t| &t["file"]).collect())
+        .unwrap_or_default();
+    names.extend([
+        &m["edge_cases"]["labels_file"],
+        &m["unrepresentable"]["file"],
+        &m["passwords_file"],
+    ]);
+    names
+        .into_iter()
+        .filter_map(|v| v.as_str())
+        .filter(|n| !n.is_empty() && *n != "." && *n != ".." && !n.contains(['/', '\\']))
+        .map(str::to_string)
+        .collect()
 }
 
 fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
@@ -752,7 +1036,8 @@ struct Driver<'a> {
     emit_passwords: bool,
     encoding: Encoding,
     dialect: Dialect,
-    /// Whether any value could be unwritable (non-UTF-8 output, NUL in COPY).
+    /// Whether any value could be unwritable (non-UTF-8 output, NUL in COPY,
+    /// longer than its SQL column).
     check_representable: bool,
     replace_unrepresentable: bool,
     /// Rows of earlier tables set aside: a row referring to one is set aside
@@ -762,6 +1047,8 @@ struct Driver<'a> {
 
 struct Shared {
     next: u64,
+    /// First child rows (per child table) of chunk `next`.
+    next_base: Vec<u64>,
     written: u64,
     done: BTreeMap<u64, ChunkOut>,
     /// Written chunks handed back for reuse: buffers are allocated once per
@@ -771,12 +1058,29 @@ struct Shared {
 }
 
 impl Driver<'_> {
-    fn chunks(&self) -> Vec<std::ops::Range<u64>> {
-        aligned_chunks(self.range.clone(), CHUNK)
+    /// How many chunks cover the range (cut as `aligned_chunks` cuts).
+    fn chunk_count(&self) -> u64 {
+        let r = &self.range;
+        if r.start >= r.end {
+            0
+        } else {
+            (r.end - 1) / CHUNK - r.start / CHUNK + 1
+        }
     }
 
-    fn child_offsets(&self, chunks: &[std::ops::Range<u64>]) -> Vec<Vec<u64>> {
-        child_offsets(self.generator, &self.children, self.range.start, chunks)
+    /// Chunk `k`, computed when needed: no list of chunks is ever held, so
+    /// memory does not grow with the number of users.
+    fn chunk(&self, k: u64) -> std::ops::Range<u64> {
+        let first = self.range.start / CHUNK + k;
+        (first * CHUNK).max(self.range.start)..((first + 1) * CHUNK).min(self.range.end)
+    }
+
+    /// Child rows of `range`'s root rows, per child table.
+    fn child_rows(&self, range: std::ops::Range<u64>, into: &mut [u64]) {
+        for (n, &c) in into.iter_mut().zip(&self.children) {
+            let counter = self.generator.tables[c].count.as_ref().expect("child");
+            *n += range.clone().map(|i| counter.count(i) as u64).sum::<u64>();
+        }
     }
 
     /// Fills `out` (a recycled chunk, cleared here) with one chunk of rows.
@@ -875,9 +1179,13 @@ impl Driver<'_> {
         if reason.is_none() && self.check_representable {
             for c in 0..row.len() {
                 let (_, v) = row.get(c);
-                if let Some(why) =
-                    crate::sink::unrepresentable(self.format.name(), self.dialect, self.encoding, v)
-                {
+                if let Some(why) = crate::sink::unrepresentable(
+                    self.format.name(),
+                    self.dialect,
+                    self.encoding,
+                    meta.columns.get(c).map(|m| m.sql),
+                    v,
+                ) {
                     if self.replace_unrepresentable && self.encoding.unrepresentable(v).is_some() {
                         let (kind, v) = row.get(c);
                         let fixed = self.encoding.replace(v);
@@ -947,20 +1255,42 @@ impl Driver<'_> {
         side: &mut Sidecars,
         bar: Option<&indicatif::ProgressBar>,
     ) -> Result<()> {
-        let chunks = self.chunks();
-        let offsets = pool.install(|| self.child_offsets(&chunks));
+        // Child rows before this range (a shard's start), then advanced chunk
+        // by chunk as chunks are handed out, in order.
+        let mut first_base = vec![0u64; self.children.len()];
+        if self.range.start > 0 && !self.children.is_empty() {
+            use rayon::prelude::*;
+            let start = self.range.start;
+            first_base = pool.install(|| {
+                (0..start.div_ceil(CHUNK))
+                    .into_par_iter()
+                    .map(|k| {
+                        let mut n = vec![0u64; self.children.len()];
+                        self.child_rows(k * CHUNK..((k + 1) * CHUNK).min(start), &mut n);
+                        n
+                    })
+                    .reduce(
+                        || vec![0u64; self.children.len()],
+                        |mut a, b| {
+                            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                            a
+                        },
+                    )
+            });
+        }
         let window = (threads * 4) as u64;
         let shared = Mutex::new(Shared {
             next: 0,
+            next_base: first_base,
             written: 0,
             done: BTreeMap::new(),
             spare: Vec::new(),
             failed: false,
         });
         let cv = Condvar::new();
-        let total = chunks.len() as u64;
+        let total = self.chunk_count();
         let worker = || loop {
-            let (idx, mut out) = {
+            let (idx, base, mut out) = {
                 let mut s = shared.lock().expect("lock");
                 while s.next < total && s.next >= s.written + window && !s.failed {
                     s = cv.wait(s).expect("lock");
@@ -968,13 +1298,17 @@ impl Driver<'_> {
                 if s.next >= total || s.failed {
                     return;
                 }
+                let idx = s.next;
                 s.next += 1;
+                // This chunk's first child rows; the next chunk's follow
+                // (counting is cheap next to generating the chunk).
+                let base = s.next_base.clone();
+                self.child_rows(self.chunk(idx), &mut s.next_base);
                 let spare = s.spare.pop().unwrap_or_default();
-                (s.next - 1, spare)
+                (idx, base, spare)
             };
-            let base: Vec<u64> = offsets.iter().map(|o| o[idx as usize]).collect();
             let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.work(chunks[idx as usize].clone(), &base, &mut out)
+                self.work(self.chunk(idx), &base, &mut out)
             }));
             if done.is_err() {
                 // Never leave the writer waiting for a chunk that will not come.
@@ -1012,7 +1346,10 @@ impl Driver<'_> {
                     ));
                     return;
                 };
-                if let Err(e) = self.write(&out, sinks, side) {
+                let written =
+                    check_interrupted(side.dir.to_str().filter(|d| !d.is_empty()).map(Path::new))
+                        .and_then(|()| self.write(&out, sinks, side));
+                if let Err(e) = written {
                     result = Err(e);
                     shared.lock().expect("lock").failed = true;
                     cv.notify_all();
@@ -1042,18 +1379,24 @@ impl Driver<'_> {
             if out.rows[t] == 0 {
                 continue;
             }
-            s.writer.write_all(&out.bufs[t]).map_err(write_err)?;
+            s.writer
+                .write_all(&out.bufs[t])
+                .map_err(|e| write_err(&s.path, e))?;
             s.rows += out.rows[t];
             s.digest = s.digest.wrapping_add(out.digests[t]);
         }
+        let dir = side.dir.clone();
+        let err = |name: &str, e| write_err(&dir.join(name).display().to_string(), e);
         if let Some(p) = side.passwords.as_mut() {
-            p.write_all(&out.passwords).map_err(write_err)?;
+            p.write_all(&out.passwords)
+                .map_err(|e| err("passwords.csv", e))?;
         }
         if let Some(l) = side.labels.as_mut() {
-            l.write_all(&out.labels).map_err(write_err)?;
+            l.write_all(&out.labels).map_err(|e| err("labels.csv", e))?;
         }
         if let Some(u) = side.unrepresentable.as_mut() {
-            u.write_all(&out.unrepresentable).map_err(write_err)?;
+            u.write_all(&out.unrepresentable)
+                .map_err(|e| err("unrepresentable.jsonl", e))?;
         }
         for (a, b) in side.edge_counts.iter_mut().zip(&out.edge_counts) {
             *a += b;

@@ -164,7 +164,8 @@ impl Gen {
         let mut tables: Vec<TableGen> = profile
             .tables
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(ti, t)| {
                 let tkey = stream_key(seed, &format!("table:{}", t.name));
                 let rows = match t.size {
                     Size::Users => users,
@@ -210,7 +211,12 @@ impl Gen {
                     .columns
                     .iter()
                     .any(|c| matches!(c.kind, Kind::Email | Kind::Username))
-                    .then(|| Handles::new(rows.max(1), mix64(tkey ^ 0xe0), domains));
+                    // A child table's handles embed a permutation of its flat
+                    // row index, so the domain must cover every row it can have.
+                    .then(|| {
+                        let domain = profile.max_rows(ti, users).unwrap_or(u64::MAX);
+                        Handles::new(domain.max(1), mix64(tkey ^ 0xe0), domains)
+                    });
                 let first_ts = t
                     .columns
                     .iter()
@@ -347,9 +353,7 @@ impl Gen {
         if let Some(inj) = edge.pick(t, index) {
             // Pair cases copy the even partner: only odd rows carry them, and
             // only when the partner has a value to copy.
-            if !edge.is_pair(inj.case)
-                || (index % 2 == 1 && !self.is_null(t, inj.column, index - 1))
-            {
+            if !edge.is_pair(inj.case) || self.pair_holds(t, &inj, index) {
                 out.push(inj);
             }
         }
@@ -358,7 +362,7 @@ impl Gen {
             && index + 1 < self.tables[t].rows
             && let Some(p) = edge.pick(t, index + 1)
             && edge.is_pair(p.case)
-            && !self.is_null(t, p.column, index)
+            && self.pair_holds(t, &p, index + 1)
         {
             // This row is the original: it keeps its own value on that column.
             out.retain(|i| i.column != p.column);
@@ -369,6 +373,21 @@ impl Gen {
                 });
             }
         }
+    }
+
+    /// Whether odd row `index` can carry pair case `inj`: its partner has a
+    /// value, and the variant differs from it byte-wise (a pair labelled as a
+    /// case or homoglyph variant must never be an exact duplicate, which a
+    /// unique column would refuse).
+    fn pair_holds(&self, t: usize, inj: &Injection, index: u64) -> bool {
+        if index.is_multiple_of(2) || self.is_null(t, inj.column, index - 1) {
+            return false;
+        }
+        let nfd = matches!(self.edge.as_ref().map(|e| e.case(inj.case)),
+            Some(Case::Catalogue(c)) if c.make == Make::PairNfdEmail);
+        // The NFD partner holds the NFC twin, which always differs.
+        nfd || self.edge_value(t, inj.column, index, inj.case)
+            != self.base_handle(t, inj.column, index - 1)
     }
 
     /// Whether column `c` of row `index` is NULL (before injection).
@@ -737,9 +756,12 @@ impl Gen {
     }
 }
 
-/// Swaps the first letter that has a Cyrillic look-alike.
+/// Swaps the first letter that has a look-alike in another script.
 fn homoglyph(s: &str) -> String {
-    const MAP: &[(char, char)] = &[
+    // The classic look-alikes first; then one for nearly every other Latin
+    // letter (Cyrillic; Armenian or a small capital where Cyrillic has none), so that a name
+    // without a, e, o, p, c, x, y or i still gets one.
+    const CLASSIC: &[(char, char)] = &[
         ('a', 'а'),
         ('e', 'е'),
         ('o', 'о'),
@@ -749,16 +771,38 @@ fn homoglyph(s: &str) -> String {
         ('y', 'у'),
         ('i', 'і'),
     ];
-    let mut done = false;
-    s.chars()
-        .map(|ch| match MAP.iter().find(|(l, _)| *l == ch) {
-            Some((_, g)) if !done => {
-                done = true;
-                *g
-            }
-            _ => ch,
-        })
-        .collect()
+    const MORE: &[(char, char)] = &[
+        ('s', 'ѕ'),
+        ('j', 'ј'),
+        ('h', 'һ'),
+        ('d', 'ԁ'),
+        ('l', 'ӏ'),
+        ('q', 'ԛ'),
+        ('w', 'ԝ'),
+        ('v', 'ѵ'),
+        ('k', 'к'),
+        ('t', 'т'),
+        ('r', 'г'),
+        ('b', 'Ь'),
+        ('u', 'ս'),
+        ('n', 'ո'),
+        ('g', 'ց'),
+        ('m', 'м'),
+        ('z', 'ᴢ'),
+    ];
+    for map in [CLASSIC, MORE] {
+        if let Some((at, g)) = s
+            .char_indices()
+            .find_map(|(at, ch)| map.iter().find(|(l, _)| *l == ch).map(|(_, g)| (at, *g)))
+        {
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push_str(&s[..at]);
+            out.push(g);
+            out.push_str(&s[at + s[at..].chars().next().map_or(0, char::len_utf8)..]);
+            return out;
+        }
+    }
+    s.to_string()
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -857,6 +901,24 @@ fn push_json(out: &mut String, r: &mut Rng, p: Option<&Person>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn homoglyph_changes_exactly_one_letter_of_any_name() {
+        for name in [
+            "kurt18246",
+            "ruthb36826",
+            "sunj30918",
+            "sandra912",
+            "mung7",
+            "fitz3",
+        ] {
+            let h = homoglyph(name);
+            assert_ne!(h, name);
+            assert_eq!(h.chars().count(), name.chars().count());
+            let diff = h.chars().zip(name.chars()).filter(|(a, b)| a != b).count();
+            assert_eq!(diff, 1, "{name} -> {h}");
+        }
+    }
 
     #[test]
     fn uuid_and_ulid_layouts() {

@@ -174,6 +174,9 @@ impl Plan {
             .num_threads(threads)
             .build()
             .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
+        let edges = edge_rate.unwrap_or(profile.edge.rate) > 0.0;
+        crate::generator::plan::check_planned(users, None)?;
+        crate::generator::plan::check_scale(&profile, users, edges)?;
         let (hashes, pools) = build_pools(&profile, seed, choice, &pool)?;
         let mut generator = Gen::new(&profile, seed, users, domains, pools);
         let mut edge = profile.edge.clone();
@@ -1165,6 +1168,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if let Some(expr) = &fail_on_check {
         report::parse_conditions(expr)?;
     }
+    crate::generator::plan::check_planned(opts.users, Some(opts.batch()))?;
     let plan = plan_of(&opts)?;
     let expected = plan.expected_rows();
     let load_target = source

@@ -20,7 +20,12 @@ pub fn cache_dir() -> Option<PathBuf> {
 /// Cache file name (the file holds hashes and salts, never passwords, which are
 /// recomputed from the seed): format name plus a digest of everything the entries depend on.
 fn cache_file(label: &str, size: usize, seed: u64) -> String {
-    let id = format!("{}|{label}|{size}|{seed}", env!("CARGO_PKG_VERSION"));
+    // `passwords-by-format`: entries made when plaintexts still depended on
+    // the parameters are not reused.
+    let id = format!(
+        "{}|passwords-by-format|{label}|{size}|{seed}",
+        env!("CARGO_PKG_VERSION")
+    );
     let format = label.split(':').nth(1).unwrap_or("pool");
     format!(
         "pool-{format}-{:016x}.json",
@@ -108,6 +113,7 @@ pub struct Pool {
     pub params: Params,
     pub mode: HashMode,
     key: u64,
+    password_key: u64,
     entries: Vec<(String, Encoded)>,
 }
 
@@ -132,12 +138,16 @@ impl Pool {
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        let key = stream_key(seed, &label);
+        // Plaintexts depend on the format only, never on its parameters: a
+        // light-cost run (or a profile that raises a cost) keeps every user's
+        // password; the salts, keyed by the full label, still differ.
+        let password_key = stream_key(seed, &format!("pool-passwords:{}", format.name()));
         let mut pool = Pool {
             format,
             params,
             mode,
-            key,
+            key: stream_key(seed, &label),
+            password_key,
             entries: Vec::new(),
         };
         if mode != HashMode::Pool {
@@ -157,7 +167,7 @@ impl Pool {
             .into_par_iter()
             .map(|k| {
                 let password = pool.password_for(k);
-                let mut rng = Rng::at(key ^ 0x5a17, k);
+                let mut rng = Rng::at(pool.key ^ 0x5a17, k);
                 format
                     .hash(password.as_bytes(), &pool.params, &mut rng)
                     .map(|h| (password, h))
@@ -172,7 +182,7 @@ impl Pool {
 
     fn password_for(&self, k: u64) -> String {
         let mut s = String::new();
-        crate::generator::password::make(&mut Rng::at(self.key, k), &mut s);
+        crate::generator::password::make(&mut Rng::at(self.password_key, k), &mut s);
         s
     }
 

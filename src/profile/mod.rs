@@ -269,6 +269,19 @@ pub enum SqlType {
 }
 
 impl Profile {
+    /// The most rows table `t` can have with `users` users: its exact size
+    /// for a root table, the parent's bound times the largest per-parent
+    /// count for a child. `None` when that does not fit in a u64.
+    pub fn max_rows(&self, t: usize, users: u64) -> Option<u64> {
+        match &self.tables[t].size {
+            Size::Users => Some(users),
+            Size::Rows(n) => Some(*n),
+            Size::PerParent { parent, count } => self
+                .max_rows(*parent, users)?
+                .checked_mul(count.max() as u64),
+        }
+    }
+
     /// `--profile` takes a path or a shipped profile's name.
     pub fn load(spec: &str) -> Result<Profile> {
         let path = Path::new(spec);

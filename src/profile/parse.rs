@@ -329,6 +329,18 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     let cx = Ctx { text, file };
     let doc = toml_edit::Document::parse(text).map_err(|e| {
         let msg = e.message().trim().to_string();
+        // The parser says "duplicate key" and points at it: name it.
+        if msg.starts_with("duplicate key")
+            && let Some(key) = e.span().and_then(|s| key_at(text, s.start))
+        {
+            return cx
+                .err(
+                    e.span(),
+                    "",
+                    format!("duplicate key `{key}`: it is defined twice"),
+                )
+                .help("each key (column, table, setting) may appear once: rename or remove one");
+        }
         cx.err(e.span(), "", format!("not valid TOML: {msg}"))
     })?;
     let root = Obj {
@@ -381,6 +393,17 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         });
     }
     let names: Vec<&str> = raws.iter().map(|r| r.name.as_str()).collect();
+    // Databases fold unquoted names' case (and MySQL on some systems folds
+    // quoted ones): `Users` and `users` would be one table.
+    if let Some((first, dup)) = case_duplicate(&names) {
+        return Err(cx
+            .err(
+                tables_obj.key_span(dup),
+                &tables_obj.key_path(dup),
+                format!("table `{dup}` has the same name as `{first}` apart from letter case"),
+            )
+            .help("a database treats them as one table: rename one"));
+    }
     let Some(users_idx) = names.iter().position(|n| *n == users_name) else {
         return Err(cx
             .err(
@@ -937,6 +960,32 @@ fn solve_zipf(min: u32, max: u32, mean: f64) -> Option<f64> {
     Some((lo + hi) / 2.0)
 }
 
+/// The first name equal to an earlier one apart from letter case, with that one.
+fn case_duplicate<'n>(names: &[&'n str]) -> Option<(&'n str, &'n str)> {
+    names.iter().enumerate().find_map(|(j, b)| {
+        names[..j]
+            .iter()
+            .find(|a| a.to_lowercase() == b.to_lowercase())
+            .map(|a| (*a, *b))
+    })
+}
+
+/// The TOML key (bare or quoted) starting at byte `at`.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..)?;
+    let key = match rest.chars().next()? {
+        q @ ('"' | '\'') => {
+            let end = rest[1..].find(q)?;
+            rest[1..1 + end].to_string()
+        }
+        _ => rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect(),
+    };
+    (!key.is_empty()).then_some(key)
+}
+
 fn parse_table(
     cx: &Ctx,
     r: &RawTable,
@@ -1034,6 +1083,19 @@ fn parse_table(
             &cols.path,
             "a table needs at least one column",
         ));
+    }
+    let col_names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    if let Some((first, dup)) = case_duplicate(&col_names) {
+        return Err(cx
+            .err(
+                cols.key_span(dup),
+                &cols.key_path(dup),
+                format!(
+                    "column `{dup}` of `{}` has the same name as `{first}` apart from letter case",
+                    r.name
+                ),
+            )
+            .help("a database treats them as one column: rename one"));
     }
     let primary_key = match o.strings(cx, "primary_key")? {
         Some(pk) => pk

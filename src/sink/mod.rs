@@ -133,18 +133,43 @@ pub fn format(name: &str, dialect: Dialect) -> Option<Box<dyn Format>> {
 
 pub const FORMATS: &[&str] = &["csv", "jsonl", "sql"];
 
+/// MySQL's `TEXT` holds at most this many bytes.
+pub const MYSQL_TEXT_BYTES: usize = 65_535;
+
 /// Why a value cannot be written faithfully to this output, if it cannot.
+/// `sql` is the column's type: a SQL script must load into the table it
+/// creates, so a value longer than the column holds is set aside too.
 pub fn unrepresentable(
     format: &str,
     dialect: Dialect,
     encoding: Encoding,
+    sql: Option<SqlType>,
     s: &str,
 ) -> Option<String> {
     if let Some(c) = encoding.unrepresentable(s) {
         return Some(format!("U+{:04X} has no {encoding:?} encoding", c as u32));
     }
-    if format == "sql" && dialect == Dialect::Postgres && s.contains('\0') {
+    if format != "sql" {
+        return None;
+    }
+    if dialect == Dialect::Postgres && s.contains('\0') {
         return Some("PostgreSQL text cannot hold NUL (U+0000)".into());
     }
-    None
+    // SQLite's TEXT has no length limit; PostgreSQL and MySQL count
+    // characters against VARCHAR(n), MySQL bytes against TEXT.
+    match (dialect, sql) {
+        (Dialect::Postgres | Dialect::Mysql, Some(SqlType::Varchar(n)))
+            if s.len() > n as usize && s.chars().count() > n as usize =>
+        {
+            Some(format!(
+                "{} characters: longer than the column's VARCHAR({n})",
+                s.chars().count()
+            ))
+        }
+        (Dialect::Mysql, Some(SqlType::Text)) if s.len() > MYSQL_TEXT_BYTES => Some(format!(
+            "{} bytes: longer than MySQL TEXT ({MYSQL_TEXT_BYTES} bytes)",
+            s.len()
+        )),
+        _ => None,
+    }
 }

@@ -29,6 +29,11 @@ impl std::str::FromStr for Dialect {
 /// Rows per INSERT statement (MySQL and SQLite).
 const ROWS_PER_INSERT: usize = 500;
 
+/// A row this large starts its own INSERT statement, so a statement stays
+/// well under MySQL's default `max_allowed_packet` (16 MiB) whatever the
+/// values: at most one such row plus 499 smaller ones.
+const BIG_ROW_BYTES: usize = 16 * 1024;
+
 pub struct Sql(pub Dialect);
 
 pub fn quote_ident(d: Dialect, name: &str) -> String {
@@ -178,7 +183,10 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
         }
     }
     let engine = if d == Dialect::Mysql {
-        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        // Binary collation: UNIQUE compares bytes, as PostgreSQL and SQLite
+        // do, so a labelled case- or NFD-variant is a second user, not a
+        // duplicate key (MySQL's default collations fold case and accents).
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     } else {
         ""
     };
@@ -305,7 +313,8 @@ impl Format for Sql {
             out.push(b'\n');
             return;
         }
-        if nth.is_multiple_of(ROWS_PER_INSERT) {
+        let big = row.fields().map(|(_, s)| s.len()).sum::<usize>() > BIG_ROW_BYTES;
+        if nth.is_multiple_of(ROWS_PER_INSERT) || big {
             if nth > 0 {
                 out.extend_from_slice(b";\n");
             }

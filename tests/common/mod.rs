@@ -390,3 +390,140 @@ pub fn small_saas(dir: &Path) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// A real MariaDB server for one test (the MySQL dialect's loader): a data
+/// directory and a Unix socket in a temp dir, no network; stopped on drop.
+/// `None` (printing why) when MariaDB is not installed.
+pub struct Mariadb {
+    pub dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Mariadb {
+    pub fn start() -> Option<Mariadb> {
+        let server = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists());
+        let Some(server) = server else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "MariaDB (mariadbd) not found on CI"
+            );
+            eprintln!("SKIP: MariaDB (mariadbd) not found; apt-get install mariadb-server");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("understudy-mariadb")
+            .tempdir()
+            .expect("tempdir");
+        let is_root = unsafe { libc::geteuid() } == 0;
+        if is_root {
+            std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).expect("chown");
+        }
+        let as_user = |exe: &Path| {
+            if is_root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "nobody", "--"]).arg(exe);
+                c
+            } else {
+                Command::new(exe)
+            }
+        };
+        let data = dir.path().join("data");
+        let st = as_user(Path::new("mariadb-install-db"))
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
+            .output()
+            .expect("run mariadb-install-db");
+        assert!(
+            st.status.success(),
+            "mariadb-install-db failed: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        let child = as_user(&server)
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", dir.path().join("sock").display()))
+            .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+            .arg(format!(
+                "--log-error={}",
+                dir.path().join("err.log").display()
+            ))
+            .args(["--skip-networking", "--innodb-buffer-pool-size=32M"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start mariadbd");
+        let db = Mariadb { dir, child };
+        for _ in 0..300 {
+            if db
+                .client("")
+                .arg("-e")
+                .arg("SELECT 1")
+                .output()
+                .is_ok_and(|o| o.status.success())
+            {
+                return Some(db);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!(
+            "MariaDB did not start: {}",
+            std::fs::read_to_string(db.dir.path().join("err.log")).unwrap_or_default()
+        );
+    }
+
+    /// The `mariadb` client on this server, as root, on database `db` ("" for none).
+    pub fn client(&self, db: &str) -> Command {
+        let mut c = Command::new("mariadb");
+        c.arg(format!(
+            "--socket={}",
+            self.dir.path().join("sock").display()
+        ))
+        .args(["-u", "root", "--batch", "--skip-column-names"]);
+        if !db.is_empty() {
+            c.arg(db);
+        }
+        c
+    }
+
+    /// Runs `sql`, returning stdout (tab-separated rows).
+    pub fn query(&self, db: &str, sql: &str) -> String {
+        let o = self
+            .client(db)
+            .arg("-e")
+            .arg(sql)
+            .output()
+            .expect("mariadb");
+        assert!(
+            o.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).expect("utf-8")
+    }
+
+    /// Feeds a script file to the client; returns its output.
+    pub fn load(&self, db: &str, file: &Path) -> Output {
+        self.client(db)
+            .arg("--binary-mode")
+            .stdin(std::fs::File::open(file).expect("open script"))
+            .output()
+            .expect("mariadb")
+    }
+}
+
+impl Drop for Mariadb {
+    fn drop(&mut self) {
+        let _ = Command::new("mariadb-admin")
+            .arg(format!(
+                "--socket={}",
+                self.dir.path().join("sock").display()
+            ))
+            .args(["-u", "root", "shutdown"])
+            .output();
+        let _ = self.child.wait();
+    }
+}
