@@ -215,9 +215,11 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         ),
     );
     // Reachable? (exit 3 before any work; an SQLite target is not created:
-    // its scratch directory beside it is the check.)
-    if http.is_none() && !target.is_sqlite() {
-        drop(target.connect()?);
+    // a scratch directory beside it is the check.)
+    match &http {
+        Some(h) => harness::http::reach(h)?,
+        None if target.is_sqlite() => harness::reach::usable_dir(&target)?,
+        None => drop(harness::reach::reach(&target)?),
     }
     let full_plan = Plan::new(
         opts.profile.clone(),

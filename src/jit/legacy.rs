@@ -85,6 +85,9 @@ pub fn seed(
 ) -> Result<Option<Arc<HashMap<String, String>>>> {
     match spec {
         LegacySpec::Db(target) => {
+            // A store that cannot be reached is reported now, with a hint;
+            // the lock keeps a second run from seeding it at the same time.
+            let _lock = crate::harness::reach::lock(target, crate::harness::reach::reach(target)?)?;
             let opts = RehearseOptions {
                 target: Some(target.dsn()),
                 resume: true,
