@@ -723,11 +723,11 @@ fn progress_bar(opts: &GenerateOptions, total: u64) -> Option<indicatif::Progres
 fn summary(m: &Manifest, dir: Option<&Path>, secs: f64) {
     let rate = m.shard.users as f64 / secs.max(1e-9);
     eprintln!(
-        "understudy: {} users ({} rows in {} tables) in {:.2} s, {:.0} users/s{}",
-        m.shard.users,
-        m.tables.iter().map(|t| t.rows).sum::<u64>(),
-        m.tables.len(),
-        secs,
+        "understudy: {} ({} in {}) in {}, {:.0} users/s{}",
+        crate::util::count(m.shard.users, "user", "users"),
+        crate::util::count(m.tables.iter().map(|t| t.rows).sum::<u64>(), "row", "rows"),
+        crate::util::count(m.tables.len() as u64, "table", "tables"),
+        crate::report::human_duration(secs),
         rate,
         dir.map(|d| format!(" → {}", d.display()))
             .unwrap_or_default()

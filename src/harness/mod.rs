@@ -1012,9 +1012,9 @@ pub fn load(
         say(
             opts.quiet,
             format!(
-                "resuming run {}: {} rows already committed",
+                "resuming run {}: {} already committed",
                 run.run_id,
-                skipped.iter().sum::<u64>()
+                crate::util::count(skipped.iter().sum::<u64>(), "row", "rows")
             ),
         );
     }
@@ -1217,16 +1217,15 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     say(
         opts.quiet,
         format!(
-            "rehearsing {} rows ({} users, profile {}) into {} with {} ({} worker{}, batches of {} {})",
-            expected.iter().sum::<u64>(),
-            opts.users,
+            "rehearsing {} ({}, profile {}) into {} with {} ({}, batches of {} {})",
+            crate::util::count(expected.iter().sum::<u64>(), "row", "rows"),
+            crate::util::count(opts.users, "user", "users"),
             plan.profile.name,
             opts.shown_as
                 .clone()
                 .unwrap_or_else(|| load_target.redacted()),
             opts.method,
-            workers,
-            if workers == 1 { "" } else { "s" },
+            crate::util::count(workers as u64, "worker", "workers"),
             opts.batch(),
             plan.metas[plan.driving_table()].name
         ),
@@ -1569,8 +1568,8 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
     say(
         opts.quiet,
         format!(
-            "rehearsing {} users (profile {}) into the {} API at {} ({model})",
-            opts.users,
+            "rehearsing {} (profile {}) into the {} API at {} ({model})",
+            crate::util::count(opts.users, "user", "users"),
             plan.profile.name,
             target.api_name(),
             target.base

@@ -130,13 +130,13 @@ impl Waiting {
         let why = why.lines().next().unwrap_or(why);
         if first {
             eprintln!(
-                "understudy: waiting for {} ({why}); retrying for up to {} (--retry-for)",
+                "understudy: waiting for {}: {why}; retrying for up to {} (--retry-for)",
                 self.what,
                 crate::report::human_duration(left.as_secs_f64())
             );
         } else {
             eprintln!(
-                "understudy: still waiting for {} after {} ({why}); {} left",
+                "understudy: still waiting for {} after {}: {why}; {} left",
                 self.what,
                 crate::report::human_duration((now - since).as_secs_f64()),
                 crate::report::human_duration(left.as_secs_f64())

@@ -726,9 +726,9 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     say(
         opts.quiet,
         format!(
-            "seeding legacy store {} with {} users…",
+            "seeding legacy store {} with {}…",
             spec.redacted(),
-            opts.users
+            crate::util::count(opts.users, "user", "users")
         ),
     );
     let dir = legacy::seed(&spec, &plan, &cols, opts.resume, opts.quiet)?;
@@ -972,11 +972,11 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
             &serde_json::to_vec(&p).expect("progress serialises"),
         )?;
         let msg = format!(
-            "{} sign-ins, {} migrated ({:.1} %), {} legacy lookups",
-            row.sign_ins,
+            "{}, {} migrated ({:.1} %), {}",
+            crate::util::count(row.sign_ins, "sign-in", "sign-ins"),
             migrated,
             row.migrated_share * 100.0,
-            row.legacy_lookups
+            crate::util::count(row.legacy_lookups, "legacy lookup", "legacy lookups")
         );
         match &bar {
             Some(b) => {
