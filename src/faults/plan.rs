@@ -70,15 +70,15 @@ impl fmt::Display for FaultPlan {
 /// The largest unit of `parse_duration` that shows `d` exactly: `1h`, `2m`,
 /// `20s`, `500ms` (else seconds with decimals).
 fn show_duration(d: Duration) -> String {
-    if d.subsec_nanos() % 1_000_000 != 0 {
+    if !d.subsec_nanos().is_multiple_of(1_000_000) {
         return format!("{}s", d.as_secs_f64());
     }
     let ms = d.as_millis();
     match ms {
         0 => "0s".into(),
-        _ if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
-        _ if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
-        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ if ms.is_multiple_of(3_600_000) => format!("{}h", ms / 3_600_000),
+        _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
         _ => format!("{ms}ms"),
     }
 }
@@ -86,9 +86,9 @@ fn show_duration(d: Duration) -> String {
 /// A rate in bits (`64kbps`, `1mbps`) when that is exact, else `B/s`.
 fn show_rate(bytes: u64) -> String {
     let bits = bytes * 8;
-    if bits % 1_000_000 == 0 {
+    if bits.is_multiple_of(1_000_000) {
         format!("{}mbps", bits / 1_000_000)
-    } else if bits % 1000 == 0 {
+    } else if bits.is_multiple_of(1000) {
         format!("{}kbps", bits / 1000)
     } else {
         format!("{bytes}B/s")

@@ -121,9 +121,9 @@ pub fn terminal(r: &JitReport) -> String {
         let _ = writeln!(
             s,
             "  leak scan    {}, {} searched: {} found",
-            crate::util::count(l.files as u64, "file", "files"),
-            crate::util::count(l.passwords_searched as u64, "password", "passwords"),
-            crate::util::count(l.findings as u64, "plaintext", "plaintexts")
+            crate::util::count(l.files, "file", "files"),
+            crate::util::count(l.passwords_searched, "password", "passwords"),
+            crate::util::count(l.findings, "plaintext", "plaintexts")
         );
         for e in &l.examples {
             let _ = writeln!(s, "               {e}");

@@ -59,7 +59,11 @@ pub fn render(r: &Report) -> String {
         s,
         "  {noun}{} {}, {} rejected{} of {} in {} · {:.0} {per}",
         r.rows_loaded,
-        if r.http.is_some() { "created" } else { "loaded" },
+        if r.http.is_some() {
+            "created"
+        } else {
+            "loaded"
+        },
         r.rows_rejected,
         if r.rows_skipped > 0 && r.http.is_some() {
             format!(", {} jit_only (not sent)", r.rows_skipped)
@@ -100,7 +104,11 @@ pub fn render(r: &Report) -> String {
             h.retries,
             human_duration(h.backoff_s),
             count(h.counts.timeouts, "timeout", "timeouts"),
-            count(h.counts.connection_errors, "connection error", "connection errors"),
+            count(
+                h.counts.connection_errors,
+                "connection error",
+                "connection errors"
+            ),
             count(h.already_existed_on_retry, "create", "creates")
         );
         if h.jit_only > 0 {
