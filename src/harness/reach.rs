@@ -370,6 +370,81 @@ mod tests {
         lock_file(&t, &d.path().join("x.db")).expect("free again");
     }
 
+    /// A connection whose network is gone: every call fails as lost.
+    struct Gone;
+
+    impl Conn for Gone {
+        fn batch(&mut self, _: &str) -> crate::harness::target::DbResult<()> {
+            Err(gone())
+        }
+        fn load(
+            &mut self,
+            _: &crate::harness::target::LoadTable,
+            _: &crate::harness::batch::Rows,
+            _: std::ops::Range<usize>,
+            _: crate::harness::target::Method,
+        ) -> crate::harness::target::DbResult<()> {
+            Err(gone())
+        }
+        fn query(&mut self, _: &str) -> crate::harness::target::DbResult<Vec<Vec<Option<String>>>> {
+            Err(gone())
+        }
+        fn columns_sql(&self, _: &str) -> String {
+            String::new()
+        }
+        fn scan(
+            &mut self,
+            _: &str,
+            _: &[crate::harness::target::ReadColumn],
+            _: &mut dyn FnMut(&[Option<&str>]),
+        ) -> crate::harness::target::DbResult<()> {
+            Err(gone())
+        }
+        fn dialect(&self) -> crate::sink::Dialect {
+            crate::sink::Dialect::Sqlite
+        }
+    }
+
+    fn gone() -> crate::harness::target::DbError {
+        crate::harness::target::DbError {
+            class: crate::harness::target::ErrorClass::Connection,
+            message: "connection reset".into(),
+        }
+    }
+
+    #[test]
+    fn a_phase_cut_by_a_lost_connection_runs_again_on_a_new_one() {
+        let d = tempfile::tempdir().unwrap();
+        let t = Target::Sqlite(d.path().join("x.db"));
+        let w = Waiting::new("t", Duration::from_secs(60), true);
+        let mut conn: Box<dyn Conn> = Box::new(Gone);
+        let mut runs = 0;
+        let v = phase(&t, &mut conn, Duration::from_secs(60), &w, |c| {
+            runs += 1;
+            c.batch("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+                .map_err(|e| Error::target(e.to_string()))?;
+            Ok(7)
+        })
+        .expect("done on the new connection");
+        assert_eq!((v, runs), (7, 2));
+    }
+
+    #[test]
+    fn a_phase_that_fails_on_a_live_connection_is_not_retried() {
+        let d = tempfile::tempdir().unwrap();
+        let t = Target::Sqlite(d.path().join("x.db"));
+        let w = Waiting::new("t", Duration::from_secs(60), true);
+        let mut conn = t.connect().unwrap();
+        let mut runs = 0;
+        let e = phase(&t, &mut conn, Duration::from_secs(60), &w, |c| {
+            runs += 1;
+            c.batch("SELECT * FROM no_such_table")
+                .map_err(|e| Error::target(e.to_string()))
+        })
+        .unwrap_err();
+        assert_eq!(runs, 1, "{e}");
+    }
+
     #[test]
     fn waits_are_told_once_not_per_attempt() {
         let w = Waiting::new("t", Duration::from_secs(60), true);
