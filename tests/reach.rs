@@ -18,15 +18,28 @@ fn run_within(
     env: &[(&str, &Path)],
     deadline: Duration,
 ) -> (Option<i32>, String, Duration) {
+    let (code, _, stderr, took) = run_both(args, env, deadline);
+    (code, stderr, took)
+}
+
+/// `run_within`, with stdout too: (exit code, stdout, stderr, elapsed).
+fn run_both(
+    args: &[&str],
+    env: &[(&str, &Path)],
+    deadline: Duration,
+) -> (Option<i32>, String, String, Duration) {
     let started = Instant::now();
     let mut cmd = bin();
-    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn");
     let stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let stdout = child.stdout.take().unwrap();
+    let out_reader =
+        std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
     let code = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st.code();
@@ -39,7 +52,12 @@ fn run_within(
         std::thread::sleep(Duration::from_millis(50));
     };
     let elapsed = started.elapsed();
-    (code, reader.join().unwrap(), elapsed)
+    (
+        code,
+        out_reader.join().unwrap(),
+        reader.join().unwrap(),
+        elapsed,
+    )
 }
 
 /// A port on 127.0.0.1 where nothing listens.
@@ -230,7 +248,7 @@ fn an_identity_api_behind_an_outage_from_the_first_second_is_waited_out() {
     let profile = small_saas(d.path());
     let target = format!("http://{}", e.addr);
     let rep = d.path().join("r.json");
-    let (code, stderr, _) = run_within(
+    let (code, stdout, stderr, _) = run_both(
         &[
             "rehearse",
             "--profile",
@@ -258,6 +276,46 @@ fn an_identity_api_behind_an_outage_from_the_first_second_is_waited_out() {
         stderr.contains(&format!("sending to {target} through a fault proxy on")),
         "{stderr}"
     );
+    // An identity API takes users, one request each: no rows, no batches.
+    assert!(stdout.contains(" users/s"), "{stdout}");
+    assert!(stdout.contains("user latency"), "{stdout}");
+    assert!(
+        !stdout.contains("rows") && !stdout.contains("batch"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("faults         outage@0s+3s"), "{stdout}");
+}
+
+#[test]
+fn counts_and_durations_read_as_a_person_writes_them() {
+    let d = tempdir();
+    let out = d.path().join("g");
+    let (code, stderr, _) = run_within(
+        &[
+            "generate",
+            "--profile",
+            "ldap",
+            "--users",
+            "1",
+            "--hash-mode",
+            "shape",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("1 user"))
+        .unwrap_or_default();
+    assert!(
+        stderr.contains("hash pools ready: 0 real hashes in 0.0 s"),
+        "{stderr}"
+    );
+    assert!(line.contains("1 user (1 row in 1 table) in "), "{stderr}");
+    assert!(line.contains(" s, "), "one duration style (4.2 s): {line}");
 }
 
 /// Starts a rehearsal and returns once it holds the target (its banner is out).

@@ -224,7 +224,11 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     let pool_secs = pools_started.elapsed().as_secs_f64();
     if !opts.quiet && !pools.is_empty() {
         let n: usize = pools.iter().map(|p| p.len()).sum();
-        eprintln!("understudy: hash pools ready: {n} real hashes in {pool_secs:.2} s");
+        eprintln!(
+            "understudy: hash pools ready: {} in {}",
+            crate::util::count(n as u64, "real hash", "real hashes"),
+            crate::report::human_duration(pool_secs)
+        );
     }
     let mut generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
     let mut edge_cfg = profile.edge.clone();
