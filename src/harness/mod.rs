@@ -1199,6 +1199,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         .as_ref()
         .or(proxy.as_ref().map(|(_, t)| t))
         .unwrap_or(&target);
+    if source.is_some() {
+        // --exec loads the source directly: the proxy is not on its way.
+        opts.shown_as = None;
+    }
     opts.batch = Some(opts.batch.unwrap_or(if load_target.is_sqlite() {
         25_000
     } else {
