@@ -418,3 +418,49 @@ fn a_second_rehearsal_on_a_postgres_target_being_written_is_refused() {
     let dsn = pg.create_db("locked");
     second_writer_is_refused(&dsn, profile.to_str().unwrap(), "20000");
 }
+
+#[test]
+fn jit_waits_out_a_new_system_that_stops_answering_mid_run() {
+    let e = emulator(Api::Generic);
+    // The new system loses its network for 8 s while the days replay (a day
+    // per second): longer than a handful of quick retries lasts.
+    let proxy = understudy::faults::Proxy::start(
+        "127.0.0.1:0",
+        &e.addr.to_string(),
+        "outage@2s+8s".parse().unwrap(),
+    )
+    .unwrap();
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let legacy = format!("sqlite:{}", d.path().join("legacy.db").display());
+    let new = format!("http://{}", proxy.addr);
+    let rep = d.path().join("jit.json");
+    let (code, stdout, stderr, _) = run_both(
+        &[
+            "jit",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--users",
+            "300",
+            "--legacy",
+            &legacy,
+            "--new",
+            &new,
+            "--api",
+            "generic",
+            "--hash-cost",
+            "light",
+            "--days",
+            "12",
+            "--speed",
+            "86400",
+            "--report",
+            rep.to_str().unwrap(),
+        ],
+        &[],
+        Duration::from_secs(120),
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let waits = stderr.matches("waiting for the new system").count();
+    assert!((1..=4).contains(&waits), "told {waits} times:\n{stderr}");
+}

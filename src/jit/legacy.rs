@@ -82,6 +82,7 @@ pub fn seed(
     cols: &Columns,
     resume: bool,
     quiet: bool,
+    retry_for: std::time::Duration,
 ) -> Result<Option<Arc<HashMap<String, String>>>> {
     match spec {
         LegacySpec::Db(target) => {
@@ -93,7 +94,7 @@ pub fn seed(
                 resume: true,
                 verify: false,
                 quiet,
-                retry_for: std::time::Duration::from_secs(60),
+                retry_for,
                 ..RehearseOptions::new(plan.profile.clone(), plan.users, plan.seed)
             };
             let _ = resume;

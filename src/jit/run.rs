@@ -53,6 +53,9 @@ pub struct JitOptions {
     /// Days the check forecast is fitted on (default 30, or a third of the run).
     pub forecast_days: Option<u32>,
     pub quiet: bool,
+    /// How long a store or system that stops answering, once reached, is
+    /// waited for.
+    pub retry_for: Duration,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -731,7 +734,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
             crate::util::count(opts.users, "user", "users")
         ),
     );
-    let dir = legacy::seed(&spec, &plan, &cols, opts.resume, opts.quiet)?;
+    let dir = legacy::seed(&spec, &plan, &cols, opts.resume, opts.quiet, opts.retry_for)?;
     let seed_legacy_s = t_seed.elapsed().as_secs_f64();
 
     // 2. Activity classes (a pure function of each user's row and the seed).
@@ -830,12 +833,17 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let mut first = decode_histogram(&p.first_hist).unwrap_or_else(histogram);
     let mut later = decode_histogram(&p.later_hist).unwrap_or_else(histogram);
 
+    let waiting = std::sync::Arc::new(crate::harness::reach::Waiting::new(
+        format!("the new system at {}", opts.new),
+        opts.retry_for,
+        opts.quiet,
+    ));
     let mut ws: Vec<Worker> = (0..workers)
         .map(|_| {
             let mut scratch = Scratch::default();
             scratch.want_password = true;
             Ok(Worker {
-                new: NewSystem::new(opts.api, &addr),
+                new: NewSystem::new(opts.api, &addr).waiting_out(opts.retry_for, waiting.clone()),
                 legacy: LegacyConn::open(&spec, &cols, &dir)?,
                 row: RowBuf::default(),
                 scratch,
