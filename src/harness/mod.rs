@@ -1188,9 +1188,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     // one that cannot be reached at all is reported now, before the hash
     // pools are built. The connection then holds the writer lock for the run.
     let written = source.as_ref().unwrap_or(&target);
-    let _lock = reach::lock(written, reach::reach(written)?)?;
+    let _lock = reach::reach_and_lock(written)?;
     let _target_lock = match &source {
-        Some(_) => Some(reach::lock(&target, reach::reach(&target)?)?),
+        Some(_) => Some(reach::reach_and_lock(&target)?),
         None => None,
     };
     let plan = plan_of(&opts)?;

@@ -251,13 +251,19 @@ fn busy(target: &Target, holder: &str) -> Error {
     ))
 }
 
-/// Takes the target's writer lock on `conn` (a direct connection, kept for
-/// the run), or says that another rehearsal holds it (exit 2).
-pub fn lock(target: &Target, conn: Box<dyn Conn>) -> Result<Lock> {
+/// First contact with a run's target (`reach`), then its writer lock, held
+/// until the `Lock` is dropped; exit 2 when another rehearsal holds it. An
+/// SQLite database that does not exist yet is not created here (a refusal
+/// later leaves nothing behind): its directory is checked instead.
+pub fn reach_and_lock(target: &Target) -> Result<Lock> {
     match target {
-        Target::Postgres(_) => lock_session(target, conn),
+        Target::Postgres(_) => lock_session(target, reach(target)?),
         Target::Sqlite(path) => {
-            drop(conn);
+            if path.exists() {
+                drop(reach(target)?);
+            } else {
+                usable_dir(target)?;
+            }
             lock_file(target, path)
         }
     }

@@ -88,7 +88,7 @@ pub fn seed(
         LegacySpec::Db(target) => {
             // A store that cannot be reached is reported now, with a hint;
             // the lock keeps a second run from seeding it at the same time.
-            let _lock = crate::harness::reach::lock(target, crate::harness::reach::reach(target)?)?;
+            let _lock = crate::harness::reach::reach_and_lock(target)?;
             let opts = RehearseOptions {
                 target: Some(target.dsn()),
                 resume: true,
