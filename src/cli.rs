@@ -673,6 +673,7 @@ fn rehearse(a: RehearseArgs) -> Result<i32> {
         api: a.api,
         rate: a.rate,
         max_attempts: a.max_attempts,
+        shown_as: None,
         window: None,
     })
 }

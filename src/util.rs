@@ -36,3 +36,19 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
 }
+
+/// `1 row`, `2 rows`, `0 rows`: a count with its noun in the right number.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(super::count(1u64, "table", "tables"), "1 table");
+        assert_eq!(super::count(0u64, "table", "tables"), "0 tables");
+        assert_eq!(super::count(2u64, "batch", "batches"), "2 batches");
+    }
+}

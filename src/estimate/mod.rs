@@ -110,7 +110,7 @@ pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u6
 /// One line of progress for a sample.
 fn describe(s: &model::Sample) -> String {
     format!(
-        "{}{} · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {:.1} s, warm-up {:.2} s)",
+        "{}{} · {} worker{} · batch {} → {:.0} rows/s steady ({} rows in {}, warm-up {})",
         match s.kind {
             SampleKind::Sweep => "sweep",
             SampleKind::AtSize => "at size",
@@ -124,8 +124,8 @@ fn describe(s: &model::Sample) -> String {
         s.batch,
         s.steady_rows_per_s,
         s.rows,
-        s.duration_s,
-        s.warmup_s
+        crate::report::human_duration(s.duration_s),
+        crate::report::human_duration(s.warmup_s)
     )
 }
 
@@ -215,9 +215,11 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         ),
     );
     // Reachable? (exit 3 before any work; an SQLite target is not created:
-    // its scratch directory beside it is the check.)
-    if http.is_none() && !target.is_sqlite() {
-        drop(target.connect()?);
+    // a scratch directory beside it is the check.)
+    match &http {
+        Some(h) => harness::http::reach(h)?,
+        None if target.is_sqlite() => harness::reach::usable_dir(&target)?,
+        None => drop(harness::reach::reach(&target)?),
     }
     let full_plan = Plan::new(
         opts.profile.clone(),
@@ -336,12 +338,13 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
                 say(
                     opts.quiet,
                     format!(
-                        "samples at size: scratch copies filled to {} users in {fill_s:.1} s",
+                        "samples at size: scratch copies filled to {} users in {}",
                         templates
                             .iter()
                             .map(|t| (t.batches * at_batch).to_string())
                             .collect::<Vec<_>>()
-                            .join(" and ")
+                            .join(" and "),
+                        crate::report::human_duration(fill_s)
                     ),
                 );
             }
@@ -412,7 +415,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     at_rows.dedup();
     if !at_rows.is_empty() {
         notes.push(format!(
-            "samples at size: {} users each as {} batch{} of {}, loaded where the target already held {} rows ({fill_s:.1} s to fill)",
+            "samples at size: {} users each as {} batch{} of {}, loaded where the target already held {} rows ({} to fill)",
             at_window * at_batch,
             at_window,
             if at_window == 1 { "" } else { "es" },
@@ -421,7 +424,8 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
                 .iter()
                 .map(|r| r.to_string())
                 .collect::<Vec<_>>()
-                .join(" and ")
+                .join(" and "),
+            crate::report::human_duration(fill_s)
         ));
         if at_batch < full_batch {
             notes.push(format!(

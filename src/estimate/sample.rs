@@ -38,7 +38,8 @@ impl Scratch {
                     .unwrap_or(std::path::Path::new("."));
                 let dir = parent.join(format!(".understudy-estimate-{pid}-{tag}"));
                 let _ = std::fs::remove_dir_all(&dir);
-                std::fs::create_dir_all(&dir).map_err(|e| {
+                // Not create_dir_all: the target's directory must exist.
+                std::fs::create_dir(&dir).map_err(|e| {
                     Error::target(format!(
                         "cannot create a scratch directory beside {}: {e}",
                         target.redacted()
@@ -537,6 +538,7 @@ pub fn run_http(
         retry_for: std::time::Duration::from_secs(60),
         quiet: true,
         users: Some(range.clone()),
+        shown_as: None,
     };
     let (lr, _) = harness::http::load(plan, target, &opts, metrics.clone())?;
     let raw = metrics.commits();

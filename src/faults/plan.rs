@@ -42,12 +42,14 @@ pub struct FaultPlan {
 }
 
 impl fmt::Display for FaultPlan {
+    /// In the plan syntax's own units (`outage@20s+1m`), so that what is
+    /// echoed reads as what was written, and parses back to the same plan.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = self
             .faults
             .iter()
             .map(|x| {
-                let w = |d: Duration| format!("{}ms", d.as_millis());
+                let w = show_duration;
                 match &x.kind {
                     FaultKind::Outage => format!("outage@{}+{}", w(x.at), w(x.duration)),
                     FaultKind::Blackhole => format!("blackhole@{}+{}", w(x.at), w(x.duration)),
@@ -56,12 +58,40 @@ impl fmt::Display for FaultPlan {
                     }
                     FaultKind::Reset => format!("reset@{}", w(x.at)),
                     FaultKind::Bandwidth(b) => {
-                        format!("bandwidth@{}+{}={}Bps", w(x.at), w(x.duration), b)
+                        format!("bandwidth@{}+{}={}", w(x.at), w(x.duration), show_rate(*b))
                     }
                 }
             })
             .collect();
         f.write_str(&parts.join("; "))
+    }
+}
+
+/// The largest unit of `parse_duration` that shows `d` exactly: `1h`, `2m`,
+/// `20s`, `500ms` (else seconds with decimals).
+fn show_duration(d: Duration) -> String {
+    if !d.subsec_nanos().is_multiple_of(1_000_000) {
+        return format!("{}s", d.as_secs_f64());
+    }
+    let ms = d.as_millis();
+    match ms {
+        0 => "0s".into(),
+        _ if ms.is_multiple_of(3_600_000) => format!("{}h", ms / 3_600_000),
+        _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    }
+}
+
+/// A rate in bits (`64kbps`, `1mbps`) when that is exact, else `B/s`.
+fn show_rate(bytes: u64) -> String {
+    let bits = bytes * 8;
+    if bits.is_multiple_of(1_000_000) {
+        format!("{}mbps", bits / 1_000_000)
+    } else if bits.is_multiple_of(1000) {
+        format!("{}kbps", bits / 1000)
+    } else {
+        format!("{bytes}B/s")
     }
 }
 
@@ -216,6 +246,18 @@ mod tests {
             vec![(Duration::from_secs(20), Duration::from_secs(80))]
         );
         assert_eq!("".parse::<FaultPlan>().unwrap().faults.len(), 0);
+    }
+
+    #[test]
+    fn echoes_in_the_units_it_was_written_in_and_parses_back() {
+        let written = "outage@20s+1m; latency@90s+500ms=200ms; reset@2h; bandwidth@3m+1m=64kbps; blackhole@1.5s+10s; bandwidth@1s+1s=333B/s";
+        let p: FaultPlan = written.parse().unwrap();
+        let shown = p.to_string();
+        assert_eq!(
+            shown,
+            "bandwidth@1s+1s=333B/s; blackhole@1500ms+10s; outage@20s+1m; latency@90s+500ms=200ms; bandwidth@3m+1m=64kbps; reset@2h"
+        );
+        assert_eq!(shown.parse::<FaultPlan>().unwrap(), p);
     }
 
     #[test]

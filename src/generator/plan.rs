@@ -255,7 +255,11 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
     let pool_secs = pools_started.elapsed().as_secs_f64();
     if !opts.quiet && !pools.is_empty() {
         let n: usize = pools.iter().map(|p| p.len()).sum();
-        eprintln!("understudy: hash pools ready: {n} real hashes in {pool_secs:.2} s");
+        eprintln!(
+            "understudy: hash pools ready: {} in {}",
+            crate::util::count(n as u64, "real hash", "real hashes"),
+            crate::report::human_duration(pool_secs)
+        );
     }
     let mut generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
     let mut edge_cfg = profile.edge.clone();
@@ -1007,11 +1011,11 @@ fn progress_bar(opts: &GenerateOptions, total: u64) -> Option<indicatif::Progres
 fn summary(m: &Manifest, dir: Option<&Path>, secs: f64) {
     let rate = m.shard.users as f64 / secs.max(1e-9);
     eprintln!(
-        "understudy: {} users ({} rows in {} tables) in {:.2} s, {:.0} users/s{}",
-        m.shard.users,
-        m.tables.iter().map(|t| t.rows).sum::<u64>(),
-        m.tables.len(),
-        secs,
+        "understudy: {} ({} in {}) in {}, {:.0} users/s{}",
+        crate::util::count(m.shard.users, "user", "users"),
+        crate::util::count(m.tables.iter().map(|t| t.rows).sum::<u64>(), "row", "rows"),
+        crate::util::count(m.tables.len() as u64, "table", "tables"),
+        crate::report::human_duration(secs),
         rate,
         dir.map(|d| format!(" → {}", d.display()))
             .unwrap_or_default()

@@ -69,8 +69,9 @@ pub fn run(
     let mut secrets = crate::redact::secrets(&source.dsn());
     secrets.extend(crate::redact::secrets(&target.dsn()));
     let shown = crate::redact::mask(cmd, &secrets);
+    let waiting = super::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     {
-        let mut conn = target.connect()?;
+        let mut conn = super::reach::connect(target, opts.retry_for, &waiting)?;
         if let Some(path) = &opts.schema {
             let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
             conn.batch(&sql).map_err(|e| {
@@ -156,7 +157,7 @@ pub fn run(
     });
     let duration_s = started.elapsed().as_secs_f64();
     let status = status.map_err(|e| Error::usage(format!("cannot wait for `{shown}`: {e}")))?;
-    let mut conn = target.connect()?;
+    let mut conn = super::reach::connect(target, opts.retry_for, &waiting)?;
     let rows_in_target = count(conn.as_mut(), plan);
     let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)?;
     Ok(ExecResult {

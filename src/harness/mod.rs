@@ -11,6 +11,7 @@ pub mod batch;
 pub mod exec;
 pub mod http;
 pub mod postgres;
+pub mod reach;
 pub mod sqlite;
 pub mod target;
 pub mod verify;
@@ -74,6 +75,9 @@ pub struct RehearseOptions {
     pub rate: Option<f64>,
     /// http:// targets: 5xx answers allowed per user.
     pub max_attempts: u32,
+    /// The target as messages name it, when the load reaches it some other
+    /// way (through the fault proxy).
+    pub shown_as: Option<String>,
     /// Load only these batches of the driving table's group (the others
     /// count as done): `estimate` fills a scratch copy, then measures a
     /// window of batches at a given share of the full load.
@@ -112,6 +116,7 @@ impl RehearseOptions {
             api: None,
             rate: None,
             max_attempts: 8,
+            shown_as: None,
             window: None,
         }
     }
@@ -452,6 +457,7 @@ struct Loader<'a> {
     fatal: Mutex<Option<Error>>,
     bar: Option<indicatif::ProgressBar>,
     retry_for: Duration,
+    waiting: &'a reach::Waiting,
 }
 
 struct Outcome {
@@ -615,6 +621,7 @@ impl Loader<'_> {
                     if let Some(bar) = &self.bar {
                         bar.inc(b.rows());
                     }
+                    self.waiting.back();
                     return Ok(());
                 }
                 Err(e) => e,
@@ -630,9 +637,10 @@ impl Loader<'_> {
             }
             attempt += 1;
             self.metrics.retry();
+            self.waiting.lost(&err.message);
             // Exponential backoff with jitter, capped: a long outage is waited
             // out in steps of at most 5 s until --retry-for runs out.
-            let base = Duration::from_millis(200u64 << attempt.min(5)).min(Duration::from_secs(5));
+            let base = reach::backoff(attempt);
             let jitter = crate::generator::rng::Rng::at(b.index, attempt as u64).unit() * 0.25;
             let wait = base.mul_f64(1.0 + jitter);
             self.metrics.backoff(wait);
@@ -641,6 +649,7 @@ impl Loader<'_> {
                 *conn = c;
             }
             if let Ok(true) = self.committed(conn.as_mut(), b) {
+                self.waiting.back();
                 return Ok(());
             }
         }
@@ -915,16 +924,25 @@ pub fn load(
     no_create: bool,
 ) -> Result<LoadResult> {
     let redacted = target.redacted();
+    let waiting = reach::Waiting::new(
+        opts.shown_as.clone().unwrap_or_else(|| redacted.clone()),
+        opts.retry_for,
+        opts.quiet,
+    );
     let mut conns: Vec<Box<dyn Conn>> = Vec::new();
-    conns.push(target.connect()?);
-    let tables = prepare_target(
-        conns[0].as_mut(),
-        plan,
-        schema,
-        no_create,
-        &opts.maps,
-        &redacted,
-    )?;
+    conns.push(reach::connect(target, opts.retry_for, &waiting)?);
+    // Every step is safe to repeat (CREATE … IF NOT EXISTS, reads): a
+    // connection lost on the way is waited for and the step run again.
+    let (tables, prev, counts) =
+        reach::phase(target, &mut conns[0], opts.retry_for, &waiting, |conn| {
+            let tables = prepare_target(conn, plan, schema, no_create, &opts.maps, &redacted)?;
+            let prev = previous_run(conn).map_err(|e| {
+                Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}"))
+            })?;
+            let counts = table_counts(conn, plan)
+                .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
+            Ok((tables, prev, counts))
+        })?;
     let run = RunInfo {
         run_id: new_run_id(),
         profile_digest: plan.profile.digest.clone(),
@@ -932,10 +950,6 @@ pub fn load(
         users: plan.users.to_string(),
         batch_rows: opts.batch(),
     };
-    let prev = previous_run(conns[0].as_mut())
-        .map_err(|e| Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}")))?;
-    let counts = table_counts(conns[0].as_mut(), plan)
-        .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
     let mut run = run;
     let mut resumed = false;
     if !prev.runs.is_empty() {
@@ -1001,14 +1015,14 @@ pub fn load(
         say(
             opts.quiet,
             format!(
-                "resuming run {}: {} rows already committed",
+                "resuming run {}: {} already committed",
                 run.run_id,
-                skipped.iter().sum::<u64>()
+                crate::util::count(skipped.iter().sum::<u64>(), "row", "rows")
             ),
         );
     }
     for _ in 1..workers {
-        conns.push(target.connect()?);
+        conns.push(reach::connect(target, opts.retry_for, &waiting)?);
     }
     let total: u64 = expected.iter().sum();
     let bar = (!opts.quiet && std::io::stderr().is_terminal()).then(|| {
@@ -1036,6 +1050,7 @@ pub fn load(
         fatal: Mutex::new(None),
         bar,
         retry_for: opts.retry_for,
+        waiting: &waiting,
     };
     let started = Instant::now();
     metrics.load_started();
@@ -1057,13 +1072,11 @@ pub fn load(
     if let Some(b) = &loader.bar {
         b.finish_and_clear();
     }
-    // The first connection may have been lost while idle: one fresh try.
-    let rejects = match recorded_rejects(conns[0].as_mut(), plan) {
-        Ok(r) => r,
-        Err(_) => recorded_rejects(target.connect()?.as_mut(), plan).map_err(|e| {
-            Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}"))
-        })?,
-    };
+    // The first connection may have been lost while idle.
+    let rejects = reach::phase(target, &mut conns[0], opts.retry_for, &waiting, |conn| {
+        recorded_rejects(conn, plan)
+            .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))
+    })?;
     Ok(LoadResult {
         loaded: loader
             .loaded
@@ -1138,10 +1151,16 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             say(
                 opts.quiet,
                 format!(
-                    "faults: loading through a proxy on {} with plan: {plan}",
+                    "faults: loading into {} through a fault proxy on {}, plan {plan}",
+                    target.redacted(),
                     p.addr
                 ),
             );
+            opts.shown_as = Some(format!(
+                "{} (through the fault proxy on {})",
+                target.redacted(),
+                p.addr
+            ));
             let via = Target::Postgres(rehost(dsn, &p.addr.to_string()));
             Some((p, via))
         }
@@ -1169,12 +1188,25 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         report::parse_conditions(expr)?;
     }
     crate::generator::plan::check_planned(opts.users, Some(opts.batch()))?;
+    // First contact, straight to the database (not through the fault proxy):
+    // one that cannot be reached at all is reported now, before the hash
+    // pools are built. The connection then holds the writer lock for the run.
+    let written = source.as_ref().unwrap_or(&target);
+    let _lock = reach::reach_and_lock(written)?;
+    let _target_lock = match &source {
+        Some(_) => Some(reach::reach_and_lock(&target)?),
+        None => None,
+    };
     let plan = plan_of(&opts)?;
     let expected = plan.expected_rows();
     let load_target = source
         .as_ref()
         .or(proxy.as_ref().map(|(_, t)| t))
         .unwrap_or(&target);
+    if source.is_some() {
+        // --exec loads the source directly: the proxy is not on its way.
+        opts.shown_as = None;
+    }
     opts.batch = Some(opts.batch.unwrap_or(if load_target.is_sqlite() {
         25_000
     } else {
@@ -1193,14 +1225,15 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     say(
         opts.quiet,
         format!(
-            "rehearsing {} rows ({} users, profile {}) into {} with {} ({} worker{}, batches of {} {})",
-            expected.iter().sum::<u64>(),
-            opts.users,
+            "rehearsing {} ({}, profile {}) into {} with {} ({}, batches of {} {})",
+            crate::util::count(expected.iter().sum::<u64>(), "row", "rows"),
+            crate::util::count(opts.users, "user", "users"),
             plan.profile.name,
-            load_target.redacted(),
+            opts.shown_as
+                .clone()
+                .unwrap_or_else(|| load_target.redacted()),
             opts.method,
-            workers,
-            if workers == 1 { "" } else { "s" },
+            crate::util::count(workers as u64, "worker", "workers"),
             opts.batch(),
             plan.metas[plan.driving_table()].name
         ),
@@ -1277,29 +1310,19 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
                 target.redacted()
             ),
         );
-        // A lost connection is retried (twice) on a fresh one.
-        let mut attempt = 0;
-        loop {
-            let r = target.connect().and_then(|mut conn| {
-                verify::verify(
-                    conn.as_mut(),
-                    &plan,
-                    &verify_tables,
-                    &lr.rejects,
-                    &target.redacted(),
-                )
-            });
-            match r {
-                Ok(v) => break Some(v),
-                Err(e) if e.kind == crate::error::ErrorKind::Target && attempt < 2 => {
-                    attempt += 1;
-                    metrics.retry();
-                    say(opts.quiet, format!("{e}; retrying verification"));
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-                Err(e) => return Err(e),
-            }
+        // A lost connection is waited for (--retry-for) and verification
+        // starts over on a fresh one.
+        let waiting = reach::Waiting::new(target.redacted(), opts.retry_for, opts.quiet);
+        let mut conn = reach::connect(&target, opts.retry_for, &waiting)?;
+        let mut attempts = 0;
+        let v = reach::phase(&target, &mut conn, opts.retry_for, &waiting, |conn| {
+            attempts += 1;
+            verify::verify(conn, &plan, &verify_tables, &lr.rejects, &target.redacted())
+        })?;
+        for _ in 1..attempts {
+            metrics.retry();
         }
+        Some(v)
     } else {
         None
     };
@@ -1528,6 +1551,8 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
     if let Some(expr) = &opts.fail_on {
         report::parse_conditions(expr)?;
     }
+    // First contact, straight to the API (not through the fault proxy).
+    http::reach(&target)?;
     let proxy_started = Instant::now();
     let proxy = match &opts.faults {
         Some(plan) => {
@@ -1536,8 +1561,8 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
             say(
                 opts.quiet,
                 format!(
-                    "faults: sending through a proxy on {} with plan: {plan}",
-                    p.addr
+                    "faults: sending to {} through a fault proxy on {}, plan {plan}",
+                    target.base, p.addr
                 ),
             );
             let via = target.via(&p.addr.to_string());
@@ -1555,8 +1580,8 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
     say(
         opts.quiet,
         format!(
-            "rehearsing {} users (profile {}) into the {} API at {} ({model})",
-            opts.users,
+            "rehearsing {} (profile {}) into the {} API at {} ({model})",
+            crate::util::count(opts.users, "user", "users"),
             plan.profile.name,
             target.api_name(),
             target.base
@@ -1569,6 +1594,9 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
         retry_for: opts.retry_for,
         quiet: opts.quiet,
         users: None,
+        shown_as: proxy
+            .as_ref()
+            .map(|(p, _)| format!("{} (through the fault proxy on {})", target.base, p.addr)),
     };
     let send_to = proxy.as_ref().map(|(_, t)| t).unwrap_or(&target);
     let (lr, _) = http::load(&plan, send_to, &hopts, metrics.clone())?;
@@ -1607,7 +1635,12 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
             2,
             std::sync::Arc::new(Metrics::new()),
         )
-        .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?
+        .telling(reach::Waiting::new(
+            target.base.clone(),
+            opts.retry_for,
+            opts.quiet,
+        ));
         Some(http::verify(&direct, &target, &plan, &lr)?)
     } else {
         None

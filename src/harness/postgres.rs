@@ -4,7 +4,9 @@
 //! UTC and UTF-8 so timestamps read back in the generator's form.
 
 use super::batch::Rows;
-use super::target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
+use super::target::{
+    Conn, ConnectError, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident,
+};
 use crate::error::{Error, Result};
 use crate::generator::row::FieldKind;
 use std::io::{BufRead, Write};
@@ -19,11 +21,23 @@ const ROWS_PER_INSERT: usize = 1000;
 
 impl Pg {
     pub fn connect(dsn: &str) -> Result<Pg> {
+        Pg::open(dsn, None).map_err(|e| e.error)
+    }
+
+    /// Connects within `timeout` (default: the DSN's `connect_timeout`, else
+    /// 10 s), saying whether the failure is one that waiting may cure.
+    pub fn open(
+        dsn: &str,
+        timeout: Option<std::time::Duration>,
+    ) -> std::result::Result<Pg, ConnectError> {
         let redacted = super::target::redact(dsn);
-        let mut client = client(dsn)?;
+        let mut client = client_within(dsn, timeout)?;
         client
             .batch_execute("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;")
-            .map_err(|e| Error::target(format!("cannot use {redacted}: {e}")))?;
+            .map_err(|e| ConnectError {
+                error: Error::target(format!("cannot use {redacted}: {e}")),
+                transient: classify(&e).is_transient(),
+            })?;
         Ok(Pg {
             client,
             buf: Vec::with_capacity(1 << 20),
@@ -31,15 +45,38 @@ impl Pg {
     }
 }
 
+/// A failed connect that a wait may cure: no answer from the server (the
+/// network), or a server that is starting, shutting down, or out of
+/// connection slots. A refused password or an unknown database is not.
+fn connect_is_transient(e: &postgres::Error) -> bool {
+    match e.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }
+        None => true,
+    }
+}
+
 /// A connection to `dsn`, the password taken from PGPASSWORD when the DSN
 /// has none (the driver itself does not read it); errors show the DSN redacted.
 pub fn client(dsn: &str) -> Result<postgres::Client> {
+    client_within(dsn, None).map_err(|e| e.error)
+}
+
+/// `client` within `timeout` (default: the DSN's `connect_timeout`, else
+/// 10 s), saying whether a failure is one that waiting may cure.
+fn client_within(
+    dsn: &str,
+    timeout: Option<std::time::Duration>,
+) -> std::result::Result<postgres::Client, ConnectError> {
     let redacted = super::target::redact(dsn);
-    let mut config: postgres::Config = dsn.parse().map_err(|e: postgres::Error| {
-        Error::usage(format!(
+    let mut config: postgres::Config = dsn.parse().map_err(|e: postgres::Error| ConnectError {
+        error: Error::usage(format!(
             "cannot parse target {redacted}: {}",
             crate::redact::scrub(&e.to_string(), dsn)
-        ))
+        )),
+        transient: false,
     })?;
     // PGPASSWORD keeps the password off the command line.
     if config.get_password().is_none()
@@ -47,7 +84,9 @@ pub fn client(dsn: &str) -> Result<postgres::Client> {
     {
         config.password(pw);
     }
-    if config.get_connect_timeout().is_none() {
+    if let Some(t) = timeout {
+        config.connect_timeout(t);
+    } else if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
     config.connect(postgres::NoTls).map_err(|e| {
@@ -63,10 +102,13 @@ pub fn client(dsn: &str) -> Result<postgres::Client> {
                 " (the server wants a password: put it in the DSN, percent-encoded, or set PGPASSWORD)",
             );
         }
-        Error::target(format!(
-            "cannot connect to {redacted}: {}",
-            crate::redact::scrub(&why, dsn)
-        ))
+        ConnectError {
+            error: Error::target(format!(
+                "cannot connect to {redacted}: {}",
+                crate::redact::scrub(&why, dsn)
+            )),
+            transient: connect_is_transient(&e),
+        }
     })
 }
 

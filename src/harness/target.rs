@@ -63,11 +63,34 @@ impl Target {
     }
 
     pub fn connect(&self) -> Result<Box<dyn Conn>> {
+        self.open(None).map_err(|e| e.error)
+    }
+
+    /// `connect` within `timeout` (network targets), saying whether the
+    /// failure is one that waiting may cure.
+    pub fn open(
+        &self,
+        timeout: Option<std::time::Duration>,
+    ) -> std::result::Result<Box<dyn Conn>, ConnectError> {
         match self {
-            Target::Sqlite(p) => Ok(Box::new(super::sqlite::Sqlite::open(p)?)),
-            Target::Postgres(d) => Ok(Box::new(super::postgres::Pg::connect(d)?)),
+            Target::Sqlite(p) => match super::sqlite::Sqlite::open(p) {
+                Ok(c) => Ok(Box::new(c)),
+                Err(error) => Err(ConnectError {
+                    error,
+                    transient: false,
+                }),
+            },
+            Target::Postgres(d) => Ok(Box::new(super::postgres::Pg::open(d, timeout)?)),
         }
     }
+}
+
+/// A connection that could not be opened.
+#[derive(Debug)]
+pub struct ConnectError {
+    pub error: Error,
+    /// The target did not answer, or answered "not now": waiting may help.
+    pub transient: bool,
 }
 
 /// The DSN with every password shown as `***` (see `crate::redact`).

@@ -106,6 +106,15 @@ pub struct JitArgs {
     /// No progress and no summary on the terminal (the reports are still written).
     #[arg(short, long)]
     pub quiet: bool,
+    /// How long a legacy store or new system that stops answering, once
+    /// reached, is waited for before its users are given up (e.g. 90s, 10m).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_retry_for)]
+    pub retry_for: std::time::Duration,
+}
+
+fn parse_retry_for(s: &str) -> std::result::Result<std::time::Duration, String> {
+    crate::faults::plan::parse_duration(s)
+        .ok_or_else(|| format!("`{s}` is not a duration: use e.g. 90s, 10m or 1h"))
 }
 
 pub fn run_cli(a: JitArgs) -> Result<i32> {
@@ -136,6 +145,7 @@ pub fn run_cli(a: JitArgs) -> Result<i32> {
         scan: a.scan,
         forecast_days: a.forecast_days,
         quiet: a.quiet,
+        retry_for: a.retry_for,
     })?;
     if !a.quiet {
         print!("{}", super::report::terminal(&report));

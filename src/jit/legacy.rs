@@ -82,15 +82,19 @@ pub fn seed(
     cols: &Columns,
     resume: bool,
     quiet: bool,
+    retry_for: std::time::Duration,
 ) -> Result<Option<Arc<HashMap<String, String>>>> {
     match spec {
         LegacySpec::Db(target) => {
+            // A store that cannot be reached is reported now, with a hint;
+            // the lock keeps a second run from seeding it at the same time.
+            let _lock = crate::harness::reach::reach_and_lock(target)?;
             let opts = RehearseOptions {
                 target: Some(target.dsn()),
                 resume: true,
                 verify: false,
                 quiet,
-                retry_for: std::time::Duration::from_secs(60),
+                retry_for,
                 ..RehearseOptions::new(plan.profile.clone(), plan.users, plan.seed)
             };
             let _ = resume;

@@ -65,6 +65,9 @@ pub struct NewSystem {
     client: Client,
     pub retries: u64,
     pub backoff: Duration,
+    /// How long a new system that stops answering is waited for.
+    retry_for: Duration,
+    waiting: Option<std::sync::Arc<crate::harness::reach::Waiting>>,
 }
 
 /// Why a call failed.
@@ -83,7 +86,21 @@ impl NewSystem {
             client: Client::new(addr),
             retries: 0,
             backoff: Duration::ZERO,
+            retry_for: Duration::ZERO,
+            waiting: None,
         }
+    }
+
+    /// Once reached, a new system that stops answering (no connection, no
+    /// answer) is waited for up to `retry_for`, told through `waiting`.
+    pub fn waiting_out(
+        mut self,
+        retry_for: Duration,
+        waiting: std::sync::Arc<crate::harness::reach::Waiting>,
+    ) -> NewSystem {
+        self.retry_for = retry_for;
+        self.waiting = Some(waiting);
+        self
     }
 
     /// Sends with retries on 429, 5xx and lost connections. Returns the
@@ -97,10 +114,14 @@ impl NewSystem {
     ) -> Result<(Response, bool), CallError> {
         let mut saw_5xx = false;
         let mut last = String::new();
-        for attempt in 0..TRIES {
-            if attempt > 0 {
+        let mut lost_since: Option<std::time::Instant> = None;
+        let (mut attempt, mut sent, mut lost) = (0u32, 0u32, 0u32);
+        while attempt < TRIES {
+            if sent > 0 {
                 self.retries += 1;
             }
+            sent += 1;
+            attempt += 1;
             match self.client.request(method, path, body) {
                 Ok(r) if r.status == 429 || r.status >= 500 => {
                     saw_5xx |= r.status >= 500;
@@ -112,10 +133,27 @@ impl NewSystem {
                     self.backoff += wait;
                     std::thread::sleep(wait);
                 }
-                Ok(r) => return Ok((r, saw_5xx)),
+                Ok(r) => {
+                    if let Some(w) = &self.waiting {
+                        w.back();
+                    }
+                    return Ok((r, saw_5xx));
+                }
                 Err(e) => {
                     last = e.to_string();
-                    let wait = Duration::from_millis(20u64 << attempt.min(7));
+                    // No answer at all: waited out within retry_for, the
+                    // attempts being for answers (5xx, 429).
+                    let since = *lost_since.get_or_insert_with(std::time::Instant::now);
+                    let wait = if since.elapsed() < self.retry_for {
+                        attempt -= 1;
+                        lost += 1;
+                        if let Some(w) = &self.waiting {
+                            w.lost(&format!("{method} {path}: {last}"));
+                        }
+                        crate::harness::reach::backoff(lost - 1)
+                    } else {
+                        Duration::from_millis(20u64 << attempt.min(7))
+                    };
                     self.backoff += wait;
                     std::thread::sleep(wait);
                 }
@@ -123,7 +161,7 @@ impl NewSystem {
         }
         Err(CallError {
             class: "unavailable",
-            message: format!("{method} {path}: {last} after {TRIES} tries"),
+            message: format!("{method} {path}: {last} after {sent} tries"),
         })
     }
 

@@ -19,8 +19,16 @@ pub fn terminal(r: &JitReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "understudy jit · profile {} · {} users · seed {} · {} days · {} → {} ({}, rehash {}, hash cost {})",
-        r.profile, r.users, r.seed, r.days, r.legacy, r.new_system, r.api, r.rehash, r.hash_cost
+        "understudy jit · profile {} · {} · seed {} · {} · {} → {} ({}, rehash {}, hash cost {})",
+        r.profile,
+        crate::util::count(r.users, "user", "users"),
+        r.seed,
+        crate::util::count(r.days, "day", "days"),
+        r.legacy,
+        r.new_system,
+        r.api,
+        r.rehash,
+        r.hash_cost
     );
     let classes: Vec<String> = r
         .activity_classes
@@ -112,8 +120,10 @@ pub fn terminal(r: &JitReport) -> String {
     if let Some(l) = &r.leak_scan {
         let _ = writeln!(
             s,
-            "  leak scan    {} files, {} passwords searched: {} plaintext(s) found",
-            l.files, l.passwords_searched, l.findings
+            "  leak scan    {}, {} searched: {} found",
+            crate::util::count(l.files, "file", "files"),
+            crate::util::count(l.passwords_searched, "password", "passwords"),
+            crate::util::count(l.findings, "plaintext", "plaintexts")
         );
         for e in &l.examples {
             let _ = writeln!(s, "               {e}");
@@ -122,8 +132,9 @@ pub fn terminal(r: &JitReport) -> String {
     if r.retries > 0 {
         let _ = writeln!(
             s,
-            "  retries      {} (429/5xx/connection), {:.1} s of backoff",
-            r.retries, r.backoff_s
+            "  retries      {} (429/5xx/connection), {} of backoff",
+            r.retries,
+            human_duration(r.backoff_s)
         );
     }
     let _ = writeln!(

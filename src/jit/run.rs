@@ -53,6 +53,9 @@ pub struct JitOptions {
     /// Days the check forecast is fitted on (default 30, or a third of the run).
     pub forecast_days: Option<u32>,
     pub quiet: bool,
+    /// How long a store or system that stops answering, once reached, is
+    /// waited for.
+    pub retry_for: Duration,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -726,12 +729,12 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     say(
         opts.quiet,
         format!(
-            "seeding legacy store {} with {} users…",
+            "seeding legacy store {} with {}…",
             spec.redacted(),
-            opts.users
+            crate::util::count(opts.users, "user", "users")
         ),
     );
-    let dir = legacy::seed(&spec, &plan, &cols, opts.resume, opts.quiet)?;
+    let dir = legacy::seed(&spec, &plan, &cols, opts.resume, opts.quiet, opts.retry_for)?;
     let seed_legacy_s = t_seed.elapsed().as_secs_f64();
 
     // 2. Activity classes (a pure function of each user's row and the seed).
@@ -830,12 +833,17 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let mut first = decode_histogram(&p.first_hist).unwrap_or_else(histogram);
     let mut later = decode_histogram(&p.later_hist).unwrap_or_else(histogram);
 
+    let waiting = std::sync::Arc::new(crate::harness::reach::Waiting::new(
+        format!("the new system at {}", opts.new),
+        opts.retry_for,
+        opts.quiet,
+    ));
     let mut ws: Vec<Worker> = (0..workers)
         .map(|_| {
             let mut scratch = Scratch::default();
             scratch.want_password = true;
             Ok(Worker {
-                new: NewSystem::new(opts.api, &addr),
+                new: NewSystem::new(opts.api, &addr).waiting_out(opts.retry_for, waiting.clone()),
                 legacy: LegacyConn::open(&spec, &cols, &dir)?,
                 row: RowBuf::default(),
                 scratch,
@@ -972,11 +980,11 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
             &serde_json::to_vec(&p).expect("progress serialises"),
         )?;
         let msg = format!(
-            "{} sign-ins, {} migrated ({:.1} %), {} legacy lookups",
-            row.sign_ins,
+            "{}, {} migrated ({:.1} %), {}",
+            crate::util::count(row.sign_ins, "sign-in", "sign-ins"),
             migrated,
             row.migrated_share * 100.0,
-            row.legacy_lookups
+            crate::util::count(row.legacy_lookups, "legacy lookup", "legacy lookups")
         );
         match &bar {
             Some(b) => {

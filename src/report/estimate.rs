@@ -114,22 +114,14 @@ impl EstimateReport {
     }
 }
 
-/// `27 d 4 h`, `3 h 10 m`, `4 m 05 s`, `12.3 s`.
+/// `27 d 4 h`, `3 h 10 min`, `4 min 05 s`, `12.3 s`: one style for every
+/// human-facing duration.
 pub fn long_duration(s: f64) -> String {
-    if s < 3600.0 {
-        return human_duration(s);
-    }
-    let t = s.round() as u64;
-    let (d, h, m) = (t / 86_400, (t % 86_400) / 3600, (t % 3600) / 60);
-    if d > 0 {
-        format!("{d} d {h} h")
-    } else {
-        format!("{h} h {m:02} m")
-    }
+    human_duration(s)
 }
 
 /// One sentence: the fewest workers with the range, the recommended count.
-/// E.g. `1 worker: 27 d 4 h (25 d 1 h – 29 d 9 h); 16 workers (recommended): 3 h 10 m`.
+/// E.g. `1 worker: 27 d 4 h (25 d 1 h – 29 d 9 h); 16 workers (recommended): 3 h 10 min`.
 pub fn summary(r: &EstimateReport) -> String {
     let one = |p: &Projection| {
         format!(
@@ -165,15 +157,18 @@ pub fn terminal(r: &EstimateReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "understudy estimate · profile {} · {} production users ({} rows) → {}",
-        r.profile.name, r.production_users, r.production_rows, r.target
+        "understudy estimate · profile {} · {} production users ({}) → {}",
+        r.profile.name,
+        r.production_users,
+        crate::util::count(r.production_rows, "row", "rows"),
+        r.target
     );
     let _ = writeln!(
         s,
-        "  sampled {} users ({:.2} %) in {} samples, {}",
-        r.sample_users,
+        "  sampled {} ({:.2} %) in {}, {}",
+        crate::util::count(r.sample_users, "user", "users"),
         r.sample_share * 100.0,
-        r.samples.len(),
+        crate::util::count(r.samples.len() as u64, "sample", "samples"),
         human_duration(r.sampling_s)
     );
     let _ = writeln!(

@@ -149,13 +149,13 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "<h1>Rehearsal: {} users → {}</h1><p>profile <b>{}</b> · seed {} · method {} · {} workers · batch {} · {}</p>",
-        r.users,
+        "<h1>Rehearsal: {} → {}</h1><p>profile <b>{}</b> · seed {} · method {} · {} · batch {} · {}</p>",
+        crate::util::count(r.users, "user", "users"),
         esc(&r.target),
         esc(&r.profile.name),
         r.seed,
         esc(&r.method),
-        r.workers,
+        crate::util::count(r.workers as u64, "worker", "workers"),
         r.batch,
         esc(&r.started_at)
     );
@@ -210,9 +210,21 @@ pub fn render(r: &Report) -> String {
             )
         })
         .collect();
+    // What one latency sample is: a batch (databases), a user (one
+    // request each), an import job (Auth0); the throughput counts rows or users.
+    let (unit, units) = match &r.http {
+        Some(h) if h.jobs.is_none() => ("User", "users"),
+        Some(_) => ("Job", "jobs"),
+        None => ("Batch", "batches"),
+    };
+    let per_s = if r.http.is_some() {
+        "users/s"
+    } else {
+        "rows/s"
+    };
     s.push_str(&bars(
-        "Throughput over time (rows/s, 1 s buckets)",
-        "rows/s",
+        &format!("Throughput over time ({per_s}, 1 s buckets)"),
+        per_s,
         &series,
     ));
     let l = &r.latency_ms;
@@ -228,13 +240,16 @@ pub fn render(r: &Report) -> String {
             })
             .collect();
         s.push_str(&bars(
-            "Batch latency distribution (batches per band)",
-            "batches",
+            &format!("{unit} latency distribution ({units} per band)"),
+            units,
             &hist,
         ));
     }
     s.push_str(&bars(
-        &format!("Batch latency percentiles ({} batches)", l.count),
+        &format!(
+            "{unit} latency percentiles ({})",
+            crate::util::count(l.count, &unit.to_lowercase(), units)
+        ),
         "ms",
         &[
             ("p50".into(), l.p50),

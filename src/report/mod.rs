@@ -273,17 +273,19 @@ impl Report {
     }
 }
 
-/// `1h 02m`, `3m 10s`, `4.2 s`.
+/// `27 d 4 h`, `1 h 02 min`, `3 min 10 s`, `4.2 s`: the one style of every duration a person reads.
 pub fn human_duration(s: f64) -> String {
-    if s < 60.0 {
+    if s < 59.95 {
         return format!("{s:.1} s");
     }
     let t = s.round() as u64;
-    let (h, m, sec) = (t / 3600, (t % 3600) / 60, t % 60);
-    if h > 0 {
-        format!("{h}h {m:02}m")
+    let (d, h, m, sec) = (t / 86_400, (t % 86_400) / 3600, (t % 3600) / 60, t % 60);
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m:02} min")
     } else {
-        format!("{m}m {sec:02}s")
+        format!("{m} min {sec:02} s")
     }
 }
 
@@ -402,7 +404,9 @@ mod tests {
     #[test]
     fn durations_read_well() {
         assert_eq!(human_duration(4.24), "4.2 s");
-        assert_eq!(human_duration(190.0), "3m 10s");
-        assert_eq!(human_duration(3720.0), "1h 02m");
+        assert_eq!(human_duration(59.96), "1 min 00 s");
+        assert_eq!(human_duration(190.0), "3 min 10 s");
+        assert_eq!(human_duration(3720.0), "1 h 02 min");
+        assert_eq!(human_duration(2_347_200.0), "27 d 4 h");
     }
 }

@@ -1,14 +1,19 @@
 //! The terminal summary: a few aligned tables rendered from the report.
 
 use super::{Report, human_duration};
+use crate::util::count;
 use std::fmt::Write;
 
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "understudy rehearse · profile {} · {} users · seed {} · {} → {}",
-        r.profile.name, r.users, r.seed, r.method, r.target
+        "understudy rehearse · profile {} · {} · seed {} · {} → {}",
+        r.profile.name,
+        count(r.users, "user", "users"),
+        r.seed,
+        r.method,
+        r.target
     );
     if let Some(src) = &r.source {
         let _ = writeln!(s, "  source       {src}");
@@ -44,10 +49,21 @@ pub fn render(r: &Report) -> String {
             t.name, t.expected, t.loaded, t.skipped, t.rejected
         );
     }
+    // An identity API takes users, one request each (or in import jobs).
+    let (noun, per) = if r.http.is_some() {
+        ("users          ", "users/s")
+    } else {
+        ("rows           ", "rows/s")
+    };
     let _ = writeln!(
         s,
-        "  rows           {} loaded, {} rejected{} of {} in {} · {:.0} rows/s",
+        "  {noun}{} {}, {} rejected{} of {} in {} · {:.0} {per}",
         r.rows_loaded,
+        if r.http.is_some() {
+            "created"
+        } else {
+            "loaded"
+        },
         r.rows_rejected,
         if r.rows_skipped > 0 && r.http.is_some() {
             format!(", {} jit_only (not sent)", r.rows_skipped)
@@ -77,17 +93,23 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(
             s,
-            "  rate limits    {} × 429 · waited {} times, {:.1} s in all, before sending again",
-            h.counts.rate_limited, h.counts.rate_limit_waits, h.counts.rate_limit_wait_s
+            "  rate limits    {} × 429 · waited {}, {} in all, before sending again",
+            h.counts.rate_limited,
+            count(h.counts.rate_limit_waits, "time", "times"),
+            human_duration(h.counts.rate_limit_wait_s)
         );
         let _ = writeln!(
             s,
-            "  retries        {} after 5xx, timeouts or lost connections ({:.1} s backing off; {} timeouts, {} connection errors) · {} creates found done on retry",
+            "  retries        {} after 5xx, timeouts or lost connections ({} backing off; {}, {}) · {} found done on retry",
             h.retries,
-            h.backoff_s,
-            h.counts.timeouts,
-            h.counts.connection_errors,
-            h.already_existed_on_retry
+            human_duration(h.backoff_s),
+            count(h.counts.timeouts, "timeout", "timeouts"),
+            count(
+                h.counts.connection_errors,
+                "connection error",
+                "connection errors"
+            ),
+            count(h.already_existed_on_retry, "create", "creates")
         );
         if h.jit_only > 0 {
             let formats: Vec<String> = h
@@ -116,11 +138,11 @@ pub fn render(r: &Report) -> String {
     if let Some(f) = &r.faults {
         let _ = writeln!(
             s,
-            "  faults         {} · downtime {:.1} s inside the run · {:.1} s backing off · proxy: {} connections killed, {} refused",
+            "  faults         {} · downtime {} inside the run · {} backing off · proxy: {} killed, {} refused",
             f.plan,
-            f.downtime_s,
-            f.backoff_s,
-            f.proxy.connections_killed,
+            human_duration(f.downtime_s),
+            human_duration(f.backoff_s),
+            count(f.proxy.connections_killed, "connection", "connections"),
             f.proxy.connections_refused
         );
     }
@@ -128,22 +150,21 @@ pub fn render(r: &Report) -> String {
         let l = &r.latency_ms;
         let _ = writeln!(
             s,
-            "  {}  p50 {:.1} ms · p90 {:.1} · p99 {:.1} · p99.9 {:.1} · max {:.1} ({} {})",
-            if r.http.is_some() && r.http.as_ref().is_some_and(|h| h.jobs.is_none()) {
-                "user latency "
-            } else {
-                "batch latency"
+            "  {}  p50 {:.1} ms · p90 {:.1} · p99 {:.1} · p99.9 {:.1} · max {:.1} ({})",
+            match &r.http {
+                Some(h) if h.jobs.is_none() => "user latency ",
+                Some(_) => "job latency  ",
+                None => "batch latency",
             },
             l.p50,
             l.p90,
             l.p99,
             l.p999,
             l.max,
-            l.count,
-            if r.http.as_ref().is_some_and(|h| h.jobs.is_none()) {
-                "users"
-            } else {
-                "batches"
+            match &r.http {
+                Some(h) if h.jobs.is_none() => count(l.count, "user", "users"),
+                Some(_) => count(l.count, "job", "jobs"),
+                None => count(l.count, "batch", "batches"),
             }
         );
     }

@@ -52,6 +52,8 @@ pub struct Client {
     pub metrics: std::sync::Arc<Metrics>,
     /// No request leaves before this instant (set by rate-limit answers).
     not_before: Mutex<Option<Instant>>,
+    /// Tells on stderr when the target stops answering, and when it is back.
+    waiting: Option<crate::harness::reach::Waiting>,
 }
 
 /// Seconds since the epoch, as a float.
@@ -126,7 +128,14 @@ impl Client {
             counters: Counters::default(),
             metrics,
             not_before: Mutex::new(None),
+            waiting: None,
         })
+    }
+
+    /// Waits for a target that stops answering are told through `w`.
+    pub fn telling(mut self, w: crate::harness::reach::Waiting) -> Client {
+        self.waiting = Some(w);
+        self
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -195,6 +204,9 @@ impl Client {
             let (class, message): (&'static str, String) =
                 match make().timeout(self.timeout).send().await {
                     Ok(resp) => {
+                        if let Some(w) = &self.waiting {
+                            w.back();
+                        }
                         let status = resp.status().as_u16();
                         *self
                             .counters
@@ -266,6 +278,11 @@ impl Client {
             }
             // 100 ms doubling to 5 s, plus up to 50 % jitter so that workers
             // that failed together do not return together.
+            if class != "server_error"
+                && let Some(w) = &self.waiting
+            {
+                w.lost(&message);
+            }
             let base =
                 Duration::from_millis(100u64 << (round - 1).min(6)).min(Duration::from_secs(5));
             let wait = base.mul_f64(1.0 + 0.5 * Rng::at(key, round as u64).unit());

@@ -112,6 +112,9 @@ pub struct HttpOptions {
     pub quiet: bool,
     /// Only these users of the plan (`estimate` sends each sample its own).
     pub users: Option<std::ops::Range<u64>>,
+    /// The target as messages name it, when requests reach it some other
+    /// way (through the fault proxy).
+    pub shown_as: Option<String>,
 }
 
 /// A user the target refused (or that could not be sent).
@@ -459,7 +462,12 @@ pub fn load(
             opts.workers.max(2),
             metrics.clone(),
         )
-        .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?,
+        .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?
+        .telling(super::reach::Waiting::new(
+            opts.shown_as.clone().unwrap_or_else(|| target.base.clone()),
+            opts.retry_for,
+            opts.quiet,
+        )),
     );
     let bar = (!opts.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
         let b = indicatif::ProgressBar::new(range.end - range.start);
@@ -546,6 +554,31 @@ pub fn load(
         },
         client,
     ))
+}
+
+/// First contact with an identity API: a TCP connection within a few
+/// seconds, straight to it. One that cannot be reached at all is reported
+/// now (exit 3) rather than retried for `--retry-for`.
+pub fn reach(target: &HttpTarget) -> Result<()> {
+    use std::net::ToSocketAddrs;
+    let addr = target.addr();
+    let fail = |why: String| {
+        Error::target(format!(
+            "cannot reach the {} API at {}: {why}\n  hint: is it running and listening there? (an emulator: understudy emulate {} --listen {addr})",
+            target.api_name(),
+            target.base,
+            target.api_name()
+        ))
+    };
+    let addrs = addr.to_socket_addrs().map_err(|e| fail(e.to_string()))?;
+    let mut why = format!("{addr} resolves to no address");
+    for a in addrs {
+        match std::net::TcpStream::connect_timeout(&a, super::reach::FIRST_CONTACT) {
+            Ok(_) => return Ok(()),
+            Err(e) => why = e.to_string(),
+        }
+    }
+    Err(fail(why))
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
