@@ -44,31 +44,63 @@ pub fn run(
 ) -> Result<ExecResult> {
     let redacted = target.redacted();
     {
+        let schema = opts
+            .schema
+            .as_deref()
+            .map(super::schema::SchemaFile::read)
+            .transpose()?;
         let mut conn = target.connect()?;
-        if let Some(path) = &opts.schema {
-            let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-            conn.batch(&sql).map_err(|e| {
-                Error::usage(format!("--schema {} failed: {}", path.display(), e.message))
-            })?;
-        } else if !opts.no_create {
-            let mut ddl = String::new();
-            for t in plan.tables_in_order() {
-                ddl.push_str(&crate::sink::sql::create_table(
-                    conn.dialect(),
-                    &plan.metas[t],
-                ));
+        // One transaction: a refused target is left as it was.
+        conn.batch("BEGIN")
+            .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
+        let prepared = (|| {
+            if let Some(file) = &schema {
+                file.apply(conn.as_mut())?;
+            } else if !opts.no_create {
+                let mut ddl = String::new();
+                for t in plan.tables_in_order() {
+                    ddl.push_str(&crate::sink::sql::create_table(
+                        conn.dialect(),
+                        &plan.metas[t],
+                    ));
+                }
+                conn.batch(&ddl).map_err(|e| {
+                    Error::target(format!(
+                        "cannot create the profile's tables on {redacted}: {e}"
+                    ))
+                })?;
             }
-            conn.batch(&ddl).map_err(|e| {
-                Error::target(format!(
-                    "cannot create the profile's tables on {redacted}: {e}"
-                ))
-            })?;
-        }
-        let n = count(conn.as_mut(), plan);
-        if n > 0 {
-            return Err(Error::usage(format!(
-                "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
-            )));
+            // Only tables that exist: a failed query would abort PostgreSQL's
+            // transaction, and its COMMIT would silently roll the schema back.
+            let mut n = 0;
+            for m in &plan.metas {
+                if conn.columns(&m.name).ok().flatten().is_some() {
+                    n += conn
+                        .query(&format!(
+                            "SELECT count(*) FROM {}",
+                            super::target::ident(&m.name)
+                        ))
+                        .ok()
+                        .and_then(|r| r.first().and_then(|r| r[0].clone()))
+                        .and_then(|s| s.parse::<u64>().ok())
+                        .unwrap_or(0);
+                }
+            }
+            if n > 0 {
+                return Err(Error::usage(format!(
+                    "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
+                )));
+            }
+            Ok(())
+        })();
+        match prepared {
+            Ok(()) => conn
+                .batch("COMMIT")
+                .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?,
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                return Err(e);
+            }
         }
     }
     let mut command = std::process::Command::new("sh");

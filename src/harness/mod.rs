@@ -11,6 +11,7 @@ pub mod batch;
 pub mod exec;
 pub mod http;
 pub mod postgres;
+pub mod schema;
 pub mod sqlite;
 pub mod target;
 pub mod verify;
@@ -305,11 +306,12 @@ fn mapped<'a>(maps: &'a [(String, String)], table: &str, col: &'a str) -> &'a st
 }
 
 /// Creates the profile's tables (or applies `--schema`), creates the
-/// bookkeeping tables, and reads back which columns the target has.
+/// bookkeeping tables, and reads back which columns the target has. Inside
+/// the caller's transaction: a refusal leaves the target as it was.
 pub fn prepare_target(
     conn: &mut dyn Conn,
     plan: &Plan,
-    schema: Option<&std::path::Path>,
+    schema: Option<&schema::SchemaFile>,
     no_create: bool,
     maps: &[(String, String)],
     redacted: &str,
@@ -317,7 +319,7 @@ pub fn prepare_target(
     let dialect = conn.dialect();
     let fail = |what: &str, e: DbError| Error::target(format!("{what} on {redacted}: {e}"));
     let order = plan.tables_in_order();
-    if let Some(path) = schema {
+    if let Some(file) = schema {
         let any_exists = order
             .iter()
             .map(|&t| conn.columns(&plan.metas[t].name))
@@ -326,10 +328,7 @@ pub fn prepare_target(
             .iter()
             .any(Option::is_some);
         if !any_exists {
-            let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-            conn.batch(&sql).map_err(|e| {
-                Error::usage(format!("--schema {} failed: {}", path.display(), e.message))
-            })?;
+            file.apply(conn)?;
         }
     } else if !no_create {
         let mut ddl = String::new();
@@ -912,16 +911,12 @@ pub fn load(
     no_create: bool,
 ) -> Result<LoadResult> {
     let redacted = target.redacted();
+    let schema = schema.map(schema::SchemaFile::read).transpose()?;
+    // Declared before the connections, so dropped after them: a file this
+    // run created is removed when the rehearsal is refused.
+    let mut created = NewFile::watch(target);
     let mut conns: Vec<Box<dyn Conn>> = Vec::new();
     conns.push(target.connect()?);
-    let tables = prepare_target(
-        conns[0].as_mut(),
-        plan,
-        schema,
-        no_create,
-        &opts.maps,
-        &redacted,
-    )?;
     let run = RunInfo {
         run_id: new_run_id(),
         profile_digest: plan.profile.digest.clone(),
@@ -929,52 +924,44 @@ pub fn load(
         users: plan.users.to_string(),
         batch_rows: opts.batch(),
     };
-    let prev = previous_run(conns[0].as_mut())
-        .map_err(|e| Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}")))?;
-    let counts = table_counts(conns[0].as_mut(), plan)
-        .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
-    let mut run = run;
-    let mut resumed = false;
-    if !prev.runs.is_empty() {
-        let (p, n) = &prev.runs[0];
-        let same = prev.runs.len() == 1
-            && p.profile_digest == run.profile_digest
-            && p.seed == run.seed
-            && p.users == run.users
-            && p.batch_rows == run.batch_rows;
-        if !opts.resume {
-            return Err(Error::usage(format!(
-                "{redacted} already holds a previous rehearsal (run {}, {n} batches committed: profile digest {}, seed {}, {} users, batch {}).\n  \
-                 use --resume to continue it, or start from an empty target (drop its tables{})",
-                p.run_id,
-                &p.profile_digest[..p.profile_digest.len().min(12)],
-                p.seed,
-                p.users,
-                p.batch_rows,
-                if target.is_sqlite() {
-                    ", or delete the file"
-                } else {
-                    ""
-                }
-            )));
+    // Tables are created and every check is made in one transaction: a
+    // refusal rolls it all back.
+    let conn = conns[0].as_mut();
+    conn.batch("BEGIN")
+        .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
+    let prepared = (|| {
+        let tables = prepare_target(
+            &mut *conn,
+            plan,
+            schema.as_ref(),
+            no_create,
+            &opts.maps,
+            &redacted,
+        )?;
+        let prev = previous_run(&mut *conn).map_err(|e| {
+            Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}"))
+        })?;
+        let counts = table_counts(&mut *conn, plan)
+            .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
+        let (run, resumed) = resumable(plan, target, opts, &prev, &counts, run)?;
+        Ok((tables, prev, run, resumed))
+    })();
+    let (tables, prev, run, resumed) = match prepared {
+        Ok(p) => {
+            conn.batch("COMMIT")
+                .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?;
+            p
         }
-        if !same {
-            return Err(Error::usage(format!(
-                "--resume: {redacted} holds a rehearsal with different parameters (seed {}, {} users, batch {}, profile digest {}); \
-                 resume with the same --profile, --users, --seed and --batch, or start from an empty target",
-                p.seed,
-                p.users,
-                p.batch_rows,
-                &p.profile_digest[..p.profile_digest.len().min(12)]
-            )));
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            return Err(e);
         }
-        run.run_id = p.run_id.clone();
-        resumed = true;
-    } else if let Some((t, n)) = counts.iter().enumerate().find(|(_, n)| **n > 0) {
-        return Err(Error::usage(format!(
-            "table `{}` in {redacted} already holds {n} rows that no rehearsal recorded; start from an empty target",
-            plan.metas[t].name
-        )));
+    };
+    created.keep();
+    if schema.is_some() {
+        // The file's own session settings were reset; a fresh connection
+        // leaves no trace of them at all.
+        conns[0] = target.connect()?;
     }
     // Skipped rows, from the committed batches' ranges.
     let mut skipped = vec![0u64; plan.metas.len()];
@@ -1080,6 +1067,93 @@ pub fn load(
     })
 }
 
+/// Whether this run continues an earlier one (`--resume`), or may start:
+/// the target must hold no rehearsal and no rows of its own otherwise.
+fn resumable(
+    plan: &Plan,
+    target: &Target,
+    opts: &RehearseOptions,
+    prev: &Previous,
+    counts: &[u64],
+    run: RunInfo,
+) -> Result<(RunInfo, bool)> {
+    let redacted = target.redacted();
+    let mut run = run;
+    let mut resumed = false;
+    if !prev.runs.is_empty() {
+        let (p, n) = &prev.runs[0];
+        let same = prev.runs.len() == 1
+            && p.profile_digest == run.profile_digest
+            && p.seed == run.seed
+            && p.users == run.users
+            && p.batch_rows == run.batch_rows;
+        if !opts.resume {
+            return Err(Error::usage(format!(
+                "{redacted} already holds a previous rehearsal (run {}, {n} batches committed: profile digest {}, seed {}, {} users, batch {}).\n  \
+                 use --resume to continue it, or start from an empty target (drop its tables{})",
+                p.run_id,
+                &p.profile_digest[..p.profile_digest.len().min(12)],
+                p.seed,
+                p.users,
+                p.batch_rows,
+                if target.is_sqlite() {
+                    ", or delete the file"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if !same {
+            return Err(Error::usage(format!(
+                "--resume: {redacted} holds a rehearsal with different parameters (seed {}, {} users, batch {}, profile digest {}); \
+                 resume with the same --profile, --users, --seed and --batch, or start from an empty target",
+                p.seed,
+                p.users,
+                p.batch_rows,
+                &p.profile_digest[..p.profile_digest.len().min(12)]
+            )));
+        }
+        run.run_id = p.run_id.clone();
+        resumed = true;
+    } else if let Some((t, n)) = counts.iter().enumerate().find(|(_, n)| **n > 0) {
+        return Err(Error::usage(format!(
+            "table `{}` in {redacted} already holds {n} rows that no rehearsal recorded; start from an empty target",
+            plan.metas[t].name
+        )));
+    }
+    Ok((run, resumed))
+}
+
+/// A SQLite file that did not exist before this run: removed (with its WAL
+/// and shared-memory files) unless `keep` is called, so a refused rehearsal
+/// leaves no empty database behind.
+struct NewFile(Option<PathBuf>);
+
+impl NewFile {
+    fn watch(target: &Target) -> NewFile {
+        NewFile(match target {
+            Target::Sqlite(p) if !p.exists() => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for NewFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut f = p.clone().into_os_string();
+                f.push(suffix);
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+}
+
 /// Runs `rehearse` and returns the exit code (0, or 1 when verification or a
 /// threshold failed); usage and target errors come back as `Err`.
 pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
@@ -1164,6 +1238,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     let fail_on_check = opts.fail_on.clone();
     if let Some(expr) = &fail_on_check {
         report::parse_conditions(expr)?;
+    }
+    check_outputs(&opts)?;
+    if let Some(path) = &opts.schema {
+        say(opts.quiet, schema::SchemaFile::read(path)?.summary());
     }
     let plan = plan_of(&opts)?;
     let expected = plan.expected_rows();
@@ -1377,6 +1455,20 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     finish(report, &opts)
 }
 
+/// The files a rehearsal writes at its end, checked before it starts.
+fn check_outputs(opts: &RehearseOptions) -> Result<()> {
+    for (flag, path) in [
+        ("--report", &opts.report),
+        ("--html", &opts.html),
+        ("--rejects", &opts.rejects),
+    ] {
+        if let Some(p) = path {
+            crate::util::check_output(flag, p)?;
+        }
+    }
+    Ok(())
+}
+
 /// What every rehearsal report starts with.
 fn report_head(plan: &Plan, opts: &RehearseOptions, started_at: String) -> Report {
     Report {
@@ -1520,6 +1612,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
     if let Some(expr) = &opts.fail_on {
         report::parse_conditions(expr)?;
     }
+    check_outputs(&opts)?;
     let proxy_started = Instant::now();
     let proxy = match &opts.faults {
         Some(plan) => {
