@@ -204,6 +204,8 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             "--emit-passwords needs --out DIR (passwords never go to stdout)",
         ));
     }
+    // Inputs first: a refused run leaves no output directory behind.
+    crate::edge::read_custom(&opts.edge_files)?;
     if let Some(dir) = &to_dir {
         prepare_dir(dir, opts.force)?;
     }

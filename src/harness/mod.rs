@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod exec;
 pub mod http;
+pub mod lineage;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
@@ -335,8 +336,19 @@ pub fn prepare_target(
         for &t in &order {
             ddl.push_str(&crate::sink::sql::create_table(dialect, &plan.metas[t]));
         }
-        conn.batch(&ddl)
-            .map_err(|e| fail("cannot create the profile's tables", e))?;
+        conn.batch(&ddl).map_err(|e| {
+            if e.is_transient() {
+                fail("cannot create the profile's tables", e)
+            } else {
+                // Reachable, but tables already there conflict with the profile's.
+                Error::usage(format!(
+                    "cannot create the profile's tables on {redacted}: {}\n  \
+                     the target already has tables by those names: start from an empty database, \
+                     or describe yours with --schema/--no-create (and --map)",
+                    e.message
+                ))
+            }
+        })?;
     }
     conn.batch(&format!(
         "CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (run_id TEXT NOT NULL, profile_digest TEXT NOT NULL, \
@@ -448,6 +460,7 @@ struct Loader<'a> {
     fatal: Mutex<Option<Error>>,
     bar: Option<indicatif::ProgressBar>,
     retry_for: Duration,
+    lineage: lineage::Lineage,
 }
 
 struct Outcome {
@@ -502,7 +515,7 @@ impl Loader<'_> {
         conn: &mut dyn Conn,
         rows: &Rows,
         range: std::ops::Range<usize>,
-        rejects: &mut Vec<Reject>,
+        rejects: &mut Vec<(usize, Reject)>,
     ) -> DbResult<()> {
         if range.is_empty() {
             return Ok(());
@@ -516,13 +529,16 @@ impl Loader<'_> {
                 conn.batch("ROLLBACK TO SAVEPOINT understudy_bisect")?;
                 conn.batch("RELEASE SAVEPOINT understudy_bisect")?;
                 if range.len() == 1 {
-                    rejects.push(Reject {
-                        table: rows.table,
-                        key: rows.key(range.start, &self.pk(rows.table)),
-                        class: e.class,
-                        message: e.message,
-                        labels: rows.labels_of(range.start),
-                    });
+                    rejects.push((
+                        range.start,
+                        Reject {
+                            table: rows.table,
+                            key: rows.key(range.start, &self.pk(rows.table)),
+                            class: e.class,
+                            message: e.message,
+                            labels: rows.labels_of(range.start),
+                        },
+                    ));
                     return Ok(());
                 }
                 let mid = range.start + range.len() / 2;
@@ -565,7 +581,9 @@ impl Loader<'_> {
         let careful = (|| {
             let mut rejects = Vec::new();
             for rows in &b.tables {
-                self.bisect(conn, rows, 0..rows.len(), &mut rejects)?;
+                let mut found = Vec::new();
+                self.bisect(conn, rows, 0..rows.len(), &mut found)?;
+                rejects.extend(self.lineage.attribute(rows, found));
             }
             let loaded = b.rows() - rejects.len() as u64;
             conn.batch(&self.progress_sql(b, loaded, rejects.len() as u64))?;
@@ -1020,6 +1038,7 @@ pub fn load(
         fatal: Mutex::new(None),
         bar,
         retry_for: opts.retry_for,
+        lineage: lineage::Lineage::new(plan),
     };
     let started = Instant::now();
     metrics.load_started();
@@ -1443,7 +1462,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         let mut by_label = std::collections::BTreeMap::new();
         for r in &lr.rejects {
             if r.labels.is_empty() {
-                *by_label.entry("(unlabelled)".to_string()).or_insert(0) += 1;
+                // Recorded by a version that did not attribute every reject.
+                *by_label
+                    .entry(lineage::fallback(r.class.as_str()))
+                    .or_insert(0) += 1;
             }
             for l in &r.labels {
                 *by_label.entry(l.clone()).or_insert(0) += 1;
