@@ -60,7 +60,11 @@ fn rehearse_into_an_unrelated_sqlite_file_is_refused_without_touching_it() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("users.id"), "{}", text(&o));
-    assert_eq!(sqlite_objects(&db), before, "the refused run created tables");
+    assert_eq!(
+        sqlite_objects(&db),
+        before,
+        "the refused run created tables"
+    );
 }
 
 #[test]
@@ -87,7 +91,10 @@ fn refused_rehearsals_leave_no_sqlite_file() {
     let mut before = before;
     before.extend(["nokey.sql".to_string(), "failing.sql".to_string()]);
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--schema", "/nonexistent/schema.sql"], "/nonexistent/schema.sql"),
+        (
+            vec!["--schema", "/nonexistent/schema.sql"],
+            "/nonexistent/schema.sql",
+        ),
         (vec!["--schema", bad_schema.to_str().unwrap()], "--map id="),
         (vec!["--schema", failing.to_str().unwrap()], "line 4"),
         (
@@ -117,13 +124,7 @@ fn refused_rehearsals_leave_no_sqlite_file() {
 #[test]
 fn jit_and_estimate_refusals_write_nothing() {
     let d = tempdir();
-    let run_in = |args: &[&str]| {
-        bin()
-            .current_dir(d.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run_in = |args: &[&str]| bin().current_dir(d.path()).args(args).output().unwrap();
     let before = files(d.path());
     // No new system is listening: the refusal must come before any contact.
     let o = run_in(&[
@@ -296,15 +297,16 @@ created_at = { kind = "timestamp", from = "2025-01-01", to = "2026-01-01" }
                 "session {key} of user {user} ({parent:?}): {labels:?}"
             );
         }
-        from_edge_case += parent
-            .iter()
-            .any(|l| !l.starts_with("no-edge-case:")) as usize;
+        from_edge_case += parent.iter().any(|l| !l.starts_with("no-edge-case:")) as usize;
     }
     assert!(
         users.values().any(|l| l == &["no-edge-case:too_long"]),
         "{users:?}"
     );
-    assert!(from_edge_case > 0, "no refused session had an edge-cased user");
+    assert!(
+        from_edge_case > 0,
+        "no refused session had an edge-cased user"
+    );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
     let by_label = r["errors_by_label"].as_object().unwrap();
     assert!(!by_label.contains_key("(unlabelled)"), "{by_label:?}");
@@ -317,7 +319,11 @@ created_at = { kind = "timestamp", from = "2025-01-01", to = "2026-01-01" }
                 .count() as u64
         )
     );
-    assert!(text(&o).contains("parent:no-edge-case:too_long"), "{}", text(&o));
+    assert!(
+        text(&o).contains("parent:no-edge-case:too_long"),
+        "{}",
+        text(&o)
+    );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("parent:no-edge-case:too_long"));
     assert!(!page.contains("(unlabelled)"));
@@ -435,17 +441,26 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     }
     let restricts = sql.lines().any(|l| l.starts_with("\\restrict "));
     eprintln!("this pg_dump writes \\restrict: {restricts}");
-    // The newer form (pg_dump 17.6, 16.10, 15.14 and later) when this one is older.
-    let mut dumps = vec![("app1", dump.clone())];
+    // The newer forms: \restrict (pg_dump 17.6, 16.10, 15.14 and later) when
+    // this one is older, and pg_dump 17's `SET transaction_timeout`, which an
+    // older server does not know.
+    let newer = d.path().join("dump-newer.sql");
+    let mut newer_sql = sql.replacen(
+        "SET statement_timeout = 0;\n",
+        "SET statement_timeout = 0;\nSET transaction_timeout = 0;\n",
+        1,
+    );
+    assert_ne!(newer_sql, sql);
     if !restricts {
-        let newer = d.path().join("dump-restrict.sql");
-        std::fs::write(
-            &newer,
-            format!("\\restrict Zq8kP0aXb3\n\n{sql}\n\\unrestrict Zq8kP0aXb3\n"),
-        )
-        .unwrap();
-        dumps.push(("app2", newer));
+        newer_sql = format!("\\restrict Zq8kP0aXb3\n\n{newer_sql}\n\\unrestrict Zq8kP0aXb3\n");
     }
+    std::fs::write(&newer, newer_sql).unwrap();
+    let dumps = [("app1", dump.clone()), ("app2", newer.clone())];
+    let server: i32 = pg
+        .client("postgres")
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .unwrap()
+        .get(0);
     for (db, file) in &dumps {
         let dst = pg.create_db(db);
         let rep = d.path().join(format!("{db}.json"));
@@ -464,6 +479,13 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
         ]);
         assert_eq!(o.status.code(), Some(0), "{}: {}", file.display(), text(&o));
         assert!(text(&o).contains("(pg_dump)"), "{}", text(&o));
+        if *file == newer && server < 170000 {
+            assert!(
+                text(&o).contains("left out `SET transaction_timeout = 0;`"),
+                "{}",
+                text(&o)
+            );
+        }
         let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
         assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
         assert_eq!(r["rows_loaded"], r["rows_expected"]);
@@ -471,13 +493,34 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
         // The dump's objects are all there, beside the loaded rows.
         let mut c = pg.client(db);
         for (what, q) in [
-            ("view", "SELECT count(*) FROM pg_views WHERE viewname = 'active_users'"),
-            ("trigger", "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_touch'"),
-            ("index", "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_lower_email'"),
-            ("identity", "SELECT count(*) FROM information_schema.columns WHERE table_name = 'audit_log' AND is_identity = 'YES'"),
-            ("sequence", "SELECT count(*) FROM pg_sequences WHERE sequencename = 'invites_id_seq'"),
-            ("comment", "SELECT count(*) FROM pg_description WHERE description = 'People who sign in; one row each'"),
-            ("function", "SELECT count(*) FROM pg_proc WHERE proname = 'add'"),
+            (
+                "view",
+                "SELECT count(*) FROM pg_views WHERE viewname = 'active_users'",
+            ),
+            (
+                "trigger",
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_touch'",
+            ),
+            (
+                "index",
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_lower_email'",
+            ),
+            (
+                "identity",
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'audit_log' AND is_identity = 'YES'",
+            ),
+            (
+                "sequence",
+                "SELECT count(*) FROM pg_sequences WHERE sequencename = 'invites_id_seq'",
+            ),
+            (
+                "comment",
+                "SELECT count(*) FROM pg_description WHERE description = 'People who sign in; one row each'",
+            ),
+            (
+                "function",
+                "SELECT count(*) FROM pg_proc WHERE proname = 'add'",
+            ),
         ] {
             let n: i64 = c.query_one(q, &[]).unwrap().get(0);
             assert_eq!(n, 1, "{what} missing after --schema {}", file.display());
@@ -532,7 +575,9 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     let bad = d.path().join("bad.sql");
     std::fs::write(
         &bad,
-        format!("{sql}\n\nCREATE TABLE public.broken (id integer REFERENCES public.nowhere (id));\n"),
+        format!(
+            "{sql}\n\nCREATE TABLE public.broken (id integer REFERENCES public.nowhere (id));\n"
+        ),
     )
     .unwrap();
     assert!(sql.ends_with('\n'));

@@ -49,13 +49,24 @@ pub fn run(
             .as_deref()
             .map(super::schema::SchemaFile::read)
             .transpose()?;
+        // Dropped after `conn`: a target file this run created goes if refused.
+        let mut created = super::NewFile::watch(target);
         let mut conn = target.connect()?;
         // One transaction: a refused target is left as it was.
         conn.batch("BEGIN")
             .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
         let prepared = (|| {
             if let Some(file) = &schema {
-                file.apply(conn.as_mut())?;
+                for s in file.apply(conn.as_mut())? {
+                    if !opts.quiet {
+                        eprintln!(
+                            "understudy: --schema {}, line {}: left out `{}`: this server does not know the parameter",
+                            file.path.display(),
+                            s.line,
+                            s.sql
+                        );
+                    }
+                }
             } else if !opts.no_create {
                 let mut ddl = String::new();
                 for t in plan.tables_in_order() {
@@ -94,9 +105,11 @@ pub fn run(
             Ok(())
         })();
         match prepared {
-            Ok(()) => conn
-                .batch("COMMIT")
-                .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?,
+            Ok(()) => {
+                conn.batch("COMMIT")
+                    .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?;
+                created.keep();
+            }
             Err(e) => {
                 let _ = conn.batch("ROLLBACK");
                 return Err(e);

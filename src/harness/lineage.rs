@@ -31,7 +31,8 @@ pub struct Lineage {
 impl Lineage {
     pub fn new(plan: &Plan) -> Lineage {
         let n = plan.metas.len();
-        let column = |t: usize, name: &str| plan.metas[t].columns.iter().position(|c| c.name == name);
+        let column =
+            |t: usize, name: &str| plan.metas[t].columns.iter().position(|c| c.name == name);
         let mut links = vec![Vec::new(); n];
         let mut referenced = vec![Vec::new(); n];
         for (t, m) in plan.metas.iter().enumerate() {
@@ -39,7 +40,8 @@ impl Lineage {
                 let Some(rt) = plan.profile.table_index(&fk.references_table) else {
                     continue;
                 };
-                if let (Some(c), Some(rc)) = (column(t, &fk.column), column(rt, &fk.references_column))
+                if let (Some(c), Some(rc)) =
+                    (column(t, &fk.column), column(rt, &fk.references_column))
                 {
                     links[t].push((c, rt, rc));
                     if !referenced[rt].contains(&rc) {

@@ -284,6 +284,8 @@ pub struct TargetTables {
     pub declared: Vec<Vec<Option<String>>>,
     pub missing_columns: Vec<String>,
     pub renamed_columns: Vec<String>,
+    /// What preparing the target left out, for the terminal.
+    pub notes: Vec<String>,
 }
 
 /// The kind a column's values have in the canonical row (for digests).
@@ -320,6 +322,7 @@ pub fn prepare_target(
     let dialect = conn.dialect();
     let fail = |what: &str, e: DbError| Error::target(format!("{what} on {redacted}: {e}"));
     let order = plan.tables_in_order();
+    let mut notes = Vec::new();
     if let Some(file) = schema {
         let any_exists = order
             .iter()
@@ -329,7 +332,14 @@ pub fn prepare_target(
             .iter()
             .any(Option::is_some);
         if !any_exists {
-            file.apply(conn)?;
+            for s in file.apply(conn)? {
+                notes.push(format!(
+                    "--schema {}, line {}: left out `{}`: this server does not know the parameter",
+                    file.path.display(),
+                    s.line,
+                    s.sql
+                ));
+            }
         }
     } else if !no_create {
         let mut ddl = String::new();
@@ -360,7 +370,9 @@ pub fn prepare_target(
          labels TEXT NOT NULL DEFAULT '');"
     ))
     .map_err(|e| fail("cannot create the progress table", e))?;
-    read_target_tables(conn, plan, maps, redacted)
+    let mut tables = read_target_tables(conn, plan, maps, redacted)?;
+    tables.notes = notes;
+    Ok(tables)
 }
 
 pub fn read_target_tables(
@@ -422,6 +434,7 @@ pub fn read_target_tables(
         declared,
         missing_columns,
         renamed_columns,
+        notes: Vec::new(),
     })
 }
 
@@ -976,6 +989,9 @@ pub fn load(
         }
     };
     created.keep();
+    for note in &tables.notes {
+        say(opts.quiet, note);
+    }
     if schema.is_some() {
         // The file's own session settings were reset; a fresh connection
         // leaves no trace of them at all.

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 pub enum Origin {
     /// `pg_dump` (its header comment, psql meta-commands or `set_config`).
     PgDump,
+    /// `mariadb-dump`/`mysqldump` (their header comment): recognised so a
+    /// refusal says so; its dialect is not translated.
+    MariaDbDump,
     /// Anything else: SQL applied as written.
     Plain,
 }
@@ -56,6 +59,14 @@ impl SchemaFile {
     /// here, before any connection.
     pub fn read(path: &Path) -> Result<SchemaFile> {
         let text = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        if text.starts_with(b"PGDMP") {
+            return Err(Error::usage(format!(
+                "--schema {}: this is pg_dump's custom format (-Fc), not SQL: write the SQL with \
+                 pg_restore --schema-only -f schema.sql {}, or pg_dump --schema-only",
+                path.display(),
+                path.display()
+            )));
+        }
         let text = String::from_utf8(text).map_err(|e| {
             Error::usage(format!(
                 "--schema {}: not UTF-8 text (byte {}); save the DDL as UTF-8",
@@ -77,6 +88,8 @@ impl SchemaFile {
                 Piece::Sql(s) => starts_with_words(&s.sql, &["select", "pg_catalog.set_config"]),
             }) {
             Origin::PgDump
+        } else if text.contains("-- MariaDB dump") || text.contains("-- MySQL dump") {
+            Origin::MariaDbDump
         } else {
             Origin::Plain
         };
@@ -132,15 +145,56 @@ impl SchemaFile {
 
     /// Applies the statements on `conn`, inside the caller's transaction,
     /// one by one so a refusal names its line; then resets the session
-    /// parameters the file changed.
-    pub fn apply(&self, conn: &mut dyn Conn) -> Result<()> {
+    /// parameters the file changed. Returns the settings the server does not
+    /// know (a newer pg_dump's `SET transaction_timeout` on an older server),
+    /// which are left out as psql would.
+    pub fn apply(&self, conn: &mut dyn Conn) -> Result<Vec<Statement>> {
         let sqlite = conn.dialect() == crate::sink::Dialect::Sqlite;
+        let mut unknown = Vec::new();
+        let mut set = Vec::new();
         for s in &self.statements {
+            let setting = session_setting(&s.sql);
+            if let Some(name) = &setting
+                && self.origin == Origin::PgDump
+                && !sqlite
+            {
+                // Under a savepoint: a failed statement would abort the transaction.
+                let r = conn
+                    .batch("SAVEPOINT understudy_setting")
+                    .and_then(|()| conn.batch(&s.sql));
+                match r {
+                    Ok(()) => {
+                        let _ = conn.batch("RELEASE SAVEPOINT understudy_setting");
+                        if !set.contains(name) {
+                            set.push(name.clone());
+                        }
+                        continue;
+                    }
+                    Err(e) if e.message.contains("unrecognized configuration parameter") => {
+                        let _ = conn.batch("ROLLBACK TO SAVEPOINT understudy_setting");
+                        let _ = conn.batch("RELEASE SAVEPOINT understudy_setting");
+                        unknown.push(s.clone());
+                        continue;
+                    }
+                    Err(_) => {
+                        let _ = conn.batch("ROLLBACK TO SAVEPOINT understudy_setting");
+                        let _ = conn.batch("RELEASE SAVEPOINT understudy_setting");
+                    }
+                }
+            } else if let Some(name) = setting
+                && !set.contains(&name)
+            {
+                set.push(name);
+            }
             conn.batch(&s.sql).map_err(|e| {
-                let hint = if sqlite && self.origin == Origin::PgDump {
-                    "\n  this file is PostgreSQL's dump (pg_dump): SQLite cannot apply it; rehearse it into PostgreSQL (--target postgres://…), or give SQLite a schema in its own dialect"
-                } else {
-                    ""
+                let hint = match self.origin {
+                    Origin::PgDump if sqlite => {
+                        "\n  this file is PostgreSQL's dump (pg_dump): SQLite cannot apply it; rehearse it into PostgreSQL (--target postgres://…), or give SQLite a schema in its own dialect"
+                    }
+                    Origin::MariaDbDump => {
+                        "\n  this file is MariaDB's or MySQL's dump: understudy does not translate its dialect; give the target a schema in its own dialect"
+                    }
+                    _ => "",
                 };
                 Error::usage(format!(
                     "--schema {}, line {}: `{}` failed: {}{hint}",
@@ -152,19 +206,18 @@ impl SchemaFile {
             })?;
         }
         if !sqlite {
-            for name in &self.settings {
+            for name in &set {
                 // `name` holds only [a-z0-9_.] (see session_setting).
-                conn.batch(&format!("RESET {name}"))
-                    .map_err(|e| {
-                        Error::usage(format!(
-                            "--schema {}: cannot reset the session parameter {name} it set: {}",
-                            self.path.display(),
-                            e.message
-                        ))
-                    })?;
+                conn.batch(&format!("RESET {name}")).map_err(|e| {
+                    Error::usage(format!(
+                        "--schema {}: cannot reset the session parameter {name} it set: {}",
+                        self.path.display(),
+                        e.message
+                    ))
+                })?;
             }
         }
-        Ok(())
+        Ok(unknown)
     }
 
     /// One line for the terminal: what was applied and what was left out.
@@ -190,6 +243,7 @@ impl SchemaFile {
             self.statements.len(),
             match self.origin {
                 Origin::PgDump => " (pg_dump)",
+                Origin::MariaDbDump => " (mariadb-dump)",
                 Origin::Plain => "",
             },
             if left.is_empty() {
@@ -226,13 +280,10 @@ fn keep(origin: Origin, sql: &str) -> Option<Skip> {
                 let words: Vec<&str> = l.split_whitespace().collect();
                 words.windows(2).any(|p| p == ["owner", "to"])
             };
-            (owner
-                || w(&["grant"])
-                || w(&["revoke"])
-                || w(&["alter", "default", "privileges"]))
-            .then_some(Skip::Privileges)
+            (owner || w(&["grant"]) || w(&["revoke"]) || w(&["alter", "default", "privileges"]))
+                .then_some(Skip::Privileges)
         }
-        Origin::Plain => None,
+        Origin::MariaDbDump | Origin::Plain => None,
     }
 }
 
@@ -257,7 +308,9 @@ fn session_setting(sql: &str) -> Option<String> {
     if !l.starts_with("select") {
         return None;
     }
-    let rest = l[i + "set_config(".len()..].trim_start().strip_prefix('\'')?;
+    let rest = l[i + "set_config(".len()..]
+        .trim_start()
+        .strip_prefix('\'')?;
     let name = &rest[..rest.find('\'')?];
     // set_config(…, true) is local to the transaction: nothing to reset.
     (!l.trim_end_matches([';', ' ', ')']).ends_with("true")).then(|| name.to_string())
@@ -380,10 +433,7 @@ fn split(text: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
                 i += 1;
                 loop {
                     if i >= b.len() {
-                        return Err((
-                            from,
-                            format!("this quote ({}) is never closed", c as char),
-                        ));
+                        return Err((from, format!("this quote ({}) is never closed", c as char)));
                     }
                     if b[i] == b'\n' {
                         line += 1;
@@ -445,8 +495,7 @@ fn split(text: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
                     } else if let Some(w) = words.iter().skip(1).find(|w| {
                         !matches!(**w, "or" | "replace" | "temp" | "temporary" | "constraint")
                     }) {
-                        body_allowed =
-                            Some(matches!(*w, "trigger" | "function" | "procedure"));
+                        body_allowed = Some(matches!(*w, "trigger" | "function" | "procedure"));
                     }
                 }
                 if body_allowed == Some(true) {
@@ -543,7 +592,21 @@ mod tests {
             .unwrap_err();
         assert!(e.message.contains("line 3"), "{e}");
         let e = parse("CREATE TABLE a (x text DEFAULT 'oops);\n").unwrap_err();
-        assert!(e.message.contains("line 1") && e.message.contains("never closed"), "{e}");
+        assert!(
+            e.message.contains("line 1") && e.message.contains("never closed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn custom_format_dumps_are_refused_with_the_way_out() {
+        let dir = std::env::temp_dir().join(format!("understudy-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("app.dump");
+        std::fs::write(&p, b"PGDMP\x01\x0f\x00\x04\x08\x01\x01\x01").unwrap();
+        let e = SchemaFile::read(&p).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(e.message.contains("pg_restore --schema-only"), "{e}");
     }
 
     #[test]
