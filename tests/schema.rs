@@ -619,3 +619,42 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert_eq!(pg_tables(&pg, "app4"), vec!["users".to_string()]);
 }
+
+#[test]
+fn emulate_refuses_a_foreign_store_without_writing_to_it() {
+    let d = tempdir();
+    let db = d.path().join("app.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch("CREATE TABLE users (uid INTEGER PRIMARY KEY, name TEXT);")
+            .unwrap();
+    }
+    let before = (sha256(&db), files(d.path()));
+    let mut child = bin()
+        .args([
+            "emulate",
+            "generic",
+            "--listen",
+            "127.0.0.1:0",
+            "--hash-cost",
+            "light",
+            "--store",
+            &format!("sqlite:{}", db.display()),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("the emulator started on someone else's database");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("not an emulator's"), "{}", text(&o));
+    assert_eq!((sha256(&db), files(d.path())), before);
+}
