@@ -342,20 +342,32 @@ pub fn prepare_target(
             }
         }
     } else if !no_create {
+        let mut existing = Vec::new();
+        for &t in &order {
+            let name = &plan.metas[t].name;
+            if conn
+                .columns(name)
+                .map_err(|e| fail("cannot read the catalog", e))?
+                .is_some()
+            {
+                existing.push(name.as_str());
+            }
+        }
         let mut ddl = String::new();
         for &t in &order {
             ddl.push_str(&crate::sink::sql::create_table(dialect, &plan.metas[t]));
         }
         conn.batch(&ddl).map_err(|e| {
-            if e.is_transient() {
+            if e.is_transient() || existing.is_empty() {
                 fail("cannot create the profile's tables", e)
             } else {
                 // Reachable, but tables already there conflict with the profile's.
                 Error::usage(format!(
                     "cannot create the profile's tables on {redacted}: {}\n  \
-                     the target already has tables by those names: start from an empty database, \
+                     it already has tables by those names ({}): start from an empty database, \
                      or describe yours with --schema/--no-create (and --map)",
-                    e.message
+                    e.message,
+                    existing.join(", ")
                 ))
             }
         })?;
