@@ -658,3 +658,34 @@ fn emulate_refuses_a_foreign_store_without_writing_to_it() {
     assert!(text(&o).contains("not an emulator's"), "{}", text(&o));
     assert_eq!((sha256(&db), files(d.path())), before);
 }
+
+#[test]
+fn exec_refused_by_its_target_seeds_no_source() {
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let schema = d.path().join("target.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE organizations (id INTEGER PRIMARY KEY);\nCREATE TABLE users (id TEXT PRIMARY KEY REFERENCES nowhere);\nCREATE TABLE oops (;\n",
+    )
+    .unwrap();
+    let before = files(d.path());
+    let o = run(&[
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "50",
+        "--source",
+        &format!("sqlite:{}", d.path().join("src.db").display()),
+        "--target",
+        &format!("sqlite:{}", d.path().join("dst.db").display()),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--exec",
+        "true",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("line 3"), "{}", text(&o));
+    assert_eq!(files(d.path()), before, "the refused run left files");
+}

@@ -34,6 +34,102 @@ fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
         .sum()
 }
 
+/// The target prepared (its tables, checked empty) in an open transaction,
+/// committed once the source is seeded: a refusal on either side leaves
+/// the target as it was.
+pub struct Prepared {
+    // Fields drop in order: the connection (rolling back) before the file goes.
+    conn: Box<dyn Conn>,
+    created: super::NewFile,
+    redacted: String,
+}
+
+impl Prepared {
+    pub fn commit(mut self) -> Result<()> {
+        let redacted = &self.redacted;
+        self.conn
+            .batch("COMMIT")
+            .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?;
+        self.created.keep();
+        Ok(())
+    }
+}
+
+/// Creates the profile's tables in `target` (or applies `--schema`) and
+/// checks that they hold no rows, without committing.
+pub fn prepare(plan: &Plan, target: &Target, opts: &RehearseOptions) -> Result<Prepared> {
+    let redacted = target.redacted();
+    let schema = opts
+        .schema
+        .as_deref()
+        .map(super::schema::SchemaFile::read)
+        .transpose()?;
+    let created = super::NewFile::watch(target);
+    let mut conn = target.connect()?;
+    conn.batch("BEGIN")
+        .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
+    let prepared = (|| {
+        if let Some(file) = &schema {
+            for s in file.apply(conn.as_mut())? {
+                if !opts.quiet {
+                    eprintln!(
+                        "understudy: --schema {}, line {}: left out `{}`: this server does not know the parameter",
+                        file.path.display(),
+                        s.line,
+                        s.sql
+                    );
+                }
+            }
+        } else if !opts.no_create {
+            let mut ddl = String::new();
+            for t in plan.tables_in_order() {
+                ddl.push_str(&crate::sink::sql::create_table(
+                    conn.dialect(),
+                    &plan.metas[t],
+                ));
+            }
+            conn.batch(&ddl).map_err(|e| {
+                Error::target(format!(
+                    "cannot create the profile's tables on {redacted}: {e}"
+                ))
+            })?;
+        }
+        // Only tables that exist: a failed query would abort PostgreSQL's
+        // transaction, and its COMMIT would silently roll the schema back.
+        let mut n = 0;
+        for m in &plan.metas {
+            if conn.columns(&m.name).ok().flatten().is_some() {
+                n += conn
+                    .query(&format!(
+                        "SELECT count(*) FROM {}",
+                        super::target::ident(&m.name)
+                    ))
+                    .ok()
+                    .and_then(|r| r.first().and_then(|r| r[0].clone()))
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+        if n > 0 {
+            return Err(Error::usage(format!(
+                "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
+            )));
+        }
+        Ok(())
+    })();
+    match prepared {
+        Ok(()) => Ok(Prepared {
+            conn,
+            created,
+            redacted,
+        }),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 pub fn run(
     plan: &Plan,
     source: &Target,
@@ -43,79 +139,6 @@ pub fn run(
     metrics: &Metrics,
 ) -> Result<ExecResult> {
     let redacted = target.redacted();
-    {
-        let schema = opts
-            .schema
-            .as_deref()
-            .map(super::schema::SchemaFile::read)
-            .transpose()?;
-        // Dropped after `conn`: a target file this run created goes if refused.
-        let mut created = super::NewFile::watch(target);
-        let mut conn = target.connect()?;
-        // One transaction: a refused target is left as it was.
-        conn.batch("BEGIN")
-            .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
-        let prepared = (|| {
-            if let Some(file) = &schema {
-                for s in file.apply(conn.as_mut())? {
-                    if !opts.quiet {
-                        eprintln!(
-                            "understudy: --schema {}, line {}: left out `{}`: this server does not know the parameter",
-                            file.path.display(),
-                            s.line,
-                            s.sql
-                        );
-                    }
-                }
-            } else if !opts.no_create {
-                let mut ddl = String::new();
-                for t in plan.tables_in_order() {
-                    ddl.push_str(&crate::sink::sql::create_table(
-                        conn.dialect(),
-                        &plan.metas[t],
-                    ));
-                }
-                conn.batch(&ddl).map_err(|e| {
-                    Error::target(format!(
-                        "cannot create the profile's tables on {redacted}: {e}"
-                    ))
-                })?;
-            }
-            // Only tables that exist: a failed query would abort PostgreSQL's
-            // transaction, and its COMMIT would silently roll the schema back.
-            let mut n = 0;
-            for m in &plan.metas {
-                if conn.columns(&m.name).ok().flatten().is_some() {
-                    n += conn
-                        .query(&format!(
-                            "SELECT count(*) FROM {}",
-                            super::target::ident(&m.name)
-                        ))
-                        .ok()
-                        .and_then(|r| r.first().and_then(|r| r[0].clone()))
-                        .and_then(|s| s.parse::<u64>().ok())
-                        .unwrap_or(0);
-                }
-            }
-            if n > 0 {
-                return Err(Error::usage(format!(
-                    "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
-                )));
-            }
-            Ok(())
-        })();
-        match prepared {
-            Ok(()) => {
-                conn.batch("COMMIT")
-                    .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?;
-                created.keep();
-            }
-            Err(e) => {
-                let _ = conn.batch("ROLLBACK");
-                return Err(e);
-            }
-        }
-    }
     let mut command = std::process::Command::new("sh");
     command
         .arg("-c")

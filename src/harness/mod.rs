@@ -1327,8 +1327,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         ),
     );
     let lr = if source.is_some() {
-        // The source gets the profile's tables; --schema/--no-create apply to the target.
-        load(
+        // The source gets the profile's tables; --schema/--no-create apply to
+        // the target, prepared first and committed once the source is seeded.
+        let prepared = exec::prepare(&plan, &target, &opts)?;
+        let lr = load(
             &plan,
             load_target,
             &opts,
@@ -1337,7 +1339,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             &expected,
             None,
             false,
-        )?
+        )?;
+        prepared.commit()?;
+        lr
     } else {
         load(
             &plan,
