@@ -689,3 +689,98 @@ fn exec_refused_by_its_target_seeds_no_source() {
     assert!(text(&o).contains("line 3"), "{}", text(&o));
     assert_eq!(files(d.path()), before, "the refused run left files");
 }
+
+/// Rows referencing a refused row of another table (loaded earlier, or by
+/// an earlier run that `--resume` continues) are attributed to it.
+#[test]
+fn rejects_referencing_a_refused_row_of_another_table_carry_its_label_across_resume() {
+    let d = tempdir();
+    let profile = d.path().join("orgs.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "orgs"
+[passwords]
+pool_size = 4
+mix = [ { format = "bcrypt", share = 1, params = { cost = 4 } } ]
+[tables.organizations]
+rows = 40
+[tables.organizations.columns]
+id   = { kind = "sequence" }
+name = { kind = "text", min_words = 1, max_words = 4 }
+[tables.users.columns]
+id            = { kind = "uuid" }
+org_id        = { kind = "reference", table = "organizations", dist = "uniform" }
+email         = { kind = "email", unique = true }
+password_hash = { kind = "password_hash" }
+"#,
+    )
+    .unwrap();
+    let schema = d.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE organizations (id INTEGER PRIMARY KEY, name TEXT NOT NULL CHECK (length(name) <= 15));
+         CREATE TABLE users (id TEXT PRIMARY KEY, org_id INTEGER REFERENCES organizations (id),
+           email TEXT NOT NULL, password_hash TEXT);",
+    )
+    .unwrap();
+    let db = d.path().join("t.db");
+    let rej = d.path().join("rejects.jsonl");
+    let args = [
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "400",
+        "--target",
+        &format!("sqlite:{}", db.display()),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--rejects",
+        rej.to_str().unwrap(),
+        "--resume",
+        "-q",
+    ];
+    let users_rejects = || -> Vec<Vec<String>> {
+        std::fs::read_to_string(&rej)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["table"] == "users")
+            .map(|v| {
+                v["labels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let first = users_rejects();
+    assert!(
+        !first.is_empty(),
+        "no user referenced a refused organization"
+    );
+    for l in &first {
+        assert_eq!(l, &["parent:no-edge-case:too_long"]);
+    }
+    // As if the first run had been killed once the organizations were in.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "DELETE FROM users; DELETE FROM _understudy_progress WHERE tbl = 'users';
+             DELETE FROM _understudy_rejects WHERE tbl = 'users';",
+        )
+        .unwrap();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let second = users_rejects();
+    assert!(
+        second == first,
+        "{} rejects, labelled {:?} after --resume",
+        second.len(),
+        second.iter().collect::<BTreeSet<_>>()
+    );
+}

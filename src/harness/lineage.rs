@@ -57,6 +57,20 @@ impl Lineage {
         }
     }
 
+    /// Remembers the rejects an earlier run recorded (`--resume`), by key:
+    /// found again when a foreign key references a one-column primary key.
+    pub fn recall(&self, plan: &Plan, rejects: &[Reject]) {
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        for r in rejects {
+            let m = &plan.metas[r.table];
+            for &c in &self.referenced[r.table] {
+                if m.primary_key.len() == 1 && m.primary_key[0] == m.columns[c].name {
+                    refused.insert((r.table, c, r.key.clone()), r.labels.clone());
+                }
+            }
+        }
+    }
+
     /// Labels the rejects found in `rows` (each with its row index) and
     /// remembers those other rows may reference.
     pub fn attribute(&self, rows: &Rows, found: Vec<(usize, Reject)>) -> Vec<Reject> {

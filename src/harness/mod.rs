@@ -1068,6 +1068,12 @@ pub fn load(
         retry_for: opts.retry_for,
         lineage: lineage::Lineage::new(plan),
     };
+    if resumed {
+        let earlier = recorded_rejects(conns[0].as_mut(), plan).map_err(|e| {
+            Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}"))
+        })?;
+        loader.lineage.recall(plan, &earlier);
+    }
     let started = Instant::now();
     metrics.load_started();
     let empty = HashSet::new();
