@@ -784,3 +784,84 @@ password_hash = { kind = "password_hash" }
         second.iter().collect::<BTreeSet<_>>()
     );
 }
+
+/// An application whose tables live in their own schema (`app.users`):
+/// its dump is refused with the way to reach them, then loads through it.
+#[test]
+fn postgres_dump_of_another_schema_says_how_to_reach_it() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let in_app = |dsn: String| format!("{dsn}?options=-csearch_path%3Dapp");
+    let src = pg.create_db("src");
+    pg.client("src").batch_execute("CREATE SCHEMA app").unwrap();
+    let o = run(&[
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "1",
+        "--no-verify",
+        "-q",
+        "--target",
+        &in_app(src),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let dump = d.path().join("app.sql");
+    pg_dump(&pg, "src", &dump, "app._understudy*");
+    let sql = std::fs::read_to_string(&dump).unwrap();
+    assert!(sql.contains("CREATE TABLE app.users ("), "{sql}");
+    let dst = pg.create_db("dst");
+    let o = run(&[
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "10",
+        "--target",
+        &dst,
+        "--schema",
+        dump.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("creates app.organizations")
+            && text(&o).contains("options=-csearch_path%3Dapp"),
+        "{}",
+        text(&o)
+    );
+    let schemas: i64 = pg
+        .client("dst")
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(schemas, 0, "the refused schema was left in the target");
+    let rep = d.path().join("r.json");
+    let o = run(&[
+        "rehearse",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--users",
+        "200",
+        "--target",
+        &in_app(dst),
+        "--schema",
+        dump.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
+    let n: i64 = pg
+        .client("dst")
+        .query_one("SELECT count(*) FROM app.users", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 200);
+}

@@ -340,6 +340,24 @@ pub fn prepare_target(
                     s.sql
                 ));
             }
+            // Tables created in another schema than the connection's are not
+            // found by name: say where they went and how to get there.
+            for &t in &order {
+                let name = &plan.metas[t].name;
+                if let Some(q) = file.qualifier_of(name)
+                    && conn
+                        .columns(name)
+                        .map_err(|e| fail("cannot read the catalog", e))?
+                        .is_none()
+                {
+                    return Err(Error::usage(format!(
+                        "--schema {} creates {q}.{name}, outside the schema understudy loads into \
+                         (the connection's current schema): put {q} first in the search path, \
+                         e.g. --target 'postgres://…/db?options=-csearch_path%3D{q}'",
+                        file.path.display()
+                    )));
+                }
+            }
         }
     } else if !no_create {
         let mut existing = Vec::new();

@@ -220,6 +220,31 @@ impl SchemaFile {
         Ok(unknown)
     }
 
+    /// The schema a `CREATE TABLE` of the file puts `table` in, when it
+    /// names one (`app.users`, `"app"."users"`).
+    pub fn qualifier_of(&self, table: &str) -> Option<String> {
+        self.statements.iter().find_map(|s| {
+            let words: Vec<&str> = s
+                .sql
+                .split(|c: char| c.is_whitespace() || c == '(')
+                .filter(|w| !w.is_empty())
+                .collect();
+            let at = words.iter().position(|w| w.eq_ignore_ascii_case("table"))?;
+            if !words[0].eq_ignore_ascii_case("create") || at > 3 {
+                return None;
+            }
+            let mut name = words.get(at + 1)?;
+            if name.eq_ignore_ascii_case("if") {
+                name = words.get(at + 4)?;
+            }
+            let parts: Vec<String> = name
+                .split('.')
+                .map(|p| p.trim_matches('"').to_string())
+                .collect();
+            (parts.len() == 2 && parts[1] == table).then(|| parts[0].clone())
+        })
+    }
+
     /// One line for the terminal: what was applied and what was left out.
     pub fn summary(&self) -> String {
         let count = |k: Skip| self.skipped.iter().filter(|(s, _)| *s == k).count();
@@ -596,6 +621,18 @@ mod tests {
             e.message.contains("line 1") && e.message.contains("never closed"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn qualified_tables_are_found() {
+        let f = parse(
+            "CREATE TABLE app.users (id int);\nCREATE UNLOGGED TABLE IF NOT EXISTS \"app\".\"sessions\"(id int);\nCREATE TABLE roles (id int);",
+        )
+        .unwrap();
+        assert_eq!(f.qualifier_of("users").as_deref(), Some("app"));
+        assert_eq!(f.qualifier_of("sessions").as_deref(), Some("app"));
+        assert_eq!(f.qualifier_of("roles"), None);
+        assert_eq!(f.qualifier_of("orgs"), None);
     }
 
     #[test]
