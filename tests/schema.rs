@@ -59,7 +59,12 @@ fn rehearse_into_an_unrelated_sqlite_file_is_refused_without_touching_it() {
         &format!("sqlite:{}", db.display()),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("users.id"), "{}", text(&o));
+    assert!(
+        text(&o).contains("users.id")
+            && text(&o).contains("already had tables by the profile's names (users)"),
+        "{}",
+        text(&o)
+    );
     assert_eq!(
         sqlite_objects(&db),
         before,

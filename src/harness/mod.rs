@@ -323,6 +323,9 @@ pub fn prepare_target(
     let fail = |what: &str, e: DbError| Error::target(format!("{what} on {redacted}: {e}"));
     let order = plan.tables_in_order();
     let mut notes = Vec::new();
+    // The profile's tables the target had before this run (without --schema
+    // or --no-create): a refusal below says they are someone else's.
+    let mut existing = Vec::new();
     if let Some(file) = schema {
         let any_exists = order
             .iter()
@@ -360,7 +363,6 @@ pub fn prepare_target(
             }
         }
     } else if !no_create {
-        let mut existing = Vec::new();
         for &t in &order {
             let name = &plan.metas[t].name;
             if conn
@@ -400,7 +402,16 @@ pub fn prepare_target(
          labels TEXT NOT NULL DEFAULT '');"
     ))
     .map_err(|e| fail("cannot create the progress table", e))?;
-    let mut tables = read_target_tables(conn, plan, maps, redacted)?;
+    let mut tables = read_target_tables(conn, plan, maps, redacted).map_err(|mut e| {
+        if e.kind == crate::error::ErrorKind::Usage && !existing.is_empty() {
+            e.message.push_str(&format!(
+                "\n  {redacted} already had tables by the profile's names ({}): start from an empty \
+                 database, or describe yours with --schema/--no-create (and --map)",
+                existing.join(", ")
+            ));
+        }
+        e
+    })?;
     tables.notes = notes;
     Ok(tables)
 }
