@@ -37,6 +37,30 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Refuses an output path that cannot be written (its directory missing, or
+/// the path a directory), so a run is refused before it writes anything
+/// rather than after its work is done.
+pub fn check_output(flag: &str, path: &std::path::Path) -> crate::error::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if path.is_dir() {
+        return Err(crate::error::Error::usage(format!(
+            "{flag} {}: is a directory; give a file name",
+            path.display()
+        )));
+    }
+    if !dir.is_dir() {
+        return Err(crate::error::Error::usage(format!(
+            "{flag} {}: directory {} does not exist; create it first",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// `1 row`, `2 rows`, `0 rows`: a count with its noun in the right number.
 pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();

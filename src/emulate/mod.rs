@@ -124,6 +124,28 @@ impl Store {
         };
         let err = |e: rusqlite::Error| format!("--store {}: {e}", path.display());
         let db = rusqlite::Connection::open(path).map_err(err)?;
+        // Someone else's database is refused before anything is written to it.
+        let have: Vec<String> = db
+            .prepare("SELECT name FROM pragma_table_info('users')")
+            .and_then(|mut q| q.query_map([], |r| r.get(0))?.collect())
+            .map_err(err)?;
+        let want = [
+            "seq",
+            "id",
+            "login",
+            "email",
+            "first_name",
+            "last_name",
+            "body",
+        ];
+        if !have.is_empty()
+            && let Some(c) = want.iter().find(|c| !have.iter().any(|h| h == *c))
+        {
+            return Err(format!(
+                "--store {}: its `users` table is not an emulator's (no column `{c}`): give a new file, or one an emulator wrote",
+                path.display()
+            ));
+        }
         db.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
              CREATE TABLE IF NOT EXISTS users (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,

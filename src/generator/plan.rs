@@ -216,6 +216,8 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
             "--emit-passwords needs --out DIR (passwords never go to stdout)",
         ));
     }
+    // Inputs first: a refused run leaves no output directory behind.
+    crate::edge::read_custom(&opts.edge_files)?;
     let edges = opts.edge_rate.unwrap_or(profile.edge.rate) > 0.0;
     check_scale(profile, opts.users, edges)?;
     // A shard's child rows are numbered after every earlier user's: counting

@@ -57,26 +57,53 @@ fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
         .sum()
 }
 
-pub fn run(
-    plan: &Plan,
-    source: &Target,
-    target: &Target,
-    cmd: &str,
-    opts: &RehearseOptions,
-    metrics: &Metrics,
-) -> Result<ExecResult> {
+/// The target prepared (its tables, checked empty) in an open transaction,
+/// committed once the source is seeded: a refusal on either side leaves
+/// the target as it was.
+pub struct Prepared {
+    // Fields drop in order: the connection (rolling back) before the file goes.
+    conn: Box<dyn Conn>,
+    created: super::NewFile,
+    redacted: String,
+}
+
+impl Prepared {
+    pub fn commit(mut self) -> Result<()> {
+        let redacted = &self.redacted;
+        self.conn
+            .batch("COMMIT")
+            .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?;
+        self.created.keep();
+        Ok(())
+    }
+}
+
+/// Creates the profile's tables in `target` (or applies `--schema`) and
+/// checks that they hold no rows, without committing.
+pub fn prepare(plan: &Plan, target: &Target, opts: &RehearseOptions) -> Result<Prepared> {
     let redacted = target.redacted();
-    let mut secrets = crate::redact::secrets(&source.dsn());
-    secrets.extend(crate::redact::secrets(&target.dsn()));
-    let shown = crate::redact::mask(cmd, &secrets);
+    let schema = opts
+        .schema
+        .as_deref()
+        .map(super::schema::SchemaFile::read)
+        .transpose()?;
+    let created = super::NewFile::watch(target);
     let waiting = super::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
-    {
-        let mut conn = super::reach::connect(target, opts.retry_for, &waiting)?;
-        if let Some(path) = &opts.schema {
-            let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-            conn.batch(&sql).map_err(|e| {
-                Error::usage(format!("--schema {} failed: {}", path.display(), e.message))
-            })?;
+    let mut conn = super::reach::connect(target, opts.retry_for, &waiting)?;
+    conn.batch("BEGIN")
+        .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
+    let prepared = (|| {
+        if let Some(file) = &schema {
+            for s in file.apply(conn.as_mut())? {
+                if !opts.quiet {
+                    eprintln!(
+                        "understudy: --schema {}, line {}: left out `{}`: this server does not know the parameter",
+                        file.path.display(),
+                        s.line,
+                        s.sql
+                    );
+                }
+            }
         } else if !opts.no_create {
             let mut ddl = String::new();
             for t in plan.tables_in_order() {
@@ -91,13 +118,55 @@ pub fn run(
                 ))
             })?;
         }
-        let n = count(conn.as_mut(), plan);
+        // Only tables that exist: a failed query would abort PostgreSQL's
+        // transaction, and its COMMIT would silently roll the schema back.
+        let mut n = 0;
+        for m in &plan.metas {
+            if conn.columns(&m.name).ok().flatten().is_some() {
+                n += conn
+                    .query(&format!(
+                        "SELECT count(*) FROM {}",
+                        super::target::ident(&m.name)
+                    ))
+                    .ok()
+                    .and_then(|r| r.first().and_then(|r| r[0].clone()))
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
         if n > 0 {
             return Err(Error::usage(format!(
                 "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
             )));
         }
+        Ok(())
+    })();
+    match prepared {
+        Ok(()) => Ok(Prepared {
+            conn,
+            created,
+            redacted,
+        }),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
     }
+}
+
+pub fn run(
+    plan: &Plan,
+    source: &Target,
+    target: &Target,
+    cmd: &str,
+    opts: &RehearseOptions,
+    metrics: &Metrics,
+) -> Result<ExecResult> {
+    let redacted = target.redacted();
+    let mut secrets = crate::redact::secrets(&source.dsn());
+    secrets.extend(crate::redact::secrets(&target.dsn()));
+    let shown = crate::redact::mask(cmd, &secrets);
+    let waiting = super::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     let mut command = std::process::Command::new("sh");
     command
         .arg("-c")

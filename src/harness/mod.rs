@@ -10,8 +10,10 @@
 pub mod batch;
 pub mod exec;
 pub mod http;
+pub mod lineage;
 pub mod postgres;
 pub mod reach;
+pub mod schema;
 pub mod sqlite;
 pub mod target;
 pub mod verify;
@@ -290,6 +292,8 @@ pub struct TargetTables {
     pub declared: Vec<Vec<Option<String>>>,
     pub missing_columns: Vec<String>,
     pub renamed_columns: Vec<String>,
+    /// What preparing the target left out, for the terminal.
+    pub notes: Vec<String>,
 }
 
 /// The kind a column's values have in the canonical row (for digests).
@@ -313,11 +317,12 @@ fn mapped<'a>(maps: &'a [(String, String)], table: &str, col: &'a str) -> &'a st
 }
 
 /// Creates the profile's tables (or applies `--schema`), creates the
-/// bookkeeping tables, and reads back which columns the target has.
+/// bookkeeping tables, and reads back which columns the target has. Inside
+/// the caller's transaction: a refusal leaves the target as it was.
 pub fn prepare_target(
     conn: &mut dyn Conn,
     plan: &Plan,
-    schema: Option<&std::path::Path>,
+    schema: Option<&schema::SchemaFile>,
     no_create: bool,
     maps: &[(String, String)],
     redacted: &str,
@@ -325,7 +330,11 @@ pub fn prepare_target(
     let dialect = conn.dialect();
     let fail = |what: &str, e: DbError| Error::target(format!("{what} on {redacted}: {e}"));
     let order = plan.tables_in_order();
-    if let Some(path) = schema {
+    let mut notes = Vec::new();
+    // The profile's tables the target had before this run (without --schema
+    // or --no-create): a refusal below says they are someone else's.
+    let mut existing = Vec::new();
+    if let Some(file) = schema {
         let any_exists = order
             .iter()
             .map(|&t| conn.columns(&plan.metas[t].name))
@@ -334,18 +343,62 @@ pub fn prepare_target(
             .iter()
             .any(Option::is_some);
         if !any_exists {
-            let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-            conn.batch(&sql).map_err(|e| {
-                Error::usage(format!("--schema {} failed: {}", path.display(), e.message))
-            })?;
+            for s in file.apply(conn)? {
+                notes.push(format!(
+                    "--schema {}, line {}: left out `{}`: this server does not know the parameter",
+                    file.path.display(),
+                    s.line,
+                    s.sql
+                ));
+            }
+            // Tables created in another schema than the connection's are not
+            // found by name: say where they went and how to get there.
+            for &t in &order {
+                let name = &plan.metas[t].name;
+                if let Some(q) = file.qualifier_of(name)
+                    && conn
+                        .columns(name)
+                        .map_err(|e| fail("cannot read the catalog", e))?
+                        .is_none()
+                {
+                    return Err(Error::usage(format!(
+                        "--schema {} creates {q}.{name}, outside the schema understudy loads into \
+                         (the connection's current schema): put {q} first in the search path, \
+                         e.g. --target 'postgres://…/db?options=-csearch_path%3D{q}'",
+                        file.path.display()
+                    )));
+                }
+            }
         }
     } else if !no_create {
+        for &t in &order {
+            let name = &plan.metas[t].name;
+            if conn
+                .columns(name)
+                .map_err(|e| fail("cannot read the catalog", e))?
+                .is_some()
+            {
+                existing.push(name.as_str());
+            }
+        }
         let mut ddl = String::new();
         for &t in &order {
             ddl.push_str(&crate::sink::sql::create_table(dialect, &plan.metas[t]));
         }
-        conn.batch(&ddl)
-            .map_err(|e| fail("cannot create the profile's tables", e))?;
+        conn.batch(&ddl).map_err(|e| {
+            if e.is_transient() || existing.is_empty() {
+                fail("cannot create the profile's tables", e)
+            } else {
+                // Reachable, but tables already there conflict with the profile's.
+                Error::usage(format!(
+                    "cannot create the profile's tables on {redacted}: {}\n  \
+                     it already has tables by those names ({}): start from an empty database, \
+                     or describe yours with --schema/--no-create (and --map)",
+                    e.message,
+                    existing.join(", ")
+                ))
+            }
+        })?;
     }
     conn.batch(&format!(
         "CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (run_id TEXT NOT NULL, profile_digest TEXT NOT NULL, \
@@ -357,7 +410,18 @@ pub fn prepare_target(
          labels TEXT NOT NULL DEFAULT '');"
     ))
     .map_err(|e| fail("cannot create the progress table", e))?;
-    read_target_tables(conn, plan, maps, redacted)
+    let mut tables = read_target_tables(conn, plan, maps, redacted).map_err(|mut e| {
+        if e.kind == crate::error::ErrorKind::Usage && !existing.is_empty() {
+            e.message.push_str(&format!(
+                "\n  {redacted} already had tables by the profile's names ({}): start from an empty \
+                 database, or describe yours with --schema/--no-create (and --map)",
+                existing.join(", ")
+            ));
+        }
+        e
+    })?;
+    tables.notes = notes;
+    Ok(tables)
 }
 
 pub fn read_target_tables(
@@ -419,6 +483,7 @@ pub fn read_target_tables(
         declared,
         missing_columns,
         renamed_columns,
+        notes: Vec::new(),
     })
 }
 
@@ -458,6 +523,7 @@ struct Loader<'a> {
     bar: Option<indicatif::ProgressBar>,
     retry_for: Duration,
     waiting: &'a reach::Waiting,
+    lineage: lineage::Lineage,
 }
 
 struct Outcome {
@@ -512,7 +578,7 @@ impl Loader<'_> {
         conn: &mut dyn Conn,
         rows: &Rows,
         range: std::ops::Range<usize>,
-        rejects: &mut Vec<Reject>,
+        rejects: &mut Vec<(usize, Reject)>,
     ) -> DbResult<()> {
         if range.is_empty() {
             return Ok(());
@@ -526,13 +592,16 @@ impl Loader<'_> {
                 conn.batch("ROLLBACK TO SAVEPOINT understudy_bisect")?;
                 conn.batch("RELEASE SAVEPOINT understudy_bisect")?;
                 if range.len() == 1 {
-                    rejects.push(Reject {
-                        table: rows.table,
-                        key: rows.key(range.start, &self.pk(rows.table)),
-                        class: e.class,
-                        message: e.message,
-                        labels: rows.labels_of(range.start),
-                    });
+                    rejects.push((
+                        range.start,
+                        Reject {
+                            table: rows.table,
+                            key: rows.key(range.start, &self.pk(rows.table)),
+                            class: e.class,
+                            message: e.message,
+                            labels: rows.labels_of(range.start),
+                        },
+                    ));
                     return Ok(());
                 }
                 let mid = range.start + range.len() / 2;
@@ -575,7 +644,9 @@ impl Loader<'_> {
         let careful = (|| {
             let mut rejects = Vec::new();
             for rows in &b.tables {
-                self.bisect(conn, rows, 0..rows.len(), &mut rejects)?;
+                let mut found = Vec::new();
+                self.bisect(conn, rows, 0..rows.len(), &mut found)?;
+                rejects.extend(self.lineage.attribute(rows, found));
             }
             let loaded = b.rows() - rejects.len() as u64;
             conn.batch(&self.progress_sql(b, loaded, rejects.len() as u64))?;
@@ -924,25 +995,17 @@ pub fn load(
     no_create: bool,
 ) -> Result<LoadResult> {
     let redacted = target.redacted();
+    let schema = schema.map(schema::SchemaFile::read).transpose()?;
     let waiting = reach::Waiting::new(
         opts.shown_as.clone().unwrap_or_else(|| redacted.clone()),
         opts.retry_for,
         opts.quiet,
     );
+    // Declared before the connections, so dropped after them: a file this
+    // run created is removed when the rehearsal is refused.
+    let mut created = NewFile::watch(target);
     let mut conns: Vec<Box<dyn Conn>> = Vec::new();
     conns.push(reach::connect(target, opts.retry_for, &waiting)?);
-    // Every step is safe to repeat (CREATE … IF NOT EXISTS, reads): a
-    // connection lost on the way is waited for and the step run again.
-    let (tables, prev, counts) =
-        reach::phase(target, &mut conns[0], opts.retry_for, &waiting, |conn| {
-            let tables = prepare_target(conn, plan, schema, no_create, &opts.maps, &redacted)?;
-            let prev = previous_run(conn).map_err(|e| {
-                Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}"))
-            })?;
-            let counts = table_counts(conn, plan)
-                .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
-            Ok((tables, prev, counts))
-        })?;
     let run = RunInfo {
         run_id: new_run_id(),
         profile_digest: plan.profile.digest.clone(),
@@ -950,48 +1013,50 @@ pub fn load(
         users: plan.users.to_string(),
         batch_rows: opts.batch(),
     };
-    let mut run = run;
-    let mut resumed = false;
-    if !prev.runs.is_empty() {
-        let (p, n) = &prev.runs[0];
-        let same = prev.runs.len() == 1
-            && p.profile_digest == run.profile_digest
-            && p.seed == run.seed
-            && p.users == run.users
-            && p.batch_rows == run.batch_rows;
-        if !opts.resume {
-            return Err(Error::usage(format!(
-                "{redacted} already holds a previous rehearsal (run {}, {n} batches committed: profile digest {}, seed {}, {} users, batch {}).\n  \
-                 use --resume to continue it, or start from an empty target (drop its tables{})",
-                p.run_id,
-                &p.profile_digest[..p.profile_digest.len().min(12)],
-                p.seed,
-                p.users,
-                p.batch_rows,
-                if target.is_sqlite() {
-                    ", or delete the file"
-                } else {
-                    ""
+    // Tables are created and every check is made in one transaction: a
+    // refusal rolls it all back. A connection lost on the way is waited for
+    // and the whole transaction run again on a new one.
+    let (tables, prev, run, resumed) =
+        reach::phase(target, &mut conns[0], opts.retry_for, &waiting, |conn| {
+            conn.batch("BEGIN")
+                .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
+            let prepared = (|| {
+                let tables = prepare_target(
+                    &mut *conn,
+                    plan,
+                    schema.as_ref(),
+                    no_create,
+                    &opts.maps,
+                    &redacted,
+                )?;
+                let prev = previous_run(&mut *conn).map_err(|e| {
+                    Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}"))
+                })?;
+                let counts = table_counts(&mut *conn, plan)
+                    .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
+                let (run, resumed) = resumable(plan, target, opts, &prev, &counts, run.clone())?;
+                Ok((tables, prev, run, resumed))
+            })();
+            match prepared {
+                Ok(p) => {
+                    conn.batch("COMMIT")
+                        .map_err(|e| Error::target(format!("cannot commit on {redacted}: {e}")))?;
+                    Ok(p)
                 }
-            )));
-        }
-        if !same {
-            return Err(Error::usage(format!(
-                "--resume: {redacted} holds a rehearsal with different parameters (seed {}, {} users, batch {}, profile digest {}); \
-                 resume with the same --profile, --users, --seed and --batch, or start from an empty target",
-                p.seed,
-                p.users,
-                p.batch_rows,
-                &p.profile_digest[..p.profile_digest.len().min(12)]
-            )));
-        }
-        run.run_id = p.run_id.clone();
-        resumed = true;
-    } else if let Some((t, n)) = counts.iter().enumerate().find(|(_, n)| **n > 0) {
-        return Err(Error::usage(format!(
-            "table `{}` in {redacted} already holds {n} rows that no rehearsal recorded; start from an empty target",
-            plan.metas[t].name
-        )));
+                Err(e) => {
+                    let _ = conn.batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })?;
+    created.keep();
+    for note in &tables.notes {
+        say(opts.quiet, note);
+    }
+    if schema.is_some() {
+        // The file's own session settings were reset; a fresh connection
+        // leaves no trace of them at all.
+        conns[0] = reach::connect(target, opts.retry_for, &waiting)?;
     }
     // Skipped rows, from the committed batches' ranges.
     let mut skipped = vec![0u64; plan.metas.len()];
@@ -1051,7 +1116,14 @@ pub fn load(
         bar,
         retry_for: opts.retry_for,
         waiting: &waiting,
+        lineage: lineage::Lineage::new(plan),
     };
+    if resumed {
+        let earlier = recorded_rejects(conns[0].as_mut(), plan).map_err(|e| {
+            Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}"))
+        })?;
+        loader.lineage.recall(plan, &earlier);
+    }
     let started = Instant::now();
     metrics.load_started();
     let empty = HashSet::new();
@@ -1094,6 +1166,93 @@ pub fn load(
         resumed,
         tables,
     })
+}
+
+/// Whether this run continues an earlier one (`--resume`), or may start:
+/// the target must hold no rehearsal and no rows of its own otherwise.
+fn resumable(
+    plan: &Plan,
+    target: &Target,
+    opts: &RehearseOptions,
+    prev: &Previous,
+    counts: &[u64],
+    run: RunInfo,
+) -> Result<(RunInfo, bool)> {
+    let redacted = target.redacted();
+    let mut run = run;
+    let mut resumed = false;
+    if !prev.runs.is_empty() {
+        let (p, n) = &prev.runs[0];
+        let same = prev.runs.len() == 1
+            && p.profile_digest == run.profile_digest
+            && p.seed == run.seed
+            && p.users == run.users
+            && p.batch_rows == run.batch_rows;
+        if !opts.resume {
+            return Err(Error::usage(format!(
+                "{redacted} already holds a previous rehearsal (run {}, {n} batches committed: profile digest {}, seed {}, {} users, batch {}).\n  \
+                 use --resume to continue it, or start from an empty target (drop its tables{})",
+                p.run_id,
+                &p.profile_digest[..p.profile_digest.len().min(12)],
+                p.seed,
+                p.users,
+                p.batch_rows,
+                if target.is_sqlite() {
+                    ", or delete the file"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if !same {
+            return Err(Error::usage(format!(
+                "--resume: {redacted} holds a rehearsal with different parameters (seed {}, {} users, batch {}, profile digest {}); \
+                 resume with the same --profile, --users, --seed and --batch, or start from an empty target",
+                p.seed,
+                p.users,
+                p.batch_rows,
+                &p.profile_digest[..p.profile_digest.len().min(12)]
+            )));
+        }
+        run.run_id = p.run_id.clone();
+        resumed = true;
+    } else if let Some((t, n)) = counts.iter().enumerate().find(|(_, n)| **n > 0) {
+        return Err(Error::usage(format!(
+            "table `{}` in {redacted} already holds {n} rows that no rehearsal recorded; start from an empty target",
+            plan.metas[t].name
+        )));
+    }
+    Ok((run, resumed))
+}
+
+/// A SQLite file that did not exist before this run: removed (with its WAL
+/// and shared-memory files) unless `keep` is called, so a refused rehearsal
+/// leaves no empty database behind.
+struct NewFile(Option<PathBuf>);
+
+impl NewFile {
+    fn watch(target: &Target) -> NewFile {
+        NewFile(match target {
+            Target::Sqlite(p) if !p.exists() => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for NewFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut f = p.clone().into_os_string();
+                f.push(suffix);
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
 }
 
 /// Runs `rehearse` and returns the exit code (0, or 1 when verification or a
@@ -1187,6 +1346,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if let Some(expr) = &fail_on_check {
         report::parse_conditions(expr)?;
     }
+    check_outputs(&opts)?;
+    if let Some(path) = &opts.schema {
+        say(opts.quiet, schema::SchemaFile::read(path)?.summary());
+    }
     crate::generator::plan::check_planned(opts.users, Some(opts.batch()))?;
     // First contact, straight to the database (not through the fault proxy):
     // one that cannot be reached at all is reported now, before the hash
@@ -1239,8 +1402,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         ),
     );
     let lr = if source.is_some() {
-        // The source gets the profile's tables; --schema/--no-create apply to the target.
-        load(
+        // The source gets the profile's tables; --schema/--no-create apply to
+        // the target, prepared first and committed once the source is seeded.
+        let prepared = exec::prepare(&plan, &target, &opts)?;
+        let lr = load(
             &plan,
             load_target,
             &opts,
@@ -1249,7 +1414,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             &expected,
             None,
             false,
-        )?
+        )?;
+        prepared.commit()?;
+        lr
     } else {
         load(
             &plan,
@@ -1396,7 +1563,10 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         let mut by_label = std::collections::BTreeMap::new();
         for r in &lr.rejects {
             if r.labels.is_empty() {
-                *by_label.entry("(unlabelled)".to_string()).or_insert(0) += 1;
+                // Recorded by a version that did not attribute every reject.
+                *by_label
+                    .entry(lineage::fallback(r.class.as_str()))
+                    .or_insert(0) += 1;
             }
             for l in &r.labels {
                 *by_label.entry(l.clone()).or_insert(0) += 1;
@@ -1406,6 +1576,20 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         report.errors_by_class = by_class;
     }
     finish(report, &opts)
+}
+
+/// The files a rehearsal writes at its end, checked before it starts.
+fn check_outputs(opts: &RehearseOptions) -> Result<()> {
+    for (flag, path) in [
+        ("--report", &opts.report),
+        ("--html", &opts.html),
+        ("--rejects", &opts.rejects),
+    ] {
+        if let Some(p) = path {
+            crate::util::check_output(flag, p)?;
+        }
+    }
+    Ok(())
 }
 
 /// What every rehearsal report starts with.
@@ -1551,6 +1735,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
     if let Some(expr) = &opts.fail_on {
         report::parse_conditions(expr)?;
     }
+    check_outputs(&opts)?;
     // First contact, straight to the API (not through the fault proxy).
     http::reach(&target)?;
     let proxy_started = Instant::now();

@@ -140,7 +140,22 @@ pub fn ldap_value(hash: &str) -> Option<String> {
         .then(|| format!("{{CRYPT}}{hash}"))
 }
 
+/// Writes the directory beside `path`, then renames it into place: a
+/// profile whose hashes have no LDAP form is refused without leaving a
+/// partial file.
 fn write_ldif(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let r = write_ldif_to(&partial, plan, cols)
+        .and_then(|()| std::fs::rename(&partial, path).map_err(|e| Error::io("write", path, e)));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    r
+}
+
+fn write_ldif_to(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<()> {
     let f = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
     let mut w = std::io::BufWriter::new(f);
     let io = |e| Error::io("write", path, e);

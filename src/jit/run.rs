@@ -646,6 +646,19 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     if opts.days == 0 {
         return Err(Error::usage("--days must be at least 1"));
     }
+    if opts.users == 0 {
+        return Err(Error::usage("--users must be at least 1"));
+    }
+    for (flag, path) in [
+        ("--report", &opts.report),
+        ("--html", &opts.html),
+        ("--log", &opts.log),
+        ("--state", &opts.state),
+    ] {
+        if let Some(p) = path {
+            crate::util::check_output(flag, p)?;
+        }
+    }
     let workers = opts.workers.max(1);
     let spec = LegacySpec::parse(&opts.legacy)?;
     let addr = super::http::parse_base(&opts.new).map_err(Error::usage)?;
@@ -724,6 +737,23 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         None
     };
 
+    // A damaged checkpoint is refused before the legacy store is touched.
+    let (migrated, right_attempted, reset) = (
+        Bits::new(opts.users),
+        Bits::new(opts.users),
+        Bits::new(opts.users),
+    );
+    if let Some(p) = &previous
+        && (!migrated.decode(&p.migrated)
+            || !right_attempted.decode(&p.right_attempted)
+            || (!p.reset.is_empty() && !reset.decode(&p.reset)))
+    {
+        return Err(Error::usage(format!(
+            "--resume: {} is damaged",
+            state_path.display()
+        )));
+    }
+
     // 1. The legacy store.
     let t_seed = Instant::now();
     say(
@@ -785,22 +815,13 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         cols: &cols,
         model: &model,
         rehash: opts.rehash,
-        migrated: Bits::new(opts.users),
-        right_attempted: Bits::new(opts.users),
-        reset: Bits::new(opts.users),
+        migrated,
+        right_attempted,
+        reset,
         log: Mutex::new(std::io::BufWriter::new(log_file)),
     };
     let mut p = match previous {
         Some(p) => {
-            if !shared.migrated.decode(&p.migrated)
-                || !shared.right_attempted.decode(&p.right_attempted)
-                || (!p.reset.is_empty() && !shared.reset.decode(&p.reset))
-            {
-                return Err(Error::usage(format!(
-                    "--resume: {} is damaged",
-                    state_path.display()
-                )));
-            }
             say(
                 opts.quiet,
                 format!("resuming after simulated day {}", p.days_done),

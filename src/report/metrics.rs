@@ -159,7 +159,9 @@ impl Metrics {
         let mut g = self.inner.lock().expect("metrics");
         *g.by_class.entry(class.to_string()).or_default() += 1;
         if labels.is_empty() {
-            *g.by_label.entry("(unlabelled)".into()).or_default() += 1;
+            *g.by_label
+                .entry(crate::harness::lineage::fallback(class))
+                .or_default() += 1;
         }
         for l in labels {
             *g.by_label.entry(l.clone()).or_default() += 1;

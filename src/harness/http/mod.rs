@@ -274,13 +274,18 @@ pub struct Tally {
 
 impl Tally {
     pub fn reject(&self, item: &Item, class: &str, message: String) {
-        self.metrics.error(class, &item.labels);
+        let labels = if item.labels.is_empty() {
+            vec![super::lineage::fallback(class)]
+        } else {
+            item.labels.clone()
+        };
+        self.metrics.error(class, &labels);
         self.rejects.lock().expect("rejects").push(HttpReject {
             index: item.index,
             email: item.email.clone(),
             class: class.to_string(),
             message,
-            labels: item.labels.clone(),
+            labels,
         });
     }
 
