@@ -115,6 +115,10 @@ pub struct HttpCounts {
     pub rate_limit_wait_s: f64,
     pub timeouts: u64,
     pub connection_errors: u64,
+    /// The rate limit the API announced (`X-Rate-Limit-Limit` per window,
+    /// the window read from `X-Rate-Limit-Reset`), requests/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advertised_rate_per_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
