@@ -655,9 +655,14 @@ fn wait_for_job(a: SocketAddr, id: &str) -> Value {
 fn stored_users_sign_in_after_a_kill_and_restart_whether_imported_hashed_or_plaintext() {
     let dir = common::tempdir();
     let b = bcrypt4("hashed-pw-1");
-    // (API, login path, creates, the users and their passwords).
-    type Create = (&'static str, Value);
-    let cases: [(&str, &str, Vec<Create>, Vec<(&str, &str)>); 3] = [
+    // (API, login path, creates as (path, body), the users and their passwords).
+    type Case = (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, Value)>,
+        Vec<(&'static str, &'static str)>,
+    );
+    let cases: [Case; 3] = [
         (
             "okta",
             "/api/v1/authn",

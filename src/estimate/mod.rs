@@ -5,8 +5,8 @@
 //!    at each worker count (`--workers`), `--repeat` times while `--budget`
 //!    allows; each sample's steady-state rate drops the first round of
 //!    batches (warm-up) and the tail.
-//! 2. Size effect, from samples at size: half the sample's users each,
-//!    loaded as the full load's batches at 21 % and at 79 % of the
+//! 2. Size effect, from samples at size: half the sample's users each (at
+//!    least one whole batch), loaded as the full load's batches at 21 % and at 79 % of the
 //!    production size, into scratch copies filled fast to those sizes
 //!    (appends, then one sort per unique index); the mean of their times per
 //!    row is the full load's (two-point Gauss–Legendre). SQLite: template
@@ -14,7 +14,8 @@
 //!    Without them (identity APIs), the sweep samples' own slowdown as their
 //!    tables grow, extrapolated in log(size).
 //! 3. Model (`model.rs`): the Universal Scalability Law (`usl.rs`) fitted to
-//!    rate vs workers, the size effect, any rate limit, retry waits; projected
+//!    rate vs workers, the size effect, any rate limit (as the API announces
+//!    it, checked against the throttled samples), retry waits; projected
 //!    per worker count with an interval; a recommended count; the bottleneck.
 
 pub mod model;
