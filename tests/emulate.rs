@@ -614,9 +614,25 @@ fn every_importable_format_is_accepted_over_the_wire_and_signs_in() {
     }
 }
 
+/// A child process killed when dropped (also when an assertion fails).
+struct Killed(std::process::Child);
+
+impl Killed {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// `understudy emulate API --store sqlite:FILE` as its own process; returns
 /// it and the address it printed.
-fn spawn_stored(api: &str, store: &std::path::Path) -> (std::process::Child, SocketAddr) {
+fn spawn_stored(api: &str, store: &std::path::Path) -> (Killed, SocketAddr) {
     use std::io::BufRead;
     let mut child = common::bin()
         .args([
@@ -637,7 +653,7 @@ fn spawn_stored(api: &str, store: &std::path::Path) -> (std::process::Child, Soc
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    (child, line.trim().parse().unwrap())
+    (Killed(child), line.trim().parse().unwrap())
 }
 
 fn wait_for_job(a: SocketAddr, id: &str) -> Value {
@@ -736,8 +752,7 @@ fn stored_users_sign_in_after_a_kill_and_restart_whether_imported_hashed_or_plai
             assert!(!errors.to_string().contains("Plain-auth0-Secret-99"));
         }
         // Killed, not stopped: every create must already be on disk.
-        child.kill().unwrap();
-        child.wait().unwrap();
+        child.kill();
         let (mut child, a) = spawn_stored(api, &store);
         for (login, password) in &users {
             let ok = post(
@@ -756,8 +771,7 @@ fn stored_users_sign_in_after_a_kill_and_restart_whether_imported_hashed_or_plai
                 "{api} {login} signs in with a wrong password"
             );
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        child.kill();
         // Neither the database nor its write-ahead log holds a plaintext.
         for file in std::fs::read_dir(dir.path()).unwrap() {
             let bytes = std::fs::read(file.unwrap().path()).unwrap();
