@@ -6,7 +6,6 @@ use crate::generator::{self, GenerateOptions, Output, Shard};
 use crate::harness::{self, RehearseOptions, target::Method};
 use crate::hash::HashMode;
 use crate::profile::{self, Profile};
-use crate::report::Report;
 use crate::sink::{Dialect, Encoding};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -40,7 +39,7 @@ pub enum Command {
     /// worker count, with a range, the recommended count and the bottleneck.
     #[command(after_help = ESTIMATE_EXAMPLES)]
     Estimate(Box<EstimateArgs>),
-    /// Show a rehearsal report, or render it as HTML.
+    /// Show a report (rehearse, estimate or jit), or render it as HTML.
     #[command(subcommand, after_help = REPORT_EXAMPLES)]
     Report(ReportCommand),
     /// List, print or check profiles.
@@ -708,13 +707,11 @@ fn estimate(a: EstimateArgs) -> Result<()> {
 fn report(r: ReportCommand) -> Result<()> {
     match r {
         ReportCommand::Show { file } => {
-            let rep = Report::load(&file)?;
-            print!("{}", crate::report::terminal::render(&rep));
+            print!("{}", crate::report::AnyReport::load(&file)?.terminal());
         }
         ReportCommand::Html { file, out } => {
-            let rep = Report::load(&file)?;
-            std::fs::write(&out, crate::report::html::render(&rep))
-                .map_err(|e| Error::io("write", &out, e))?;
+            let rep = crate::report::AnyReport::load(&file)?;
+            std::fs::write(&out, rep.html()).map_err(|e| Error::io("write", &out, e))?;
         }
     }
     Ok(())

@@ -613,3 +613,178 @@ fn every_importable_format_is_accepted_over_the_wire_and_signs_in() {
         }
     }
 }
+
+/// A child process killed when dropped (also when an assertion fails).
+struct Killed(std::process::Child);
+
+impl Killed {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `understudy emulate API --store sqlite:FILE` as its own process; returns
+/// it and the address it printed.
+fn spawn_stored(api: &str, store: &std::path::Path) -> (Killed, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = common::bin()
+        .args([
+            "emulate",
+            api,
+            "--listen",
+            "127.0.0.1:0",
+            "--hash-cost",
+            "light",
+        ])
+        .arg("--store")
+        .arg(format!("sqlite:{}", store.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (Killed(child), line.trim().parse().unwrap())
+}
+
+fn wait_for_job(a: SocketAddr, id: &str) -> Value {
+    for _ in 0..200 {
+        let job = get(a, &format!("/api/v2/jobs/{id}")).body;
+        if job["status"] == "completed" {
+            return job;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("job {id} never completed");
+}
+
+#[test]
+fn stored_users_sign_in_after_a_kill_and_restart_whether_imported_hashed_or_plaintext() {
+    let dir = common::tempdir();
+    let b = bcrypt4("hashed-pw-1");
+    // (API, login path, creates as (path, body), the users and their passwords).
+    type Case = (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, Value)>,
+        Vec<(&'static str, &'static str)>,
+    );
+    let cases: [Case; 3] = [
+        (
+            "okta",
+            "/api/v1/authn",
+            vec![
+                (
+                    "/api/v1/users?activate=false",
+                    json!({"profile": {"login": "h@example.com", "email": "h@example.com"}, "credentials": {"password": {"hash": {"algorithm": "BCRYPT", "workFactor": 4, "salt": &b[7..29], "value": &b[29..]}}}}),
+                ),
+                (
+                    "/api/v1/users",
+                    json!({"profile": {"login": "p@example.com", "email": "p@example.com"}, "credentials": {"password": {"value": "Plain-okta-Secret-77"}}}),
+                ),
+            ],
+            vec![
+                ("h@example.com", "hashed-pw-1"),
+                ("p@example.com", "Plain-okta-Secret-77"),
+            ],
+        ),
+        (
+            "generic",
+            "/login",
+            vec![
+                (
+                    "/users",
+                    json!({"email": "h@example.com", "password_hash": b}),
+                ),
+                (
+                    "/users",
+                    json!({"email": "p@example.com", "password": "Plain-generic-Secret-88"}),
+                ),
+            ],
+            vec![
+                ("h@example.com", "hashed-pw-1"),
+                ("p@example.com", "Plain-generic-Secret-88"),
+            ],
+        ),
+        (
+            "auth0",
+            "/login",
+            vec![],
+            vec![("h@example.com", "hashed-pw-1")],
+        ),
+    ];
+    for (api, login_path, creates, users) in cases {
+        let store = dir.path().join(format!("{api}.db"));
+        let (mut child, a) = spawn_stored(api, &store);
+        for (path, body) in &creates {
+            let r = post(a, path, body.clone());
+            assert!(r.status < 300, "{api} {path}: {} {}", r.status, r.body);
+        }
+        if api == "auth0" {
+            // Auth0's import takes hashes only: a plaintext record is refused.
+            let file = json!([
+                {"email": "h@example.com", "password_hash": b},
+                {"email": "p@example.com", "password": "Plain-auth0-Secret-99"},
+            ]);
+            let (ct, body) = multipart(file.to_string().as_bytes(), false);
+            let r = http(a, "POST", "/api/v2/jobs/users-imports", &ct, &body);
+            assert_eq!(r.status, 201, "{}", r.body);
+            let id = r.body["id"].as_str().unwrap().to_string();
+            let job = wait_for_job(a, &id);
+            assert_eq!(job["summary"]["inserted"], 1, "{job}");
+            let errors = get(a, &format!("/api/v2/jobs/{id}/errors")).body;
+            assert!(
+                errors[0]["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("password"),
+                "{errors}"
+            );
+            assert!(!errors.to_string().contains("Plain-auth0-Secret-99"));
+        }
+        // Killed, not stopped: every create must already be on disk.
+        child.kill();
+        let (mut child, a) = spawn_stored(api, &store);
+        for (login, password) in &users {
+            let ok = post(
+                a,
+                login_path,
+                json!({"username": login, "login": login, "password": password}),
+            );
+            assert_eq!(ok.status, 200, "{api} {login} after a restart: {}", ok.body);
+            let wrong = post(
+                a,
+                login_path,
+                json!({"username": login, "login": login, "password": "not-it"}),
+            );
+            assert!(
+                wrong.status >= 400,
+                "{api} {login} signs in with a wrong password"
+            );
+        }
+        child.kill();
+        // Neither the database nor its write-ahead log holds a plaintext.
+        for file in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(file.unwrap().path()).unwrap();
+            for secret in [
+                "Plain-okta-Secret-77",
+                "Plain-generic-Secret-88",
+                "Plain-auth0-Secret-99",
+            ] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{api}: the store holds the plaintext {secret}"
+                );
+            }
+        }
+    }
+}

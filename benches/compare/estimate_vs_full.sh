@@ -11,7 +11,10 @@
 #   USERS default 1000000; SAMPLE default 5% (anything --sample takes);
 #   TARGETS="pg sqlite" (default both), PROFILE (default saas),
 #   PG_WORKERS (default 2) — the full PostgreSQL run's workers,
-#   REPEAT (default 5) — estimate's --repeat (samples per worker count).
+#   REPEAT (default 5) — estimate's --repeat (samples per worker count),
+#   ROUNDS (default 1) — estimate/full pairs per target, the order
+#   alternating (estimate first, then the full run first), so that a change
+#   in the machine's load does not always favour the same side.
 # The load average is printed before each phase: on a shared machine it
 # explains much of the error.
 # Needs: initdb/pg_ctl/psql (PostgreSQL 15+), python3. Run as root it starts
@@ -24,6 +27,7 @@ TARGETS=${TARGETS:-pg sqlite}
 PROFILE=${PROFILE:-saas}
 PG_WORKERS=${PG_WORKERS:-2}
 REPEAT=${REPEAT:-5}
+ROUNDS=${ROUNDS:-1}
 load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 . benches/compare/pg_server.sh estimate
 DSN="postgres://bench@127.0.0.1:$PORT"
@@ -46,27 +50,42 @@ print(f"  bottleneck: {est['bottleneck']}")
 PY
 }
 
-for t in $TARGETS; do
-  case $t in
-  pg)
-    $PSQL postgres -c "CREATE DATABASE est" -c "CREATE DATABASE full_run"
-    load estimate
-    "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-      --target "$DSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-pg.json" -q
-    load "full run"
-    "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "$DSN/full_run" \
-      --workers "$PG_WORKERS" --no-verify -q --report "$WORK/full-pg.json"
-    compare PostgreSQL "$WORK/est-pg.json" "$WORK/full-pg.json" "$PG_WORKERS"
-    ;;
-  sqlite)
-    load estimate
-    "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-      --target "sqlite:$WORK/est.db" --workers 1,2 --repeat "$REPEAT" --report "$WORK/est-sqlite.json" -q
-    load "full run"
-    "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "sqlite:$WORK/full.db" \
-      --no-verify -q --report "$WORK/full-sqlite.json"
-    compare SQLite "$WORK/est-sqlite.json" "$WORK/full-sqlite.json" 1
-    ;;
-  esac
+est_pg() {
+  load estimate
+  "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
+    --target "$DSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-pg.json" -q
+}
+full_pg() {
+  load "full run"
+  "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "$DSN/full_run" \
+    --workers "$PG_WORKERS" --no-verify -q --report "$WORK/full-pg.json"
+}
+est_sqlite() {
+  load estimate
+  "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
+    --target "sqlite:$WORK/est.db" --workers 1,2 --repeat "$REPEAT" --report "$WORK/est-sqlite.json" -q
+}
+full_sqlite() {
+  load "full run"
+  rm -f "$WORK"/full.db*
+  "$BIN" rehearse --profile "$PROFILE" --users "$USERS" --target "sqlite:$WORK/full.db" \
+    --no-verify -q --report "$WORK/full-sqlite.json"
+}
+
+for round in $(seq "$ROUNDS"); do
+  for t in $TARGETS; do
+    case $t in
+    pg)
+      $PSQL postgres -c "DROP DATABASE IF EXISTS est" -c "DROP DATABASE IF EXISTS full_run" \
+        -c "CREATE DATABASE est" -c "CREATE DATABASE full_run"
+      if [ $((round % 2)) = 1 ]; then est_pg; full_pg; else full_pg; est_pg; fi
+      compare PostgreSQL "$WORK/est-pg.json" "$WORK/full-pg.json" "$PG_WORKERS"
+      ;;
+    sqlite)
+      if [ $((round % 2)) = 1 ]; then est_sqlite; full_sqlite; else full_sqlite; est_sqlite; fi
+      compare SQLite "$WORK/est-sqlite.json" "$WORK/full-sqlite.json" 1
+      ;;
+    esac
+  done
 done
 if [ -n "${KEEP:-}" ]; then cp "$WORK"/*.json "$KEEP"/; fi

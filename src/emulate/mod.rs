@@ -149,14 +149,29 @@ impl Store {
         db.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
              CREATE TABLE IF NOT EXISTS users (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-               login TEXT NOT NULL, email TEXT NOT NULL, first_name TEXT, last_name TEXT, body TEXT NOT NULL);",
+               login TEXT NOT NULL, email TEXT NOT NULL, first_name TEXT, last_name TEXT, body TEXT NOT NULL,
+               credential TEXT);",
         )
         .map_err(err)?;
+        // Stores written before the credential column: add it (their
+        // plaintext-created users had lost their password anyway).
+        let has_credential: bool = db
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'credential'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(err)?
+            > 0;
+        if !has_credential {
+            db.execute_batch("ALTER TABLE users ADD COLUMN credential TEXT")
+                .map_err(err)?;
+        }
         let mut store = Store::default();
         {
             let mut q = db
                 .prepare(
-                    "SELECT id, login, email, first_name, last_name, body FROM users ORDER BY seq",
+                    "SELECT id, login, email, first_name, last_name, body, credential FROM users ORDER BY seq",
                 )
                 .map_err(err)?;
             let rows = q
@@ -168,14 +183,17 @@ impl Store {
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, Option<String>>(4)?,
                         r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
                     ))
                 })
                 .map_err(err)?;
             for row in rows {
-                let (id, login, email, first_name, last_name, body) = row.map_err(err)?;
+                let (id, login, email, first_name, last_name, body, own) = row.map_err(err)?;
                 let raw: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
                 let user = User {
-                    credential: stored_credential(api, &raw),
+                    credential: own
+                        .map(Credential::Argon2)
+                        .or_else(|| stored_credential(api, &raw)),
                     id,
                     login,
                     email,
@@ -228,11 +246,18 @@ impl Store {
 
     fn persist(&self, u: &User) {
         if let Some(db) = &self.db {
+            // The request body cannot rebuild a credential the emulator made
+            // itself (from a plaintext password, or at a hook's VERIFIED): its
+            // argon2 string is kept beside the body, never the plaintext.
+            let own = match &u.credential {
+                Some(Credential::Argon2(h)) => Some(h.as_str()),
+                _ => None,
+            };
             // A failed write is loud: the store would lose the user on restart.
             if let Err(e) = db.execute(
-                "INSERT INTO users (id, login, email, first_name, last_name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET login = ?2, email = ?3, first_name = ?4, last_name = ?5, body = ?6",
-                rusqlite::params![u.id, u.login, u.email, u.first_name, u.last_name, u.raw.to_string()],
+                "INSERT INTO users (id, login, email, first_name, last_name, body, credential) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET login = ?2, email = ?3, first_name = ?4, last_name = ?5, body = ?6, credential = ?7",
+                rusqlite::params![u.id, u.login, u.email, u.first_name, u.last_name, u.raw.to_string(), own],
             ) {
                 eprintln!("understudy emulate: cannot write user {} to the store: {e}", u.id);
             }

@@ -92,8 +92,11 @@ pub struct Sample {
     pub retries: u64,
     /// Requests refused with 429.
     pub throttled: u64,
-    /// A rate limit the target announced or that 429s revealed (requests/s).
+    /// Throttled samples: the rate they were held to (requests/s).
     pub rate_limit: Option<f64>,
+    /// The limit the API announced in its headers (requests/s), throttled or not.
+    #[serde(default)]
+    pub announced_rate: Option<f64>,
     /// Rows each request carries (HTTP); 0 for database targets.
     pub rows_per_request: f64,
 }
@@ -513,13 +516,66 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         }
     };
 
-    // Rate limit: the strictest one seen; rows it allows per second.
-    let rate_limit = inp
+    // Rate limit. What throttled samples were held to is a noisy reading of
+    // it (a short sample catches a window's burst without its pause, or the
+    // reverse: 506–666 req/s in 3,000-user samples against 600/s; a sample
+    // of k windows' worth that starts late in one reads up to k/(k−1) of the
+    // limit), so the median of those readings is taken, and a limit the API
+    // announces (X-Rate-Limit-Limit per window) is used instead when the
+    // readings agree with it: not far below it (else something else holds
+    // the client back), not beyond that window-edge excess above it.
+    let held: Vec<f64> = inp
         .samples
         .iter()
         .filter_map(|s| s.rate_limit)
         .filter(|r| *r > 0.0)
+        .collect();
+    let announced = inp
+        .samples
+        .iter()
+        .filter_map(|s| s.announced_rate)
+        .filter(|r| *r > 0.0)
         .min_by(f64::total_cmp);
+    let measured_limit = (!held.is_empty()).then(|| median(&held));
+    let rate_limit = match (announced, measured_limit) {
+        (Some(a), Some(m)) if (0.75..=1.5).contains(&(m / a)) => {
+            notes.push(format!(
+                "rate limit: {} as the API announces it (X-Rate-Limit-Limit per window); the throttled samples measured {} (median of {})",
+                rate_text(a),
+                rate_text(m),
+                held.len()
+            ));
+            Some(a)
+        }
+        (Some(a), Some(m)) => {
+            notes.push(format!(
+                "rate limit: the API announces {} but the throttled samples were held to {} (median of {}): the measured one is used",
+                rate_text(a),
+                rate_text(m),
+                held.len()
+            ));
+            Some(m)
+        }
+        (a, m) => m.or(a),
+    };
+    // How well the limit is known: the readings' spread over their number,
+    // how far they fall short of the limit used (a client that cannot keep
+    // up with it in every window), and the full run's own variation.
+    let limit_sd = match (rate_limit, held.is_empty()) {
+        (Some(r), false) => (FULL_RUN_SD.powi(2)
+            + rel_sd(&held).powi(2) / held.len() as f64
+            + (mean(&held) / r - 1.0).min(0.0).powi(2))
+        .sqrt(),
+        _ => FULL_RUN_SD,
+    };
+    // Worker counts at or beyond one whose samples were mostly throttled:
+    // the client could go faster than the limit there, so the limit is their
+    // pace, whatever the throttled rates make of the fitted curve.
+    let throttled_from = counts.iter().copied().find(|&w| {
+        let at: Vec<&&Sample> = sweep.iter().filter(|s| s.workers == w).collect();
+        at.iter().filter(|s| s.rate_limit.is_some()).count() * 2 > at.len()
+    });
+    let throttled_at = |w: usize| throttled_from.is_some_and(|t| w >= t);
     let rpr = inp
         .samples
         .iter()
@@ -556,10 +612,23 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
     // busy server): half the sample-to-sample spread, at least 5 %.
     let spread = sweep_sd.max(size_spread);
     let env_sd = FULL_RUN_SD.max(spread / 2.0);
+    // A sample at size generates its one batch, then writes it; the full
+    // load generates the next batch while it writes one. On an idle machine
+    // that overlap is free, on a busy one (or a single core) the two share
+    // the CPU: the generation's share of a batch's time is how far the full
+    // load may stray either way (half of it, as a standard deviation).
+    let overlap = {
+        let v: Vec<f64> = at_size
+            .iter()
+            .filter(|s| s.target_s > 0.0)
+            .map(|s| s.gen_s / s.target_s)
+            .collect();
+        if v.is_empty() { 0.0 } else { median(&v) }
+    };
     let est_var = if size.method == "quadrature" {
         // On SQLite the samples at size set the rate: their own error, and
         // the quadrature's.
-        size.rel_se.powi(2) + QUADRATURE_SD * QUADRATURE_SD
+        size.rel_se.powi(2) + QUADRATURE_SD * QUADRATURE_SD + (overlap / 2.0).powi(2)
     } else {
         sweep_sd * sweep_sd / reps as f64 + size.rel_se.powi(2)
     } + fit.rms_rel_error.powi(2);
@@ -579,8 +648,10 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         size.rel_se * 100.0,
         if size.method == "quadrature" {
             format!(
-                " plus {:.0} % for the quadrature (a slowdown that two sizes do not pin down)",
-                QUADRATURE_SD * 100.0
+                " plus {:.0} % for the quadrature (a slowdown that two sizes do not pin down) and {:.1} % for generation overlapping writing or not (half of its {:.0} % share of a batch)",
+                QUADRATURE_SD * 100.0,
+                overlap * 50.0,
+                overlap * 100.0
             )
         } else {
             String::new()
@@ -588,7 +659,13 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         env_sd * 100.0,
         FULL_RUN_SD * 100.0,
         rel_sd_total
-    );
+    ) + &match rate_limit {
+        Some(_) => format!(
+            "; where the rate limit sets the pace: its readings' spread over their number, their distance from the limit used, and {:.0} % for the full run: × e^(±2·{limit_sd:.3})",
+            FULL_RUN_SD * 100.0
+        ),
+        None => String::new(),
+    };
 
     let mut wanted: Vec<usize> = inp.workers.to_vec();
     if fit.kind == FitKind::Single {
@@ -612,11 +689,11 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
             }
             let x_full = x_small / size.factor;
             let (x, limited) = match cap {
-                Some(c) if x_full > c => (c, true),
+                Some(c) if x_full > c || throttled_at(w) => (c, true),
                 _ => (x_full, false),
             };
             let secs = warmup_s + rows / x.max(1e-9) + rows * retry_s_per_row;
-            let k = (2.0 * rel_sd_total).exp();
+            let k = (2.0 * if limited { limit_sd } else { rel_sd_total }).exp();
             Projection {
                 workers: w,
                 seconds: secs,
@@ -799,6 +876,7 @@ mod tests {
             retries: 0,
             throttled: 0,
             rate_limit: None,
+            announced_rate: None,
             rows_per_request: 0.0,
         }
     }
@@ -849,14 +927,17 @@ mod tests {
 
     #[test]
     fn a_rate_limit_caps_the_projection_and_is_named() {
-        // An API: 200 rows/s per worker, linear, limit 600 req/s, 1 row per request.
+        // An API: 200 rows/s per worker, limit 600 req/s, 1 row per request;
+        // the 4-worker samples are throttled.
         let mut s: Vec<Sample> = [1, 2, 4]
             .iter()
-            .map(|&w| sample(SampleKind::Sweep, w, 200.0 * w as f64))
+            .map(|&w| sample(SampleKind::Sweep, w, (200.0 * w as f64).min(600.0)))
             .collect();
         for x in &mut s {
-            x.rate_limit = Some(600.0);
             x.rows_per_request = 1.0;
+            if x.workers == 4 {
+                x.rate_limit = Some(600.0);
+            }
         }
         let ws = [1, 2, 4, 8, 16];
         let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
@@ -866,13 +947,73 @@ mod tests {
         let p2 = o.projections.iter().find(|p| p.workers == 2).unwrap();
         assert!(!p2.rate_limited);
         assert!(
-            o.bottleneck
-                .contains("beyond 3 workers the target's rate limit (600 req/s)"),
+            o.bottleneck.contains("the target's rate limit (600 req/s)"),
             "{}",
             o.bottleneck
         );
         assert_eq!(rate_text(10.0), "600 req/min");
         assert_eq!(o.recommended, 4);
+    }
+
+    /// Throttled samples read a windowed limit noisily; an announced limit
+    /// they agree with is the one projected, with a range that holds it.
+    #[test]
+    fn an_announced_rate_limit_is_used_when_the_throttled_samples_agree() {
+        // What 3,000-user samples read against `emulate okta --rate 600/s`.
+        let readings = [
+            664.0, 583.0, 662.0, 662.0, 534.0, 666.0, 506.0, 664.0, 538.0, 663.0, 538.0, 664.0,
+        ];
+        let ws = [1, 2, 4, 8];
+        let mut s: Vec<Sample> = readings
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| {
+                let mut x = sample(SampleKind::Sweep, ws[i % 4], r);
+                x.rate_limit = Some(r);
+                x.rows_per_request = 1.0;
+                x
+            })
+            .collect();
+        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
+        let ideal = 1_000_000.0 / 600.0;
+        // Without the announcement: the median reading, not the lowest.
+        let p = &o.projections[0];
+        assert!(
+            p.rate_limited && (p.seconds / ideal - 1.0).abs() < 0.10,
+            "{}",
+            p.seconds
+        );
+        for x in &mut s {
+            x.announced_rate = Some(600.0);
+        }
+        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
+        assert_eq!(o.model.rate_limit_per_s, Some(600.0));
+        for p in &o.projections {
+            assert!(p.rate_limited);
+            assert!((p.seconds / ideal - 1.0).abs() < 0.01, "{}", p.seconds);
+            assert!(p.low_seconds < ideal * 0.95 && p.high_seconds > ideal * 1.05);
+            assert!(p.high_seconds < ideal * 1.3, "{}", p.high_seconds);
+        }
+        assert!(
+            o.notes
+                .iter()
+                .any(|n| n.contains("as the API announces it")),
+            "{:?}",
+            o.notes
+        );
+        // An announcement the samples contradict is not believed.
+        for x in &mut s {
+            x.announced_rate = Some(1000.0);
+        }
+        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
+        assert!(o.model.rate_limit_per_s.unwrap() < 700.0);
+        // Readings above an announced limit are a short sample's window
+        // edges (here about 4/3 of it): the announcement stands.
+        for x in &mut s {
+            x.announced_rate = Some(500.0);
+        }
+        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
+        assert_eq!(o.model.rate_limit_per_s, Some(500.0));
     }
 
     #[test]

@@ -172,6 +172,7 @@ fn measured(
         retries: metrics.retries(),
         throttled: 0,
         rate_limit: None,
+        announced_rate: None,
         rows_per_request: 0.0,
     }
 }
@@ -596,6 +597,7 @@ pub fn run_http(
         retries: metrics.retries(),
         throttled: c.rate_limited,
         rate_limit: (limited && rows_per_request > 0.0).then(|| rate / rows_per_request),
+        announced_rate: c.advertised_rate_per_s,
         rows_per_request,
     })
 }

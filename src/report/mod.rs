@@ -115,6 +115,10 @@ pub struct HttpCounts {
     pub rate_limit_wait_s: f64,
     pub timeouts: u64,
     pub connection_errors: u64,
+    /// The rate limit the API announced (`X-Rate-Limit-Limit` per window,
+    /// the window read from `X-Rate-Limit-Reset`), requests/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advertised_rate_per_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -241,6 +245,76 @@ pub struct Threshold {
     pub expr: String,
     pub actual: f64,
     pub ok: bool,
+}
+
+/// Any report understudy writes, told apart by what it says it is: a
+/// rehearsal or an estimate by `command`, a JIT simulation by `kind`.
+#[derive(Debug, Clone)]
+pub enum AnyReport {
+    Rehearse(Box<Report>),
+    Estimate(Box<estimate::EstimateReport>),
+    Jit(Box<crate::jit::run::JitReport>),
+}
+
+impl AnyReport {
+    pub fn load(path: &Path) -> Result<AnyReport> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let not_ours = |why: String| {
+            Error::usage(format!(
+                "{} is not an understudy report ({why}); `report` reads what rehearse, estimate and jit write with --report",
+                path.display()
+            ))
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| not_ours(format!("not JSON: {e}")))?;
+        let what = v
+            .get("kind")
+            .or_else(|| v.get("command"))
+            .and_then(|k| k.as_str());
+        let (name, reads) = match what {
+            Some("rehearse") => ("rehearse", SCHEMA_VERSION),
+            Some("estimate") => ("estimate", estimate::SCHEMA_VERSION),
+            Some("jit") => ("jit", 1),
+            Some(other) => return Err(not_ours(format!("it says it is `{other}`"))),
+            None => return Err(not_ours("no `command` or `kind` field".into())),
+        };
+        let version = v.get("schema_version").and_then(|x| x.as_u64());
+        if version != Some(u64::from(reads)) {
+            return Err(Error::usage(format!(
+                "{}: {name} report schema_version {} (this understudy reads {reads})",
+                path.display(),
+                version.map_or_else(|| "missing".to_string(), |x| x.to_string()),
+            )));
+        }
+        let damaged = |e: serde_json::Error| {
+            Error::usage(format!(
+                "{} is a {name} report that this understudy cannot read: {e}",
+                path.display()
+            ))
+        };
+        Ok(match name {
+            "rehearse" => AnyReport::Rehearse(serde_json::from_value(v).map_err(damaged)?),
+            "estimate" => AnyReport::Estimate(serde_json::from_value(v).map_err(damaged)?),
+            _ => AnyReport::Jit(serde_json::from_value(v).map_err(damaged)?),
+        })
+    }
+
+    /// The terminal summary, as the command that wrote the report prints it.
+    pub fn terminal(&self) -> String {
+        match self {
+            AnyReport::Rehearse(r) => terminal::render(r),
+            AnyReport::Estimate(r) => estimate::terminal(r),
+            AnyReport::Jit(r) => crate::jit::report::terminal(r),
+        }
+    }
+
+    pub fn html(&self) -> String {
+        match self {
+            AnyReport::Rehearse(r) => html::render(r),
+            AnyReport::Estimate(r) => estimate::html(r),
+            AnyReport::Jit(r) => crate::jit::report::html(r),
+        }
+    }
 }
 
 impl Report {

@@ -38,6 +38,47 @@ pub struct Counters {
     pub rate_limit_wait_us: AtomicU64,
     pub timeouts: AtomicU64,
     pub connection_errors: AtomicU64,
+    pub announced: Mutex<Announced>,
+}
+
+/// What the API said about its rate limit: requests per window
+/// (`X-Rate-Limit-Limit`) and when windows reset (`X-Rate-Limit-Reset`,
+/// epoch seconds), from which the window's length is read.
+#[derive(Default)]
+pub struct Announced {
+    limit: Option<f64>,
+    resets: std::collections::BTreeSet<u64>,
+    /// The longest time to a reset seen (a window is at least this long).
+    ahead_s: f64,
+}
+
+impl Announced {
+    fn record(&mut self, limit: f64, reset: f64, now: f64) {
+        self.limit = Some(limit);
+        if reset.is_finite() && reset > 0.0 && reset < 1e12 {
+            self.resets.insert(reset as u64);
+            self.ahead_s = self.ahead_s.max(reset - now);
+        }
+    }
+
+    /// Requests per second the announced limit allows. The window is the
+    /// smallest step between successive resets; with only one reset seen,
+    /// the longest time to it, rounded up to a second, a minute or an hour
+    /// (the windows rate limits count in).
+    pub fn rate_per_s(&self) -> Option<f64> {
+        let limit = self.limit.filter(|l| *l > 0.0)?;
+        let resets: Vec<u64> = self.resets.iter().copied().collect();
+        let step = resets.windows(2).map(|w| w[1] - w[0]).min();
+        let window = match step {
+            Some(s) => s as f64,
+            None if self.ahead_s > 0.0 => [1.0, 60.0, 3600.0]
+                .into_iter()
+                .find(|&w| w >= self.ahead_s)
+                .unwrap_or(self.ahead_s.ceil()),
+            None => return None,
+        };
+        Some(limit / window.max(1.0))
+    }
 }
 
 pub struct Client {
@@ -181,6 +222,13 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<f64>().ok())
         };
+        if let (Some(limit), Some(reset)) = (num("x-rate-limit-limit"), num("x-rate-limit-reset")) {
+            self.counters
+                .announced
+                .lock()
+                .expect("announced")
+                .record(limit, reset, epoch_now());
+        }
         if let (Some(0.0), Some(reset)) = (num("x-rate-limit-remaining"), num("x-rate-limit-reset"))
         {
             self.close_gate_for(Duration::from_secs_f64(
@@ -308,6 +356,7 @@ impl Client {
             rate_limit_wait_s: c.rate_limit_wait_us.load(Ordering::Relaxed) as f64 / 1e6,
             timeouts: c.timeouts.load(Ordering::Relaxed),
             connection_errors: c.connection_errors.load(Ordering::Relaxed),
+            advertised_rate_per_s: c.announced.lock().expect("announced").rate_per_s(),
         }
     }
 }
@@ -327,6 +376,25 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_announced_limit_is_read_per_window() {
+        let mut a = Announced::default();
+        assert_eq!(a.rate_per_s(), None);
+        // One window seen, 0.4 s before its reset: a window of at least 1 s.
+        a.record(600.0, 1_000_001.0, 1_000_000.6);
+        assert_eq!(a.rate_per_s(), Some(600.0));
+        // Resets one second apart: 600 per second.
+        a.record(600.0, 1_000_002.0, 1_000_001.1);
+        a.record(600.0, 1_000_003.0, 1_000_002.1);
+        assert_eq!(a.rate_per_s(), Some(600.0));
+        // Okta's usual one-minute windows: 600 per minute.
+        let mut m = Announced::default();
+        m.record(600.0, 1_000_060.0, 1_000_001.0);
+        assert_eq!(m.rate_per_s(), Some(10.0));
+        m.record(600.0, 1_000_120.0, 1_000_061.0);
+        assert_eq!(m.rate_per_s(), Some(10.0));
+    }
 
     #[test]
     fn http_dates_parse() {
