@@ -1,5 +1,5 @@
 //! Command-line interface: clap definitions (with examples in `--help`),
-//! dispatch, and the mapping from errors to exit codes (contract 8).
+//! dispatch, and the mapping from errors to exit codes (ARCHITECTURE.md § Exit codes).
 
 use crate::error::{Error, Result};
 use crate::generator::{self, GenerateOptions, Output, Shard};
@@ -307,11 +307,12 @@ pub struct RehearseArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Load a PostgreSQL target through a proxy that applies this fault plan,
+    /// Load a PostgreSQL or HTTP target through a proxy that applies this fault plan,
     /// e.g. "outage@20s+60s; latency@90s+30s=200ms" (see `understudy proxy --help`).
     #[arg(long, value_name = "PLAN")]
     pub faults: Option<crate::faults::FaultPlan>,
-    /// How long to keep retrying a batch through a lost network before giving up (exit 3).
+    /// How long to wait out a lost network in any phase (connecting, creating
+    /// the schema, loading, verifying) before giving up (exit 3).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = values::duration)]
     pub retry_for: std::time::Duration,
 }
@@ -448,7 +449,7 @@ pub struct GenerateArgs {
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Number of users (rows of the users table across all shards).
-    #[arg(short = 'n', long, value_parser = values::users)]
+    #[arg(short = 'n', long, value_parser = values::generated_users)]
     pub users: u64,
     /// Seed: same seed, profile and options give identical bytes.
     #[arg(long, default_value_t = 42)]
@@ -831,8 +832,8 @@ fn profiles(p: ProfilesCommand) -> Result<()> {
             for name in profile::shipped::names() {
                 let p = Profile::load(name)?;
                 println!(
-                    "{name:10} {} tables: {}",
-                    p.tables.len(),
+                    "{name:10} {}: {}",
+                    crate::util::count(p.tables.len() as u64, "table", "tables"),
                     p.tables
                         .iter()
                         .map(|t| t.name.as_str())
@@ -1066,16 +1067,28 @@ pub mod values {
         }
     }
 
-    /// Most users any command generates: the edge cases' 10-digit row tokens
-    /// (and their labelled lengths) hold up to here.
+    /// Most users a command that plans its work up front (rehearse,
+    /// estimate, jit, scan-leaks) takes: the edge cases' 10-digit row tokens
+    /// (and their labelled lengths) hold up to here. `generate` streams, and
+    /// checks its own limits against the profile.
     pub const MAX_USERS: u64 = 10_000_000_000;
 
     /// A number of users: 1 to MAX_USERS.
     pub fn users(s: &str) -> Result<u64, String> {
-        let what = format!("use a whole number from 1 to {MAX_USERS}");
-        match number::<u64>(s, &what)? {
+        let what = "use a whole number from 1 to 10,000,000,000 (at most 10,000,000,000 users)";
+        match number::<u64>(s, what)? {
             n @ 1..=MAX_USERS => Ok(n),
-            _ => Err(what),
+            _ => Err(what.to_string()),
+        }
+    }
+
+    /// The users `generate` streams: any positive 64-bit count (the profile's
+    /// own limits are checked once it is loaded).
+    pub fn generated_users(s: &str) -> Result<u64, String> {
+        let what = format!("use a whole number from 1 to {}", u64::MAX);
+        match number::<u64>(s, &what)? {
+            0 => Err(what),
+            n => Ok(n),
         }
     }
 

@@ -45,10 +45,11 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
     vec![
         (v(&gen_), "--edge-rate", rates.clone()),
         (v(&gen_), "--threads", workers.clone()),
+        // generate streams any 64-bit count; the others plan up to 10^10.
         (
             v(&format!("generate --out {out}")),
             "--users",
-            users.clone(),
+            counts.clone(),
         ),
         (v(&reh), "--edge-rate", rates.clone()),
         (v(&reh), "--workers", workers.clone()),
