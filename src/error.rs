@@ -1,4 +1,4 @@
-//! One error type for the whole tool; its kind decides the exit code (contract 8).
+//! One error type for the whole tool; its kind decides the exit code (ARCHITECTURE.md § Exit codes).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! `manifest.json` (contract 6): what was generated, from what, and digests
+//! `manifest.json` (ARCHITECTURE.md § Manifest): what was generated, from what, and digests
 //! that let a target be checked without storing the data.
 
 use crate::sink::ForeignKey;
@@ -29,7 +29,7 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passwords_file: Option<String>,
     pub encoding: crate::sink::Encoding,
-    /// Present when edge cases were injected (contract 5).
+    /// Present when edge cases were injected (ARCHITECTURE.md § Edge cases).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edge_cases: Option<EdgeSummary>,
     /// Rows set aside because the output could not hold a value.

@@ -1,4 +1,4 @@
-//! The labelled catalogue of hostile data (contract 5). Each case names the
+//! The labelled catalogue of hostile data (ARCHITECTURE.md § Edge cases). Each case names the
 //! column kinds it applies to, whether a correct migration must keep it
 //! byte-exact (`valid`) or may reject it, the targets where it cannot be
 //! stored, and where it broke a real migration.

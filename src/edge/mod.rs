@@ -1,6 +1,6 @@
 //! The edge-case engine: a labelled catalogue of hostile values (`catalogue`),
 //! user-supplied cases (`--edge-file`), and deterministic injection at the
-//! profile's rate (contract 1: a row's cases are a pure function of its index).
+//! profile's rate (ARCHITECTURE.md § Determinism: a row's cases are a pure function of its index).
 //!
 //! Pair cases (duplicates, homoglyphs) collide with a real user: an odd row
 //! that draws one copies its even partner (index − 1), whose own case on that

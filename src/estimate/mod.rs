@@ -1,5 +1,5 @@
 //! `estimate`: project a full migration's duration from small sample
-//! rehearsals (issue #8).
+//! rehearsals.
 //!
 //! 1. Sweep: the sample (S users) is loaded into a scratch copy of the target
 //!    at each worker count (`--workers`), `--repeat` times while `--budget`

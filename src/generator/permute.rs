@@ -1,4 +1,4 @@
-//! Keyed bijections over `0..n` (contract 2): unique columns embed
+//! Keyed bijections over `0..n` (ARCHITECTURE.md § Uniqueness): unique columns embed
 //! `Permutation::apply(index)`, so uniqueness holds by construction, with no
 //! set in memory and no retries, while the values still look shuffled.
 

@@ -1,5 +1,5 @@
 //! The person behind a row: locale, names, country, and the unique email and
-//! username built from them (contract 2: a permuted index is embedded, so
+//! username built from them (ARCHITECTURE.md § Uniqueness: a permuted index is embedded, so
 //! addresses are unique case-insensitively with no set and no retries).
 
 use super::data::{COUNTRIES, Country, LOCALES, Locale, Name};

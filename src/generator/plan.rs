@@ -1,6 +1,6 @@
 //! `generate`: plans shards and chunks, runs workers in parallel, and writes
-//! their output strictly in index order (contract 1: bytes do not depend on
-//! the thread count) with bounded buffering (contract 10: memory stays flat).
+//! their output strictly in index order (ARCHITECTURE.md § Determinism: bytes do not depend on
+//! the thread count) with bounded buffering (ARCHITECTURE.md § Streaming: memory stays flat).
 
 use super::row::RowBuf;
 use super::table::{Gen, RowId, Scratch};

@@ -1,4 +1,4 @@
-//! Counter-based randomness (contract 1).
+//! Counter-based randomness (ARCHITECTURE.md § Determinism).
 //!
 //! Every value is drawn from a small RNG whose seed is a hash of
 //! `(seed, stream, index)`, so any row can be produced alone, in any order, on

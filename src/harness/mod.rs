@@ -2,7 +2,7 @@
 //! measured, resumable exactly once, and verified against the regenerated
 //! ground truth; or run the user's own migration (`--exec`) and verify it.
 //!
-//! Pipeline (contract 10): producer thread → bounded channel (2·W batches)
+//! Pipeline (ARCHITECTURE.md § Streaming): producer thread → bounded channel (2·W batches)
 //! → W loader threads, one connection each. A batch is a fixed index range of
 //! a root table (`--batch` rows) with its child rows, committed in one
 //! transaction together with its row in `_understudy_progress`.

@@ -46,7 +46,7 @@ impl Target {
         matches!(self, Target::Sqlite(_))
     }
 
-    /// The DSN with any password replaced by `***` (contract 9).
+    /// The DSN with any password replaced by `***` (ARCHITECTURE.md § Secrets).
     pub fn redacted(&self) -> String {
         match self {
             Target::Sqlite(p) => format!("sqlite:{}", p.display()),

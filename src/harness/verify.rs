@@ -1,4 +1,4 @@
-//! Verification (contract 1): regenerate the ground truth and compare it with
+//! Verification (ARCHITECTURE.md § Determinism): regenerate the ground truth and compare it with
 //! what the target holds, per table. First an order-independent digest per
 //! hash bucket of the primary key (the wrapping sum of per-row xxh3-128
 //! digests of canonical rows, as the generator computes them, over the

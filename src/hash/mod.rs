@@ -1,4 +1,4 @@
-//! Password-hash formats (contract 4): one file per family, one registry.
+//! Password-hash formats (ARCHITECTURE.md § Hash formats): one file per family, one registry.
 //!
 //! Every format can `hash` (a real hash, verifiable by mainstream
 //! implementations), `verify`, `identify` an encoded string, and produce a
@@ -342,7 +342,7 @@ pub const TARGETS: [&str; 6] = [
     "auth0", "okta", "firebase", "cognito", "keycloak", "supabase",
 ];
 
-/// Whether an identity provider can import a format (hash-formats reference §0.3).
+/// Whether an identity provider can import a format (the import matrix of `hash list`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Import {
     /// Imported as it is (the note says which field or algorithm).

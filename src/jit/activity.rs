@@ -1,6 +1,6 @@
 //! The activity model at run time: a user's class and, per simulated day,
 //! whether it signs in and whether it first types a wrong password. Every
-//! draw is a pure function of (seed, user, day) (contract 1).
+//! draw is a pure function of (seed, user, day) (ARCHITECTURE.md § Determinism).
 
 use crate::generator::rng::{Rng, Weighted, mix64, stream_key};
 use crate::profile::{Activity, CLASSES, DEFAULT_SHARES};

@@ -246,7 +246,7 @@ impl Kind {
         }
     }
 
-    /// Kinds that are unique by construction (contract 2).
+    /// Kinds that are unique by construction (ARCHITECTURE.md § Uniqueness).
     pub fn is_unique(&self) -> bool {
         matches!(
             self,

@@ -1,4 +1,4 @@
-//! The `estimate` report: one versioned serde struct (contract 7), rendered
+//! The `estimate` report: one versioned serde struct (ARCHITECTURE.md § Reports), rendered
 //! to the terminal and to HTML.
 //!
 //! Schema (version 1), top level: `schema_version`, `tool`, `version`,

@@ -1,4 +1,4 @@
-//! Reports are data (contract 7): one serde struct, versioned; JSON is the
+//! Reports are data (ARCHITECTURE.md § Reports): one serde struct, versioned; JSON is the
 //! source of truth, the terminal summary and the HTML page render it.
 //!
 //! Schema (version 1), top level:

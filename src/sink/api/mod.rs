@@ -1,7 +1,7 @@
 //! Identity-API request bodies: a generated user, with its password hash
-//! re-encoded into the fields the provider's import API documents (hash-formats
-//! reference §2), or refused as `jit_only` when the provider cannot import the
-//! format (those users can only move on their first login). One file per API.
+//! re-encoded into the fields the provider's import API documents, or refused
+//! as `jit_only` when the provider cannot import the format (those users can
+//! only move on their first login). One file per API.
 
 pub mod auth0;
 pub mod generic;
