@@ -331,7 +331,7 @@ const ESTIMATE_EXAMPLES: &str = "Examples:
 Samples go to a scratch copy (SQLite: a file in a temporary directory beside the target;
 PostgreSQL: a schema understudy_estimate_<pid>_<k>, dropped afterwards); the target itself is
 not touched. The projection is of rehearse's load phase (its `duration_s`), not of hash-pool
-building or verification. See README, \"Estimating duration\", for the method and its limits.
+building or verification. See docs/estimate.md for the method and its limits.
 
 Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
 

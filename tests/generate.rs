@@ -949,7 +949,7 @@ fn sizes_past_the_index_space_are_refused_at_once() {
         ),
         (
             &["generate", "--users", "10", "--threads", "100000"],
-            "at most 1024",
+            "from 1 to 1024",
         ),
         // Children: users × up to 200 sessions each.
         (&["generate", "--users", "40000000000000000"], "sessions"),

@@ -256,6 +256,16 @@ pub enum AnyReport {
     Jit(Box<crate::jit::run::JitReport>),
 }
 
+/// Every string of `v` that holds a DSN or URL (`…://…`), redacted.
+fn redact_dsns(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if s.contains("://") => *s = crate::redact::dsn(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(redact_dsns),
+        serde_json::Value::Object(o) => o.values_mut().for_each(redact_dsns),
+        _ => {}
+    }
+}
+
 impl AnyReport {
     pub fn load(path: &Path) -> Result<AnyReport> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
@@ -265,8 +275,11 @@ impl AnyReport {
                 path.display()
             ))
         };
-        let v: serde_json::Value =
+        let mut v: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| not_ours(format!("not JSON: {e}")))?;
+        // A report written by hand or by an older build may hold a password:
+        // what `report show|html` print is redacted whatever the file says.
+        redact_dsns(&mut v);
         let what = v
             .get("kind")
             .or_else(|| v.get("command"))
