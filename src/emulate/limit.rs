@@ -1,5 +1,6 @@
 //! Rate limiting: a token bucket, announced the way the provider does
-//! (Okta's `X-Rate-Limit-*` headers; `Retry-After` on 429 everywhere).
+//! (Okta's `X-Rate-Limit-*` headers and fixed windows; `Retry-After` on the
+//! others' 429s).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
