@@ -41,20 +41,26 @@ fn relay(from: impl std::io::Read, mut to: impl std::io::Write, secrets: &[Strin
 }
 
 /// Rows currently in the target's profile tables (tables not yet created count 0).
+/// Only tables that exist are queried: inside the preparation transaction a
+/// failed query would abort PostgreSQL's transaction, and its COMMIT would
+/// silently roll the schema back.
 fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
-    plan.metas
-        .iter()
-        .map(|m| {
-            conn.query(&format!(
+    let mut n = 0;
+    for m in &plan.metas {
+        if conn.columns(&m.name).ok().flatten().is_none() {
+            continue;
+        }
+        n += conn
+            .query(&format!(
                 "SELECT count(*) FROM {}",
                 super::target::ident(&m.name)
             ))
             .ok()
             .and_then(|r| r.first().and_then(|r| r[0].clone()))
             .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0)
-        })
-        .sum()
+            .unwrap_or(0);
+    }
+    n
 }
 
 /// The target prepared (its tables, checked empty) in an open transaction,
@@ -118,22 +124,7 @@ pub fn prepare(plan: &Plan, target: &Target, opts: &RehearseOptions) -> Result<P
                 ))
             })?;
         }
-        // Only tables that exist: a failed query would abort PostgreSQL's
-        // transaction, and its COMMIT would silently roll the schema back.
-        let mut n = 0;
-        for m in &plan.metas {
-            if conn.columns(&m.name).ok().flatten().is_some() {
-                n += conn
-                    .query(&format!(
-                        "SELECT count(*) FROM {}",
-                        super::target::ident(&m.name)
-                    ))
-                    .ok()
-                    .and_then(|r| r.first().and_then(|r| r[0].clone()))
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-        }
+        let n = count(conn.as_mut(), plan);
         if n > 0 {
             return Err(Error::usage(format!(
                 "{redacted} already holds {n} rows in the profile's tables; --exec needs an empty target"
