@@ -37,6 +37,16 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// `check_output` for each `(flag, path)` given.
+pub fn check_outputs(outputs: &[(&str, &Option<std::path::PathBuf>)]) -> crate::error::Result<()> {
+    for (flag, path) in outputs {
+        if let Some(p) = path {
+            check_output(flag, p)?;
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an output path that cannot be written (its directory missing, or
 /// the path a directory), so a run is refused before it writes anything
 /// rather than after its work is done.

@@ -165,11 +165,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     if opts.repeat == 0 {
         return Err(Error::usage("--repeat must be at least 1"));
     }
-    for (flag, path) in [("--report", &opts.report), ("--html", &opts.html)] {
-        if let Some(p) = path {
-            crate::util::check_output(flag, p)?;
-        }
-    }
+    crate::util::check_outputs(&[("--report", &opts.report), ("--html", &opts.html)])?;
     // An identity API has no database behind the DSN: `target` is a stand-in
     // that is never connected to.
     let target = match &http {

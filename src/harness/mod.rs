@@ -1580,16 +1580,11 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
 
 /// The files a rehearsal writes at its end, checked before it starts.
 fn check_outputs(opts: &RehearseOptions) -> Result<()> {
-    for (flag, path) in [
+    crate::util::check_outputs(&[
         ("--report", &opts.report),
         ("--html", &opts.html),
         ("--rejects", &opts.rejects),
-    ] {
-        if let Some(p) = path {
-            crate::util::check_output(flag, p)?;
-        }
-    }
-    Ok(())
+    ])
 }
 
 /// What every rehearsal report starts with.

@@ -649,16 +649,12 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     if opts.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
-    for (flag, path) in [
+    crate::util::check_outputs(&[
         ("--report", &opts.report),
         ("--html", &opts.html),
         ("--log", &opts.log),
         ("--state", &opts.state),
-    ] {
-        if let Some(p) = path {
-            crate::util::check_output(flag, p)?;
-        }
-    }
+    ])?;
     let workers = opts.workers.max(1);
     let spec = LegacySpec::parse(&opts.legacy)?;
     let addr = super::http::parse_base(&opts.new).map_err(Error::usage)?;
