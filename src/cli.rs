@@ -723,9 +723,6 @@ fn generate(a: GenerateArgs) -> Result<()> {
     for sel in a.edge_include.iter().chain(&a.edge_exclude) {
         crate::edge::check_selector(sel).map_err(Error::usage)?;
     }
-    if a.users == 0 {
-        return Err(Error::usage("--users must be at least 1"));
-    }
     if let Some(s) = &a.shard
         && s.count > a.users
     {

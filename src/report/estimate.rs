@@ -114,12 +114,6 @@ impl EstimateReport {
     }
 }
 
-/// `27 d 4 h`, `3 h 10 min`, `4 min 05 s`, `12.3 s`: one style for every
-/// human-facing duration.
-pub fn long_duration(s: f64) -> String {
-    human_duration(s)
-}
-
 /// One sentence: the fewest workers with the range, the recommended count.
 /// E.g. `1 worker: 27 d 4 h (25 d 1 h – 29 d 9 h); 16 workers (recommended): 3 h 10 min`.
 pub fn summary(r: &EstimateReport) -> String {
@@ -133,9 +127,9 @@ pub fn summary(r: &EstimateReport) -> String {
             } else {
                 ""
             },
-            long_duration(p.seconds),
-            long_duration(p.low_seconds),
-            long_duration(p.high_seconds)
+            human_duration(p.seconds),
+            human_duration(p.low_seconds),
+            human_duration(p.high_seconds)
         )
     };
     let mut parts = Vec::new();
@@ -181,11 +175,11 @@ pub fn terminal(r: &EstimateReport) -> String {
             s,
             "  {:>7}  {:>14}  {:>27}  {:>12.0}{}{}",
             p.workers,
-            long_duration(p.seconds),
+            human_duration(p.seconds),
             format!(
                 "{} – {}",
-                long_duration(p.low_seconds),
-                long_duration(p.high_seconds)
+                human_duration(p.low_seconds),
+                human_duration(p.high_seconds)
             ),
             p.rows_per_s,
             if p.measured { "" } else { "  (fitted)" },
@@ -265,9 +259,9 @@ pub fn html(r: &EstimateReport) -> String {
                 ""
             },
             p.workers,
-            long_duration(p.seconds),
-            long_duration(p.low_seconds),
-            long_duration(p.high_seconds),
+            human_duration(p.seconds),
+            human_duration(p.low_seconds),
+            human_duration(p.high_seconds),
             p.rows_per_s,
             match (p.measured, p.workers == r.recommended_workers) {
                 (_, true) => "recommended",
