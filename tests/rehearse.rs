@@ -214,35 +214,6 @@ fn default_target_is_understudy_db_in_cwd_and_thresholds_fail_with_1() {
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
 }
 
-/// A users + sessions profile and a target schema whose email column is too
-/// narrow. (Without edge cases no generated email exceeds 64 octets, so the
-/// column is 30 characters wide: about one user in five is too long.)
-fn narrow_profile(dir: &Path) -> std::path::PathBuf {
-    let p = dir.join("narrow.toml");
-    std::fs::write(
-        &p,
-        r#"name = "narrow"
-[passwords]
-pool_size = 4
-mix = [ { format = "bcrypt", share = 1, params = { cost = 4 } } ]
-[tables.users.columns]
-id            = { kind = "uuid" }
-email         = { kind = "email", unique = true }
-first_name    = { kind = "first_name" }
-password_hash = { kind = "password_hash" }
-[tables.sessions]
-parent = "users"
-per_parent = { dist = "uniform", min = 0, max = 3 }
-[tables.sessions.columns]
-id         = { kind = "sequence" }
-user_id    = { kind = "parent" }
-created_at = { kind = "timestamp", from = "2025-01-01", to = "2026-01-01" }
-"#,
-    )
-    .unwrap();
-    p
-}
-
 const NARROW: usize = 30;
 
 fn long_emails(csv_dir: &Path) -> (std::collections::BTreeSet<String>, u64) {

@@ -187,28 +187,7 @@ fn jit_and_estimate_refusals_write_nothing() {
 #[test]
 fn every_reject_is_attributed_children_to_their_parent() {
     let d = tempdir();
-    let profile = d.path().join("narrow.toml");
-    std::fs::write(
-        &profile,
-        r#"name = "narrow"
-[passwords]
-pool_size = 4
-mix = [ { format = "bcrypt", share = 1, params = { cost = 4 } } ]
-[tables.users.columns]
-id            = { kind = "uuid" }
-email         = { kind = "email", unique = true }
-first_name    = { kind = "first_name" }
-password_hash = { kind = "password_hash" }
-[tables.sessions]
-parent = "users"
-per_parent = { dist = "uniform", min = 0, max = 3 }
-[tables.sessions.columns]
-id         = { kind = "sequence" }
-user_id    = { kind = "parent" }
-created_at = { kind = "timestamp", from = "2025-01-01", to = "2026-01-01" }
-"#,
-    )
-    .unwrap();
+    let profile = narrow_profile(d.path());
     let schema = d.path().join("schema.sql");
     std::fs::write(
         &schema,

@@ -523,3 +523,32 @@ impl Drop for Mariadb {
         let _ = self.child.wait();
     }
 }
+
+/// A users + sessions profile and a target schema whose email column is too
+/// narrow. (Without edge cases no generated email exceeds 64 octets, so the
+/// column is 30 characters wide: about one user in five is too long.)
+pub fn narrow_profile(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("narrow.toml");
+    std::fs::write(
+        &p,
+        r#"name = "narrow"
+[passwords]
+pool_size = 4
+mix = [ { format = "bcrypt", share = 1, params = { cost = 4 } } ]
+[tables.users.columns]
+id            = { kind = "uuid" }
+email         = { kind = "email", unique = true }
+first_name    = { kind = "first_name" }
+password_hash = { kind = "password_hash" }
+[tables.sessions]
+parent = "users"
+per_parent = { dist = "uniform", min = 0, max = 3 }
+[tables.sessions.columns]
+id         = { kind = "sequence" }
+user_id    = { kind = "parent" }
+created_at = { kind = "timestamp", from = "2025-01-01", to = "2026-01-01" }
+"#,
+    )
+    .unwrap();
+    p
+}
