@@ -95,7 +95,7 @@ POST /login {login, password}.
 #[derive(Args, Debug)]
 pub struct EmulateArgs {
     /// Which API: okta, auth0 or generic.
-    pub api: crate::emulate::Api,
+    pub api: crate::api::Api,
     /// Address to listen on (loopback unless you name another; port 0 picks one, printed on stdout).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
@@ -243,7 +243,7 @@ pub struct RehearseArgs {
     /// ≤ 500 KB, 2 at a time) or generic (POST /users). Users whose hash format
     /// the API cannot import are reported as jit_only, not sent.
     #[arg(long, value_name = "API")]
-    pub api: Option<crate::emulate::Api>,
+    pub api: Option<crate::api::Api>,
     /// Open model for http:// targets: start a request every 1/R seconds and
     /// time it from that scheduled start, whatever the target does (default:
     /// closed model, --workers requests back to back).

@@ -2,7 +2,10 @@
 //! production. The modules follow the data flow:
 //! `profile` → `generator` (with `hash`) → `sink`, described by a `manifest`.
 
+pub mod api;
 pub mod cli;
+pub mod data;
+pub mod dataset;
 pub mod edge;
 pub mod emulate;
 pub mod error;
@@ -17,7 +20,10 @@ pub mod manifest;
 pub mod profile;
 pub mod redact;
 pub mod report;
+pub mod rng;
+pub mod row;
 pub mod sink;
+pub mod time;
 pub mod util;
 
 pub use error::{Error, Result};

@@ -550,7 +550,7 @@ fn every_importable_format_is_accepted_over_the_wire_and_signs_in() {
                 .hash(
                     password.as_bytes(),
                     &params,
-                    &mut understudy::generator::rng::Rng::at(7, i as u64),
+                    &mut understudy::rng::Rng::at(7, i as u64),
                 )
                 .unwrap();
             let email = format!("user{i}@example.com");

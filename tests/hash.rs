@@ -3,8 +3,8 @@
 //! with libxcrypt, passlib, argon2-cffi, Django and published vectors) verifies
 //! and is identified; every format round-trips hostile passwords.
 
-use understudy::generator::rng::Rng;
 use understudy::hash::{self, Encoded, Params};
+use understudy::rng::Rng;
 
 fn vectors() -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(concat!(

@@ -85,7 +85,7 @@ fn passwords() -> Vec<String> {
         "a", "Z", "9", " ", "\t", "\"", "'", "\\", "é", "e\u{301}", "ß", "中", "ع", "🦀", "👍🏽",
         "\u{200d}", "$", "{", "}", ":", "\u{fffd}",
     ];
-    let mut rng = understudy::generator::rng::Rng::at(0x5eed, 1);
+    let mut rng = understudy::rng::Rng::at(0x5eed, 1);
     while v.len() < 200 {
         let len = match rng.below(10) {
             0 => 60 + rng.below(30) as usize,

@@ -11,7 +11,7 @@ pub mod catalogue;
 pub use catalogue::{CATALOGUE, EdgeCase, Family, Make};
 
 use crate::error::{Error, Result};
-use crate::generator::rng::{Rng, Weighted, mix64};
+use crate::rng::{Rng, Weighted, mix64};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -107,21 +107,6 @@ pub fn read_custom(files: &[PathBuf]) -> Result<Vec<Case>> {
         }
     }
     Ok(out)
-}
-
-/// Column kinds by name, as cases' `fields` use them.
-pub fn field_kind(kind: &crate::profile::Kind) -> Option<&'static str> {
-    use crate::profile::Kind;
-    Some(match kind {
-        Kind::Email => "email",
-        Kind::FirstName => "first_name",
-        Kind::LastName => "last_name",
-        Kind::FullName => "full_name",
-        Kind::Username => "username",
-        Kind::Text { .. } => "text",
-        Kind::PasswordHash => "password",
-        _ => return None,
-    })
 }
 
 const CUSTOM_FIELDS: &[&str] = &["first_name", "last_name", "full_name", "text"];

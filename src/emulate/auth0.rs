@@ -16,8 +16,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
-pub const MAX_FILE: usize = 500 * 1024;
-pub const MAX_ACTIVE_JOBS: usize = 2;
+use crate::api::{AUTH0_MAX_ACTIVE_JOBS as MAX_ACTIVE_JOBS, AUTH0_MAX_FILE as MAX_FILE};
 
 #[derive(Default)]
 pub struct Jobs {
@@ -256,10 +255,7 @@ async fn import(State(s): State<Shared>, mut form: Multipart) -> Response {
                 json!({"statusCode": 429, "error": "Too Many Requests", "message": format!("There are already {MAX_ACTIVE_JOBS} pending import jobs; wait for one to finish"), "errorCode": "too_many_requests"}),
             );
         }
-        let id = format!(
-            "job_{:016x}",
-            crate::generator::rng::mix64(jobs.jobs.len() as u64 + 1)
-        );
+        let id = format!("job_{:016x}", crate::rng::mix64(jobs.jobs.len() as u64 + 1));
         jobs.jobs.push(Job {
             id: id.clone(),
             status: "pending",

@@ -25,7 +25,7 @@ pub fn plaintext_credential(s: &State, password: &str) -> Credential {
         f.default_params()
     };
     let n = SALTS.fetch_add(1, Ordering::Relaxed);
-    let mut rng = crate::generator::rng::Rng::at(s.cfg.seed ^ 0xa2_9a55, n);
+    let mut rng = crate::rng::Rng::at(s.cfg.seed ^ 0xa2_9a55, n);
     match f.hash(password.as_bytes(), &params, &mut rng) {
         Ok(e) => Credential::Argon2(e.hash),
         Err(_) => Credential::Hook,
@@ -102,7 +102,7 @@ pub fn hook_request(username: &str, password: &str, n: u64) -> Value {
         "contentType": "application/json",
         "cloudEventVersion": "0.1",
         "source": "https://understudy.okta.example/api/v1/inlineHooks/cbl0understudy",
-        "eventId": format!("{:022x}", crate::generator::rng::mix64(n)),
+        "eventId": format!("{:022x}", crate::rng::mix64(n)),
         "data": {
             "context": {
                 "request": {"method": "POST", "url": {"value": "/api/v1/authn"}},

@@ -23,32 +23,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use auth0::{
-    MAX_ACTIVE_JOBS as AUTH0_MAX_ACTIVE_JOBS, MAX_FILE as AUTH0_MAX_FILE,
-    user_credential as auth0_credential,
-};
+pub use crate::api::Api;
+pub use auth0::user_credential as auth0_credential;
 pub use limit::Rate;
 pub use okta::credential as okta_credential;
 pub use verify::Credential;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    Okta,
-    Auth0,
-    Generic,
-}
-
-impl std::str::FromStr for Api {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Api, String> {
-        match s {
-            "okta" => Ok(Api::Okta),
-            "auth0" => Ok(Api::Auth0),
-            "generic" => Ok(Api::Generic),
-            o => Err(format!("unknown API `{o}`: use okta, auth0 or generic")),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -371,11 +350,11 @@ impl State {
             return Err(self.respond(StatusCode::TOO_MANY_REQUESTS, h, body));
         }
         if let Some((mean, jitter)) = self.cfg.latency {
-            let u = (crate::generator::rng::Rng::at(self.cfg.seed ^ 0x1a7, n).unit() * 2.0 - 1.0)
+            let u = (crate::rng::Rng::at(self.cfg.seed ^ 0x1a7, n).unit() * 2.0 - 1.0)
                 * jitter.as_secs_f64();
             tokio::time::sleep(Duration::from_secs_f64((mean.as_secs_f64() + u).max(0.0))).await;
         }
-        let mut r = crate::generator::rng::Rng::at(self.cfg.seed ^ 0xe7707, n);
+        let mut r = crate::rng::Rng::at(self.cfg.seed ^ 0xe7707, n);
         if r.chance(self.cfg.error_rate) {
             self.stats.injected_errors.fetch_add(1, Ordering::Relaxed);
             return Ok(Gate::Fail {
@@ -497,7 +476,7 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(listen: &str, cfg: Config) -> std::io::Result<Emulator> {
-        crate::jit::fixed_mmap_threshold();
+        crate::util::fixed_mmap_threshold();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -578,8 +557,5 @@ pub fn page_size(q: &HashMap<String, String>, key: &str, default: usize, max: us
 
 /// A stable id for the n-th user of an emulator.
 pub fn user_id(prefix: &str, n: usize) -> String {
-    format!(
-        "{prefix}{:016x}",
-        crate::generator::rng::mix64(n as u64 + 1)
-    )
+    format!("{prefix}{:016x}", crate::rng::mix64(n as u64 + 1))
 }

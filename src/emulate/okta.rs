@@ -33,7 +33,7 @@ pub fn error(code: &str, summary: &str, causes: &[&str]) -> Value {
         "errorCode": code,
         "errorSummary": summary,
         "errorLink": code,
-        "errorId": format!("oae{:019x}", crate::generator::rng::mix64(summary.len() as u64 ^ causes.len() as u64)),
+        "errorId": format!("oae{:019x}", crate::rng::mix64(summary.len() as u64 ^ causes.len() as u64)),
         "errorCauses": causes.iter().map(|c| json!({"errorSummary": c})).collect::<Vec<_>>(),
     })
 }

@@ -138,7 +138,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        crate::generator::time::push_rfc3339(&mut s, now);
+        crate::time::push_rfc3339(&mut s, now);
         s
     };
     let n = opts.production_users;

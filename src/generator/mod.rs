@@ -2,14 +2,9 @@
 //! handles, person data, and the parallel ordered pipeline that streams rows
 //! to sinks.
 
-pub mod data;
-pub mod password;
 pub mod permute;
 pub mod person;
 pub mod plan;
-pub mod rng;
-pub mod row;
 pub mod table;
-pub mod time;
 
 pub use plan::{GenerateOptions, Output, Shard, generate};

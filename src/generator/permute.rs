@@ -2,7 +2,7 @@
 //! `Permutation::apply(index)`, so uniqueness holds by construction, with no
 //! set in memory and no retries, while the values still look shuffled.
 
-use super::rng::mix64;
+use crate::rng::mix64;
 
 /// A balanced Feistel network over the smallest even-bit domain covering `n`,
 /// restricted to `0..n` by cycle walking (each step is a bijection of the

@@ -2,9 +2,9 @@
 //! username built from them (ARCHITECTURE.md § Uniqueness: a permuted index is embedded, so
 //! addresses are unique case-insensitively with no set and no retries).
 
-use super::data::{COUNTRIES, Country, LOCALES, Locale, Name};
 use super::permute::Permutation;
-use super::rng::{Rng, Weighted};
+use crate::data::{COUNTRIES, Country, LOCALES, Locale, Name};
+use crate::rng::{Rng, Weighted};
 
 pub struct Person {
     pub locale: &'static Locale,

@@ -2,12 +2,12 @@
 //! their output strictly in index order (ARCHITECTURE.md § Determinism: bytes do not depend on
 //! the thread count) with bounded buffering (ARCHITECTURE.md § Streaming: memory stays flat).
 
-use super::row::RowBuf;
 use super::table::{Gen, RowId, Scratch};
 use crate::error::{Error, Result};
 use crate::hash::{self, HashMode, Pool};
 use crate::manifest::{self, HashEntry, Manifest, ProfileRef, ShardInfo, TableEntry};
 use crate::profile::Profile;
+use crate::row::RowBuf;
 use crate::sink::{self, Dialect, Encoding, Format, TableMeta};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
@@ -260,7 +260,7 @@ pub fn generate(opts: GenerateOptions) -> Result<Manifest> {
         eprintln!(
             "understudy: hash pools ready: {} in {}",
             crate::util::count(n as u64, "real hash", "real hashes"),
-            crate::report::human_duration(pool_secs)
+            crate::util::human_duration(pool_secs)
         );
     }
     let mut generator = Gen::new(profile, opts.seed, opts.users, &opts.domains, pools);
@@ -624,12 +624,7 @@ pub fn install_edges(
     let kinds: Vec<Vec<Option<&'static str>>> = profile
         .tables
         .iter()
-        .map(|t| {
-            t.columns
-                .iter()
-                .map(|c| crate::edge::field_kind(&c.kind))
-                .collect()
-        })
+        .map(|t| t.columns.iter().map(|c| c.kind.edge_field()).collect())
         .collect();
     let inj = crate::edge::Injector::new(cfg, seed, &kinds, profile.users_table, utf8)?;
     // Password cases have fixed plaintexts: hash each once per mix entry.
@@ -1017,7 +1012,7 @@ fn summary(m: &Manifest, dir: Option<&Path>, secs: f64) {
         crate::util::count(m.shard.users, "user", "users"),
         crate::util::count(m.tables.iter().map(|t| t.rows).sum::<u64>(), "row", "rows"),
         crate::util::count(m.tables.len() as u64, "table", "tables"),
-        crate::report::human_duration(secs),
+        crate::util::human_duration(secs),
         rate,
         dir.map(|d| format!(" → {}", d.display()))
             .unwrap_or_default()

@@ -1,15 +1,15 @@
 //! A profile compiled for one run: per-table, per-column generators whose
 //! every value is a pure function of (seed, table, column, row index).
 
-use super::password;
 use super::permute::Permutation;
 use super::person::{Handles, People, Person, push_i64, push_u64};
-use super::rng::{Rng, Weighted, mix64, stream_key};
-use super::row::{FieldKind, RowBuf};
-use super::time::push_rfc3339;
 use crate::edge::{Case, Family, Injection, Injector, Make};
+use crate::hash::plaintext as password;
 use crate::hash::{Encoded, Pool};
 use crate::profile::{CountDist, Curve, Kind, Pick, Profile, Size};
+use crate::rng::{Rng, Weighted, mix64, stream_key};
+use crate::row::{FieldKind, RowBuf};
+use crate::time::push_rfc3339;
 
 const NULL_SALT: u64 = 0x6e75_6c6c;
 
@@ -828,7 +828,7 @@ fn push_uuid(out: &mut String, random: u64, unique: u64) {
         buf[pos + 1] = HEX[(byte & 15) as usize];
         pos += 2;
     }
-    super::row::push_ascii(out, &buf);
+    crate::row::push_ascii(out, &buf);
 }
 
 /// ULID: 48-bit milliseconds + 80 bits, Crockford base32; the low 62 bits are
@@ -852,7 +852,7 @@ fn push_ulid(out: &mut String, ms: u64, random: u64, unique: u64) {
 }
 
 fn push_text(out: &mut String, r: &mut Rng, min: u32, max: u32) {
-    let words = super::data::PASSWORD_WORDS;
+    let words = crate::data::PASSWORD_WORDS;
     let n = r.range(min as i64, max as i64);
     let mut sentence_start = true;
     for i in 0..n {

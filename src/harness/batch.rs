@@ -3,7 +3,7 @@
 //! rows `k·B .. (k+1)·B`, whatever the worker count, so a batch recorded as
 //! committed means the same rows on every run (exactly-once resume).
 
-use crate::generator::row::{FieldKind, RowBuf};
+use crate::row::{FieldKind, RowBuf};
 
 /// Rows of one table: `ncols` spans per row over one text arena.
 #[derive(Debug, Default, Clone)]

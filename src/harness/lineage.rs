@@ -6,17 +6,12 @@
 
 use super::batch::Rows;
 use super::{Plan, Reject};
-use crate::generator::row::FieldKind;
+use crate::row::FieldKind;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub const PARENT: &str = "parent:";
-pub const NO_EDGE_CASE: &str = "no-edge-case:";
-
-/// The label of a reject that has nothing else to go by.
-pub fn fallback(class: &str) -> String {
-    format!("{NO_EDGE_CASE}{class}")
-}
+pub use crate::report::metrics::{NO_EDGE_CASE, fallback};
 
 pub struct Lineage {
     /// Per table: (column, referenced table, referenced column), by index.

@@ -16,17 +16,16 @@ pub mod reach;
 pub mod schema;
 pub mod sqlite;
 pub mod target;
+pub mod trend;
 pub mod verify;
 
 use crate::error::{Error, Result};
-use crate::generator::plan::{aligned_chunks, build_pools, child_offsets, rows_in};
-use crate::generator::row::{FieldKind, RowBuf};
-use crate::generator::table::{Gen, Scratch};
+use crate::generator::plan::rows_in;
+use crate::generator::table::Scratch;
 use crate::hash::HashMode;
-use crate::manifest::HashEntry;
 use crate::profile::{Profile, SqlType};
 use crate::report::{self, Report, metrics::Metrics};
-use crate::sink::TableMeta;
+use crate::row::{FieldKind, RowBuf};
 use batch::{Batch, Rows};
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
@@ -35,6 +34,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 use target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, Target, literal};
+
+pub use crate::dataset::{Group, Plan};
 
 pub const DEFAULT_TARGET: &str = "sqlite:understudy.db";
 pub const PROGRESS_TABLE: &str = "_understudy_progress";
@@ -72,7 +73,7 @@ pub struct RehearseOptions {
     /// How long transient failures (a lost network) are retried before giving up.
     pub retry_for: Duration,
     /// The identity API of an http:// target.
-    pub api: Option<crate::emulate::Api>,
+    pub api: Option<crate::api::Api>,
     /// Open model (http:// targets): requests per second.
     pub rate: Option<f64>,
     /// http:// targets: 5xx answers allowed per user.
@@ -126,162 +127,6 @@ impl RehearseOptions {
     pub fn batch(&self) -> u64 {
         self.batch.unwrap_or(5_000)
     }
-}
-
-/// A root table with its child tables: loaded together, batch by batch.
-#[derive(Debug, Clone)]
-pub struct Group {
-    pub root: usize,
-    pub children: Vec<usize>,
-    pub rows: u64,
-}
-
-/// What is being rehearsed: the generator and the load order.
-pub struct Plan {
-    pub profile: Profile,
-    pub generator: Gen,
-    pub metas: Vec<TableMeta>,
-    pub groups: Vec<Group>,
-    pub hashes: Vec<HashEntry>,
-    pub seed: u64,
-    pub users: u64,
-}
-
-impl Plan {
-    pub fn new(
-        profile: Profile,
-        users: u64,
-        seed: u64,
-        domains: &[(String, u32)],
-        hash_mode: Option<HashMode>,
-        edge_rate: Option<f64>,
-    ) -> Result<Plan> {
-        let choice = crate::generator::plan::PoolChoice {
-            mode: hash_mode,
-            light: false,
-            cache: true,
-        };
-        Plan::with_pools(profile, users, seed, domains, choice, edge_rate)
-    }
-
-    /// `new` with the pools' choice spelled out (`--hash-cost light` for `jit`
-    /// and `scan-leaks`).
-    pub fn with_pools(
-        profile: Profile,
-        users: u64,
-        seed: u64,
-        domains: &[(String, u32)],
-        choice: crate::generator::plan::PoolChoice,
-        edge_rate: Option<f64>,
-    ) -> Result<Plan> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
-        let edges = edge_rate.unwrap_or(profile.edge.rate) > 0.0;
-        crate::generator::plan::check_planned(users, None)?;
-        crate::generator::plan::check_scale(&profile, users, edges)?;
-        let (hashes, pools) = build_pools(&profile, seed, choice, &pool)?;
-        let mut generator = Gen::new(&profile, seed, users, domains, pools);
-        let mut edge = profile.edge.clone();
-        if let Some(r) = edge_rate {
-            edge.rate = r;
-        }
-        crate::generator::plan::install_edges(&mut generator, &profile, &edge, seed, true, &pool)?;
-        let metas = TableMeta::all(&profile);
-        let groups = load_order(&profile, &generator, &metas)?;
-        Ok(Plan {
-            profile,
-            generator,
-            metas,
-            groups,
-            hashes,
-            seed,
-            users,
-        })
-    }
-
-    /// The table whose batches drive the load (the last group's root: the
-    /// users table); `batch` counts its rows.
-    pub fn driving_table(&self) -> usize {
-        self.groups.last().map(|g| g.root).unwrap_or(0)
-    }
-
-    /// Tables in load order (each root, then its children).
-    pub fn tables_in_order(&self) -> Vec<usize> {
-        self.groups
-            .iter()
-            .flat_map(|g| std::iter::once(g.root).chain(g.children.iter().copied()))
-            .collect()
-    }
-
-    /// Batch ranges of a group and, per child, the first row of each batch
-    /// plus a final entry holding the child table's total.
-    pub fn batches(&self, g: &Group, size: u64) -> (Vec<std::ops::Range<u64>>, Vec<Vec<u64>>) {
-        let chunks = aligned_chunks(0..g.rows, size);
-        let mut with_end = chunks.clone();
-        with_end.push(g.rows..g.rows);
-        let offsets = child_offsets(&self.generator, &g.children, 0, &with_end);
-        (chunks, offsets)
-    }
-
-    /// Rows expected per table (by profile index).
-    pub fn expected_rows(&self) -> Vec<u64> {
-        let mut out = vec![0; self.metas.len()];
-        for g in &self.groups {
-            out[g.root] = g.rows;
-            let (_, offsets) = self.batches(g, crate::generator::plan::CHUNK);
-            for (ci, &c) in g.children.iter().enumerate() {
-                out[c] = *offsets[ci].last().unwrap_or(&0);
-            }
-        }
-        out
-    }
-}
-
-/// Root tables ordered so that every table a group references (foreign keys)
-/// is loaded before it; profile order otherwise.
-fn load_order(profile: &Profile, generator: &Gen, metas: &[TableMeta]) -> Result<Vec<Group>> {
-    let root_of = |t: usize| generator.tables[t].parent.unwrap_or(t);
-    let roots: Vec<usize> = (0..metas.len())
-        .filter(|&t| generator.tables[t].parent.is_none())
-        .collect();
-    let deps = |r: usize| -> HashSet<usize> {
-        let mut d = HashSet::new();
-        for t in std::iter::once(r).chain(generator.tables[r].children.iter().copied()) {
-            for fk in &metas[t].foreign_keys {
-                if let Some(i) = profile.table_index(&fk.references_table) {
-                    let ri = root_of(i);
-                    if ri != r {
-                        d.insert(ri);
-                    }
-                }
-            }
-        }
-        d
-    };
-    let mut done: Vec<usize> = Vec::new();
-    while done.len() < roots.len() {
-        let next = roots
-            .iter()
-            .copied()
-            .find(|r| !done.contains(r) && deps(*r).iter().all(|d| done.contains(d)))
-            .ok_or_else(|| {
-                Error::usage("the profile's tables reference each other in a cycle: no load order")
-            })?;
-        done.push(next);
-    }
-    Ok(done
-        .into_iter()
-        .map(|r| Group {
-            root: r,
-            children: generator.tables[r].children.clone(),
-            rows: generator.tables[r].rows,
-        })
-        .collect())
 }
 
 /// The target's side of each profile table: which columns exist and under
@@ -535,7 +380,7 @@ impl Loader<'_> {
     fn progress_sql(&self, b: &Batch, loaded: u64, rejected: u64) -> String {
         let r = &self.run;
         let mut now = String::new();
-        crate::generator::time::push_rfc3339(&mut now, unix_now());
+        crate::time::push_rfc3339(&mut now, unix_now());
         format!(
             "INSERT INTO {PROGRESS_TABLE} VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
             literal(&r.run_id),
@@ -712,7 +557,7 @@ impl Loader<'_> {
             // Exponential backoff with jitter, capped: a long outage is waited
             // out in steps of at most 5 s until --retry-for runs out.
             let base = reach::backoff(attempt);
-            let jitter = crate::generator::rng::Rng::at(b.index, attempt as u64).unit() * 0.25;
+            let jitter = crate::rng::Rng::at(b.index, attempt as u64).unit() * 0.25;
             let wait = base.mul_f64(1.0 + jitter);
             self.metrics.backoff(wait);
             std::thread::sleep(wait);
@@ -848,7 +693,7 @@ fn unix_now() -> i64 {
 
 fn now_rfc3339() -> String {
     let mut s = String::new();
-    crate::generator::time::push_rfc3339(&mut s, unix_now());
+    crate::time::push_rfc3339(&mut s, unix_now());
     s
 }
 
@@ -967,7 +812,7 @@ fn new_run_id() -> String {
         .unwrap_or(0);
     format!(
         "{:016x}",
-        crate::generator::rng::mix64(t as u64 ^ std::process::id() as u64)
+        crate::rng::mix64(t as u64 ^ std::process::id() as u64)
     )
 }
 
@@ -1501,9 +1346,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         let rows = m as f64 * rows_per_user;
         // The estimate model on this run's own commits (steady state, size
         // trend); the plain average when it committed too few batches.
-        let commits = crate::estimate::model::load_commits(&metrics);
+        let commits = trend::load_commits(&metrics);
         let est = (opts.exec.is_none() && !lr.resumed)
-            .then(|| crate::estimate::model::project_run(&commits, workers, rows))
+            .then(|| trend::project_run(&commits, workers, rows))
             .flatten()
             .unwrap_or(rows / throughput.max(1e-9));
         report::Projection {

@@ -8,7 +8,7 @@ use super::target::{
     Conn, ConnectError, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident,
 };
 use crate::error::{Error, Result};
-use crate::generator::row::FieldKind;
+use crate::row::FieldKind;
 use std::io::{BufRead, Write};
 
 pub struct Pg {

@@ -10,7 +10,7 @@
 use super::batch::Rows;
 use super::target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
 use crate::error::{Error, Result};
-use crate::generator::row::FieldKind;
+use crate::row::FieldKind;
 use rusqlite::types::ValueRef;
 use std::path::Path;
 

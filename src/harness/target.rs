@@ -4,7 +4,7 @@
 
 use super::batch::Rows;
 use crate::error::{Error, Result};
-use crate::generator::row::FieldKind;
+use crate::row::FieldKind;
 use serde::Serialize;
 use std::fmt;
 

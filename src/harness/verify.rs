@@ -12,10 +12,10 @@ use super::target::{Conn, ReadColumn};
 use super::{Plan, Reject, TargetTables, column_kind};
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, aligned_chunks, child_offsets, rows_in};
-use crate::generator::row::{FieldKind, RowBuf};
 use crate::generator::table::{RowId, Scratch};
 use crate::hash::HashMode;
 use crate::report::{Example, PasswordCheck, TableVerify, Verify};
+use crate::row::{FieldKind, RowBuf};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 

@@ -5,7 +5,7 @@
 
 use super::{Encoded, HashFormat, Params, TARGETS};
 use crate::error::{Error, Result};
-use crate::generator::rng::{Rng, stream_key};
+use crate::rng::{Rng, stream_key};
 use clap::Args;
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};

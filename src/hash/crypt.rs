@@ -3,7 +3,7 @@
 //! sha-crypt form has no `rounds=` field (5000 rounds) and a 16-character salt.
 
 use super::{Encoded, HashFormat, Import, Params, enc, only_keys, param_u32, with_light};
-use crate::generator::rng::Rng;
+use crate::rng::Rng;
 use md5::{Digest, Md5};
 
 pub struct ShaCryptFmt {

@@ -4,7 +4,7 @@
 
 use super::crypt::ShaCryptFmt;
 use super::{Encoded, HashFormat, Import, Params, enc, only_keys, param_u32, with_light};
-use crate::generator::rng::Rng;
+use crate::rng::Rng;
 
 use super::alg::Alg;
 

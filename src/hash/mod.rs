@@ -14,10 +14,11 @@ mod digest;
 mod ldap;
 mod pbkdf2;
 mod phpass;
+pub mod plaintext;
 pub mod pool;
 mod scrypt;
 
-use crate::generator::rng::Rng;
+use crate::rng::Rng;
 use std::fmt;
 use std::str::FromStr;
 
@@ -479,7 +480,7 @@ pub(crate) fn with_light(format: &dyn HashFormat, keys: &[(&str, &str)]) -> Para
 
 /// Encodings shared by several families.
 pub(crate) mod enc {
-    use crate::generator::rng::Rng;
+    use crate::rng::Rng;
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
     use base64ct::Encoding;

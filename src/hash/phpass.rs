@@ -3,7 +3,7 @@
 //! `$P$B…`: ident, one crypt-base64 char for log2(iterations), 8-char salt, checksum.
 
 use super::{Encoded, HashFormat, Params, enc, only_keys, param_u32, with_light};
-use crate::generator::rng::Rng;
+use crate::rng::Rng;
 use sha2::Digest;
 
 pub struct Phpass {

@@ -3,7 +3,7 @@
 //! function of (seed, format, parameters, k), so pools can be rebuilt or cached.
 
 use super::{Encoded, HashFormat, HashMode, Params};
-use crate::generator::rng::{Rng, stream_key};
+use crate::rng::{Rng, stream_key};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -182,7 +182,7 @@ impl Pool {
 
     fn password_for(&self, k: u64) -> String {
         let mut s = String::new();
-        crate::generator::password::make(&mut Rng::at(self.password_key, k), &mut s);
+        crate::hash::plaintext::make(&mut Rng::at(self.password_key, k), &mut s);
         s
     }
 
@@ -192,11 +192,11 @@ impl Pool {
         match self.mode {
             HashMode::Pool => self.pooled(rng, password).clone(),
             HashMode::Shape => {
-                crate::generator::password::make(rng, password);
+                crate::hash::plaintext::make(rng, password);
                 self.format.shape(&self.params, rng)
             }
             HashMode::Real => {
-                crate::generator::password::make(rng, password);
+                crate::hash::plaintext::make(rng, password);
                 // Parameters were checked when the profile loaded.
                 self.format
                     .hash(password.as_bytes(), &self.params, rng)

@@ -5,7 +5,7 @@
 use super::{
     Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
-use crate::generator::rng::Rng;
+use crate::rng::Rng;
 use aes::cipher::{KeyIvInit, StreamCipher};
 
 fn kdf(

@@ -2,8 +2,8 @@
 //! whether it signs in and whether it first types a wrong password. Every
 //! draw is a pure function of (seed, user, day) (ARCHITECTURE.md § Determinism).
 
-use crate::generator::rng::{Rng, Weighted, mix64, stream_key};
 use crate::profile::{Activity, CLASSES, DEFAULT_SHARES};
+use crate::rng::{Rng, Weighted, mix64, stream_key};
 
 pub struct Model {
     pub activity: Activity,
@@ -49,7 +49,7 @@ impl Model {
         if let Some(w) = &self.shares {
             return w.sample(&mut Rng::at(self.class_key, user));
         }
-        let Some(t) = last_sign_in.and_then(crate::generator::time::parse) else {
+        let Some(t) = last_sign_in.and_then(crate::time::parse) else {
             return CLASSES.len() - 1;
         };
         let days = (self.activity.now - t) as f64 / 86_400.0;
@@ -139,7 +139,7 @@ mod tests {
     fn derived_from_recency() {
         let a = Activity {
             from: Some(0),
-            now: crate::generator::time::parse("2026-11-01T00:00:00Z").unwrap(),
+            now: crate::time::parse("2026-11-01T00:00:00Z").unwrap(),
             ..Activity::default()
         };
         let m = Model::new(&a, 1);

@@ -137,7 +137,7 @@ pub fn fit(new_per_day: &[u64], population: u64) -> Forecast {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generator::rng::Rng;
+    use crate::rng::Rng;
 
     /// Simulates first sign-in days of `n` users of the given (share, rate)
     /// classes for 90 days; returns new users per day.

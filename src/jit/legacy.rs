@@ -5,12 +5,12 @@
 
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, rows_in};
-use crate::generator::row::RowBuf;
 use crate::generator::table::Scratch;
 use crate::harness::target::{Target, ident};
 use crate::harness::{Plan, RehearseOptions};
 use crate::hash::Encoded;
 use crate::profile::Kind;
+use crate::row::RowBuf;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;

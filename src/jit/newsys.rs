@@ -15,11 +15,11 @@ pub enum Api {
     Generic,
 }
 
-impl From<Api> for crate::emulate::Api {
+impl From<Api> for crate::api::Api {
     fn from(a: Api) -> Self {
         match a {
-            Api::Okta => crate::emulate::Api::Okta,
-            Api::Generic => crate::emulate::Api::Generic,
+            Api::Okta => crate::api::Api::Okta,
+            Api::Generic => crate::api::Api::Generic,
         }
     }
 }

@@ -9,13 +9,13 @@ use super::legacy::{self, Columns, LegacyConn, LegacySpec};
 use super::newsys::{Api, Created, NewSystem, NewUser, Rehash};
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, PoolChoice, rows_in};
-use crate::generator::row::RowBuf;
 use crate::generator::table::{RowId, Scratch};
 use crate::harness::Plan;
 use crate::hash::HashMode;
 use crate::profile::{CLASSES, Profile};
 use crate::report::Latency;
 use crate::report::metrics::{decode_histogram, latency_of};
+use crate::row::RowBuf;
 use base64::Engine;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -314,7 +314,7 @@ impl Shared<'_> {
         g.row(g.users_table, id, &mut w.row, &mut w.scratch);
         let get = |c: Option<usize>| {
             c.map(|c| w.row.get(c))
-                .filter(|(k, _)| *k != crate::generator::row::FieldKind::Null)
+                .filter(|(k, _)| *k != crate::row::FieldKind::Null)
                 .map(|(_, v)| v.to_string())
         };
         UserRow {
@@ -642,7 +642,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// plaintext leaked).
 pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let wall = Instant::now();
-    super::fixed_mmap_threshold();
+    crate::util::fixed_mmap_threshold();
     if opts.days == 0 {
         return Err(Error::usage("--days must be at least 1"));
     }
@@ -785,7 +785,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
                 |_, id, row, _| {
                     let v = from
                         .map(|c| row.get(c))
-                        .filter(|(k, _)| *k != crate::generator::row::FieldKind::Null)
+                        .filter(|(k, _)| *k != crate::row::FieldKind::Null)
                         .map(|(_, v)| v);
                     out.push(model.class(id.index, v) as u8);
                 },
@@ -1133,7 +1133,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
                 plan.profile.tables[plan.generator.users_table].columns[c].name,
                 {
                     let mut s = String::new();
-                    crate::generator::time::push_rfc3339(&mut s, plan.profile.activity.now);
+                    crate::time::push_rfc3339(&mut s, plan.profile.activity.now);
                     s
                 }
             ),

@@ -20,10 +20,10 @@
 
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, PoolChoice, rows_in};
-use crate::generator::row::RowBuf;
 use crate::generator::table::Scratch;
 use crate::harness::Plan;
 use crate::profile::{Kind, Profile};
+use crate::row::RowBuf;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 use std::collections::HashMap;

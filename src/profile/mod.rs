@@ -228,6 +228,22 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The field name edge cases' `fields` use for this column kind.
+    pub fn edge_field(&self) -> Option<&'static str> {
+        Some(match self {
+            Kind::Email => "email",
+            Kind::FirstName => "first_name",
+            Kind::LastName => "last_name",
+            Kind::FullName => "full_name",
+            Kind::Username => "username",
+            Kind::Text { .. } => "text",
+            Kind::PasswordHash => "password",
+            _ => return None,
+        })
+    }
+}
+
+impl Kind {
     /// The SQL-ish type family, used by sinks to write DDL.
     pub fn sql_type(&self) -> SqlType {
         match self {

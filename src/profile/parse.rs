@@ -604,7 +604,7 @@ fn parse_activity(
     }
     a.now = a.from.map(|c| timestamp_to(&cols[c].kind)).unwrap_or(0);
     if let Some(now) = e.str(cx, "now")? {
-        a.now = crate::generator::time::parse(&now).ok_or_else(|| {
+        a.now = crate::time::parse(&now).ok_or_else(|| {
             cx.err(
                 e.item_span("now"),
                 &e.key_path("now"),
@@ -688,10 +688,7 @@ fn resolve_locales(
     key: &str,
     w: Vec<(String, u32)>,
 ) -> PResult<Vec<(usize, u32)>> {
-    let codes: Vec<&str> = crate::generator::data::LOCALES
-        .iter()
-        .map(|l| l.code)
-        .collect();
+    let codes: Vec<&str> = crate::data::LOCALES.iter().map(|l| l.code).collect();
     let t = obj.table(cx, key)?.expect("weights came from here");
     w.into_iter()
         .map(
@@ -1206,7 +1203,7 @@ fn parse_kind(
             let date = |key: &str| -> PResult<Option<i64>> {
                 match c.str(cx, key)? {
                     None => Ok(None),
-                    Some(s) => crate::generator::time::parse(&s).map(Some).ok_or_else(|| {
+                    Some(s) => crate::time::parse(&s).map(Some).ok_or_else(|| {
                         bad(
                             key,
                             format!("`{s}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"),
@@ -1246,11 +1243,10 @@ fn parse_kind(
                         .into(),
                 ));
             }
-            let from =
-                from.unwrap_or_else(|| crate::generator::time::parse("2015-01-01").expect("valid"));
+            let from = from.unwrap_or_else(|| crate::time::parse("2015-01-01").expect("valid"));
             let to = date("to")?
                 .or(inherited_to)
-                .unwrap_or_else(|| crate::generator::time::parse("2026-11-01").expect("valid"));
+                .unwrap_or_else(|| crate::time::parse("2026-11-01").expect("valid"));
             if to <= from {
                 return Err(bad("to", "`to` must be after `from`".into()));
             }

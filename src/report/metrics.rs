@@ -8,6 +8,15 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// Label prefix of a reject with no edge case of its own (`ARCHITECTURE.md`
+/// § Edge cases): `no-edge-case:<class>`.
+pub const NO_EDGE_CASE: &str = "no-edge-case:";
+
+/// The label of a reject that has nothing else to go by.
+pub fn fallback(class: &str) -> String {
+    format!("{NO_EDGE_CASE}{class}")
+}
+
 pub struct Metrics {
     start: Instant,
     retries: std::sync::atomic::AtomicU64,
@@ -159,9 +168,7 @@ impl Metrics {
         let mut g = self.inner.lock().expect("metrics");
         *g.by_class.entry(class.to_string()).or_default() += 1;
         if labels.is_empty() {
-            *g.by_label
-                .entry(crate::harness::lineage::fallback(class))
-                .or_default() += 1;
+            *g.by_label.entry(fallback(class)).or_default() += 1;
         }
         for l in labels {
             *g.by_label.entry(l.clone()).or_default() += 1;

@@ -360,21 +360,7 @@ impl Report {
     }
 }
 
-/// `27 d 4 h`, `1 h 02 min`, `3 min 10 s`, `4.2 s`: the one style of every duration a person reads.
-pub fn human_duration(s: f64) -> String {
-    if s < 59.95 {
-        return format!("{s:.1} s");
-    }
-    let t = s.round() as u64;
-    let (d, h, m, sec) = (t / 86_400, (t % 86_400) / 3600, (t % 3600) / 60, t % 60);
-    if d > 0 {
-        format!("{d} d {h} h")
-    } else if h > 0 {
-        format!("{h} h {m:02} min")
-    } else {
-        format!("{m} min {sec:02} s")
-    }
-}
+pub use crate::util::human_duration;
 
 const METRICS: &[&str] = &[
     "rejects",

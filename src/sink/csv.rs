@@ -3,7 +3,7 @@
 //! as `""`, quotes doubled, fields with `,` `"` CR LF quoted.
 
 use super::{Format, TableMeta};
-use crate::generator::row::{FieldKind, RowBuf};
+use crate::row::{FieldKind, RowBuf};
 
 pub struct Csv;
 

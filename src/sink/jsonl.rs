@@ -2,7 +2,7 @@
 //! numbers and booleans unquoted, JSON columns embedded as values.
 
 use super::{Format, TableMeta};
-use crate::generator::row::{FieldKind, RowBuf};
+use crate::row::{FieldKind, RowBuf};
 
 pub struct Jsonl;
 

@@ -8,8 +8,8 @@ mod jsonl;
 pub mod ldif;
 pub mod sql;
 
-use crate::generator::row::RowBuf;
 use crate::profile::{Kind, Profile, SqlType};
+use crate::row::RowBuf;
 use serde::Serialize;
 
 pub use csv::push_field as csv_field;
@@ -101,9 +101,9 @@ impl TableMeta {
 
 /// The bytes a field is written as: its UTF-8, except `Cp1252` fields
 /// (`file.mixed-encoding`), written as windows-1252 on purpose.
-pub fn field_bytes(kind: crate::generator::row::FieldKind, s: &str) -> std::borrow::Cow<'_, [u8]> {
+pub fn field_bytes(kind: crate::row::FieldKind, s: &str) -> std::borrow::Cow<'_, [u8]> {
     match kind {
-        crate::generator::row::FieldKind::Cp1252 => encoding_rs::WINDOWS_1252.encode(s).0,
+        crate::row::FieldKind::Cp1252 => encoding_rs::WINDOWS_1252.encode(s).0,
         _ => std::borrow::Cow::Borrowed(s.as_bytes()),
     }
 }

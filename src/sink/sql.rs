@@ -2,8 +2,8 @@
 //! (text format), or multi-row `INSERT`s for MySQL and SQLite.
 
 use super::{Format, TableMeta};
-use crate::generator::row::{FieldKind, RowBuf};
 use crate::profile::SqlType;
+use crate::row::{FieldKind, RowBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {

@@ -5,7 +5,7 @@
 
 use super::client::{Answer, Client};
 use super::{Item, Tally};
-use crate::emulate::{AUTH0_MAX_ACTIVE_JOBS, AUTH0_MAX_FILE};
+use crate::api::{AUTH0_MAX_ACTIVE_JOBS, AUTH0_MAX_FILE};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 //! exponential backoff with jitter for 5xx answers, timeouts and lost
 //! connections. Counts what happened, by status and by kind of wait.
 
-use crate::generator::rng::Rng;
 use crate::report::metrics::Metrics;
+use crate::rng::Rng;
 use reqwest::header::HeaderMap;
 use std::collections::BTreeMap;
 use std::sync::Mutex;

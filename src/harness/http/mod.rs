@@ -10,13 +10,13 @@ mod auth0;
 pub mod client;
 mod verify;
 
-use crate::emulate::Api;
+use crate::api::Api;
 use crate::error::{Error, Result};
-use crate::generator::row::{FieldKind, RowBuf};
 use crate::generator::table::{RowId, Scratch};
 use crate::hash::Encoded;
 use crate::profile::Kind;
 use crate::report::metrics::Metrics;
+use crate::row::{FieldKind, RowBuf};
 use crate::sink::api::{self, ApiUser, JitOnly, UserHash};
 use client::{Answer, Client};
 use std::collections::BTreeMap;

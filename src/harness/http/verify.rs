@@ -6,7 +6,7 @@
 
 use super::client::{Answer, Client};
 use super::{HttpLoad, HttpTarget, UserFields, Users};
-use crate::emulate::Api;
+use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::hash::HashMode;
 use crate::report::{Example, PasswordCheck, TableVerify, Verify};

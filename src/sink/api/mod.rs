@@ -11,7 +11,7 @@ use crate::hash::{Encoded, HashFormat, Params};
 use serde_json::Value;
 
 /// Which identity API a rehearsal talks to.
-pub use crate::emulate::Api;
+pub use crate::api::Api;
 
 /// The fields of one user that an identity API takes.
 #[derive(Debug, Default)]

@@ -2,8 +2,8 @@
 //! capitalised word + year + symbol, passphrases, random strings). Derived
 //! from the seed; written out only with `--emit-passwords`.
 
-use super::data::PASSWORD_WORDS;
-use super::rng::Rng;
+use crate::data::PASSWORD_WORDS;
+use crate::rng::Rng;
 
 const SYMBOLS: &[u8] = b"!@#$%&*?.-_";
 const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

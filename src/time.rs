@@ -95,7 +95,7 @@ pub fn push_rfc3339(out: &mut String, secs: i64) {
     put2(&mut buf, 11, s / 3600);
     put2(&mut buf, 14, s / 60 % 60);
     put2(&mut buf, 17, s % 60);
-    super::row::push_ascii(out, &buf);
+    crate::row::push_ascii(out, &buf);
 }
 
 #[cfg(test)]

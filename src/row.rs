@@ -102,7 +102,7 @@ impl RowBuf {
             } else {
                 k
             };
-            layout = super::rng::mix64(layout ^ ((k as u64) << 32 | (b - a) as u64));
+            layout = crate::rng::mix64(layout ^ ((k as u64) << 32 | (b - a) as u64));
         }
         xxhash_rust::xxh3::xxh3_128_with_seed(self.text.as_bytes(), layout)
     }
