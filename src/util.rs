@@ -77,16 +77,6 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn counts_take_the_right_number() {
-        assert_eq!(super::count(1u64, "table", "tables"), "1 table");
-        assert_eq!(super::count(0u64, "table", "tables"), "0 tables");
-        assert_eq!(super::count(2u64, "batch", "batches"), "2 batches");
-    }
-}
-
 /// Fixes glibc's mmap threshold at 128 KiB. By default glibc raises it to the
 /// size of the largest freed mmapped block, after which every argon2
 /// computation's ~1 MiB of blocks comes from the heap, interleaved with
@@ -114,5 +104,15 @@ pub fn human_duration(s: f64) -> String {
         format!("{h} h {m:02} min")
     } else {
         format!("{m} min {sec:02} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(super::count(1u64, "table", "tables"), "1 table");
+        assert_eq!(super::count(0u64, "table", "tables"), "0 tables");
+        assert_eq!(super::count(2u64, "batch", "batches"), "2 batches");
     }
 }

@@ -1653,7 +1653,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
             ),
         );
         // Straight to the target: the fault plan is for the load.
-        let direct = http::client::Client::new(
+        let direct = crate::http::Client::new(
             target.base.clone(),
             opts.max_attempts,
             opts.retry_for,

@@ -12,14 +12,10 @@
 
 use super::target::{Conn, Target};
 use crate::error::{Error, ErrorKind, Result};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long the first contact may take before the target counts as unreachable.
 pub const FIRST_CONTACT: Duration = Duration::from_secs(5);
-
-/// How often a wait that goes on is mentioned again.
-const REMIND_EVERY: Duration = Duration::from_secs(30);
 
 /// Opens the first connection of a run: any failure is final (exit 3), with
 /// a hint on what to check.
@@ -87,83 +83,7 @@ pub fn hint(target: &Target) -> String {
     }
 }
 
-/// Reports waits for one target on stderr: a line when a wait begins, a
-/// reminder every 30 s while it lasts, a line when the target is back.
-/// Shared by every worker, so an outage seen by all of them is told once.
-pub struct Waiting {
-    what: String,
-    retry_for: Duration,
-    quiet: bool,
-    state: Mutex<WaitState>,
-}
-
-#[derive(Default)]
-struct WaitState {
-    since: Option<Instant>,
-    said: Option<Instant>,
-}
-
-impl Waiting {
-    pub fn new(what: impl Into<String>, retry_for: Duration, quiet: bool) -> Waiting {
-        Waiting {
-            what: what.into(),
-            retry_for,
-            quiet,
-            state: Mutex::new(WaitState::default()),
-        }
-    }
-
-    /// A failure that will be retried.
-    pub fn lost(&self, why: &str) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let since = *s.since.get_or_insert(now);
-        if s.said.is_some_and(|t| now - t < REMIND_EVERY) {
-            return;
-        }
-        let first = s.said.is_none();
-        s.said = Some(now);
-        if self.quiet {
-            return;
-        }
-        let left = self.retry_for.saturating_sub(now - since);
-        let why = why.lines().next().unwrap_or(why);
-        if first {
-            eprintln!(
-                "understudy: waiting for {}: {why}; retrying for up to {} (--retry-for)",
-                self.what,
-                crate::report::human_duration(left.as_secs_f64())
-            );
-        } else {
-            eprintln!(
-                "understudy: still waiting for {} after {}: {why}; {} left",
-                self.what,
-                crate::report::human_duration((now - since).as_secs_f64()),
-                crate::report::human_duration(left.as_secs_f64())
-            );
-        }
-    }
-
-    /// The target answered again.
-    pub fn back(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (Some(since), said) = (s.since.take(), s.said.take()) else {
-            return;
-        };
-        if said.is_some() && !self.quiet {
-            eprintln!(
-                "understudy: {} answers again after {}",
-                self.what,
-                crate::report::human_duration(since.elapsed().as_secs_f64())
-            );
-        }
-    }
-}
-
-/// The wait before retry `attempt` (0-based): 200 ms doubling to 5 s.
-pub fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(200u64 << attempt.min(5)).min(Duration::from_secs(5))
-}
+pub use crate::retry::{Waiting, backoff};
 
 /// Connects to a target already reached once, waiting out a lost network or
 /// a server that is restarting for up to `retry_for`.
@@ -449,16 +369,5 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(runs, 1, "{e}");
-    }
-
-    #[test]
-    fn waits_are_told_once_not_per_attempt() {
-        let w = Waiting::new("t", Duration::from_secs(60), true);
-        w.lost("a");
-        let said = w.state.lock().unwrap().said;
-        w.lost("b");
-        assert_eq!(w.state.lock().unwrap().said, said);
-        w.back();
-        assert!(w.state.lock().unwrap().since.is_none());
     }
 }

@@ -3,9 +3,9 @@
 //! A job is polled until it completes, then its errors are read back and
 //! booked against the users they name.
 
-use super::client::{Answer, Client};
 use super::{Item, Tally};
 use crate::api::{AUTH0_MAX_ACTIVE_JOBS, AUTH0_MAX_FILE};
+use crate::http::{Answer, Client};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;

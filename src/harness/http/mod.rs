@@ -7,18 +7,18 @@
 //! target cannot hide its queueing (no coordinated omission).
 
 mod auth0;
-pub mod client;
+
 mod verify;
 
 use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::generator::table::{RowId, Scratch};
 use crate::hash::Encoded;
+use crate::http::{Answer, Client};
 use crate::profile::Kind;
 use crate::report::metrics::Metrics;
 use crate::row::{FieldKind, RowBuf};
 use crate::sink::api::{self, ApiUser, JitOnly, UserHash};
-use client::{Answer, Client};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -4,11 +4,11 @@
 //! login twice) and mismatched users. Then a sample of users signs in with
 //! their known passwords, proving the imported hashes work.
 
-use super::client::{Answer, Client};
 use super::{HttpLoad, HttpTarget, UserFields, Users};
 use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::hash::HashMode;
+use crate::http::{Answer, Client};
 use crate::report::{Example, PasswordCheck, TableVerify, Verify};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};

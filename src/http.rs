@@ -94,7 +94,7 @@ pub struct Client {
     /// No request leaves before this instant (set by rate-limit answers).
     not_before: Mutex<Option<Instant>>,
     /// Tells on stderr when the target stops answering, and when it is back.
-    waiting: Option<crate::harness::reach::Waiting>,
+    waiting: Option<crate::retry::Waiting>,
 }
 
 /// Seconds since the epoch, as a float.
@@ -174,7 +174,7 @@ impl Client {
     }
 
     /// Waits for a target that stops answering are told through `w`.
-    pub fn telling(mut self, w: crate::harness::reach::Waiting) -> Client {
+    pub fn telling(mut self, w: crate::retry::Waiting) -> Client {
         self.waiting = Some(w);
         self
     }
