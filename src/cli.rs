@@ -708,10 +708,10 @@ fn estimate(a: EstimateArgs) -> Result<()> {
 fn report(r: ReportCommand) -> Result<()> {
     match r {
         ReportCommand::Show { file } => {
-            print!("{}", crate::report::AnyReport::load(&file)?.terminal());
+            print!("{}", reports::AnyReport::load(&file)?.terminal());
         }
         ReportCommand::Html { file, out } => {
-            let rep = crate::report::AnyReport::load(&file)?;
+            let rep = reports::AnyReport::load(&file)?;
             std::fs::write(&out, rep.html()).map_err(|e| Error::io("write", &out, e))?;
         }
     }
@@ -1000,6 +1000,8 @@ fn emulate(a: EmulateArgs) -> Result<()> {
     );
     Ok(())
 }
+
+pub mod reports;
 
 /// One parser per kind of numeric value, shared by every command's flags:
 /// clap names the flag and the value; the message gives the valid range.

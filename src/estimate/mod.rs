@@ -19,6 +19,7 @@
 //!    per worker count with an interval; a recommended count; the bottleneck.
 
 pub mod model;
+pub mod report;
 pub mod sample;
 pub mod usl;
 
@@ -26,8 +27,8 @@ use crate::error::{Error, Result};
 use crate::harness::{self, Plan, RehearseOptions, target::Method, target::Target};
 use crate::hash::HashMode;
 use crate::profile::Profile;
-use crate::report::estimate::{EstimateReport, SampleSummary};
 use model::{SampleKind, TargetKind};
+use report::{EstimateReport, SampleSummary};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -444,11 +445,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         );
     }
     let report = EstimateReport {
-        schema_version: crate::report::estimate::SCHEMA_VERSION,
-        tool: "understudy".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "estimate".into(),
-        started_at,
+        head: crate::report::Head::new("estimate", report::SCHEMA_VERSION, started_at),
         profile: crate::report::ProfileInfo {
             name: plan.profile.name.clone(),
             digest: plan.profile.digest.clone(),
@@ -481,11 +478,10 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         report.save(p)?;
     }
     if let Some(p) = &opts.html {
-        std::fs::write(p, crate::report::estimate::html(&report))
-            .map_err(|e| Error::io("write", p, e))?;
+        std::fs::write(p, report::html(&report)).map_err(|e| Error::io("write", p, e))?;
     }
     if !opts.quiet {
-        print!("{}", crate::report::estimate::terminal(&report));
+        print!("{}", report::terminal(&report));
     }
     Ok(0)
 }

@@ -1435,11 +1435,7 @@ fn check_outputs(opts: &RehearseOptions) -> Result<()> {
 /// What every rehearsal report starts with.
 fn report_head(plan: &Plan, opts: &RehearseOptions, started_at: String) -> Report {
     Report {
-        schema_version: report::SCHEMA_VERSION,
-        tool: "understudy".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "rehearse".into(),
-        started_at,
+        head: report::Head::new("rehearse", report::SCHEMA_VERSION, started_at),
         profile: report::ProfileInfo {
             name: plan.profile.name.clone(),
             digest: plan.profile.digest.clone(),

@@ -2,9 +2,14 @@
 //! coverage curve with the forecast, legacy lookups per day).
 
 use super::run::JitReport;
-use crate::report::html::{bars, esc};
+use crate::report::html::{Marks, bars, esc, frame};
 use crate::report::human_duration;
 use std::fmt::Write;
+
+/// The shape of `JitReport`: version 2 opens with the shared head
+/// (ARCHITECTURE.md § Reports); version 1 had `schema_version`, `kind` and
+/// `tool_version` only.
+pub const SCHEMA_VERSION: u32 = 2;
 
 fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)
@@ -15,6 +20,8 @@ fn days(d: Option<u32>) -> String {
         .unwrap_or_else(|| "not within 10 years".into())
 }
 
+/// The summary `jit` prints: the run, sign-ins and coverage by day, then
+/// the forecast and the outcome.
 pub fn terminal(r: &JitReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -64,6 +71,14 @@ pub fn terminal(r: &JitReport) -> String {
             );
         }
     }
+    s.push_str(&forecast_and_outcome(r));
+    s
+}
+
+/// The forecast and its check, latencies, the new side's outcome, errors,
+/// the leak scan, retries, time and the verdict.
+fn forecast_and_outcome(r: &JitReport) -> String {
+    let mut s = String::new();
     let f = &r.forecast;
     let _ = writeln!(
         s,
@@ -229,13 +244,7 @@ fn coverage_chart(r: &JitReport) -> String {
 }
 
 pub fn html(r: &JitReport) -> String {
-    let mut s = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>understudy JIT migration report</title>\
-         <style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}\
-         table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}\
-         td:first-child,th:first-child{text-align:left}.ok{color:#080}.bad{color:#b00}figure{margin:1.5em 0}\
-         figcaption{font-weight:600}</style></head><body>\n",
-    );
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "<h1>Just-in-time migration: {} users, {} days</h1><p>{} → {} ({}) · profile <b>{}</b> · seed {} · rehash {} · hash cost {} · {} workers</p>",
@@ -322,6 +331,5 @@ pub fn html(r: &JitReport) -> String {
         }
         s.push_str("</table>\n");
     }
-    s.push_str("</body></html>\n");
-    s
+    frame("understudy JIT migration report", Marks::Verdict, &s)
 }

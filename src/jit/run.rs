@@ -109,9 +109,8 @@ pub struct Latencies {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JitReport {
-    pub schema_version: u32,
-    pub kind: String,
-    pub tool_version: String,
+    #[serde(flatten)]
+    pub head: crate::report::Head,
     pub profile: String,
     pub profile_digest: String,
     pub seed: u64,
@@ -642,6 +641,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// plaintext leaked).
 pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let wall = Instant::now();
+    let started_at = crate::report::head::now();
     crate::util::fixed_mmap_threshold();
     if opts.days == 0 {
         return Err(Error::usage("--days must be at least 1"));
@@ -1098,9 +1098,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let mut errors: Vec<ErrorEntry> = p.errors.values().cloned().collect();
     errors.sort_by(|a, b| b.count.cmp(&a.count).then(a.class.cmp(&b.class)));
     let mut report = JitReport {
-        schema_version: 1,
-        kind: "jit".into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
+        head: crate::report::Head::new("jit", super::report::SCHEMA_VERSION, started_at),
         profile: plan.profile.name.clone(),
         profile_digest: plan.profile.digest.clone(),
         seed: opts.seed,

@@ -392,9 +392,14 @@ pub struct ScanOptions {
     pub min_len: usize,
 }
 
+/// The shape of `ScanSummary` (`--json`): version 2 opens with the shared
+/// head (ARCHITECTURE.md § Reports); version 1 had `schema_version` only.
+pub const SCHEMA_VERSION: u32 = 2;
+
 #[derive(Debug, Serialize)]
 pub struct ScanSummary {
-    pub schema_version: u32,
+    #[serde(flatten)]
+    pub head: crate::report::Head,
     pub files: u64,
     pub passwords: u64,
     pub passwords_searched: u64,
@@ -430,12 +435,13 @@ pub fn scan_with_extra(
     paths: &[PathBuf],
     extra: Vec<Secret>,
 ) -> Result<ScanSummary> {
+    let started_at = crate::report::head::now();
     let mut all = secrets(plan);
     all.extend(extra);
     let scanner = Scanner::new(all, min_len)?;
     let (findings, files) = scanner.scan_paths(paths)?;
     Ok(ScanSummary {
-        schema_version: 1,
+        head: crate::report::Head::new("scan-leaks", SCHEMA_VERSION, started_at),
         files,
         passwords: scanner.secrets.len() as u64,
         passwords_searched: (scanner.secrets.len() - scanner.skipped.len()) as u64,

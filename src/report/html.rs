@@ -1,7 +1,7 @@
 //! A self-contained HTML page with inline SVG charts: throughput over time,
 //! batch-latency percentiles, errors by label.
 
-use super::{Report, human_duration};
+use super::{Http, Report, Verify, human_duration};
 use std::fmt::Write;
 
 pub(crate) fn esc(s: &str) -> String {
@@ -139,14 +139,49 @@ pub(crate) fn xy_chart(title: &str, x_unit: &str, y_unit: &str, series: &[Series
     s
 }
 
-pub fn render(r: &Report) -> String {
-    let mut s = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>understudy rehearsal report</title>\
-         <style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}\
+/// How a page marks what matters: a verdict (`ok`, `bad`) or the
+/// recommended row (`rec`).
+pub(crate) enum Marks {
+    Verdict,
+    Recommended,
+}
+
+/// The page every HTML report is: one self-contained document with the
+/// shared stylesheet, `title`, and `body` (already HTML).
+pub(crate) fn frame(title: &str, marks: Marks, body: &str) -> String {
+    const TABLES: &str = "body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}\
          table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}\
-         td:first-child,th:first-child{text-align:left}.ok{color:#080}.bad{color:#b00}figure{margin:1.5em 0}\
-         figcaption{font-weight:600}</style></head><body>\n",
-    );
+         td:first-child,th:first-child{text-align:left}";
+    const FIGURES: &str = "figure{margin:1.5em 0}figcaption{font-weight:600}";
+    let (before, after) = match marks {
+        Marks::Verdict => (".ok{color:#080}.bad{color:#b00}", ""),
+        Marks::Recommended => ("", ".rec{font-weight:700}"),
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <style>{TABLES}{before}{FIGURES}{after}</style></head><body>\n{body}</body></html>\n",
+        esc(title)
+    )
+}
+
+/// The rehearsal page: summary, load charts, the identity API's answers,
+/// errors, verification.
+pub fn render(r: &Report) -> String {
+    let mut body = summary(r);
+    body.push_str(&load_charts(r));
+    if let Some(h) = &r.http {
+        body.push_str(&identity_api(h));
+    }
+    body.push_str(&errors(r));
+    if let Some(v) = &r.verify {
+        body.push_str(&verification(v));
+    }
+    frame("understudy rehearsal report", Marks::Verdict, &body)
+}
+
+/// The title line, the verdict, the projection and rows per table.
+fn summary(r: &Report) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "<h1>Rehearsal: {} → {}</h1><p>profile <b>{}</b> · seed {} · method {} · {} · batch {} · {}</p>",
@@ -157,7 +192,7 @@ pub fn render(r: &Report) -> String {
         esc(&r.method),
         crate::util::count(r.workers as u64, "worker", "workers"),
         r.batch,
-        esc(&r.started_at)
+        esc(&r.head.started_at)
     );
     let verdict = match &r.verify {
         Some(v) if v.ok => "<span class=\"ok\">verify OK</span>".to_string(),
@@ -198,6 +233,11 @@ pub fn render(r: &Report) -> String {
         );
     }
     s.push_str("</table>\n");
+    s
+}
+
+/// Throughput over time, the latency distribution and its percentiles.
+fn load_charts(r: &Report) -> String {
     let series: Vec<(String, f64)> = r
         .timeseries
         .rows
@@ -222,11 +262,11 @@ pub fn render(r: &Report) -> String {
     } else {
         "rows/s"
     };
-    s.push_str(&bars(
+    let mut s = bars(
         &format!("Throughput over time ({per_s}, 1 s buckets)"),
         per_s,
         &series,
-    ));
+    );
     let l = &r.latency_ms;
     if let Some(h) = super::metrics::decode_histogram(&l.histogram).filter(|h| !h.is_empty()) {
         // Batches per latency band, doubling from 1 ms.
@@ -259,105 +299,116 @@ pub fn render(r: &Report) -> String {
             ("max".into(), l.max),
         ],
     ));
-    if let Some(h) = &r.http {
-        let statuses: Vec<(String, f64)> = h
-            .counts
-            .responses_by_status
+    s
+}
+
+/// Responses by status, rate limits and retries, and the users not sent.
+fn identity_api(h: &Http) -> String {
+    let statuses: Vec<(String, f64)> = h
+        .counts
+        .responses_by_status
+        .iter()
+        .map(|(k, v)| (format!("HTTP {k}"), *v as f64))
+        .collect();
+    let mut s = bars(
+        &format!(
+            "Responses by status ({} requests, {} model)",
+            h.counts.attempts, h.model
+        ),
+        "responses",
+        &statuses,
+    );
+    s.push_str(&format!(
+        "<h2>Identity API ({})</h2><table><tr><th>429s</th><th>rate-limit waits</th><th>waited</th><th>retries</th><th>backing off</th><th>timeouts</th><th>connection errors</th><th>done on retry</th><th>jit_only</th></tr>\n<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\n",
+        esc(&h.api),
+        h.counts.rate_limited,
+        h.counts.rate_limit_waits,
+        h.counts.rate_limit_wait_s,
+        h.retries,
+        h.backoff_s,
+        h.counts.timeouts,
+        h.counts.connection_errors,
+        h.already_existed_on_retry,
+        h.jit_only
+    ));
+    if !h.jit_only_by_format.is_empty() {
+        let jit: Vec<(String, f64)> = h
+            .jit_only_by_format
             .iter()
-            .map(|(k, v)| (format!("HTTP {k}"), *v as f64))
+            .map(|(k, v)| (k.clone(), *v as f64))
             .collect();
         s.push_str(&bars(
-            &format!(
-                "Responses by status ({} requests, {} model)",
-                h.counts.attempts, h.model
-            ),
-            "responses",
-            &statuses,
+            "jit_only users by hash format (not importable: they migrate on first login)",
+            "users",
+            &jit,
         ));
-        s.push_str(&format!(
-            "<h2>Identity API ({})</h2><table><tr><th>429s</th><th>rate-limit waits</th><th>waited</th><th>retries</th><th>backing off</th><th>timeouts</th><th>connection errors</th><th>done on retry</th><th>jit_only</th></tr>\n<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\n",
-            esc(&h.api),
-            h.counts.rate_limited,
-            h.counts.rate_limit_waits,
-            h.counts.rate_limit_wait_s,
-            h.retries,
-            h.backoff_s,
-            h.counts.timeouts,
-            h.counts.connection_errors,
-            h.already_existed_on_retry,
-            h.jit_only
-        ));
-        if !h.jit_only_by_format.is_empty() {
-            let jit: Vec<(String, f64)> = h
-                .jit_only_by_format
-                .iter()
-                .map(|(k, v)| (k.clone(), *v as f64))
-                .collect();
-            s.push_str(&bars(
-                "jit_only users by hash format (not importable: they migrate on first login)",
-                "users",
-                &jit,
-            ));
-        }
     }
+    s
+}
+
+/// Rejected rows by label (a chart even when there are none).
+fn errors(r: &Report) -> String {
     let labels: Vec<(String, f64)> = r
         .errors_by_label
         .iter()
         .map(|(k, v)| (k.clone(), *v as f64))
         .collect();
     if labels.is_empty() {
-        s.push_str(&bars(
+        bars(
             "Errors by label (no rejected rows)",
             "rows",
             &[("none".into(), 0.0)],
-        ));
+        )
     } else {
-        s.push_str(&bars("Errors by label", "rows", &labels));
+        bars("Errors by label", "rows", &labels)
     }
-    if let Some(v) = &r.verify {
-        s.push_str("<h2>Verification</h2><table><tr><th>table</th><th>expected</th><th>found</th><th>missing</th><th>extra</th><th>mismatched</th><th>rejected</th></tr>\n");
-        for t in &v.tables {
+}
+
+/// Per-table verification, and examples of what differed.
+fn verification(v: &Verify) -> String {
+    let mut s = String::from(
+        "<h2>Verification</h2><table><tr><th>table</th><th>expected</th><th>found</th><th>missing</th><th>extra</th><th>mismatched</th><th>rejected</th></tr>\n",
+    );
+    for t in &v.tables {
+        let _ = writeln!(
+            s,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if t.ok { "ok" } else { "bad" },
+            esc(&t.name),
+            t.expected,
+            t.found,
+            t.missing,
+            t.extra,
+            t.mismatched,
+            t.rejected
+        );
+    }
+    s.push_str("</table>\n");
+    if !v.examples.is_empty() {
+        s.push_str("<h3>Examples</h3><ul>\n");
+        for e in &v.examples {
+            let fields: Vec<String> = e
+                .fields
+                .iter()
+                .map(|(c, (a, b))| {
+                    format!(
+                        "{}: {} → {}",
+                        esc(c),
+                        esc(a.as_deref().unwrap_or("NULL")),
+                        esc(b.as_deref().unwrap_or("NULL"))
+                    )
+                })
+                .collect();
             let _ = writeln!(
                 s,
-                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                if t.ok { "ok" } else { "bad" },
-                esc(&t.name),
-                t.expected,
-                t.found,
-                t.missing,
-                t.extra,
-                t.mismatched,
-                t.rejected
+                "<li>{} {}[{}] {}</li>",
+                esc(&e.kind),
+                esc(&e.table),
+                esc(&e.key.replace('\u{1f}', ",")),
+                fields.join("; ")
             );
         }
-        s.push_str("</table>\n");
-        if !v.examples.is_empty() {
-            s.push_str("<h3>Examples</h3><ul>\n");
-            for e in &v.examples {
-                let fields: Vec<String> = e
-                    .fields
-                    .iter()
-                    .map(|(c, (a, b))| {
-                        format!(
-                            "{}: {} → {}",
-                            esc(c),
-                            esc(a.as_deref().unwrap_or("NULL")),
-                            esc(b.as_deref().unwrap_or("NULL"))
-                        )
-                    })
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "<li>{} {}[{}] {}</li>",
-                    esc(&e.kind),
-                    esc(&e.table),
-                    esc(&e.key.replace('\u{1f}', ",")),
-                    fields.join("; ")
-                );
-            }
-            s.push_str("</ul>\n");
-        }
+        s.push_str("</ul>\n");
     }
-    s.push_str("</body></html>\n");
     s
 }

@@ -1,8 +1,8 @@
 //! Reports are data (ARCHITECTURE.md § Reports): one serde struct, versioned; JSON is the
 //! source of truth, the terminal summary and the HTML page render it.
 //!
-//! Schema (version 1), top level:
-//! `schema_version`, `tool`, `version`, `command`, `started_at`, `profile`
+//! Schema (version 2), top level: the head (`schema_version`, `kind`
+//! "rehearse", `tool`, `version`, `started_at`, `command`), `profile`
 //! {name, digest}, `seed`, `users`, `target` (password redacted), `source`,
 //! `method`, `workers`, `batch`, `resumed`, `rows_expected`, `rows_loaded`,
 //! `rows_skipped` (committed by an earlier run, with --resume), `rows_rejected`,
@@ -15,12 +15,15 @@
 //! passwords, missing_columns, renamed_columns, digest, duration_s} or null,
 //! `projection` {production_users, rows_per_user, estimated_s, human} or null,
 //! `exec` {command, exit_code, duration_s} or null, `thresholds` [{expr, actual,
-//! ok}], `hashes`, `rejects_file`, `exit_code`.
+//! ok}], `hashes`, `rejects_file`, `exit_code`. Version 1 was the same
+//! without `kind`.
 
-pub mod estimate;
+pub mod head;
 pub mod html;
 pub mod metrics;
 pub mod terminal;
+
+pub use head::Head;
 
 use crate::error::{Error, Result};
 use crate::manifest::HashEntry;
@@ -28,15 +31,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
-    pub schema_version: u32,
-    pub tool: String,
-    pub version: String,
-    pub command: String,
-    pub started_at: String,
+    #[serde(flatten)]
+    pub head: Head,
     pub profile: ProfileInfo,
     pub seed: u64,
     pub users: u64,
@@ -247,113 +247,7 @@ pub struct Threshold {
     pub ok: bool,
 }
 
-/// Any report understudy writes, told apart by what it says it is: a
-/// rehearsal or an estimate by `command`, a JIT simulation by `kind`.
-#[derive(Debug, Clone)]
-pub enum AnyReport {
-    Rehearse(Box<Report>),
-    Estimate(Box<estimate::EstimateReport>),
-    Jit(Box<crate::jit::run::JitReport>),
-}
-
-/// Every string of `v` that holds a DSN or URL (`…://…`), redacted.
-fn redact_dsns(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) if s.contains("://") => *s = crate::redact::dsn(s),
-        serde_json::Value::Array(a) => a.iter_mut().for_each(redact_dsns),
-        serde_json::Value::Object(o) => o.values_mut().for_each(redact_dsns),
-        _ => {}
-    }
-}
-
-impl AnyReport {
-    pub fn load(path: &Path) -> Result<AnyReport> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        let not_ours = |why: String| {
-            Error::usage(format!(
-                "{} is not an understudy report ({why}); `report` reads what rehearse, estimate and jit write with --report",
-                path.display()
-            ))
-        };
-        let mut v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| not_ours(format!("not JSON: {e}")))?;
-        // A report written by hand or by an older build may hold a password:
-        // what `report show|html` print is redacted whatever the file says.
-        redact_dsns(&mut v);
-        let what = v
-            .get("kind")
-            .or_else(|| v.get("command"))
-            .and_then(|k| k.as_str());
-        let (name, reads) = match what {
-            Some("rehearse") => ("rehearse", SCHEMA_VERSION),
-            Some("estimate") => ("estimate", estimate::SCHEMA_VERSION),
-            Some("jit") => ("jit", 1),
-            Some(other) => return Err(not_ours(format!("it says it is `{other}`"))),
-            None => return Err(not_ours("no `command` or `kind` field".into())),
-        };
-        let version = v.get("schema_version").and_then(|x| x.as_u64());
-        if version != Some(u64::from(reads)) {
-            return Err(Error::usage(format!(
-                "{}: {name} report schema_version {} (this understudy reads {reads})",
-                path.display(),
-                version.map_or_else(|| "missing".to_string(), |x| x.to_string()),
-            )));
-        }
-        let damaged = |e: serde_json::Error| {
-            Error::usage(format!(
-                "{} is a {name} report that this understudy cannot read: {e}",
-                path.display()
-            ))
-        };
-        Ok(match name {
-            "rehearse" => AnyReport::Rehearse(serde_json::from_value(v).map_err(damaged)?),
-            "estimate" => AnyReport::Estimate(serde_json::from_value(v).map_err(damaged)?),
-            _ => AnyReport::Jit(serde_json::from_value(v).map_err(damaged)?),
-        })
-    }
-
-    /// The terminal summary, as the command that wrote the report prints it.
-    pub fn terminal(&self) -> String {
-        match self {
-            AnyReport::Rehearse(r) => terminal::render(r),
-            AnyReport::Estimate(r) => estimate::terminal(r),
-            AnyReport::Jit(r) => crate::jit::report::terminal(r),
-        }
-    }
-
-    pub fn html(&self) -> String {
-        match self {
-            AnyReport::Rehearse(r) => html::render(r),
-            AnyReport::Estimate(r) => estimate::html(r),
-            AnyReport::Jit(r) => crate::jit::report::html(r),
-        }
-    }
-}
-
 impl Report {
-    pub fn load(path: &Path) -> Result<Report> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        let mut r: Report = serde_json::from_str(&text).map_err(|e| {
-            Error::usage(format!(
-                "{} is not an understudy report: {e}",
-                path.display()
-            ))
-        })?;
-        if r.schema_version != SCHEMA_VERSION {
-            return Err(Error::usage(format!(
-                "{}: report schema_version {} (this understudy reads {})",
-                path.display(),
-                r.schema_version,
-                SCHEMA_VERSION
-            )));
-        }
-        // A report written by hand or by an older build may hold a password:
-        // what `report show|html` print is redacted whatever the file says.
-        r.target = crate::redact::dsn(&r.target);
-        r.source = r.source.as_deref().map(crate::redact::dsn);
-        Ok(r)
-    }
-
     pub fn save(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_string_pretty(self).expect("report serialises");
         std::fs::write(path, json + "\n").map_err(|e| Error::io("write", path, e))

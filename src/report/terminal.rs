@@ -1,10 +1,38 @@
 //! The terminal summary: a few aligned tables rendered from the report.
 
-use super::{Report, human_duration};
+use super::{Http, Report, Verify, human_duration};
 use crate::util::count;
 use std::fmt::Write;
 
+/// The summary `rehearse` prints, section by section.
 pub fn render(r: &Report) -> String {
+    let mut s = tables(r);
+    s.push_str(&rows(r));
+    match &r.http {
+        Some(h) => s.push_str(&identity_api(h)),
+        None if r.retries > 0 => {
+            let _ = writeln!(
+                s,
+                "  retries        {} (lost connections or timeouts, retried on a new connection)",
+                r.retries
+            );
+        }
+        None => {}
+    }
+    s.push_str(&faults_and_latency(r));
+    s.push_str(&rejects(r));
+    match &r.verify {
+        None => {
+            let _ = writeln!(s, "  verify         skipped (--no-verify)");
+        }
+        Some(v) => s.push_str(&verification(r, v)),
+    }
+    s.push_str(&projection_and_thresholds(r));
+    s
+}
+
+/// The title line, source, --exec, and rows per table.
+fn tables(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -49,6 +77,12 @@ pub fn render(r: &Report) -> String {
             t.name, t.expected, t.loaded, t.skipped, t.rejected
         );
     }
+    s
+}
+
+/// Rows (or users) loaded, rejected and skipped, and the rate.
+fn rows(r: &Report) -> String {
+    let mut s = String::new();
     // An identity API takes users, one request each (or in import jobs).
     let (noun, per) = if r.http.is_some() {
         ("users          ", "users/s")
@@ -76,65 +110,69 @@ pub fn render(r: &Report) -> String {
         human_duration(r.duration_s),
         r.throughput_rows_per_s
     );
-    if let Some(h) = &r.http {
-        let statuses: Vec<String> = h
-            .counts
-            .responses_by_status
+    s
+}
+
+/// Requests and responses, rate limits, retries, users not sent, import jobs.
+fn identity_api(h: &Http) -> String {
+    let mut s = String::new();
+    let statuses: Vec<String> = h
+        .counts
+        .responses_by_status
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  requests       {} sent ({} model{}) · responses {}",
+        h.counts.attempts,
+        h.model,
+        h.rate.map(|r| format!(", {r}/s")).unwrap_or_default(),
+        statuses.join(" · ")
+    );
+    let _ = writeln!(
+        s,
+        "  rate limits    {} × 429 · waited {}, {} in all, before sending again",
+        h.counts.rate_limited,
+        count(h.counts.rate_limit_waits, "time", "times"),
+        human_duration(h.counts.rate_limit_wait_s)
+    );
+    let _ = writeln!(
+        s,
+        "  retries        {} after 5xx, timeouts or lost connections ({} backing off; {}, {}) · {} found done on retry",
+        h.retries,
+        human_duration(h.backoff_s),
+        count(h.counts.timeouts, "timeout", "timeouts"),
+        count(
+            h.counts.connection_errors,
+            "connection error",
+            "connection errors"
+        ),
+        count(h.already_existed_on_retry, "create", "creates")
+    );
+    if h.jit_only > 0 {
+        let formats: Vec<String> = h
+            .jit_only_by_format
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
         let _ = writeln!(
             s,
-            "  requests       {} sent ({} model{}) · responses {}",
-            h.counts.attempts,
-            h.model,
-            h.rate.map(|r| format!(", {r}/s")).unwrap_or_default(),
-            statuses.join(" · ")
-        );
-        let _ = writeln!(
-            s,
-            "  rate limits    {} × 429 · waited {}, {} in all, before sending again",
-            h.counts.rate_limited,
-            count(h.counts.rate_limit_waits, "time", "times"),
-            human_duration(h.counts.rate_limit_wait_s)
-        );
-        let _ = writeln!(
-            s,
-            "  retries        {} after 5xx, timeouts or lost connections ({} backing off; {}, {}) · {} found done on retry",
-            h.retries,
-            human_duration(h.backoff_s),
-            count(h.counts.timeouts, "timeout", "timeouts"),
-            count(
-                h.counts.connection_errors,
-                "connection error",
-                "connection errors"
-            ),
-            count(h.already_existed_on_retry, "create", "creates")
-        );
-        if h.jit_only > 0 {
-            let formats: Vec<String> = h
-                .jit_only_by_format
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
-            let _ = writeln!(
-                s,
-                "  jit_only       {} users not sent: the {} API cannot import {} (they can only migrate on first login)",
-                h.jit_only,
-                h.api,
-                formats.join(" · ")
-            );
-        }
-        if let Some(j) = h.jobs {
-            let _ = writeln!(s, "  import jobs    {j}");
-        }
-    } else if r.retries > 0 {
-        let _ = writeln!(
-            s,
-            "  retries        {} (lost connections or timeouts, retried on a new connection)",
-            r.retries
+            "  jit_only       {} users not sent: the {} API cannot import {} (they can only migrate on first login)",
+            h.jit_only,
+            h.api,
+            formats.join(" · ")
         );
     }
+    if let Some(j) = h.jobs {
+        let _ = writeln!(s, "  import jobs    {j}");
+    }
+    s
+}
+
+/// The fault plan's effect, and the latency percentiles.
+fn faults_and_latency(r: &Report) -> String {
+    let mut s = String::new();
     if let Some(f) = &r.faults {
         let _ = writeln!(
             s,
@@ -168,6 +206,12 @@ pub fn render(r: &Report) -> String {
             }
         );
     }
+    s
+}
+
+/// Rejected rows by class and label, and where their details went.
+fn rejects(r: &Report) -> String {
+    let mut s = String::new();
     if !r.errors_by_class.is_empty() {
         let list: Vec<String> = r
             .errors_by_class
@@ -185,82 +229,87 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(s, "  reject details {f}");
         }
     }
-    match &r.verify {
-        None => {
-            let _ = writeln!(s, "  verify         skipped (--no-verify)");
-        }
-        Some(v) => {
-            let _ = writeln!(
-                s,
-                "  verify         {} · expected {} · found {} · missing {} · extra {} · mismatched {}{} · rejected {} ({})",
-                if v.ok { "OK" } else { "FAILED" },
-                v.expected,
-                v.found,
-                v.missing,
-                v.extra,
-                v.mismatched,
-                if r.http.is_some() {
-                    format!(" · duplicated {}", v.duplicated)
-                } else {
-                    String::new()
-                },
-                v.rejected,
-                human_duration(v.duration_s)
-            );
-            for t in v.tables.iter().filter(|t| !t.ok) {
+    s
+}
+
+/// The verification's counts, failing tables, examples, columns and passwords.
+fn verification(r: &Report, v: &Verify) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "  verify         {} · expected {} · found {} · missing {} · extra {} · mismatched {}{} · rejected {} ({})",
+        if v.ok { "OK" } else { "FAILED" },
+        v.expected,
+        v.found,
+        v.missing,
+        v.extra,
+        v.mismatched,
+        if r.http.is_some() {
+            format!(" · duplicated {}", v.duplicated)
+        } else {
+            String::new()
+        },
+        v.rejected,
+        human_duration(v.duration_s)
+    );
+    for t in v.tables.iter().filter(|t| !t.ok) {
+        let _ = writeln!(
+            s,
+            "    {:<16} missing {} · extra {} · mismatched {}",
+            t.name, t.missing, t.extra, t.mismatched
+        );
+    }
+    for e in v.examples.iter().take(10) {
+        let fields: Vec<String> = e
+            .fields
+            .iter()
+            .map(|(c, (a, b))| {
+                format!(
+                    "{c}: {:?} → {:?}",
+                    a.as_deref().unwrap_or("NULL"),
+                    b.as_deref().unwrap_or("NULL")
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "    {} {}[{}] {}",
+            e.kind,
+            e.table,
+            e.key.replace('\u{1f}', ","),
+            fields.join("; ")
+        );
+    }
+    if !v.missing_columns.is_empty() {
+        let _ = writeln!(
+            s,
+            "  not in target  {} (tolerated, not compared)",
+            v.missing_columns.join(", ")
+        );
+    }
+    if !v.renamed_columns.is_empty() {
+        let _ = writeln!(s, "  renamed        {}", v.renamed_columns.join(", "));
+    }
+    if let Some(p) = &v.passwords {
+        match &p.skipped_reason {
+            Some(why) => {
+                let _ = writeln!(s, "  password check skipped: {why}");
+            }
+            None => {
                 let _ = writeln!(
                     s,
-                    "    {:<16} missing {} · extra {} · mismatched {}",
-                    t.name, t.missing, t.extra, t.mismatched
+                    "  password check {}/{} sampled users' hashes verify with their known passwords",
+                    p.verified, p.checked
                 );
-            }
-            for e in v.examples.iter().take(10) {
-                let fields: Vec<String> = e
-                    .fields
-                    .iter()
-                    .map(|(c, (a, b))| {
-                        format!(
-                            "{c}: {:?} → {:?}",
-                            a.as_deref().unwrap_or("NULL"),
-                            b.as_deref().unwrap_or("NULL")
-                        )
-                    })
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "    {} {}[{}] {}",
-                    e.kind,
-                    e.table,
-                    e.key.replace('\u{1f}', ","),
-                    fields.join("; ")
-                );
-            }
-            if !v.missing_columns.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "  not in target  {} (tolerated, not compared)",
-                    v.missing_columns.join(", ")
-                );
-            }
-            if !v.renamed_columns.is_empty() {
-                let _ = writeln!(s, "  renamed        {}", v.renamed_columns.join(", "));
-            }
-            if let Some(p) = &v.passwords {
-                match &p.skipped_reason {
-                    Some(why) => {
-                        let _ = writeln!(s, "  password check skipped: {why}");
-                    }
-                    None => {
-                        let _ = writeln!(
-                            s,
-                            "  password check {}/{} sampled users' hashes verify with their known passwords",
-                            p.verified, p.checked
-                        );
-                    }
-                }
             }
         }
     }
+    s
+}
+
+/// The --production-users projection and the --fail-on thresholds.
+fn projection_and_thresholds(r: &Report) -> String {
+    let mut s = String::new();
     if let Some(p) = &r.projection {
         let _ = writeln!(
             s,

@@ -1,8 +1,8 @@
 //! The `estimate` report: one versioned serde struct (ARCHITECTURE.md § Reports), rendered
 //! to the terminal and to HTML.
 //!
-//! Schema (version 1), top level: `schema_version`, `tool`, `version`,
-//! `command` ("estimate"), `started_at`, `profile` {name, digest}, `seed`,
+//! Schema (version 2), top level: the head (`schema_version`, `kind`
+//! "estimate", `tool`, `version`, `started_at`, `command`), `profile` {name, digest}, `seed`,
 //! `target` (password redacted), `method`, `production_users`,
 //! `production_rows`, `rows_per_user`, `batch`, `sample_users`,
 //! `sample_share`, `sampling_s`, `projections` [{workers, seconds,
@@ -16,25 +16,22 @@
 //! `samples` [{kind, workers, users, batch, rows, duration_s,
 //! steady_rows_per_s, steady_window_s, warmup_s, gen_s, target_s,
 //! ratelimit_wait_s, starved_s, retries, throttled, rate_limit, series}],
-//! `notes`, `exit_code`.
+//! `notes`, `exit_code`. Version 1 was the same without `kind`.
 
-use super::html::{Series, esc, xy_chart};
-use super::{ProfileInfo, human_duration};
 use crate::error::{Error, Result};
 use crate::estimate::model::{Model, Projection, Sample, SampleKind};
+use crate::report::html::{Marks, Series, esc, frame, xy_chart};
+use crate::report::{Head, ProfileInfo, human_duration};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 use std::path::Path;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EstimateReport {
-    pub schema_version: u32,
-    pub tool: String,
-    pub version: String,
-    pub command: String,
-    pub started_at: String,
+    #[serde(flatten)]
+    pub head: Head,
     pub profile: ProfileInfo,
     pub seed: u64,
     pub target: String,
@@ -221,14 +218,18 @@ pub fn terminal(r: &EstimateReport) -> String {
     s
 }
 
+/// The estimate page: projections, the throughput-vs-workers chart, the
+/// method and the samples.
 pub fn html(r: &EstimateReport) -> String {
-    let mut s = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>understudy estimate</title>\
-         <style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}\
-         table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}\
-         td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}\
-         figcaption{font-weight:600}.rec{font-weight:700}</style></head><body>\n",
-    );
+    let mut body = projections_html(r);
+    body.push_str(&throughput_chart(r));
+    body.push_str(&method_html(r));
+    frame("understudy estimate", Marks::Recommended, &body)
+}
+
+/// The title line, the summary sentence and the table of projections.
+fn projections_html(r: &EstimateReport) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "<h1>Estimate: {} users → {}</h1><p>profile <b>{}</b> · {} rows · method {} · batch {} · samples of {} users ({:.2} %) · {}</p>",
@@ -240,7 +241,7 @@ pub fn html(r: &EstimateReport) -> String {
         r.batch,
         r.sample_users,
         r.sample_share * 100.0,
-        esc(&r.started_at)
+        esc(&r.head.started_at)
     );
     let _ = writeln!(
         s,
@@ -271,7 +272,11 @@ pub fn html(r: &EstimateReport) -> String {
         );
     }
     s.push_str("</table>\n");
-    // Throughput vs workers: the samples, the fitted USL, the full-size curve.
+    s
+}
+
+/// Throughput vs workers: the samples, the fitted USL, the full-size curve.
+fn throughput_chart(r: &EstimateReport) -> String {
     let m = &r.model;
     let measured: Vec<(f64, f64)> = r
         .samples
@@ -303,7 +308,7 @@ pub fn html(r: &EstimateReport) -> String {
         .iter()
         .map(|p| (p.workers as f64, p.rows_per_s))
         .collect();
-    s.push_str(&xy_chart(
+    xy_chart(
         "Throughput vs workers: samples, USL fit, and the full load (size effect, rate limit)",
         "workers",
         "rows/s",
@@ -327,7 +332,13 @@ pub fn html(r: &EstimateReport) -> String {
                 color: "#d0674a",
             },
         ],
-    ));
+    )
+}
+
+/// The model's figures, the range's basis, the notes and every sample.
+fn method_html(r: &EstimateReport) -> String {
+    let m = &r.model;
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "<h2>Method</h2><p>{}</p><p>Range: {}</p><ul>",
@@ -356,6 +367,6 @@ pub fn html(r: &EstimateReport) -> String {
             x.kind, x.workers, x.batch, x.rows, x.duration_s, x.steady_rows_per_s, x.warmup_s
         );
     }
-    s.push_str("</table>\n</body></html>\n");
+    s.push_str("</table>\n");
     s
 }
