@@ -23,7 +23,7 @@ fn json(path: &Path) -> Value {
 
 /// The required top level and the shape of `projections`.
 fn check_report(r: &Value, users: u64, workers: &[u64]) {
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["command"], "estimate");
     assert_eq!(r["production_users"], users);
     let p = r["projections"].as_array().expect("projections");

@@ -179,7 +179,7 @@ fn sqlite_legacy_into_generic_every_migrated_user_signs_in() {
         html.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     let migrated = r["migrated_users"].as_u64().unwrap();
     assert!(migrated > 600, "{out}");
     assert_eq!(r["migrated_verified"].as_u64(), Some(migrated));

@@ -105,7 +105,7 @@ fn sqlite_end_to_end_report_schema_and_html() {
     ] {
         assert!(r.get(key).is_some(), "report lacks {key}");
     }
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["rows_expected"].as_u64(), Some(total));
     assert_eq!(r["rows_loaded"].as_u64(), Some(total));
     assert_eq!(r["rows_rejected"], 0);

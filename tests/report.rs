@@ -1,6 +1,9 @@
 //! `report show` and `report html` read every kind of report understudy
-//! writes (rehearse, estimate, jit), each from a small real run, and refuse
-//! anything else with a clear usage error.
+//! writes (rehearse, estimate, jit), each from a small real run, and the
+//! version-1 files older builds wrote (tests/fixtures/reports/v1, rendered
+//! byte for byte as those builds rendered them), and refuse anything else
+//! with a clear usage error. Every report, scan-leaks' included, opens with
+//! the same head.
 
 mod common;
 
@@ -79,6 +82,52 @@ fn report_show_and_html_read_rehearse_estimate_and_jit_reports() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
+    let scan = at("scan-leaks.json");
+    let o = run(&[
+        "scan-leaks",
+        &at("legacy.db"),
+        "--profile",
+        p,
+        "--users",
+        "200",
+        "--json",
+    ]);
+    std::fs::write(&scan, &o.stdout).unwrap();
+
+    // One head, in the same order, whatever the kind.
+    for (file, kind) in [
+        (&rehearse, "rehearse"),
+        (&estimate, "estimate"),
+        (&jit, "jit"),
+        (&scan, "scan-leaks"),
+    ] {
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let keys: Vec<&str> = r.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            keys[..6],
+            [
+                "schema_version",
+                "kind",
+                "tool",
+                "version",
+                "started_at",
+                "command"
+            ],
+            "{kind}"
+        );
+        assert_eq!(r["schema_version"], 2, "{kind}");
+        assert_eq!(r["kind"], kind);
+        assert_eq!(r["command"], kind);
+        assert_eq!(r["tool"], "understudy");
+        assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
+        let started = r["started_at"].as_str().unwrap();
+        assert!(
+            started.len() == 20 && started.starts_with("20") && started.ends_with('Z'),
+            "{kind}: {started}"
+        );
+    }
+
     // Each summary opens with the command that wrote the report and carries
     // its own figures.
     for (file, opening, figure) in [
@@ -96,6 +145,41 @@ fn report_show_and_html_read_rehearse_estimate_and_jit_reports() {
         assert_eq!(o.status.code(), Some(0), "{file}: {}", text(&o));
         let page = std::fs::read_to_string(&html).unwrap();
         assert!(page.starts_with("<!doctype html>") && page.contains("</html>"));
+    }
+
+    // scan-leaks prints its own findings: `report` says so rather than
+    // calling its summary foreign.
+    let o = run(&["report", "show", &scan]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is a `scan-leaks` report"), "{err}");
+}
+
+#[test]
+fn report_show_and_html_read_version_1_reports_as_they_were_rendered() {
+    let v1 = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reports/v1");
+    let d = tempdir();
+    for name in [
+        "rehearse",
+        "rehearse-http",
+        "rehearse-rejects",
+        "estimate",
+        "jit",
+    ] {
+        let file = format!("{v1}/{name}.json");
+        let was = |ext: &str| std::fs::read(format!("{v1}/{name}.{ext}")).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(v["schema_version"], 1, "{name}: a version-1 fixture");
+
+        let o = run(&["report", "show", &file]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
+        assert!(o.stdout == was("show.txt"), "{name}: {}", text(&o));
+
+        let html = d.path().join(format!("{name}.html"));
+        let o = run(&["report", "html", &file, "--out", html.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
+        assert!(std::fs::read(&html).unwrap() == was("html"), "{name}");
     }
 }
 
@@ -123,6 +207,16 @@ fn report_show_refuses_what_understudy_did_not_write() {
             "partial.json",
             r#"{"kind": "jit", "schema_version": 1}"#,
             "cannot read",
+        ),
+        (
+            "partial-v2.json",
+            r#"{"kind": "rehearse", "schema_version": 2, "tool": "understudy"}"#,
+            "cannot read",
+        ),
+        (
+            "v1-scan-leaks.json",
+            include_str!("fixtures/reports/v1/scan-leaks.json"),
+            "no `command` or `kind` field",
         ),
     ] {
         let f = d.path().join(name);

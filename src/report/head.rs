@@ -86,9 +86,14 @@ impl Loaded {
     /// build writes; every version from 1 to it is read).
     pub fn read(path: &Path, kinds: &[(&'static str, u32)]) -> Result<Loaded> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let names: Vec<&str> = kinds.iter().map(|k| k.0).collect();
+        let readable = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => names.concat(),
+        };
         let not_ours = |why: String| {
             Error::usage(format!(
-                "{} is not an understudy report ({why}); `report` reads what rehearse, estimate and jit write with --report",
+                "{} is not an understudy report ({why}); `report` reads what {readable} write with --report",
                 path.display()
             ))
         };
@@ -104,6 +109,13 @@ impl Loaded {
         let (kind, reads) = match what {
             Some(w) => match kinds.iter().find(|(k, _)| *k == w) {
                 Some(&k) => k,
+                // Ours (a scan-leaks summary), but not a kind `report` renders.
+                None if v.get("tool").and_then(|t| t.as_str()) == Some("understudy") => {
+                    return Err(Error::usage(format!(
+                        "{} is a `{w}` report, which `report` does not render; it reads what {readable} write with --report",
+                        path.display()
+                    )));
+                }
                 None => return Err(not_ours(format!("it says it is `{w}`"))),
             },
             None => return Err(not_ours("no `command` or `kind` field".into())),
