@@ -2,7 +2,6 @@
 //! through: the network drop a 10-hour migration script meets, on a schedule.
 
 use super::plan::{FaultKind, FaultPlan};
-use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,14 +20,7 @@ pub struct Stats {
     pub bytes_down: AtomicU64,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct StatsSnapshot {
-    pub connections_accepted: u64,
-    pub connections_refused: u64,
-    pub connections_killed: u64,
-    pub bytes_to_upstream: u64,
-    pub bytes_to_client: u64,
-}
+pub use crate::report::ProxyStats as StatsSnapshot;
 
 impl Stats {
     pub fn snapshot(&self) -> StatsSnapshot {

@@ -131,7 +131,18 @@ pub struct Faults {
     pub downtime_s: f64,
     /// Time the loader spent waiting before retries.
     pub backoff_s: f64,
-    pub proxy: crate::faults::proxy::StatsSnapshot,
+    pub proxy: ProxyStats,
+}
+
+/// What the fault proxy saw, as the report keeps it (the proxy's own
+/// `faults::proxy::StatsSnapshot`: the report defines the shape it stores).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProxyStats {
+    pub connections_accepted: u64,
+    pub connections_refused: u64,
+    pub connections_killed: u64,
+    pub bytes_to_upstream: u64,
+    pub bytes_to_client: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
