@@ -698,6 +698,272 @@ mod tests {
         }
     }
 
+    /// `a` and `b` agree: the same strings, numbers within `1e-12` of each
+    /// other (relative), so a refactor that reorders a sum still passes
+    /// and any change of the model does not.
+    fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+        use serde_json::Value::{Array, Number, Object};
+        match (a, b) {
+            (Number(x), Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!(
+                    x == y || ((x - y) / x.abs().max(y.abs())).abs() < 1e-12,
+                    "{at}: {x} vs {y}"
+                );
+            }
+            (Array(x), Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{at}: lengths");
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    same(x, y, &format!("{at}[{i}]"));
+                }
+            }
+            (Object(x), Object(y)) => {
+                let keys = |o: &serde_json::Map<String, serde_json::Value>| {
+                    o.keys().cloned().collect::<Vec<_>>()
+                };
+                assert_eq!(keys(x), keys(y), "{at}: keys");
+                for (k, v) in x {
+                    same(v, &y[k], &format!("{at}.{k}"));
+                }
+            }
+            _ => assert_eq!(a, b, "{at}"),
+        }
+    }
+
+    /// Everything `project` decides, as JSON.
+    fn outcome_json(o: &Outcome) -> serde_json::Value {
+        serde_json::json!({
+            "model": o.model,
+            "projections": o.projections,
+            "recommended": o.recommended,
+            "bottleneck": o.bottleneck,
+            "notes": o.notes,
+        })
+    }
+
+    /// A sweep at each worker count with repeats whose rates are `rates`,
+    /// the other timings varied with them so that every part of the model
+    /// sees distinct values.
+    fn sweep_set(rates: &[(usize, &[f64])]) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for (i, &(w, rs)) in rates.iter().enumerate() {
+            for (j, &r) in rs.iter().enumerate() {
+                let mut x = sample(SampleKind::Sweep, w, r);
+                x.batch = 500;
+                x.warmup_s = 0.02 + 0.003 * (i + j) as f64;
+                x.gen_s = 0.011 * (1 + j) as f64;
+                x.starved_s = 0.004 * (1 + i) as f64;
+                x.size_points = (1..=12)
+                    .map(|k| {
+                        let at = k as f64 * 6_000.0;
+                        (
+                            at,
+                            r / (1.0 + 0.04 * (at / 6_000.0).ln()) * (1.0 + 0.002 * j as f64),
+                        )
+                    })
+                    .collect();
+                out.push(x);
+            }
+        }
+        out
+    }
+
+    /// Samples at size: (rows in the target, rates of the repeats).
+    fn at_size_set(w: usize, nodes: &[(u64, &[f64])]) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for &(at, rs) in nodes {
+            for &r in rs {
+                let mut x = sample(SampleKind::AtSize, w, r);
+                x.at_rows = at;
+                x.batch = 25_000;
+                x.gen_s = 0.015;
+                x.target_s = 0.21 + at as f64 * 1e-7;
+                out.push(x);
+            }
+        }
+        out
+    }
+
+    /// Synthetic sample sets for each kind of target and what `project`
+    /// made of them (tests/fixtures/estimate-project.json), so that no
+    /// restructuring of the model moves a number.
+    fn pinned_cases() -> Vec<(&'static str, Inputs<'static>)> {
+        let leak = |s: Vec<Sample>| -> &'static [Sample] { Box::leak(s.into_boxed_slice()) };
+        // SQLite: a sweep at 1 and 2 writers, samples at size at both nodes.
+        let mut sqlite = sweep_set(&[
+            (1, &[300_000.0, 312_000.0, 295_000.0]),
+            (2, &[318_000.0, 305_000.0, 322_000.0]),
+        ]);
+        sqlite.extend(at_size_set(
+            1,
+            &[
+                (250_000, &[180_000.0, 176_000.0]),
+                (950_000, &[120_000.0, 126_000.0]),
+            ],
+        ));
+        // PostgreSQL: four worker counts (the full USL), samples at size at 2.
+        let mut server = sweep_set(&[
+            (1, &[10_000.0, 10_400.0]),
+            (2, &[18_000.0, 17_500.0]),
+            (4, &[26_000.0, 27_000.0]),
+            (8, &[24_000.0, 23_000.0]),
+        ]);
+        server.extend(at_size_set(
+            2,
+            &[(1_000_000, &[15_000.0]), (3_800_000, &[11_000.0])],
+        ));
+        // An identity API that throttles from 4 workers and announces its limit.
+        let mut limited = sweep_set(&[
+            (1, &[150.0, 148.0]),
+            (2, &[290.0, 300.0]),
+            (4, &[560.0, 580.0]),
+            (8, &[610.0, 598.0]),
+        ]);
+        for x in &mut limited {
+            x.rows_per_request = 1.0;
+            x.announced_rate = Some(600.0);
+            x.backoff_s = 0.5 * x.workers as f64;
+            x.retries = x.workers as u64;
+            if x.workers >= 4 {
+                x.rate_limit = Some(x.steady_rows_per_s * 1.02);
+                x.throttled = 12 * x.workers as u64;
+                x.ratelimit_wait_s = 0.8 * x.workers as f64;
+            }
+        }
+        // An identity API with no limit: its samples slow as it fills.
+        let mut unlimited =
+            sweep_set(&[(1, &[400.0, 390.0]), (2, &[760.0, 780.0]), (4, &[1400.0])]);
+        for x in &mut unlimited {
+            x.rows_per_request = 1.0;
+        }
+        // One worker count and too few batches for a size trend.
+        let mut single = sweep_set(&[(1, &[5_000.0, 5_200.0, 4_700.0])]);
+        for x in &mut single {
+            x.size_points.clear();
+        }
+        vec![
+            (
+                "one-worker-count",
+                Inputs {
+                    kind: TargetKind::Server,
+                    samples: leak(single),
+                    rows: 300_000,
+                    batch: 5_000,
+                    workers: &[1, 4],
+                },
+            ),
+            (
+                "sqlite",
+                Inputs {
+                    kind: TargetKind::SingleWriter,
+                    samples: leak(sqlite),
+                    rows: 1_200_000,
+                    batch: 25_000,
+                    workers: &[1, 2],
+                },
+            ),
+            (
+                "postgres",
+                Inputs {
+                    kind: TargetKind::Server,
+                    samples: leak(server),
+                    rows: 4_800_000,
+                    batch: 5_000,
+                    workers: &[1, 2, 4, 8, 16],
+                },
+            ),
+            (
+                "api-rate-limited",
+                Inputs {
+                    kind: TargetKind::Api,
+                    samples: leak(limited),
+                    rows: 500_000,
+                    batch: 1,
+                    workers: &[1, 2, 4, 8, 16],
+                },
+            ),
+            (
+                "api-size-trend",
+                Inputs {
+                    kind: TargetKind::Api,
+                    samples: leak(unlimited),
+                    rows: 2_000_000,
+                    batch: 1,
+                    workers: &[1, 2, 4, 8],
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_projection_of_pinned_sample_sets_does_not_move() {
+        let want: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/estimate-project.json"))
+                .unwrap();
+        let cases = pinned_cases();
+        assert_eq!(want.as_object().unwrap().len(), cases.len());
+        for (name, inp) in &cases {
+            let got = outcome_json(&project(inp).unwrap());
+            same(&got, &want[*name], name);
+        }
+    }
+
+    /// A real estimate report (version 1, SQLite, `saas`): its samples,
+    /// projected again, give the model, projections and bottleneck it holds.
+    #[test]
+    fn a_v1_reports_samples_project_to_its_own_model() {
+        let r: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/estimate-v1.json")).unwrap();
+        let samples: Vec<Sample> = r["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                // Fields a version-1 report does not hold; none of them
+                // moves a SQLite projection with samples at size.
+                let mut s = s.clone();
+                for (k, v) in [
+                    ("steady_rows", serde_json::json!(0)),
+                    ("size_points", serde_json::json!([])),
+                    ("backoff_s", serde_json::json!(0.0)),
+                    ("rows_per_request", serde_json::json!(0.0)),
+                ] {
+                    s.as_object_mut().unwrap().entry(k).or_insert(v);
+                }
+                serde_json::from_value(s).unwrap()
+            })
+            .collect();
+        let workers: Vec<usize> = r["projections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["workers"].as_u64().unwrap() as usize)
+            .collect();
+        let o = project(&Inputs {
+            kind: TargetKind::SingleWriter,
+            samples: &samples,
+            rows: r["production_rows"].as_u64().unwrap(),
+            batch: r["batch"].as_u64().unwrap(),
+            workers: &workers,
+        })
+        .unwrap();
+        let got = outcome_json(&o);
+        same(&got["model"], &r["model"], "model");
+        same(&got["projections"], &r["projections"], "projections");
+        same(
+            &got["recommended"],
+            &r["recommended_workers"],
+            "recommended",
+        );
+        same(&got["bottleneck"], &r["bottleneck"], "bottleneck");
+        let notes = r["notes"].as_array().unwrap();
+        same(
+            &got["notes"],
+            &serde_json::json!(notes[..o.notes.len()]),
+            "notes",
+        );
+    }
+
     #[test]
     fn steady_state_drops_the_first_round_and_the_tail() {
         // 2 workers; the first round is slow (fill), then 1000 rows every 0.1 s.
