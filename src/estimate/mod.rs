@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::harness::{self, Plan, RehearseOptions, target::Method, target::Target};
 use crate::hash::HashMode;
 use crate::profile::Profile;
-use crate::report::estimate::{EstimateReport, SampleSummary};
+use crate::report::estimate::EstimateReport;
 use model::{SampleKind, TargetKind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -138,7 +138,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     let design = design(&opts)?;
     let sampled = take_samples(&opts, &design)?;
     let (outcome, full_rows) = model(&opts, &design, &sampled)?;
-    let report = report(&opts, &design, started_at, &sampled, outcome, full_rows);
+    let report = report(&opts, &design, started_at, sampled, outcome, full_rows);
     write_outputs(&opts, &report)?;
     Ok(0)
 }
@@ -612,7 +612,7 @@ fn report(
     opts: &EstimateOptions,
     d: &Design,
     started_at: String,
-    sampled: &Sampled,
+    sampled: Sampled,
     out: model::Outcome,
     full_rows: u64,
 ) -> EstimateReport {
@@ -647,7 +647,7 @@ fn report(
         recommended_workers: out.recommended,
         bottleneck: out.bottleneck,
         model: out.model,
-        samples: sampled.samples.iter().map(SampleSummary::from).collect(),
+        samples: sampled.samples,
         notes: out.notes,
         exit_code: 0,
     }
@@ -671,6 +671,70 @@ fn write_outputs(opts: &EstimateOptions, report: &EstimateReport) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A version-1 report, whose samples had a shape of their own, still
+    /// reads: every field keeps its name and value, and is written again
+    /// with them; the fields added since default.
+    #[test]
+    fn a_version_1_reports_samples_read_and_keep_their_fields() {
+        let text = include_str!("../../tests/fixtures/estimate-v1.json");
+        let v1: serde_json::Value = serde_json::from_str(text).unwrap();
+        let r: EstimateReport = serde_json::from_str(text).unwrap();
+        let kinds: Vec<(SampleKind, usize, u64)> = r
+            .samples
+            .iter()
+            .map(|s| (s.kind, s.workers, s.at_rows))
+            .collect();
+        let pass = [
+            (SampleKind::Sweep, 1, 0),
+            (SampleKind::Sweep, 2, 0),
+            (SampleKind::AtSize, 1, 81_201),
+            (SampleKind::AtSize, 1, 299_466),
+        ];
+        assert_eq!(kinds, [pass, pass].concat());
+        let s = &r.samples[2];
+        assert_eq!((s.users, s.batch, s.rows), (2000, 1000, 15_545));
+        assert_eq!(s.steady_rows_per_s, 226_637.693_847_269_84);
+        assert_eq!(s.series, [15_545]);
+        assert_eq!(s.rate_limit, None);
+        for s in &r.samples {
+            assert_eq!(s.steady_rows, 0);
+            assert_eq!(s.backoff_s, 0.0);
+            assert_eq!(s.announced_rate, None);
+            assert_eq!(s.rows_per_request, 0.0);
+            assert!(s.size_points.is_empty());
+        }
+        let again = serde_json::to_value(&r).unwrap();
+        let (old, new) = (
+            v1["samples"].as_array().unwrap(),
+            again["samples"].as_array().unwrap(),
+        );
+        assert_eq!(old.len(), new.len());
+        for (old, new) in old.iter().zip(new) {
+            let (old, new) = (old.as_object().unwrap(), new.as_object().unwrap());
+            for (k, v) in old {
+                let same = match (v.as_f64(), new[k].as_f64()) {
+                    (Some(a), Some(b)) => a == b || ((a - b) / a).abs() < 1e-15,
+                    _ => *v == new[k],
+                };
+                assert!(same, "{k}: {v} then {}", new[k]);
+            }
+            let added: Vec<&str> = new
+                .keys()
+                .filter(|k| !old.contains_key(*k))
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                added,
+                [
+                    "steady_rows",
+                    "backoff_s",
+                    "announced_rate",
+                    "rows_per_request"
+                ]
+            );
+        }
+    }
 
     #[test]
     fn shares_workers_and_sample_sizes_parse() {

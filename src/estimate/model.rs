@@ -35,7 +35,9 @@ pub enum SampleKind {
     AtSize,
 }
 
-/// One sample rehearsal, measured.
+/// One sample rehearsal, measured; the estimate report holds them as they
+/// are. The fields up to `series` are those of the report's first version;
+/// the ones after it default when a report of that version is read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sample {
     pub kind: SampleKind,
@@ -50,16 +52,12 @@ pub struct Sample {
     pub duration_s: f64,
     /// Rows per second in the steady window.
     pub steady_rows_per_s: f64,
-    /// Length of the steady window (s) and the rows committed in it.
+    /// Length of the steady window (s); the rows committed in it are
+    /// `steady_rows`.
     pub steady_window_s: f64,
-    pub steady_rows: u64,
     /// Time until the first round of batches was committed (pipeline fill,
     /// connection warm-up): the part of the load excluded as warm-up.
     pub warmup_s: f64,
-    /// Rows committed per second of the load phase.
-    pub series: Vec<u64>,
-    /// (rows already in the target, rows/s) over successive windows of the steady part.
-    pub size_points: Vec<(f64, f64)>,
     /// Producer time generating rows (incl. password hashes from the pools), s.
     pub gen_s: f64,
     /// Time inside batch transactions (network + target), summed over workers, s.
@@ -68,18 +66,31 @@ pub struct Sample {
     pub ratelimit_wait_s: f64,
     /// Loader time spent waiting for generated rows, summed over workers, s.
     pub starved_s: f64,
-    /// Time waiting before retries of failed batches, s.
-    pub backoff_s: f64,
     pub retries: u64,
     /// Requests refused with 429.
     pub throttled: u64,
     /// Throttled samples: the rate they were held to (requests/s).
     pub rate_limit: Option<f64>,
+    /// Rows committed per second of the load phase.
+    pub series: Vec<u64>,
+    /// Rows committed in the steady window.
+    #[serde(default)]
+    pub steady_rows: u64,
+    /// Time waiting before retries of failed batches, s.
+    #[serde(default)]
+    pub backoff_s: f64,
     /// The limit the API announced in its headers (requests/s), throttled or not.
     #[serde(default)]
     pub announced_rate: Option<f64>,
     /// Rows each request carries (HTTP); 0 for database targets.
+    #[serde(default)]
     pub rows_per_request: f64,
+    /// (rows already in the target, rows/s) over successive windows of the
+    /// steady part: what the size trend is fitted to (`model.size` reports
+    /// the fit). Not in the report: an identity API's samples commit one
+    /// user at a time, so a sample holds up to thousands of them.
+    #[serde(skip)]
+    pub size_points: Vec<(f64, f64)>,
 }
 
 /// One projected worker count.
