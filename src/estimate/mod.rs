@@ -28,7 +28,7 @@ use crate::harness::{self, Plan, RehearseOptions, target::Method, target::Target
 use crate::hash::HashMode;
 use crate::profile::Profile;
 use model::{SampleKind, TargetKind};
-use report::{EstimateReport, SampleSummary};
+use report::EstimateReport;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -131,19 +131,101 @@ fn describe(s: &model::Sample) -> String {
     )
 }
 
-/// Runs `estimate`; returns the exit code (0).
+/// Runs `estimate`; returns the exit code (0). Its phases: the design
+/// (checks, sizes, the target reached), the samples (within the budget),
+/// the model and its notes, the report.
 pub fn estimate(opts: EstimateOptions) -> Result<i32> {
-    let started_at = {
-        let mut s = String::new();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        crate::time::push_rfc3339(&mut s, now);
-        s
-    };
-    let n = opts.production_users;
-    if n == 0 {
+    let started_at = now_rfc3339();
+    let design = design(&opts)?;
+    let sampled = take_samples(&opts, &design)?;
+    let (outcome, full_rows) = model(&opts, &design, &sampled)?;
+    let report = report(&opts, &design, started_at, sampled, outcome, full_rows);
+    write_outputs(&opts, &report)?;
+    Ok(0)
+}
+
+fn now_rfc3339() -> String {
+    let mut s = String::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    crate::time::push_rfc3339(&mut s, now);
+    s
+}
+
+/// What is sampled where, decided (and the target reached) before any
+/// sample is taken.
+struct Design {
+    /// Production users (N).
+    n: u64,
+    http: Option<harness::http::HttpTarget>,
+    /// The database target; a stand-in, never connected to, for an API.
+    target: Target,
+    kind: TargetKind,
+    /// Users per sample (S).
+    s_users: u64,
+    /// Worker counts to measure and project, ascending.
+    workers: Vec<usize>,
+    /// Driving-table rows per batch of the full load.
+    full_batch: u64,
+    /// The production users' dataset: samples at size load its batches.
+    full_plan: Plan,
+    /// The samples' users (on an API, fresh ones for every sample).
+    plan: Plan,
+    /// Rows of the full load (an API's are counted again from what the
+    /// samples sent).
+    full_rows: u64,
+    base: RehearseOptions,
+    at: AtSize,
+    /// One pass of samples; `--repeat` runs it again while the budget allows.
+    specs: Vec<sample::Spec>,
+}
+
+/// Samples at size: half the sample's users at each Gauss–Legendre node,
+/// N·(1/2 ∓ 1/(2√3)), as full-size batches, centred on it; at least one
+/// whole batch, even when that is more than half the sample: a smaller
+/// transaction writes more pages per row (on SQLite, batches of 5,000
+/// instead of 25,000 wrote 3.3× the WAL pages per row and projected a
+/// 200k-user load 34–37 % long).
+struct AtSize {
+    /// Half the sample's users.
+    half: u64,
+    /// The full load's batch.
+    batch: u64,
+    /// Batches per sample at size.
+    window: u64,
+    /// First batch of each node.
+    points: Vec<u64>,
+}
+
+impl AtSize {
+    fn new(n: u64, s_users: u64, full_batch: u64) -> AtSize {
+        let half = (s_users / 2).max(1);
+        let batch = full_batch;
+        let window = (half / batch).max(1);
+        let d = 0.5 / 3f64.sqrt();
+        let mut points: Vec<u64> = [0.5 - d, 0.5 + d]
+            .iter()
+            .map(|x| {
+                let start = n as f64 * x - (window * batch) as f64 / 2.0;
+                (start / batch as f64).round().max(0.0) as u64
+            })
+            .collect();
+        points.dedup();
+        AtSize {
+            half,
+            batch,
+            window,
+            points,
+        }
+    }
+}
+
+/// The options' checks that need no target (exit 2), then the target they
+/// name: an identity API, or a database.
+fn check(opts: &EstimateOptions) -> Result<(Option<harness::http::HttpTarget>, Target)> {
+    if opts.production_users == 0 {
         return Err(Error::usage("--production-users must be at least 1"));
     }
     let http = if harness::http::HttpTarget::is_http(&opts.target) {
@@ -173,6 +255,15 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         Some(_) => Target::Sqlite(PathBuf::from("unused")),
         None => Target::parse(&opts.target)?,
     };
+    Ok((http, target))
+}
+
+/// The design: sample size, worker counts and batches, announced; the
+/// target reached (exit 3 before any work); the datasets and the pass of
+/// samples.
+fn design(opts: &EstimateOptions) -> Result<Design> {
+    let n = opts.production_users;
+    let (http, target) = check(opts)?;
     let kind = if http.is_some() {
         TargetKind::Api
     } else if target.is_sqlite() {
@@ -201,13 +292,11 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     let w_max = *workers.last().unwrap_or(&1) as u64;
     // At least four batches per worker, so the steady window spans rounds.
     let sweep_batch = full_batch.min((s_users / (4 * w_max)).max(1));
-    let ratio = s_users as f64 / n as f64;
-
     say(
         opts.quiet,
         format!(
             "estimate: {n} production users into {shown}; samples of {s_users} users ({:.2} % of N) at {} worker{}, budget {}",
-            ratio * 100.0,
+            s_users as f64 / n as f64 * 100.0,
             workers
                 .iter()
                 .map(|w| w.to_string())
@@ -224,32 +313,27 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         None if target.is_sqlite() => harness::reach::usable_dir(&target)?,
         None => drop(harness::reach::reach(&target)?),
     }
-    let full_plan = Plan::new(
-        opts.profile.clone(),
-        n,
-        opts.seed,
-        &opts.domains,
-        opts.hash_mode,
-        opts.edge_rate,
-    )?;
-    let mut full_rows: u64 = match &http {
+    let dataset = |users| {
+        Plan::new(
+            opts.profile.clone(),
+            users,
+            opts.seed,
+            &opts.domains,
+            opts.hash_mode,
+            opts.edge_rate,
+        )
+    };
+    let full_plan = dataset(n)?;
+    let full_rows: u64 = match &http {
         // Identity APIs take the users table only.
         Some(_) => n,
         None => full_plan.expected_rows().iter().sum(),
     };
     // An API keeps every user it is sent: each sample gets its own users.
-    let plan_users = match &http {
+    let plan = dataset(match &http {
         Some(_) => s_users * (opts.repeat * workers.len()) as u64,
         None => s_users,
-    };
-    let plan = Plan::new(
-        opts.profile.clone(),
-        plan_users,
-        opts.seed,
-        &opts.domains,
-        opts.hash_mode,
-        opts.edge_rate,
-    )?;
+    })?;
     let base = RehearseOptions {
         method: opts.method,
         verify: false,
@@ -260,9 +344,33 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         retry_for: Duration::from_secs(60),
         ..RehearseOptions::new(opts.profile.clone(), s_users, opts.seed)
     };
+    let at = AtSize::new(n, s_users, full_batch);
+    let specs = one_pass(kind, &workers, sweep_batch, &at);
+    Ok(Design {
+        n,
+        http,
+        target,
+        kind,
+        s_users,
+        workers,
+        full_batch,
+        full_plan,
+        plan,
+        full_rows,
+        base,
+        at,
+        specs,
+    })
+}
 
-    // The plan of samples: one pass over the sweep (and, on SQLite, the
-    // samples at size), then repeats while the budget allows.
+/// One pass of samples: the sweep, then on SQLite the samples at size
+/// (PostgreSQL's are taken once, before the passes: see `take_samples`).
+fn one_pass(
+    kind: TargetKind,
+    workers: &[usize],
+    sweep_batch: u64,
+    at: &AtSize,
+) -> Vec<sample::Spec> {
     let mut specs: Vec<sample::Spec> = workers
         .iter()
         .map(|&w| sample::Spec {
@@ -272,64 +380,48 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             node: 0,
         })
         .collect();
-    // Samples at size (databases): half the sample's users at each
-    // Gauss–Legendre node, N·(1/2 ∓ 1/(2√3)), as full-size batches, centred
-    // on it; at least one whole batch, even when that is more than half the
-    // sample: a smaller transaction writes more pages per row (on SQLite,
-    // batches of 5,000 instead of 25,000 wrote 3.3× the WAL pages per row and
-    // projected a 200k-user load 34–37 % long).
-    let half = (s_users / 2).max(1);
-    let at_batch = full_batch;
-    let at_window = (half / at_batch).max(1);
-    let at_points: Vec<u64> = {
-        let d = 0.5 / 3f64.sqrt();
-        let mut p: Vec<u64> = [0.5 - d, 0.5 + d]
-            .iter()
-            .map(|x| {
-                let start = n as f64 * x - (at_window * at_batch) as f64 / 2.0;
-                (start / at_batch as f64).round().max(0.0) as u64
-            })
-            .collect();
-        p.dedup();
-        p
-    };
     if kind == TargetKind::SingleWriter {
-        for node in 0..at_points.len() {
+        for node in 0..at.points.len() {
             specs.push(sample::Spec {
                 kind: SampleKind::AtSize,
                 workers: 1,
-                batch: at_batch,
+                batch: at.batch,
                 node,
             });
         }
     }
+    specs
+}
+
+/// The samples taken, and what taking them cost.
+struct Sampled {
+    samples: Vec<model::Sample>,
+    /// Planned samples the budget left out.
+    skipped: usize,
+    /// Time filling the scratch copies for the samples at size (s).
+    fill_s: f64,
+    /// Time sampling, fills included (s).
+    sampling_s: f64,
+}
+
+/// The samples: on PostgreSQL the samples at size first, then the pass
+/// `--repeat` times, stopping before a sample that would overrun the budget
+/// (judged by the longest one so far).
+fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
     let started = Instant::now();
     let mut templates: Vec<sample::Template> = Vec::new();
     let mut fill_s = 0.0;
     let mut samples = Vec::new();
-    if kind == TargetKind::Server {
-        // One pass (filling a schema to 79 % is much of a load): the sweep's
-        // repeats run after it, round-robin.
-        let w = workers
-            .iter()
-            .copied()
-            .filter(|&w| w <= 2)
-            .max()
-            .unwrap_or(workers[0]);
-        let (at, secs) = sample::run_at_sizes_pg(
-            &full_plan, &target, &base, at_batch, &at_points, at_window, w,
-        )?;
+    if d.kind == TargetKind::Server {
+        let (at, secs) = at_sizes_on_server(opts, d)?;
         fill_s = secs;
-        for s in &at {
-            say(opts.quiet, format!("sample {}", describe(s)));
-        }
         samples.extend(at);
     }
-    let pass = specs.len();
+    let pass = d.specs.len();
     let mut spent: Vec<f64> = Vec::new();
     let mut skipped = 0usize;
     'outer: for round in 0..opts.repeat {
-        for (i, spec) in specs.iter().enumerate() {
+        for (i, spec) in d.specs.iter().enumerate() {
             let k = round * pass + i;
             let elapsed = started.elapsed().as_secs_f64();
             let typical = spent.iter().copied().fold(0.0_f64, f64::max);
@@ -339,39 +431,9 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             }
             let t0 = Instant::now();
             if spec.kind == SampleKind::AtSize && templates.is_empty() {
-                (templates, fill_s) =
-                    sample::fill_templates(&full_plan, &target, &base, at_batch, &at_points)?;
-                say(
-                    opts.quiet,
-                    format!(
-                        "samples at size: scratch copies filled to {} users in {}",
-                        templates
-                            .iter()
-                            .map(|t| (t.batches * at_batch).to_string())
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        crate::report::human_duration(fill_s)
-                    ),
-                );
+                (templates, fill_s) = fill_scratch_copies(opts, d)?;
             }
-            let s = match &http {
-                _ if spec.kind == SampleKind::AtSize => sample::run_at(
-                    &full_plan,
-                    &templates[spec.node],
-                    &base,
-                    at_batch,
-                    at_window,
-                    k,
-                )?,
-                Some(h) => sample::run_http(
-                    &plan,
-                    h,
-                    spec,
-                    k as u64 * s_users..(k as u64 + 1) * s_users,
-                    8,
-                )?,
-                None => sample::run(&plan, &target, &base, spec, k)?,
-            };
+            let s = take_sample(d, &templates, spec, k)?;
             spent.push(t0.elapsed().as_secs_f64());
             say(
                 opts.quiet,
@@ -380,16 +442,105 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             samples.push(s);
         }
     }
-    let sampling_s = started.elapsed().as_secs_f64();
+    Ok(Sampled {
+        samples,
+        skipped,
+        fill_s,
+        sampling_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// PostgreSQL's samples at size, in one pass (filling a schema to 79 % is
+/// much of a load): the sweep's repeats run after it, round-robin. Returns
+/// them and the time filling took.
+fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::Sample>, f64)> {
+    let w = d
+        .workers
+        .iter()
+        .copied()
+        .filter(|&w| w <= 2)
+        .max()
+        .unwrap_or(d.workers[0]);
+    let (at, secs) = sample::run_at_sizes_pg(
+        &d.full_plan,
+        &d.target,
+        &d.base,
+        d.at.batch,
+        &d.at.points,
+        d.at.window,
+        w,
+    )?;
+    for s in &at {
+        say(opts.quiet, format!("sample {}", describe(s)));
+    }
+    Ok((at, secs))
+}
+
+/// SQLite's template files for the samples at size, filled once.
+fn fill_scratch_copies(opts: &EstimateOptions, d: &Design) -> Result<(Vec<sample::Template>, f64)> {
+    let (templates, fill_s) =
+        sample::fill_templates(&d.full_plan, &d.target, &d.base, d.at.batch, &d.at.points)?;
+    say(
+        opts.quiet,
+        format!(
+            "samples at size: scratch copies filled to {} users in {}",
+            templates
+                .iter()
+                .map(|t| (t.batches * d.at.batch).to_string())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            crate::report::human_duration(fill_s)
+        ),
+    );
+    Ok((templates, fill_s))
+}
+
+/// The `k`th sample: at size (from its template), into an API (with users
+/// of its own), or into a scratch copy of the database.
+fn take_sample(
+    d: &Design,
+    templates: &[sample::Template],
+    spec: &sample::Spec,
+    k: usize,
+) -> Result<model::Sample> {
+    let s_users = d.s_users;
+    match &d.http {
+        _ if spec.kind == SampleKind::AtSize => sample::run_at(
+            &d.full_plan,
+            &templates[spec.node],
+            &d.base,
+            d.at.batch,
+            d.at.window,
+            k,
+        ),
+        Some(h) => sample::run_http(
+            &d.plan,
+            h,
+            spec,
+            k as u64 * s_users..(k as u64 + 1) * s_users,
+            8,
+        ),
+        None => sample::run(&d.plan, &d.target, &d.base, spec, k),
+    }
+}
+
+/// The model over the samples, its notes preceded by the sampling's and
+/// followed by the design's; and the full load's rows (on an API, the share
+/// of users the samples could send).
+fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model::Outcome, u64)> {
+    let n = d.n;
+    let samples = &sampled.samples;
     let mut notes = Vec::new();
-    if skipped > 0 {
+    if sampled.skipped > 0 {
         notes.push(format!(
-            "--budget {} reached: {skipped} planned sample{} skipped (fewer repeats, a wider range)",
+            "--budget {} reached: {} planned sample{} skipped (fewer repeats, a wider range)",
             crate::report::human_duration(opts.budget.as_secs_f64()),
-            if skipped == 1 { "" } else { "s" }
+            sampled.skipped,
+            if sampled.skipped == 1 { "" } else { "s" }
         ));
     }
-    if http.is_some() {
+    let mut full_rows = d.full_rows;
+    if d.http.is_some() {
         // Users the API cannot import (jit_only) are not sent: only the share
         // the samples sent counts.
         let (sent, users): (u64, u64) = samples
@@ -403,15 +554,25 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
             ));
         }
     }
-    let out = model::project(&model::Inputs {
-        kind,
-        samples: &samples,
+    let mut out = model::project(&model::Inputs {
+        kind: d.kind,
+        samples,
         rows: full_rows,
-        batch: full_batch,
-        workers: &workers,
+        batch: d.full_batch,
+        workers: &d.workers,
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
-    notes.extend(out.notes);
+    notes.append(&mut out.notes);
+    notes.extend(design_notes(d, samples, sampled.fill_s));
+    out.notes = notes;
+    Ok((out, full_rows))
+}
+
+/// What the report says about how the samples were taken: the samples at
+/// size, and SQLite's one writer.
+fn design_notes(d: &Design, samples: &[model::Sample], fill_s: f64) -> Vec<String> {
+    let mut notes = Vec::new();
+    let at = &d.at;
     let mut at_rows: Vec<u64> = samples
         .iter()
         .filter(|s| s.kind == SampleKind::AtSize)
@@ -422,10 +583,10 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     if !at_rows.is_empty() {
         notes.push(format!(
             "samples at size: {} users each as {} batch{} of {}, loaded where the target already held {} rows ({} to fill)",
-            at_window * at_batch,
-            at_window,
-            if at_window == 1 { "" } else { "es" },
-            at_batch,
+            at.window * at.batch,
+            at.window,
+            if at.window == 1 { "" } else { "es" },
+            at.batch,
             at_rows
                 .iter()
                 .map(|r| r.to_string())
@@ -433,62 +594,144 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
                 .join(" and "),
             crate::report::human_duration(fill_s)
         ));
-        if at_batch > half {
+        if at.batch > at.half {
             notes.push(format!(
-                "half the sample ({half} users) is less than one batch of the full load: each sample at size loads one whole batch ({at_batch} users), as the full load's transactions are"
+                "half the sample ({} users) is less than one batch of the full load: each sample at size loads one whole batch ({} users), as the full load's transactions are",
+                at.half, at.batch
             ));
         }
     }
-    if kind == TargetKind::SingleWriter && workers.iter().any(|&w| w > 1) {
+    if d.kind == TargetKind::SingleWriter && d.workers.iter().any(|&w| w > 1) {
         notes.push(
             "SQLite takes one writer at a time; `rehearse` always loads it with 1 worker".into(),
         );
     }
-    let report = EstimateReport {
+    notes
+}
+
+fn report(
+    opts: &EstimateOptions,
+    d: &Design,
+    started_at: String,
+    sampled: Sampled,
+    out: model::Outcome,
+    full_rows: u64,
+) -> EstimateReport {
+    let n = d.n;
+    EstimateReport {
         head: crate::report::Head::new("estimate", report::SCHEMA_VERSION, started_at),
         profile: crate::report::ProfileInfo {
-            name: plan.profile.name.clone(),
-            digest: plan.profile.digest.clone(),
+            name: d.plan.profile.name.clone(),
+            digest: d.plan.profile.digest.clone(),
         },
         seed: opts.seed,
-        target: match &http {
+        target: match &d.http {
             Some(h) => h.base.clone(),
-            None => target.redacted(),
+            None => d.target.redacted(),
         },
-        method: match &http {
+        method: match &d.http {
             Some(h) => format!("http:{}", h.api_name()),
             None => opts.method.to_string(),
         },
         production_users: n,
         production_rows: full_rows,
         rows_per_user: full_rows as f64 / n as f64,
-        batch: full_batch,
-        sample_users: s_users,
-        sample_share: ratio,
-        sampling_s,
+        batch: d.full_batch,
+        sample_users: d.s_users,
+        sample_share: d.s_users as f64 / n as f64,
+        sampling_s: sampled.sampling_s,
         projections: out.projections,
         recommended_workers: out.recommended,
         bottleneck: out.bottleneck,
         model: out.model,
-        samples: samples.iter().map(SampleSummary::from).collect(),
-        notes,
+        samples: sampled.samples,
+        notes: out.notes,
         exit_code: 0,
-    };
+    }
+}
+
+/// `--report`, `--html`, and the summary on the terminal.
+fn write_outputs(opts: &EstimateOptions, report: &EstimateReport) -> Result<()> {
     if let Some(p) = &opts.report {
         report.save(p)?;
     }
     if let Some(p) = &opts.html {
-        std::fs::write(p, report::html(&report)).map_err(|e| Error::io("write", p, e))?;
+        std::fs::write(p, report::html(report))
+            .map_err(|e| Error::io("write", p, e))?;
     }
     if !opts.quiet {
-        print!("{}", report::terminal(&report));
+        print!("{}", report::terminal(report));
     }
-    Ok(0)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A version-1 report, whose samples had a shape of their own, still
+    /// reads: every field keeps its name and value, and is written again
+    /// with them; the fields added since default.
+    #[test]
+    fn a_version_1_reports_samples_read_and_keep_their_fields() {
+        let text = include_str!("../../tests/fixtures/estimate-v1.json");
+        let v1: serde_json::Value = serde_json::from_str(text).unwrap();
+        let r: EstimateReport = serde_json::from_str(text).unwrap();
+        let kinds: Vec<(SampleKind, usize, u64)> = r
+            .samples
+            .iter()
+            .map(|s| (s.kind, s.workers, s.at_rows))
+            .collect();
+        let pass = [
+            (SampleKind::Sweep, 1, 0),
+            (SampleKind::Sweep, 2, 0),
+            (SampleKind::AtSize, 1, 81_201),
+            (SampleKind::AtSize, 1, 299_466),
+        ];
+        assert_eq!(kinds, [pass, pass].concat());
+        let s = &r.samples[2];
+        assert_eq!((s.users, s.batch, s.rows), (2000, 1000, 15_545));
+        assert_eq!(s.steady_rows_per_s, 226_637.693_847_269_84);
+        assert_eq!(s.series, [15_545]);
+        assert_eq!(s.rate_limit, None);
+        for s in &r.samples {
+            assert_eq!(s.steady_rows, 0);
+            assert_eq!(s.backoff_s, 0.0);
+            assert_eq!(s.announced_rate, None);
+            assert_eq!(s.rows_per_request, 0.0);
+            assert!(s.size_points.is_empty());
+        }
+        let again = serde_json::to_value(&r).unwrap();
+        let (old, new) = (
+            v1["samples"].as_array().unwrap(),
+            again["samples"].as_array().unwrap(),
+        );
+        assert_eq!(old.len(), new.len());
+        for (old, new) in old.iter().zip(new) {
+            let (old, new) = (old.as_object().unwrap(), new.as_object().unwrap());
+            for (k, v) in old {
+                let same = match (v.as_f64(), new[k].as_f64()) {
+                    (Some(a), Some(b)) => a == b || ((a - b) / a).abs() < 1e-15,
+                    _ => *v == new[k],
+                };
+                assert!(same, "{k}: {v} then {}", new[k]);
+            }
+            let added: Vec<&str> = new
+                .keys()
+                .filter(|k| !old.contains_key(*k))
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                added,
+                [
+                    "steady_rows",
+                    "backoff_s",
+                    "announced_rate",
+                    "rows_per_request"
+                ]
+            );
+        }
+    }
 
     #[test]
     fn shares_workers_and_sample_sizes_parse() {

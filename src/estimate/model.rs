@@ -35,7 +35,9 @@ pub enum SampleKind {
     AtSize,
 }
 
-/// One sample rehearsal, measured.
+/// One sample rehearsal, measured; the estimate report holds them as they
+/// are. The fields up to `series` are those of the report's first version;
+/// the ones after it default when a report of that version is read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sample {
     pub kind: SampleKind,
@@ -50,16 +52,12 @@ pub struct Sample {
     pub duration_s: f64,
     /// Rows per second in the steady window.
     pub steady_rows_per_s: f64,
-    /// Length of the steady window (s) and the rows committed in it.
+    /// Length of the steady window (s); the rows committed in it are
+    /// `steady_rows`.
     pub steady_window_s: f64,
-    pub steady_rows: u64,
     /// Time until the first round of batches was committed (pipeline fill,
     /// connection warm-up): the part of the load excluded as warm-up.
     pub warmup_s: f64,
-    /// Rows committed per second of the load phase.
-    pub series: Vec<u64>,
-    /// (rows already in the target, rows/s) over successive windows of the steady part.
-    pub size_points: Vec<(f64, f64)>,
     /// Producer time generating rows (incl. password hashes from the pools), s.
     pub gen_s: f64,
     /// Time inside batch transactions (network + target), summed over workers, s.
@@ -68,25 +66,33 @@ pub struct Sample {
     pub ratelimit_wait_s: f64,
     /// Loader time spent waiting for generated rows, summed over workers, s.
     pub starved_s: f64,
-    /// Time waiting before retries of failed batches, s.
-    pub backoff_s: f64,
     pub retries: u64,
     /// Requests refused with 429.
     pub throttled: u64,
     /// Throttled samples: the rate they were held to (requests/s).
     pub rate_limit: Option<f64>,
+    /// Rows committed per second of the load phase.
+    pub series: Vec<u64>,
+    /// Rows committed in the steady window.
+    #[serde(default)]
+    pub steady_rows: u64,
+    /// Time waiting before retries of failed batches, s.
+    #[serde(default)]
+    pub backoff_s: f64,
     /// The limit the API announced in its headers (requests/s), throttled or not.
     #[serde(default)]
     pub announced_rate: Option<f64>,
     /// Rows each request carries (HTTP); 0 for database targets.
+    #[serde(default)]
     pub rows_per_request: f64,
+    /// (rows already in the target, rows/s) over successive windows of the
+    /// steady part: what the size trend is fitted to (`model.size` reports
+    /// the fit). Not in the report: an identity API's samples commit one
+    /// user at a time, so a sample holds up to thousands of them.
+    #[serde(skip)]
+    pub size_points: Vec<(f64, f64)>,
 }
 
-/// The steady window of `n` commits by `w` workers: it starts after the first
-/// round (one batch per worker: pipeline fill, cold connections) and after
-/// the first `skip` share of the commits (empty tables load faster than the
-/// sizes a real load spends its time at), and ends before the tail (the
-/// last batches, when fewer than `w` workers are busy).
 /// One projected worker count.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Projection {
@@ -173,18 +179,79 @@ const QUADRATURE_SD: f64 = 0.05;
 /// shared machine still moves by a few per cent).
 const FULL_RUN_SD: f64 = 0.05;
 
+/// The projection, step by step: the sweep's steady rates and their fit,
+/// the size effect, the rate limit, the per-row overheads, the interval,
+/// then the projections, the recommended count and the bottleneck. Notes
+/// come in that order.
 pub fn project(inp: &Inputs) -> Option<Outcome> {
-    let sweep: Vec<&Sample> = inp
+    let mut notes = Vec::new();
+    let sweep = steady_rates(inp.samples, &mut notes)?;
+    let at_size: Vec<&Sample> = inp
         .samples
+        .iter()
+        .filter(|s| s.kind == SampleKind::AtSize && s.steady_rows_per_s > 0.0)
+        .collect();
+    let (size, size_spread) = size_effect(inp, &sweep, &at_size, &mut notes);
+    let limit = rate_limit(inp, &sweep, &mut notes);
+    let overheads = overheads(inp.batch, &sweep.samples);
+    let interval = interval(&sweep, &size, size_spread, &at_size, &limit);
+    let projections = projections(inp, &sweep, &size, &limit, &overheads, interval.rel_sd);
+    let recommended = recommend(inp.kind, &projections);
+    let bottleneck = bottleneck(
+        inp.kind,
+        &sweep.fit,
+        &size,
+        &limit,
+        &overheads.split,
+        &projections,
+        recommended,
+    );
+    Some(Outcome {
+        model: Model {
+            usl: sweep.fit.model,
+            fit: sweep.fit.kind,
+            fit_rms_rel_error: sweep.fit.rms_rel_error,
+            size,
+            rate_limit_per_s: limit.per_s,
+            rate_limit_rows_per_s: limit.cap,
+            retry_s_per_row: overheads.retry_s_per_row,
+            warmup_s: overheads.warmup_s,
+            interval,
+            time_split: overheads.split,
+        },
+        projections,
+        recommended,
+        bottleneck,
+        notes,
+    })
+}
+
+/// The sweep's steady rates: the median per worker count (one noisy sample
+/// does not bend the curve), the USL fitted to them, their run-to-run noise.
+struct SweepRates<'a> {
+    /// Sweep samples that measured a rate.
+    samples: Vec<&'a Sample>,
+    /// Worker counts measured, ascending.
+    counts: Vec<usize>,
+    /// (workers, median rows/s), one per count.
+    points: Vec<(f64, f64)>,
+    fit: Fit,
+    /// Relative SD of the repeats at each count that has two or more.
+    noise: Vec<f64>,
+    /// Fewest samples at any count.
+    reps: usize,
+    /// The noise pooled over counts (10 % when nothing was repeated).
+    sd: f64,
+}
+
+fn steady_rates<'a>(samples: &'a [Sample], notes: &mut Vec<String>) -> Option<SweepRates<'a>> {
+    let sweep: Vec<&Sample> = samples
         .iter()
         .filter(|s| s.kind == SampleKind::Sweep && s.steady_rows_per_s > 0.0)
         .collect();
     if sweep.is_empty() {
         return None;
     }
-    let mut notes = Vec::new();
-    let rows = inp.rows as f64;
-    // Median per worker count: one noisy sample does not bend the curve.
     let mut counts: Vec<usize> = sweep.iter().map(|s| s.workers).collect();
     counts.sort();
     counts.dedup();
@@ -224,113 +291,164 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         .map(|(_, v)| rel_sd(v))
         .collect();
     let reps = per_count.iter().map(|(_, v)| v.len()).min().unwrap_or(1);
-    let sweep_sd = if noise.is_empty() {
+    let sd = if noise.is_empty() {
         0.10
     } else {
         (noise.iter().map(|x| x * x).sum::<f64>() / noise.len() as f64).sqrt()
     };
+    Some(SweepRates {
+        samples: sweep,
+        counts,
+        points,
+        fit,
+        noise,
+        reps,
+        sd,
+    })
+}
 
-    // The size effect.
-    let x1 = fit.model.throughput(1.0);
-    let at_size: Vec<&Sample> = inp
-        .samples
-        .iter()
-        .filter(|s| s.kind == SampleKind::AtSize && s.steady_rows_per_s > 0.0)
-        .collect();
-    // Spread of repeated samples at one size.
-    let mut size_spread: f64 = 0.0;
-    let size = if !at_size.is_empty() {
-        // Two-point Gauss–Legendre: the mean time per row over the whole load
-        // is the mean of the times per row at the two nodes (21 % and 79 % of
-        // the production size), exact for any cubic slowdown.
-        let mut nodes: Vec<u64> = at_size.iter().map(|s| s.at_rows).collect();
-        nodes.sort();
-        nodes.dedup();
-        let per_node: Vec<(f64, f64)> = nodes
-            .iter()
-            .map(|&n| {
-                let r: Vec<f64> = at_size
-                    .iter()
-                    .filter(|s| s.at_rows == n)
-                    .map(|s| s.steady_rows_per_s)
-                    .collect();
-                let se = if r.len() >= 2 {
-                    size_spread = size_spread.max(rel_sd(&r));
-                    rel_sd(&r) / (r.len() as f64).sqrt()
-                } else {
-                    0.10
-                };
-                (median(&r), se)
-            })
-            .collect();
-        let k = per_node.len() as f64;
-        let full = k / per_node.iter().map(|(r, _)| 1.0 / r).sum::<f64>();
-        let w = at_size[0].workers as f64;
-        let small = fit.model.throughput(w);
-        SizeModel {
-            method: "quadrature".into(),
-            factor: (small / full).max(1.0),
-            rel_se: per_node.iter().map(|(_, se)| se * se).sum::<f64>().sqrt() / k,
-            beta: None,
-            small_rows_per_s: x1,
-            full_rows_per_s: x1 / (small / full).max(1.0),
-        }
-    } else if inp.kind == TargetKind::Api && inp.samples.iter().any(|s| s.rate_limit.is_some()) {
+/// How much slower the full load runs than the samples as its tables grow,
+/// and the spread of repeated samples at one size (0 without them).
+fn size_effect(
+    inp: &Inputs,
+    sweep: &SweepRates,
+    at_size: &[&Sample],
+    notes: &mut Vec<String>,
+) -> (SizeModel, f64) {
+    let x1 = sweep.fit.model.throughput(1.0);
+    if !at_size.is_empty() {
+        return quadrature(at_size, &sweep.fit, x1);
+    }
+    if inp.kind == TargetKind::Api && inp.samples.iter().any(|s| s.rate_limit.is_some()) {
         // The limit sets the pace, not the tenant's size; bursts against the
         // limit's windows would only read as noise in a size trend.
         notes.push("rate-limited: no size effect modelled (the limit sets the pace)".into());
-        SizeModel {
-            method: "none".into(),
-            factor: 1.0,
-            rel_se: 0.0,
-            beta: None,
-            small_rows_per_s: x1,
-            full_rows_per_s: x1,
-        }
-    } else if let Some((beta, se, at_ln)) = trend(
-        &sweep
-            .iter()
-            .map(|s| s.size_points.as_slice())
-            .collect::<Vec<_>>(),
-    ) {
-        // Only a slope clearly above the noise (β > 2·SE) is extrapolated;
-        // otherwise its uncertainty goes into the range, not the projection.
-        let used = if beta > 2.0 * se { beta } else { 0.0 };
-        if used == 0.0 && beta > 0.0 {
-            notes.push(format!(
-                "size trend β = {beta:.3} ± {se:.3} is within the samples' noise: not extrapolated, its uncertainty widens the range"
-            ));
-        }
-        let factor = trend_factor(used, at_ln, rows);
-        let lever = (rows.max(2.0).ln() - 1.0 - at_ln).max(0.0);
-        SizeModel {
-            method: "trend".into(),
-            factor,
-            rel_se: (se * lever / factor).min(0.5),
-            beta: Some(used),
-            small_rows_per_s: x1,
-            full_rows_per_s: x1 / factor,
-        }
-    } else {
-        notes.push("too few batches in the samples to see a size effect: none applied".into());
-        SizeModel {
-            method: "none".into(),
-            factor: 1.0,
-            rel_se: 0.10,
-            beta: None,
-            small_rows_per_s: x1,
-            full_rows_per_s: x1,
-        }
-    };
+        return (no_size_effect(x1, 0.0), 0.0);
+    }
+    let points: Vec<&[(f64, f64)]> = sweep
+        .samples
+        .iter()
+        .map(|s| s.size_points.as_slice())
+        .collect();
+    if let Some((beta, se, at_ln)) = trend(&points) {
+        return (size_trend(beta, se, at_ln, inp.rows as f64, x1, notes), 0.0);
+    }
+    notes.push("too few batches in the samples to see a size effect: none applied".into());
+    (no_size_effect(x1, 0.10), 0.0)
+}
 
-    // Rate limit. What throttled samples were held to is a noisy reading of
-    // it (a short sample catches a window's burst without its pause, or the
-    // reverse: 506–666 req/s in 3,000-user samples against 600/s; a sample
-    // of k windows' worth that starts late in one reads up to k/(k−1) of the
-    // limit), so the median of those readings is taken, and a limit the API
-    // announces (X-Rate-Limit-Limit per window) is used instead when the
-    // readings agree with it: not far below it (else something else holds
-    // the client back), not beyond that window-edge excess above it.
+/// Two-point Gauss–Legendre: the mean time per row over the whole load is
+/// the mean of the times per row at the two nodes (21 % and 79 % of the
+/// production size), exact for any cubic slowdown. Also returns the largest
+/// spread of repeated samples at one node.
+fn quadrature(at_size: &[&Sample], fit: &Fit, x1: f64) -> (SizeModel, f64) {
+    let mut size_spread: f64 = 0.0;
+    let mut nodes: Vec<u64> = at_size.iter().map(|s| s.at_rows).collect();
+    nodes.sort();
+    nodes.dedup();
+    let per_node: Vec<(f64, f64)> = nodes
+        .iter()
+        .map(|&n| {
+            let r: Vec<f64> = at_size
+                .iter()
+                .filter(|s| s.at_rows == n)
+                .map(|s| s.steady_rows_per_s)
+                .collect();
+            let se = if r.len() >= 2 {
+                size_spread = size_spread.max(rel_sd(&r));
+                rel_sd(&r) / (r.len() as f64).sqrt()
+            } else {
+                0.10
+            };
+            (median(&r), se)
+        })
+        .collect();
+    let k = per_node.len() as f64;
+    let full = k / per_node.iter().map(|(r, _)| 1.0 / r).sum::<f64>();
+    let w = at_size[0].workers as f64;
+    let small = fit.model.throughput(w);
+    let size = SizeModel {
+        method: "quadrature".into(),
+        factor: (small / full).max(1.0),
+        rel_se: per_node.iter().map(|(_, se)| se * se).sum::<f64>().sqrt() / k,
+        beta: None,
+        small_rows_per_s: x1,
+        full_rows_per_s: x1 / (small / full).max(1.0),
+    };
+    (size, size_spread)
+}
+
+/// The sweep samples' own slowdown as their tables grew, extrapolated in
+/// log(size) to the full load's `rows`. Only a slope clearly above the
+/// noise (β > 2·SE) is extrapolated; otherwise its uncertainty goes into
+/// the range, not the projection.
+fn size_trend(
+    beta: f64,
+    se: f64,
+    at_ln: f64,
+    rows: f64,
+    x1: f64,
+    notes: &mut Vec<String>,
+) -> SizeModel {
+    let used = if beta > 2.0 * se { beta } else { 0.0 };
+    if used == 0.0 && beta > 0.0 {
+        notes.push(format!(
+            "size trend β = {beta:.3} ± {se:.3} is within the samples' noise: not extrapolated, its uncertainty widens the range"
+        ));
+    }
+    let factor = trend_factor(used, at_ln, rows);
+    let lever = (rows.max(2.0).ln() - 1.0 - at_ln).max(0.0);
+    SizeModel {
+        method: "trend".into(),
+        factor,
+        rel_se: (se * lever / factor).min(0.5),
+        beta: Some(used),
+        small_rows_per_s: x1,
+        full_rows_per_s: x1 / factor,
+    }
+}
+
+fn no_size_effect(x1: f64, rel_se: f64) -> SizeModel {
+    SizeModel {
+        method: "none".into(),
+        factor: 1.0,
+        rel_se,
+        beta: None,
+        small_rows_per_s: x1,
+        full_rows_per_s: x1,
+    }
+}
+
+/// The target's rate limit as the projection uses it.
+struct RateLimit {
+    /// Requests/s it allows, if a limit was found.
+    per_s: Option<f64>,
+    /// Rows/s it allows.
+    cap: Option<f64>,
+    /// Relative SD of a projection the limit paces.
+    sd: f64,
+    /// The first worker count whose samples were mostly throttled.
+    throttled_from: Option<usize>,
+}
+
+impl RateLimit {
+    /// Worker counts at or beyond one whose samples were mostly throttled:
+    /// the client could go faster than the limit there, so the limit is
+    /// their pace, whatever the throttled rates make of the fitted curve.
+    fn paces(&self, workers: usize) -> bool {
+        self.throttled_from.is_some_and(|t| workers >= t)
+    }
+}
+
+/// The rate limit. What throttled samples were held to is a noisy reading
+/// of it (a short sample catches a window's burst without its pause, or the
+/// reverse: 506–666 req/s in 3,000-user samples against 600/s; a sample of
+/// k windows' worth that starts late in one reads up to k/(k−1) of the
+/// limit), so the median of those readings is taken, and a limit the API
+/// announces (X-Rate-Limit-Limit per window) is used instead when the
+/// readings agree with it: not far below it (else something else holds the
+/// client back), not beyond that window-edge excess above it.
+fn rate_limit(inp: &Inputs, sweep: &SweepRates, notes: &mut Vec<String>) -> RateLimit {
     let held: Vec<f64> = inp
         .samples
         .iter()
@@ -344,7 +462,7 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         .filter(|r| *r > 0.0)
         .min_by(f64::total_cmp);
     let measured_limit = (!held.is_empty()).then(|| median(&held));
-    let rate_limit = match (announced, measured_limit) {
+    let per_s = match (announced, measured_limit) {
         (Some(a), Some(m)) if (0.75..=1.5).contains(&(m / a)) => {
             notes.push(format!(
                 "rate limit: {} as the API announces it (X-Rate-Limit-Limit per window); the throttled samples measured {} (median of {})",
@@ -368,56 +486,82 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
     // How well the limit is known: the readings' spread over their number,
     // how far they fall short of the limit used (a client that cannot keep
     // up with it in every window), and the full run's own variation.
-    let limit_sd = match (rate_limit, held.is_empty()) {
+    let sd = match (per_s, held.is_empty()) {
         (Some(r), false) => (FULL_RUN_SD.powi(2)
             + rel_sd(&held).powi(2) / held.len() as f64
             + (mean(&held) / r - 1.0).min(0.0).powi(2))
         .sqrt(),
         _ => FULL_RUN_SD,
     };
-    // Worker counts at or beyond one whose samples were mostly throttled:
-    // the client could go faster than the limit there, so the limit is their
-    // pace, whatever the throttled rates make of the fitted curve.
-    let throttled_from = counts.iter().copied().find(|&w| {
-        let at: Vec<&&Sample> = sweep.iter().filter(|s| s.workers == w).collect();
+    let throttled_from = sweep.counts.iter().copied().find(|&w| {
+        let at: Vec<&&Sample> = sweep.samples.iter().filter(|s| s.workers == w).collect();
         at.iter().filter(|s| s.rate_limit.is_some()).count() * 2 > at.len()
     });
-    let throttled_at = |w: usize| throttled_from.is_some_and(|t| w >= t);
-    let rpr = inp
+    let rows_per_request = inp
         .samples
         .iter()
         .map(|s| s.rows_per_request)
         .find(|r| *r > 0.0)
         .unwrap_or(1.0);
-    let cap = rate_limit.map(|r| r * rpr);
+    RateLimit {
+        per_s,
+        cap: per_s.map(|r| r * rows_per_request),
+        sd,
+        throttled_from,
+    }
+}
+
+/// What the full load adds to its rows' time, from the sweep.
+struct Overheads {
+    /// Retry waits per row (s).
+    retry_s_per_row: f64,
+    /// Pipeline fill at the full load's batch size (s), added once.
+    warmup_s: f64,
+    split: TimeSplit,
+}
+
+/// Retry waits and warm-up, and where the sweep's time went per row;
+/// `batch` is the full load's.
+fn overheads(batch: u64, sweep: &[&Sample]) -> Overheads {
     let all_rows: f64 = sweep.iter().map(|s| s.rows as f64).sum::<f64>().max(1.0);
     let retry_s_per_row = sweep.iter().map(|s| s.backoff_s).sum::<f64>() / all_rows;
     let warmup_s = {
         let v: Vec<f64> = sweep
             .iter()
-            .map(|s| s.warmup_s * inp.batch as f64 / s.batch.max(1) as f64)
+            .map(|s| s.warmup_s * batch as f64 / s.batch.max(1) as f64)
             .collect();
         median(&v)
     };
-    let split = {
-        let worker_s: f64 = sweep.iter().map(|s| s.duration_s * s.workers as f64).sum();
-        TimeSplit {
-            generation_us_per_row: sweep.iter().map(|s| s.gen_s).sum::<f64>() / all_rows * 1e6,
-            target_us_per_row: sweep.iter().map(|s| s.target_s).sum::<f64>() / all_rows * 1e6,
-            ratelimit_wait_us_per_row: sweep.iter().map(|s| s.ratelimit_wait_s).sum::<f64>()
-                / all_rows
-                * 1e6,
-            retry_wait_us_per_row: retry_s_per_row * 1e6,
-            starved_share: sweep.iter().map(|s| s.starved_s).sum::<f64>() / worker_s.max(1e-9),
-        }
+    let worker_s: f64 = sweep.iter().map(|s| s.duration_s * s.workers as f64).sum();
+    let split = TimeSplit {
+        generation_us_per_row: sweep.iter().map(|s| s.gen_s).sum::<f64>() / all_rows * 1e6,
+        target_us_per_row: sweep.iter().map(|s| s.target_s).sum::<f64>() / all_rows * 1e6,
+        ratelimit_wait_us_per_row: sweep.iter().map(|s| s.ratelimit_wait_s).sum::<f64>() / all_rows
+            * 1e6,
+        retry_wait_us_per_row: retry_s_per_row * 1e6,
+        starved_share: sweep.iter().map(|s| s.starved_s).sum::<f64>() / worker_s.max(1e-9),
     };
+    Overheads {
+        retry_s_per_row,
+        warmup_s,
+        split,
+    }
+}
 
-    // The interval, two parts. How well the samples pin the rate down: the
-    // median's error (sample spread / √repeats; on SQLite the samples at size set
-    // the rate, so its own spread), the fit's residual. And how far the full
-    // run's own conditions may stray from the samples' (a shared machine, a
-    // busy server): half the sample-to-sample spread, at least 5 %.
-    let spread = sweep_sd.max(size_spread);
+/// The interval, two parts. How well the samples pin the rate down: the
+/// median's error (sample spread / √repeats; on SQLite the samples at size
+/// set the rate, so its own spread), the fit's residual. And how far the
+/// full run's own conditions may stray from the samples' (a shared machine,
+/// a busy server): half the sample-to-sample spread, at least 5 %.
+fn interval(
+    sweep: &SweepRates,
+    size: &SizeModel,
+    size_spread: f64,
+    at_size: &[&Sample],
+    limit: &RateLimit,
+) -> Interval {
+    let fit = &sweep.fit;
+    let spread = sweep.sd.max(size_spread);
     let env_sd = FULL_RUN_SD.max(spread / 2.0);
     // A sample at size generates its one batch, then writes it; the full
     // load generates the next batch while it writes one. On an idle machine
@@ -437,15 +581,16 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         // the quadrature's.
         size.rel_se.powi(2) + QUADRATURE_SD * QUADRATURE_SD + (overlap / 2.0).powi(2)
     } else {
-        sweep_sd * sweep_sd / reps as f64 + size.rel_se.powi(2)
+        sweep.sd * sweep.sd / sweep.reps as f64 + size.rel_se.powi(2)
     } + fit.rms_rel_error.powi(2);
     let rel_sd_total = (est_var + env_sd * env_sd).sqrt();
+    let reps = sweep.reps;
     let basis = format!(
         "sample-to-sample spread {:.1} % ({} repeat{} per worker count{}), USL fit residual {:.1} %, size model ({}) {:.1} %{}, full run vs samples {:.1} % (half the spread, at least {:.0} %): range = projection × e^(±2·{:.3})",
         spread * 100.0,
         reps,
         if reps == 1 { "" } else { "s" },
-        if noise.is_empty() {
+        if sweep.noise.is_empty() {
             ": no repeats, 10 % assumed"
         } else {
             ""
@@ -466,25 +611,44 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         env_sd * 100.0,
         FULL_RUN_SD * 100.0,
         rel_sd_total
-    ) + &match rate_limit {
+    ) + &match limit.per_s {
         Some(_) => format!(
-            "; where the rate limit sets the pace: its readings' spread over their number, their distance from the limit used, and {:.0} % for the full run: × e^(±2·{limit_sd:.3})",
-            FULL_RUN_SD * 100.0
+            "; where the rate limit sets the pace: its readings' spread over their number, their distance from the limit used, and {:.0} % for the full run: × e^(±2·{:.3})",
+            FULL_RUN_SD * 100.0,
+            limit.sd
         ),
         None => String::new(),
     };
+    Interval {
+        rel_sd: rel_sd_total,
+        basis,
+    }
+}
 
+/// The full load at each worker count asked for (only the measured one
+/// when a single count was): the fitted rate slowed by the size effect,
+/// capped by the rate limit, plus warm-up and retry waits, with its range.
+fn projections(
+    inp: &Inputs,
+    sweep: &SweepRates,
+    size: &SizeModel,
+    limit: &RateLimit,
+    overheads: &Overheads,
+    rel_sd: f64,
+) -> Vec<Projection> {
+    let fit = &sweep.fit;
+    let rows = inp.rows as f64;
     let mut wanted: Vec<usize> = inp.workers.to_vec();
     if fit.kind == FitKind::Single {
-        wanted = counts.clone();
+        wanted = sweep.counts.clone();
     }
     wanted.sort();
     wanted.dedup();
-    let projections: Vec<Projection> = wanted
+    wanted
         .iter()
         .map(|&w| {
             let mut x_small = if fit.kind == FitKind::Single {
-                points[0].1
+                sweep.points[0].1
             } else {
                 fit.model.throughput(w as f64)
             };
@@ -495,70 +659,41 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
                 x_small = x_small.min(fit.model.throughput(1.0));
             }
             let x_full = x_small / size.factor;
-            let (x, limited) = match cap {
-                Some(c) if x_full > c || throttled_at(w) => (c, true),
+            let (x, limited) = match limit.cap {
+                Some(c) if x_full > c || limit.paces(w) => (c, true),
                 _ => (x_full, false),
             };
-            let secs = warmup_s + rows / x.max(1e-9) + rows * retry_s_per_row;
-            let k = (2.0 * if limited { limit_sd } else { rel_sd_total }).exp();
+            let secs = overheads.warmup_s + rows / x.max(1e-9) + rows * overheads.retry_s_per_row;
+            let k = (2.0 * if limited { limit.sd } else { rel_sd }).exp();
             Projection {
                 workers: w,
                 seconds: secs,
                 low_seconds: secs / k,
                 high_seconds: secs * k,
                 rows_per_s: rows / secs,
-                measured: counts.contains(&w),
+                measured: sweep.counts.contains(&w),
                 rate_limited: limited,
                 human: crate::report::human_duration(secs),
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Recommended: the fewest workers within 5 % of the fastest projection.
+/// The fewest workers within 5 % of the fastest projection; 1 for a single
+/// writer.
+fn recommend(kind: TargetKind, projections: &[Projection]) -> usize {
+    if kind == TargetKind::SingleWriter {
+        return 1;
+    }
     let best = projections
         .iter()
         .map(|p| p.seconds)
         .fold(f64::INFINITY, f64::min);
-    let mut recommended = projections
+    projections
         .iter()
         .find(|p| p.seconds <= best * 1.05)
         .map(|p| p.workers)
-        .unwrap_or(1);
-    if inp.kind == TargetKind::SingleWriter {
-        recommended = 1;
-    }
-
-    let bottleneck = bottleneck(
-        inp.kind,
-        &fit,
-        &size,
-        cap,
-        rate_limit,
-        &split,
-        &projections,
-        recommended,
-    );
-    Some(Outcome {
-        model: Model {
-            usl: fit.model,
-            fit: fit.kind,
-            fit_rms_rel_error: fit.rms_rel_error,
-            size,
-            rate_limit_per_s: rate_limit,
-            rate_limit_rows_per_s: cap,
-            retry_s_per_row,
-            warmup_s,
-            interval: Interval {
-                rel_sd: rel_sd_total,
-                basis,
-            },
-            time_split: split,
-        },
-        projections,
-        recommended,
-        bottleneck,
-        notes,
-    })
+        .unwrap_or(1)
 }
 
 /// `600 req/min` below 100 requests/s, `600 req/s` above.
@@ -570,13 +705,11 @@ fn rate_text(r: f64) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn bottleneck(
     kind: TargetKind,
     fit: &Fit,
     size: &SizeModel,
-    cap: Option<f64>,
-    rate_limit: Option<f64>,
+    limit: &RateLimit,
     split: &TimeSplit,
     projections: &[Projection],
     recommended: usize,
@@ -584,7 +717,7 @@ fn bottleneck(
     let m = fit.model;
     let mut parts = Vec::new();
     // The first worker count the rate limit caps.
-    if let (Some(c), Some(r)) = (cap, rate_limit)
+    if let (Some(c), Some(r)) = (limit.cap, limit.per_s)
         && projections.iter().any(|p| p.rate_limited)
     {
         // Where the fitted curve (size effect applied) meets the limit.
@@ -656,232 +789,4 @@ fn bottleneck(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A synthetic sample with a steady rate and commits every `dt`.
-    fn sample(kind: SampleKind, workers: usize, rate: f64) -> Sample {
-        Sample {
-            kind,
-            workers,
-            at_rows: 0,
-            users: 10_000,
-            batch: 1000,
-            rows: 80_000,
-            duration_s: 80_000.0 / rate,
-            steady_rows_per_s: rate,
-            steady_window_s: 1.0,
-            steady_rows: 1,
-            warmup_s: 0.0,
-            series: Vec::new(),
-            size_points: Vec::new(),
-            gen_s: 0.1,
-            target_s: 80_000.0 / rate * workers as f64,
-            ratelimit_wait_s: 0.0,
-            starved_s: 0.0,
-            backoff_s: 0.0,
-            retries: 0,
-            throttled: 0,
-            rate_limit: None,
-            announced_rate: None,
-            rows_per_request: 0.0,
-        }
-    }
-
-    fn inputs<'a>(kind: TargetKind, s: &'a [Sample], w: &'a [usize]) -> Inputs<'a> {
-        Inputs {
-            kind,
-            samples: s,
-            rows: 1_000_000,
-            batch: 1000,
-            workers: w,
-        }
-    }
-
-    #[test]
-    fn steady_state_drops_the_first_round_and_the_tail() {
-        // 2 workers; the first round is slow (fill), then 1000 rows every 0.1 s.
-        let mut c = vec![
-            Commit {
-                at_s: 1.0,
-                rows: 1000,
-            },
-            Commit {
-                at_s: 1.05,
-                rows: 1000,
-            },
-        ];
-        for i in 1..=10 {
-            c.push(Commit {
-                at_s: 1.05 + i as f64 * 0.1,
-                rows: 1000,
-            });
-        }
-        c.push(Commit {
-            at_s: 3.0,
-            rows: 1000,
-        });
-        let (rate, _, _, warm) = steady(&c, 2, 0.0).unwrap();
-        assert!((rate - 10_000.0).abs() < 1.0, "{rate}");
-        assert!((warm - 1.05).abs() < 1e-9);
-        // Skipping the first third: the same rate, the same warm-up.
-        let (rate, _, rows, warm) = steady(&c, 2, 1.0 / 3.0).unwrap();
-        assert!((rate - 10_000.0).abs() < 1.0, "{rate}");
-        assert_eq!(rows, 7000);
-        assert!((warm - 1.05).abs() < 1e-9);
-        assert!(steady(&c[..1], 1, 0.0).is_none());
-    }
-
-    #[test]
-    fn a_rate_limit_caps_the_projection_and_is_named() {
-        // An API: 200 rows/s per worker, limit 600 req/s, 1 row per request;
-        // the 4-worker samples are throttled.
-        let mut s: Vec<Sample> = [1, 2, 4]
-            .iter()
-            .map(|&w| sample(SampleKind::Sweep, w, (200.0 * w as f64).min(600.0)))
-            .collect();
-        for x in &mut s {
-            x.rows_per_request = 1.0;
-            if x.workers == 4 {
-                x.rate_limit = Some(600.0);
-            }
-        }
-        let ws = [1, 2, 4, 8, 16];
-        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
-        let p16 = o.projections.iter().find(|p| p.workers == 16).unwrap();
-        assert!(p16.rate_limited);
-        assert!((p16.seconds / (1_000_000.0 / 600.0) - 1.0).abs() < 0.02);
-        let p2 = o.projections.iter().find(|p| p.workers == 2).unwrap();
-        assert!(!p2.rate_limited);
-        assert!(
-            o.bottleneck.contains("the target's rate limit (600 req/s)"),
-            "{}",
-            o.bottleneck
-        );
-        assert_eq!(rate_text(10.0), "600 req/min");
-        assert_eq!(o.recommended, 4);
-    }
-
-    /// Throttled samples read a windowed limit noisily; an announced limit
-    /// they agree with is the one projected, with a range that holds it.
-    #[test]
-    fn an_announced_rate_limit_is_used_when_the_throttled_samples_agree() {
-        // What 3,000-user samples read against `emulate okta --rate 600/s`.
-        let readings = [
-            664.0, 583.0, 662.0, 662.0, 534.0, 666.0, 506.0, 664.0, 538.0, 663.0, 538.0, 664.0,
-        ];
-        let ws = [1, 2, 4, 8];
-        let mut s: Vec<Sample> = readings
-            .iter()
-            .enumerate()
-            .map(|(i, &r)| {
-                let mut x = sample(SampleKind::Sweep, ws[i % 4], r);
-                x.rate_limit = Some(r);
-                x.rows_per_request = 1.0;
-                x
-            })
-            .collect();
-        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
-        let ideal = 1_000_000.0 / 600.0;
-        // Without the announcement: the median reading, not the lowest.
-        let p = &o.projections[0];
-        assert!(
-            p.rate_limited && (p.seconds / ideal - 1.0).abs() < 0.10,
-            "{}",
-            p.seconds
-        );
-        for x in &mut s {
-            x.announced_rate = Some(600.0);
-        }
-        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
-        assert_eq!(o.model.rate_limit_per_s, Some(600.0));
-        for p in &o.projections {
-            assert!(p.rate_limited);
-            assert!((p.seconds / ideal - 1.0).abs() < 0.01, "{}", p.seconds);
-            assert!(p.low_seconds < ideal * 0.95 && p.high_seconds > ideal * 1.05);
-            assert!(p.high_seconds < ideal * 1.3, "{}", p.high_seconds);
-        }
-        assert!(
-            o.notes
-                .iter()
-                .any(|n| n.contains("as the API announces it")),
-            "{:?}",
-            o.notes
-        );
-        // An announcement the samples contradict is not believed.
-        for x in &mut s {
-            x.announced_rate = Some(1000.0);
-        }
-        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
-        assert!(o.model.rate_limit_per_s.unwrap() < 700.0);
-        // Readings above an announced limit are a short sample's window
-        // edges (here about 4/3 of it): the announcement stands.
-        for x in &mut s {
-            x.announced_rate = Some(500.0);
-        }
-        let o = project(&inputs(TargetKind::Api, &s, &ws)).unwrap();
-        assert_eq!(o.model.rate_limit_per_s, Some(500.0));
-    }
-
-    #[test]
-    fn a_single_writer_is_named_and_one_worker_recommended() {
-        let s = vec![
-            sample(SampleKind::Sweep, 1, 100_000.0),
-            sample(SampleKind::Sweep, 2, 98_000.0),
-            sample(SampleKind::Sweep, 4, 97_000.0),
-        ];
-        let o = project(&inputs(TargetKind::SingleWriter, &s, &[1, 2, 4])).unwrap();
-        assert_eq!(o.recommended, 1);
-        assert!(o.bottleneck.contains("one writer"), "{}", o.bottleneck);
-        // No projected speed-up from extra writers.
-        let t1 = o.projections[0].seconds;
-        assert!(o.projections.iter().all(|p| p.seconds >= t1 * 0.99));
-    }
-
-    #[test]
-    fn samples_at_size_slow_the_projection() {
-        // Per-row times 5 µs and 15 µs at the two nodes: 10 µs on average.
-        let mut s = vec![sample(SampleKind::Sweep, 1, 200_000.0)];
-        for (at, rate) in [(1_000, 200_000.0), (2_000, 200_000.0 / 3.0)] {
-            let mut x = sample(SampleKind::AtSize, 1, rate);
-            x.at_rows = at;
-            s.push(x);
-        }
-        let o = project(&inputs(TargetKind::SingleWriter, &s, &[1])).unwrap();
-        assert!((o.model.size.factor - 2.0).abs() < 1e-6);
-        assert!((o.projections[0].seconds - 10.0).abs() < 0.01);
-        assert!(o.projections[0].low_seconds < 10.0 && o.projections[0].high_seconds > 10.0);
-        assert!(o.bottleneck.contains("slows"), "{}", o.bottleneck);
-    }
-
-    #[test]
-    fn trend_recovers_a_log_slowdown() {
-        // τ(s) = 1 + 0.1·ln(s/1e5): rate = 1e5/τ.
-        let mut s = sample(SampleKind::Sweep, 1, 100_000.0);
-        s.size_points = (1..=20)
-            .map(|i| {
-                let size = i as f64 * 20_000.0;
-                (size, 100_000.0 / (1.0 + 0.1 * (size / 1e5).ln()))
-            })
-            .collect();
-        let (beta, _, at) = trend(&[s.size_points.as_slice()]).unwrap();
-        // Normalised by the mean per-row time, so β is relative to it (≈ 0.1).
-        assert!((beta - 0.1).abs() < 0.02, "{beta}");
-        assert!(trend_factor(beta, at, 4e6) > 1.2);
-        assert_eq!(trend_factor(0.0, at, 4e6), 1.0);
-    }
-
-    #[test]
-    fn generation_bound_loads_name_generation() {
-        let mut s: Vec<Sample> = [1, 2, 4]
-            .iter()
-            .map(|&w| sample(SampleKind::Sweep, w, 1000.0))
-            .collect();
-        for x in &mut s {
-            x.starved_s = x.duration_s * x.workers as f64 * 0.8;
-        }
-        let o = project(&inputs(TargetKind::Server, &s, &[1, 2, 4])).unwrap();
-        assert!(o.bottleneck.contains("generating"), "{}", o.bottleneck);
-        assert_eq!(o.recommended, 1);
-    }
-}
+mod tests;

@@ -50,58 +50,9 @@ pub struct EstimateReport {
     pub recommended_workers: usize,
     pub bottleneck: String,
     pub model: Model,
-    pub samples: Vec<SampleSummary>,
+    pub samples: Vec<Sample>,
     pub notes: Vec<String>,
     pub exit_code: i32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SampleSummary {
-    pub kind: SampleKind,
-    pub workers: usize,
-    /// Rows already in the target when the sample began (`at_size` samples).
-    pub at_rows: u64,
-    pub users: u64,
-    pub batch: u64,
-    pub rows: u64,
-    pub duration_s: f64,
-    pub steady_rows_per_s: f64,
-    pub steady_window_s: f64,
-    pub warmup_s: f64,
-    pub gen_s: f64,
-    pub target_s: f64,
-    pub ratelimit_wait_s: f64,
-    pub starved_s: f64,
-    pub retries: u64,
-    pub throttled: u64,
-    pub rate_limit: Option<f64>,
-    /// Rows committed per second of the sample's load phase.
-    pub series: Vec<u64>,
-}
-
-impl From<&Sample> for SampleSummary {
-    fn from(s: &Sample) -> Self {
-        SampleSummary {
-            kind: s.kind,
-            workers: s.workers,
-            at_rows: s.at_rows,
-            users: s.users,
-            batch: s.batch,
-            rows: s.rows,
-            duration_s: s.duration_s,
-            steady_rows_per_s: s.steady_rows_per_s,
-            steady_window_s: s.steady_window_s,
-            warmup_s: s.warmup_s,
-            gen_s: s.gen_s,
-            target_s: s.target_s,
-            ratelimit_wait_s: s.ratelimit_wait_s,
-            starved_s: s.starved_s,
-            retries: s.retries,
-            throttled: s.throttled,
-            rate_limit: s.rate_limit,
-            series: s.series.clone(),
-        }
-    }
 }
 
 impl EstimateReport {
