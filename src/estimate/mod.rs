@@ -39,7 +39,7 @@ pub struct EstimateOptions {
     /// Share of the production users (0–1), from `--sample 2%`.
     pub sample_share: Option<f64>,
     pub workers: Option<Vec<usize>>,
-    pub api: Option<String>,
+    pub api: Option<crate::api::Api>,
     pub budget: Duration,
     pub repeat: usize,
     pub seed: u64,
@@ -146,15 +146,12 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
         return Err(Error::usage("--production-users must be at least 1"));
     }
     let http = if harness::http::HttpTarget::is_http(&opts.target) {
-        let api = match &opts.api {
-            Some(a) => Some(a.parse().map_err(Error::usage)?),
-            None => None,
-        };
-        Some(harness::http::HttpTarget::parse(&opts.target, api)?)
+        Some(harness::http::HttpTarget::parse(&opts.target, opts.api)?)
     } else {
-        if let Some(api) = &opts.api {
+        if let Some(api) = opts.api {
             return Err(Error::usage(format!(
-                "--api {api} applies to identity-API targets (--target http://HOST:PORT)"
+                "--api {} applies to identity-API targets (--target http://HOST:PORT)",
+                api.name()
             )));
         }
         None
