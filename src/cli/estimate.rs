@@ -43,7 +43,7 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "P%", value_parser = values::share)]
     pub sample: Option<f64>,
     /// Worker counts to measure and project, e.g. 1,2,4,8 (default: 1,2,4; SQLite 1,2).
-    #[arg(short, long, value_name = "LIST", value_delimiter = ',', value_parser = values::workers)]
+    #[arg(short, long, value_name = "LIST", value_delimiter = ',', value_parser = values::worker_list_item)]
     pub workers: Option<Vec<usize>>,
     /// Identity API of an http:// target: okta, auth0 or generic (not yet wired into estimate).
     #[arg(long, value_enum)]

@@ -101,3 +101,24 @@ fn exit_if_stdout_closed() {
         std::process::exit(128 + libc::SIGPIPE);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    /// The codes ARCHITECTURE.md § Exit codes and every `--help` document.
+    #[test]
+    fn error_kinds_end_with_the_documented_codes() {
+        for (e, code) in [
+            (Error::failed("x"), 1),
+            (Error::usage("x"), 2),
+            (Error::target("x"), 3),
+            (Error::interrupted("x"), 130),
+        ] {
+            assert_eq!(status(Err(e)).code(), code);
+        }
+        assert_eq!(status(Ok(ExitStatus::Success)).code(), 0);
+        assert_eq!(status(Ok(ExitStatus::Failed)).code(), 1);
+    }
+}

@@ -140,3 +140,11 @@ pub fn share(s: &str) -> Result<f64, String> {
         format!("`{s}` is not a share of the users (e.g. 2% or 0.02; above 0, at most 100%)")
     })
 }
+
+/// One count of a list of worker counts (`1,2,4,8`: clap splits on the
+/// commas): `workers`, with a message that shows the list.
+pub fn worker_list_item(s: &str) -> Result<usize, String> {
+    workers(s).map_err(|_| {
+        format!("`{s}` is not a worker count: a list like 1,2,4,8, each from 1 to {MAX_WORKERS}")
+    })
+}
