@@ -148,3 +148,18 @@ pub fn worker_list_item(s: &str) -> Result<usize, String> {
         format!("`{s}` is not a worker count: a list like 1,2,4,8, each from 1 to {MAX_WORKERS}")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_list_item_is_a_worker_count() {
+        assert_eq!(worker_list_item(" 4"), Ok(4));
+        assert_eq!(worker_list_item("1024"), Ok(MAX_WORKERS));
+        for bad in ["0", "1025", "", "two"] {
+            let e = worker_list_item(bad).unwrap_err();
+            assert!(e.contains("1,2,4,8") && e.contains("from 1 to 1024"), "{e}");
+        }
+    }
+}

@@ -73,17 +73,6 @@ pub fn parse_share(s: &str) -> Option<f64> {
     (v > 0.0 && v <= 1.0).then_some(v)
 }
 
-/// `1,2,4,8` → [1, 2, 4, 8].
-pub fn parse_workers(s: &str) -> Option<Vec<usize>> {
-    let v: Option<Vec<usize>> = s
-        .split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(|x| x.parse::<usize>().ok().filter(|n| (1..=1024).contains(n)))
-        .collect();
-    v.filter(|v| !v.is_empty())
-}
-
 /// The sample size: `--sample-users`, else `--sample` × N, else 5 % of N
 /// capped at 100,000 (and at least 1,000 or N).
 pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u64> {
@@ -497,9 +486,6 @@ mod tests {
         assert_eq!(parse_share("0.05"), Some(0.05));
         assert_eq!(parse_share("0%"), None);
         assert_eq!(parse_share("150%"), None);
-        assert_eq!(parse_workers("1,2, 4,8"), Some(vec![1, 2, 4, 8]));
-        assert_eq!(parse_workers("1,0"), None);
-        assert_eq!(parse_workers(""), None);
         assert_eq!(sample_users(1_000_000, None, None).unwrap(), 50_000);
         assert_eq!(sample_users(10_000_000, None, None).unwrap(), 100_000);
         assert_eq!(sample_users(500, None, None).unwrap(), 500);
