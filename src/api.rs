@@ -21,6 +21,17 @@ impl std::str::FromStr for Api {
     }
 }
 
+impl Api {
+    /// The name flags and reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Okta => "okta",
+            Api::Auth0 => "auth0",
+            Api::Generic => "generic",
+        }
+    }
+}
+
 /// Auth0 bulk import: the largest `users` file a job takes.
 pub const AUTH0_MAX_FILE: usize = 500 * 1024;
 /// Auth0 bulk import: pending jobs allowed per connection at once.

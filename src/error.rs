@@ -1,4 +1,5 @@
-//! One error type for the whole tool; its kind decides the exit code (ARCHITECTURE.md § Exit codes).
+//! One error type for the whole tool; its kind decides the exit code, in
+//! `cli::exit` (ARCHITECTURE.md § Exit codes).
 
 use std::fmt;
 
@@ -52,15 +53,6 @@ impl Error {
     /// An I/O error on a path the user chose (output directory, profile file).
     pub fn io(what: &str, path: &std::path::Path, e: std::io::Error) -> Error {
         Error::usage(format!("cannot {what} {}: {e}", path.display()))
-    }
-
-    pub fn exit_code(&self) -> i32 {
-        match self.kind {
-            ErrorKind::Failed => 1,
-            ErrorKind::Usage => 2,
-            ErrorKind::Target => 3,
-            ErrorKind::Interrupted => 130,
-        }
     }
 }
 

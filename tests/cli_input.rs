@@ -348,3 +348,209 @@ fn every_command_help_has_examples() {
         );
     }
 }
+
+/// A rate is checked by one validator: every command refuses 7 (which
+/// would otherwise be clamped to 1.0) with exit 2 and the same message.
+#[test]
+fn every_rate_flag_refuses_7_with_one_message() {
+    let d = tempdir();
+    std::fs::write(d.path().join("log.txt"), "nothing here\n").unwrap();
+    let out = d.path().join("out").display().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec![
+            "generate",
+            "--users",
+            "10",
+            "--out",
+            &out,
+            "--edge-rate",
+            "7",
+        ],
+        vec![
+            "rehearse",
+            "--users",
+            "10",
+            "--target",
+            "sqlite:r.db",
+            "--edge-rate",
+            "7",
+        ],
+        vec![
+            "estimate",
+            "--production-users",
+            "1000",
+            "--target",
+            "sqlite:e.db",
+            "--edge-rate",
+            "7",
+        ],
+        vec![
+            "jit",
+            "--users",
+            "10",
+            "--legacy",
+            "sqlite:l.db",
+            "--new",
+            "http://127.0.0.1:1",
+            "--api",
+            "okta",
+            "--edge-rate",
+            "7",
+        ],
+        vec!["scan-leaks", "log.txt", "--users", "10", "--edge-rate", "7"],
+        vec![
+            "emulate",
+            "okta",
+            "--listen",
+            "127.0.0.1:0",
+            "--for",
+            "1s",
+            "--error-rate",
+            "7",
+        ],
+    ];
+    for args in commands {
+        let o = bin().args(&args).current_dir(d.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        let shown = args.join(" ");
+        assert_eq!(o.status.code(), Some(2), "{shown}: {err}");
+        assert!(
+            err.contains("'7' for '--")
+                && err.contains("a rate is a number from 0.0 to 1.0 (e.g. 0.05)"),
+            "{shown}: {err}"
+        );
+        assert!(
+            !d.path().join("r.db").exists() && !Path::new(&out).exists(),
+            "{shown} wrote"
+        );
+    }
+}
+
+/// Closed sets are refused by clap with the values they take (exit 2), for
+/// every command that shares the dataset flags.
+#[test]
+fn a_value_outside_a_closed_set_is_refused_with_the_choices() {
+    let d = tempdir();
+    std::fs::write(d.path().join("log.txt"), "nothing here\n").unwrap();
+    for (args, choices) in [
+        (
+            vec!["rehearse", "--users", "10", "--method", "merge"],
+            "copy, insert, upsert",
+        ),
+        (
+            vec![
+                "estimate",
+                "--production-users",
+                "10",
+                "--target",
+                "sqlite:e.db",
+                "--api",
+                "x",
+            ],
+            "okta, auth0, generic",
+        ),
+        (
+            vec![
+                "jit",
+                "--users",
+                "10",
+                "--legacy",
+                "sqlite:l.db",
+                "--new",
+                "http://127.0.0.1:1",
+                "--api",
+                "auth0",
+            ],
+            "okta, generic",
+        ),
+        (
+            vec![
+                "jit",
+                "--users",
+                "10",
+                "--legacy",
+                "sqlite:l.db",
+                "--new",
+                "http://127.0.0.1:1",
+                "--api",
+                "okta",
+                "--rehash",
+                "md5",
+            ],
+            "argon2id, import",
+        ),
+        (
+            vec![
+                "scan-leaks",
+                "log.txt",
+                "--users",
+                "10",
+                "--hash-mode",
+                "fast",
+            ],
+            "real, pool, shape",
+        ),
+        (
+            vec![
+                "scan-leaks",
+                "log.txt",
+                "--users",
+                "10",
+                "--hash-cost",
+                "heavy",
+            ],
+            "profile, light",
+        ),
+        (
+            vec!["generate", "--users", "10", "--encoding", "ebcdic"],
+            "utf-8, utf-8-bom",
+        ),
+        (
+            vec!["edge-cases", "list", "--family", "phone"],
+            "email, name, username",
+        ),
+    ] {
+        let o = bin().args(&args).current_dir(d.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        let shown = args.join(" ");
+        assert_eq!(o.status.code(), Some(2), "{shown}: {err}");
+        assert!(err.contains(choices), "{shown}: {err}");
+    }
+    // Encodings keep their other spellings, in any case.
+    let out = d.path().join("enc");
+    ok(&[
+        "generate",
+        "--users",
+        "3",
+        "--quiet",
+        "--encoding",
+        "CP1252",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("windows-1252"), "{manifest}");
+}
+
+/// The dataset flags are one group: every command that regenerates users
+/// takes all of them, with its own wording where the meaning differs.
+#[test]
+fn every_dataset_command_takes_the_dataset_flags() {
+    for cmd in ["generate", "rehearse", "estimate", "jit", "scan-leaks"] {
+        let help = String::from_utf8(ok(&[cmd, "--help"])).unwrap();
+        for flag in [
+            "--profile <PROFILE>",
+            "--seed <SEED>",
+            "--hash-mode <MODE>",
+            "--edge-rate <RATE>",
+        ] {
+            assert!(help.contains(flag), "`{cmd} --help` lacks {flag}:\n{help}");
+        }
+        assert!(
+            help.contains("[default: saas]") && help.contains("[default: 42]"),
+            "{help}"
+        );
+    }
+    let jit = String::from_utf8(ok(&["jit", "--help"])).unwrap();
+    assert!(jit.contains("[activity] section"), "{jit}");
+}

@@ -40,7 +40,7 @@ pub struct EstimateOptions {
     /// Share of the production users (0–1), from `--sample 2%`.
     pub sample_share: Option<f64>,
     pub workers: Option<Vec<usize>>,
-    pub api: Option<String>,
+    pub api: Option<crate::api::Api>,
     pub budget: Duration,
     pub repeat: usize,
     pub seed: u64,
@@ -72,17 +72,6 @@ pub fn parse_share(s: &str) -> Option<f64> {
         None => t.parse::<f64>().ok()?,
     };
     (v > 0.0 && v <= 1.0).then_some(v)
-}
-
-/// `1,2,4,8` → [1, 2, 4, 8].
-pub fn parse_workers(s: &str) -> Option<Vec<usize>> {
-    let v: Option<Vec<usize>> = s
-        .split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(|x| x.parse::<usize>().ok().filter(|n| (1..=1024).contains(n)))
-        .collect();
-    v.filter(|v| !v.is_empty())
 }
 
 /// The sample size: `--sample-users`, else `--sample` × N, else 5 % of N
@@ -229,15 +218,12 @@ fn check(opts: &EstimateOptions) -> Result<(Option<harness::http::HttpTarget>, T
         return Err(Error::usage("--production-users must be at least 1"));
     }
     let http = if harness::http::HttpTarget::is_http(&opts.target) {
-        let api = match &opts.api {
-            Some(a) => Some(a.parse().map_err(Error::usage)?),
-            None => None,
-        };
-        Some(harness::http::HttpTarget::parse(&opts.target, api)?)
+        Some(harness::http::HttpTarget::parse(&opts.target, opts.api)?)
     } else {
-        if let Some(api) = &opts.api {
+        if let Some(api) = opts.api {
             return Err(Error::usage(format!(
-                "--api {api} applies to identity-API targets (--target http://HOST:PORT)"
+                "--api {} applies to identity-API targets (--target http://HOST:PORT)",
+                api.name()
             )));
         }
         None
@@ -739,9 +725,6 @@ mod tests {
         assert_eq!(parse_share("0.05"), Some(0.05));
         assert_eq!(parse_share("0%"), None);
         assert_eq!(parse_share("150%"), None);
-        assert_eq!(parse_workers("1,2, 4,8"), Some(vec![1, 2, 4, 8]));
-        assert_eq!(parse_workers("1,0"), None);
-        assert_eq!(parse_workers(""), None);
         assert_eq!(sample_users(1_000_000, None, None).unwrap(), 50_000);
         assert_eq!(sample_users(10_000_000, None, None).unwrap(), 100_000);
         assert_eq!(sample_users(500, None, None).unwrap(), 500);

@@ -8,7 +8,6 @@
 pub mod alg;
 mod argon2;
 mod bcrypt;
-pub mod cli;
 mod crypt;
 mod digest;
 mod ldap;
@@ -17,6 +16,7 @@ mod phpass;
 pub mod plaintext;
 pub mod pool;
 mod scrypt;
+pub mod stdio;
 
 use crate::rng::Rng;
 use std::fmt;

@@ -1,7 +1,6 @@
 //! `jit`: just-in-time migration rehearsal.
 
 pub mod activity;
-pub mod cli;
 pub mod forecast;
 pub mod http;
 pub mod legacy;

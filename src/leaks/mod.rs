@@ -28,7 +28,6 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Read;
-pub mod cli;
 
 use std::path::{Path, PathBuf};
 

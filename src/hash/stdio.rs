@@ -1,119 +1,13 @@
-//! `understudy hash …`: the command-line face of the catalogue.
-//!
-//! `hash NAME` hashes stdin passwords, `hash verify` checks JSONL records,
-//! `hash identify` names hashes, `hash list` describes every format.
+//! The catalogue over stdin and stdout (`understudy hash …`): [`hash`] hashes
+//! stdin passwords, [`verify`] checks JSONL records, [`identify`] names
+//! hashes, [`list`] describes every format. `cli::hash` parses the flags.
 
 use super::{Encoded, HashFormat, Params, TARGETS};
 use crate::error::{Error, Result};
 use crate::rng::{Rng, stream_key};
-use clap::Args;
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::io::{BufWriter, Read, Write};
-
-pub const HASH_EXAMPLES: &str = "Examples:
-  # bcrypt ($2b$, cost 10) of each stdin line (the line without its \\n is the password)
-  printf 'hunter2\\ncorrect horse\\n' | understudy hash bcrypt
-
-  # PHP 8.4's bcrypt ($2y$, cost 12), Django 4.2's PBKDF2 (600,000 iterations)
-  understudy hash bcrypt-2y --param php=8.4 < passwords.txt
-  understudy hash pbkdf2-sha256-django --param django=4.2 < passwords.txt
-
-  # salt in its own column: prints HASH<TAB>SALT
-  echo secret | understudy hash salted-sha256-hex --param salt_position=suffix
-
-  # passwords with any character: JSON Lines {\"password\": …}
-  understudy hash argon2id --jsonl < passwords.jsonl
-
-  # the lowest work parameters (same format and encoding), for quick rehearsals
-  understudy hash sha512-crypt --light < passwords.txt
-
-  # check hashes: JSONL {\"password\", \"hash\", \"salt\"?, \"format\"?, \"params\"?} → ok | mismatch
-  understudy hash verify < records.jsonl
-
-  # name the format and parameters of each hash (HASH or HASH<TAB>SALT per line)
-  understudy hash identify --json < hashes.txt
-
-  # every format: example, defaults, encoding, import matrix, notes (and cost per hash)
-  understudy hash list --json --bench";
-
-#[derive(Args, Debug)]
-pub struct HashArgs {
-    /// A format name (see `hash list`), or one of: verify, identify, list.
-    #[arg(value_name = "NAME|verify|identify|list")]
-    pub target: String,
-    /// A format parameter, e.g. `cost=12`, `django=4.2`, `salt_position=suffix` (repeatable).
-    #[arg(short = 'p', long = "param", value_name = "K=V")]
-    pub params: Vec<String>,
-    /// hash: read JSON Lines `{"password": …}` instead of raw lines.
-    #[arg(long)]
-    pub jsonl: bool,
-    /// identify, list: JSON output.
-    #[arg(long)]
-    pub json: bool,
-    /// list: measure the cost of one hash with default parameters on this machine.
-    #[arg(long)]
-    pub bench: bool,
-    /// hash: the format's lowest work parameters (`--hash-cost light`); --param still applies.
-    #[arg(long)]
-    pub light: bool,
-    /// hash: seed for the salts (default: from the clock), for reproducible output.
-    #[arg(long)]
-    pub seed: Option<u64>,
-}
-
-pub fn run(a: HashArgs) -> Result<()> {
-    let only = |flag: bool, name: &str, allowed: &str| -> Result<()> {
-        if flag {
-            Err(Error::usage(format!(
-                "{name} only applies to `understudy hash {allowed}`"
-            )))
-        } else {
-            Ok(())
-        }
-    };
-    match a.target.as_str() {
-        "verify" => {
-            only(!a.params.is_empty(), "--param", "NAME")?;
-            only(
-                a.json || a.bench || a.light || a.jsonl || a.seed.is_some(),
-                "--json/--bench/--light/--jsonl/--seed",
-                "NAME, identify or list",
-            )?;
-            verify()
-        }
-        "identify" => {
-            only(
-                !a.params.is_empty() || a.bench || a.light || a.jsonl || a.seed.is_some(),
-                "--param/--bench/--light/--jsonl/--seed",
-                "NAME or list",
-            )?;
-            identify(a.json)
-        }
-        "list" => {
-            only(
-                !a.params.is_empty() || a.light || a.jsonl || a.seed.is_some(),
-                "--param/--light/--jsonl/--seed",
-                "NAME",
-            )?;
-            list(a.json, a.bench)
-        }
-        name => {
-            only(a.json || a.bench, "--json/--bench", "identify or list")?;
-            let f = format_named(name)?;
-            let given = parse_params(&a.params)?;
-            f.check_params(&given)
-                .map_err(|e| Error::usage(format!("{name}: {e}")))?;
-            let base = if a.light {
-                f.light_params()
-            } else {
-                f.default_params()
-            };
-            let params = overlay(base, &given);
-            hash(f, &params, a.jsonl, a.seed)
-        }
-    }
-}
 
 /// The format called `name`, or a usage error with a did-you-mean.
 pub fn format_named(name: &str) -> Result<&'static dyn HashFormat> {
@@ -126,27 +20,6 @@ pub fn format_named(name: &str) -> Result<&'static dyn HashFormat> {
             super::names().join(", ")
         ))
     })
-}
-
-fn parse_params(list: &[String]) -> Result<Params> {
-    list.iter()
-        .map(|kv| {
-            kv.split_once('=')
-                .filter(|(k, _)| !k.is_empty())
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .ok_or_else(|| Error::usage(format!("--param `{kv}`: expected K=V, e.g. cost=12")))
-        })
-        .collect()
-}
-
-fn overlay(mut base: Params, given: &Params) -> Params {
-    for (k, v) in given {
-        match base.iter_mut().find(|(bk, _)| bk == k) {
-            Some(slot) => slot.1 = v.clone(),
-            None => base.push((k.clone(), v.clone())),
-        }
-    }
-    base
 }
 
 fn read_stdin() -> Result<Vec<u8>> {
@@ -166,12 +39,17 @@ fn lines(buf: &[u8]) -> Vec<&[u8]> {
     v
 }
 
-/// A failed write to stdout (a closed pipe ends the process in `cli::main`).
+/// A failed write to stdout (a closed pipe ends the process: ARCHITECTURE.md § Exit codes).
 fn out_err(e: std::io::Error) -> Error {
     Error::target(format!("cannot write to stdout: {e}"))
 }
 
-fn hash(f: &'static dyn HashFormat, params: &Params, jsonl: bool, seed: Option<u64>) -> Result<()> {
+pub fn hash(
+    f: &'static dyn HashFormat,
+    params: &Params,
+    jsonl: bool,
+    seed: Option<u64>,
+) -> Result<()> {
     let buf = read_stdin()?;
     let raw = lines(&buf);
     let passwords: Vec<Vec<u8>> = if jsonl {
@@ -220,7 +98,7 @@ fn hash(f: &'static dyn HashFormat, params: &Params, jsonl: bool, seed: Option<u
     w.flush().map_err(out_err)
 }
 
-fn verify() -> Result<()> {
+pub fn verify() -> Result<()> {
     let buf = read_stdin()?;
     let records: Vec<(usize, &[u8])> = lines(&buf)
         .into_iter()
@@ -317,7 +195,7 @@ fn params_text(p: &Params) -> String {
         .join(",")
 }
 
-fn identify(json: bool) -> Result<()> {
+pub fn identify(json: bool) -> Result<()> {
     let buf = read_stdin()?;
     let mut w = BufWriter::new(std::io::stdout().lock());
     for l in lines(&buf) {
@@ -388,7 +266,7 @@ pub fn describe(f: &dyn HashFormat) -> Value {
     })
 }
 
-fn list(json: bool, bench_too: bool) -> Result<()> {
+pub fn list(json: bool, bench_too: bool) -> Result<()> {
     let mut w = BufWriter::new(std::io::stdout().lock());
     let mut all = Vec::new();
     for f in super::all() {

@@ -1,9 +1,10 @@
-//! `understudy scan-leaks`: arguments and dispatch.
+//! `understudy scan-leaks`: arguments, and the call into the scanner.
 
+use super::choices::HashCost;
+use super::dataset::DatasetArgs;
+use super::values;
 use crate::error::{Error, Result};
 use crate::generator::plan::PoolChoice;
-use crate::hash::HashMode;
-use crate::profile::Profile;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -23,49 +24,50 @@ in the summary), and a match counts only at word boundaries (`monkey12` is not
 reported inside `monkey123`). Exit 1 when any password is found, 0 when clean.";
 
 #[derive(Args, Debug)]
+#[command(
+    mut_arg("profile", |a| a.help(
+        "The profile the passwords were generated with (name or .toml path)",
+    )),
+    mut_arg("seed", |a| a.help("The seed they were generated with")),
+    mut_arg("hash_mode", |a| a.help("The --hash-mode they were generated with, if any")),
+    mut_arg("edge_rate", |a| a.help(
+        "The --edge-rate they were generated with, if any (edge-case passwords)",
+    )),
+)]
 pub struct ScanLeaksArgs {
     /// Files and directories to search (directories recursively; binary files are fine).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The profile the passwords were generated with (name or .toml path).
-    #[arg(short, long, default_value = "saas")]
-    pub profile: String,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
     /// Users generated (passwords of users 0..N are searched).
-    #[arg(short = 'n', long, value_parser = crate::cli::values::users)]
+    #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
-    /// The seed they were generated with.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
     /// The --hash-cost they were generated with (pool passwords depend on it).
-    #[arg(long, default_value = "profile", value_parser = ["profile", "light"])]
-    pub hash_cost: String,
-    /// The --hash-mode they were generated with, if any.
-    #[arg(long, value_name = "MODE")]
-    pub hash_mode: Option<HashMode>,
-    /// The --edge-rate they were generated with, if any (edge-case passwords).
-    #[arg(long, value_name = "RATE", value_parser = crate::cli::values::rate)]
-    pub edge_rate: Option<f64>,
+    #[arg(long, value_enum, default_value_t = HashCost::Profile)]
+    pub hash_cost: HashCost,
     /// Passwords shorter than this many bytes are not searched (false positives).
-    #[arg(long, default_value_t = super::DEFAULT_MIN_LEN, value_parser = crate::cli::values::count_usize)]
+    #[arg(long, default_value_t = crate::leaks::DEFAULT_MIN_LEN, value_parser = values::count_usize)]
     pub min_length: usize,
     /// Print the findings as one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
+/// Exit 1 when any password is found.
 pub fn run(a: ScanLeaksArgs) -> Result<()> {
-    let profile = Profile::load(&a.profile)?;
-    let summary = super::scan(
-        super::ScanOptions {
+    let profile = a.dataset.load_profile()?;
+    let summary = crate::leaks::scan(
+        crate::leaks::ScanOptions {
             profile,
             users: a.users,
-            seed: a.seed,
+            seed: a.dataset.seed,
             choice: PoolChoice {
-                mode: a.hash_mode,
-                light: a.hash_cost == "light",
+                mode: a.dataset.hash_mode(),
+                light: a.hash_cost.light(),
                 cache: true,
             },
-            edge_rate: a.edge_rate,
+            edge_rate: a.dataset.edge_rate,
             min_len: a.min_length,
         },
         &a.paths,
@@ -76,7 +78,7 @@ pub fn run(a: ScanLeaksArgs) -> Result<()> {
             serde_json::to_string_pretty(&summary).expect("summary serialises")
         );
     } else {
-        super::print(&summary);
+        crate::leaks::print(&summary);
     }
     if summary.findings.is_empty() {
         Ok(())

@@ -1,10 +1,10 @@
-//! `understudy jit`: arguments and dispatch.
+//! `understudy jit`: arguments, and the call into the JIT rehearsal.
 
-use super::newsys::{Api, Rehash};
-use super::run::{JitOptions, run};
-use crate::error::Result;
-use crate::hash::HashMode;
-use crate::profile::Profile;
+use super::choices::{HashCost, JitApi, Rehash};
+use super::dataset::DatasetArgs;
+use super::values;
+use crate::error::{Error, Result};
+use crate::jit::run::JitOptions;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -35,17 +35,28 @@ migrated user signs in, none migrated by a wrong password and nothing leaked; 1 
 3 when the new system cannot be reached.";
 
 #[derive(Args, Debug)]
+#[command(
+    mut_arg("profile", |a| a.help(
+        "Profile: a shipped profile's name (saas, ldap, bench-8) or a .toml path; its \
+         [activity] section (or last_login_at) decides who signs in when",
+    )),
+    mut_arg("seed", |a| a.help(
+        "Seed: the same seed gives the same users, passwords and sign-ins",
+    )),
+    mut_arg("hash_mode", |a| a.help(
+        "Override every legacy hash's mode (real, pool; shape hashes do not verify)",
+    )),
+    mut_arg("edge_rate", |a| a.help(
+        "Share of users carrying a labelled edge case (NFD passwords, bcrypt > 72 \
+         bytes, case-variant emails…)",
+    )),
+)]
 pub struct JitArgs {
-    /// Profile: a shipped profile's name (saas, ldap, bench-8) or a .toml path; its
-    /// [activity] section (or last_login_at) decides who signs in when.
-    #[arg(short, long, default_value = "saas")]
-    pub profile: String,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
     /// Users in the legacy store.
-    #[arg(short = 'n', long, value_parser = crate::cli::values::users)]
+    #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
-    /// Seed: the same seed gives the same users, passwords and sign-ins.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
     /// The legacy store, seeded with the generated users: sqlite:FILE,
     /// postgres://user:pass@host/db or ldif:FILE.
     #[arg(long, value_name = "DSN")]
@@ -54,37 +65,31 @@ pub struct JitArgs {
     #[arg(long, value_name = "URL")]
     pub new: String,
     /// The new system's API shape: okta or generic.
-    #[arg(long)]
-    pub api: Api,
+    #[arg(long, value_enum)]
+    pub api: JitApi,
     /// Simulated days of sign-ins.
-    #[arg(long, default_value_t = 30, value_parser = crate::cli::values::days)]
+    #[arg(long, default_value_t = 30, value_parser = values::days)]
     pub days: u32,
     /// Simulated seconds per wall second (86400: a day per second). Default: as fast as possible.
-    #[arg(long, conflicts_with = "as_fast_as_possible", value_parser = crate::cli::values::positive)]
+    #[arg(long, conflicts_with = "as_fast_as_possible", value_parser = values::positive)]
     pub speed: Option<f64>,
     /// Replay every day's sign-ins as fast as the systems answer (the default).
     #[arg(long)]
     pub as_fast_as_possible: bool,
     /// argon2id: send the plaintext, the target hashes it; import: send the
     /// legacy hash where the API imports that format (else the plaintext).
-    #[arg(long, default_value = "argon2id", value_parser = ["argon2id", "import"])]
-    pub rehash: String,
+    #[arg(long, value_enum, default_value_t = Rehash::Argon2id)]
+    pub rehash: Rehash,
     /// Concurrent sign-ins.
-    #[arg(short, long, default_value_t = 2, value_parser = crate::cli::values::workers)]
+    #[arg(short, long, default_value_t = 2, value_parser = values::workers)]
     pub workers: usize,
     /// Continue an interrupted run from its checkpoint (the last completed day).
     #[arg(long)]
     pub resume: bool,
     /// `light`: legacy hashes at the smallest work factors (quick rehearsals);
     /// `profile`: the profile's real costs (latency figures are then the real ones).
-    #[arg(long, default_value = "profile", value_parser = ["profile", "light"])]
-    pub hash_cost: String,
-    /// Override every legacy hash's mode (real, pool; shape hashes do not verify).
-    #[arg(long, value_name = "MODE")]
-    pub hash_mode: Option<HashMode>,
-    /// Share of users carrying a labelled edge case (NFD passwords, bcrypt > 72 bytes, case-variant emails…).
-    #[arg(long, value_name = "RATE", value_parser = crate::cli::values::rate)]
-    pub edge_rate: Option<f64>,
+    #[arg(long, value_enum, default_value_t = HashCost::Profile)]
+    pub hash_cost: HashCost,
     /// Write the JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -101,43 +106,35 @@ pub struct JitArgs {
     #[arg(long, value_name = "PATH")]
     pub scan: Vec<PathBuf>,
     /// Days the forecast check is fitted on (default 30, or a third of shorter runs).
-    #[arg(long, value_parser = crate::cli::values::days)]
+    #[arg(long, value_parser = values::days)]
     pub forecast_days: Option<u32>,
     /// No progress and no summary on the terminal (the reports are still written).
     #[arg(short, long)]
     pub quiet: bool,
     /// How long a legacy store or new system that stops answering, once
     /// reached, is waited for before its users are given up (e.g. 90s, 10m).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_retry_for)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = values::duration)]
     pub retry_for: std::time::Duration,
 }
 
-fn parse_retry_for(s: &str) -> std::result::Result<std::time::Duration, String> {
-    crate::faults::plan::parse_duration(s)
-        .ok_or_else(|| format!("`{s}` is not a duration: use e.g. 90s, 10m or 1h"))
-}
-
-pub fn run_cli(a: JitArgs) -> Result<i32> {
-    let profile = Profile::load(&a.profile)?;
-    let (report, code) = run(JitOptions {
+/// A failed JIT rehearsal is an error (exit 1) after its summary.
+pub fn run(a: JitArgs) -> Result<()> {
+    let profile = a.dataset.load_profile()?;
+    let (report, code) = crate::jit::run::run(JitOptions {
         profile,
         users: a.users,
-        seed: a.seed,
+        seed: a.dataset.seed,
         legacy: a.legacy,
         new: a.new,
-        api: a.api,
+        api: a.api.into(),
         days: a.days,
         speed: a.speed,
-        rehash: if a.rehash == "import" {
-            Rehash::Import
-        } else {
-            Rehash::Target
-        },
+        rehash: a.rehash.into(),
         workers: a.workers,
         resume: a.resume,
-        hash_cost_light: a.hash_cost == "light",
-        hash_mode: a.hash_mode,
-        edge_rate: a.edge_rate,
+        hash_cost_light: a.hash_cost.light(),
+        hash_mode: a.dataset.hash_mode(),
+        edge_rate: a.dataset.edge_rate,
         report: a.report,
         html: a.html,
         log: a.log,
@@ -148,7 +145,12 @@ pub fn run_cli(a: JitArgs) -> Result<i32> {
         retry_for: a.retry_for,
     })?;
     if !a.quiet {
-        print!("{}", super::report::terminal(&report));
+        print!("{}", crate::jit::report::terminal(&report));
     }
-    Ok(code)
+    match code {
+        0 => Ok(()),
+        _ => Err(Error::failed(
+            "the JIT rehearsal failed: see the result above (a migrated user cannot sign in, a wrong password migrated someone, or a plaintext leaked)",
+        )),
+    }
 }

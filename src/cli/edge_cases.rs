@@ -1,0 +1,68 @@
+//! `understudy edge-cases list`: the labelled catalogue as a table or JSON.
+
+use super::choices::Family;
+use crate::error::Result;
+use clap::Subcommand;
+
+pub const EDGE_CASES_EXAMPLES: &str = "Examples:
+  understudy edge-cases list --family email
+  understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'
+  understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case";
+
+#[derive(Subcommand, Debug)]
+pub enum EdgeCasesCommand {
+    /// List every case: label, validity, fields, lengths (code points, UTF-8
+    /// octets, UTF-16 units, graphemes), description and source.
+    #[command(after_help = EDGE_CASES_EXAMPLES)]
+    List {
+        /// JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Only this family: email, name, username, text, password, file.
+        #[arg(long, value_enum)]
+        family: Option<Family>,
+    },
+}
+
+pub fn run(c: EdgeCasesCommand) -> Result<()> {
+    let EdgeCasesCommand::List { json, family } = c;
+    let family = family.map(crate::edge::Family::from);
+    let list: Vec<_> = crate::edge::list()
+        .into_iter()
+        .filter(|c| family.is_none_or(|f| c.family == f))
+        .collect();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).expect("serialisable")
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  description",
+        "label", "valid", "cp", "utf8", "utf16", "graph"
+    );
+    for c in &list {
+        let (cp, u8_, u16_, g) = c
+            .lengths
+            .map(|l| {
+                (
+                    l.code_points.to_string(),
+                    l.utf8_octets.to_string(),
+                    l.utf16_units.to_string(),
+                    l.graphemes.to_string(),
+                )
+            })
+            .unwrap_or_else(|| ("~".into(), "~".into(), "~".into(), "~".into()));
+        let valid = if c.valid { "valid" } else { "invalid" };
+        println!(
+            "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}",
+            c.label, valid, cp, u8_, u16_, g, c.description
+        );
+    }
+    println!(
+        "\n{} cases (~: derived from another user's value, so lengths vary)",
+        list.len()
+    );
+    Ok(())
+}

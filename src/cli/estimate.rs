@@ -1,0 +1,99 @@
+//! `understudy estimate`: arguments, and the call into the estimator.
+
+use super::choices::{Api, Method};
+use super::dataset::DatasetArgs;
+use super::values;
+use crate::error::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+pub const ESTIMATE_EXAMPLES: &str = "Examples:
+  # 10M users into PostgreSQL: samples of 100k users at 1, 2, 4 and 8 workers
+  understudy estimate --production-users 10000000 --target postgres://app:secret@localhost/rehearsal \\
+      --workers 1,2,4,8 --report estimate.json --html estimate.html
+
+  # 1M users into SQLite from a 2 % sample, at most 5 minutes of sampling
+  understudy estimate --production-users 1000000 --target sqlite:app.db --sample 2% --budget 5m
+
+  # then check it: the full rehearsal, timed
+  understudy rehearse --users 1000000 --target sqlite:full.db --no-verify --report full.json
+
+Samples go to a scratch copy (SQLite: a file in a temporary directory beside the target;
+PostgreSQL: a schema understudy_estimate_<pid>_<k>, dropped afterwards); the target itself is
+not touched. The projection is of rehearse's load phase (its `duration_s`), not of hash-pool
+building or verification. See docs/estimate.md for the method and its limits.
+
+Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
+
+#[derive(Args, Debug)]
+#[command(mut_arg("seed", |a| a.help("Seed of the sample users")))]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// How many users the real migration moves (N).
+    #[arg(short = 'n', long, value_name = "N", value_parser = values::users)]
+    pub production_users: u64,
+    /// sqlite:PATH or postgres://user:pass@host:port/db (samples go to a scratch copy).
+    #[arg(short, long)]
+    pub target: String,
+    /// Users per sample rehearsal (default: 5 % of N, at most 100,000).
+    #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::users)]
+    pub sample_users: Option<u64>,
+    /// Users per sample as a share of N, e.g. 2% (or 0.02).
+    #[arg(long, value_name = "P%", value_parser = values::share)]
+    pub sample: Option<f64>,
+    /// Worker counts to measure and project, e.g. 1,2,4,8 (default: 1,2,4; SQLite 1,2).
+    #[arg(short, long, value_name = "LIST", value_delimiter = ',', value_parser = values::worker_list_item)]
+    pub workers: Option<Vec<usize>>,
+    /// Identity API of an http:// target: okta, auth0 or generic (not yet wired into estimate).
+    #[arg(long, value_enum)]
+    pub api: Option<Api>,
+    /// Most time to spend sampling, e.g. 10m; repeats are dropped to fit.
+    #[arg(long, default_value = "10m", value_parser = values::positive_duration)]
+    pub budget: std::time::Duration,
+    /// Samples per worker count (their spread widens or narrows the range).
+    #[arg(long, default_value_t = 3, value_parser = values::count_usize)]
+    pub repeat: usize,
+    /// Rows of the driving table per batch in the real load (default: rehearse's, 5000 for
+    /// PostgreSQL, 25000 for SQLite).
+    #[arg(short, long, value_parser = values::count)]
+    pub batch: Option<u64>,
+    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
+    #[arg(short, long, value_enum, default_value_t = Method::Copy)]
+    pub method: Method,
+    /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Write a self-contained HTML report with the throughput-vs-workers curve and its fit.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+    /// No progress and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(a: EstimateArgs) -> Result<()> {
+    let profile = a.dataset.load_profile()?;
+    let domains = profile.domains.clone();
+    crate::estimate::estimate(crate::estimate::EstimateOptions {
+        profile,
+        production_users: a.production_users,
+        target: a.target,
+        sample_users: a.sample_users,
+        sample_share: a.sample,
+        workers: a.workers,
+        api: a.api.map(Into::into),
+        budget: a.budget,
+        repeat: a.repeat,
+        seed: a.dataset.seed,
+        batch: a.batch,
+        method: a.method.into(),
+        hash_mode: a.dataset.hash_mode(),
+        edge_rate: a.dataset.edge_rate,
+        domains,
+        report: a.report,
+        html: a.html,
+        quiet: a.quiet,
+    })
+    .map(|_| ())
+}

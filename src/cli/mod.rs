@@ -1,0 +1,143 @@
+//! Command-line interface: the top-level parser, dispatch to one module per
+//! command (each parses its flags, checks them and calls the command's own
+//! module), and the exit status (ARCHITECTURE.md § Exit codes).
+
+pub mod choices;
+pub mod dataset;
+pub mod edge_cases;
+pub mod emulate;
+pub mod estimate;
+pub mod exit;
+pub mod generate;
+pub mod hash;
+pub mod jit;
+pub mod profiles;
+pub mod proxy;
+pub mod rehearse;
+pub mod reports;
+pub mod scan_leaks;
+pub mod values;
+
+pub use exit::ExitStatus;
+
+use crate::error::{Error, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "understudy",
+    version,
+    about = "Rehearse a user-account migration with fake users shaped like production",
+    long_about = "Rehearse a user-account migration with fake users shaped like production.\n\n\
+        understudy generates millions of deterministic fake users (real password-hash formats,\n\
+        reserved email domains only) from a profile of your schema.",
+    after_help = "Exit codes: 0 success · 1 verification or threshold failed · 2 bad usage, profile or configuration · 3 target unreachable\n\n\
+        Examples:\n  understudy rehearse --users 100000\n  understudy estimate --production-users 10000000 --target sqlite:app.db\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate fake users (and related tables) from a profile into files.
+    #[command(after_help = generate::GENERATE_EXAMPLES)]
+    Generate(Box<generate::GenerateArgs>),
+    /// Load generated users into a real database (or run your own migration
+    /// with --exec), measure it, survive kills (--resume) and verify the result.
+    #[command(after_help = rehearse::REHEARSE_EXAMPLES)]
+    Rehearse(Box<rehearse::RehearseArgs>),
+    /// Project a full migration's duration from small sample rehearsals: per
+    /// worker count, with a range, the recommended count and the bottleneck.
+    #[command(after_help = estimate::ESTIMATE_EXAMPLES)]
+    Estimate(Box<estimate::EstimateArgs>),
+    /// Show a report (rehearse, estimate or jit), or render it as HTML.
+    #[command(subcommand, after_help = REPORT_EXAMPLES)]
+    Report(ReportCommand),
+    /// List, print or check profiles.
+    #[command(subcommand, after_help = profiles::PROFILES_EXAMPLES)]
+    Profiles(profiles::ProfilesCommand),
+    /// Hash stdin passwords in a legacy format, or: verify, identify, list.
+    #[command(after_help = hash::HASH_EXAMPLES)]
+    Hash(hash::HashArgs),
+    /// The labelled edge-case catalogue.
+    #[command(name = "edge-cases", subcommand, after_help = edge_cases::EDGE_CASES_EXAMPLES)]
+    EdgeCases(edge_cases::EdgeCasesCommand),
+    /// Run a TCP proxy that applies a fault plan (for your own tool under test).
+    #[command(after_help = proxy::PROXY_EXAMPLES)]
+    Proxy(proxy::ProxyArgs),
+    /// Run a local Okta-, Auth0- or generic-shaped user API (rate limits, 5xx, latency).
+    #[command(after_help = emulate::EMULATE_EXAMPLES)]
+    Emulate(emulate::EmulateArgs),
+    /// Search logs, dumps and HAR files for generated plaintext passwords
+    /// (plain, JSON-escaped, URL-encoded); exit 1 when any is found.
+    #[command(name = "scan-leaks", after_help = scan_leaks::SCAN_LEAKS_EXAMPLES)]
+    ScanLeaks(scan_leaks::ScanLeaksArgs),
+    /// Rehearse a just-in-time migration: simulated days of sign-ins against a
+    /// new identity system with legacy fallback, coverage forecast, leak scan.
+    #[command(after_help = jit::JIT_EXAMPLES)]
+    Jit(Box<jit::JitArgs>),
+}
+
+const REPORT_EXAMPLES: &str = "Examples:
+  understudy rehearse --users 10000 --report report.json   # write one
+  understudy report show report.json                       # its summary, again
+  understudy report html report.json --out report.html     # a self-contained page";
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Print a report's summary.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Show { file: PathBuf },
+    /// Render a report as a self-contained HTML page.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Html {
+        file: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    exit::quiet_on_closed_stdout();
+    let status = match Cli::try_parse() {
+        Ok(cli) => exit::status(run(cli.command)),
+        Err(e) => exit::parse_failed(&e),
+    };
+    status.code()
+}
+
+/// Runs one command. `Ok` carries a failure the command has already
+/// reported on its own (rehearse's summary); errors are printed by `main`.
+pub fn run(command: Command) -> Result<ExitStatus> {
+    match command {
+        Command::Generate(a) => generate::run(*a),
+        Command::Rehearse(a) => return rehearse::run(*a),
+        Command::Estimate(a) => estimate::run(*a),
+        Command::Report(r) => report(r),
+        Command::Profiles(p) => profiles::run(p),
+        Command::Hash(h) => hash::run(h),
+        Command::EdgeCases(c) => edge_cases::run(c),
+        Command::Proxy(p) => proxy::run(p),
+        Command::Emulate(e) => emulate::run(e),
+        Command::ScanLeaks(a) => scan_leaks::run(a),
+        Command::Jit(a) => jit::run(*a),
+    }
+    .map(|()| ExitStatus::Success)
+}
+
+fn report(r: ReportCommand) -> Result<()> {
+    match r {
+        ReportCommand::Show { file } => {
+            print!("{}", reports::AnyReport::load(&file)?.terminal());
+        }
+        ReportCommand::Html { file, out } => {
+            let rep = reports::AnyReport::load(&file)?;
+            std::fs::write(&out, rep.html()).map_err(|e| Error::io("write", &out, e))?;
+        }
+    }
+    Ok(())
+}

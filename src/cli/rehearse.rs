@@ -1,0 +1,189 @@
+//! `understudy rehearse`: arguments, and the call into the harness.
+
+use super::ExitStatus;
+use super::choices::{Api, Method};
+use super::dataset::DatasetArgs;
+use super::values;
+use crate::error::{Error, Result};
+use crate::harness::{self, RehearseOptions};
+use clap::Args;
+use std::path::PathBuf;
+
+pub const REHEARSE_EXAMPLES: &str = "Examples:
+  # quick start: 100k users into ./understudy.db (SQLite), verified
+  understudy rehearse --users 100000
+
+  # 1M users into PostgreSQL with COPY, 2 workers, JSON and HTML reports
+  understudy rehearse --users 1000000 --target postgres://app:secret@localhost:5432/rehearsal \\
+      --method copy --workers 2 --report run.json --html run.html
+
+  # your own target schema (e.g. a too-narrow email column): bad rows go to rejects.jsonl
+  understudy rehearse --users 10000 --target sqlite:t.db --schema my-schema.sql
+
+  # killed half-way? continue exactly where it stopped
+  understudy rehearse --users 1000000 --target postgres://… --resume
+
+  # your own migration script, verified against the ground truth
+  understudy rehearse --users 10000 --source sqlite:src.db --target sqlite:dst.db \\
+      --exec ./migrate.sh
+
+  # fail the CI job on any reject or below 5000 rows/s
+  understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'
+
+  # an identity API (here the local Okta emulator) at 600 requests/s, open model
+  understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 &
+  understudy rehearse --users 20000 --target http://127.0.0.1:8080 --api okta --rate 600
+
+  # a 60-second network outage in the middle of the load
+  understudy rehearse --users 1000000 --target postgres://… --faults \"outage@20s+60s\"
+
+Exit codes: 0 ok · 1 verification or a threshold failed · 2 bad usage or configuration · 3 target unreachable";
+
+#[derive(Args, Debug)]
+#[command(
+    mut_arg("seed", |a| a.help(
+        "Seed (same seed, same users: the ground truth verification regenerates)",
+    )),
+    mut_arg("edge_rate", |a| a.help(
+        "Share of users (0.0–1.0) carrying a labelled edge case (default: the \
+         profile's, usually 0); rejects and errors are attributed to the labels",
+    )),
+)]
+pub struct RehearseArgs {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Number of users.
+    #[arg(short = 'n', long, value_parser = values::users)]
+    pub users: u64,
+    /// sqlite:PATH, postgres://user:pass@host:port/db, or http://HOST:PORT with
+    /// --api (default: sqlite:understudy.db). Without a password in the DSN,
+    /// PGPASSWORD is used. Passwords are shown as ***.
+    #[arg(short, long)]
+    pub target: Option<String>,
+    /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);
+    /// for an http:// target, concurrent requests (default 8; with --rate, the
+    /// cap on requests in flight).
+    #[arg(short, long, value_parser = values::workers)]
+    pub workers: Option<usize>,
+    /// The identity API an http:// target speaks: okta (one create per user,
+    /// hashes re-encoded into Okta's hash object), auth0 (bulk import jobs of
+    /// ≤ 500 KB, 2 at a time) or generic (POST /users). Users whose hash format
+    /// the API cannot import are reported as jit_only, not sent.
+    #[arg(long, value_name = "API", value_enum)]
+    pub api: Option<Api>,
+    /// Open model for http:// targets: start a request every 1/R seconds and
+    /// time it from that scheduled start, whatever the target does (default:
+    /// closed model, --workers requests back to back).
+    #[arg(long, value_name = "R", value_parser = values::positive)]
+    pub rate: Option<f64>,
+    /// http:// targets: 5xx answers allowed per user before it is given up
+    /// (429s wait for Retry-After and do not count; a lost network is retried
+    /// for --retry-for).
+    #[arg(long, value_name = "K", default_value_t = 8, value_parser = values::count_u32)]
+    pub max_attempts: u32,
+    /// Rows of the driving table per batch: one transaction, with their child
+    /// rows (default: 5000 for PostgreSQL, 25000 for SQLite).
+    #[arg(short, long, value_parser = values::count)]
+    pub batch: Option<u64>,
+    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
+    #[arg(short, long, value_enum, default_value_t = Method::Copy)]
+    pub method: Method,
+    /// Apply your own target schema (SQL file) instead of the profile's tables.
+    #[arg(long, value_name = "FILE.sql", conflicts_with = "no_create")]
+    pub schema: Option<PathBuf>,
+    /// Use the tables already in the target.
+    #[arg(long)]
+    pub no_create: bool,
+    /// Continue a killed or failed rehearsal; batches already committed are skipped.
+    #[arg(long)]
+    pub resume: bool,
+    /// Skip verification against the ground truth.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Write the JSON report (the source of truth for `report show|html`).
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+    /// Where rejected rows go (default: rejects.jsonl beside --report, or in the current directory).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub rejects: Option<PathBuf>,
+    /// Exit 1 when a threshold is missed, e.g. `rejects>0,throughput<5000,p99>500`.
+    #[arg(long, value_name = "EXPR")]
+    pub fail_on: Option<String>,
+    /// Project the duration of a full migration of this many users at the measured rate.
+    #[arg(long, value_name = "M", value_parser = values::users)]
+    pub production_users: Option<u64>,
+    /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
+    #[arg(long = "map", value_name = "OLD=NEW")]
+    pub maps: Vec<String>,
+    /// Run your own migration (sh -c CMD) from --source to --target, then verify the target.
+    #[arg(long, value_name = "CMD", requires = "source")]
+    pub exec: Option<String>,
+    /// With --exec: the database understudy seeds with the generated users.
+    #[arg(long, value_name = "DSN")]
+    pub source: Option<String>,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Load a PostgreSQL or HTTP target through a proxy that applies this fault plan,
+    /// e.g. "outage@20s+60s; latency@90s+30s=200ms" (see `understudy proxy --help`).
+    #[arg(long, value_name = "PLAN")]
+    pub faults: Option<crate::faults::FaultPlan>,
+    /// How long to wait out a lost network in any phase (connecting, creating
+    /// the schema, loading, verifying) before giving up (exit 3).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = values::duration)]
+    pub retry_for: std::time::Duration,
+}
+
+/// Exit 1 without an error line when the rehearsal fails verification or a
+/// threshold: its summary (and report) already say what failed.
+pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
+    let profile = a.dataset.load_profile()?;
+    let mut maps = Vec::new();
+    for m in &a.maps {
+        let (old, new) = m
+            .split_once('=')
+            .ok_or_else(|| Error::usage(format!("--map `{m}`: use OLD=NEW or TABLE.OLD=NEW")))?;
+        maps.push((old.trim().to_string(), new.trim().to_string()));
+    }
+    let domains = profile.domains.clone();
+    let code = harness::rehearse(RehearseOptions {
+        profile,
+        users: a.users,
+        seed: a.dataset.seed,
+        target: a.target,
+        workers: a.workers,
+        batch: a.batch,
+        method: a.method.into(),
+        schema: a.schema,
+        no_create: a.no_create,
+        resume: a.resume,
+        verify: !a.no_verify,
+        report: a.report,
+        html: a.html,
+        rejects: a.rejects,
+        fail_on: a.fail_on,
+        production_users: a.production_users,
+        hash_mode: a.dataset.hash_mode(),
+        edge_rate: a.dataset.edge_rate,
+        maps,
+        exec: a.exec,
+        source: a.source,
+        domains,
+        quiet: a.quiet,
+        faults: a.faults,
+        retry_for: a.retry_for,
+        api: a.api.map(Into::into),
+        rate: a.rate,
+        max_attempts: a.max_attempts,
+        shown_as: None,
+        window: None,
+    })?;
+    Ok(if code == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failed
+    })
+}
