@@ -2,7 +2,7 @@
 //! dispatch, and the mapping from errors to exit codes (ARCHITECTURE.md § Exit codes).
 
 use crate::error::{Error, Result};
-use crate::generator::{self, GenerateOptions, Output, Shard};
+use crate::generate::{self, GenerateOptions, Output, Shard};
 use crate::harness::{self, RehearseOptions, target::Method};
 use crate::hash::HashMode;
 use crate::profile::{self, Profile};
@@ -753,8 +753,8 @@ fn generate(a: GenerateArgs) -> Result<()> {
         d => Output::Dir(PathBuf::from(d)),
     };
     let dialect: Dialect = a.sql_dialect.parse().map_err(Error::usage)?;
-    generator::plan::catch_interrupts();
-    generator::generate(GenerateOptions {
+    generate::catch_interrupts();
+    generate::generate(GenerateOptions {
         profile,
         users: a.users,
         seed: a.seed,
