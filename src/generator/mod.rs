@@ -6,3 +6,4 @@ pub mod permute;
 pub mod person;
 pub mod plan;
 pub mod table;
+mod values;
