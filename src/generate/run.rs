@@ -25,7 +25,6 @@ use std::time::Instant;
 struct Outputs {
     sinks: Vec<Option<TableSink>>,
     side: Sidecars,
-    passwords: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
@@ -65,7 +64,7 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
                 .filter(|c| outputs.sinks[*c].is_some())
                 .collect(),
             range: opts.shard.range(tg.rows),
-            emit_passwords: outputs.passwords.is_some() && t == opts.profile.users_table,
+            emit_passwords: outputs.side.passwords.is_some() && t == opts.profile.users_table,
             encoding: opts.encoding,
             dialect: opts.dialect,
             check_representable,
@@ -76,9 +75,7 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
         let bar = (t == opts.profile.users_table)
             .then_some(progress.as_ref())
             .flatten();
-        outputs.side.passwords = outputs.passwords.take();
         driver.run(&pool, threads, &mut outputs.sinks, &mut outputs.side, bar)?;
-        outputs.passwords = outputs.side.passwords.take();
     }
     if let Some(b) = &progress {
         b.finish_and_clear();
@@ -280,19 +277,14 @@ fn open_outputs(
         ));
         side.dir = staged.dir.clone();
     }
-    let mut passwords = match to_dir {
-        true if opts.emit_passwords => Some(staged.create_private("passwords.csv")?),
-        _ => None,
-    };
-    if let Some(w) = passwords.as_mut() {
+    if to_dir && opts.emit_passwords {
+        side.passwords = Some(staged.create_private("passwords.csv")?);
+    }
+    if let Some(w) = side.passwords.as_mut() {
         let pk = &metas[users_t].primary_key[0];
         writeln!(w, "{pk},password").map_err(|e| staged.write_err("passwords.csv", e))?;
     }
-    Ok(Outputs {
-        sinks,
-        side,
-        passwords,
-    })
+    Ok(Outputs { sinks, side })
 }
 
 /// Writes each table's footer and flushes every file; the tables as the
@@ -323,7 +315,7 @@ fn close_outputs(
         });
     }
     for (name, w) in [
-        ("passwords.csv", outputs.passwords.as_mut()),
+        ("passwords.csv", outputs.side.passwords.as_mut()),
         ("labels.csv", outputs.side.labels.as_mut()),
         (
             "unrepresentable.jsonl",
@@ -399,7 +391,11 @@ fn describe(
         digest_algorithm: "xxh3-128-row-sum".into(),
         tables,
         hashes,
-        passwords_file: outputs.passwords.is_some().then(|| "passwords.csv".into()),
+        passwords_file: outputs
+            .side
+            .passwords
+            .is_some()
+            .then(|| "passwords.csv".into()),
         encoding: opts.encoding,
         edge_cases,
         unrepresentable: manifest::Unrepresentable {

@@ -103,7 +103,7 @@ pub(super) fn load_order(
     tables: &[Table],
 ) -> PResult<(Vec<Table>, Vec<usize>)> {
     // Load order: a table after every table it references.
-    let order = topo_order(cx, &raws, &tables)?;
+    let order = topo_order(cx, raws, tables)?;
     let remap: Vec<usize> = {
         let mut m = vec![0; tables.len()];
         for (new, &old) in order.iter().enumerate() {
