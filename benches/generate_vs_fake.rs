@@ -19,7 +19,7 @@ use fake::faker::phone_number::en::PhoneNumber;
 use fake::uuid::UUIDv4;
 use rand::SeedableRng;
 use std::time::Instant;
-use understudy::generator::{GenerateOptions, Output, generate};
+use understudy::generate::{GenerateOptions, Output, generate};
 use understudy::profile::Profile;
 
 fn fake_rs(n: u64) -> f64 {

@@ -68,7 +68,8 @@ impl Plan {
         let edges = edge_rate.unwrap_or(profile.edge.rate) > 0.0;
         crate::generator::plan::check_planned(users, None)?;
         crate::generator::plan::check_scale(&profile, users, edges)?;
-        let (hashes, pools) = build_pools(&profile, seed, choice, &pool)?;
+        let pools = build_pools(&profile, seed, choice, &pool)?;
+        let hashes = HashEntry::of_pools(&profile, &pools, choice.light);
         let mut generator = Gen::new(&profile, seed, users, domains, pools);
         let mut edge = profile.edge.clone();
         if let Some(r) = edge_rate {

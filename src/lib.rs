@@ -11,6 +11,7 @@ pub mod emulate;
 pub mod error;
 pub mod estimate;
 pub mod faults;
+pub mod generate;
 pub mod generator;
 pub mod harness;
 pub mod hash;

@@ -110,6 +110,28 @@ pub struct HashEntry {
     pub cost: String,
 }
 
+impl HashEntry {
+    /// Describes the pools `generator::plan::build_pools` built from
+    /// `profile`'s password mix (`light`: `--hash-cost light`).
+    pub fn of_pools(
+        profile: &crate::profile::Profile,
+        pools: &[crate::hash::Pool],
+        light: bool,
+    ) -> Vec<HashEntry> {
+        (profile.passwords.mix.iter().zip(pools))
+            .map(|(m, p)| HashEntry {
+                format: m.format.clone(),
+                params: p.params.iter().cloned().collect(),
+                mode: p.mode,
+                share: m.share,
+                pool_size: p.len(),
+                verifiable: p.mode != crate::hash::HashMode::Shape,
+                cost: if light { "light" } else { "profile" }.into(),
+            })
+            .collect()
+    }
+}
+
 pub fn digest_hex(d: u128) -> String {
     format!("{d:032x}")
 }

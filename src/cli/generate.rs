@@ -5,7 +5,7 @@ use super::choices::{Encoding, Format, HashCost, SqlDialect, Unrepresentable};
 use super::dataset::DatasetArgs;
 use super::values;
 use crate::error::{Error, Result};
-use crate::generator::{self, GenerateOptions, Output, Shard};
+use crate::generate::{self, GenerateOptions, Output, Shard};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -142,8 +142,8 @@ pub fn run(a: GenerateArgs) -> Result<()> {
         "-" => Output::Stdout,
         d => Output::Dir(PathBuf::from(d)),
     };
-    generator::plan::catch_interrupts();
-    generator::generate(GenerateOptions {
+    generate::catch_interrupts();
+    generate::generate(GenerateOptions {
         profile,
         users: a.users,
         seed: a.dataset.seed,

@@ -1,10 +1,9 @@
 //! The generator: counter-based randomness, unique-by-construction keys and
-//! handles, person data, and the parallel ordered pipeline that streams rows
-//! to sinks.
+//! handles, person data, and the row stream (a root table's rows with their
+//! children's) that `generate`, rehearsals and verification share.
 
 pub mod permute;
 pub mod person;
 pub mod plan;
 pub mod table;
-
-pub use plan::{GenerateOptions, Output, Shard, generate};
+mod values;

@@ -3,6 +3,7 @@
 
 use super::permute::Permutation;
 use super::person::{Handles, People, Person, push_i64, push_u64};
+use super::values::{homoglyph, push_json, push_text, push_ulid, push_uuid};
 use crate::edge::{Case, Family, Injection, Injector, Make};
 use crate::hash::plaintext as password;
 use crate::hash::{Encoded, Pool};
@@ -110,6 +111,25 @@ enum CountKind {
 }
 
 impl CountGen {
+    fn new(key: u64, count: &CountDist) -> CountGen {
+        CountGen {
+            key,
+            dist: match *count {
+                CountDist::Fixed(n) => CountKind::Fixed(n),
+                CountDist::Uniform { min, max } => CountKind::Uniform(min, max),
+                CountDist::Bernoulli { p } => CountKind::Bernoulli(p),
+                CountDist::Zipf { min, max, s } => CountKind::Zipf(
+                    min,
+                    Weighted::from_f64(
+                        &(min..=max)
+                            .map(|k| ((k - min + 1) as f64).powf(-s))
+                            .collect::<Vec<_>>(),
+                    ),
+                ),
+            },
+        }
+    }
+
     /// How many child rows parent `i` has.
     #[inline]
     pub fn count(&self, i: u64) -> u32 {
@@ -153,6 +173,144 @@ pub struct RowId {
     pub ordinal: u32,
 }
 
+impl TableGen {
+    /// Table `ti` of `profile`, before its children and reference pickers are
+    /// known (see `Gen::new`).
+    fn new(
+        profile: &Profile,
+        ti: usize,
+        seed: u64,
+        users: u64,
+        domains: &[(String, u32)],
+    ) -> TableGen {
+        let t = &profile.tables[ti];
+        let tkey = stream_key(seed, &format!("table:{}", t.name));
+        let rows = match t.size {
+            Size::Users => users,
+            Size::Rows(n) => n,
+            Size::PerParent { .. } => 0,
+        };
+        let (parent, count) = match &t.size {
+            Size::PerParent { parent, count } => (
+                Some(*parent),
+                Some(CountGen::new(mix64(tkey ^ 0xc0), count)),
+            ),
+            _ => (None, None),
+        };
+        let person_kinds = |k: &Kind| {
+            matches!(
+                k,
+                Kind::FirstName
+                    | Kind::LastName
+                    | Kind::FullName
+                    | Kind::Email
+                    | Kind::Username
+                    | Kind::Phone
+                    | Kind::Country { .. }
+            )
+        };
+        let needs_people = t.columns.iter().any(|c| person_kinds(&c.kind));
+        let handles = t
+            .columns
+            .iter()
+            .any(|c| matches!(c.kind, Kind::Email | Kind::Username))
+            // A child table's handles embed a permutation of its flat
+            // row index, so the domain must cover every row it can have.
+            .then(|| {
+                let domain = profile.max_rows(ti, users).unwrap_or(u64::MAX);
+                Handles::new(domain.max(1), mix64(tkey ^ 0xe0), domains)
+            });
+        let first_ts = t
+            .columns
+            .iter()
+            .position(|c| matches!(c.kind, Kind::Timestamp { .. }));
+        let cols = t
+            .columns
+            .iter()
+            .map(|c| {
+                let key = stream_key(tkey, &c.name);
+                ColGen {
+                    key,
+                    null_rate: c.null_rate,
+                    kind: ColKind::new(&c.kind, key, first_ts),
+                }
+            })
+            .collect();
+        TableGen {
+            name: t.name.clone(),
+            rows,
+            parent,
+            count,
+            pk: t.primary_key.clone(),
+            children: Vec::new(),
+            cols,
+            people: needs_people.then(|| (mix64(tkey ^ 0x9e), People::new(&t.locales))),
+            handles,
+        }
+    }
+}
+
+impl ColKind {
+    /// A column of kind `kind` drawing from stream `key`; `first_ts` is the
+    /// table's first timestamp column (a ULID's time part).
+    fn new(kind: &Kind, key: u64, first_ts: Option<usize>) -> ColKind {
+        match kind {
+            Kind::Uuid => ColKind::Uuid(Permutation::new(1 << 62, key)),
+            Kind::Sequence { start } => ColKind::Sequence(*start),
+            Kind::Ulid => ColKind::Ulid(Permutation::new(1 << 62, key), first_ts),
+            Kind::FirstName => ColKind::FirstName,
+            Kind::LastName => ColKind::LastName,
+            Kind::FullName => ColKind::FullName,
+            Kind::Email => ColKind::Email,
+            Kind::Username => ColKind::Username,
+            Kind::Phone => ColKind::Phone,
+            Kind::Country { names } => ColKind::Country(*names),
+            Kind::Timestamp {
+                from,
+                to,
+                curve,
+                after,
+            } => ColKind::Timestamp {
+                from: *from,
+                to: *to,
+                growth: match curve {
+                    Curve::Uniform => None,
+                    Curve::Growth(g) => Some((*g, g.exp() - 1.0)),
+                },
+                after: *after,
+            },
+            Kind::Bool { rate } => ColKind::Bool(*rate),
+            Kind::Enum { values } => ColKind::Enum(
+                values.iter().map(|(v, _)| v.clone()).collect(),
+                Weighted::new(values.iter().map(|(_, w)| *w as u64)),
+            ),
+            Kind::Cycle { values } => ColKind::Cycle(values.clone()),
+            Kind::Int { min, max } => ColKind::Int(*min, *max),
+            Kind::Text {
+                min_words,
+                max_words,
+            } => ColKind::Text(*min_words, *max_words),
+            Kind::Json => ColKind::Json,
+            Kind::PasswordHash => ColKind::PasswordHash,
+            Kind::PasswordSalt => ColKind::PasswordSalt,
+            Kind::Parent => ColKind::Parent,
+            Kind::Reference {
+                table,
+                pick,
+                distinct,
+            } => ColKind::Reference {
+                table: *table,
+                pick: match pick {
+                    // Sized later, once every root table's row count is known.
+                    Pick::Uniform => Picker::Uniform(0),
+                    Pick::Zipf(s) => Picker::Zipf(Weighted::new([*s as u64])),
+                },
+                distinct: *distinct,
+            },
+        }
+    }
+}
+
 impl Gen {
     pub fn new(
         profile: &Profile,
@@ -161,144 +319,8 @@ impl Gen {
         domains: &[(String, u32)],
         pools: Vec<Pool>,
     ) -> Gen {
-        let mut tables: Vec<TableGen> = profile
-            .tables
-            .iter()
-            .enumerate()
-            .map(|(ti, t)| {
-                let tkey = stream_key(seed, &format!("table:{}", t.name));
-                let rows = match t.size {
-                    Size::Users => users,
-                    Size::Rows(n) => n,
-                    Size::PerParent { .. } => 0,
-                };
-                let (parent, count) = match &t.size {
-                    Size::PerParent { parent, count } => (
-                        Some(*parent),
-                        Some(CountGen {
-                            key: mix64(tkey ^ 0xc0),
-                            dist: match *count {
-                                CountDist::Fixed(n) => CountKind::Fixed(n),
-                                CountDist::Uniform { min, max } => CountKind::Uniform(min, max),
-                                CountDist::Bernoulli { p } => CountKind::Bernoulli(p),
-                                CountDist::Zipf { min, max, s } => CountKind::Zipf(
-                                    min,
-                                    Weighted::from_f64(
-                                        &(min..=max)
-                                            .map(|k| ((k - min + 1) as f64).powf(-s))
-                                            .collect::<Vec<_>>(),
-                                    ),
-                                ),
-                            },
-                        }),
-                    ),
-                    _ => (None, None),
-                };
-                let person_kinds = |k: &Kind| {
-                    matches!(
-                        k,
-                        Kind::FirstName
-                            | Kind::LastName
-                            | Kind::FullName
-                            | Kind::Email
-                            | Kind::Username
-                            | Kind::Phone
-                            | Kind::Country { .. }
-                    )
-                };
-                let needs_people = t.columns.iter().any(|c| person_kinds(&c.kind));
-                let handles = t
-                    .columns
-                    .iter()
-                    .any(|c| matches!(c.kind, Kind::Email | Kind::Username))
-                    // A child table's handles embed a permutation of its flat
-                    // row index, so the domain must cover every row it can have.
-                    .then(|| {
-                        let domain = profile.max_rows(ti, users).unwrap_or(u64::MAX);
-                        Handles::new(domain.max(1), mix64(tkey ^ 0xe0), domains)
-                    });
-                let first_ts = t
-                    .columns
-                    .iter()
-                    .position(|c| matches!(c.kind, Kind::Timestamp { .. }));
-                let cols = t
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let key = stream_key(tkey, &c.name);
-                        let kind = match &c.kind {
-                            Kind::Uuid => ColKind::Uuid(Permutation::new(1 << 62, key)),
-                            Kind::Sequence { start } => ColKind::Sequence(*start),
-                            Kind::Ulid => ColKind::Ulid(Permutation::new(1 << 62, key), first_ts),
-                            Kind::FirstName => ColKind::FirstName,
-                            Kind::LastName => ColKind::LastName,
-                            Kind::FullName => ColKind::FullName,
-                            Kind::Email => ColKind::Email,
-                            Kind::Username => ColKind::Username,
-                            Kind::Phone => ColKind::Phone,
-                            Kind::Country { names } => ColKind::Country(*names),
-                            Kind::Timestamp {
-                                from,
-                                to,
-                                curve,
-                                after,
-                            } => ColKind::Timestamp {
-                                from: *from,
-                                to: *to,
-                                growth: match curve {
-                                    Curve::Uniform => None,
-                                    Curve::Growth(g) => Some((*g, g.exp() - 1.0)),
-                                },
-                                after: *after,
-                            },
-                            Kind::Bool { rate } => ColKind::Bool(*rate),
-                            Kind::Enum { values } => ColKind::Enum(
-                                values.iter().map(|(v, _)| v.clone()).collect(),
-                                Weighted::new(values.iter().map(|(_, w)| *w as u64)),
-                            ),
-                            Kind::Cycle { values } => ColKind::Cycle(values.clone()),
-                            Kind::Int { min, max } => ColKind::Int(*min, *max),
-                            Kind::Text {
-                                min_words,
-                                max_words,
-                            } => ColKind::Text(*min_words, *max_words),
-                            Kind::Json => ColKind::Json,
-                            Kind::PasswordHash => ColKind::PasswordHash,
-                            Kind::PasswordSalt => ColKind::PasswordSalt,
-                            Kind::Parent => ColKind::Parent,
-                            Kind::Reference {
-                                table,
-                                pick,
-                                distinct,
-                            } => ColKind::Reference {
-                                table: *table,
-                                pick: match pick {
-                                    // Sized later, once every root table's row count is known.
-                                    Pick::Uniform => Picker::Uniform(0),
-                                    Pick::Zipf(s) => Picker::Zipf(Weighted::new([*s as u64])),
-                                },
-                                distinct: *distinct,
-                            },
-                        };
-                        ColGen {
-                            key,
-                            null_rate: c.null_rate,
-                            kind,
-                        }
-                    })
-                    .collect();
-                TableGen {
-                    name: t.name.clone(),
-                    rows,
-                    parent,
-                    count,
-                    pk: t.primary_key.clone(),
-                    children: Vec::new(),
-                    cols,
-                    people: needs_people.then(|| (mix64(tkey ^ 0x9e), People::new(&t.locales))),
-                    handles,
-                }
-            })
+        let mut tables: Vec<TableGen> = (0..profile.tables.len())
+            .map(|ti| TableGen::new(profile, ti, seed, users, domains))
             .collect();
         // Children lists and reference pickers sized to their target tables.
         for i in 0..tables.len() {
@@ -562,39 +584,7 @@ impl Gen {
         self.plan_edges(t, id.index, &mut injections);
         for (ci, col) in table.cols.iter().enumerate() {
             if let Some(inj) = injections.iter().find(|i| i.column == ci) {
-                if matches!(col.kind, ColKind::PasswordHash) {
-                    // A password case: its fixed plaintext and that plaintext's hash.
-                    let m = self.mix.sample(&mut Rng::at(col.key, id.index));
-                    scratch.mix = Some(m);
-                    scratch
-                        .password
-                        .push_str(&self.edge_value(t, ci, id.index, inj.case));
-                    password_done = true;
-                    match self
-                        .edge_hashes
-                        .get(m)
-                        .and_then(|h| h.get(inj.case))
-                        .and_then(|h| h.as_ref())
-                    {
-                        Some(h) => {
-                            row.push(FieldKind::Text, &h.hash);
-                            scratch.salt = h.salt.clone();
-                        }
-                        None => row.null(),
-                    }
-                } else {
-                    let v = self.edge_value(t, ci, id.index, inj.case);
-                    let file = inj.case != NFC_TWIN
-                        && matches!(self.edge.as_ref().map(|e| e.case(inj.case)), Some(Case::Catalogue(c)) if c.family == Family::File);
-                    row.push(
-                        if file {
-                            FieldKind::Cp1252
-                        } else {
-                            FieldKind::Text
-                        },
-                        &v,
-                    );
-                }
+                password_done |= self.push_injected(t, ci, inj, id.index, row, scratch);
                 continue;
             }
             if self.is_null(t, ci, id.index) {
@@ -603,132 +593,22 @@ impl Gen {
             }
             let mut r = Rng::at(col.key, id.index);
             row.begin();
-            let out = &mut row.text;
-            let p = person.as_ref();
             let kind = match &col.kind {
-                ColKind::Uuid(_) | ColKind::Sequence(_) | ColKind::Ulid(..) => {
-                    self.push_key_col(t, ci, id.index, out);
-                    if matches!(col.kind, ColKind::Sequence(_)) {
-                        FieldKind::Int
-                    } else {
-                        FieldKind::Plain
-                    }
-                }
-                ColKind::FirstName => {
-                    out.push_str(p.expect("people").first.native);
-                    FieldKind::Plain
-                }
-                ColKind::LastName => {
-                    out.push_str(p.expect("people").last.native);
-                    FieldKind::Plain
-                }
-                ColKind::FullName => {
-                    p.expect("people").push_full_name(out);
-                    FieldKind::Plain
-                }
-                ColKind::Email => {
-                    table.handles.as_ref().expect("handles").push_email(
-                        p.expect("people"),
-                        id.index,
-                        &mut r,
-                        out,
-                    );
-                    FieldKind::Plain
-                }
-                ColKind::Username => {
-                    table.handles.as_ref().expect("handles").push_username(
-                        p.expect("people"),
-                        id.index,
-                        &mut r,
-                        out,
-                    );
-                    FieldKind::Plain
-                }
-                ColKind::Phone => {
-                    p.expect("people").push_phone(&mut r, out);
-                    FieldKind::Plain
-                }
-                ColKind::Country(names) => {
-                    let c = p.expect("people").country;
-                    out.push_str(if *names { c.name } else { c.code });
-                    FieldKind::Plain
-                }
-                ColKind::Timestamp { .. } => {
-                    push_rfc3339(out, self.timestamp(t, ci, id.index));
-                    FieldKind::Timestamp
-                }
-                ColKind::Bool(rate) => {
-                    out.push_str(if r.chance(*rate) { "true" } else { "false" });
-                    FieldKind::Bool
-                }
-                ColKind::Enum(values, w) => {
-                    out.push_str(&values[w.sample(&mut r)]);
-                    FieldKind::Text
-                }
-                ColKind::Cycle(values) => {
-                    out.push_str(&values[(id.index % values.len() as u64) as usize]);
-                    FieldKind::Text
-                }
-                ColKind::Int(a, b) => {
-                    push_i64(out, r.range(*a, *b));
-                    FieldKind::Int
-                }
-                ColKind::Text(a, b) => {
-                    push_text(out, &mut r, *a, *b);
-                    FieldKind::Text
-                }
-                ColKind::Json => {
-                    push_json(out, &mut r, p);
-                    FieldKind::Json
-                }
                 ColKind::PasswordHash => {
-                    let m = self.mix.sample(&mut r);
-                    scratch.mix = Some(m);
-                    let pool = &self.pools[m];
-                    if pool.mode == crate::hash::HashMode::Pool {
-                        let e = pool.pooled(&mut r, &mut scratch.password);
-                        out.push_str(&e.hash);
-                        scratch.salt.clone_from(&e.salt);
-                    } else {
-                        let e = pool.for_user(&mut r, &mut scratch.password);
-                        out.push_str(&e.hash);
-                        scratch.salt = e.salt;
-                    }
                     password_done = true;
-                    FieldKind::Text
+                    self.push_hash(&mut r, &mut row.text, scratch)
                 }
-                ColKind::PasswordSalt => match &scratch.salt {
-                    Some(salt) => {
-                        out.push_str(salt);
-                        FieldKind::Text
-                    }
-                    None => FieldKind::Null,
-                },
-                ColKind::Parent => {
-                    self.push_key(table.parent.expect("child table"), id.parent, out);
-                    if self.key_is_int(table.parent.expect("child")) {
-                        FieldKind::Int
-                    } else {
-                        FieldKind::Plain
-                    }
+                ColKind::FirstName
+                | ColKind::LastName
+                | ColKind::FullName
+                | ColKind::Email
+                | ColKind::Username
+                | ColKind::Phone
+                | ColKind::Country(_) => {
+                    let p = person.as_ref().expect("people");
+                    push_person(table, &col.kind, p, id.index, &mut r, &mut row.text)
                 }
-                ColKind::Reference {
-                    table: target,
-                    pick,
-                    distinct,
-                } => {
-                    let idx = if *distinct {
-                        scratch.picks[ci][id.ordinal as usize]
-                    } else {
-                        pick.pick(&mut r)
-                    };
-                    self.push_key(*target, idx, out);
-                    if self.key_is_int(*target) {
-                        FieldKind::Int
-                    } else {
-                        FieldKind::Plain
-                    }
-                }
+                _ => self.push_value(t, ci, id, person.as_ref(), &mut r, &mut row.text, scratch),
             };
             row.end(kind);
         }
@@ -750,186 +630,195 @@ impl Gen {
         scratch.injections = injections;
     }
 
+    /// Pushes column `ci`'s edge case `inj`. True when it was a password case
+    /// (its fixed plaintext, and that plaintext's hash).
+    fn push_injected(
+        &self,
+        t: usize,
+        ci: usize,
+        inj: &Injection,
+        index: u64,
+        row: &mut RowBuf,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let col = &self.tables[t].cols[ci];
+        if !matches!(col.kind, ColKind::PasswordHash) {
+            let v = self.edge_value(t, ci, index, inj.case);
+            let file = inj.case != NFC_TWIN
+                && matches!(self.edge.as_ref().map(|e| e.case(inj.case)), Some(Case::Catalogue(c)) if c.family == Family::File);
+            row.push(
+                if file {
+                    FieldKind::Cp1252
+                } else {
+                    FieldKind::Text
+                },
+                &v,
+            );
+            return false;
+        }
+        let m = self.mix.sample(&mut Rng::at(col.key, index));
+        scratch.mix = Some(m);
+        scratch
+            .password
+            .push_str(&self.edge_value(t, ci, index, inj.case));
+        match self
+            .edge_hashes
+            .get(m)
+            .and_then(|h| h.get(inj.case))
+            .and_then(|h| h.as_ref())
+        {
+            Some(h) => {
+                row.push(FieldKind::Text, &h.hash);
+                scratch.salt = h.salt.clone();
+            }
+            None => row.null(),
+        }
+        true
+    }
+
+    /// A password hash from the row's entry of the mix; its plaintext (and
+    /// salt, when the format keeps it apart) go to `scratch`.
+    fn push_hash(&self, r: &mut Rng, out: &mut String, scratch: &mut Scratch) -> FieldKind {
+        let m = self.mix.sample(r);
+        scratch.mix = Some(m);
+        let pool = &self.pools[m];
+        if pool.mode == crate::hash::HashMode::Pool {
+            let e = pool.pooled(r, &mut scratch.password);
+            out.push_str(&e.hash);
+            scratch.salt.clone_from(&e.salt);
+        } else {
+            let e = pool.for_user(r, &mut scratch.password);
+            out.push_str(&e.hash);
+            scratch.salt = e.salt;
+        }
+        FieldKind::Text
+    }
+
+    /// A value of any column but a person's and the password hash.
+    #[allow(clippy::too_many_arguments)]
+    fn push_value(
+        &self,
+        t: usize,
+        ci: usize,
+        id: RowId,
+        p: Option<&Person>,
+        r: &mut Rng,
+        out: &mut String,
+        scratch: &Scratch,
+    ) -> FieldKind {
+        let col = &self.tables[t].cols[ci];
+        match &col.kind {
+            ColKind::Uuid(_) | ColKind::Sequence(_) | ColKind::Ulid(..) => {
+                self.push_key_col(t, ci, id.index, out);
+                if matches!(col.kind, ColKind::Sequence(_)) {
+                    FieldKind::Int
+                } else {
+                    FieldKind::Plain
+                }
+            }
+            ColKind::Timestamp { .. } => {
+                push_rfc3339(out, self.timestamp(t, ci, id.index));
+                FieldKind::Timestamp
+            }
+            ColKind::Bool(rate) => {
+                out.push_str(if r.chance(*rate) { "true" } else { "false" });
+                FieldKind::Bool
+            }
+            ColKind::Enum(values, w) => {
+                out.push_str(&values[w.sample(r)]);
+                FieldKind::Text
+            }
+            ColKind::Cycle(values) => {
+                out.push_str(&values[(id.index % values.len() as u64) as usize]);
+                FieldKind::Text
+            }
+            ColKind::Int(a, b) => {
+                push_i64(out, r.range(*a, *b));
+                FieldKind::Int
+            }
+            ColKind::Text(a, b) => {
+                push_text(out, r, *a, *b);
+                FieldKind::Text
+            }
+            ColKind::Json => {
+                push_json(out, r, p);
+                FieldKind::Json
+            }
+            ColKind::PasswordSalt => match &scratch.salt {
+                Some(salt) => {
+                    out.push_str(salt);
+                    FieldKind::Text
+                }
+                None => FieldKind::Null,
+            },
+            ColKind::Parent => {
+                let parent = self.tables[t].parent.expect("child table");
+                self.push_key(parent, id.parent, out);
+                self.key_kind(parent)
+            }
+            ColKind::Reference {
+                table: target,
+                pick,
+                distinct,
+            } => {
+                let idx = if *distinct {
+                    scratch.picks[ci][id.ordinal as usize]
+                } else {
+                    pick.pick(r)
+                };
+                self.push_key(*target, idx, out);
+                self.key_kind(*target)
+            }
+            ColKind::FirstName
+            | ColKind::LastName
+            | ColKind::FullName
+            | ColKind::Email
+            | ColKind::Username
+            | ColKind::Phone
+            | ColKind::Country(_)
+            | ColKind::PasswordHash => unreachable!("generated by `row`"),
+        }
+    }
+
+    /// How a key of table `t` is written: a number for a sequence.
+    fn key_kind(&self, t: usize) -> FieldKind {
+        if self.key_is_int(t) {
+            FieldKind::Int
+        } else {
+            FieldKind::Plain
+        }
+    }
+
     fn key_is_int(&self, t: usize) -> bool {
         let tb = &self.tables[t];
         matches!(tb.cols[tb.pk[0]].kind, ColKind::Sequence(_))
     }
 }
 
-/// Swaps the first letter that has a look-alike in another script.
-fn homoglyph(s: &str) -> String {
-    // The classic look-alikes first; then one for nearly every other Latin
-    // letter (Cyrillic; Armenian or a small capital where Cyrillic has none), so that a name
-    // without a, e, o, p, c, x, y or i still gets one.
-    const CLASSIC: &[(char, char)] = &[
-        ('a', 'а'),
-        ('e', 'е'),
-        ('o', 'о'),
-        ('p', 'р'),
-        ('c', 'с'),
-        ('x', 'х'),
-        ('y', 'у'),
-        ('i', 'і'),
-    ];
-    const MORE: &[(char, char)] = &[
-        ('s', 'ѕ'),
-        ('j', 'ј'),
-        ('h', 'һ'),
-        ('d', 'ԁ'),
-        ('l', 'ӏ'),
-        ('q', 'ԛ'),
-        ('w', 'ԝ'),
-        ('v', 'ѵ'),
-        ('k', 'к'),
-        ('t', 'т'),
-        ('r', 'г'),
-        ('b', 'Ь'),
-        ('u', 'ս'),
-        ('n', 'ո'),
-        ('g', 'ց'),
-        ('m', 'м'),
-        ('z', 'ᴢ'),
-    ];
-    for map in [CLASSIC, MORE] {
-        if let Some((at, g)) = s
-            .char_indices()
-            .find_map(|(at, ch)| map.iter().find(|(l, _)| *l == ch).map(|(_, g)| (at, *g)))
-        {
-            let mut out = String::with_capacity(s.len() + 2);
-            out.push_str(&s[..at]);
-            out.push(g);
-            out.push_str(&s[at + s[at..].chars().next().map_or(0, char::len_utf8)..]);
-            return out;
+/// A person column's value: `p`'s names, handles, phone or country.
+fn push_person(
+    table: &TableGen,
+    kind: &ColKind,
+    p: &Person,
+    index: u64,
+    r: &mut Rng,
+    out: &mut String,
+) -> FieldKind {
+    match kind {
+        ColKind::FirstName => out.push_str(p.first.native),
+        ColKind::LastName => out.push_str(p.last.native),
+        ColKind::FullName => p.push_full_name(out),
+        ColKind::Email => (table.handles.as_ref().expect("handles")).push_email(p, index, r, out),
+        ColKind::Username => {
+            (table.handles.as_ref().expect("handles")).push_username(p, index, r, out)
         }
-    }
-    s.to_string()
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// UUID v4 layout; the low 62 bits (after the variant bits) are the permuted
-/// row index, so ids are unique by construction and still look random.
-fn push_uuid(out: &mut String, random: u64, unique: u64) {
-    let hi = (random & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
-    let lo = (unique & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    let mut buf = [0u8; 36];
-    let mut pos = 0;
-    for (i, byte) in hi
-        .to_be_bytes()
-        .iter()
-        .chain(lo.to_be_bytes().iter())
-        .enumerate()
-    {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            buf[pos] = b'-';
-            pos += 1;
-        }
-        buf[pos] = HEX[(byte >> 4) as usize];
-        buf[pos + 1] = HEX[(byte & 15) as usize];
-        pos += 2;
-    }
-    crate::row::push_ascii(out, &buf);
-}
-
-/// ULID: 48-bit milliseconds + 80 bits, Crockford base32; the low 62 bits are
-/// the permuted row index.
-fn push_ulid(out: &mut String, ms: u64, random: u64, unique: u64) {
-    const B32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let v: u128 = ((ms as u128 & 0xffff_ffff_ffff) << 80)
-        | (((random & 0x3ffff) as u128) << 62)
-        | (unique as u128 & 0x3fff_ffff_ffff_ffff);
-    let mut buf = [0u8; 26];
-    for (i, b) in buf.iter_mut().enumerate() {
-        let shift = 125 - 5 * i as i32;
-        let bits = if shift >= 0 {
-            (v >> shift) & 31
+        ColKind::Phone => p.push_phone(r, out),
+        ColKind::Country(names) => out.push_str(if *names {
+            p.country.name
         } else {
-            (v << 2) & 31
-        };
-        *b = B32[bits as usize];
+            p.country.code
+        }),
+        _ => unreachable!("not a person column"),
     }
-    out.push_str(std::str::from_utf8(&buf).expect("ascii"));
-}
-
-fn push_text(out: &mut String, r: &mut Rng, min: u32, max: u32) {
-    let words = crate::data::PASSWORD_WORDS;
-    let n = r.range(min as i64, max as i64);
-    let mut sentence_start = true;
-    for i in 0..n {
-        if i > 0 {
-            out.push(' ');
-        }
-        let w = words[r.below(words.len() as u64) as usize];
-        if sentence_start {
-            let mut cs = w.chars();
-            if let Some(c) = cs.next() {
-                out.push(c.to_ascii_uppercase());
-                out.push_str(cs.as_str());
-            }
-        } else {
-            out.push_str(w);
-        }
-        sentence_start = i + 1 == n || r.below(9) == 0;
-        if sentence_start {
-            out.push('.');
-        }
-    }
-}
-
-/// A small preferences object, like the `profile`/`settings` jsonb columns
-/// apps keep next to users.
-fn push_json(out: &mut String, r: &mut Rng, p: Option<&Person>) {
-    const THEMES: &[&str] = &["light", "dark", "system"];
-    out.push_str("{\"theme\":\"");
-    out.push_str(THEMES[r.below(3) as usize]);
-    out.push_str("\",\"newsletter\":");
-    out.push_str(if r.chance(0.35) { "true" } else { "false" });
-    if let Some(p) = p {
-        out.push_str(",\"language\":\"");
-        out.push_str(p.locale.code);
-        out.push('"');
-    }
-    out.push_str(",\"notifications\":{\"email\":");
-    out.push_str(if r.chance(0.8) { "true" } else { "false" });
-    out.push_str(",\"sms\":");
-    out.push_str(if r.chance(0.2) { "true" } else { "false" });
-    out.push_str("},\"onboarding_step\":");
-    push_u64(out, r.below(6));
-    out.push('}');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn homoglyph_changes_exactly_one_letter_of_any_name() {
-        for name in [
-            "kurt18246",
-            "ruthb36826",
-            "sunj30918",
-            "sandra912",
-            "mung7",
-            "fitz3",
-        ] {
-            let h = homoglyph(name);
-            assert_ne!(h, name);
-            assert_eq!(h.chars().count(), name.chars().count());
-            let diff = h.chars().zip(name.chars()).filter(|(a, b)| a != b).count();
-            assert_eq!(diff, 1, "{name} -> {h}");
-        }
-    }
-
-    #[test]
-    fn uuid_and_ulid_layouts() {
-        let mut s = String::new();
-        push_uuid(&mut s, u64::MAX, 0);
-        assert_eq!(s.len(), 36);
-        assert_eq!(&s[14..15], "4");
-        assert!(matches!(&s[19..20], "8" | "9" | "a" | "b"));
-        s.clear();
-        push_ulid(&mut s, 1_469_918_176_385, 0, 0);
-        assert_eq!(s.len(), 26);
-        assert!(s.starts_with("01ARYZ6S41"), "{s}");
-    }
+    FieldKind::Plain
 }
