@@ -642,8 +642,7 @@ fn write_outputs(opts: &EstimateOptions, report: &EstimateReport) -> Result<()> 
         report.save(p)?;
     }
     if let Some(p) = &opts.html {
-        std::fs::write(p, report::html(report))
-            .map_err(|e| Error::io("write", p, e))?;
+        std::fs::write(p, report::html(report)).map_err(|e| Error::io("write", p, e))?;
     }
     if !opts.quiet {
         print!("{}", report::terminal(report));

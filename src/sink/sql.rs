@@ -390,22 +390,14 @@ mod tests {
             "/profiles/saas.toml"
         ))
         .unwrap();
-        let plan = crate::harness::Plan::new(
-            profile,
-            10,
-            1,
-            &[],
-            Some(crate::hash::HashMode::Shape),
-            None,
-        )
-        .unwrap();
+        // Profile order: SQLite checks foreign keys on insert, not on CREATE.
+        let metas = TableMeta::all(&profile);
         let (direct, deferred) = (
             rusqlite::Connection::open_in_memory().unwrap(),
             rusqlite::Connection::open_in_memory().unwrap(),
         );
         let mut indexes = String::new();
-        for &t in &plan.tables_in_order() {
-            let m = &plan.metas[t];
+        for m in &metas {
             direct
                 .execute_batch(&create_table(Dialect::Sqlite, m))
                 .unwrap();
