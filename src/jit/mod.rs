@@ -3,7 +3,6 @@
 pub mod activity;
 pub mod cli;
 pub mod forecast;
-pub mod http;
 pub mod legacy;
 pub mod newsys;
 pub mod report;

@@ -657,9 +657,15 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     ])?;
     let workers = opts.workers.max(1);
     let spec = LegacySpec::parse(&opts.legacy)?;
-    let addr = super::http::parse_base(&opts.new).map_err(Error::usage)?;
-    let mut probe = NewSystem::new(opts.api, &addr);
-    probe.probe().map_err(|e| {
+    let addr = super::newsys::parse_base(&opts.new).map_err(Error::usage)?;
+    let waiting = crate::retry::Waiting::new(
+        format!("the new system at {}", opts.new),
+        opts.retry_for,
+        opts.quiet,
+    );
+    let new =
+        NewSystem::new(opts.api, &addr, workers, opts.retry_for, waiting).map_err(Error::target)?;
+    new.probe().map_err(|e| {
         Error::target(format!(
             "cannot reach the new system at {}: {e} (start one with: understudy emulate {} --listen {addr})",
             crate::redact::dsn(&opts.new),
@@ -850,17 +856,13 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let mut first = decode_histogram(&p.first_hist).unwrap_or_else(histogram);
     let mut later = decode_histogram(&p.later_hist).unwrap_or_else(histogram);
 
-    let waiting = std::sync::Arc::new(crate::harness::reach::Waiting::new(
-        format!("the new system at {}", opts.new),
-        opts.retry_for,
-        opts.quiet,
-    ));
+    let resent_before = (p.retries, p.backoff_s);
     let mut ws: Vec<Worker> = (0..workers)
-        .map(|_| {
+        .map(|i| {
             let mut scratch = Scratch::default();
             scratch.want_password = true;
             Ok(Worker {
-                new: NewSystem::new(opts.api, &addr).waiting_out(opts.retry_for, waiting.clone()),
+                new: new.for_worker(i).map_err(Error::target)?,
                 legacy: LegacyConn::open(&spec, &cols, &dir)?,
                 row: RowBuf::default(),
                 scratch,
@@ -979,12 +981,9 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
         p.legacy_lookups += row.legacy_lookups;
         p.coverage.push(row.clone());
         p.days_done = day;
-        p.retries += ws.iter().map(|w| w.new.retries).sum::<u64>();
-        p.backoff_s += ws.iter().map(|w| w.new.backoff.as_secs_f64()).sum::<f64>();
-        for w in &mut ws {
-            w.new.retries = 0;
-            w.new.backoff = Duration::ZERO;
-        }
+        let (resent, waited_s) = new.resent();
+        p.retries = resent_before.0 + resent;
+        p.backoff_s = resent_before.1 + waited_s;
         p.replay_s += t_day.elapsed().as_secs_f64();
         p.first_hist = hist_b64(&first);
         p.later_hist = hist_b64(&later);
@@ -1071,8 +1070,9 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
             e.count += n;
         }
     }
-    let retries = p.retries + ws.iter().map(|w| w.new.retries).sum::<u64>();
-    let backoff_s = p.backoff_s + ws.iter().map(|w| w.new.backoff.as_secs_f64()).sum::<f64>();
+    let (resent, waited_s) = new.resent();
+    let retries = resent_before.0 + resent;
+    let backoff_s = resent_before.1 + waited_s;
     drop(ws);
     let _ = shared.log.lock().expect("lock").flush();
 
