@@ -1,11 +1,12 @@
-//! The HTTP side of a rehearsal: one pooled async client, a rate-limit gate
-//! shared by every request (a 429's `Retry-After`, Okta's
-//! `X-Rate-Limit-Reset` when `X-Rate-Limit-Remaining` reaches 0), and
-//! exponential backoff with jitter for 5xx answers, timeouts and lost
-//! connections. Counts what happened, by status and by kind of wait.
+//! The one HTTP client, for rehearse's identity APIs, `jit`'s new system
+//! and the emulator's inline hook: one pooled async client, a rate-limit
+//! gate shared by every request (a 429's `Retry-After`, in seconds or as an
+//! HTTP-date, Okta's `X-Rate-Limit-Reset` when `X-Rate-Limit-Remaining`
+//! reaches 0), and backoff with jitter (`retry::jittered`) for 5xx answers,
+//! timeouts and lost connections. Counts what happened, by status and by
+//! kind of wait. `Blocking` is the same client for callers on plain threads.
 
 use crate::report::metrics::Metrics;
-use crate::rng::Rng;
 use reqwest::header::HeaderMap;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -329,16 +330,12 @@ impl Client {
                     message: format!("gave up after {round} attempts: {message}"),
                 };
             }
-            // 100 ms doubling to 5 s, plus up to 50 % jitter so that workers
-            // that failed together do not return together.
             if class != "server_error"
                 && let Some(w) = &self.waiting
             {
                 w.lost(&message);
             }
-            let base =
-                Duration::from_millis(100u64 << (round - 1).min(6)).min(Duration::from_secs(5));
-            let wait = base.mul_f64(1.0 + 0.5 * Rng::at(key, round as u64).unit());
+            let wait = crate::retry::jittered(round - 1, key);
             self.metrics.retry();
             self.metrics.backoff(wait);
             tokio::time::sleep(wait).await;

@@ -729,7 +729,6 @@ fn wait_after_429(limit: Vec<(&'static str, String)>) -> (Duration, u64, f64) {
     let mut new = understudy::jit::newsys::NewSystem::new(
         understudy::jit::newsys::Api::Generic,
         &addr,
-        1,
         Duration::from_secs(10),
         waiting,
     )

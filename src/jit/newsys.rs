@@ -116,22 +116,23 @@ pub fn parse_base(url: &str) -> Result<String, String> {
 }
 
 impl NewSystem {
-    /// The new system at `addr` (`host:port`), for up to `workers`
-    /// concurrent callers. Once reached, a system that stops answering is
-    /// waited for up to `retry_for`, told through `waiting`.
+    /// The new system at `addr` (`host:port`). Once reached, a system that
+    /// stops answering is waited for up to `retry_for`, told through
+    /// `waiting`.
     pub fn new(
         api: Api,
         addr: &str,
-        workers: usize,
         retry_for: Duration,
         waiting: crate::retry::Waiting,
     ) -> Result<NewSystem, String> {
         let metrics = std::sync::Arc::new(crate::report::metrics::Metrics::new());
+        // Each handle keeps its own connection (`Blocking`): the shared
+        // client's pool stays idle.
         let client = Client::new(
             format!("http://{addr}"),
             MAX_ATTEMPTS,
             retry_for,
-            workers,
+            1,
             metrics,
         )
         .map_err(|e| format!("cannot set up an HTTP client: {e}"))?

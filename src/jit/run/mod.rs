@@ -260,7 +260,7 @@ impl Prepared {
         ])?;
         let workers = opts.workers.max(1);
         let spec = LegacySpec::parse(&opts.legacy)?;
-        let new = reach_new_system(opts, workers)?;
+        let new = reach_new_system(opts)?;
         let domains = opts.profile.domains.clone();
         let plan = Plan::with_pools(
             opts.profile.clone(),
@@ -415,15 +415,14 @@ impl Prepared {
 }
 
 /// Checks the new system's URL and that it answers (exit 3 otherwise).
-fn reach_new_system(opts: &JitOptions, workers: usize) -> Result<NewSystem> {
+fn reach_new_system(opts: &JitOptions) -> Result<NewSystem> {
     let addr = super::newsys::parse_base(&opts.new).map_err(Error::usage)?;
     let waiting = crate::retry::Waiting::new(
         format!("the new system at {}", opts.new),
         opts.retry_for,
         opts.quiet,
     );
-    let new =
-        NewSystem::new(opts.api, &addr, workers, opts.retry_for, waiting).map_err(Error::target)?;
+    let new = NewSystem::new(opts.api, &addr, opts.retry_for, waiting).map_err(Error::target)?;
     new.probe().map_err(|e| {
         Error::target(format!(
             "cannot reach the new system at {}: {e} (start one with: understudy emulate {} --listen {addr})",
