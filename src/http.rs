@@ -1,11 +1,12 @@
-//! The HTTP side of a rehearsal: one pooled async client, a rate-limit gate
-//! shared by every request (a 429's `Retry-After`, Okta's
-//! `X-Rate-Limit-Reset` when `X-Rate-Limit-Remaining` reaches 0), and
-//! exponential backoff with jitter for 5xx answers, timeouts and lost
-//! connections. Counts what happened, by status and by kind of wait.
+//! The one HTTP client, for rehearse's identity APIs, `jit`'s new system
+//! and the emulator's inline hook: one pooled async client, a rate-limit
+//! gate shared by every request (a 429's `Retry-After`, in seconds or as an
+//! HTTP-date, Okta's `X-Rate-Limit-Reset` when `X-Rate-Limit-Remaining`
+//! reaches 0), and backoff with jitter (`retry::jittered`) for 5xx answers,
+//! timeouts and lost connections. Counts what happened, by status and by
+//! kind of wait. `Blocking` is the same client for callers on plain threads.
 
 use crate::report::metrics::Metrics;
-use crate::rng::Rng;
 use reqwest::header::HeaderMap;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -97,6 +98,15 @@ pub struct Client {
     waiting: Option<crate::retry::Waiting>,
 }
 
+/// A reqwest client keeping up to `pool` idle connections per host.
+fn connections(pool: usize) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(pool)
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .build()
+}
+
 /// Seconds since the epoch, as a float.
 fn epoch_now() -> f64 {
     SystemTime::now()
@@ -157,11 +167,7 @@ impl Client {
     ) -> reqwest::Result<Client> {
         let timeout = Duration::from_secs(30);
         Ok(Client {
-            http: reqwest::Client::builder()
-                .pool_max_idle_per_host(pool)
-                .connect_timeout(Duration::from_secs(5))
-                .tcp_nodelay(true)
-                .build()?,
+            http: connections(pool)?,
             base,
             max_attempts: max_attempts.max(1),
             retry_for,
@@ -324,16 +330,12 @@ impl Client {
                     message: format!("gave up after {round} attempts: {message}"),
                 };
             }
-            // 100 ms doubling to 5 s, plus up to 50 % jitter so that workers
-            // that failed together do not return together.
             if class != "server_error"
                 && let Some(w) = &self.waiting
             {
                 w.lost(&message);
             }
-            let base =
-                Duration::from_millis(100u64 << (round - 1).min(6)).min(Duration::from_secs(5));
-            let wait = base.mul_f64(1.0 + 0.5 * Rng::at(key, round as u64).unit());
+            let wait = crate::retry::jittered(round - 1, key);
             self.metrics.retry();
             self.metrics.backoff(wait);
             tokio::time::sleep(wait).await;
@@ -359,6 +361,82 @@ impl Client {
             advertised_rate_per_s: c.announced.lock().expect("announced").rate_per_s(),
         }
     }
+}
+
+/// The same client for callers on plain threads (`jit`'s workers): one
+/// rate-limit gate, one set of counters, one retry policy. Each thread
+/// keeps its own connection and a current-thread runtime that drives it
+/// while a call blocks, so a request costs no hand-over between threads.
+pub struct Blocking {
+    client: std::sync::Arc<Client>,
+    http: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Blocking {
+    pub fn new(client: Client) -> std::io::Result<Blocking> {
+        Blocking::sharing(std::sync::Arc::new(client))
+    }
+
+    fn sharing(client: std::sync::Arc<Client>) -> std::io::Result<Blocking> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Blocking {
+            client,
+            http: connections(1).map_err(std::io::Error::other)?,
+            runtime,
+        })
+    }
+
+    /// Another thread's handle on the same client.
+    pub fn another(&self) -> std::io::Result<Blocking> {
+        Blocking::sharing(self.client.clone())
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// This handle's connections: build the requests given to `send` on it.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// `Client::send`, waited for.
+    pub fn send(&self, key: u64, make: impl Fn() -> reqwest::RequestBuilder) -> Answer {
+        self.runtime.block_on(self.client.send(key, make))
+    }
+
+    /// One request, no retry (a reachability probe): its status, or the
+    /// root cause of there being none ("Connection refused (os error 111)").
+    pub fn once(&self, make: impl FnOnce() -> reqwest::RequestBuilder) -> Result<u16, String> {
+        self.runtime.block_on(async {
+            match make().timeout(self.client.timeout).send().await {
+                Ok(r) => Ok(r.status().as_u16()),
+                Err(e) => {
+                    let mut root: &dyn std::error::Error = &e;
+                    while let Some(c) = root.source() {
+                        root = c;
+                    }
+                    Err(root.to_string())
+                }
+            }
+        })
+    }
+}
+
+/// Percent-encodes a path segment (emails: `+`, `@` and non-ASCII).
+pub fn segment(s: &str) -> String {
+    let mut out = String::new();
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The error with its causes (reqwest's Display hides the interesting part).

@@ -1,7 +1,8 @@
 //! Waiting out a lost target, one policy for every client (databases, HTTP
-//! APIs, `jit`'s two sides): a backoff schedule and a `Waiting` that tells
-//! the user once when a wait begins, then every 30 s (`ARCHITECTURE.md`
-//! § Module map).
+//! APIs, `jit`'s two sides): the backoff schedules (`backoff` for stores,
+//! `jittered` for HTTP requests, used by `crate::http`) and a `Waiting` that
+//! tells the user once when a wait begins, then every 30 s
+//! (`ARCHITECTURE.md` § Module map).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -87,9 +88,32 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200u64 << attempt.min(5)).min(Duration::from_secs(5))
 }
 
+/// The wait before an HTTP request's retry `attempt` (0-based): 100 ms
+/// doubling to 5 s, plus up to 50 % jitter drawn from `key`, so that
+/// workers that failed together do not return together.
+pub fn jittered(attempt: u32, key: u64) -> Duration {
+    let base = Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
+    base.mul_f64(1.0 + 0.5 * crate::rng::Rng::at(key, attempt as u64 + 1).unit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_backoff_doubles_to_5_s_with_up_to_half_again_of_jitter() {
+        for (attempt, base_ms) in [(0, 100), (1, 200), (5, 3200), (6, 5000), (30, 5000)] {
+            let base = Duration::from_millis(base_ms);
+            for key in 0..20 {
+                let w = jittered(attempt, key);
+                assert!(
+                    w >= base && w <= base.mul_f64(1.5),
+                    "{attempt} {key}: {w:?}"
+                );
+            }
+        }
+        assert_eq!(jittered(3, 7), jittered(3, 7));
+    }
 
     #[test]
     fn waits_are_told_once_not_per_attempt() {

@@ -688,3 +688,81 @@ fn killed_mid_run_then_resumed_ends_like_an_uninterrupted_run() {
     assert_eq!(ra["migrated_verified"], ra["migrated_users"]);
     assert_eq!(e1.stats().users, e2.stats().users);
 }
+
+/// A new system whose first lookup is answered 429 with `limit` headers and
+/// every later one 404; returns the time between the first two lookups and
+/// what jit's client counted.
+fn wait_after_429(limit: Vec<(&'static str, String)>) -> (Duration, u64, f64) {
+    use axum::http::{HeaderMap, HeaderName, StatusCode};
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+    let seen: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let app = axum::Router::new().route(
+        "/users/{login}",
+        axum::routing::get({
+            let seen = seen.clone();
+            move || {
+                let seen = seen.clone();
+                let limit = limit.clone();
+                async move {
+                    let mut s = seen.lock().unwrap();
+                    s.push(Instant::now());
+                    let mut h = HeaderMap::new();
+                    if s.len() == 1 {
+                        for (k, v) in limit {
+                            h.insert(HeaderName::from_static(k), v.parse().unwrap());
+                        }
+                        return (StatusCode::TOO_MANY_REQUESTS, h, "{}");
+                    }
+                    (StatusCode::NOT_FOUND, h, "{}")
+                }
+            }
+        }),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let waiting = understudy::retry::Waiting::new("test", Duration::from_secs(10), true);
+    let mut new = understudy::jit::newsys::NewSystem::new(
+        understudy::jit::newsys::Api::Generic,
+        &addr,
+        Duration::from_secs(10),
+        waiting,
+    )
+    .unwrap()
+    .for_worker(0)
+    .unwrap();
+    assert_eq!(new.find("ann@example.com").unwrap(), None);
+    let s = seen.lock().unwrap();
+    assert_eq!(s.len(), 2);
+    let (resent, waited_s) = new.resent();
+    (s[1] - s[0], resent, waited_s)
+}
+
+/// jit's new-system side shares rehearse's client and retry policy: a 429
+/// is waited out until an HTTP-date `Retry-After`, or until Okta's
+/// `X-Rate-Limit-Reset` when nothing remains (the wait is between 1 and 2 s
+/// here: both carry whole seconds).
+#[test]
+fn jit_waits_for_an_http_date_retry_after_and_an_okta_rate_limit_reset() {
+    let in_2s = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let (gap, resent, waited_s) = wait_after_429(vec![(
+        "retry-after",
+        in_2s.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+    )]);
+    assert!(gap >= Duration::from_millis(900), "retried after {gap:?}");
+    assert_eq!(resent, 1);
+    assert!(waited_s >= 0.9, "{waited_s}");
+
+    let reset = (chrono::Utc::now().timestamp() + 2).to_string();
+    let (gap, resent, _) = wait_after_429(vec![
+        ("x-rate-limit-limit", "10".into()),
+        ("x-rate-limit-remaining", "0".into()),
+        ("x-rate-limit-reset", reset),
+    ]);
+    assert!(gap >= Duration::from_millis(900), "retried after {gap:?}");
+    assert_eq!(resent, 1);
+}

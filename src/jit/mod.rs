@@ -2,7 +2,6 @@
 
 pub mod activity;
 pub mod forecast;
-pub mod http;
 pub mod legacy;
 pub mod newsys;
 pub mod report;

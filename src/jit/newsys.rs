@@ -1,11 +1,15 @@
 //! The new identity system, over HTTP: look a user up by login, create it
 //! (with the plaintext password for the target to hash, or the imported
-//! legacy hash where the API takes that format), authenticate. 429 and 5xx
-//! answers are retried with backoff (honouring Retry-After), as a JIT
-//! login path must.
+//! legacy hash where the API takes that format), authenticate. Requests go
+//! through the crate's one HTTP client and retry policy (`crate::http`,
+//! `ARCHITECTURE.md` § Module map): 429s wait as told (`Retry-After` in
+//! seconds or as a date, Okta's `X-Rate-Limit-Reset`), 5xx answers and lost
+//! connections back off with jitter, as a JIT login path must.
 
-use super::http::{Client, Response, segment};
 use crate::hash::Encoded;
+use crate::http::{Answer, Blocking, Client, segment};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -60,14 +64,13 @@ pub enum Created {
     Duplicate,
 }
 
+/// One worker's handle on the new system; every handle shares one client
+/// (its connection pool and rate-limit gate).
 pub struct NewSystem {
     pub api: Api,
-    client: Client,
-    pub retries: u64,
-    pub backoff: Duration,
-    /// How long a new system that stops answering is waited for.
-    retry_for: Duration,
-    waiting: Option<std::sync::Arc<crate::harness::reach::Waiting>>,
+    http: Blocking,
+    /// Seeds each call's backoff jitter, apart from other workers'.
+    key: u64,
 }
 
 /// Why a call failed.
@@ -77,100 +80,136 @@ pub struct CallError {
     pub message: String,
 }
 
-const TRIES: u32 = 8;
+/// A final answer, and whether an earlier attempt may have reached the
+/// server (a create may have been committed).
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+    ambiguous: bool,
+}
+
+/// 5xx answers allowed per request before it is given up.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// `http://host:port[/]` → `host:port`.
+pub fn parse_base(url: &str) -> Result<String, String> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        let url = crate::redact::dsn(url);
+        format!("`{url}`: only http:// URLs are supported (the emulators and local hook services)")
+    })?;
+    if rest.contains('@') {
+        return Err(
+            "credentials in the URL are not supported: they would end up in reports".to_string(),
+        );
+    }
+    let host = rest.trim_end_matches('/');
+    if host.is_empty() || host.contains('/') {
+        return Err(format!(
+            "`{url}`: give the base URL, e.g. http://127.0.0.1:8080"
+        ));
+    }
+    Ok(if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:80")
+    })
+}
 
 impl NewSystem {
-    pub fn new(api: Api, addr: &str) -> NewSystem {
-        NewSystem {
-            api,
-            client: Client::new(addr),
-            retries: 0,
-            backoff: Duration::ZERO,
-            retry_for: Duration::ZERO,
-            waiting: None,
-        }
-    }
-
-    /// Once reached, a new system that stops answering (no connection, no
-    /// answer) is waited for up to `retry_for`, told through `waiting`.
-    pub fn waiting_out(
-        mut self,
+    /// The new system at `addr` (`host:port`). Once reached, a system that
+    /// stops answering is waited for up to `retry_for`, told through
+    /// `waiting`.
+    pub fn new(
+        api: Api,
+        addr: &str,
         retry_for: Duration,
-        waiting: std::sync::Arc<crate::harness::reach::Waiting>,
-    ) -> NewSystem {
-        self.retry_for = retry_for;
-        self.waiting = Some(waiting);
-        self
+        waiting: crate::retry::Waiting,
+    ) -> Result<NewSystem, String> {
+        let metrics = std::sync::Arc::new(crate::report::metrics::Metrics::new());
+        // Each handle keeps its own connection (`Blocking`): the shared
+        // client's pool stays idle.
+        let client = Client::new(
+            format!("http://{addr}"),
+            MAX_ATTEMPTS,
+            retry_for,
+            1,
+            metrics,
+        )
+        .map_err(|e| format!("cannot set up an HTTP client: {e}"))?
+        .telling(waiting);
+        let http =
+            Blocking::new(client).map_err(|e| format!("cannot start an HTTP client: {e}"))?;
+        Ok(NewSystem { api, http, key: 0 })
     }
 
-    /// Sends with retries on 429, 5xx and lost connections. Returns the
-    /// final answer and whether any earlier attempt got a 5xx (a create may
-    /// have been committed).
-    fn call(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: Option<&[u8]>,
-    ) -> Result<(Response, bool), CallError> {
-        let mut saw_5xx = false;
-        let mut last = String::new();
-        let mut lost_since: Option<std::time::Instant> = None;
-        let (mut attempt, mut sent, mut lost) = (0u32, 0u32, 0u32);
-        while attempt < TRIES {
-            if sent > 0 {
-                self.retries += 1;
-            }
-            sent += 1;
-            attempt += 1;
-            match self.client.request(method, path, body) {
-                Ok(r) if r.status == 429 || r.status >= 500 => {
-                    saw_5xx |= r.status >= 500;
-                    let wait = match r.retry_after {
-                        Some(s) if r.status == 429 => Duration::from_secs(s.min(60)),
-                        _ => Duration::from_millis(10u64 << attempt.min(7)),
-                    };
-                    last = format!("HTTP {}", r.status);
-                    self.backoff += wait;
-                    std::thread::sleep(wait);
-                }
-                Ok(r) => {
-                    if let Some(w) = &self.waiting {
-                        w.back();
-                    }
-                    return Ok((r, saw_5xx));
-                }
-                Err(e) => {
-                    last = e.to_string();
-                    // No answer at all: waited out within retry_for, the
-                    // attempts being for answers (5xx, 429).
-                    let since = *lost_since.get_or_insert_with(std::time::Instant::now);
-                    let wait = if since.elapsed() < self.retry_for {
-                        attempt -= 1;
-                        lost += 1;
-                        if let Some(w) = &self.waiting {
-                            w.lost(&format!("{method} {path}: {last}"));
-                        }
-                        crate::harness::reach::backoff(lost - 1)
-                    } else {
-                        Duration::from_millis(20u64 << attempt.min(7))
-                    };
-                    self.backoff += wait;
-                    std::thread::sleep(wait);
-                }
-            }
-        }
-        Err(CallError {
-            class: "unavailable",
-            message: format!("{method} {path}: {last} after {sent} tries"),
+    /// Worker `i`'s handle on the same client (its own connection).
+    pub fn for_worker(&self, i: usize) -> Result<NewSystem, String> {
+        Ok(NewSystem {
+            api: self.api,
+            http: self
+                .http
+                .another()
+                .map_err(|e| format!("cannot start an HTTP client: {e}"))?,
+            key: (i as u64 + 1) << 40,
         })
     }
 
-    /// Whether the connection works at all (exit 3 otherwise).
-    pub fn probe(&mut self) -> Result<(), String> {
-        self.client
-            .request("GET", "/_understudy/stats", None)
+    /// Requests resent so far by every handle (after a 429, a 5xx or a lost
+    /// connection), and the seconds spent waiting before them.
+    pub fn resent(&self) -> (u64, f64) {
+        let c = self.http.client();
+        let h = c.snapshot();
+        (
+            c.metrics.retries() + h.rate_limited,
+            c.metrics.backoff_s() + h.rate_limit_wait_s,
+        )
+    }
+
+    /// Sends until a final answer, by the client's retry policy.
+    fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, CallError> {
+        self.key += 1;
+        let c = self.http.client();
+        let url = c.url(path);
+        let make = || {
+            let r = self
+                .http
+                .http()
+                .request(method.clone(), &url)
+                .header(ACCEPT, "application/json");
+            match &body {
+                Some(b) => r.header(CONTENT_TYPE, "application/json").body(b.clone()),
+                None => r,
+            }
+        };
+        match self.http.send(self.key, make) {
+            Answer::Http {
+                status,
+                body,
+                ambiguous,
+            } => Ok(Reply {
+                status,
+                body,
+                ambiguous,
+            }),
+            Answer::GaveUp { message, .. } => Err(CallError {
+                class: "unavailable",
+                message: format!("{method} {path}: {message}"),
+            }),
+        }
+    }
+
+    /// Whether the new system answers at all (exit 3 otherwise): one
+    /// request, no retry.
+    pub fn probe(&self) -> Result<(), String> {
+        let c = self.http.client();
+        self.http
+            .once(|| self.http.http().get(c.url("/_understudy/stats")))
             .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 
     /// The stored login of the account the API finds for `login` (providers
@@ -180,7 +219,7 @@ impl NewSystem {
             Api::Okta => format!("/api/v1/users/{}", segment(login)),
             Api::Generic => format!("/users/{}", segment(login)),
         };
-        let (r, _) = self.call("GET", &path, None)?;
+        let r = self.call(Method::GET, &path, None)?;
         match r.status {
             200 => {
                 let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
@@ -207,7 +246,7 @@ impl NewSystem {
             ),
             Api::Generic => ("/login", json!({"login": login, "password": password})),
         };
-        let (r, _) = self.call("POST", path, Some(body.to_string().as_bytes()))?;
+        let r = self.call(Method::POST, path, Some(body.to_string().into_bytes()))?;
         match r.status {
             200 => Ok(true),
             401 | 403 => Ok(false),
@@ -250,14 +289,15 @@ impl NewSystem {
                 ("/users", b)
             }
         };
-        let (r, saw_5xx) = self.call("POST", path, Some(body.to_string().as_bytes()))?;
+        let r = self.call(Method::POST, path, Some(body.to_string().into_bytes()))?;
         let duplicate = crate::harness::http::already_exists(self.api.into(), r.status, &r.body);
         match r.status {
             200 | 201 => Ok(Created::Created {
                 imported: was_import,
             }),
-            // A 5xx that committed, then our retry met our own user.
-            _ if duplicate && saw_5xx => Ok(Created::Created {
+            // An attempt that committed (a 5xx, a lost answer), then our
+            // retry met our own user.
+            _ if duplicate && r.ambiguous => Ok(Created::Created {
                 imported: was_import,
             }),
             _ if duplicate => Ok(Created::Duplicate),
