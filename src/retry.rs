@@ -1,6 +1,6 @@
 //! Waiting out a lost target, one policy for every client (databases, HTTP
 //! APIs, `jit`'s two sides): the backoff schedules (`backoff` for stores,
-//! `jittered` for HTTP requests, used by `crate::http`) and a `Waiting` that
+//! `jittered` for HTTP requests, used by the `http` client) and a `Waiting` that
 //! tells the user once when a wait begins, then every 30 s
 //! (`ARCHITECTURE.md` § Module map).
 
