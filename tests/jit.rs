@@ -57,7 +57,11 @@ fn emulator(api: Api) -> Emulator {
 
 /// A shipped profile with its `[activity]` replaced.
 fn profile(dir: &Path, base: &str, activity: &str) -> PathBuf {
-    let text = String::from_utf8(ok(&["profiles", "show", base])).unwrap();
+    let text = understudy("profiles")
+        .args(["show", base])
+        .run()
+        .success()
+        .out();
     let text = match text.find("[activity]") {
         Some(a) => {
             let rest = &text[a..];
@@ -74,25 +78,15 @@ fn profile(dir: &Path, base: &str, activity: &str) -> PathBuf {
 /// (email, password) per user index, from `generate --emit-passwords`.
 fn passwords(dir: &Path, profile: &Path, users: u64, extra: &[&str]) -> Vec<(String, String)> {
     let out = dir.join("truth");
-    let mut args = vec![
-        "generate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-    ];
-    let n = users.to_string();
-    args.push(&n);
-    args.extend([
-        "--hash-cost",
-        "light",
-        "--emit-passwords",
-        "--quiet",
-        "--force",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    args.extend(extra);
-    ok(&args);
+    understudy("generate")
+        .profile(profile)
+        .users(users)
+        .flag("--hash-cost", "light")
+        .args(["--emit-passwords", "--quiet", "--force"])
+        .flag("--out", &out)
+        .args(extra)
+        .run()
+        .success();
     let (h, rows) = read_csv(&out.join("users.csv"));
     let e = h.iter().position(|c| c == "email").unwrap();
     let (_, pw) = read_csv(&out.join("passwords.csv"));
@@ -108,7 +102,7 @@ fn passwords(dir: &Path, profile: &Path, users: u64, extra: &[&str]) -> Vec<(Str
 }
 
 fn jit(args: &[&str]) -> (i32, Value, String) {
-    let o = bin().arg("jit").args(args).output().unwrap();
+    let o = understudy("jit").args(args).run();
     let report = args
         .iter()
         .position(|a| *a == "--report")
@@ -120,11 +114,7 @@ fn jit(args: &[&str]) -> (i32, Value, String) {
     (
         o.status.code().unwrap_or(-1),
         v,
-        format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
+        format!("{}\n{}", o.out(), o.err()),
     )
 }
 
@@ -520,7 +510,7 @@ fn okta_password_import_hook_with_the_example_hook() {
 
 #[test]
 fn postgres_legacy_into_generic() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let dsn = pg.create_db("jit_legacy");
     let p = profile(
