@@ -15,20 +15,15 @@ fn catalogue() -> Vec<Value> {
 }
 
 fn generate(dir: &Path, users: &str, extra: &[&str]) {
-    let mut args = vec![
-        "generate",
-        "--quiet",
-        "--profile",
-        "saas",
-        "--users",
-        users,
-        "--hash-mode",
-        "shape",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    ok(&args);
+    understudy("generate")
+        .arg("--quiet")
+        .profile("saas")
+        .users(users)
+        .flag("--hash-mode", "shape")
+        .flag("--out", dir)
+        .args(extra)
+        .run()
+        .success();
 }
 
 /// A table's header and its rows keyed by primary-key text.

@@ -633,21 +633,11 @@ password_salt = { kind = "password_salt" }
         jsonl.push('\n');
     }
     assert_eq!(kinds.len(), 3);
-    use std::io::Write;
-    let mut child = bin()
-        .args(["hash", "verify"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(jsonl.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = understudy("hash")
+        .arg("verify")
+        .stdin(jsonl)
+        .run()
+        .success();
     assert_eq!(
         String::from_utf8(o.stdout)
             .unwrap()

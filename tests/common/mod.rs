@@ -8,6 +8,7 @@ mod pg;
 pub use cli::{Ran, Understudy, understudy};
 pub use pg::{Postgres, pg_bin};
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -41,7 +42,9 @@ pub fn skip(why: &str) {
 
 pub fn skip_in(on_ci: bool, why: &str) {
     assert!(!on_ci, "cannot run on CI: {why}");
-    eprintln!("SKIP: {why}");
+    // Straight to stderr, past the test harness's capture of `eprintln!`:
+    // a skip shows in every run, not only with --nocapture.
+    let _ = writeln!(std::io::stderr(), "SKIP: {why}");
 }
 
 /// Whether `tool` is on PATH.
