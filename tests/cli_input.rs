@@ -165,33 +165,20 @@ fn a_shard_count_above_the_users_is_refused() {
         ("4/3", "10"),
     ] {
         let out = d.path().join("o");
-        let o = run(&[
-            "generate",
-            "--users",
-            users,
-            "--shard",
-            shard,
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "--shard {shard}: {err}");
+        let err = sharded(users, shard, &out).run().code(2).err();
         assert!(err.contains("--shard") || err.contains(shard), "{err}");
         assert!(!out.exists(), "--shard {shard} wrote {}", out.display());
     }
     // The largest shard count that still gives every shard a user works.
-    let out = d.path().join("ok");
-    ok(&[
-        "generate",
-        "--users",
-        "10",
-        "--shard",
-        "10/10",
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    sharded("10", "10/10", &d.path().join("ok")).run().success();
+}
+
+fn sharded(users: &str, shard: &str, out: &Path) -> Understudy {
+    understudy("generate")
+        .users(users)
+        .flag("--shard", shard)
+        .flag("--out", out)
+        .arg("--quiet")
 }
 
 /// Runs understudy with stdout a pipe whose reader is already gone.
@@ -227,23 +214,14 @@ fn a_closed_stdout_ends_every_command_like_cat() {
     let d = tempdir();
     let profile = small_saas(d.path());
     let profile = profile.to_str().unwrap();
-    ok(&[
-        "rehearse",
-        "--profile",
-        profile,
-        "--users",
-        "20",
-        "--quiet",
-        "--target",
-        d.path()
-            .join("r.db")
-            .to_str()
-            .map(|p| format!("sqlite:{p}"))
-            .unwrap()
-            .as_str(),
-        "--report",
-        d.path().join("r.json").to_str().unwrap(),
-    ]);
+    understudy("rehearse")
+        .profile(profile)
+        .users(20)
+        .arg("--quiet")
+        .sqlite(&d.path().join("r.db"))
+        .report(d.path().join("r.json"))
+        .run()
+        .success();
     std::fs::write(d.path().join("log.txt"), "nothing here\n").unwrap();
     let commands: Vec<Vec<&str>> = vec![
         vec!["edge-cases", "list"],

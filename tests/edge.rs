@@ -15,20 +15,15 @@ fn catalogue() -> Vec<Value> {
 }
 
 fn generate(dir: &Path, users: &str, extra: &[&str]) {
-    let mut args = vec![
-        "generate",
-        "--quiet",
-        "--profile",
-        "saas",
-        "--users",
-        users,
-        "--hash-mode",
-        "shape",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    ok(&args);
+    understudy("generate")
+        .arg("--quiet")
+        .profile("saas")
+        .users(users)
+        .flag("--hash-mode", "shape")
+        .flag("--out", dir)
+        .args(extra)
+        .run()
+        .success();
 }
 
 /// A table's header and its rows keyed by primary-key text.
@@ -605,7 +600,7 @@ fn load_pg_script(client: &mut postgres::Client, text: &str) {
 
 #[test]
 fn valid_cases_round_trip_through_postgres_and_nul_is_set_aside() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let (c, s) = (d.path().join("csv"), d.path().join("sql"));
     let args = ["--edge-rate", "1.0", "--edge-exclude", "file"];
@@ -870,7 +865,7 @@ fn check_handles(
 
 #[test]
 fn sql_dumps_with_1000_hostile_lines_load_into_their_own_schema() {
-    let pg = Postgres::start();
+    let pg = Postgres::shared();
     let maria = Mariadb::start();
     let d = tempdir();
     let file = thousand_hostile_lines(d.path());

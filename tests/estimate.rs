@@ -7,18 +7,28 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::path::Path;
 
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// `understudy estimate` of `profile` for a production size.
+fn estimate(profile: &std::path::Path, production_users: u64) -> Understudy {
+    understudy("estimate")
+        .profile(profile)
+        .flag("--production-users", production_users.to_string())
 }
 
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("JSON")
+/// The full rehearsal an estimate is compared with.
+fn full_run(
+    profile: &std::path::Path,
+    users: u64,
+    target: &str,
+    report: &std::path::Path,
+) -> Understudy {
+    understudy("rehearse")
+        .profile(profile)
+        .users(users)
+        .target(target)
+        .arg("--no-verify")
+        .arg("-q")
+        .report(report)
 }
 
 /// The required top level and the shape of `projections`.
@@ -79,26 +89,15 @@ fn sqlite_estimate_then_the_full_run() {
     let est = d.path().join("est.json");
     let html = d.path().join("est.html");
     let db = d.path().join("app.db");
-    let o = run(&[
-        "estimate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--production-users",
-        "200000",
-        "--sample",
-        "5%",
-        "--workers",
-        "1,2",
-        "--target",
-        &format!("sqlite:{}", db.display()),
-        "--report",
-        est.to_str().unwrap(),
-        "--html",
-        html.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let out = text(&o);
-    assert!(out.contains("recommended"), "{out}");
+    estimate(&profile, 200_000)
+        .flag("--sample", "5%")
+        .flag("--workers", "1,2")
+        .sqlite(&db)
+        .report(&est)
+        .html(&html)
+        .run()
+        .code(0)
+        .text_contains("recommended");
     let r = json(&est);
     check_report(&r, 200_000, &[1, 2]);
     assert_eq!(r["sample_users"], 10_000);
@@ -154,19 +153,8 @@ fn sqlite_estimate_then_the_full_run() {
 
     // The full run, for the record.
     let full = d.path().join("full.json");
-    ok(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "200000",
-        "--target",
-        &format!("sqlite:{}", d.path().join("full.db").display()),
-        "--no-verify",
-        "-q",
-        "--report",
-        full.to_str().unwrap(),
-    ]);
+    let full_db = format!("sqlite:{}", d.path().join("full.db").display());
+    full_run(&profile, 200_000, &full_db, &full).run().success();
     compare("sqlite 200k", &r, &json(&full), 1);
 }
 
@@ -226,49 +214,36 @@ fn bad_usage_exits_2_and_an_unreachable_target_exits_3() {
             "unknown target",
         ),
     ] {
-        let mut a = vec!["estimate"];
-        a.extend(args.iter().copied());
-        let o = run(&a);
-        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", text(&o));
-        assert!(text(&o).contains(want), "{a:?}: {}", text(&o));
+        understudy("estimate")
+            .args(&args)
+            .run()
+            .code(2)
+            .text_contains(want);
     }
-    let o = run(&[
-        "estimate",
-        "--production-users",
-        "1000",
-        "--target",
-        "postgres://nobody:pw@127.0.0.1:1/none",
-    ]);
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-    assert!(!text(&o).contains(":pw@"), "password shown: {}", text(&o));
+    understudy("estimate")
+        .flag("--production-users", "1000")
+        .target("postgres://nobody:pw@127.0.0.1:1/none")
+        .run()
+        .code(3)
+        .text_lacks(":pw@");
 }
 
 #[test]
 fn postgres_estimate_then_the_full_run() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let profile = small_saas(d.path());
     let dsn = pg.create_db("est");
     let est = d.path().join("est.json");
-    let o = run(&[
-        "estimate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--production-users",
-        "100000",
-        "--sample-users",
-        "5000",
-        "--workers",
-        "1,2,4",
-        "--repeat",
-        "2",
-        "--target",
-        &dsn,
-        "--report",
-        est.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(!text(&o).contains(&pg.password), "password shown");
+    estimate(&profile, 100_000)
+        .flag("--sample-users", "5000")
+        .flag("--workers", "1,2,4")
+        .flag("--repeat", "2")
+        .target(&dsn)
+        .report(&est)
+        .run()
+        .code(0)
+        .text_lacks(&pg.password);
     let r = json(&est);
     check_report(&r, 100_000, &[1, 2, 4]);
     assert_eq!(r["model"]["fit"], "full");
@@ -298,21 +273,10 @@ fn postgres_estimate_then_the_full_run() {
 
     let full_dsn = pg.create_db("full_run");
     let full = d.path().join("full.json");
-    ok(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "100000",
-        "--target",
-        &full_dsn,
-        "--workers",
-        "2",
-        "--no-verify",
-        "-q",
-        "--report",
-        full.to_str().unwrap(),
-    ]);
+    full_run(&profile, 100_000, &full_dsn, &full)
+        .flag("--workers", "2")
+        .run()
+        .success();
     compare("postgres 100k", &r, &json(&full), 2);
 }
 
@@ -329,26 +293,15 @@ fn okta_rate_limit_is_named_as_the_bottleneck() {
     let profile = small_saas(d.path());
     let report = d.path().join("est.json");
     let target = format!("http://{}", e.addr);
-    let o = run(&[
-        "estimate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--production-users",
-        "100000",
-        "--sample-users",
-        "1600",
-        "--workers",
-        "1,4",
-        "--repeat",
-        "1",
-        "--target",
-        &target,
-        "--api",
-        "okta",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    estimate(&profile, 100_000)
+        .flag("--sample-users", "1600")
+        .flag("--workers", "1,4")
+        .flag("--repeat", "1")
+        .target(&target)
+        .flag("--api", "okta")
+        .report(&report)
+        .run()
+        .code(0);
     let r = json(&report);
     check_report(&r, 100_000, &[1, 4]);
     let b = r["bottleneck"].as_str().unwrap();

@@ -17,24 +17,23 @@ const RESERVED_SUFFIXES: &[&str] = &[
     "example.org",
 ];
 
+/// `generate --quiet` into `dir`, to add flags to.
+fn gen_into(dir: &Path) -> Understudy {
+    understudy("generate").arg("--quiet").flag("--out", dir)
+}
+
 fn run_gen(dir: &Path, extra: &[&str]) {
-    let out = dir.to_str().unwrap();
-    let mut args = vec!["generate", "--quiet", "--out", out];
-    args.extend_from_slice(extra);
-    ok(&args);
+    gen_into(dir).args(extra).run().success();
 }
 
 fn saas(dir: &Path, users: &str, extra: &[&str]) {
-    let mut args = vec![
-        "--profile",
-        "saas",
-        "--users",
-        users,
-        "--hash-mode",
-        "shape",
-    ];
-    args.extend_from_slice(extra);
-    run_gen(dir, &args);
+    gen_into(dir)
+        .profile("saas")
+        .users(users)
+        .flag("--hash-mode", "shape")
+        .args(extra)
+        .run()
+        .success();
 }
 
 /// The checks of the 1M-user acceptance run, on any directory.
@@ -369,17 +368,12 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 
 #[test]
 fn stdout_streams_the_users_table_alone() {
-    let out = ok(&[
-        "generate",
-        "--profile",
-        "bench-8",
-        "--users",
-        "1234",
-        "--out",
-        "-",
-        "--quiet",
-    ]);
-    let text = String::from_utf8(out).unwrap();
+    let out = gen_into(Path::new("-"))
+        .profile("bench-8")
+        .users(1234)
+        .run()
+        .success();
+    let text = String::from_utf8(out.stdout).unwrap();
     let rows = parse_csv(&text);
     assert_eq!(rows.len(), 1235);
     assert_eq!(
@@ -446,17 +440,13 @@ fn bench8_ten_million_users_under_100_mb() {
 fn refuses_a_non_empty_directory_without_force() {
     let d = tempdir();
     std::fs::write(d.path().join("keep.txt"), "mine").unwrap();
-    let o = run(&[
-        "generate",
-        "--users",
-        "10",
-        "--hash-mode",
-        "shape",
-        "--out",
-        d.path().to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    understudy("generate")
+        .users(10)
+        .flag("--hash-mode", "shape")
+        .flag("--out", d.path())
+        .run()
+        .code(2)
+        .stderr_contains("--force");
     assert!(!d.path().join("users.csv").exists());
     saas(d.path(), "10", &["--force"]);
     assert!(d.path().join("users.csv").exists() && d.path().join("keep.txt").exists());
@@ -507,17 +497,12 @@ password_hash = { kind = "password_hash" }
     )
     .unwrap();
     let out = d.path().join("out");
-    ok(&[
-        "generate",
-        "--quiet",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "60",
-        "--emit-passwords",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    gen_into(&out)
+        .profile(&profile)
+        .users(60)
+        .arg("--emit-passwords")
+        .run()
+        .success();
     let (_, users) = read_csv(&out.join("users.csv"));
     let (_, pw) = read_csv(&out.join("passwords.csv"));
     let mut formats = HashSet::new();
@@ -552,31 +537,20 @@ password_hash = { kind = "password_hash" }
 fn real_email_domains_need_permission() {
     let d = tempdir();
     let dir = d.path().join("o");
-    let o = run(&[
-        "generate",
-        "--users",
-        "5",
-        "--hash-mode",
-        "shape",
-        "--domains",
-        "gmail.com=3,example.com",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("gmail.com"));
-    ok(&[
-        "generate",
-        "--quiet",
-        "--users",
-        "50",
-        "--hash-mode",
-        "shape",
-        "--domains",
-        "acme.test",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    understudy("generate")
+        .users(5)
+        .flag("--hash-mode", "shape")
+        .flag("--domains", "gmail.com=3,example.com")
+        .flag("--out", &dir)
+        .run()
+        .code(2)
+        .stderr_contains("gmail.com");
+    gen_into(&dir)
+        .users(50)
+        .flag("--hash-mode", "shape")
+        .flag("--domains", "acme.test")
+        .run()
+        .success();
     let (h, rows) = read_csv(&dir.join("users.csv"));
     let ei = h.iter().position(|x| x == "email").unwrap();
     assert!(
@@ -590,17 +564,13 @@ fn unknown_profile_key_is_explained() {
     let d = tempdir();
     let p = d.path().join("typo.toml");
     std::fs::write(&p, "name = \"t\"\n[tables.users.columns]\nid = { kind = \"uuid\" }\nemail = { kind = \"email\", nul_rate = 0.1 }\n").unwrap();
-    let o = run(&[
-        "generate",
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        "5",
-        "--out",
-        d.path().join("o").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = understudy("generate")
+        .profile(&p)
+        .users(5)
+        .flag("--out", d.path().join("o"))
+        .run()
+        .code(2)
+        .err();
     assert!(err.contains("typo.toml:4:27"), "{err}");
     assert!(err.contains("nul_rate"), "{err}");
     assert!(err.contains("did you mean `null_rate`"), "{err}");
@@ -626,19 +596,13 @@ password_salt = { kind = "password_salt" }
     )
     .unwrap();
     let out = d.path().join("o");
-    ok(&[
-        "generate",
-        "--quiet",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "60",
-        "--hash-cost",
-        "light",
-        "--emit-passwords",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    gen_into(&out)
+        .profile(&profile)
+        .users(60)
+        .flag("--hash-cost", "light")
+        .arg("--emit-passwords")
+        .run()
+        .success();
     let m = manifest(&out);
     for h in m["hashes"].as_array().unwrap() {
         assert_eq!(h["cost"], "light");
@@ -669,21 +633,11 @@ password_salt = { kind = "password_salt" }
         jsonl.push('\n');
     }
     assert_eq!(kinds.len(), 3);
-    use std::io::Write;
-    let mut child = bin()
-        .args(["hash", "verify"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(jsonl.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = understudy("hash")
+        .arg("verify")
+        .stdin(jsonl)
+        .run()
+        .success();
     assert_eq!(
         String::from_utf8(o.stdout)
             .unwrap()
@@ -765,22 +719,15 @@ password_hash = { kind = "password_hash" }
     .unwrap();
     let run_at = |cost: &str| {
         let out = d.path().join(cost);
-        ok(&[
-            "generate",
-            "--quiet",
-            "--no-cache",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "300",
-            "--seed",
-            "5",
-            "--hash-cost",
-            cost,
-            "--emit-passwords",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        gen_into(&out)
+            .arg("--no-cache")
+            .profile(&profile)
+            .users(300)
+            .flag("--seed", "5")
+            .flag("--hash-cost", cost)
+            .arg("--emit-passwords")
+            .run()
+            .success();
         let (_, users) = read_csv(&out.join("users.csv"));
         let (_, pw) = read_csv(&out.join("passwords.csv"));
         (users, pw)
@@ -1104,19 +1051,13 @@ fn a_full_disk_names_the_file_and_leaves_no_partial_files() {
         return;
     }
     let out = mnt.join("o");
-    let o = run(&[
-        "generate",
-        "--quiet",
-        "--hash-mode",
-        "shape",
-        "--users",
-        "30000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = gen_into(&out)
+        .flag("--hash-mode", "shape")
+        .users(30000)
+        .run();
     let left = entries(&out);
     let _ = std::process::Command::new("umount").arg(&mnt).status();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = o.err();
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
     assert!(err.contains(&format!("{}/", out.display())), "{err}");

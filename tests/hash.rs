@@ -3,6 +3,8 @@
 //! with libxcrypt, passlib, argon2-cffi, Django and published vectors) verifies
 //! and is identified; every format round-trips hostile passwords.
 
+mod common;
+
 use understudy::hash::{self, Encoded, Params};
 use understudy::rng::Rng;
 
@@ -170,23 +172,11 @@ fn hostile_passwords_round_trip_in_every_format() {
     }
 }
 
+/// Runs the binary with `stdin`: (exit code, stdout, stderr). The builder
+/// ignores a broken pipe: usage errors exit before reading stdin.
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    use std::io::Write;
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit before reading stdin (usage errors): ignore a broken pipe.
-    let _ = c.stdin.take().unwrap().write_all(stdin);
-    let o = c.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
+    let o = common::Understudy::new().args(args).stdin(stdin).run();
+    (o.status.code().unwrap_or(-1), o.out(), o.err())
 }
 
 #[test]

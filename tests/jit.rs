@@ -57,7 +57,11 @@ fn emulator(api: Api) -> Emulator {
 
 /// A shipped profile with its `[activity]` replaced.
 fn profile(dir: &Path, base: &str, activity: &str) -> PathBuf {
-    let text = String::from_utf8(ok(&["profiles", "show", base])).unwrap();
+    let text = understudy("profiles")
+        .args(["show", base])
+        .run()
+        .success()
+        .out();
     let text = match text.find("[activity]") {
         Some(a) => {
             let rest = &text[a..];
@@ -74,25 +78,15 @@ fn profile(dir: &Path, base: &str, activity: &str) -> PathBuf {
 /// (email, password) per user index, from `generate --emit-passwords`.
 fn passwords(dir: &Path, profile: &Path, users: u64, extra: &[&str]) -> Vec<(String, String)> {
     let out = dir.join("truth");
-    let mut args = vec![
-        "generate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-    ];
-    let n = users.to_string();
-    args.push(&n);
-    args.extend([
-        "--hash-cost",
-        "light",
-        "--emit-passwords",
-        "--quiet",
-        "--force",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    args.extend(extra);
-    ok(&args);
+    understudy("generate")
+        .profile(profile)
+        .users(users)
+        .flag("--hash-cost", "light")
+        .args(["--emit-passwords", "--quiet", "--force"])
+        .flag("--out", &out)
+        .args(extra)
+        .run()
+        .success();
     let (h, rows) = read_csv(&out.join("users.csv"));
     let e = h.iter().position(|c| c == "email").unwrap();
     let (_, pw) = read_csv(&out.join("passwords.csv"));
@@ -107,24 +101,30 @@ fn passwords(dir: &Path, profile: &Path, users: u64, extra: &[&str]) -> Vec<(Str
         .collect()
 }
 
-fn jit(args: &[&str]) -> (i32, Value, String) {
-    let o = bin().arg("jit").args(args).output().unwrap();
-    let report = args
-        .iter()
-        .position(|a| *a == "--report")
-        .map(|i| args[i + 1]);
-    let v = report
-        .and_then(|r| std::fs::read(r).ok())
+/// `understudy jit`: `users` of profile `p` from `legacy` into the emulator
+/// `e` speaking `api`, over `days` days, at the light hash cost.
+fn jit_into(p: &Path, users: u64, legacy: &str, e: &Emulator, api: &str, days: &str) -> Understudy {
+    understudy("jit")
+        .profile(p)
+        .users(users)
+        .flag("--legacy", legacy)
+        .flag("--new", format!("http://{}", e.addr))
+        .flag("--api", api)
+        .flag("--days", days)
+        .flag("--hash-cost", "light")
+}
+
+/// Runs it writing `report`: (exit code, the report or null, what it printed).
+fn jit(run: Understudy, report: &Path) -> (i32, Value, String) {
+    let o = run.report(report).run();
+    let v = std::fs::read(report)
+        .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
     (
         o.status.code().unwrap_or(-1),
         v,
-        format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
+        format!("{}\n{}", o.out(), o.err()),
     )
 }
 
@@ -156,28 +156,13 @@ fn sqlite_legacy_into_generic_every_migrated_user_signs_in() {
     let e = emulator(Api::Generic);
     let report = d.path().join("jit.json");
     let html = d.path().join("jit.html");
-    let (code, r, out) = jit(&[
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        &users.to_string(),
-        "--legacy",
-        &format!("sqlite:{}", d.path().join("legacy.db").display()),
-        "--new",
-        &format!("http://{}", e.addr),
-        "--api",
-        "generic",
-        "--days",
-        "12",
-        "--hash-cost",
-        "light",
-        "--workers",
-        "3",
-        "--report",
-        report.to_str().unwrap(),
-        "--html",
-        html.to_str().unwrap(),
-    ]);
+    let legacy = format!("sqlite:{}", d.path().join("legacy.db").display());
+    let (code, r, out) = jit(
+        jit_into(&p, users, &legacy, &e, "generic", "12")
+            .flag("--workers", "3")
+            .html(&html),
+        &report,
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(r["schema_version"], 2);
     let migrated = r["migrated_users"].as_u64().unwrap();
@@ -218,26 +203,11 @@ fn ldif_legacy_into_okta_imports_ssha_and_rehashes_crypt() {
     let e = emulator(Api::Okta);
     let ldif = d.path().join("people.ldif");
     let report = d.path().join("jit.json");
-    let (code, r, out) = jit(&[
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        &users.to_string(),
-        "--legacy",
-        &format!("ldif:{}", ldif.display()),
-        "--new",
-        &format!("http://{}", e.addr),
-        "--api",
-        "okta",
-        "--rehash",
-        "import",
-        "--days",
-        "6",
-        "--hash-cost",
-        "light",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
+    let legacy = format!("ldif:{}", ldif.display());
+    let (code, r, out) = jit(
+        jit_into(&p, users, &legacy, &e, "okta", "6").flag("--rehash", "import"),
+        &report,
+    );
     assert_eq!(code, 0, "{out}");
     let text = std::fs::read_to_string(&ldif).unwrap();
     assert!(text.contains("\nuserPassword: {SSHA}"));
@@ -263,33 +233,12 @@ fn resume_continues_where_it_stopped_and_matches_an_uninterrupted_run() {
         "classes = { daily = 10, weekly = 40, monthly = 40, dormant = 10 }\npassword_reset_share = 0.2",
     );
     let run = |tag: &str, e: &Emulator, days: &str, resume: bool| {
-        let mut args = vec![
-            "--profile".to_string(),
-            p.to_str().unwrap().into(),
-            "--users".into(),
-            "500".into(),
-            "--legacy".into(),
-            format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display()),
-            "--new".into(),
-            format!("http://{}", e.addr),
-            "--api".into(),
-            "generic".into(),
-            "--days".into(),
-            days.into(),
-            "--hash-cost".into(),
-            "light".into(),
-            "--report".into(),
-            d.path()
-                .join(format!("{tag}.json"))
-                .to_str()
-                .unwrap()
-                .into(),
-        ];
+        let legacy = format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display());
+        let mut run = jit_into(&p, 500, &legacy, e, "generic", days);
         if resume {
-            args.push("--resume".into());
+            run = run.arg("--resume");
         }
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        jit(&a)
+        jit(run, &d.path().join(format!("{tag}.json")))
     };
     let e1 = emulator(Api::Generic);
     let (code, _, out) = run("a", &e1, "4", false);
@@ -346,26 +295,11 @@ fn wrong_passwords_migrate_nobody_except_where_bcrypt_truncates() {
     let users = 1500;
     let e = emulator(Api::Okta);
     let report = d.path().join("jit.json");
-    let (code, r, out) = jit(&[
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        &users.to_string(),
-        "--legacy",
-        &format!("sqlite:{}", d.path().join("legacy.db").display()),
-        "--new",
-        &format!("http://{}", e.addr),
-        "--api",
-        "okta",
-        "--days",
-        "2",
-        "--hash-cost",
-        "light",
-        "--edge-rate",
-        "1.0",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
+    let legacy = format!("sqlite:{}", d.path().join("legacy.db").display());
+    let (code, r, out) = jit(
+        jit_into(&p, users, &legacy, &e, "okta", "2").flag("--edge-rate", "1.0"),
+        &report,
+    );
     assert_eq!(code, 1, "{out}");
     let wrong = r["wrong_password_migrations"].as_u64().unwrap();
     assert!(wrong >= 1, "{out}");
@@ -405,29 +339,22 @@ fn okta_password_import_hook_with_the_example_hook() {
     let d = tempdir();
     let users = 40;
     let legacy = d.path().join("legacy.db");
-    ok(&[
-        "rehearse",
-        "--profile",
-        "ldap",
-        "--users",
-        &users.to_string(),
-        "--target",
-        &format!("sqlite:{}", legacy.display()),
-        "--quiet",
-    ]);
+    understudy("rehearse")
+        .profile("ldap")
+        .users(users)
+        .sqlite(&legacy)
+        .arg("--quiet")
+        .run()
+        .success();
     let truth = {
         let out = d.path().join("truth");
-        ok(&[
-            "generate",
-            "--profile",
-            "ldap",
-            "--users",
-            "40",
-            "--emit-passwords",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        understudy("generate")
+            .profile("ldap")
+            .users(40)
+            .args(["--emit-passwords", "--quiet"])
+            .flag("--out", &out)
+            .run()
+            .success();
         let (h, rows) = read_csv(&out.join("users.csv"));
         let e = h.iter().position(|c| c == "email").unwrap();
         let (_, pw) = read_csv(&out.join("passwords.csv"));
@@ -520,7 +447,7 @@ fn okta_password_import_hook_with_the_example_hook() {
 
 #[test]
 fn postgres_legacy_into_generic() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let dsn = pg.create_db("jit_legacy");
     let p = profile(
@@ -530,24 +457,7 @@ fn postgres_legacy_into_generic() {
     );
     let e = emulator(Api::Generic);
     let report = d.path().join("jit.json");
-    let (code, r, out) = jit(&[
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        "300",
-        "--legacy",
-        &dsn,
-        "--new",
-        &format!("http://{}", e.addr),
-        "--api",
-        "generic",
-        "--days",
-        "3",
-        "--hash-cost",
-        "light",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
+    let (code, r, out) = jit(jit_into(&p, 300, &dsn, &e, "generic", "3"), &report);
     assert_eq!(code, 0, "{out}");
     // The DSN's password never reaches the report.
     assert!(
@@ -576,26 +486,11 @@ fn injected_5xx_and_rate_limits_are_retried() {
     cfg.rate = Some("4000/s".parse().unwrap());
     let e = Emulator::start("127.0.0.1:0", cfg).unwrap();
     let report = d.path().join("jit.json");
-    let (code, r, out) = jit(&[
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        "600",
-        "--legacy",
-        &format!("ldif:{}", d.path().join("p.ldif").display()),
-        "--new",
-        &format!("http://{}", e.addr),
-        "--api",
-        "okta",
-        "--days",
-        "3",
-        "--hash-cost",
-        "light",
-        "--workers",
-        "4",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
+    let legacy = format!("ldif:{}", d.path().join("p.ldif").display());
+    let (code, r, out) = jit(
+        jit_into(&p, 600, &legacy, &e, "okta", "3").flag("--workers", "4"),
+        &report,
+    );
     assert_eq!(code, 0, "{out}");
     assert!(r["retries"].as_u64().unwrap() > 50, "{out}");
     assert!(e.stats().injected_errors > 50);
@@ -617,35 +512,14 @@ fn killed_mid_run_then_resumed_ends_like_an_uninterrupted_run() {
         "ldap",
         "classes = { daily = 30, weekly = 40, monthly = 30 }",
     );
-    let args = |tag: &str, e: &Emulator| -> Vec<String> {
-        vec![
-            "jit".into(),
-            "--profile".into(),
-            p.to_str().unwrap().into(),
-            "--users".into(),
-            "3000".into(),
-            "--legacy".into(),
-            format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display()),
-            "--new".into(),
-            format!("http://{}", e.addr),
-            "--api".into(),
-            "generic".into(),
-            "--days".into(),
-            "8".into(),
-            "--hash-cost".into(),
-            "light".into(),
-            "--report".into(),
-            d.path()
-                .join(format!("{tag}.json"))
-                .to_str()
-                .unwrap()
-                .into(),
-            "--quiet".into(),
-        ]
+    let run = |tag: &str, e: &Emulator| {
+        let legacy = format!("ldif:{}", d.path().join(format!("{tag}.ldif")).display());
+        jit_into(&p, 3000, &legacy, e, "generic", "8")
+            .report(d.path().join(format!("{tag}.json")))
+            .arg("--quiet")
     };
     let e1 = emulator(Api::Generic);
-    let a = args("a", &e1);
-    let mut child = bin().args(&a).spawn().unwrap();
+    let mut child = run("a", &e1).command().spawn().unwrap();
     let state = d.path().join("a.state.json");
     // Kill -9 once two days are checkpointed (somewhere in day 3 or later).
     let start = std::time::Instant::now();
@@ -663,13 +537,9 @@ fn killed_mid_run_then_resumed_ends_like_an_uninterrupted_run() {
     }
     child.kill().unwrap();
     let _ = child.wait();
-    let mut resumed = a.clone();
-    resumed.push("--resume".into());
-    let o = bin().args(&resumed).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run("a", &e1).arg("--resume").run().success();
     let e2 = emulator(Api::Generic);
-    let o = bin().args(args("b", &e2)).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run("b", &e2).run().success();
     let read = |t: &str| -> Value {
         serde_json::from_slice(&std::fs::read(d.path().join(format!("{t}.json"))).unwrap()).unwrap()
     };

@@ -10,17 +10,13 @@ fn refuse(body: &str, expect: &[&str]) {
     let d = tempdir();
     let p = d.path().join("bad.toml");
     std::fs::write(&p, body).unwrap();
-    let o = run(&[
-        "generate",
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        "5",
-        "--out",
-        d.path().join("o").to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = understudy("generate")
+        .profile(&p)
+        .users(5)
+        .flag("--out", d.path().join("o"))
+        .run()
+        .code(2)
+        .err();
     assert!(err.contains("bad.toml:"), "no file:line in {err}");
     for e in expect {
         assert!(err.contains(e), "expected `{e}` in:\n{err}");
@@ -171,21 +167,14 @@ fn shipped_profiles_list_show_check() {
 #[test]
 fn a_path_works_from_any_directory_and_names_work_too() {
     let d = tempdir();
-    let o = bin()
+    understudy("generate")
         .current_dir(d.path())
-        .args([
-            "generate",
-            "--profile",
-            "bench-8",
-            "--users",
-            "10",
-            "--out",
-            "o",
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+        .profile("bench-8")
+        .users(10)
+        .flag("--out", "o")
+        .arg("--quiet")
+        .run()
+        .success();
     assert!(d.path().join("o/users.csv").exists());
 }
 
@@ -205,15 +194,12 @@ fn an_edge_cases_section_is_read_and_applied() {
     )
     .unwrap();
     let out = d.path().join("o");
-    ok(&[
-        "generate",
-        "--profile",
-        p.to_str().unwrap(),
-        "--users",
-        "200",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    understudy("generate")
+        .profile(&p)
+        .users(200)
+        .flag("--out", &out)
+        .run()
+        .success();
     let labels = std::fs::read_to_string(out.join("labels.csv")).unwrap();
     let n = labels.lines().filter(|l| l.contains("email.")).count();
     assert!(

@@ -5,69 +5,11 @@
 
 mod common;
 
-use common::{Postgres, bin, small_saas, tempdir};
+use common::{Postgres, Understudy, closed_port, json, small_saas, tempdir, understudy};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Stdio};
+use std::time::Duration;
 use understudy::emulate::{Api, Config, Emulator};
-
-/// Runs understudy with a deadline (killed past it): (exit code, stderr, elapsed).
-fn run_within(
-    args: &[&str],
-    env: &[(&str, &Path)],
-    deadline: Duration,
-) -> (Option<i32>, String, Duration) {
-    let (code, _, stderr, took) = run_both(args, env, deadline);
-    (code, stderr, took)
-}
-
-/// `run_within`, with stdout too: (exit code, stdout, stderr, elapsed).
-fn run_both(
-    args: &[&str],
-    env: &[(&str, &Path)],
-    deadline: Duration,
-) -> (Option<i32>, String, String, Duration) {
-    let started = Instant::now();
-    let mut cmd = bin();
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn");
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let stdout = child.stdout.take().unwrap();
-    let out_reader =
-        std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
-    let code = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st.code();
-        }
-        if started.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let elapsed = started.elapsed();
-    (
-        code,
-        out_reader.join().unwrap(),
-        reader.join().unwrap(),
-        elapsed,
-    )
-}
-
-/// A port on 127.0.0.1 where nothing listens.
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn emulator(api: Api) -> Emulator {
     Emulator::start("127.0.0.1:0", Config::new(api)).unwrap()
@@ -88,61 +30,31 @@ fn an_unreachable_target_of_any_kind_exits_3_within_seconds() {
     let new_system = emulator(Api::Okta);
     let new_url = format!("http://{}", new_system.addr);
     let legacy_missing = format!("sqlite:{}", d.path().join("gone/legacy.db").display());
-    let rehearse = |target: &str, extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "rehearse",
-            "--profile",
-            profile,
-            "--users",
-            "50",
-            "--target",
-            target,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
+    let rehearse = |target: &str, extra: &[&str]| {
+        understudy("rehearse")
+            .profile(profile)
+            .users(50)
+            .target(target)
+            .args(extra)
     };
-    let estimate = |target: &str, extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "estimate",
-            "--profile",
-            profile,
-            "--production-users",
-            "100000",
-            "--target",
-            target,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
+    let estimate = |target: &str, extra: &[&str]| {
+        understudy("estimate")
+            .profile(profile)
+            .flag("--production-users", "100000")
+            .target(target)
+            .args(extra)
     };
-    let jit = |legacy: &str, new: &str| -> Vec<String> {
-        [
-            "jit",
-            "--profile",
-            profile,
-            "--users",
-            "50",
-            "--legacy",
-            legacy,
-            "--new",
-            new,
-            "--api",
-            "okta",
-            "--hash-cost",
-            "light",
-            "--days",
-            "2",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    let jit = |legacy: &str, new: &str| {
+        understudy("jit")
+            .profile(profile)
+            .users(50)
+            .flag("--legacy", legacy)
+            .flag("--new", new)
+            .flag("--api", "okta")
+            .flag("--hash-cost", "light")
+            .flag("--days", "2")
     };
-    let cases: Vec<(&str, Vec<String>)> = vec![
+    let cases: Vec<(&str, Understudy)> = vec![
         ("sqlite, missing directory", rehearse(&missing, &[])),
         ("sqlite, unwritable directory", rehearse(&unwritable, &[])),
         ("postgres, closed port", rehearse(&pg, &[])),
@@ -172,9 +84,9 @@ fn an_unreachable_target_of_any_kind_exits_3_within_seconds() {
         ("jit, new system, closed port", jit(&legacy_missing, &http)),
     ];
     let mut failures = Vec::new();
-    for (what, args) in &cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (code, stderr, took) = run_within(&args, &[], Duration::from_secs(30));
+    for (what, run) in cases {
+        let o = run.within(Duration::from_secs(30)).run();
+        let (code, stderr, took) = (o.status.code(), o.err(), o.took);
         if code != Some(3)
             || took > Duration::from_secs(10)
             || !stderr.contains("hint") && !stderr.contains("start one with")
@@ -190,7 +102,7 @@ fn an_unreachable_target_of_any_kind_exits_3_within_seconds() {
 
 #[test]
 fn an_outage_from_the_first_second_is_waited_out() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let profile = small_saas(d.path());
     // Cold hash pools: the outage also covers the connections being opened
@@ -203,25 +115,18 @@ fn an_outage_from_the_first_second_is_waited_out() {
         let dsn = pg.create_db(db);
         let cache = d.path().join(format!("cache-{db}"));
         let rep = d.path().join(format!("{db}.json"));
-        let (code, stderr, _) = run_within(
-            &[
-                "rehearse",
-                "--profile",
-                profile.to_str().unwrap(),
-                "--users",
-                "3000",
-                "--target",
-                &dsn,
-                "--faults",
-                plan,
-                "--report",
-                rep.to_str().unwrap(),
-            ],
-            &[("XDG_CACHE_HOME", &cache)],
-            Duration::from_secs(120),
-        );
-        assert_eq!(code, Some(0), "{plan}: {stderr}");
-        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+        let stderr = understudy("rehearse")
+            .profile(&profile)
+            .users(3000)
+            .target(&dsn)
+            .flag("--faults", plan)
+            .report(&rep)
+            .env("XDG_CACHE_HOME", &cache)
+            .within(Duration::from_secs(120))
+            .run()
+            .code(0)
+            .err();
+        let r = json(&rep);
         assert_eq!(r["verify"]["ok"], true, "{plan}: {}", r["verify"]);
         assert_eq!(r["faults"]["plan"], plan);
         // The real target in the banner, the proxy beside it.
@@ -248,26 +153,17 @@ fn an_identity_api_behind_an_outage_from_the_first_second_is_waited_out() {
     let profile = small_saas(d.path());
     let target = format!("http://{}", e.addr);
     let rep = d.path().join("r.json");
-    let (code, stdout, stderr, _) = run_both(
-        &[
-            "rehearse",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "200",
-            "--target",
-            &target,
-            "--api",
-            "okta",
-            "--faults",
-            "outage@0s+3s",
-            "--report",
-            rep.to_str().unwrap(),
-        ],
-        &[],
-        Duration::from_secs(120),
-    );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let o = understudy("rehearse")
+        .profile(&profile)
+        .users(200)
+        .target(&target)
+        .flag("--api", "okta")
+        .flag("--faults", "outage@0s+3s")
+        .report(&rep)
+        .within(Duration::from_secs(120))
+        .run();
+    let (code, stdout, stderr) = (o.status.code(), o.out(), o.err());
+    let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{stderr}\n{}", r["verify"]);
     assert_eq!(code, Some(0), "{stderr}");
     let waits = stderr.matches("waiting for").count();
@@ -290,22 +186,15 @@ fn an_identity_api_behind_an_outage_from_the_first_second_is_waited_out() {
 fn counts_and_durations_read_as_a_person_writes_them() {
     let d = tempdir();
     let out = d.path().join("g");
-    let (code, stderr, _) = run_within(
-        &[
-            "generate",
-            "--profile",
-            "ldap",
-            "--users",
-            "1",
-            "--hash-mode",
-            "shape",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-        Duration::from_secs(60),
-    );
-    assert_eq!(code, Some(0), "{stderr}");
+    let stderr = understudy("generate")
+        .profile("ldap")
+        .users(1)
+        .flag("--hash-mode", "shape")
+        .flag("--out", &out)
+        .within(Duration::from_secs(60))
+        .run()
+        .code(0)
+        .err();
     let line = stderr
         .lines()
         .find(|l| l.contains("1 user"))
@@ -319,9 +208,9 @@ fn counts_and_durations_read_as_a_person_writes_them() {
 }
 
 /// Starts a rehearsal and returns once it holds the target (its banner is out).
-fn start_writer(args: &[&str]) -> (Child, std::thread::JoinHandle<String>) {
-    let mut child = bin()
-        .args(args)
+fn start_writer(run: Understudy) -> (Child, std::thread::JoinHandle<String>) {
+    let mut child = run
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -351,29 +240,18 @@ fn start_writer(args: &[&str]) -> (Child, std::thread::JoinHandle<String>) {
 }
 
 fn second_writer_is_refused(target: &str, profile: &str, users: &str) {
-    let args = [
-        "rehearse",
-        "--profile",
-        profile,
-        "--users",
-        users,
-        "--target",
-        target,
-        "--hash-mode",
-        "shape",
-        "--batch",
-        "500",
-        "--quiet",
-    ];
-    let (mut first, first_err) =
-        start_writer(&[&args[..args.len() - 1], &["--workers", "1"]].concat());
-    let o = Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(args)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let load = || {
+        understudy("rehearse")
+            .profile(profile)
+            .users(users)
+            .target(target)
+            .flag("--hash-mode", "shape")
+            .flag("--batch", "500")
+    };
+    let (mut first, first_err) = start_writer(load().flag("--workers", "1"));
+    let o = load().arg("--quiet").arg("--resume").run();
     let still_running = first.try_wait().unwrap().is_none();
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = o.err();
     assert!(
         still_running,
         "the first rehearsal ended too soon for the check"
@@ -390,12 +268,7 @@ fn second_writer_is_refused(target: &str, profile: &str, users: &str) {
         "the first rehearsal was disturbed: {first_err}"
     );
     // Once it is done, the target is free again (a resume finds nothing left).
-    let o = Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(args)
-        .arg("--resume")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    load().arg("--quiet").arg("--resume").run().success();
 }
 
 #[test]
@@ -412,7 +285,7 @@ fn a_second_rehearsal_on_an_sqlite_target_being_written_is_refused() {
 
 #[test]
 fn a_second_rehearsal_on_a_postgres_target_being_written_is_refused() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let profile = small_saas(d.path());
     let dsn = pg.create_db("locked");
@@ -435,32 +308,20 @@ fn jit_waits_out_a_new_system_that_stops_answering_mid_run() {
     let legacy = format!("sqlite:{}", d.path().join("legacy.db").display());
     let new = format!("http://{}", proxy.addr);
     let rep = d.path().join("jit.json");
-    let (code, stdout, stderr, _) = run_both(
-        &[
-            "jit",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "300",
-            "--legacy",
-            &legacy,
-            "--new",
-            &new,
-            "--api",
-            "generic",
-            "--hash-cost",
-            "light",
-            "--days",
-            "12",
-            "--speed",
-            "86400",
-            "--report",
-            rep.to_str().unwrap(),
-        ],
-        &[],
-        Duration::from_secs(120),
-    );
-    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let stderr = understudy("jit")
+        .profile(&profile)
+        .users(300)
+        .flag("--legacy", &legacy)
+        .flag("--new", &new)
+        .flag("--api", "generic")
+        .flag("--hash-cost", "light")
+        .flag("--days", "12")
+        .flag("--speed", "86400")
+        .report(&rep)
+        .within(Duration::from_secs(120))
+        .run()
+        .code(0)
+        .err();
     let waits = stderr.matches("waiting for the new system").count();
     assert!((1..=4).contains(&waits), "told {waits} times:\n{stderr}");
 }

@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::Output;
 use understudy::emulate::{Api, Config, Emulator};
 
 /// Every printable ASCII character, each followed by `Q`, so that any
@@ -72,7 +71,7 @@ fn assert_no_piece(text: &str, secret: &str, whence: &str) {
 
 /// Searches stdout, stderr and every file under `dir` for every spelling of
 /// each secret.
-fn assert_hidden(o: &Output, dir: &Path, secrets: &[String]) {
+fn assert_hidden(o: &Ran, dir: &Path, secrets: &[String]) {
     let mut texts = vec![
         (
             "stdout".to_string(),
@@ -113,11 +112,6 @@ fn sql_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 #[test]
 fn unreachable_and_malformed_targets_never_show_the_password() {
     let d = tempdir();
@@ -135,62 +129,27 @@ fn unreachable_and_malformed_targets_never_show_the_password() {
             ] {
                 let out = d.path().join("out");
                 std::fs::create_dir_all(&out).unwrap();
-                for args in [
-                    vec![
-                        "rehearse",
-                        "--users",
-                        "5",
-                        "--retry-for",
-                        "2s",
-                        "--target",
-                        &dsn,
-                    ],
-                    vec![
-                        "rehearse",
-                        "--users",
-                        "5",
-                        "--retry-for",
-                        "2s",
-                        "--target",
-                        "sqlite:a.db",
-                        "--exec",
-                        "true",
-                        "--source",
-                        &dsn,
-                    ],
-                    vec![
-                        "rehearse",
-                        "--users",
-                        "5",
-                        "--retry-for",
-                        "2s",
-                        "--target",
-                        &dsn,
-                        "--faults",
-                        "latency@0s+1s=1ms",
-                    ],
-                    vec!["estimate", "--production-users", "1000", "--target", &dsn],
-                    vec![
-                        "jit",
-                        "--users",
-                        "5",
-                        "--legacy",
-                        &dsn,
-                        "--new",
-                        "http://127.0.0.1:1",
-                        "--api",
-                        "okta",
-                    ],
+                let rehearse = || understudy("rehearse").users(5).flag("--retry-for", "2s");
+                for run in [
+                    rehearse().target(&dsn),
+                    rehearse()
+                        .target("sqlite:a.db")
+                        .flag("--exec", "true")
+                        .flag("--source", &dsn),
+                    rehearse()
+                        .target(&dsn)
+                        .flag("--faults", "latency@0s+1s=1ms"),
+                    understudy("estimate")
+                        .flag("--production-users", "1000")
+                        .target(&dsn),
+                    understudy("jit")
+                        .users(5)
+                        .flag("--legacy", &dsn)
+                        .flag("--new", "http://127.0.0.1:1")
+                        .flag("--api", "okta"),
                 ] {
-                    let mut full = args.clone();
-                    full.extend(["--profile", profile.to_str().unwrap()]);
-                    let o = bin().args(&full).current_dir(&out).output().unwrap();
-                    assert_ne!(
-                        o.status.code(),
-                        Some(0),
-                        "{dsn}: {}",
-                        String::from_utf8_lossy(&o.stderr)
-                    );
+                    let o = run.profile(&profile).current_dir(&out).run();
+                    assert_ne!(o.status.code(), Some(0), "{dsn}: {}", o.err());
                     assert_hidden(&o, &out, &spellings(&p));
                 }
             }
@@ -208,17 +167,12 @@ fn unreachable_and_malformed_targets_never_show_the_password() {
             ),
             format!("https://qpw:{}@127.0.0.1:{port}/", encode_needed(&p)),
         ] {
-            let o = bin()
-                .args(["rehearse", "--users", "5", "--target", &dsn])
+            let o = understudy("rehearse")
+                .users(5)
+                .target(&dsn)
                 .current_dir(d.path())
-                .output()
-                .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(2),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+                .run()
+                .code(2);
             assert_hidden(&o, d.path(), &spellings(&p));
         }
     }
@@ -226,7 +180,7 @@ fn unreachable_and_malformed_targets_never_show_the_password() {
 
 #[test]
 fn a_password_of_every_character_connects_and_never_shows() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let profile = small_saas(d.path());
     let secrets_all: Vec<String> = [all_ascii(), non_ascii()]
@@ -255,30 +209,16 @@ fn a_password_of_every_character_connects_and_never_shows() {
             let source = dsn(&format!("qsrc{i}{k}"));
             let out = d.path().join(format!("run{i}{k}"));
             std::fs::create_dir_all(&out).unwrap();
-            let base = [
-                "rehearse",
-                "--profile",
-                profile.to_str().unwrap(),
-                "--users",
-                "40",
-                "--report",
-                "r.json",
-                "--html",
-                "r.html",
-            ];
+            let base = || {
+                understudy("rehearse")
+                    .profile(&profile)
+                    .users(40)
+                    .report("r.json")
+                    .html("r.html")
+                    .current_dir(&out)
+            };
             // A plain load, verified: the password reached the server intact.
-            let o = bin()
-                .args(base)
-                .args(["--target", &target])
-                .current_dir(&out)
-                .output()
-                .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            let o = base().target(&target).run().code(0);
             assert!(out.join("r.json").exists() && out.join("r.html").exists());
             let report = std::fs::read_to_string(out.join("r.json")).unwrap();
             assert!(
@@ -312,50 +252,28 @@ fn a_password_of_every_character_connects_and_never_shows() {
                     &exec_cmd,
                 ],
             ] {
-                let o = bin()
-                    .args(base)
-                    .args(&extra)
-                    .current_dir(&out)
-                    .output()
-                    .unwrap();
+                let o = base().args(&extra).run();
                 assert!(
                     matches!(o.status.code(), Some(0 | 1)),
                     "{extra:?}: {}",
-                    String::from_utf8_lossy(&o.stderr)
+                    o.err()
                 );
                 assert_hidden(&o, &out, &secrets_all);
             }
             // estimate's scratch schemas go through a DSN built from this one
             // (a `?` in the password is not the start of a query).
-            let o = bin()
-                .args([
-                    "estimate",
-                    "--profile",
-                    profile.to_str().unwrap(),
-                    "--production-users",
-                    "4000",
-                    "--sample-users",
-                    "200",
-                    "--workers",
-                    "1",
-                    "--repeat",
-                    "1",
-                    "--report",
-                    "e.json",
-                    "--html",
-                    "e.html",
-                    "--target",
-                    &target,
-                ])
+            let o = understudy("estimate")
+                .profile(&profile)
+                .flag("--production-users", "4000")
+                .flag("--sample-users", "200")
+                .flag("--workers", "1")
+                .flag("--repeat", "1")
+                .report("e.json")
+                .html("e.html")
+                .target(&target)
                 .current_dir(&out)
-                .output()
-                .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+                .run()
+                .code(0);
             assert_hidden(&o, &out, &secrets_all);
             // A JIT rehearsal whose legacy store is this database.
             let e = Emulator::start("127.0.0.1:0", {
@@ -364,53 +282,24 @@ fn a_password_of_every_character_connects_and_never_shows() {
                 c
             })
             .unwrap();
-            let o = bin()
-                .args([
-                    "jit",
-                    "--profile",
-                    "ldap",
-                    "--users",
-                    "100",
-                    "--days",
-                    "2",
-                    "--hash-cost",
-                    "light",
-                    "--api",
-                    "generic",
-                    "--report",
-                    "j.json",
-                    "--html",
-                    "j.html",
-                    "--new",
-                    &format!("http://{}", e.addr),
-                    "--legacy",
-                    &dsn(&format!("qjit{i}{k}")),
-                ])
+            let o = understudy("jit")
+                .profile("ldap")
+                .users(100)
+                .flag("--days", "2")
+                .flag("--hash-cost", "light")
+                .flag("--api", "generic")
+                .report("j.json")
+                .html("j.html")
+                .flag("--new", format!("http://{}", e.addr))
+                .flag("--legacy", dsn(&format!("qjit{i}{k}")))
                 .current_dir(&out)
-                .output()
-                .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+                .run()
+                .code(0);
             assert!(out.join("j.json").exists());
             assert_hidden(&o, &out, &secrets_all);
             // A wrong password: the server's refusal, redacted.
             let wrong = target.replacen(&format!(":{written}@"), &format!(":{written}X@"), 1);
-            let o = bin()
-                .args(base)
-                .args(["--target", &wrong])
-                .current_dir(&out)
-                .output()
-                .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(3),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            let o = base().target(&wrong).run().code(3);
             assert_hidden(&o, &out, &secrets_all);
         }
     }
@@ -418,46 +307,27 @@ fn a_password_of_every_character_connects_and_never_shows() {
 
 #[test]
 fn a_dsn_without_password_uses_pgpassword_and_says_so_when_it_is_missing() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let profile = small_saas(d.path());
     pg.client("postgres")
         .batch_execute("CREATE DATABASE nopw")
         .unwrap();
     let dsn = format!("postgres://understudy@127.0.0.1:{}/nopw", pg.port);
-    let args = [
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "20",
-        "--target",
-        &dsn,
-    ];
-    let o = bin()
-        .args(args)
+    let load = || {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(20)
+            .target(&dsn)
+            .current_dir(d.path())
+    };
+    load()
         .env_remove("PGPASSWORD")
-        .current_dir(d.path())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(
-        err.contains("password") && err.contains("PGPASSWORD"),
-        "{err}"
-    );
-    let o = bin()
-        .args(args)
-        .env("PGPASSWORD", &pg.password)
-        .current_dir(d.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+        .run()
+        .code(3)
+        .stderr_contains("password")
+        .stderr_contains("PGPASSWORD");
+    let o = load().env("PGPASSWORD", &pg.password).run().code(0);
     assert_hidden(&o, d.path(), std::slice::from_ref(&pg.password));
 }
 
@@ -467,18 +337,14 @@ fn report_show_and_html_redact_a_report_that_holds_a_password() {
     let profile = small_saas(d.path());
     let rep = d.path().join("r.json");
     let db = format!("sqlite:{}", d.path().join("r.db").display());
-    ok(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--quiet",
-        "--target",
-        &db,
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    understudy("rehearse")
+        .profile(&profile)
+        .users(10)
+        .arg("--quiet")
+        .target(&db)
+        .report(&rep)
+        .run()
+        .success();
     let p = all_ascii();
     let mut r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
@@ -487,30 +353,13 @@ fn report_show_and_html_redact_a_report_that_holds_a_password() {
     std::fs::write(&rep, serde_json::to_string(&r).unwrap()).unwrap();
     let out = d.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let o = bin()
-        .args(["report", "show", rep.to_str().unwrap()])
-        .current_dir(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("qpw:***@db.example"));
+    let report = |how: &str| understudy("report").arg(how).arg(&rep).current_dir(&out);
+    let o = report("show")
+        .run()
+        .code(0)
+        .stdout_contains("qpw:***@db.example");
     assert_hidden(&o, &out, &spellings(&p));
-    let o = bin()
-        .args(["report", "html", rep.to_str().unwrap(), "--out", "r.html"])
-        .current_dir(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = report("html").flag("--out", "r.html").run().code(0);
     assert!(out.join("r.html").exists());
     assert_hidden(&o, &out, &spellings(&p));
 }

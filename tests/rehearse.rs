@@ -9,45 +9,16 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Stdio;
 
-fn rehearse(args: &[&str]) -> std::process::Output {
-    let mut a = vec!["rehearse"];
-    a.extend_from_slice(args);
-    run(&a)
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn report(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("JSON")
-}
-
-fn sqlite_count(db: &Path, table: &str) -> u64 {
-    let c = rusqlite::Connection::open(db).unwrap();
-    c.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .unwrap() as u64
-}
-
 /// The rows `generate` writes for the same profile, users and seed (CSV).
 fn generated(dir: &Path, profile: &Path, users: &str) -> std::path::PathBuf {
     let out = dir.join("gen");
-    ok(&[
-        "generate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        users,
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    understudy("generate")
+        .profile(profile)
+        .users(users)
+        .flag("--out", &out)
+        .arg("-q")
+        .run()
+        .success();
     out
 }
 
@@ -59,24 +30,20 @@ fn sqlite_end_to_end_report_schema_and_html() {
     let rep = d.path().join("r.json");
     let html = d.path().join("r.html");
     let target = format!("sqlite:{}", db.display());
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "2000",
-        "--target",
-        &target,
-        "--batch",
-        "300",
-        "--report",
-        rep.to_str().unwrap(),
-        "--html",
-        html.to_str().unwrap(),
-        "--production-users",
-        "1000000",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = report(&rep);
+    let load = || {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(2000)
+            .target(&target)
+    };
+    load()
+        .flag("--batch", "300")
+        .report(&rep)
+        .html(&html)
+        .flag("--production-users", "1000000")
+        .run()
+        .code(0);
+    let r = json(&rep);
     // Every row `generate` writes is in the target, table by table.
     let csv = generated(d.path(), &profile, "2000");
     let m = manifest(&csv);
@@ -130,88 +97,65 @@ fn sqlite_end_to_end_report_schema_and_html() {
     assert!(page.matches("<svg").count() >= 3, "three charts");
     assert!(!page.contains("<script src") && !page.contains("<link"));
     // report show / report html render the JSON.
-    let shown = String::from_utf8(ok(&["report", "show", rep.to_str().unwrap()])).unwrap();
-    assert!(shown.contains("verify         OK"), "{shown}");
+    understudy("report")
+        .arg("show")
+        .arg(&rep)
+        .run()
+        .success()
+        .stdout_contains("verify         OK");
     let html2 = d.path().join("again.html");
-    ok(&[
-        "report",
-        "html",
-        rep.to_str().unwrap(),
-        "-o",
-        html2.to_str().unwrap(),
-    ]);
+    understudy("report")
+        .arg("html")
+        .arg(&rep)
+        .flag("-o", &html2)
+        .run()
+        .success();
     assert_eq!(std::fs::read_to_string(&html2).unwrap(), page);
 
     // A second run into the same target is refused (exit 2) without --resume…
-    let again = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "2000",
-        "--target",
-        &target,
-        "--batch",
-        "300",
-    ]);
-    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
-    assert!(text(&again).contains("--resume"), "{}", text(&again));
+    load()
+        .flag("--batch", "300")
+        .run()
+        .code(2)
+        .text_contains("--resume");
     // …and with --resume it has nothing left to do and verifies.
-    let resumed = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "2000",
-        "--target",
-        &target,
-        "--batch",
-        "300",
-        "--resume",
-        "--fail-on",
-        "rejects>0,mismatched>0",
-    ]);
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    load()
+        .flag("--batch", "300")
+        .arg("--resume")
+        .flag("--fail-on", "rejects>0,mismatched>0")
+        .run()
+        .code(0);
     // Different parameters cannot resume this run.
-    let other = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "2001",
-        "--target",
-        &target,
-        "--batch",
-        "300",
-        "--resume",
-    ]);
-    assert_eq!(other.status.code(), Some(2), "{}", text(&other));
+    understudy("rehearse")
+        .profile(&profile)
+        .users(2001)
+        .target(&target)
+        .flag("--batch", "300")
+        .arg("--resume")
+        .run()
+        .code(2);
 }
 
 #[test]
 fn default_target_is_understudy_db_in_cwd_and_thresholds_fail_with_1() {
     let d = tempdir();
     let profile = small_saas(d.path());
-    let o = bin()
+    understudy("rehearse")
         .current_dir(d.path())
-        .args([
-            "rehearse",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "300",
-            "--fail-on",
-            "throughput<1e15",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("sqlite:understudy.db"), "{}", text(&o));
-    assert!(text(&o).contains("FAILED"), "{}", text(&o));
+        .profile(&profile)
+        .users(300)
+        .flag("--fail-on", "throughput<1e15")
+        .run()
+        .code(1)
+        .text_contains("sqlite:understudy.db")
+        .text_contains("FAILED");
     assert!(d.path().join("understudy.db").exists());
-    let bad = bin()
+    understudy("rehearse")
         .current_dir(d.path())
-        .args(["rehearse", "--users", "10", "--fail-on", "speed>3"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+        .users(10)
+        .flag("--fail-on", "speed>3")
+        .run()
+        .code(2);
 }
 
 const NARROW: usize = 30;
@@ -298,24 +242,18 @@ fn sqlite_schema_with_narrow_email_rejects_exactly_the_long_ones() {
     .unwrap();
     let db = d.path().join("t.db");
     let rep = d.path().join("r.json");
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "1500",
-        "--target",
-        &format!("sqlite:{}", db.display()),
-        "--schema",
-        schema.to_str().unwrap(),
-        "--batch",
-        "400",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    understudy("rehearse")
+        .profile(&profile)
+        .users(1500)
+        .sqlite(&db)
+        .flag("--schema", &schema)
+        .flag("--batch", "400")
+        .report(&rep)
+        .run()
+        .code(0);
     let csv = generated(d.path(), &profile, "1500");
     let (long, orphans) = long_emails(&csv);
-    check_rejects(d.path(), &report(&rep), &long, orphans);
+    check_rejects(d.path(), &json(&rep), &long, orphans);
     assert_eq!(sqlite_count(&db, "users"), 1500 - long.len() as u64);
 }
 
@@ -325,38 +263,23 @@ fn sqlite_kill_9_at_random_moments_then_resume_is_exactly_once() {
     let profile = small_saas(d.path());
     let db = d.path().join("k.db");
     let target = format!("sqlite:{}", db.display());
-    let args = [
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "6000",
-        "--target",
-        &target,
-        "--batch",
-        "100",
-        "--no-verify",
-        "--resume",
-        "-q",
-    ];
+    let load = |target: &str| {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(6000)
+            .target(target)
+            .flag("--batch", "100")
+            .arg("--resume")
+            .arg("-q")
+    };
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos() as u64;
     // Calibrate: how long an uninterrupted run takes here, into a scratch file.
     let scratch = format!("sqlite:{}", d.path().join("calibrate.db").display());
-    let calib: Vec<&str> = args
-        .iter()
-        .map(|a| {
-            if *a == target.as_str() {
-                scratch.as_str()
-            } else {
-                a
-            }
-        })
-        .collect();
     let t0 = std::time::Instant::now();
-    run(&calib);
+    load(&scratch).arg("--no-verify").run();
     let full_ms = t0.elapsed().as_millis() as u64;
     let mut kills = 0;
     for _ in 0..4 {
@@ -365,12 +288,7 @@ fn sqlite_kill_9_at_random_moments_then_resume_is_exactly_once() {
             .wrapping_add(1442695040888963407);
         // Anywhere in the first 80% of a whole run (a resumed run is shorter).
         let ms = 5 + (seed >> 33) % (full_ms * 4 / 5).max(10);
-        let mut child = bin()
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = load(&target).arg("--no-verify").spawn_quiet();
         std::thread::sleep(std::time::Duration::from_millis(ms));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
@@ -381,15 +299,8 @@ fn sqlite_kill_9_at_random_moments_then_resume_is_exactly_once() {
     eprintln!("killed {kills} times (a whole run takes {full_ms} ms)");
     assert!(kills >= 1, "no run was killed: the load finished too fast");
     let rep = d.path().join("r.json");
-    let mut fin: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| *a != "--no-verify")
-        .collect();
-    fin.extend(["--report", rep.to_str().unwrap()]);
-    let o = run(&fin);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = report(&rep);
+    load(&target).report(&rep).run().code(0);
+    let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(r["verify"]["missing"], 0);
     assert_eq!(r["verify"]["extra"], 0);
@@ -411,22 +322,16 @@ fn renamed_and_missing_columns_are_tolerated_and_reported() {
     .unwrap();
     let db = d.path().join("m.db");
     let rep = d.path().join("m.json");
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "800",
-        "--target",
-        &format!("sqlite:{}", db.display()),
-        "--schema",
-        schema.to_str().unwrap(),
-        "--map",
-        "email=email_address",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = report(&rep);
+    understudy("rehearse")
+        .profile(&profile)
+        .users(800)
+        .sqlite(&db)
+        .flag("--schema", &schema)
+        .flag("--map", "email=email_address")
+        .report(&rep)
+        .run()
+        .code(0);
+    let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(
         r["verify"]["missing_columns"],
@@ -459,33 +364,26 @@ fn renamed_and_missing_columns_are_tolerated_and_reported() {
     // and a missing primary key is a usage error.
     let bad = d.path().join("nokey.sql");
     std::fs::write(&bad, "CREATE TABLE users (uid TEXT PRIMARY KEY, email TEXT); CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id TEXT, created_at TEXT);").unwrap();
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &format!("sqlite:{}", d.path().join("nokey.db").display()),
-        "--schema",
-        bad.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("--map id="), "{}", text(&o));
+    understudy("rehearse")
+        .profile(&profile)
+        .users(10)
+        .sqlite(&d.path().join("nokey.db"))
+        .flag("--schema", &bad)
+        .run()
+        .code(2)
+        .text_contains("--map id=");
 }
 
 #[test]
 fn unusable_sqlite_target_exits_3() {
     let d = tempdir();
     let profile = small_saas(d.path());
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &format!("sqlite:{}", d.path().join("no/such/dir/x.db").display()),
-    ]);
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    understudy("rehearse")
+        .profile(&profile)
+        .users(10)
+        .sqlite(&d.path().join("no/such/dir/x.db"))
+        .run()
+        .code(3);
 }
 
 const COPY_SCRIPT: &str = r#"set -e
@@ -504,26 +402,20 @@ COMMIT;
 SQL
 "#;
 
-fn exec_run(d: &Path, fixup: &str) -> (std::process::Output, Value) {
+fn exec_run(d: &Path, fixup: &str) -> (Ran, Value) {
     let profile = small_saas(d);
     let script = d.join("migrate.sh");
     std::fs::write(&script, COPY_SCRIPT.replace("$FIXUP", fixup)).unwrap();
     let rep = d.join("exec.json");
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "1500",
-        "--source",
-        &format!("sqlite:{}", d.join("src.db").display()),
-        "--target",
-        &format!("sqlite:{}", d.join("dst.db").display()),
-        "--exec",
-        &format!("sh {}", script.display()),
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
-    let r = report(&rep);
+    let o = understudy("rehearse")
+        .profile(&profile)
+        .users(1500)
+        .flag("--source", format!("sqlite:{}", d.join("src.db").display()))
+        .sqlite(&d.join("dst.db"))
+        .flag("--exec", format!("sh {}", script.display()))
+        .report(&rep)
+        .run();
+    let r = json(&rep);
     (o, r)
 }
 
@@ -535,7 +427,7 @@ fn exec_sqlite_to_sqlite_migration_verifies() {
     }
     let d = tempdir();
     let (o, r) = exec_run(d.path(), "");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    o.code(0);
     assert_eq!(r["exec"]["exit_code"], 0);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(r["rows_loaded"], r["rows_expected"]);
@@ -555,7 +447,7 @@ fn exec_migration_that_truncates_and_drops_rows_fails_with_1() {
          UPDATE user_profiles SET display_name = substr(display_name, 1, 20);\n\
          DELETE FROM sessions WHERE id % 97 = 0;",
     );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = o.code(1);
     // Independent count of what the script damaged, from the source.
     let src = rusqlite::Connection::open(d.path().join("src.db")).unwrap();
     let truncated: i64 = src
@@ -590,18 +482,14 @@ fn exec_migration_that_truncates_and_drops_rows_fails_with_1() {
         got.as_str().unwrap(),
         "{mism}"
     );
-    assert!(
-        text(&o).contains("mismatched organizations["),
-        "{}",
-        text(&o)
-    );
+    o.text_contains("mismatched organizations[");
 }
 
 // ---------------------------------------------------------------- PostgreSQL
 
 #[test]
 fn postgres_methods_schema_resume_and_redaction() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let profile = small_saas(d.path());
     let secret = pg.password.clone();
@@ -616,26 +504,18 @@ fn postgres_methods_schema_resume_and_redaction() {
         let dsn = pg.create_db(db);
         let rep = d.path().join(format!("{db}.json"));
         let html = d.path().join(format!("{db}.html"));
-        let o = rehearse(&[
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "2000",
-            "--target",
-            &dsn,
-            "--method",
-            method,
-            "--workers",
-            "2",
-            "--batch",
-            "250",
-            "--report",
-            rep.to_str().unwrap(),
-            "--html",
-            html.to_str().unwrap(),
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{method}: {}", text(&o));
-        let r = report(&rep);
+        let o = understudy("rehearse")
+            .profile(&profile)
+            .users(2000)
+            .target(&dsn)
+            .flag("--method", method)
+            .flag("--workers", "2")
+            .flag("--batch", "250")
+            .report(&rep)
+            .html(&html)
+            .run()
+            .code(0);
+        let r = json(&rep);
         assert_eq!(r["verify"]["ok"], true, "{method}: {}", r["verify"]);
         assert_eq!(r["rows_loaded"], r["rows_expected"]);
         assert_eq!(r["verify"]["passwords"]["failed"], 0);
@@ -643,7 +523,7 @@ fn postgres_methods_schema_resume_and_redaction() {
             r["target"].as_str().unwrap(),
             format!("postgres://understudy:***@127.0.0.1:{}/{db}", pg.port)
         );
-        outputs.push_str(&text(&o));
+        outputs.push_str(&o.text());
         outputs.push_str(&std::fs::read_to_string(&rep).unwrap());
         outputs.push_str(&std::fs::read_to_string(&html).unwrap());
     }
@@ -661,43 +541,32 @@ fn postgres_methods_schema_resume_and_redaction() {
     )
     .unwrap();
     let rep = d.path().join("narrow.json");
-    let o = rehearse(&[
-        "--profile",
-        nprofile.to_str().unwrap(),
-        "--users",
-        "1500",
-        "--target",
-        &dsn,
-        "--schema",
-        schema.to_str().unwrap(),
-        "--batch",
-        "400",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    outputs.push_str(&text(&o));
+    let o = understudy("rehearse")
+        .profile(&nprofile)
+        .users(1500)
+        .target(&dsn)
+        .flag("--schema", &schema)
+        .flag("--batch", "400")
+        .report(&rep)
+        .run()
+        .code(0);
+    outputs.push_str(&o.text());
     let csv = generated(d.path(), &nprofile, "1500");
     let (long, orphans) = long_emails(&csv);
-    check_rejects(d.path(), &report(&rep), &long, orphans);
+    check_rejects(d.path(), &json(&rep), &long, orphans);
     outputs.push_str(&std::fs::read_to_string(d.path().join("rejects.jsonl")).unwrap());
 
     // kill -9 at random moments, then --resume: every row exactly once.
     let dsn = pg.create_db("killed");
-    let args = [
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "6000",
-        "--target",
-        &dsn,
-        "--batch",
-        "100",
-        "--no-verify",
-        "--resume",
-        "-q",
-    ];
+    let load = || {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(6000)
+            .target(&dsn)
+            .flag("--batch", "100")
+            .arg("--resume")
+            .arg("-q")
+    };
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -708,26 +577,14 @@ fn postgres_methods_schema_resume_and_redaction() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let ms = 100 + seed % 500;
-        let mut child = bin()
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = load().arg("--no-verify").spawn_quiet();
         std::thread::sleep(std::time::Duration::from_millis(ms));
         let _ = child.kill();
         child.wait().unwrap();
     }
     let rep = d.path().join("killed.json");
-    let mut fin: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| *a != "--no-verify")
-        .collect();
-    fin.extend(["--report", rep.to_str().unwrap()]);
-    let o = run(&fin);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = report(&rep);
+    load().report(&rep).run().code(0);
+    let r = json(&rep);
     for k in ["missing", "extra", "mismatched"] {
         assert_eq!(r["verify"][k], 0, "{k}: {}", r["verify"]);
     }
@@ -737,42 +594,50 @@ fn postgres_methods_schema_resume_and_redaction() {
     // connections, nothing is lost or doubled.
     let dsn = pg.create_db("retried");
     let rep = d.path().join("retried.json");
-    let mut child = bin()
-        .args([
-            "rehearse",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "8000",
-            "--target",
-            &dsn,
-            "--batch",
-            "100",
-            "--no-verify",
-            "-q",
-            "--report",
-            rep.to_str().unwrap(),
-        ])
+    let load = || {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(8000)
+            .target(&dsn)
+            .flag("--batch", "100")
+            .report(&rep)
+    };
+    let mut child = load()
+        .arg("--no-verify")
+        .arg("-q")
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut admin = pg.client("postgres");
     let mut terminated = 0;
-    for _ in 0..60 {
+    let mut killed = Vec::new();
+    // Loading connections only (their last statement a COPY or an INSERT):
+    // the schema is prepared, and the writer lock held, on connections whose
+    // loss is no batch retried; on a busy machine loading starts late.
+    for _ in 0..200 {
         std::thread::sleep(std::time::Duration::from_millis(150));
         if child.try_wait().unwrap().is_some() {
             break;
         }
-        let n: i64 = admin
-            .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = 'retried' AND pid <> pg_backend_pid()",
+        for row in admin
+            .query(
+                "SELECT pg_terminate_backend(pid), coalesce(state, ''), left(query, 60) \
+                 FROM pg_stat_activity \
+                 WHERE datname = 'retried' AND pid <> pg_backend_pid() \
+                 AND query ~* '^\\s*(copy|insert)'",
                 &[],
             )
             .unwrap()
-            .get(0);
-        terminated += n;
+        {
+            terminated += row.get::<_, bool>(0) as i64;
+            killed.push(format!(
+                "{}: {}",
+                row.get::<_, String>(1),
+                row.get::<_, String>(2)
+            ));
+        }
         if terminated >= 3 {
             break;
         }
@@ -781,27 +646,18 @@ fn postgres_methods_schema_resume_and_redaction() {
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{err}");
     outputs.push_str(&err);
-    let r = report(&rep);
+    let r = json(&rep);
     assert!(
         terminated > 0,
         "the load ended before any connection was terminated"
     );
-    assert!(r["retries"].as_u64().unwrap() > 0, "{}", r["retries"]);
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "8000",
-        "--target",
-        &dsn,
-        "--batch",
-        "100",
-        "--resume",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = report(&rep);
+    assert!(
+        r["retries"].as_u64().unwrap() > 0,
+        "{}; terminated {killed:?}",
+        r["retries"]
+    );
+    load().arg("--resume").run().code(0);
+    let r = json(&rep);
     for k in ["missing", "extra", "mismatched"] {
         assert_eq!(r["verify"][k], 0, "{k}: {}", r["verify"]);
     }
@@ -812,22 +668,16 @@ fn postgres_methods_schema_resume_and_redaction() {
     let dsn = pg.create_db("edgy");
     let rep = d.path().join("edgy.json");
     let rej = d.path().join("edgy-rejects.jsonl");
-    let o = rehearse(&[
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "3000",
-        "--target",
-        &dsn,
-        "--edge-rate",
-        "0.3",
-        "--report",
-        rep.to_str().unwrap(),
-        "--rejects",
-        rej.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = report(&rep);
+    understudy("rehearse")
+        .profile(&profile)
+        .users(3000)
+        .target(&dsn)
+        .flag("--edge-rate", "0.3")
+        .report(&rep)
+        .flag("--rejects", &rej)
+        .run()
+        .code(0);
+    let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert!(r["rows_rejected"].as_u64().unwrap() > 0);
     let mut encoding = 0;
@@ -851,9 +701,8 @@ fn postgres_methods_schema_resume_and_redaction() {
 
     // Unreachable target: exit 3, password redacted.
     let dead = format!("postgres://understudy:{secret}@127.0.0.1:1/nothing");
-    let o = rehearse(&["--users", "10", "--target", &dead]);
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-    outputs.push_str(&text(&o));
+    let o = understudy("rehearse").users(10).target(&dead).run().code(3);
+    outputs.push_str(&o.text());
 
     assert!(!outputs.contains(&secret), "a DSN password leaked");
     assert!(outputs.contains("understudy:***@"));
@@ -864,31 +713,23 @@ fn postgres_methods_schema_resume_and_redaction() {
 /// duplicates nothing, and the report shows the outage.
 #[test]
 fn postgres_load_survives_an_outage_in_the_middle() {
-    let Some(pg) = Postgres::start() else { return };
+    let Some(pg) = Postgres::shared() else { return };
     let d = tempdir();
     let dsn = pg.create_db("outage");
     let rep = d.path().join("outage.json");
-    let o = rehearse(&[
-        "--profile",
-        "saas",
-        "--users",
-        "60000",
-        "--hash-mode",
-        "shape",
-        "--target",
-        &dsn,
-        "--workers",
-        "1",
-        "--batch",
-        "500",
-        "--faults",
-        "outage@1s+3s",
-        "--report",
-        rep.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&rep);
+    let o = understudy("rehearse")
+        .profile("saas")
+        .users(60000)
+        .flag("--hash-mode", "shape")
+        .target(&dsn)
+        .flag("--workers", "1")
+        .flag("--batch", "500")
+        .flag("--faults", "outage@1s+3s")
+        .report(&rep)
+        .arg("--quiet")
+        .run()
+        .success();
+    let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(r["verify"]["missing"], 0);
     assert_eq!(r["verify"]["extra"], 0);
@@ -905,8 +746,5 @@ fn postgres_load_survives_an_outage_in_the_middle() {
         p["connections_killed"].as_u64().unwrap() + p["connections_refused"].as_u64().unwrap() >= 1,
         "{p}"
     );
-    assert!(
-        !text(&o).contains(&pg.password),
-        "the DSN password never shows"
-    );
+    o.text_lacks(&pg.password);
 }

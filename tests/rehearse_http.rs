@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{run, small_saas};
+use common::{small_saas, understudy};
 use serde_json::Value;
 use understudy::emulate::{Api, Config, Emulator};
 
@@ -21,34 +21,20 @@ fn rehearse(e: &Emulator, api: &str, users: u64, extra: &[&str]) -> (i32, Value,
     let dir = tempfile::tempdir().unwrap();
     let profile = small_saas(dir.path());
     let report = dir.path().join("r.json");
-    let target = format!("http://{}", e.addr);
-    let n = users.to_string();
-    let mut args = vec![
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        &n,
-        "--target",
-        &target,
-        "--api",
-        api,
-        "--report",
-        report.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = run(&args);
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    let o = understudy("rehearse")
+        .profile(&profile)
+        .users(users)
+        .target(format!("http://{}", e.addr))
+        .flag("--api", api)
+        .report(&report)
+        .args(extra)
+        .run();
+    let stdout = o.out();
     let code = o.status.code().unwrap_or(-1);
     let r = std::fs::read(&report)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no report (exit {code}):\n{stdout}\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            )
-        });
+        .unwrap_or_else(|| panic!("no report (exit {code}):\n{stdout}\n{}", o.err()));
     (code, r, stdout)
 }
 
@@ -169,12 +155,13 @@ fn http_targets_need_an_api_and_refuse_database_flags() {
             "okta, auth0 or generic",
         ),
     ] {
-        let mut all = vec!["rehearse", "--users", "10", "--hash-mode", "shape"];
-        all.extend(args);
-        let o = run(&all);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{all:?}: {err}");
-        assert!(err.contains(want), "{all:?}: {err}");
+        understudy("rehearse")
+            .users(10)
+            .flag("--hash-mode", "shape")
+            .args(args)
+            .run()
+            .code(2)
+            .stderr_contains(want);
     }
 }
 

@@ -52,21 +52,11 @@ struct Data {
 fn generate(n: u64, edge_rate: &str) -> Data {
     let dir = tempdir();
     let out = dir.path().join("gen");
-    ok(&[
-        "generate",
-        "--users",
-        &n.to_string(),
-        "--seed",
-        "9",
-        "--hash-cost",
-        "light",
-        "--edge-rate",
-        edge_rate,
-        "--emit-passwords",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    same_users(understudy("generate"), n, edge_rate)
+        .args(["--emit-passwords", "--quiet"])
+        .flag("--out", &out)
+        .run()
+        .success();
     let (h, rows) = read_csv(&out.join("users.csv"));
     let email = h.iter().position(|c| c == "email").unwrap();
     let (_, pw) = read_csv(&out.join("passwords.csv"));
@@ -84,24 +74,19 @@ fn generate(n: u64, edge_rate: &str) -> Data {
     Data { dir, users }
 }
 
-fn scan(d: &Data, n: u64, edge_rate: &str, paths: &[&std::path::Path]) -> std::process::Output {
-    let mut args: Vec<String> = vec!["scan-leaks".into()];
-    args.extend(paths.iter().map(|p| p.to_str().unwrap().to_string()));
-    for a in [
-        "--users",
-        &n.to_string(),
-        "--seed",
-        "9",
-        "--hash-cost",
-        "light",
-        "--edge-rate",
-        edge_rate,
-        "--json",
-    ] {
-        args.push(a.to_string());
-    }
+/// The flags that make `generate` and `scan-leaks` think of the same users.
+fn same_users(run: Understudy, n: u64, edge_rate: &str) -> Understudy {
+    run.users(n)
+        .flag("--seed", "9")
+        .flag("--hash-cost", "light")
+        .flag("--edge-rate", edge_rate)
+}
+
+fn scan(d: &Data, n: u64, edge_rate: &str, paths: &[&std::path::Path]) -> Ran {
     let _ = d;
-    bin().args(&args).output().unwrap()
+    same_users(understudy("scan-leaks").args(paths), n, edge_rate)
+        .arg("--json")
+        .run()
 }
 
 #[test]
@@ -232,25 +217,13 @@ fn finds_every_planted_password_and_nothing_in_clean_files() {
         );
     }
     // Text output: file:line: user N <email> (form: …).
-    let mut args = vec![
-        "scan-leaks".to_string(),
-        leaks.join("app.log").to_str().unwrap().to_string(),
-    ];
-    args.extend(
-        [
-            "--users",
-            &n.to_string(),
-            "--seed",
-            "9",
-            "--hash-cost",
-            "light",
-            "--edge-rate",
-            "0.3",
-        ]
-        .map(String::from),
-    );
-    let o = bin().args(&args).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    let o = same_users(
+        understudy("scan-leaks").arg(leaks.join("app.log")),
+        n,
+        "0.3",
+    )
+    .run()
+    .code(1);
     let text = String::from_utf8(o.stdout).unwrap();
     let first = text.lines().next().unwrap();
     assert!(
@@ -262,8 +235,10 @@ fn finds_every_planted_password_and_nothing_in_clean_files() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let o = run(&["scan-leaks", "/nonexistent/path", "--users", "10"]);
-    assert_eq!(o.status.code(), Some(2));
-    let o = run(&["scan-leaks", "--users", "10"]);
-    assert_eq!(o.status.code(), Some(2));
+    understudy("scan-leaks")
+        .arg("/nonexistent/path")
+        .users(10)
+        .run()
+        .code(2);
+    understudy("scan-leaks").users(10).run().code(2);
 }

@@ -9,14 +9,6 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn sqlite_objects(db: &Path) -> Vec<(String, String)> {
     let c = rusqlite::Connection::open(db).unwrap();
     let mut q = c
@@ -49,22 +41,14 @@ fn rehearse_into_an_unrelated_sqlite_file_is_refused_without_touching_it() {
     }
     let before = sqlite_objects(&db);
     let profile = small_saas(d.path());
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &format!("sqlite:{}", db.display()),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        text(&o).contains("users.id")
-            && text(&o).contains("already had tables by the profile's names (users)"),
-        "{}",
-        text(&o)
-    );
+    understudy("rehearse")
+        .profile(&profile)
+        .users(10)
+        .sqlite(&db)
+        .run()
+        .code(2)
+        .text_contains("users.id")
+        .text_contains("already had tables by the profile's names (users)");
     assert_eq!(
         sqlite_objects(&db),
         before,
@@ -109,19 +93,14 @@ fn refused_rehearsals_leave_no_sqlite_file() {
         (vec!["--html", d.path().to_str().unwrap()], "is a directory"),
     ];
     for (extra, says) in cases {
-        let mut args = vec![
-            "rehearse",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "10",
-            "--target",
-            &target,
-        ];
-        args.extend(extra.iter().copied());
-        let o = run(&args);
-        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", text(&o));
-        assert!(text(&o).contains(says), "{extra:?}: {}", text(&o));
+        understudy("rehearse")
+            .profile(&profile)
+            .users(10)
+            .target(&target)
+            .args(&extra)
+            .run()
+            .code(2)
+            .text_contains(says);
         assert_eq!(files(d.path()), before, "{extra:?} left files behind");
     }
 }
@@ -129,56 +108,30 @@ fn refused_rehearsals_leave_no_sqlite_file() {
 #[test]
 fn jit_and_estimate_refusals_write_nothing() {
     let d = tempdir();
-    let run_in = |args: &[&str]| bin().current_dir(d.path()).args(args).output().unwrap();
+    let run_in = |command: &str| understudy(command).current_dir(d.path());
+    let jit = |users: u32| {
+        run_in("jit")
+            .users(users)
+            .flag("--legacy", "sqlite:legacy.db")
+            .flag("--new", "http://127.0.0.1:9")
+            .flag("--api", "okta")
+    };
     let before = files(d.path());
     // No new system is listening: the refusal must come before any contact.
-    let o = run_in(&[
-        "jit",
-        "--users",
-        "0",
-        "--legacy",
-        "sqlite:legacy.db",
-        "--new",
-        "http://127.0.0.1:9",
-        "--api",
-        "okta",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("--users"), "{}", text(&o));
-    let o = run_in(&[
-        "jit",
-        "--users",
-        "10",
-        "--legacy",
-        "sqlite:legacy.db",
-        "--new",
-        "http://127.0.0.1:9",
-        "--api",
-        "okta",
-        "--report",
-        "no/such/dir/jit.json",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = run_in(&[
-        "estimate",
-        "--production-users",
-        "100000",
-        "--target",
-        "sqlite:e.db",
-        "--report",
-        "no/such/dir/e.json",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = run_in(&[
-        "generate",
-        "--users",
-        "10",
-        "--out",
-        "out",
-        "--edge-file",
-        "no-such-cases.txt",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    jit(0).run().code(2).text_contains("--users");
+    jit(10).report("no/such/dir/jit.json").run().code(2);
+    run_in("estimate")
+        .flag("--production-users", "100000")
+        .target("sqlite:e.db")
+        .report("no/such/dir/e.json")
+        .run()
+        .code(2);
+    run_in("generate")
+        .users(10)
+        .flag("--out", "out")
+        .flag("--edge-file", "no-such-cases.txt")
+        .run()
+        .code(2);
     assert_eq!(files(d.path()), before);
 }
 
@@ -204,40 +157,27 @@ fn every_reject_is_attributed_children_to_their_parent() {
     );
     // Edge cases on a fifth of the rows: some refused users carry labels,
     // the others none.
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "1500",
-        "--edge-rate",
-        "0.2",
-        "--target",
-        &format!("sqlite:{}", d.path().join("t.db").display()),
-        "--schema",
-        schema.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-        "--html",
-        html.to_str().unwrap(),
-        "--rejects",
-        rej.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = understudy("rehearse")
+        .profile(&profile)
+        .users(1500)
+        .flag("--edge-rate", "0.2")
+        .sqlite(&d.path().join("t.db"))
+        .flag("--schema", &schema)
+        .report(&rep)
+        .html(&html)
+        .flag("--rejects", &rej)
+        .run()
+        .code(0);
     // Each session's user, from `generate` with the same parameters.
     let out = d.path().join("gen");
-    ok(&[
-        "generate",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "1500",
-        "--edge-rate",
-        "0.2",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    understudy("generate")
+        .profile(&profile)
+        .users(1500)
+        .flag("--edge-rate", "0.2")
+        .flag("--out", &out)
+        .arg("-q")
+        .run()
+        .success();
     let (h, rows) = read_csv(&out.join("sessions.csv"));
     let (sid, uid) = (
         h.iter().position(|c| c == "id").unwrap(),
@@ -291,7 +231,7 @@ fn every_reject_is_attributed_children_to_their_parent() {
         from_edge_case > 0,
         "no refused session had an edge-cased user"
     );
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let r = json(&rep);
     let by_label = r["errors_by_label"].as_object().unwrap();
     assert!(!by_label.contains_key("(unlabelled)"), "{by_label:?}");
     assert_eq!(
@@ -303,11 +243,7 @@ fn every_reject_is_attributed_children_to_their_parent() {
                 .count() as u64
         )
     );
-    assert!(
-        text(&o).contains("parent:no-edge-case:too_long"),
-        "{}",
-        text(&o)
-    );
+    o.text_contains("parent:no-edge-case:too_long");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("parent:no-edge-case:too_long"));
     assert!(!page.contains("(unlabelled)"));
@@ -328,7 +264,11 @@ fn pg_dump(pg: &Postgres, db: &str, out: &Path, exclude: &str) {
         .env("PGPASSWORD", &pg.password)
         .output()
         .expect("run pg_dump");
-    assert!(o.status.success(), "pg_dump: {}", text(&o));
+    assert!(
+        o.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn pg_tables(pg: &Postgres, db: &str) -> Vec<String> {
@@ -345,7 +285,7 @@ fn pg_tables(pg: &Postgres, db: &str) -> Vec<String> {
 
 #[test]
 fn postgres_schema_from_pg_dump_is_applied_unmodified() {
-    let Some(pg) = Postgres::start() else {
+    let Some(pg) = Postgres::shared() else {
         return;
     };
     let d = tempdir();
@@ -353,18 +293,13 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     // The profile's tables, created by the tool itself, then what a real
     // application adds around them.
     let src = pg.create_db("app");
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "1",
-        "--no-verify",
-        "-q",
-        "--target",
-        &src,
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let rehearse = |users: u32, target: &str| {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(users)
+            .target(target)
+    };
+    rehearse(1, &src).arg("--no-verify").arg("-q").run().code(0);
     let mut c = pg.client("app");
     let pgcrypto = !c
         .query(
@@ -408,7 +343,7 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     )
     .unwrap();
     let dump = d.path().join("dump.sql");
-    pg_dump(&pg, "app", &dump, "_understudy*");
+    pg_dump(pg, "app", &dump, "_understudy*");
     let sql = std::fs::read_to_string(&dump).unwrap();
     for form in [
         "SELECT pg_catalog.set_config('search_path', '', false);",
@@ -448,29 +383,16 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     for (db, file) in &dumps {
         let dst = pg.create_db(db);
         let rep = d.path().join(format!("{db}.json"));
-        let o = run(&[
-            "rehearse",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--users",
-            "300",
-            "--target",
-            &dst,
-            "--schema",
-            file.to_str().unwrap(),
-            "--report",
-            rep.to_str().unwrap(),
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{}: {}", file.display(), text(&o));
-        assert!(text(&o).contains("(pg_dump)"), "{}", text(&o));
+        let o = rehearse(300, &dst)
+            .flag("--schema", file)
+            .report(&rep)
+            .run()
+            .code(0)
+            .text_contains("(pg_dump)");
         if *file == newer && server < 170000 {
-            assert!(
-                text(&o).contains("left out `SET transaction_timeout = 0;`"),
-                "{}",
-                text(&o)
-            );
+            o.text_contains("left out `SET transaction_timeout = 0;`");
         }
-        let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+        let r = json(&rep);
         assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
         assert_eq!(r["rows_loaded"], r["rows_expected"]);
         assert_eq!(r["rows_rejected"], 0);
@@ -527,19 +449,11 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     // SQLite cannot apply PostgreSQL's dump: refused, naming the first line
     // it cannot use, and no file is left.
     let db = d.path().join("from-dump.db");
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &format!("sqlite:{}", db.display()),
-        "--schema",
-        dump.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let msg = text(&o);
+    let msg = rehearse(10, &format!("sqlite:{}", db.display()))
+        .flag("--schema", &dump)
+        .run()
+        .code(2)
+        .text();
     assert!(msg.contains("pg_dump"), "{msg}");
     let at = msg.find(", line ").expect("a line number") + ", line ".len();
     let n: usize = msg[at..]
@@ -567,41 +481,20 @@ fn postgres_schema_from_pg_dump_is_applied_unmodified() {
     assert!(sql.ends_with('\n'));
     let bad_line = sql.lines().count() + 3;
     let dst = pg.create_db("app3");
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &dst,
-        "--schema",
-        bad.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        text(&o).contains(&format!(", line {bad_line}: `CREATE TABLE public.broken")),
-        "{}",
-        text(&o)
-    );
-    assert_eq!(pg_tables(&pg, "app3"), Vec::<String>::new());
+    rehearse(10, &dst)
+        .flag("--schema", &bad)
+        .run()
+        .code(2)
+        .text_contains(&format!(", line {bad_line}: `CREATE TABLE public.broken"));
+    assert_eq!(pg_tables(pg, "app3"), Vec::<String>::new());
 
     // An unrelated `users` table: refused, and nothing created beside it.
     let dst = pg.create_db("app4");
     pg.client("app4")
         .batch_execute("CREATE TABLE users (uid integer PRIMARY KEY)")
         .unwrap();
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &dst,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert_eq!(pg_tables(&pg, "app4"), vec!["users".to_string()]);
+    rehearse(10, &dst).run().code(2);
+    assert_eq!(pg_tables(pg, "app4"), vec!["users".to_string()]);
 }
 
 #[test]
@@ -638,8 +531,13 @@ fn emulate_refuses_a_foreign_store_without_writing_to_it() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("not an emulator's"), "{}", text(&o));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(text.contains("not an emulator's"), "{text}");
     assert_eq!((sha256(&db), files(d.path())), before);
 }
 
@@ -654,23 +552,19 @@ fn exec_refused_by_its_target_seeds_no_source() {
     )
     .unwrap();
     let before = files(d.path());
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "50",
-        "--source",
-        &format!("sqlite:{}", d.path().join("src.db").display()),
-        "--target",
-        &format!("sqlite:{}", d.path().join("dst.db").display()),
-        "--schema",
-        schema.to_str().unwrap(),
-        "--exec",
-        "true",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("line 3"), "{}", text(&o));
+    understudy("rehearse")
+        .profile(&profile)
+        .users(50)
+        .flag(
+            "--source",
+            format!("sqlite:{}", d.path().join("src.db").display()),
+        )
+        .sqlite(&d.path().join("dst.db"))
+        .flag("--schema", &schema)
+        .flag("--exec", "true")
+        .run()
+        .code(2)
+        .text_contains("line 3");
     assert_eq!(files(d.path()), before, "the refused run left files");
 }
 
@@ -709,21 +603,16 @@ password_hash = { kind = "password_hash" }
     .unwrap();
     let db = d.path().join("t.db");
     let rej = d.path().join("rejects.jsonl");
-    let args = [
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "400",
-        "--target",
-        &format!("sqlite:{}", db.display()),
-        "--schema",
-        schema.to_str().unwrap(),
-        "--rejects",
-        rej.to_str().unwrap(),
-        "--resume",
-        "-q",
-    ];
+    let load = || {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(400)
+            .sqlite(&db)
+            .flag("--schema", &schema)
+            .flag("--rejects", &rej)
+            .arg("--resume")
+            .arg("-q")
+    };
     let users_rejects = || -> Vec<Vec<String>> {
         std::fs::read_to_string(&rej)
             .unwrap()
@@ -740,8 +629,7 @@ password_hash = { kind = "password_hash" }
             })
             .collect()
     };
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    load().run().code(0);
     let first = users_rejects();
     assert!(
         !first.is_empty(),
@@ -758,8 +646,7 @@ password_hash = { kind = "password_hash" }
              DELETE FROM _understudy_rejects WHERE tbl = 'users';",
         )
         .unwrap();
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    load().run().code(0);
     let second = users_rejects();
     assert!(
         second == first,
@@ -773,49 +660,36 @@ password_hash = { kind = "password_hash" }
 /// its dump is refused with the way to reach them, then loads through it.
 #[test]
 fn postgres_dump_of_another_schema_says_how_to_reach_it() {
-    let Some(pg) = Postgres::start() else {
+    let Some(pg) = Postgres::shared() else {
         return;
     };
     let d = tempdir();
     let profile = small_saas(d.path());
     let in_app = |dsn: String| format!("{dsn}?options=-csearch_path%3Dapp");
+    let rehearse = |users: u32, target: &str| {
+        understudy("rehearse")
+            .profile(&profile)
+            .users(users)
+            .target(target)
+    };
     let src = pg.create_db("src");
     pg.client("src").batch_execute("CREATE SCHEMA app").unwrap();
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "1",
-        "--no-verify",
-        "-q",
-        "--target",
-        &in_app(src),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    rehearse(1, &in_app(src))
+        .arg("--no-verify")
+        .arg("-q")
+        .run()
+        .code(0);
     let dump = d.path().join("app.sql");
-    pg_dump(&pg, "src", &dump, "app._understudy*");
+    pg_dump(pg, "src", &dump, "app._understudy*");
     let sql = std::fs::read_to_string(&dump).unwrap();
     assert!(sql.contains("CREATE TABLE app.users ("), "{sql}");
     let dst = pg.create_db("dst");
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "10",
-        "--target",
-        &dst,
-        "--schema",
-        dump.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        text(&o).contains("creates app.organizations")
-            && text(&o).contains("options=-csearch_path%3Dapp"),
-        "{}",
-        text(&o)
-    );
+    rehearse(10, &dst)
+        .flag("--schema", &dump)
+        .run()
+        .code(2)
+        .text_contains("creates app.organizations")
+        .text_contains("options=-csearch_path%3Dapp");
     let schemas: i64 = pg
         .client("dst")
         .query_one(
@@ -826,21 +700,12 @@ fn postgres_dump_of_another_schema_says_how_to_reach_it() {
         .get(0);
     assert_eq!(schemas, 0, "the refused schema was left in the target");
     let rep = d.path().join("r.json");
-    let o = run(&[
-        "rehearse",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--users",
-        "200",
-        "--target",
-        &in_app(dst),
-        "--schema",
-        dump.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    rehearse(200, &in_app(dst))
+        .flag("--schema", &dump)
+        .report(&rep)
+        .run()
+        .code(0);
+    let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     let n: i64 = pg
         .client("dst")

@@ -1,7 +1,14 @@
 //! Helpers shared by the integration tests: run the built binary, read its
 //! outputs with parsers written independently of the product's writers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
+mod cli;
+mod pg;
+
+pub use cli::{Ran, Understudy, understudy};
+pub use pg::{Postgres, pg_bin};
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -35,7 +42,9 @@ pub fn skip(why: &str) {
 
 pub fn skip_in(on_ci: bool, why: &str) {
     assert!(!on_ci, "cannot run on CI: {why}");
-    eprintln!("SKIP: {why}");
+    // Straight to stderr, past the test harness's capture of `eprintln!`:
+    // a skip shows in every run, not only with --nocapture.
+    let _ = writeln!(std::io::stderr(), "SKIP: {why}");
 }
 
 /// Whether `tool` is on PATH.
@@ -45,6 +54,31 @@ pub fn have(tool: &str) -> bool {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false)
+}
+
+/// A JSON file (a report), parsed.
+pub fn json(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `count(*)` of a table in an SQLite file.
+pub fn sqlite_count(db: &Path, table: &str) -> u64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .unwrap() as u64
 }
 
 pub fn tempdir() -> tempfile::TempDir {
@@ -207,175 +241,6 @@ pub fn read_labels(dir: &Path) -> Vec<(String, String, String, String)> {
             (f(0), f(1), f(2), f(3))
         })
         .collect()
-}
-
-/// A real PostgreSQL server for one test: `initdb` and `pg_ctl` in a temp dir
-/// (as `nobody` when running as root, since initdb refuses root), on a random
-/// free port on 127.0.0.1, with password authentication; stopped on drop.
-pub struct Postgres {
-    pub dir: tempfile::TempDir,
-    pub port: u16,
-    pub password: String,
-    bin: PathBuf,
-}
-
-pub fn pg_bin() -> Option<PathBuf> {
-    if let Ok(out) = Command::new("sh")
-        .args(["-c", "command -v initdb"])
-        .output()
-        && out.status.success()
-    {
-        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if let Ok(real) = std::fs::canonicalize(&p) {
-            return real.parent().map(Path::to_path_buf);
-        }
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|p| p.join("initdb").exists())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-fn as_pg_user(bin: &Path, tool: &str, args: &[&str]) -> Command {
-    let is_root = unsafe { libc::geteuid() } == 0;
-    let exe = bin.join(tool);
-    if is_root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "nobody", "--"]).arg(exe).args(args);
-        c
-    } else {
-        let mut c = Command::new(exe);
-        c.args(args);
-        c
-    }
-}
-
-impl Postgres {
-    /// Starts a server, or returns None (printing why) when PostgreSQL is not installed.
-    pub fn start() -> Option<Postgres> {
-        let Some(bin) = pg_bin() else {
-            skip("PostgreSQL (initdb) not found; .ci/run installs it");
-            return None;
-        };
-        let dir = tempfile::Builder::new()
-            .prefix("understudy-pg")
-            .tempdir()
-            .expect("tempdir");
-        let is_root = unsafe { libc::geteuid() } == 0;
-        if is_root {
-            std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).expect("chown");
-        }
-        let password = "pg-s3cret-pw".to_string();
-        let pwfile = dir.path().join("pw");
-        std::fs::write(&pwfile, &password).unwrap();
-        if is_root {
-            std::os::unix::fs::chown(&pwfile, Some(65534), Some(65534)).unwrap();
-        }
-        let data = dir.path().join("data");
-        let st = as_pg_user(
-            &bin,
-            "initdb",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-U",
-                "understudy",
-                "--pwfile",
-                pwfile.to_str().unwrap(),
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ],
-        )
-        .output()
-        .expect("run initdb");
-        assert!(
-            st.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&st.stderr)
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let opts = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            dir.path().display()
-        );
-        let log = dir.path().join("log");
-        let st = as_pg_user(
-            &bin,
-            "pg_ctl",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-o",
-                &opts,
-                "-l",
-                log.to_str().unwrap(),
-                "-w",
-                "start",
-            ],
-        )
-        .output()
-        .expect("run pg_ctl");
-        assert!(
-            st.status.success(),
-            "pg_ctl start failed: {}\n{}",
-            String::from_utf8_lossy(&st.stderr),
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        Some(Postgres {
-            dir,
-            port,
-            password,
-            bin,
-        })
-    }
-
-    pub fn dsn(&self, db: &str) -> String {
-        format!(
-            "postgres://understudy:{}@127.0.0.1:{}/{db}",
-            self.password, self.port
-        )
-    }
-
-    pub fn client(&self, db: &str) -> postgres::Client {
-        postgres::Client::connect(&self.dsn(db), postgres::NoTls).expect("connect")
-    }
-
-    /// A fresh database, returning its DSN.
-    pub fn create_db(&self, name: &str) -> String {
-        self.client("postgres")
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create database");
-        self.dsn(name)
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let _ = as_pg_user(
-            &self.bin,
-            "pg_ctl",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-        )
-        .output();
-    }
 }
 
 /// A small profile like `saas` (all its tables) with cheap hash parameters.
