@@ -53,15 +53,12 @@ fn report_show_and_html_read_rehearse_estimate_and_jit_reports() {
         .code(0);
 
     let scan = at("scan-leaks.json");
-    let o = run(&[
-        "scan-leaks",
-        &at("legacy.db"),
-        "--profile",
-        p,
-        "--users",
-        "200",
-        "--json",
-    ]);
+    let o = understudy("scan-leaks")
+        .arg(at("legacy.db"))
+        .profile(&profile)
+        .users(200)
+        .arg("--json")
+        .run();
     std::fs::write(&scan, &o.stdout).unwrap();
 
     // One head, in the same order, whatever the kind.
@@ -123,10 +120,11 @@ fn report_show_and_html_read_rehearse_estimate_and_jit_reports() {
 
     // scan-leaks prints its own findings: `report` says so rather than
     // calling its summary foreign.
-    let o = run(&["report", "show", &scan]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("is a `scan-leaks` report"), "{err}");
+    understudy("report")
+        .args(["show", &scan])
+        .run()
+        .code(2)
+        .stderr_contains("is a `scan-leaks` report");
 }
 
 #[test]
@@ -146,13 +144,14 @@ fn report_show_and_html_read_version_1_reports_as_they_were_rendered() {
             serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         assert_eq!(v["schema_version"], 1, "{name}: a version-1 fixture");
 
-        let o = run(&["report", "show", &file]);
-        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
-        assert!(o.stdout == was("show.txt"), "{name}: {}", text(&o));
+        let o = understudy("report").args(["show", &file]).run().code(0);
+        assert!(o.stdout == was("show.txt"), "{name}: {}", o.text());
 
         let html = d.path().join(format!("{name}.html"));
-        let o = run(&["report", "html", &file, "--out", html.to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
+        understudy("report")
+            .args(["html", &file, "--out", html.to_str().unwrap()])
+            .run()
+            .code(0);
         assert!(std::fs::read(&html).unwrap() == was("html"), "{name}");
     }
 }
