@@ -3,10 +3,11 @@
 
 use crate::error::{Error, Result};
 use crate::generator::{self, GenerateOptions, Output, Shard};
-use crate::harness::{self, RehearseOptions, target::Method};
+use crate::harness::{self, RehearseOptions};
 use crate::hash::HashMode;
 use crate::profile::{self, Profile};
 use crate::sink::{Dialect, Encoding};
+use crate::target::Method;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

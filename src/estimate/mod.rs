@@ -23,10 +23,11 @@ pub mod sample;
 pub mod usl;
 
 use crate::error::{Error, Result};
-use crate::harness::{self, Plan, RehearseOptions, target::Method, target::Target};
+use crate::harness::{Plan, RehearseOptions};
 use crate::hash::HashMode;
 use crate::profile::Profile;
 use crate::report::estimate::{EstimateReport, SampleSummary};
+use crate::target::{Method, Target};
 use model::{SampleKind, TargetKind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -145,12 +146,12 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     if n == 0 {
         return Err(Error::usage("--production-users must be at least 1"));
     }
-    let http = if harness::http::HttpTarget::is_http(&opts.target) {
+    let http = if crate::target::http::HttpTarget::is_http(&opts.target) {
         let api = match &opts.api {
             Some(a) => Some(a.parse().map_err(Error::usage)?),
             None => None,
         };
-        Some(harness::http::HttpTarget::parse(&opts.target, api)?)
+        Some(crate::target::http::HttpTarget::parse(&opts.target, api)?)
     } else {
         if let Some(api) = &opts.api {
             return Err(Error::usage(format!(
@@ -219,9 +220,9 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     // Reachable? (exit 3 before any work; an SQLite target is not created:
     // a scratch directory beside it is the check.)
     match &http {
-        Some(h) => harness::http::reach(h)?,
-        None if target.is_sqlite() => harness::reach::usable_dir(&target)?,
-        None => drop(harness::reach::reach(&target)?),
+        Some(h) => crate::target::http::reach(h)?,
+        None if target.is_sqlite() => crate::target::reach::usable_dir(&target)?,
+        None => drop(crate::target::reach::reach(&target)?),
     }
     let full_plan = Plan::new(
         opts.profile.clone(),

@@ -11,8 +11,9 @@
 
 use super::model::{self, Commit, Sample, SampleKind};
 use crate::error::{Error, Result};
-use crate::harness::{self, Plan, RehearseOptions, sqlite::Tuning, target::Target};
+use crate::harness::{self, Plan, RehearseOptions};
 use crate::report::metrics::Metrics;
+use crate::target::{Target, sqlite::Tuning};
 
 /// A scratch target that removes itself when dropped.
 pub struct Scratch {
@@ -233,7 +234,7 @@ pub fn fill_templates(
     Ok((templates, t0.elapsed().as_secs_f64()))
 }
 
-fn fill_failed(e: crate::harness::target::DbError) -> Error {
+fn fill_failed(e: crate::target::DbError) -> Error {
     Error::target(format!("cannot fill the estimate's scratch copy: {e}"))
 }
 
@@ -289,7 +290,7 @@ fn fill_to(
         Some(Tuning {
             foreign_keys: false,
             unjournaled: true,
-            ..harness::sqlite::DEFAULT_TUNING
+            ..crate::target::sqlite::DEFAULT_TUNING
         }),
     )?;
     Ok(lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>())
@@ -360,7 +361,7 @@ fn load_into(
 ) -> Result<harness::LoadResult> {
     let tuned = tuning.is_some() && scratch.target.is_sqlite();
     if tuned {
-        harness::sqlite::set_tuning(tuning);
+        crate::target::sqlite::set_tuning(tuning);
     }
     let lr = harness::load(
         plan,
@@ -373,7 +374,7 @@ fn load_into(
         false,
     );
     if tuned {
-        harness::sqlite::set_tuning(None);
+        crate::target::sqlite::set_tuning(None);
     }
     lr
 }
@@ -448,7 +449,7 @@ pub fn run_at(
         Some(Tuning {
             autocheckpoint_pages: 0,
             warm: true,
-            ..harness::sqlite::DEFAULT_TUNING
+            ..crate::target::sqlite::DEFAULT_TUNING
         }),
     )?;
     // The checkpoint of what the window wrote, timed. A long load checkpoints
@@ -513,7 +514,7 @@ pub fn run_at(
 /// db·(1 − (1 − wal/db)^k) distinct ones. (Appended table pages are never
 /// touched twice, so the overlap is if anything underestimated.)
 fn spread_checkpoint(whole_s: f64, fixed_s: f64, wal_pages: f64, db_pages: f64) -> f64 {
-    let every = harness::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
+    let every = crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
     let k = (every / wal_pages).max(1.0);
     let q = (wal_pages / db_pages.max(wal_pages)).min(1.0);
     let distinct_per_batch = db_pages.max(wal_pages) * (1.0 - (1.0 - q).powf(k)) / k;
@@ -526,13 +527,13 @@ fn spread_checkpoint(whole_s: f64, fixed_s: f64, wal_pages: f64, db_pages: f64) 
 /// (there is no scratch schema): estimate against an emulator or a sandbox.
 pub fn run_http(
     plan: &Plan,
-    target: &harness::http::HttpTarget,
+    target: &crate::target::http::HttpTarget,
     spec: &Spec,
     range: std::ops::Range<u64>,
     max_attempts: u32,
 ) -> Result<Sample> {
     let metrics = std::sync::Arc::new(Metrics::new());
-    let opts = harness::http::HttpOptions {
+    let opts = crate::target::http::HttpOptions {
         rate: None,
         workers: spec.workers,
         max_attempts,
@@ -541,7 +542,7 @@ pub fn run_http(
         users: Some(range.clone()),
         shown_as: None,
     };
-    let (lr, _) = harness::http::load(plan, target, &opts, metrics.clone())?;
+    let (lr, _) = crate::target::http::load(plan, target, &opts, metrics.clone())?;
     let raw = metrics.commits();
     // Refused users are logged with 0 rows: not commits.
     let commits: Vec<Commit> = model::load_commits(&metrics)
@@ -618,7 +619,7 @@ mod tests {
 
     #[test]
     fn a_checkpoint_is_spread_over_the_batches_between_two() {
-        let every = crate::harness::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
+        let every = crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
         // A window that fills a checkpoint interval on its own: as measured.
         assert!((spread_checkpoint(1.0, 0.1, every, 10.0 * every) - 1.0).abs() < 1e-9);
         // Four windows per interval, each touching new pages (a huge

@@ -9,13 +9,7 @@
 
 pub mod batch;
 pub mod exec;
-pub mod http;
 pub mod lineage;
-pub mod postgres;
-pub mod reach;
-pub mod schema;
-pub mod sqlite;
-pub mod target;
 pub mod trend;
 pub mod verify;
 
@@ -26,20 +20,22 @@ use crate::hash::HashMode;
 use crate::profile::{Profile, SqlType};
 use crate::report::{self, Report, metrics::Metrics};
 use crate::row::{FieldKind, RowBuf};
-use batch::{Batch, Rows};
+use crate::target::{
+    self, Conn, DbError, DbResult, ErrorClass, LoadTable, Method, Rows, Target, http, literal,
+    reach, schema,
+};
+use batch::Batch;
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
-use target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, Target, literal};
 
 pub use crate::dataset::{Group, Plan};
 
 pub const DEFAULT_TARGET: &str = "sqlite:understudy.db";
-pub const PROGRESS_TABLE: &str = "_understudy_progress";
-pub const REJECTS_TABLE: &str = "_understudy_rejects";
+pub use crate::target::{PROGRESS_TABLE, REJECTS_TABLE};
 
 pub struct RehearseOptions {
     pub profile: Profile,

@@ -8,7 +8,6 @@
 //! holds at most `BUDGET` expected rows at a time (several passes if needed).
 //! Rejected rows are excluded from the expected side and reported as rejected.
 
-use super::target::{Conn, ReadColumn};
 use super::{Plan, Reject, TargetTables, column_kind};
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, aligned_chunks, child_offsets, rows_in};
@@ -16,6 +15,7 @@ use crate::generator::table::{RowId, Scratch};
 use crate::hash::HashMode;
 use crate::report::{Example, PasswordCheck, TableVerify, Verify};
 use crate::row::{FieldKind, RowBuf};
+use crate::target::{Conn, ReadColumn};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -253,7 +253,7 @@ pub fn verify(
         rejected[r.table].insert(r.key.clone());
     }
     let target_err =
-        |e: super::target::DbError| Error::target(format!("cannot read back {redacted}: {e}"));
+        |e: crate::target::DbError| Error::target(format!("cannot read back {redacted}: {e}"));
     let mut out = Verify {
         missing_columns: tables.missing_columns.clone(),
         renamed_columns: tables.renamed_columns.clone(),
@@ -368,7 +368,7 @@ fn drill_down(
     differing: &[usize],
     tv: &mut TableVerify,
     examples: &mut Vec<Example>,
-) -> super::target::DbResult<()> {
+) -> crate::target::DbResult<()> {
     // Bucket sets whose expected rows fit the budget.
     let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
     let mut used = 0;
@@ -552,10 +552,10 @@ fn check_passwords(
         }
         let sql = format!(
             "SELECT {} FROM {} WHERE {} = {}",
-            super::target::ident(hash_col),
-            super::target::ident(&meta.name),
-            super::target::ident(pk_col),
-            super::target::literal(&key)
+            crate::target::ident(hash_col),
+            crate::target::ident(&meta.name),
+            crate::target::ident(pk_col),
+            crate::target::literal(&key)
         );
         let stored = match conn.query(&sql) {
             Ok(r) => r

@@ -6,11 +6,11 @@
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, rows_in};
 use crate::generator::table::Scratch;
-use crate::harness::target::{Target, ident};
 use crate::harness::{Plan, RehearseOptions};
 use crate::hash::Encoded;
 use crate::profile::Kind;
 use crate::row::RowBuf;
+use crate::target::{Target, ident};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -88,7 +88,7 @@ pub fn seed(
         LegacySpec::Db(target) => {
             // A store that cannot be reached is reported now, with a hint;
             // the lock keeps a second run from seeding it at the same time.
-            let _lock = crate::harness::reach::reach_and_lock(target)?;
+            let _lock = crate::target::reach::reach_and_lock(target)?;
             let opts = RehearseOptions {
                 target: Some(target.dsn()),
                 resume: true,
@@ -237,7 +237,7 @@ impl LegacyConn {
                 Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
             }
             LegacySpec::Db(Target::Postgres(dsn)) => {
-                let mut c = crate::harness::postgres::client(dsn)
+                let mut c = crate::target::postgres::client(dsn)
                     .map_err(|e| Error::target(format!("legacy: {e}")))?;
                 let st = c
                     .prepare(&format!("{select}$1"))

@@ -67,7 +67,7 @@ pub struct NewSystem {
     pub backoff: Duration,
     /// How long a new system that stops answering is waited for.
     retry_for: Duration,
-    waiting: Option<std::sync::Arc<crate::harness::reach::Waiting>>,
+    waiting: Option<std::sync::Arc<crate::retry::Waiting>>,
 }
 
 /// Why a call failed.
@@ -96,7 +96,7 @@ impl NewSystem {
     pub fn waiting_out(
         mut self,
         retry_for: Duration,
-        waiting: std::sync::Arc<crate::harness::reach::Waiting>,
+        waiting: std::sync::Arc<crate::retry::Waiting>,
     ) -> NewSystem {
         self.retry_for = retry_for;
         self.waiting = Some(waiting);
@@ -150,7 +150,7 @@ impl NewSystem {
                         if let Some(w) = &self.waiting {
                             w.lost(&format!("{method} {path}: {last}"));
                         }
-                        crate::harness::reach::backoff(lost - 1)
+                        crate::retry::backoff(lost - 1)
                     } else {
                         Duration::from_millis(20u64 << attempt.min(7))
                     };
@@ -251,7 +251,7 @@ impl NewSystem {
             }
         };
         let (r, saw_5xx) = self.call("POST", path, Some(body.to_string().as_bytes()))?;
-        let duplicate = crate::harness::http::already_exists(self.api.into(), r.status, &r.body);
+        let duplicate = crate::target::http::already_exists(self.api.into(), r.status, &r.body);
         match r.status {
             200 | 201 => Ok(Created::Created {
                 imported: was_import,
@@ -291,12 +291,12 @@ impl NewSystem {
             Api::Okta => {
                 let format = crate::hash::lookup(u.legacy_format?)?;
                 let params = crate::hash::Params::new();
-                let h = crate::sink::api::UserHash {
+                let h = crate::target::http::UserHash {
                     format,
                     encoded: u.legacy,
                     params: &params,
                 };
-                crate::sink::api::okta::hash(&h)
+                crate::target::http::okta::hash(&h)
                     .ok()
                     .map(|h| json!({"hash": h}))
             }

@@ -850,7 +850,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     let mut first = decode_histogram(&p.first_hist).unwrap_or_else(histogram);
     let mut later = decode_histogram(&p.later_hist).unwrap_or_else(histogram);
 
-    let waiting = std::sync::Arc::new(crate::harness::reach::Waiting::new(
+    let waiting = std::sync::Arc::new(crate::retry::Waiting::new(
         format!("the new system at {}", opts.new),
         opts.retry_for,
         opts.quiet,
@@ -1189,7 +1189,7 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     paths.extend(opts.html.iter().cloned());
     // The legacy store itself holds hashes, not plaintexts: scanned too.
     match &spec {
-        LegacySpec::Ldif(f) | LegacySpec::Db(crate::harness::target::Target::Sqlite(f)) => {
+        LegacySpec::Ldif(f) | LegacySpec::Db(crate::target::Target::Sqlite(f)) => {
             paths.push(f.clone())
         }
         LegacySpec::Db(_) => {}

@@ -3,8 +3,8 @@
 //! of literals; `upsert` adds `ON CONFLICT DO NOTHING`. The session runs in
 //! UTC and UTF-8 so timestamps read back in the generator's form.
 
-use super::batch::Rows;
-use super::target::{
+use super::Rows;
+use super::{
     Conn, ConnectError, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident,
 };
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ impl Pg {
         dsn: &str,
         timeout: Option<std::time::Duration>,
     ) -> std::result::Result<Pg, ConnectError> {
-        let redacted = super::target::redact(dsn);
+        let redacted = super::redact(dsn);
         let mut client = client_within(dsn, timeout)?;
         client
             .batch_execute("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;")
@@ -70,7 +70,7 @@ fn client_within(
     dsn: &str,
     timeout: Option<std::time::Duration>,
 ) -> std::result::Result<postgres::Client, ConnectError> {
-    let redacted = super::target::redact(dsn);
+    let redacted = super::redact(dsn);
     let mut config: postgres::Config = dsn.parse().map_err(|e: postgres::Error| ConnectError {
         error: Error::usage(format!(
             "cannot parse target {redacted}: {}",
@@ -290,7 +290,7 @@ impl Conn for Pg {
         format!(
             "SELECT column_name, data_type FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = {} ORDER BY ordinal_position",
-            super::target::literal(table)
+            super::literal(table)
         )
     }
 

@@ -10,7 +10,7 @@
 //! beside the database on SQLite. Both vanish with their process, even a
 //! killed one, so a crash never leaves a stale lock behind.
 
-use super::target::{Conn, Target};
+use super::{Conn, Target};
 use crate::error::{Error, ErrorKind, Result};
 use std::time::{Duration, Instant};
 
@@ -300,19 +300,19 @@ mod tests {
     struct Gone;
 
     impl Conn for Gone {
-        fn batch(&mut self, _: &str) -> crate::harness::target::DbResult<()> {
+        fn batch(&mut self, _: &str) -> crate::target::DbResult<()> {
             Err(gone())
         }
         fn load(
             &mut self,
-            _: &crate::harness::target::LoadTable,
-            _: &crate::harness::batch::Rows,
+            _: &crate::target::LoadTable,
+            _: &crate::target::Rows,
             _: std::ops::Range<usize>,
-            _: crate::harness::target::Method,
-        ) -> crate::harness::target::DbResult<()> {
+            _: crate::target::Method,
+        ) -> crate::target::DbResult<()> {
             Err(gone())
         }
-        fn query(&mut self, _: &str) -> crate::harness::target::DbResult<Vec<Vec<Option<String>>>> {
+        fn query(&mut self, _: &str) -> crate::target::DbResult<Vec<Vec<Option<String>>>> {
             Err(gone())
         }
         fn columns_sql(&self, _: &str) -> String {
@@ -321,9 +321,9 @@ mod tests {
         fn scan(
             &mut self,
             _: &str,
-            _: &[crate::harness::target::ReadColumn],
+            _: &[crate::target::ReadColumn],
             _: &mut dyn FnMut(&[Option<&str>]),
-        ) -> crate::harness::target::DbResult<()> {
+        ) -> crate::target::DbResult<()> {
             Err(gone())
         }
         fn dialect(&self) -> crate::sink::Dialect {
@@ -331,9 +331,9 @@ mod tests {
         }
     }
 
-    fn gone() -> crate::harness::target::DbError {
-        crate::harness::target::DbError {
-            class: crate::harness::target::ErrorClass::Connection,
+    fn gone() -> crate::target::DbError {
+        crate::target::DbError {
+            class: crate::target::ErrorClass::Connection,
             message: "connection reset".into(),
         }
     }

@@ -7,8 +7,8 @@
 //! `busy_timeout=5000`. Rows go in through prepared multi-row INSERTs bound
 //! with parameters, cached per row count.
 
-use super::batch::Rows;
-use super::target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
+use super::Rows;
+use super::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
 use rusqlite::types::ValueRef;
@@ -211,7 +211,7 @@ impl Conn for Sqlite {
     fn columns_sql(&self, table: &str) -> String {
         format!(
             "SELECT name, type FROM pragma_table_info({})",
-            super::target::literal(table)
+            super::literal(table)
         )
     }
 

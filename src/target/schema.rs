@@ -8,7 +8,7 @@
 //! (`Origin`) decides what of it is applied: `keep` is the one place to teach
 //! a new kind (mariadb-dump's `/*!…*/` and `LOCK TABLES`, say).
 
-use super::target::Conn;
+use super::Conn;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 

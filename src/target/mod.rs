@@ -2,11 +2,24 @@
 //! `postgres://user:pass@host:port/db`); `Conn` is what the loader, the
 //! checkpoint and verification need from a connection.
 
-use super::batch::Rows;
+pub mod http;
+pub mod postgres;
+pub mod reach;
+mod rows;
+pub mod schema;
+pub mod sqlite;
+
+pub use rows::Rows;
+
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
 use serde::Serialize;
 use std::fmt;
+
+/// The table recording each committed batch (ARCHITECTURE.md § Exactly-once resume).
+pub const PROGRESS_TABLE: &str = "_understudy_progress";
+/// The table recording each refused row, with its labels.
+pub const REJECTS_TABLE: &str = "_understudy_rejects";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -32,7 +45,7 @@ impl Target {
                     redact(dsn)
                 )));
             }
-            dsn.parse::<postgres::Config>()
+            dsn.parse::<::postgres::Config>()
                 .map_err(|e| Error::usage(format!("cannot parse target {}: {e}", redact(dsn))))?;
             return Ok(Target::Postgres(dsn.to_string()));
         }
@@ -73,14 +86,14 @@ impl Target {
         timeout: Option<std::time::Duration>,
     ) -> std::result::Result<Box<dyn Conn>, ConnectError> {
         match self {
-            Target::Sqlite(p) => match super::sqlite::Sqlite::open(p) {
+            Target::Sqlite(p) => match sqlite::Sqlite::open(p) {
                 Ok(c) => Ok(Box::new(c)),
                 Err(error) => Err(ConnectError {
                     error,
                     transient: false,
                 }),
             },
-            Target::Postgres(d) => Ok(Box::new(super::postgres::Pg::open(d, timeout)?)),
+            Target::Postgres(d) => Ok(Box::new(postgres::Pg::open(d, timeout)?)),
         }
     }
 }
