@@ -170,7 +170,7 @@ pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     // An identity API has no database behind the DSN: `target` is a stand-in
     // that is never connected to.
     let target = match &http {
-        Some(_) => Target::Sqlite(PathBuf::from("unused")),
+        Some(_) => crate::target::sqlite::target(PathBuf::from("unused")),
         None => Target::parse(&opts.target)?,
     };
     let kind = if http.is_some() {

@@ -31,8 +31,8 @@ impl Scratch {
     /// `tag` tells concurrent scratch copies apart.
     pub fn new(target: &Target, tag: &str) -> Result<Scratch> {
         let pid = std::process::id();
-        match target {
-            Target::Sqlite(path) => {
+        match target.file() {
+            Some(path) => {
                 let parent = path
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
@@ -47,11 +47,12 @@ impl Scratch {
                     ))
                 })?;
                 Ok(Scratch {
-                    target: Target::Sqlite(dir.join("sample.db")),
+                    target: crate::target::sqlite::target(dir.join("sample.db")),
                     cleanup: Cleanup::Dir(dir),
                 })
             }
-            Target::Postgres(dsn) => {
+            None => {
+                let dsn = target.dsn();
                 let schema = format!("understudy_estimate_{pid}_{tag}");
                 let mut conn = target.connect()?;
                 conn.batch(&format!(
@@ -64,19 +65,16 @@ impl Scratch {
                     ))
                 })?;
                 // The query starts after the host: a password may hold `?`.
-                let sep = if crate::redact::has_query(dsn) {
+                let sep = if crate::redact::has_query(&dsn) {
                     '&'
                 } else {
                     '?'
                 };
                 Ok(Scratch {
-                    target: Target::Postgres(format!(
+                    target: crate::target::postgres::target(format!(
                         "{dsn}{sep}options=-c%20search_path%3D{schema}"
                     )),
-                    cleanup: Cleanup::Schema {
-                        dsn: dsn.clone(),
-                        schema,
-                    },
+                    cleanup: Cleanup::Schema { dsn, schema },
                 })
             }
         }
@@ -90,7 +88,7 @@ impl Drop for Scratch {
                 let _ = std::fs::remove_dir_all(d);
             }
             Cleanup::Schema { dsn, schema } => {
-                if let Ok(mut c) = Target::Postgres(dsn.clone()).connect() {
+                if let Ok(mut c) = crate::target::postgres::target(dsn.clone()).connect() {
                     let _ = c.batch(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
                 }
             }
@@ -212,7 +210,7 @@ pub fn fill_templates(
         let rows = fill_to(plan, &fill, base, batch, from..to)?;
         from = to;
         let copy = Scratch::new(target, &format!("at-{i}"))?;
-        let (Target::Sqlite(a), Target::Sqlite(b)) = (&fill.target, &copy.target) else {
+        let (Some(a), Some(b)) = (fill.target.file(), copy.target.file()) else {
             return Err(Error::target("size templates are for SQLite targets"));
         };
         std::fs::copy(a, b).map_err(|e| Error::io("copy", b, e))?;
@@ -350,7 +348,7 @@ pub fn run_at_sizes_pg(
 }
 
 /// Loads `opts`' batches of `plan` into `scratch` with `workers`; on SQLite
-/// with `tuning` for the connections it opens (restored afterwards).
+/// with `tuning` for the connections it opens.
 fn load_into(
     plan: &Plan,
     scratch: &Scratch,
@@ -359,24 +357,20 @@ fn load_into(
     metrics: &Metrics,
     tuning: Option<Tuning>,
 ) -> Result<harness::LoadResult> {
-    let tuned = tuning.is_some() && scratch.target.is_sqlite();
-    if tuned {
-        crate::target::sqlite::set_tuning(tuning);
-    }
-    let lr = harness::load(
+    let tuned = match (tuning, scratch.target.file()) {
+        (Some(t), Some(path)) => crate::target::sqlite::tuned(path.to_path_buf(), t),
+        _ => scratch.target.clone(),
+    };
+    harness::load(
         plan,
-        &scratch.target,
+        &tuned,
         opts,
         workers,
         metrics,
         &plan.expected_rows(),
         None,
         false,
-    );
-    if tuned {
-        crate::target::sqlite::set_tuning(None);
-    }
-    lr
+    )
 }
 
 /// The options of a sample load into `scratch`.
@@ -416,8 +410,7 @@ pub fn run_at(
     k: usize,
 ) -> Result<Sample> {
     let scratch = Scratch::new(&template.scratch.target, &k.to_string())?;
-    let (Target::Sqlite(from), Target::Sqlite(to)) = (&template.scratch.target, &scratch.target)
-    else {
+    let (Some(from), Some(to)) = (template.scratch.target.file(), scratch.target.file()) else {
         return Err(Error::target("samples at size are for SQLite targets"));
     };
     // On disk before the sample starts: its checkpoint's fsync must not

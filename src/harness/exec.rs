@@ -94,7 +94,7 @@ pub fn prepare(plan: &Plan, target: &Target, opts: &RehearseOptions) -> Result<P
         .map(crate::target::schema::SchemaFile::read)
         .transpose()?;
     let created = super::NewFile::watch(target);
-    let waiting = crate::target::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
+    let waiting = crate::retry::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     let mut conn = crate::target::reach::connect(target, opts.retry_for, &waiting)?;
     conn.batch("BEGIN")
         .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
@@ -157,7 +157,7 @@ pub fn run(
     let mut secrets = crate::redact::secrets(&source.dsn());
     secrets.extend(crate::redact::secrets(&target.dsn()));
     let shown = crate::redact::mask(cmd, &secrets);
-    let waiting = crate::target::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
+    let waiting = crate::retry::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     let mut command = std::process::Command::new("sh");
     command
         .arg("-c")
@@ -169,10 +169,10 @@ pub fn run(
         // echoes its environment or its DSNs must not print them.
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    if let Target::Sqlite(p) = source {
+    if let Some(p) = source.file() {
         command.env("UNDERSTUDY_SOURCE_PATH", p);
     }
-    if let Target::Sqlite(p) = target {
+    if let Some(p) = target.file() {
         command.env("UNDERSTUDY_TARGET_PATH", p);
     }
     let started = Instant::now();

@@ -363,7 +363,7 @@ struct Loader<'a> {
     fatal: Mutex<Option<Error>>,
     bar: Option<indicatif::ProgressBar>,
     retry_for: Duration,
-    waiting: &'a reach::Waiting,
+    waiting: &'a crate::retry::Waiting,
     lineage: lineage::Lineage,
 }
 
@@ -552,7 +552,7 @@ impl Loader<'_> {
             self.waiting.lost(&err.message);
             // Exponential backoff with jitter, capped: a long outage is waited
             // out in steps of at most 5 s until --retry-for runs out.
-            let base = reach::backoff(attempt);
+            let base = crate::retry::backoff(attempt);
             let jitter = crate::rng::Rng::at(b.index, attempt as u64).unit() * 0.25;
             let wait = base.mul_f64(1.0 + jitter);
             self.metrics.backoff(wait);
@@ -837,7 +837,7 @@ pub fn load(
 ) -> Result<LoadResult> {
     let redacted = target.redacted();
     let schema = schema.map(schema::SchemaFile::read).transpose()?;
-    let waiting = reach::Waiting::new(
+    let waiting = crate::retry::Waiting::new(
         opts.shown_as.clone().unwrap_or_else(|| redacted.clone()),
         opts.retry_for,
         opts.quiet,
@@ -1038,7 +1038,7 @@ fn resumable(
                 p.seed,
                 p.users,
                 p.batch_rows,
-                if target.is_sqlite() {
+                if target.file().is_some() {
                     ", or delete the file"
                 } else {
                     ""
@@ -1066,32 +1066,25 @@ fn resumable(
     Ok((run, resumed))
 }
 
-/// A SQLite file that did not exist before this run: removed (with its WAL
-/// and shared-memory files) unless `keep` is called, so a refused rehearsal
-/// leaves no empty database behind.
-struct NewFile(Option<PathBuf>);
+/// The files of a database that did not exist before this run (an SQLite
+/// file with its WAL and shared-memory files): removed unless `keep` is
+/// called, so a refused rehearsal leaves no empty database behind.
+struct NewFile(Vec<PathBuf>);
 
 impl NewFile {
     fn watch(target: &Target) -> NewFile {
-        NewFile(match target {
-            Target::Sqlite(p) if !p.exists() => Some(p.clone()),
-            _ => None,
-        })
+        NewFile(target.driver().new_files())
     }
 
     fn keep(&mut self) {
-        self.0 = None;
+        self.0.clear();
     }
 }
 
 impl Drop for NewFile {
     fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut f = p.clone().into_os_string();
-                f.push(suffix);
-                let _ = std::fs::remove_file(f);
-            }
+        for f in self.0.drain(..) {
+            let _ = std::fs::remove_file(f);
         }
     }
 }
@@ -1130,24 +1123,12 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     // --faults: the load reaches the target through the fault proxy, started
     // now, so the plan's clock runs with the rehearsal. Verification goes direct.
     let proxy_started = Instant::now();
-    let proxy = match (&opts.faults, &target) {
-        (None, _) => None,
-        (Some(plan), Target::Postgres(dsn)) => {
-            let cfg: ::postgres::Config = dsn
-                .parse()
-                .map_err(|e| Error::usage(format!("cannot parse target: {e}")))?;
-            let host = match cfg.get_hosts().first() {
-                Some(::postgres::config::Host::Tcp(h)) => h.clone(),
-                _ => {
-                    return Err(Error::usage(
-                        "--faults needs a TCP PostgreSQL target (host:port), not a Unix socket",
-                    ));
-                }
-            };
-            let port = cfg.get_ports().first().copied().unwrap_or(5432);
-            let p =
-                crate::faults::Proxy::start("127.0.0.1:0", &format!("{host}:{port}"), plan.clone())
-                    .map_err(|e| Error::target(format!("cannot start the fault proxy: {e}")))?;
+    let proxy = match &opts.faults {
+        None => None,
+        Some(plan) => {
+            let addr = target.driver().address()?;
+            let p = crate::faults::Proxy::start("127.0.0.1:0", &addr, plan.clone())
+                .map_err(|e| Error::target(format!("cannot start the fault proxy: {e}")))?;
             say(
                 opts.quiet,
                 format!(
@@ -1161,13 +1142,8 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
                 target.redacted(),
                 p.addr
             ));
-            let via = Target::Postgres(rehost(dsn, &p.addr.to_string()));
+            let via = target.driver().via(&p.addr.to_string());
             Some((p, via))
-        }
-        (Some(_), Target::Sqlite(_)) => {
-            return Err(Error::usage(
-                "--faults applies to network targets (postgres://…); an SQLite file has no network to break",
-            ));
         }
     };
     let source = match (&opts.exec, &opts.source) {
@@ -1211,19 +1187,15 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         // --exec loads the source directly: the proxy is not on its way.
         opts.shown_as = None;
     }
-    opts.batch = Some(opts.batch.unwrap_or(if load_target.is_sqlite() {
-        25_000
-    } else {
-        5_000
-    }));
-    let workers = match opts.workers {
-        Some(w) if load_target.is_sqlite() && w > 1 => {
-            say(opts.quiet, "SQLite has one writer: using 1 worker");
-            1
+    let defaults = load_target.loading();
+    opts.batch = Some(opts.batch.unwrap_or(defaults.batch));
+    let workers = match (opts.workers, defaults.writers) {
+        (Some(w), Some((most, why))) if w > most => {
+            say(opts.quiet, why);
+            most
         }
-        Some(w) => w.max(1),
-        None if load_target.is_sqlite() => 1,
-        None => 2,
+        (Some(w), _) => w.max(1),
+        (None, _) => defaults.workers,
     };
     let metrics = Metrics::new();
     say(
@@ -1320,7 +1292,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         );
         // A lost connection is waited for (--retry-for) and verification
         // starts over on a fresh one.
-        let waiting = reach::Waiting::new(target.redacted(), opts.retry_for, opts.quiet);
+        let waiting = crate::retry::Waiting::new(target.redacted(), opts.retry_for, opts.quiet);
         let mut conn = reach::connect(&target, opts.retry_for, &waiting)?;
         let mut attempts = 0;
         let v = reach::phase(&target, &mut conn, opts.retry_for, &waiting, |conn| {
@@ -1657,7 +1629,7 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
             std::sync::Arc::new(Metrics::new()),
         )
         .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?
-        .telling(reach::Waiting::new(
+        .telling(crate::retry::Waiting::new(
             target.base.clone(),
             opts.retry_for,
             opts.quiet,
@@ -1726,33 +1698,4 @@ fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result
         ..report_head(&plan, &opts, started_at)
     };
     finish(report, &opts)
-}
-
-/// The DSN with its host:port replaced by `addr` (the fault proxy's).
-fn rehost(dsn: &str, addr: &str) -> String {
-    let (scheme, rest) = dsn.split_once("://").unwrap_or(("postgres", dsn));
-    let (auth, rest) = match rest.split_once('@') {
-        Some((a, r)) => (format!("{a}@"), r),
-        None => (String::new(), rest),
-    };
-    let tail = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
-    format!("{scheme}://{auth}{addr}{tail}")
-}
-
-#[cfg(test)]
-mod rehost_tests {
-    #[test]
-    fn rehost_keeps_everything_but_the_address() {
-        assert_eq!(
-            super::rehost(
-                "postgres://u:p@db.example:5432/app?sslmode=disable",
-                "127.0.0.1:9"
-            ),
-            "postgres://u:p@127.0.0.1:9/app?sslmode=disable"
-        );
-        assert_eq!(
-            super::rehost("postgresql://h/db", "127.0.0.1:9"),
-            "postgresql://127.0.0.1:9/db"
-        );
-    }
 }

@@ -230,20 +230,22 @@ impl LegacyConn {
         );
         match spec {
             LegacySpec::Ldif(_) => Ok(LegacyConn::Ldif(dir.clone().expect("seeded"))),
-            LegacySpec::Db(Target::Sqlite(p)) => {
-                let c = rusqlite::Connection::open(p).map_err(|e| {
-                    Error::target(format!("cannot open legacy {}: {e}", p.display()))
-                })?;
-                Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
-            }
-            LegacySpec::Db(Target::Postgres(dsn)) => {
-                let mut c = crate::target::postgres::client(dsn)
-                    .map_err(|e| Error::target(format!("legacy: {e}")))?;
-                let st = c
-                    .prepare(&format!("{select}$1"))
-                    .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;
-                Ok(LegacyConn::Postgres(Box::new(c), st))
-            }
+            LegacySpec::Db(t) => match t.file() {
+                Some(p) => {
+                    let c = rusqlite::Connection::open(p).map_err(|e| {
+                        Error::target(format!("cannot open legacy {}: {e}", p.display()))
+                    })?;
+                    Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
+                }
+                None => {
+                    let mut c = crate::target::postgres::client(&t.dsn())
+                        .map_err(|e| Error::target(format!("legacy: {e}")))?;
+                    let st = c
+                        .prepare(&format!("{select}$1"))
+                        .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;
+                    Ok(LegacyConn::Postgres(Box::new(c), st))
+                }
+            },
         }
     }
 

@@ -1189,10 +1189,8 @@ pub fn run(opts: JitOptions) -> Result<(JitReport, i32)> {
     paths.extend(opts.html.iter().cloned());
     // The legacy store itself holds hashes, not plaintexts: scanned too.
     match &spec {
-        LegacySpec::Ldif(f) | LegacySpec::Db(crate::target::Target::Sqlite(f)) => {
-            paths.push(f.clone())
-        }
-        LegacySpec::Db(_) => {}
+        LegacySpec::Ldif(f) => paths.push(f.clone()),
+        LegacySpec::Db(t) => paths.extend(t.file().map(std::path::Path::to_path_buf)),
     }
     paths.extend(opts.scan.iter().cloned());
     // Passwords chosen at a reset are plaintexts of this run too.
