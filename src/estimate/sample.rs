@@ -361,16 +361,15 @@ fn load_into(
         (Some(t), Some(path)) => crate::target::sqlite::tuned(path.to_path_buf(), t),
         _ => scratch.target.clone(),
     };
-    harness::load(
+    harness::load(&harness::Load {
         plan,
-        &tuned,
+        target: &tuned,
         opts,
         workers,
         metrics,
-        &plan.expected_rows(),
-        None,
-        false,
-    )
+        schema: None,
+        no_create: false,
+    })
 }
 
 /// The options of a sample load into `scratch`.

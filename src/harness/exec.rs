@@ -69,7 +69,7 @@ fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
 pub struct Prepared {
     // Fields drop in order: the connection (rolling back) before the file goes.
     conn: Box<dyn Conn>,
-    created: super::NewFile,
+    created: super::resume::NewFile,
     redacted: String,
 }
 
@@ -93,7 +93,7 @@ pub fn prepare(plan: &Plan, target: &Target, opts: &RehearseOptions) -> Result<P
         .as_deref()
         .map(crate::target::schema::SchemaFile::read)
         .transpose()?;
-    let created = super::NewFile::watch(target);
+    let created = super::resume::NewFile::watch(target);
     let waiting = crate::retry::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     let mut conn = crate::target::reach::connect(target, opts.retry_for, &waiting)?;
     conn.batch("BEGIN")

@@ -100,14 +100,19 @@ pub fn seed(
             let _ = resume;
             let workers = if target.is_sqlite() { 1 } else { 2 };
             let metrics = crate::report::metrics::Metrics::new();
-            let expected = plan.expected_rows();
             let mut opts = opts;
             if target.is_sqlite() {
                 opts.batch = Some(25_000);
             }
-            crate::harness::load(
-                plan, target, &opts, workers, &metrics, &expected, None, false,
-            )?;
+            crate::harness::load(&crate::harness::Load {
+                plan,
+                target,
+                opts: &opts,
+                workers,
+                metrics: &metrics,
+                schema: None,
+                no_create: false,
+            })?;
             Ok(None)
         }
         LegacySpec::Ldif(path) => {
