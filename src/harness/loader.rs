@@ -4,7 +4,7 @@
 //! isolating refused rows by bisection.
 
 use super::batch::Batch;
-use super::resume::{self, NewFile, RunInfo};
+use super::resume::{self, NewFile};
 use super::{Group, Plan, RehearseOptions, TargetTables, lineage, say};
 use crate::error::{Error, Result};
 use crate::generator::plan::rows_in;
@@ -13,25 +13,13 @@ use crate::report::metrics::Metrics;
 use crate::retry::Waiting;
 use crate::row::RowBuf;
 use crate::target::{
-    Conn, DbResult, ErrorClass, Method, PROGRESS_TABLE, REJECTS_TABLE, Rows, Target, literal,
-    reach, schema,
+    Conn, DbResult, Method, Previous, REJECTS_TABLE, Reject, Rows, RunInfo, Target, reach, schema,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
-
-/// A row the target refused.
-#[derive(Debug, Clone)]
-pub struct Reject {
-    pub table: usize,
-    pub key: String,
-    pub class: ErrorClass,
-    pub message: String,
-    /// The row's edge-case labels.
-    pub labels: Vec<String>,
-}
 
 struct Loader<'a> {
     plan: &'a Plan,
@@ -57,43 +45,6 @@ struct Outcome {
 }
 
 impl Loader<'_> {
-    fn progress_sql(&self, b: &Batch, loaded: u64, rejected: u64) -> String {
-        let r = &self.run;
-        let mut now = String::new();
-        crate::time::push_rfc3339(&mut now, super::unix_now());
-        format!(
-            "INSERT INTO {PROGRESS_TABLE} VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-            literal(&r.run_id),
-            literal(&r.profile_digest),
-            literal(&r.seed),
-            literal(&r.users),
-            r.batch_rows,
-            literal(&self.plan.metas[b.root].name),
-            b.index,
-            loaded,
-            rejected,
-            literal(&now)
-        )
-    }
-
-    fn rejects_sql(&self, b: &Batch, rejects: &[Reject]) -> String {
-        let values: Vec<String> = rejects
-            .iter()
-            .map(|r| {
-                format!(
-                    "({}, {}, {}, {}, {}, {})",
-                    literal(&self.plan.metas[r.table].name),
-                    b.index,
-                    literal(&r.key),
-                    literal(r.class.as_str()),
-                    literal(&r.message.replace('\0', "")),
-                    literal(&r.labels.join(","))
-                )
-            })
-            .collect();
-        format!("INSERT INTO {REJECTS_TABLE} VALUES {}", values.join(", "))
-    }
-
     fn pk(&self, t: usize) -> Vec<usize> {
         self.plan.generator.tables[t].pk.clone()
     }
@@ -147,7 +98,7 @@ impl Loader<'_> {
                     self.method,
                 )?;
             }
-            conn.batch(&self.progress_sql(b, b.rows(), 0))?;
+            self.record(conn, b, b.rows(), 0)?;
             conn.batch("COMMIT")
         })();
         match fast {
@@ -174,9 +125,9 @@ impl Loader<'_> {
                 rejects.extend(self.lineage.attribute(rows, found));
             }
             let loaded = b.rows() - rejects.len() as u64;
-            conn.batch(&self.progress_sql(b, loaded, rejects.len() as u64))?;
+            self.record(conn, b, loaded, rejects.len() as u64)?;
             if !rejects.is_empty() {
-                conn.batch(&self.rejects_sql(b, &rejects))?;
+                conn.record_rejects(self.plan, b.index, &rejects)?;
             }
             conn.batch("COMMIT")?;
             Ok(Outcome { loaded, rejects })
@@ -187,13 +138,10 @@ impl Loader<'_> {
         careful
     }
 
-    fn committed(&self, conn: &mut dyn Conn, b: &Batch) -> DbResult<bool> {
-        let rows = conn.query(&format!(
-            "SELECT 1 FROM {PROGRESS_TABLE} WHERE tbl = {} AND batch = {}",
-            literal(&self.plan.metas[b.root].name),
-            b.index
-        ))?;
-        Ok(!rows.is_empty())
+    /// The batch's progress row.
+    fn record(&self, conn: &mut dyn Conn, b: &Batch, loaded: u64, rejected: u64) -> DbResult<()> {
+        let table = &self.plan.metas[b.root].name;
+        conn.record_batch(&self.run, table, b.index, loaded, rejected)
     }
 
     /// Loads one batch, retrying transient failures on a fresh connection.
@@ -244,7 +192,7 @@ impl Loader<'_> {
             if let Ok(c) = self.target.connect() {
                 *conn = c;
             }
-            if let Ok(true) = self.committed(conn.as_mut(), b) {
+            if let Ok(true) = conn.committed(&self.plan.metas[b.root].name, b.index) {
                 self.waiting.back();
                 return Ok(());
             }
@@ -304,7 +252,7 @@ impl Loader<'_> {
     fn load_groups(
         &self,
         conns: &mut [Box<dyn Conn>],
-        previous: &resume::Previous,
+        previous: &Previous,
         window: Option<&std::ops::Range<u64>>,
     ) -> Result<()> {
         let empty = HashSet::new();
@@ -475,7 +423,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         lineage: lineage::Lineage::new(plan),
     };
     if prepared.resumed {
-        let earlier = resume::recorded_rejects(conns[0].as_mut(), plan).map_err(|e| {
+        let earlier = conns[0].recorded_rejects(plan).map_err(|e| {
             Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}"))
         })?;
         loader.lineage.recall(plan, &earlier);
@@ -489,7 +437,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
     }
     // The first connection may have been lost while idle.
     let rejects = reach::phase(target, &mut conns[0], opts.retry_for, &waiting, |conn| {
-        resume::recorded_rejects(conn, plan)
+        conn.recorded_rejects(plan)
             .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))
     })?;
     let counts = |a: &[AtomicU64]| a.iter().map(|a| a.load(Ordering::Relaxed)).collect();

@@ -5,7 +5,7 @@ use super::Plan;
 use crate::error::{Error, Result};
 use crate::profile::SqlType;
 use crate::row::FieldKind;
-use crate::target::{Conn, DbError, DbResult, LoadTable, PROGRESS_TABLE, REJECTS_TABLE, schema};
+use crate::target::{Conn, DbError, DbResult, LoadTable, schema};
 
 /// The target's side of each profile table: which columns exist and under
 /// which names.
@@ -124,16 +124,8 @@ pub fn prepare_target(
             }
         })?;
     }
-    conn.batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (run_id TEXT NOT NULL, profile_digest TEXT NOT NULL, \
-         seed TEXT NOT NULL, users TEXT NOT NULL, batch_rows BIGINT NOT NULL, tbl TEXT NOT NULL, \
-         batch BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_rejected BIGINT NOT NULL, \
-         committed_at TEXT NOT NULL, PRIMARY KEY (tbl, batch));
-         CREATE TABLE IF NOT EXISTS {REJECTS_TABLE} (tbl TEXT NOT NULL, batch BIGINT NOT NULL, \
-         row_key TEXT NOT NULL, class TEXT NOT NULL, message TEXT NOT NULL, \
-         labels TEXT NOT NULL DEFAULT '');"
-    ))
-    .map_err(|e| fail("cannot create the progress table", e))?;
+    conn.create_bookkeeping()
+        .map_err(|e| fail("cannot create the progress table", e))?;
     let mut tables = read_target_tables(conn, plan, maps, redacted).map_err(|mut e| {
         if e.kind == crate::error::ErrorKind::Usage && !existing.is_empty() {
             e.message.push_str(&format!(

@@ -2,111 +2,12 @@
 //! earlier run committed, whether this run may continue it, and the rows it
 //! skips.
 
-use super::{Load, Plan, RehearseOptions, Reject, TargetTables, prepare_target};
+use super::{Load, Plan, RehearseOptions, TargetTables, prepare_target};
 use crate::error::{Error, Result};
 use crate::retry::Waiting;
 use crate::target::schema::SchemaFile;
-use crate::target::{Conn, DbResult, ErrorClass, PROGRESS_TABLE, REJECTS_TABLE, Target, reach};
-use std::collections::{HashMap, HashSet};
+use crate::target::{Conn, PROGRESS_TABLE, Previous, RunInfo, Target, reach};
 use std::path::PathBuf;
-
-/// Run parameters recorded with every batch; a resume must match them.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct RunInfo {
-    pub run_id: String,
-    pub profile_digest: String,
-    pub seed: String,
-    pub users: String,
-    pub batch_rows: u64,
-}
-
-/// What an earlier run left in the target.
-pub(super) struct Previous {
-    pub runs: Vec<(RunInfo, u64)>,
-    pub done: HashMap<String, HashSet<u64>>,
-}
-
-pub(super) fn previous_run(conn: &mut dyn Conn) -> DbResult<Previous> {
-    let rows = conn.query(&format!(
-        "SELECT run_id, profile_digest, seed, users, batch_rows, count(*) FROM {PROGRESS_TABLE} \
-         GROUP BY run_id, profile_digest, seed, users, batch_rows"
-    ))?;
-    let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let runs = rows
-        .iter()
-        .map(|r| {
-            (
-                RunInfo {
-                    run_id: s(&r[0]),
-                    profile_digest: s(&r[1]),
-                    seed: s(&r[2]),
-                    users: s(&r[3]),
-                    batch_rows: s(&r[4]).parse().unwrap_or(0),
-                },
-                s(&r[5]).parse().unwrap_or(0),
-            )
-        })
-        .collect();
-    let mut done: HashMap<String, HashSet<u64>> = HashMap::new();
-    for r in conn.query(&format!("SELECT tbl, batch FROM {PROGRESS_TABLE}"))? {
-        done.entry(s(&r[0]))
-            .or_default()
-            .insert(s(&r[1]).parse().unwrap_or(0));
-    }
-    Ok(Previous { runs, done })
-}
-
-/// Reads the rejects recorded in the target (all runs of this rehearsal).
-pub(super) fn recorded_rejects(conn: &mut dyn Conn, plan: &Plan) -> DbResult<Vec<Reject>> {
-    let rows = conn.query(&format!(
-        "SELECT tbl, row_key, class, message, labels FROM {REJECTS_TABLE} ORDER BY tbl, batch, row_key"
-    ))?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let t = plan.profile.table_index(r[0].as_deref()?)?;
-            let class = match r[2].as_deref()? {
-                "encoding" => ErrorClass::Encoding,
-                "too_long" => ErrorClass::TooLong,
-                "constraint" => ErrorClass::Constraint,
-                "duplicate" => ErrorClass::Duplicate,
-                "connection" => ErrorClass::Connection,
-                "timeout" => ErrorClass::Timeout,
-                _ => ErrorClass::Other,
-            };
-            Some(Reject {
-                table: t,
-                key: r[1].clone()?,
-                class,
-                message: r[3].clone().unwrap_or_default(),
-                labels: r[4]
-                    .as_deref()
-                    .unwrap_or("")
-                    .split(',')
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            })
-        })
-        .collect())
-}
-
-/// Counts rows of the profile's tables in the target.
-pub(super) fn table_counts(conn: &mut dyn Conn, plan: &Plan) -> DbResult<Vec<u64>> {
-    plan.metas
-        .iter()
-        .map(|m| {
-            let r = conn.query(&format!(
-                "SELECT count(*) FROM {}",
-                crate::target::ident(&m.name)
-            ))?;
-            Ok(r.first()
-                .and_then(|r| r[0].as_deref())
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0))
-        })
-        .collect()
-}
 
 pub(super) fn new_run_id() -> String {
     let t = std::time::SystemTime::now()
@@ -237,10 +138,11 @@ pub(super) fn prepare(
                 &opts.maps,
                 &redacted,
             )?;
-            let previous = previous_run(&mut *conn).map_err(|e| {
+            let previous = conn.previous().map_err(|e| {
                 Error::target(format!("cannot read {PROGRESS_TABLE} on {redacted}: {e}"))
             })?;
-            let counts = table_counts(&mut *conn, plan)
+            let counts = conn
+                .row_counts(plan)
                 .map_err(|e| Error::target(format!("cannot count rows on {redacted}: {e}")))?;
             let (run, resumed) = resumable(plan, target, opts, &previous, &counts, run.clone())?;
             Ok(Prepared {

@@ -4,6 +4,7 @@
 //! verification need from a connection. Identity APIs (`http/`) are reached
 //! by request, not by connection, and have their own loader.
 
+pub mod bookkeeping;
 pub mod http;
 pub mod postgres;
 pub mod reach;
@@ -11,6 +12,7 @@ mod rows;
 pub mod schema;
 pub mod sqlite;
 
+pub use bookkeeping::{Previous, Reject, RunInfo};
 pub use rows::Rows;
 
 use crate::error::{Error, Result};
@@ -377,6 +379,49 @@ pub trait Conn: Send {
         f: &mut dyn FnMut(&[Option<&str>]),
     ) -> DbResult<()>;
     fn dialect(&self) -> crate::sink::Dialect;
+
+    // Resume bookkeeping (`bookkeeping`): SQL both shipped kinds speak.
+
+    /// Creates the bookkeeping tables, inside the preparation transaction.
+    fn create_bookkeeping(&mut self) -> DbResult<()> {
+        bookkeeping::create(self)
+    }
+    /// Records a committed batch, inside its transaction.
+    fn record_batch(
+        &mut self,
+        run: &RunInfo,
+        table: &str,
+        batch: u64,
+        loaded: u64,
+        rejected: u64,
+    ) -> DbResult<()> {
+        bookkeeping::record_batch(self, run, table, batch, loaded, rejected)
+    }
+    /// Records a batch's refused rows, inside its transaction.
+    fn record_rejects(
+        &mut self,
+        plan: &crate::dataset::Plan,
+        batch: u64,
+        rejects: &[Reject],
+    ) -> DbResult<()> {
+        bookkeeping::record_rejects(self, plan, batch, rejects)
+    }
+    /// Whether batch `batch` of root table `table` is committed.
+    fn committed(&mut self, table: &str, batch: u64) -> DbResult<bool> {
+        bookkeeping::committed(self, table, batch)
+    }
+    /// What earlier runs committed.
+    fn previous(&mut self) -> DbResult<Previous> {
+        bookkeeping::previous(self)
+    }
+    /// The refused rows recorded by every run of this rehearsal.
+    fn recorded_rejects(&mut self, plan: &crate::dataset::Plan) -> DbResult<Vec<Reject>> {
+        bookkeeping::recorded_rejects(self, plan)
+    }
+    /// Rows of each of the profile's tables.
+    fn row_counts(&mut self, plan: &crate::dataset::Plan) -> DbResult<Vec<u64>> {
+        bookkeeping::row_counts(self, plan)
+    }
 }
 
 /// Quotes an identifier (both dialects use double quotes).
