@@ -404,7 +404,6 @@ pub fn load(job: &Load) -> Result<LoadResult> {
     for _ in 1..job.workers {
         conns.push(reach::connect(target, opts.retry_for, &waiting)?);
     }
-    let total: u64 = plan.expected_rows().iter().sum();
     let loader = Loader {
         plan,
         tables: &prepared.tables,
@@ -417,7 +416,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         rejected: (0..plan.metas.len()).map(|_| AtomicU64::new(0)).collect(),
         abort: AtomicBool::new(false),
         fatal: Mutex::new(None),
-        bar: progress_bar(opts.quiet, total, skipped.iter().sum()),
+        bar: progress_bar(opts.quiet, plan, skipped.iter().sum()),
         retry_for: opts.retry_for,
         waiting: &waiting,
         lineage: lineage::Lineage::new(plan),
@@ -453,9 +452,9 @@ pub fn load(job: &Load) -> Result<LoadResult> {
 }
 
 /// The terminal's progress bar (none when quiet or not a terminal).
-fn progress_bar(quiet: bool, total: u64, done: u64) -> Option<indicatif::ProgressBar> {
+fn progress_bar(quiet: bool, plan: &Plan, done: u64) -> Option<indicatif::ProgressBar> {
     (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(total);
+        let b = indicatif::ProgressBar::new(plan.expected_rows().iter().sum());
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows · {per_sec} · ETA {eta}",

@@ -40,7 +40,8 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         None => None,
     };
     let plan = plan_of(&opts)?;
-    let workers = settle_load(&mut opts, &targets, &plan);
+    let expected = plan.expected_rows();
+    let workers = settle_load(&mut opts, &targets, &plan, &expected);
     let metrics = Metrics::new();
     let lr = load_phase(&plan, &targets, &opts, workers, &metrics)?;
     let exec_metrics = Metrics::new();
@@ -68,7 +69,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
             .zip(opts.faults.as_ref())
             .map(|((p, _), plan)| faults_section(p, plan, targets.proxy_started, &metrics)),
         ..load_report(
-            &plan, &targets, &opts, workers, &lr, outcome, &metrics, started_at,
+            &plan, &targets, &opts, workers, &lr, outcome, &metrics, &expected, started_at,
         )
     };
     finish(with_recorded_errors(report, &lr.rejects), &opts)
@@ -187,7 +188,12 @@ fn check_before_contact(opts: &RehearseOptions) -> Result<()> {
 
 /// The load's batch size and workers (the target kind's defaults unless
 /// given), announced; returns the workers.
-fn settle_load(opts: &mut RehearseOptions, targets: &Targets, plan: &Plan) -> usize {
+fn settle_load(
+    opts: &mut RehearseOptions,
+    targets: &Targets,
+    plan: &Plan,
+    expected: &[u64],
+) -> usize {
     let load_target = targets.load_target();
     if targets.source.is_some() {
         // --exec loads the source directly: the proxy is not on its way.
@@ -207,7 +213,7 @@ fn settle_load(opts: &mut RehearseOptions, targets: &Targets, plan: &Plan) -> us
         opts.quiet,
         format!(
             "rehearsing {} ({}, profile {}) into {} with {} ({}, batches of {} {})",
-            crate::util::count(plan.expected_rows().iter().sum::<u64>(), "row", "rows"),
+            crate::util::count(expected.iter().sum::<u64>(), "row", "rows"),
             crate::util::count(opts.users, "user", "users"),
             plan.profile.name,
             opts.shown_as
@@ -381,9 +387,9 @@ fn load_report(
     lr: &LoadResult,
     outcome: Outcome,
     metrics: &Metrics,
+    expected: &[u64],
     started_at: String,
 ) -> Report {
-    let expected = plan.expected_rows();
     let (by_class, by_label) = metrics.errors();
     let rows_expected: u64 = expected.iter().sum();
     let throughput = outcome.rows_loaded as f64 / outcome.duration_s.max(1e-9);
