@@ -20,8 +20,7 @@ pub mod trend;
 pub mod verify;
 
 pub use crate::dataset::{Group, Plan};
-pub use crate::target::Reject;
-pub use crate::target::{PROGRESS_TABLE, REJECTS_TABLE};
+pub use crate::target::{PROGRESS_TABLE, REJECTS_TABLE, Reject};
 pub use loader::{Load, LoadResult, load};
 pub use options::RehearseOptions;
 pub use prepare::{TargetTables, column_kind, prepare_target, read_target_tables};
