@@ -26,6 +26,7 @@ pub mod retry;
 pub mod rng;
 pub mod row;
 pub mod sink;
+pub mod target;
 pub mod time;
 pub mod util;
 

@@ -534,7 +534,7 @@ fn create_over_the_wire(e: &Emulator, api: Api, body: &Value) -> bool {
 #[test]
 fn every_importable_format_is_accepted_over_the_wire_and_signs_in() {
     use understudy::hash::{Import, TARGETS};
-    use understudy::sink::api::{ApiUser, UserHash, body};
+    use understudy::target::http::{ApiUser, UserHash, body};
     let password = "Pässword-123 ok";
     for (api, target) in [
         (Api::Okta, "okta"),

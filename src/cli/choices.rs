@@ -12,7 +12,7 @@ pub enum Method {
     Upsert,
 }
 
-impl From<Method> for crate::harness::target::Method {
+impl From<Method> for crate::target::Method {
     fn from(m: Method) -> Self {
         match m {
             Method::Copy => Self::Copy,
@@ -220,7 +220,7 @@ mod tests {
                 .collect()
         }
         for (m, n) in names::<Method>() {
-            assert_eq!(n.parse::<crate::harness::target::Method>(), Ok(m.into()));
+            assert_eq!(n.parse::<crate::target::Method>(), Ok(m.into()));
         }
         for (m, n) in names::<HashMode>() {
             assert_eq!(n.parse::<crate::hash::HashMode>(), Ok(m.into()));

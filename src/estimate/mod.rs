@@ -24,9 +24,10 @@ pub mod sample;
 pub mod usl;
 
 use crate::error::{Error, Result};
-use crate::harness::{self, Plan, RehearseOptions, target::Method, target::Target};
+use crate::harness::{Plan, RehearseOptions};
 use crate::hash::HashMode;
 use crate::profile::Profile;
+use crate::target::{Method, Target};
 use model::{SampleKind, TargetKind};
 use report::EstimateReport;
 use std::path::PathBuf;
@@ -148,7 +149,7 @@ fn now_rfc3339() -> String {
 struct Design {
     /// Production users (N).
     n: u64,
-    http: Option<harness::http::HttpTarget>,
+    http: Option<crate::target::http::HttpTarget>,
     /// The database target; a stand-in, never connected to, for an API.
     target: Target,
     kind: TargetKind,
@@ -213,12 +214,15 @@ impl AtSize {
 
 /// The options' checks that need no target (exit 2), then the target they
 /// name: an identity API, or a database.
-fn check(opts: &EstimateOptions) -> Result<(Option<harness::http::HttpTarget>, Target)> {
+fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarget>, Target)> {
     if opts.production_users == 0 {
         return Err(Error::usage("--production-users must be at least 1"));
     }
-    let http = if harness::http::HttpTarget::is_http(&opts.target) {
-        Some(harness::http::HttpTarget::parse(&opts.target, opts.api)?)
+    let http = if crate::target::http::HttpTarget::is_http(&opts.target) {
+        Some(crate::target::http::HttpTarget::parse(
+            &opts.target,
+            opts.api,
+        )?)
     } else {
         if let Some(api) = opts.api {
             return Err(Error::usage(format!(
@@ -238,7 +242,7 @@ fn check(opts: &EstimateOptions) -> Result<(Option<harness::http::HttpTarget>, T
     // An identity API has no database behind the DSN: `target` is a stand-in
     // that is never connected to.
     let target = match &http {
-        Some(_) => Target::Sqlite(PathBuf::from("unused")),
+        Some(_) => crate::target::sqlite::target(PathBuf::from("unused")),
         None => Target::parse(&opts.target)?,
     };
     Ok((http, target))
@@ -295,9 +299,9 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
     // Reachable? (exit 3 before any work; an SQLite target is not created:
     // a scratch directory beside it is the check.)
     match &http {
-        Some(h) => harness::http::reach(h)?,
-        None if target.is_sqlite() => harness::reach::usable_dir(&target)?,
-        None => drop(harness::reach::reach(&target)?),
+        Some(h) => crate::target::http::reach(h)?,
+        None if target.is_sqlite() => crate::target::reach::usable_dir(&target)?,
+        None => drop(crate::target::reach::reach(&target)?),
     }
     let dataset = |users| {
         Plan::new(

@@ -11,8 +11,9 @@
 
 use super::model::{self, Commit, Sample, SampleKind};
 use crate::error::{Error, Result};
-use crate::harness::{self, Plan, RehearseOptions, sqlite::Tuning, target::Target};
+use crate::harness::{self, Plan, RehearseOptions};
 use crate::report::metrics::Metrics;
+use crate::target::{Target, sqlite::Tuning};
 
 /// A scratch target that removes itself when dropped.
 pub struct Scratch {
@@ -30,8 +31,8 @@ impl Scratch {
     /// `tag` tells concurrent scratch copies apart.
     pub fn new(target: &Target, tag: &str) -> Result<Scratch> {
         let pid = std::process::id();
-        match target {
-            Target::Sqlite(path) => {
+        match target.file() {
+            Some(path) => {
                 let parent = path
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
@@ -46,11 +47,12 @@ impl Scratch {
                     ))
                 })?;
                 Ok(Scratch {
-                    target: Target::Sqlite(dir.join("sample.db")),
+                    target: crate::target::sqlite::target(dir.join("sample.db")),
                     cleanup: Cleanup::Dir(dir),
                 })
             }
-            Target::Postgres(dsn) => {
+            None => {
+                let dsn = target.dsn();
                 let schema = format!("understudy_estimate_{pid}_{tag}");
                 let mut conn = target.connect()?;
                 conn.batch(&format!(
@@ -63,19 +65,16 @@ impl Scratch {
                     ))
                 })?;
                 // The query starts after the host: a password may hold `?`.
-                let sep = if crate::redact::has_query(dsn) {
+                let sep = if crate::redact::has_query(&dsn) {
                     '&'
                 } else {
                     '?'
                 };
                 Ok(Scratch {
-                    target: Target::Postgres(format!(
+                    target: crate::target::postgres::target(format!(
                         "{dsn}{sep}options=-c%20search_path%3D{schema}"
                     )),
-                    cleanup: Cleanup::Schema {
-                        dsn: dsn.clone(),
-                        schema,
-                    },
+                    cleanup: Cleanup::Schema { dsn, schema },
                 })
             }
         }
@@ -89,7 +88,7 @@ impl Drop for Scratch {
                 let _ = std::fs::remove_dir_all(d);
             }
             Cleanup::Schema { dsn, schema } => {
-                if let Ok(mut c) = Target::Postgres(dsn.clone()).connect() {
+                if let Ok(mut c) = crate::target::postgres::target(dsn.clone()).connect() {
                     let _ = c.batch(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
                 }
             }
@@ -211,7 +210,7 @@ pub fn fill_templates(
         let rows = fill_to(plan, &fill, base, batch, from..to)?;
         from = to;
         let copy = Scratch::new(target, &format!("at-{i}"))?;
-        let (Target::Sqlite(a), Target::Sqlite(b)) = (&fill.target, &copy.target) else {
+        let (Some(a), Some(b)) = (fill.target.file(), copy.target.file()) else {
             return Err(Error::target("size templates are for SQLite targets"));
         };
         std::fs::copy(a, b).map_err(|e| Error::io("copy", b, e))?;
@@ -233,7 +232,7 @@ pub fn fill_templates(
     Ok((templates, t0.elapsed().as_secs_f64()))
 }
 
-fn fill_failed(e: crate::harness::target::DbError) -> Error {
+fn fill_failed(e: crate::target::DbError) -> Error {
     Error::target(format!("cannot fill the estimate's scratch copy: {e}"))
 }
 
@@ -289,7 +288,7 @@ fn fill_to(
         Some(Tuning {
             foreign_keys: false,
             unjournaled: true,
-            ..harness::sqlite::DEFAULT_TUNING
+            ..crate::target::sqlite::DEFAULT_TUNING
         }),
     )?;
     Ok(lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>())
@@ -349,7 +348,7 @@ pub fn run_at_sizes_pg(
 }
 
 /// Loads `opts`' batches of `plan` into `scratch` with `workers`; on SQLite
-/// with `tuning` for the connections it opens (restored afterwards).
+/// with `tuning` for the connections it opens.
 fn load_into(
     plan: &Plan,
     scratch: &Scratch,
@@ -358,24 +357,19 @@ fn load_into(
     metrics: &Metrics,
     tuning: Option<Tuning>,
 ) -> Result<harness::LoadResult> {
-    let tuned = tuning.is_some() && scratch.target.is_sqlite();
-    if tuned {
-        harness::sqlite::set_tuning(tuning);
-    }
-    let lr = harness::load(
+    let tuned = match (tuning, scratch.target.file()) {
+        (Some(t), Some(path)) => crate::target::sqlite::tuned(path.to_path_buf(), t),
+        _ => scratch.target.clone(),
+    };
+    harness::load(&harness::Load {
         plan,
-        &scratch.target,
+        target: &tuned,
         opts,
         workers,
         metrics,
-        &plan.expected_rows(),
-        None,
-        false,
-    );
-    if tuned {
-        harness::sqlite::set_tuning(None);
-    }
-    lr
+        schema: None,
+        no_create: false,
+    })
 }
 
 /// The options of a sample load into `scratch`.
@@ -415,8 +409,7 @@ pub fn run_at(
     k: usize,
 ) -> Result<Sample> {
     let scratch = Scratch::new(&template.scratch.target, &k.to_string())?;
-    let (Target::Sqlite(from), Target::Sqlite(to)) = (&template.scratch.target, &scratch.target)
-    else {
+    let (Some(from), Some(to)) = (template.scratch.target.file(), scratch.target.file()) else {
         return Err(Error::target("samples at size are for SQLite targets"));
     };
     // On disk before the sample starts: its checkpoint's fsync must not
@@ -448,7 +441,7 @@ pub fn run_at(
         Some(Tuning {
             autocheckpoint_pages: 0,
             warm: true,
-            ..harness::sqlite::DEFAULT_TUNING
+            ..crate::target::sqlite::DEFAULT_TUNING
         }),
     )?;
     // The checkpoint of what the window wrote, timed. A long load checkpoints
@@ -513,7 +506,7 @@ pub fn run_at(
 /// db·(1 − (1 − wal/db)^k) distinct ones. (Appended table pages are never
 /// touched twice, so the overlap is if anything underestimated.)
 fn spread_checkpoint(whole_s: f64, fixed_s: f64, wal_pages: f64, db_pages: f64) -> f64 {
-    let every = harness::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
+    let every = crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
     let k = (every / wal_pages).max(1.0);
     let q = (wal_pages / db_pages.max(wal_pages)).min(1.0);
     let distinct_per_batch = db_pages.max(wal_pages) * (1.0 - (1.0 - q).powf(k)) / k;
@@ -526,13 +519,13 @@ fn spread_checkpoint(whole_s: f64, fixed_s: f64, wal_pages: f64, db_pages: f64) 
 /// (there is no scratch schema): estimate against an emulator or a sandbox.
 pub fn run_http(
     plan: &Plan,
-    target: &harness::http::HttpTarget,
+    target: &crate::target::http::HttpTarget,
     spec: &Spec,
     range: std::ops::Range<u64>,
     max_attempts: u32,
 ) -> Result<Sample> {
     let metrics = std::sync::Arc::new(Metrics::new());
-    let opts = harness::http::HttpOptions {
+    let opts = crate::target::http::HttpOptions {
         rate: None,
         workers: spec.workers,
         max_attempts,
@@ -541,7 +534,7 @@ pub fn run_http(
         users: Some(range.clone()),
         shown_as: None,
     };
-    let (lr, _) = harness::http::load(plan, target, &opts, metrics.clone())?;
+    let (lr, _) = crate::target::http::load(plan, target, &opts, metrics.clone())?;
     let raw = metrics.commits();
     // Refused users are logged with 0 rows: not commits.
     let commits: Vec<Commit> = model::load_commits(&metrics)
@@ -618,7 +611,7 @@ mod tests {
 
     #[test]
     fn a_checkpoint_is_spread_over_the_batches_between_two() {
-        let every = crate::harness::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
+        let every = crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
         // A window that fills a checkpoint interval on its own: as measured.
         assert!((spread_checkpoint(1.0, 0.1, every, 10.0 * every) - 1.0).abs() < 1e-9);
         // Four windows per interval, each touching new pages (a huge

@@ -3,10 +3,10 @@
 //! also `UNDERSTUDY_SOURCE_PATH`/`UNDERSTUDY_TARGET_PATH`), while a sampler
 //! counts the target's rows every second for the throughput series.
 
-use super::target::{Conn, Target};
 use super::{Plan, RehearseOptions, TargetTables};
 use crate::error::{Error, Result};
 use crate::report::metrics::Metrics;
+use crate::target::{Conn, Target};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -53,7 +53,7 @@ fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
         n += conn
             .query(&format!(
                 "SELECT count(*) FROM {}",
-                super::target::ident(&m.name)
+                crate::target::ident(&m.name)
             ))
             .ok()
             .and_then(|r| r.first().and_then(|r| r[0].clone()))
@@ -69,7 +69,7 @@ fn count(conn: &mut dyn Conn, plan: &Plan) -> u64 {
 pub struct Prepared {
     // Fields drop in order: the connection (rolling back) before the file goes.
     conn: Box<dyn Conn>,
-    created: super::NewFile,
+    created: super::resume::NewFile,
     redacted: String,
 }
 
@@ -91,11 +91,11 @@ pub fn prepare(plan: &Plan, target: &Target, opts: &RehearseOptions) -> Result<P
     let schema = opts
         .schema
         .as_deref()
-        .map(super::schema::SchemaFile::read)
+        .map(crate::target::schema::SchemaFile::read)
         .transpose()?;
-    let created = super::NewFile::watch(target);
-    let waiting = super::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
-    let mut conn = super::reach::connect(target, opts.retry_for, &waiting)?;
+    let created = super::resume::NewFile::watch(target);
+    let waiting = crate::retry::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
+    let mut conn = crate::target::reach::connect(target, opts.retry_for, &waiting)?;
     conn.batch("BEGIN")
         .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
     let prepared = (|| {
@@ -157,7 +157,7 @@ pub fn run(
     let mut secrets = crate::redact::secrets(&source.dsn());
     secrets.extend(crate::redact::secrets(&target.dsn()));
     let shown = crate::redact::mask(cmd, &secrets);
-    let waiting = super::reach::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
+    let waiting = crate::retry::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     let mut command = std::process::Command::new("sh");
     command
         .arg("-c")
@@ -169,10 +169,10 @@ pub fn run(
         // echoes its environment or its DSNs must not print them.
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    if let Target::Sqlite(p) = source {
+    if let Some(p) = source.file() {
         command.env("UNDERSTUDY_SOURCE_PATH", p);
     }
-    if let Target::Sqlite(p) = target {
+    if let Some(p) = target.file() {
         command.env("UNDERSTUDY_TARGET_PATH", p);
     }
     let started = Instant::now();
@@ -217,7 +217,7 @@ pub fn run(
     });
     let duration_s = started.elapsed().as_secs_f64();
     let status = status.map_err(|e| Error::usage(format!("cannot wait for `{shown}`: {e}")))?;
-    let mut conn = super::reach::connect(target, opts.retry_for, &waiting)?;
+    let mut conn = crate::target::reach::connect(target, opts.retry_for, &waiting)?;
     let rows_in_target = count(conn.as_mut(), plan);
     let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)?;
     Ok(ExecResult {

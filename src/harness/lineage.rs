@@ -4,9 +4,9 @@
 //! So every reject is counted under a cause, in the report's labels as in
 //! rejects.jsonl and the target's reject table.
 
-use super::batch::Rows;
 use super::{Plan, Reject};
 use crate::row::FieldKind;
+use crate::target::Rows;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

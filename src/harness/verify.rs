@@ -8,7 +8,6 @@
 //! holds at most `BUDGET` expected rows at a time (several passes if needed).
 //! Rejected rows are excluded from the expected side and reported as rejected.
 
-use super::target::{Conn, ReadColumn};
 use super::{Plan, Reject, TargetTables, column_kind};
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, aligned_chunks, child_offsets, rows_in};
@@ -16,6 +15,7 @@ use crate::generator::table::{RowId, Scratch};
 use crate::hash::HashMode;
 use crate::report::{Example, PasswordCheck, TableVerify, Verify};
 use crate::row::{FieldKind, RowBuf};
+use crate::target::{Conn, ReadColumn};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -253,7 +253,7 @@ pub fn verify(
         rejected[r.table].insert(r.key.clone());
     }
     let target_err =
-        |e: super::target::DbError| Error::target(format!("cannot read back {redacted}: {e}"));
+        |e: crate::target::DbError| Error::target(format!("cannot read back {redacted}: {e}"));
     let mut out = Verify {
         missing_columns: tables.missing_columns.clone(),
         renamed_columns: tables.renamed_columns.clone(),
@@ -368,44 +368,14 @@ fn drill_down(
     differing: &[usize],
     tv: &mut TableVerify,
     examples: &mut Vec<Example>,
-) -> super::target::DbResult<()> {
-    // Bucket sets whose expected rows fit the budget.
-    let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
-    let mut used = 0;
-    for &b in differing {
-        if used + exp.count[b] > BUDGET && !sets.last().expect("set").is_empty() {
-            sets.push(Vec::new());
-            used = 0;
-        }
-        used += exp.count[b];
-        sets.last_mut().expect("set").push(b);
-    }
-    for set in sets {
+) -> crate::target::DbResult<()> {
+    let name = &plan.metas[t].name;
+    for set in bucket_sets(exp, differing) {
         let mut in_set = [false; BUCKETS];
         for &b in &set {
             in_set[b] = true;
         }
-        // Keyed by a 64-bit hash of the key (not the key): about 60 bytes per row.
-        let mut map: HashMap<u64, (u128, RowId, bool)> = fold_group(
-            plan,
-            g,
-            || (HashMap::new(), RowBuf::default(), String::new()),
-            |(m, canon, key), tt, id, row| {
-                if tt != t {
-                    return;
-                }
-                canon_generated(sh, row, canon, key);
-                if !in_set[bucket(key)] || rejected.contains(key.as_str()) {
-                    return;
-                }
-                m.insert(key_hash(key), (canon.digest(), id, false));
-            },
-            |(mut a, c, k), (b, _, _)| {
-                a.extend(b);
-                (a, c, k)
-            },
-        )
-        .0;
+        let mut map = expected_in(plan, g, t, sh, rejected, &in_set);
         let (mut canon, mut key) = (RowBuf::default(), String::new());
         let mut pending: Vec<(String, RowId, Vec<Option<String>>)> = Vec::new();
         conn.scan(&sh.target_name, &sh.read, &mut |vals| {
@@ -414,28 +384,8 @@ fn drill_down(
                 return;
             }
             match map.get_mut(&key_hash(&key)) {
-                None => {
-                    tv.extra += 1;
-                    if examples.len() < MAX_EXAMPLES {
-                        examples.push(Example {
-                            table: plan.metas[t].name.clone(),
-                            kind: "extra".into(),
-                            key: key.clone(),
-                            fields: BTreeMap::new(),
-                        });
-                    }
-                }
-                Some((_, _, true)) => {
-                    tv.extra += 1;
-                    if examples.len() < MAX_EXAMPLES {
-                        examples.push(Example {
-                            table: plan.metas[t].name.clone(),
-                            kind: "extra".into(),
-                            key: format!("{key} (duplicate)"),
-                            fields: BTreeMap::new(),
-                        });
-                    }
-                }
+                None => extra(tv, examples, name, key.clone()),
+                Some((_, _, true)) => extra(tv, examples, name, format!("{key} (duplicate)")),
                 Some((h, id, seen)) => {
                     *seen = true;
                     if *h != canon.digest() {
@@ -452,32 +402,7 @@ fn drill_down(
             }
         })?;
         for (k, id, vals) in pending {
-            let row = regenerate(plan, t, id);
-            let (mut ec, mut ek) = (RowBuf::default(), String::new());
-            canon_generated(sh, &row, &mut ec, &mut ek);
-            let refs: Vec<Option<&str>> = vals.iter().map(|v| v.as_deref()).collect();
-            let (mut fc, mut fk) = (RowBuf::default(), String::new());
-            canon_found(sh, &refs, &mut fc, &mut fk);
-            let mut fields = BTreeMap::new();
-            for (i, name) in sh.names.iter().enumerate() {
-                let (ka, a) = ec.get(i);
-                let (kb, b) = fc.get(i);
-                if ka != kb || a != b {
-                    fields.insert(
-                        name.clone(),
-                        (
-                            (ka != FieldKind::Null).then(|| a.to_string()),
-                            (kb != FieldKind::Null).then(|| b.to_string()),
-                        ),
-                    );
-                }
-            }
-            examples.push(Example {
-                table: plan.metas[t].name.clone(),
-                kind: "mismatched".into(),
-                key: k,
-                fields,
-            });
+            examples.push(mismatched(plan, t, sh, k, id, &vals));
         }
         for (_, id, _) in map.values().filter(|v| !v.2) {
             tv.missing += 1;
@@ -486,7 +411,7 @@ fn drill_down(
                 let (mut ec, mut ek) = (RowBuf::default(), String::new());
                 canon_generated(sh, &row, &mut ec, &mut ek);
                 examples.push(Example {
-                    table: plan.metas[t].name.clone(),
+                    table: name.clone(),
                     kind: "missing".into(),
                     key: ek,
                     fields: BTreeMap::new(),
@@ -495,6 +420,104 @@ fn drill_down(
         }
     }
     Ok(())
+}
+
+/// The differing buckets in sets whose expected rows fit the budget.
+fn bucket_sets(exp: &Acc, differing: &[usize]) -> Vec<Vec<usize>> {
+    let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = 0;
+    for &b in differing {
+        if used + exp.count[b] > BUDGET && !sets.last().expect("set").is_empty() {
+            sets.push(Vec::new());
+            used = 0;
+        }
+        used += exp.count[b];
+        sets.last_mut().expect("set").push(b);
+    }
+    sets
+}
+
+/// The expected rows of table `t` in the set's buckets, less the rejected:
+/// keyed by a 64-bit hash of the key (not the key), about 60 bytes per row;
+/// (digest, row, seen in the target).
+fn expected_in(
+    plan: &Plan,
+    g: &super::Group,
+    t: usize,
+    sh: &Shape,
+    rejected: &HashSet<String>,
+    in_set: &[bool; BUCKETS],
+) -> HashMap<u64, (u128, RowId, bool)> {
+    fold_group(
+        plan,
+        g,
+        || (HashMap::new(), RowBuf::default(), String::new()),
+        |(m, canon, key), tt, id, row| {
+            if tt != t {
+                return;
+            }
+            canon_generated(sh, row, canon, key);
+            if !in_set[bucket(key)] || rejected.contains(key.as_str()) {
+                return;
+            }
+            m.insert(key_hash(key), (canon.digest(), id, false));
+        },
+        |(mut a, c, k), (b, _, _)| {
+            a.extend(b);
+            (a, c, k)
+        },
+    )
+    .0
+}
+
+/// A row in the target that was not expected (or expected once, found again).
+fn extra(tv: &mut TableVerify, examples: &mut Vec<Example>, table: &str, key: String) {
+    tv.extra += 1;
+    if examples.len() < MAX_EXAMPLES {
+        examples.push(Example {
+            table: table.to_string(),
+            kind: "extra".into(),
+            key,
+            fields: BTreeMap::new(),
+        });
+    }
+}
+
+/// A found row that differs from its regenerated self: the fields that do.
+fn mismatched(
+    plan: &Plan,
+    t: usize,
+    sh: &Shape,
+    key: String,
+    id: RowId,
+    vals: &[Option<String>],
+) -> Example {
+    let row = regenerate(plan, t, id);
+    let (mut ec, mut ek) = (RowBuf::default(), String::new());
+    canon_generated(sh, &row, &mut ec, &mut ek);
+    let refs: Vec<Option<&str>> = vals.iter().map(|v| v.as_deref()).collect();
+    let (mut fc, mut fk) = (RowBuf::default(), String::new());
+    canon_found(sh, &refs, &mut fc, &mut fk);
+    let mut fields = BTreeMap::new();
+    for (i, name) in sh.names.iter().enumerate() {
+        let (ka, a) = ec.get(i);
+        let (kb, b) = fc.get(i);
+        if ka != kb || a != b {
+            fields.insert(
+                name.clone(),
+                (
+                    (ka != FieldKind::Null).then(|| a.to_string()),
+                    (kb != FieldKind::Null).then(|| b.to_string()),
+                ),
+            );
+        }
+    }
+    Example {
+        table: plan.metas[t].name.clone(),
+        kind: "mismatched".into(),
+        key,
+        fields,
+    }
 }
 
 /// A sample of users: regenerate each one's known password and check the
@@ -552,10 +575,10 @@ fn check_passwords(
         }
         let sql = format!(
             "SELECT {} FROM {} WHERE {} = {}",
-            super::target::ident(hash_col),
-            super::target::ident(&meta.name),
-            super::target::ident(pk_col),
-            super::target::literal(&key)
+            crate::target::ident(hash_col),
+            crate::target::ident(&meta.name),
+            crate::target::ident(pk_col),
+            crate::target::literal(&key)
         );
         let stored = match conn.query(&sql) {
             Ok(r) => r

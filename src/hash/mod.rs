@@ -103,7 +103,7 @@ pub trait HashFormat: Send + Sync {
 }
 
 /// A hash as its pieces: what identity providers' import APIs are given,
-/// each re-encoded by the API's own writer (`sink::api`).
+/// each re-encoded by the API's own writer (`target::http`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parts {
     /// `$<minor>$<cost>$<22-char salt><31-char checksum>` (`encoded` whole).

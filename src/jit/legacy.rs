@@ -6,11 +6,11 @@
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, rows_in};
 use crate::generator::table::Scratch;
-use crate::harness::target::{Target, ident};
 use crate::harness::{Plan, RehearseOptions};
 use crate::hash::Encoded;
 use crate::profile::Kind;
 use crate::row::RowBuf;
+use crate::target::{Target, ident};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -88,7 +88,7 @@ pub fn seed(
         LegacySpec::Db(target) => {
             // A store that cannot be reached is reported now, with a hint;
             // the lock keeps a second run from seeding it at the same time.
-            let _lock = crate::harness::reach::reach_and_lock(target)?;
+            let _lock = crate::target::reach::reach_and_lock(target)?;
             let opts = RehearseOptions {
                 target: Some(target.dsn()),
                 resume: true,
@@ -100,14 +100,19 @@ pub fn seed(
             let _ = resume;
             let workers = if target.is_sqlite() { 1 } else { 2 };
             let metrics = crate::report::metrics::Metrics::new();
-            let expected = plan.expected_rows();
             let mut opts = opts;
             if target.is_sqlite() {
                 opts.batch = Some(25_000);
             }
-            crate::harness::load(
-                plan, target, &opts, workers, &metrics, &expected, None, false,
-            )?;
+            crate::harness::load(&crate::harness::Load {
+                plan,
+                target,
+                opts: &opts,
+                workers,
+                metrics: &metrics,
+                schema: None,
+                no_create: false,
+            })?;
             Ok(None)
         }
         LegacySpec::Ldif(path) => {
@@ -230,20 +235,22 @@ impl LegacyConn {
         );
         match spec {
             LegacySpec::Ldif(_) => Ok(LegacyConn::Ldif(dir.clone().expect("seeded"))),
-            LegacySpec::Db(Target::Sqlite(p)) => {
-                let c = rusqlite::Connection::open(p).map_err(|e| {
-                    Error::target(format!("cannot open legacy {}: {e}", p.display()))
-                })?;
-                Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
-            }
-            LegacySpec::Db(Target::Postgres(dsn)) => {
-                let mut c = crate::harness::postgres::client(dsn)
-                    .map_err(|e| Error::target(format!("legacy: {e}")))?;
-                let st = c
-                    .prepare(&format!("{select}$1"))
-                    .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;
-                Ok(LegacyConn::Postgres(Box::new(c), st))
-            }
+            LegacySpec::Db(t) => match t.file() {
+                Some(p) => {
+                    let c = rusqlite::Connection::open(p).map_err(|e| {
+                        Error::target(format!("cannot open legacy {}: {e}", p.display()))
+                    })?;
+                    Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
+                }
+                None => {
+                    let mut c = crate::target::postgres::client(&t.dsn())
+                        .map_err(|e| Error::target(format!("legacy: {e}")))?;
+                    let st = c
+                        .prepare(&format!("{select}$1"))
+                        .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;
+                    Ok(LegacyConn::Postgres(Box::new(c), st))
+                }
+            },
         }
     }
 

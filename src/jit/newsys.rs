@@ -290,7 +290,7 @@ impl NewSystem {
             }
         };
         let r = self.call(Method::POST, path, Some(body.to_string().into_bytes()))?;
-        let duplicate = crate::harness::http::already_exists(self.api.into(), r.status, &r.body);
+        let duplicate = crate::target::http::already_exists(self.api.into(), r.status, &r.body);
         match r.status {
             200 | 201 => Ok(Created::Created {
                 imported: was_import,
@@ -331,12 +331,12 @@ impl NewSystem {
             Api::Okta => {
                 let format = crate::hash::lookup(u.legacy_format?)?;
                 let params = crate::hash::Params::new();
-                let h = crate::sink::api::UserHash {
+                let h = crate::target::http::UserHash {
                     format,
                     encoded: u.legacy,
                     params: &params,
                 };
-                crate::sink::api::okta::hash(&h)
+                crate::target::http::okta::hash(&h)
                     .ok()
                     .map(|h| json!({"hash": h}))
             }

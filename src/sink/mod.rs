@@ -1,7 +1,6 @@
 //! Output formats: one file per format behind one trait. A format renders
 //! `RowBuf`s into bytes; the generator's writer owns files and ordering.
 
-pub mod api;
 mod csv;
 pub mod encoding;
 mod jsonl;

@@ -26,10 +26,8 @@ pub(super) fn finish(
     paths.extend(opts.html.iter().cloned());
     // The legacy store itself holds hashes, not plaintexts: scanned too.
     match spec {
-        LegacySpec::Ldif(f) | LegacySpec::Db(crate::harness::target::Target::Sqlite(f)) => {
-            paths.push(f.clone())
-        }
-        LegacySpec::Db(_) => {}
+        LegacySpec::Ldif(f) => paths.push(f.clone()),
+        LegacySpec::Db(t) => paths.extend(t.file().map(std::path::Path::to_path_buf)),
     }
     paths.extend(opts.scan.iter().cloned());
     let (scan, clean) = leak_scan(opts, shared, &paths)?;

@@ -7,19 +7,25 @@
 //! `busy_timeout=5000`. Rows go in through prepared multi-row INSERTs bound
 //! with parameters, cached per row count.
 
-use super::batch::Rows;
-use super::target::{Conn, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident};
+mod lock;
+
+use super::{
+    Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
+    Method, ReadColumn, Rows, Target, ident, reach,
+};
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
 use rusqlite::types::ValueRef;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub struct Sqlite {
     conn: rusqlite::Connection,
 }
 
 /// The page cache (`cache_size`, KiB) and WAL autocheckpoint (pages) set on
-/// every connection.
+/// every connection of a target (`tuned`): `estimate` loads its samples at
+/// size with its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tuning {
     pub cache_kib: u64,
@@ -44,19 +50,132 @@ pub const DEFAULT_TUNING: Tuning = Tuning {
     unjournaled: false,
 };
 
-/// Overrides `DEFAULT_TUNING` for connections opened from now on, process-wide
-/// (None restores it). Only `estimate` sets it, for its samples at size.
-static TUNING: std::sync::Mutex<Option<Tuning>> = std::sync::Mutex::new(None);
+pub const KIND_NAME: &str = "sqlite";
 
-pub fn set_tuning(t: Option<Tuning>) {
-    *TUNING.lock().unwrap_or_else(|e| e.into_inner()) = t;
+/// The registry's line for SQLite.
+pub const KIND: Kind = Kind {
+    prefixes: &["sqlite:"],
+    form: "sqlite:PATH",
+    parse,
+};
+
+fn parse(dsn: &str) -> Result<Target> {
+    let p = dsn.strip_prefix("sqlite:").unwrap_or(dsn);
+    let p = p.strip_prefix("//").unwrap_or(p);
+    if p.is_empty() {
+        return Err(Error::usage(
+            "sqlite: target needs a path, e.g. sqlite:understudy.db",
+        ));
+    }
+    Ok(target(p.into()))
 }
 
-pub fn tuning() -> Tuning {
-    TUNING
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .unwrap_or(DEFAULT_TUNING)
+/// An SQLite database file, with the settings its connections get.
+#[derive(Debug, Clone)]
+pub struct SqliteTarget {
+    pub path: PathBuf,
+    pub tuning: Tuning,
+}
+
+/// The database at `path`, with the default settings.
+pub fn target(path: PathBuf) -> Target {
+    tuned(path, DEFAULT_TUNING)
+}
+
+/// The database at `path`, every connection opened with `tuning`.
+pub fn tuned(path: PathBuf, tuning: Tuning) -> Target {
+    Target::new(SqliteTarget { path, tuning })
+}
+
+impl SqliteTarget {
+    /// The directory the database file is (or will be) in.
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+}
+
+impl Driver for SqliteTarget {
+    fn kind(&self) -> &'static str {
+        KIND_NAME
+    }
+
+    fn dsn(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    fn redacted(&self) -> String {
+        self.dsn()
+    }
+
+    fn open(&self, _: Option<Duration>) -> std::result::Result<Box<dyn Conn>, ConnectError> {
+        match Sqlite::open(&self.path, &self.tuning) {
+            Ok(c) => Ok(Box::new(c)),
+            Err(error) => Err(ConnectError {
+                error,
+                transient: false,
+            }),
+        }
+    }
+
+    fn hint(&self) -> String {
+        format!(
+            "the directory {} must exist and be writable (understudy creates the database file, not its directory)",
+            self.dir().display()
+        )
+    }
+
+    /// A database that does not exist yet is not created here (a refusal
+    /// later leaves nothing behind): its directory is checked instead.
+    fn reach_and_lock(&self) -> Result<Lock> {
+        let target = Target::new(self.clone());
+        if self.path.exists() {
+            drop(reach::reach(&target)?);
+        } else {
+            reach::usable_dir(&target)?;
+        }
+        lock::lock_file(&target, &self.path)
+    }
+
+    /// One writer; fewer, larger commits (WAL write amplification of
+    /// random-key indexes).
+    fn loading(&self) -> Loading {
+        Loading {
+            batch: 25_000,
+            workers: 1,
+            writers: Some((1, "SQLite has one writer: using 1 worker")),
+        }
+    }
+
+    fn file(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+
+    fn new_files(&self) -> Vec<PathBuf> {
+        if self.path.exists() {
+            return Vec::new();
+        }
+        ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| {
+                let mut f = self.path.clone().into_os_string();
+                f.push(suffix);
+                PathBuf::from(f)
+            })
+            .collect()
+    }
+
+    fn address(&self) -> Result<String> {
+        Err(Error::usage(
+            "--faults applies to network targets (postgres://…); an SQLite file has no network to break",
+        ))
+    }
+
+    fn via(&self, _: &str) -> Target {
+        Target::new(self.clone())
+    }
 }
 
 /// Scans every index once (counting through it reads all its pages).
@@ -86,10 +205,9 @@ const MAX_PARAMS: usize = 32766;
 const MAX_ROWS: usize = 256;
 
 impl Sqlite {
-    pub fn open(path: &Path) -> Result<Sqlite> {
+    pub fn open(path: &Path, t: &Tuning) -> Result<Sqlite> {
         let conn = rusqlite::Connection::open(path)
             .map_err(|e| Error::target(format!("cannot open sqlite:{}: {e}", path.display())))?;
-        let t = tuning();
         conn.execute_batch(&format!(
             "PRAGMA journal_mode={}; PRAGMA synchronous={}; PRAGMA foreign_keys={};
              PRAGMA busy_timeout=5000; PRAGMA cache_size=-{}; PRAGMA wal_autocheckpoint={}; PRAGMA temp_store=MEMORY;",
@@ -211,7 +329,7 @@ impl Conn for Sqlite {
     fn columns_sql(&self, table: &str) -> String {
         format!(
             "SELECT name, type FROM pragma_table_info({})",
-            super::target::literal(table)
+            super::literal(table)
         )
     }
 

@@ -113,7 +113,7 @@ async fn list(client: &Client, api: Api, mut each: impl FnMut(Listed)) -> Result
 pub fn verify(
     client: &Client,
     target: &HttpTarget,
-    plan: &crate::harness::Plan,
+    plan: &crate::dataset::Plan,
     load: &HttpLoad,
 ) -> Result<Verify> {
     let started = std::time::Instant::now();
@@ -278,7 +278,7 @@ fn examples(
 async fn passwords(
     client: &Client,
     api: Api,
-    plan: &crate::harness::Plan,
+    plan: &crate::dataset::Plan,
     users: &mut Users<'_>,
     expected: &[(u64, u64, u64)],
 ) -> PasswordCheck {

@@ -5,26 +5,79 @@
 //! next user when the last one is answered); `--rate R` is an open model:
 //! request k is due at k/R seconds and its latency counts from then, so a slow
 //! target cannot hide its queueing (no coordinated omission).
+//!
+//! Identity-API request bodies: a generated user, with its password hash
+//! re-encoded into the fields the provider's import API documents, or refused
+//! as `jit_only` when the provider cannot import the format (those users can
+//! only move on their first login). One file per API.
 
-mod auth0;
-
+pub mod auth0;
+pub mod generic;
+pub mod okta;
 mod verify;
 
 use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::generator::table::{RowId, Scratch};
 use crate::hash::Encoded;
+use crate::hash::{HashFormat, Params};
 use crate::http::{Answer, Client};
 use crate::profile::Kind;
 use crate::report::metrics::Metrics;
 use crate::row::{FieldKind, RowBuf};
-use crate::sink::api::{self, ApiUser, JitOnly, UserHash};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use verify::verify;
+
+/// The fields of one user that an identity API takes.
+#[derive(Debug, Default)]
+pub struct ApiUser<'a> {
+    pub email: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub hash: Option<UserHash<'a>>,
+}
+
+/// A user's hash, the format it is in and the profile's parameters for it.
+#[derive(Debug)]
+pub struct UserHash<'a> {
+    pub format: &'static dyn HashFormat,
+    pub encoded: &'a Encoded,
+    pub params: &'a Params,
+}
+
+impl std::fmt::Debug for dyn HashFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The provider cannot import this format: the user is reported, not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JitOnly {
+    pub format: &'static str,
+}
+
+/// The request body (one user; Auth0: one record of an import file).
+pub fn body(api: Api, u: &ApiUser) -> std::result::Result<Value, JitOnly> {
+    match api {
+        Api::Okta => okta::user(u),
+        Api::Auth0 => auth0::user(u),
+        Api::Generic => Ok(generic::user(u)),
+    }
+}
+
+/// The hash's parts, or `JitOnly` when no provider can take it apart.
+fn parts(h: &UserHash) -> std::result::Result<crate::hash::Parts, JitOnly> {
+    h.format.parts(h.encoded, h.params).ok_or(JitOnly {
+        format: h.format.name(),
+    })
+}
 
 /// An identity API reached over HTTP.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,7 +200,7 @@ pub struct UserFields {
 }
 
 impl UserFields {
-    pub fn of(plan: &super::Plan) -> Result<UserFields> {
+    pub fn of(plan: &crate::dataset::Plan) -> Result<UserFields> {
         let cols = &plan.profile.tables[plan.generator.users_table].columns;
         let find = |f: &dyn Fn(&Kind) -> bool| cols.iter().position(|c| f(&c.kind));
         Ok(UserFields {
@@ -167,7 +220,7 @@ impl UserFields {
 /// Regenerates users and their API bodies (the load and the verification
 /// both go through here, so they agree on what was sent).
 pub struct Users<'a> {
-    plan: &'a super::Plan,
+    plan: &'a crate::dataset::Plan,
     fields: &'a UserFields,
     api: Api,
     pub row: RowBuf,
@@ -186,7 +239,7 @@ pub struct Made {
 }
 
 impl<'a> Users<'a> {
-    pub fn new(plan: &'a super::Plan, fields: &'a UserFields, api: Api) -> Users<'a> {
+    pub fn new(plan: &'a crate::dataset::Plan, fields: &'a UserFields, api: Api) -> Users<'a> {
         let mut scratch = Scratch::default();
         scratch.want_password = true;
         Users {
@@ -241,7 +294,7 @@ impl<'a> Users<'a> {
         };
         Made {
             has_hash: user.hash.is_some(),
-            body: api::body(self.api, &user),
+            body: body(self.api, &user),
             email: user.email.unwrap_or_default().to_string(),
             first: user.first_name.map(str::to_string),
             last: user.last_name.map(str::to_string),
@@ -275,7 +328,7 @@ pub struct Tally {
 impl Tally {
     pub fn reject(&self, item: &Item, class: &str, message: String) {
         let labels = if item.labels.is_empty() {
-            vec![super::lineage::fallback(class)]
+            vec![crate::report::metrics::fallback(class)]
         } else {
             item.labels.clone()
         };
@@ -451,7 +504,7 @@ async fn open(
 
 /// Sends every user of the plan to the target.
 pub fn load(
-    plan: &super::Plan,
+    plan: &crate::dataset::Plan,
     target: &HttpTarget,
     opts: &HttpOptions,
     metrics: Arc<Metrics>,
@@ -468,7 +521,7 @@ pub fn load(
             metrics.clone(),
         )
         .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?
-        .telling(super::reach::Waiting::new(
+        .telling(crate::retry::Waiting::new(
             opts.shown_as.clone().unwrap_or_else(|| target.base.clone()),
             opts.retry_for,
             opts.quiet,
@@ -578,7 +631,7 @@ pub fn reach(target: &HttpTarget) -> Result<()> {
     let addrs = addr.to_socket_addrs().map_err(|e| fail(e.to_string()))?;
     let mut why = format!("{addr} resolves to no address");
     for a in addrs {
-        match std::net::TcpStream::connect_timeout(&a, super::reach::FIRST_CONTACT) {
+        match std::net::TcpStream::connect_timeout(&a, crate::target::reach::FIRST_CONTACT) {
             Ok(_) => return Ok(()),
             Err(e) => why = e.to_string(),
         }

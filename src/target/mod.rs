@@ -1,65 +1,148 @@
 //! Targets: where a rehearsal loads rows. A DSN names one (`sqlite:PATH`,
-//! `postgres://user:pass@host:port/db`); `Conn` is what the loader, the
-//! checkpoint and verification need from a connection.
+//! `postgres://user:pass@host:port/db`), read by its kind in the registry
+//! (`KINDS`) into a `Driver`; `Conn` is what the loader, the checkpoint and
+//! verification need from a connection. Identity APIs (`http/`) are reached
+//! by request, not by connection, and have their own loader.
 
-use super::batch::Rows;
+pub mod bookkeeping;
+pub mod http;
+pub mod postgres;
+pub mod reach;
+mod rows;
+pub mod schema;
+pub mod sqlite;
+
+pub use bookkeeping::{Previous, Reject, RunInfo};
+pub use rows::Rows;
+
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
 use serde::Serialize;
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Sqlite(std::path::PathBuf),
-    Postgres(String),
+/// The table recording each committed batch (ARCHITECTURE.md § Exactly-once resume).
+pub const PROGRESS_TABLE: &str = "_understudy_progress";
+/// The table recording each refused row, with its labels.
+pub const REJECTS_TABLE: &str = "_understudy_rejects";
+
+/// A kind of database target, as the harness sees it: everything besides a
+/// connection's own work (`Conn`). One implementation per folder under
+/// `target/` (ARCHITECTURE.md § A target).
+pub trait Driver: Send + Sync {
+    /// The kind's name (`sqlite`, `postgres`).
+    fn kind(&self) -> &'static str;
+    /// The DSN itself (for `UNDERSTUDY_SOURCE`/`UNDERSTUDY_TARGET` only).
+    fn dsn(&self) -> String;
+    /// The DSN with any password replaced by `***` (ARCHITECTURE.md § Secrets).
+    fn redacted(&self) -> String;
+    /// A connection, within `timeout` (network targets), saying whether a
+    /// failure is one that waiting may cure.
+    fn open(&self, timeout: Option<Duration>) -> std::result::Result<Box<dyn Conn>, ConnectError>;
+    /// What to check when the target cannot be reached.
+    fn hint(&self) -> String;
+    /// First contact (`reach::reach`), then the writer lock, held until the
+    /// `Lock` is dropped; exit 2 when another rehearsal holds it.
+    fn reach_and_lock(&self) -> Result<Lock>;
+    /// How a rehearsal loads into this kind of target unless told otherwise.
+    fn loading(&self) -> Loading;
+    /// The database file, when the target is one local file.
+    fn file(&self) -> Option<&Path> {
+        None
+    }
+    /// The files a first connection would create (the database does not
+    /// exist yet): removed again when the rehearsal is refused.
+    fn new_files(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// The `host:port` a fault proxy stands in front of (`--faults`), or why
+    /// this target has none.
+    fn address(&self) -> Result<String>;
+    /// The same target reached at `addr` (the fault proxy's).
+    fn via(&self, addr: &str) -> Target;
 }
 
+/// Defaults of a load, per kind of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loading {
+    /// Root rows per batch without `--batch`.
+    pub batch: u64,
+    /// Loader connections without `--workers`.
+    pub workers: usize,
+    /// At most this many writers, with the line that says so when more are asked for.
+    pub writers: Option<(usize, &'static str)>,
+}
+
+/// A kind of target in the registry: the DSN prefixes that name it, the
+/// form usage messages show, and how such a DSN is read.
+pub struct Kind {
+    pub prefixes: &'static [&'static str],
+    pub form: &'static str,
+    pub parse: fn(&str) -> Result<Target>,
+}
+
+/// Every kind of database target, one line each.
+pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND];
+
+/// A database target: where a rehearsal loads rows.
+#[derive(Clone)]
+pub struct Target(Arc<dyn Driver>);
+
 impl Target {
-    pub fn parse(dsn: &str) -> Result<Target> {
-        if let Some(p) = dsn.strip_prefix("sqlite:") {
-            let p = p.strip_prefix("//").unwrap_or(p);
-            if p.is_empty() {
-                return Err(Error::usage(
-                    "sqlite: target needs a path, e.g. sqlite:understudy.db",
-                ));
-            }
-            return Ok(Target::Sqlite(p.into()));
-        }
-        if dsn.starts_with("postgres://") || dsn.starts_with("postgresql://") {
-            if crate::redact::ambiguous_at(dsn) {
-                return Err(Error::usage(format!(
-                    "target {}: `@` appears more than once before the host; percent-encode `@` in the user name or password as %40",
-                    redact(dsn)
-                )));
-            }
-            dsn.parse::<postgres::Config>()
-                .map_err(|e| Error::usage(format!("cannot parse target {}: {e}", redact(dsn))))?;
-            return Ok(Target::Postgres(dsn.to_string()));
-        }
-        Err(Error::usage(format!(
-            "unknown target `{}`: use sqlite:PATH or postgres://user:pass@host:port/db",
-            redact(dsn)
-        )))
+    pub fn new(driver: impl Driver + 'static) -> Target {
+        Target(Arc::new(driver))
     }
 
+    /// The target a DSN names, by the registry's prefixes.
+    pub fn parse(dsn: &str) -> Result<Target> {
+        match KINDS
+            .iter()
+            .find(|k| k.prefixes.iter().any(|p| dsn.starts_with(p)))
+        {
+            Some(k) => (k.parse)(dsn),
+            None => Err(Error::usage(format!(
+                "unknown target `{}`: use {}",
+                redact(dsn),
+                forms()
+            ))),
+        }
+    }
+
+    pub fn driver(&self) -> &dyn Driver {
+        self.0.as_ref()
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.0.kind()
+    }
+
+    /// `estimate` and `jit` tell the single-writer kind apart this way.
     pub fn is_sqlite(&self) -> bool {
-        matches!(self, Target::Sqlite(_))
+        self.kind() == sqlite::KIND_NAME
     }
 
     /// The DSN with any password replaced by `***` (ARCHITECTURE.md § Secrets).
     pub fn redacted(&self) -> String {
-        match self {
-            Target::Sqlite(p) => format!("sqlite:{}", p.display()),
-            Target::Postgres(d) => redact(d),
-        }
+        self.0.redacted()
     }
 
     /// The DSN itself (for `UNDERSTUDY_SOURCE`/`UNDERSTUDY_TARGET` only).
     pub fn dsn(&self) -> String {
-        match self {
-            Target::Sqlite(p) => format!("sqlite:{}", p.display()),
-            Target::Postgres(d) => d.clone(),
-        }
+        self.0.dsn()
+    }
+
+    pub fn file(&self) -> Option<&Path> {
+        self.0.file()
+    }
+
+    pub fn loading(&self) -> Loading {
+        self.0.loading()
+    }
+
+    pub fn hint(&self) -> String {
+        self.0.hint()
     }
 
     pub fn connect(&self) -> Result<Box<dyn Conn>> {
@@ -70,19 +153,52 @@ impl Target {
     /// failure is one that waiting may cure.
     pub fn open(
         &self,
-        timeout: Option<std::time::Duration>,
+        timeout: Option<Duration>,
     ) -> std::result::Result<Box<dyn Conn>, ConnectError> {
-        match self {
-            Target::Sqlite(p) => match super::sqlite::Sqlite::open(p) {
-                Ok(c) => Ok(Box::new(c)),
-                Err(error) => Err(ConnectError {
-                    error,
-                    transient: false,
-                }),
-            },
-            Target::Postgres(d) => Ok(Box::new(super::postgres::Pg::open(d, timeout)?)),
-        }
+        self.0.open(timeout)
     }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Target) -> bool {
+        self.kind() == other.kind() && self.dsn() == other.dsn()
+    }
+}
+
+impl Eq for Target {}
+
+/// Redacted: a target in a debug print shows no password.
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Target({})", self.redacted())
+    }
+}
+
+/// The registry's DSN forms: "a or b", "a, b or c".
+fn forms() -> String {
+    let forms: Vec<&str> = KINDS.iter().map(|k| k.form).collect();
+    match forms.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// Held while a run writes to a target; a second run is refused meanwhile.
+/// What is held (a session, a locked file) is the target kind's.
+pub struct Lock(#[allow(dead_code)] Box<dyn Send>);
+
+impl Lock {
+    pub fn new(held: impl Send + 'static) -> Lock {
+        Lock(Box::new(held))
+    }
+}
+
+/// "Another rehearsal is writing here" (exit 2), with the holder when known.
+pub fn busy(target: &str, holder: &str) -> Error {
+    Error::usage(format!(
+        "another rehearsal{holder} is writing to this target ({target}); wait for it to finish, or use another target"
+    ))
 }
 
 /// A connection that could not be opened.
@@ -263,6 +379,49 @@ pub trait Conn: Send {
         f: &mut dyn FnMut(&[Option<&str>]),
     ) -> DbResult<()>;
     fn dialect(&self) -> crate::sink::Dialect;
+
+    // Resume bookkeeping (`bookkeeping`): SQL both shipped kinds speak.
+
+    /// Creates the bookkeeping tables, inside the preparation transaction.
+    fn create_bookkeeping(&mut self) -> DbResult<()> {
+        bookkeeping::create(self)
+    }
+    /// Records a committed batch, inside its transaction.
+    fn record_batch(
+        &mut self,
+        run: &RunInfo,
+        table: &str,
+        batch: u64,
+        loaded: u64,
+        rejected: u64,
+    ) -> DbResult<()> {
+        bookkeeping::record_batch(self, run, table, batch, loaded, rejected)
+    }
+    /// Records a batch's refused rows, inside its transaction.
+    fn record_rejects(
+        &mut self,
+        plan: &crate::dataset::Plan,
+        batch: u64,
+        rejects: &[Reject],
+    ) -> DbResult<()> {
+        bookkeeping::record_rejects(self, plan, batch, rejects)
+    }
+    /// Whether batch `batch` of root table `table` is committed.
+    fn committed(&mut self, table: &str, batch: u64) -> DbResult<bool> {
+        bookkeeping::committed(self, table, batch)
+    }
+    /// What earlier runs committed.
+    fn previous(&mut self) -> DbResult<Previous> {
+        bookkeeping::previous(self)
+    }
+    /// The refused rows recorded by every run of this rehearsal.
+    fn recorded_rejects(&mut self, plan: &crate::dataset::Plan) -> DbResult<Vec<Reject>> {
+        bookkeeping::recorded_rejects(self, plan)
+    }
+    /// Rows of each of the profile's tables.
+    fn row_counts(&mut self, plan: &crate::dataset::Plan) -> DbResult<Vec<u64>> {
+        bookkeeping::row_counts(self, plan)
+    }
 }
 
 /// Quotes an identifier (both dialects use double quotes).

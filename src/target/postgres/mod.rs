@@ -3,13 +3,144 @@
 //! of literals; `upsert` adds `ON CONFLICT DO NOTHING`. The session runs in
 //! UTC and UTF-8 so timestamps read back in the generator's form.
 
-use super::batch::Rows;
-use super::target::{
-    Conn, ConnectError, DbError, DbResult, ErrorClass, LoadTable, Method, ReadColumn, ident,
+use super::{
+    Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
+    Method, PROGRESS_TABLE, ReadColumn, Rows, Target, ident, reach, redact,
 };
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
 use std::io::{BufRead, Write};
+use std::time::Duration;
+
+pub const KIND_NAME: &str = "postgres";
+
+/// The registry's line for PostgreSQL.
+pub const KIND: Kind = Kind {
+    prefixes: &["postgres://", "postgresql://"],
+    form: "postgres://user:pass@host:port/db",
+    parse,
+};
+
+fn parse(dsn: &str) -> Result<Target> {
+    if crate::redact::ambiguous_at(dsn) {
+        return Err(Error::usage(format!(
+            "target {}: `@` appears more than once before the host; percent-encode `@` in the user name or password as %40",
+            redact(dsn)
+        )));
+    }
+    dsn.parse::<postgres::Config>()
+        .map_err(|e| Error::usage(format!("cannot parse target {}: {e}", redact(dsn))))?;
+    Ok(target(dsn.to_string()))
+}
+
+/// A PostgreSQL database, by its DSN.
+#[derive(Debug, Clone)]
+pub struct PgTarget {
+    pub dsn: String,
+}
+
+pub fn target(dsn: String) -> Target {
+    Target::new(PgTarget { dsn })
+}
+
+impl Driver for PgTarget {
+    fn kind(&self) -> &'static str {
+        KIND_NAME
+    }
+
+    fn dsn(&self) -> String {
+        self.dsn.clone()
+    }
+
+    fn redacted(&self) -> String {
+        redact(&self.dsn)
+    }
+
+    fn open(&self, timeout: Option<Duration>) -> std::result::Result<Box<dyn Conn>, ConnectError> {
+        Ok(Box::new(Pg::open(&self.dsn, timeout)?))
+    }
+
+    fn hint(&self) -> String {
+        let place = self
+            .dsn
+            .parse::<postgres::Config>()
+            .ok()
+            .and_then(|c| {
+                let port = c.get_ports().first().copied().unwrap_or(5432);
+                match c.get_hosts().first()? {
+                    postgres::config::Host::Tcp(h) => Some(format!("{h}:{port}")),
+                    #[cfg(unix)]
+                    postgres::config::Host::Unix(p) => Some(format!("{}", p.display())),
+                }
+            })
+            .unwrap_or_else(|| "the given host".into());
+        format!(
+            "is PostgreSQL running and accepting connections at {place}? check the host, port, user, password (or PGPASSWORD) and database name"
+        )
+    }
+
+    /// A session-level advisory lock, keyed on the bookkeeping table's
+    /// schema: advisory locks are per database, and `estimate`'s scratch
+    /// schemas are separate rehearsals.
+    fn reach_and_lock(&self) -> Result<Lock> {
+        let target = Target::new(self.clone());
+        let mut conn = reach::reach(&target)?;
+        let rows = conn
+            .query(&format!(
+                "SELECT pg_try_advisory_lock(hashtext('understudy:' || coalesce(current_schema(), '') || '.{PROGRESS_TABLE}'))"
+            ))
+            .map_err(|e| {
+                Error::target(format!(
+                    "cannot take the writer lock on {}: {e}",
+                    target.redacted()
+                ))
+            })?;
+        match rows.first().and_then(|r| r.first()).cloned().flatten() {
+            Some(v) if v == "t" => Ok(Lock::new(conn)),
+            _ => Err(super::busy(&target.redacted(), "")),
+        }
+    }
+
+    fn loading(&self) -> Loading {
+        Loading {
+            batch: 5_000,
+            workers: 2,
+            writers: None,
+        }
+    }
+
+    fn address(&self) -> Result<String> {
+        let cfg: postgres::Config = self
+            .dsn
+            .parse()
+            .map_err(|e| Error::usage(format!("cannot parse target: {e}")))?;
+        let host = match cfg.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => {
+                return Err(Error::usage(
+                    "--faults needs a TCP PostgreSQL target (host:port), not a Unix socket",
+                ));
+            }
+        };
+        let port = cfg.get_ports().first().copied().unwrap_or(5432);
+        Ok(format!("{host}:{port}"))
+    }
+
+    fn via(&self, addr: &str) -> Target {
+        target(rehost(&self.dsn, addr))
+    }
+}
+
+/// The DSN with its host:port replaced by `addr` (the fault proxy's).
+fn rehost(dsn: &str, addr: &str) -> String {
+    let (scheme, rest) = dsn.split_once("://").unwrap_or(("postgres", dsn));
+    let (auth, rest) = match rest.split_once('@') {
+        Some((a, r)) => (format!("{a}@"), r),
+        None => (String::new(), rest),
+    };
+    let tail = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
+    format!("{scheme}://{auth}{addr}{tail}")
+}
 
 pub struct Pg {
     client: postgres::Client,
@@ -30,7 +161,7 @@ impl Pg {
         dsn: &str,
         timeout: Option<std::time::Duration>,
     ) -> std::result::Result<Pg, ConnectError> {
-        let redacted = super::target::redact(dsn);
+        let redacted = redact(dsn);
         let mut client = client_within(dsn, timeout)?;
         client
             .batch_execute("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;")
@@ -70,7 +201,7 @@ fn client_within(
     dsn: &str,
     timeout: Option<std::time::Duration>,
 ) -> std::result::Result<postgres::Client, ConnectError> {
-    let redacted = super::target::redact(dsn);
+    let redacted = redact(dsn);
     let mut config: postgres::Config = dsn.parse().map_err(|e: postgres::Error| ConnectError {
         error: Error::usage(format!(
             "cannot parse target {redacted}: {}",
@@ -290,7 +421,7 @@ impl Conn for Pg {
         format!(
             "SELECT column_name, data_type FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = {} ORDER BY ordinal_position",
-            super::target::literal(table)
+            super::literal(table)
         )
     }
 
@@ -372,4 +503,22 @@ fn unescape(f: &[u8]) -> Option<String> {
         i += 1;
     }
     Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rehost_keeps_everything_but_the_address() {
+        assert_eq!(
+            super::rehost(
+                "postgres://u:p@db.example:5432/app?sslmode=disable",
+                "127.0.0.1:9"
+            ),
+            "postgres://u:p@127.0.0.1:9/app?sslmode=disable"
+        );
+        assert_eq!(
+            super::rehost("postgresql://h/db", "127.0.0.1:9"),
+            "postgresql://127.0.0.1:9/db"
+        );
+    }
 }

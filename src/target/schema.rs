@@ -8,7 +8,7 @@
 //! (`Origin`) decides what of it is applied: `keep` is the one place to teach
 //! a new kind (mariadb-dump's `/*!…*/` and `LOCK TABLES`, say).
 
-use super::target::Conn;
+use super::Conn;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -377,178 +377,236 @@ fn first_line(sql: &str) -> String {
 /// function bodies) and BEGIN … END bodies (SQLite triggers, SQL-standard
 /// function bodies); a line starting with `\` between statements is a psql
 /// meta-command. Err: (line, why) for an unterminated quote or comment.
-fn split(text: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line = 1;
-    // The statement being read: its start (byte, line) once non-blank text was seen.
-    let mut start: Option<(usize, usize)> = None;
-    // BEGIN … END depth inside a CREATE TRIGGER/FUNCTION/PROCEDURE.
-    let mut depth = 0usize;
-    let mut body_allowed = None::<bool>;
-    let ident_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\n' => {
-                line += 1;
-                i += 1;
-            }
-            b'\\' if start.is_none() => {
-                let end = text[i..].find('\n').map_or(b.len(), |k| i + k);
-                out.push(Piece::Meta(Statement {
-                    line,
-                    sql: text[i..end].trim_end().to_string(),
-                }));
-                i = end;
-            }
-            _ if c.is_ascii_whitespace() => i += 1,
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = text[i..].find('\n').map_or(b.len(), |k| i + k);
-            }
-            b'#' if start.is_none() && b.get(i + 1) != Some(&b'!') => {
-                // mariadb-dump's and MySQL's line comments (never SQL at a statement's start).
-                i = text[i..].find('\n').map_or(b.len(), |k| i + k);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let from = line;
-                let mut nest = 0usize;
-                loop {
-                    if i >= b.len() {
-                        return Err((from, "this comment (/*) is never closed".into()));
-                    }
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 2;
-                        if nest == 0 {
-                            break;
-                        }
-                    } else {
-                        if b[i] == b'\n' {
-                            line += 1;
-                        }
-                        i += 1;
-                    }
-                }
-            }
-            b';' => {
-                i += 1;
-                if depth == 0 {
-                    if let Some((s, l)) = start.take() {
-                        out.push(Piece::Sql(Statement {
-                            line: l,
-                            sql: text[s..i].trim().to_string(),
-                        }));
-                    }
-                    body_allowed = None;
-                }
-            }
-            b'\'' | b'"' | b'`' => {
-                start.get_or_insert((i, line));
-                // E'…' (PostgreSQL) takes backslash escapes.
-                let escapes = c == b'\''
-                    && i > 0
-                    && matches!(b[i - 1], b'e' | b'E')
-                    && (i < 2 || !ident_char(b[i - 2]));
-                let from = line;
-                i += 1;
-                loop {
-                    if i >= b.len() {
-                        return Err((from, format!("this quote ({}) is never closed", c as char)));
-                    }
-                    if b[i] == b'\n' {
-                        line += 1;
-                    }
-                    if escapes && b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == c {
-                        if b.get(i + 1) == Some(&c) {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            b'$' if i == 0 || !ident_char(b[i - 1]) => {
-                start.get_or_insert((i, line));
-                let tag_len = b[i + 1..]
-                    .iter()
-                    .take_while(|&&c| ident_char(c) && c != b'$')
-                    .count();
-                let is_tag = b.get(i + 1 + tag_len) == Some(&b'$')
-                    && !b.get(i + 1).is_some_and(u8::is_ascii_digit);
-                if !is_tag {
-                    i += 1;
-                    continue;
-                }
-                let tag = &text[i..i + tag_len + 2];
-                let from = line;
-                let body = i + tag.len();
-                let Some(k) = text[body..].find(tag) else {
-                    return Err((from, format!("this dollar quote ({tag}) is never closed")));
-                };
-                line += text[body..body + k].matches('\n').count();
-                i = body + k + tag.len();
-            }
-            _ if ident_char(c) => {
-                let s = i;
-                while i < b.len() && (ident_char(b[i]) || b[i] == b'$') {
-                    i += 1;
-                }
-                let first = start.is_none();
-                let (st, _) = *start.get_or_insert((s, line));
-                let word = &text[s..i];
-                if first {
-                    body_allowed = None;
-                }
-                // Bodies only in CREATE [OR REPLACE] [TEMP] TRIGGER/FUNCTION/PROCEDURE:
-                // a column named `begin` elsewhere must not swallow the file.
-                if body_allowed.is_none() {
-                    let head = text[st..i].to_ascii_lowercase();
-                    let words: Vec<&str> = head.split_whitespace().collect();
-                    if words.first() != Some(&"create") {
-                        body_allowed = Some(false);
-                    } else if let Some(w) = words.iter().skip(1).find(|w| {
-                        !matches!(**w, "or" | "replace" | "temp" | "temporary" | "constraint")
-                    }) {
-                        body_allowed = Some(matches!(*w, "trigger" | "function" | "procedure"));
-                    }
-                }
-                if body_allowed == Some(true) {
-                    if word.eq_ignore_ascii_case("begin")
-                        || (depth > 0 && word.eq_ignore_ascii_case("case"))
-                    {
-                        depth += 1;
-                    } else if depth > 0 && word.eq_ignore_ascii_case("end") {
-                        depth -= 1;
-                    }
-                }
-            }
-            _ => {
-                start.get_or_insert((i, line));
-                i += 1;
-            }
-        }
+fn split(text: &str) -> std::result::Result<Vec<Piece>, SplitError> {
+    let mut s = Splitter {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+        line: 1,
+        start: None,
+        depth: 0,
+        body_allowed: None,
+        out: Vec::new(),
+    };
+    while s.i < s.b.len() {
+        s.step()?;
     }
-    if let Some((s, l)) = start {
-        let sql = text[s..].trim();
+    if let Some((at, l)) = s.start {
+        let sql = text[at..].trim();
         if !sql.is_empty() {
-            out.push(Piece::Sql(Statement {
+            s.out.push(Piece::Sql(Statement {
                 line: l,
                 sql: sql.to_string(),
             }));
         }
     }
-    Ok(out)
+    Ok(s.out)
+}
+
+/// Where the text cannot be split: (line, why).
+type SplitError = (usize, String);
+
+fn ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// A cursor over the file: where it is, on which line, and the statement
+/// being read.
+struct Splitter<'t> {
+    text: &'t str,
+    b: &'t [u8],
+    i: usize,
+    line: usize,
+    /// The statement being read: its start (byte, line) once non-blank text was seen.
+    start: Option<(usize, usize)>,
+    /// BEGIN … END depth inside a CREATE TRIGGER/FUNCTION/PROCEDURE.
+    depth: usize,
+    body_allowed: Option<bool>,
+    out: Vec<Piece>,
+}
+
+impl<'t> Splitter<'t> {
+    /// Reads what starts at the cursor: a line break, a comment, a quote, a
+    /// word, a statement's end.
+    fn step(&mut self) -> std::result::Result<(), SplitError> {
+        let (b, i) = (self.b, self.i);
+        let c = b[i];
+        match c {
+            b'\n' => {
+                self.line += 1;
+                self.i += 1;
+            }
+            b'\\' if self.start.is_none() => {
+                let end = self.line_end();
+                self.out.push(Piece::Meta(Statement {
+                    line: self.line,
+                    sql: self.text[i..end].trim_end().to_string(),
+                }));
+                self.i = end;
+            }
+            _ if c.is_ascii_whitespace() => self.i += 1,
+            b'-' if b.get(i + 1) == Some(&b'-') => self.i = self.line_end(),
+            b'#' if self.start.is_none() && b.get(i + 1) != Some(&b'!') => {
+                // mariadb-dump's and MySQL's line comments (never SQL at a statement's start).
+                self.i = self.line_end();
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => self.block_comment()?,
+            b';' => {
+                self.i += 1;
+                if self.depth == 0 {
+                    if let Some((s, l)) = self.start.take() {
+                        self.out.push(Piece::Sql(Statement {
+                            line: l,
+                            sql: self.text[s..self.i].trim().to_string(),
+                        }));
+                    }
+                    self.body_allowed = None;
+                }
+            }
+            b'\'' | b'"' | b'`' => self.quoted(c)?,
+            b'$' if i == 0 || !ident_char(b[i - 1]) => self.dollar_quoted()?,
+            _ if ident_char(c) => self.word(),
+            _ => {
+                self.start.get_or_insert((i, self.line));
+                self.i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the cursor's line (its `\n`, or the end of the text).
+    fn line_end(&self) -> usize {
+        self.text[self.i..]
+            .find('\n')
+            .map_or(self.b.len(), |k| self.i + k)
+    }
+
+    /// `/* … */`, nested as PostgreSQL nests them.
+    fn block_comment(&mut self) -> std::result::Result<(), SplitError> {
+        let b = self.b;
+        let from = self.line;
+        let mut nest = 0usize;
+        loop {
+            let i = self.i;
+            if i >= b.len() {
+                return Err((from, "this comment (/*) is never closed".into()));
+            }
+            if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                nest += 1;
+                self.i += 2;
+            } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                nest -= 1;
+                self.i += 2;
+                if nest == 0 {
+                    return Ok(());
+                }
+            } else {
+                if b[i] == b'\n' {
+                    self.line += 1;
+                }
+                self.i += 1;
+            }
+        }
+    }
+
+    /// A quoted string or identifier; a doubled quote stays inside it.
+    fn quoted(&mut self, c: u8) -> std::result::Result<(), SplitError> {
+        let (b, i) = (self.b, self.i);
+        self.start.get_or_insert((i, self.line));
+        // E'…' (PostgreSQL) takes backslash escapes.
+        let escapes = c == b'\''
+            && i > 0
+            && matches!(b[i - 1], b'e' | b'E')
+            && (i < 2 || !ident_char(b[i - 2]));
+        let from = self.line;
+        self.i += 1;
+        loop {
+            let i = self.i;
+            if i >= b.len() {
+                return Err((from, format!("this quote ({}) is never closed", c as char)));
+            }
+            if b[i] == b'\n' {
+                self.line += 1;
+            }
+            if escapes && b[i] == b'\\' {
+                self.i += 2;
+                continue;
+            }
+            if b[i] == c {
+                if b.get(i + 1) == Some(&c) {
+                    self.i += 2;
+                    continue;
+                }
+                self.i += 1;
+                return Ok(());
+            }
+            self.i += 1;
+        }
+    }
+
+    /// `$tag$ … $tag$` (PostgreSQL); a `$` that starts no tag is text.
+    fn dollar_quoted(&mut self) -> std::result::Result<(), SplitError> {
+        let (b, i, text) = (self.b, self.i, self.text);
+        self.start.get_or_insert((i, self.line));
+        let tag_len = b[i + 1..]
+            .iter()
+            .take_while(|&&c| ident_char(c) && c != b'$')
+            .count();
+        let is_tag =
+            b.get(i + 1 + tag_len) == Some(&b'$') && !b.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if !is_tag {
+            self.i += 1;
+            return Ok(());
+        }
+        let tag = &text[i..i + tag_len + 2];
+        let from = self.line;
+        let body = i + tag.len();
+        let Some(k) = text[body..].find(tag) else {
+            return Err((from, format!("this dollar quote ({tag}) is never closed")));
+        };
+        self.line += text[body..body + k].matches('\n').count();
+        self.i = body + k + tag.len();
+        Ok(())
+    }
+
+    /// A word; BEGIN … END bodies are counted only in CREATE [OR REPLACE]
+    /// [TEMP] TRIGGER/FUNCTION/PROCEDURE: a column named `begin` elsewhere
+    /// must not swallow the file.
+    fn word(&mut self) {
+        let (b, text) = (self.b, self.text);
+        let s = self.i;
+        while self.i < b.len() && (ident_char(b[self.i]) || b[self.i] == b'$') {
+            self.i += 1;
+        }
+        let first = self.start.is_none();
+        let (st, _) = *self.start.get_or_insert((s, self.line));
+        let word = &text[s..self.i];
+        if first {
+            self.body_allowed = None;
+        }
+        if self.body_allowed.is_none() {
+            let head = text[st..self.i].to_ascii_lowercase();
+            let words: Vec<&str> = head.split_whitespace().collect();
+            if words.first() != Some(&"create") {
+                self.body_allowed = Some(false);
+            } else if let Some(w) = words
+                .iter()
+                .skip(1)
+                .find(|w| !matches!(**w, "or" | "replace" | "temp" | "temporary" | "constraint"))
+            {
+                self.body_allowed = Some(matches!(*w, "trigger" | "function" | "procedure"));
+            }
+        }
+        if self.body_allowed == Some(true) {
+            if word.eq_ignore_ascii_case("begin")
+                || (self.depth > 0 && word.eq_ignore_ascii_case("case"))
+            {
+                self.depth += 1;
+            } else if self.depth > 0 && word.eq_ignore_ascii_case("end") {
+                self.depth -= 1;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

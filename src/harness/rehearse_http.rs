@@ -1,0 +1,241 @@
+//! `rehearse` into an identity API: the users sent by request, then listed
+//! back for verification.
+
+use super::rehearse::{
+    check_outputs, faults_section, finish, plan_of, projection, rejects_path, report_head,
+};
+use super::{Plan, RehearseOptions, say};
+use crate::error::{Error, Result};
+use crate::report::{self, Report, metrics::Metrics};
+use crate::retry::Waiting;
+use crate::target::http::{self, HttpLoad, HttpTarget};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// `rehearse` into an identity API (`--target http://… --api …`).
+pub(super) fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result<i32> {
+    let target = HttpTarget::parse(url, opts.api)?;
+    check(&opts)?;
+    // First contact, straight to the API (not through the fault proxy).
+    http::reach(&target)?;
+    let proxy_started = Instant::now();
+    let proxy = match &opts.faults {
+        Some(plan) => Some(start_proxy(&opts, &target, plan)?),
+        None => None,
+    };
+    let plan = plan_of(&opts)?;
+    let workers = opts.workers.unwrap_or(8).max(1);
+    let metrics = Arc::new(Metrics::new());
+    let model = match opts.rate {
+        Some(r) => format!("open model, {r} requests/s, at most {workers} in flight"),
+        None => format!("closed model, {workers} workers"),
+    };
+    say(
+        opts.quiet,
+        format!(
+            "rehearsing {} (profile {}) into the {} API at {} ({model})",
+            crate::util::count(opts.users, "user", "users"),
+            plan.profile.name,
+            target.api_name(),
+            target.base
+        ),
+    );
+    let hopts = http::HttpOptions {
+        rate: opts.rate,
+        workers,
+        max_attempts: opts.max_attempts,
+        retry_for: opts.retry_for,
+        quiet: opts.quiet,
+        users: None,
+        shown_as: proxy
+            .as_ref()
+            .map(|(p, _)| format!("{} (through the fault proxy on {})", target.base, p.addr)),
+    };
+    let send_to = proxy.as_ref().map(|(_, t)| t).unwrap_or(&target);
+    let (lr, _) = http::load(&plan, send_to, &hopts, metrics.clone())?;
+    let rejects_file = write_rejects(&plan, &opts, &lr)?;
+    let verify = if opts.verify {
+        Some(verify(&plan, &target, &opts, &lr)?)
+    } else {
+        None
+    };
+    let report = Report {
+        verify,
+        rejects_file: rejects_file.map(|p| p.display().to_string()),
+        faults: proxy
+            .as_ref()
+            .zip(opts.faults.as_ref())
+            .map(|((p, _), fp)| faults_section(p, fp, proxy_started, &metrics)),
+        ..http_report(&plan, &target, &opts, workers, lr, &metrics, started_at)
+    };
+    finish(report, &opts)
+}
+
+/// What an identity API does not take, and what can be refused before it
+/// is reached.
+fn check(opts: &RehearseOptions) -> Result<()> {
+    for (set, flag) in [
+        (
+            opts.exec.is_some() || opts.source.is_some(),
+            "--exec/--source",
+        ),
+        (opts.resume, "--resume"),
+        (
+            opts.schema.is_some() || opts.no_create,
+            "--schema/--no-create",
+        ),
+        (!opts.maps.is_empty(), "--map"),
+    ] {
+        if set {
+            return Err(Error::usage(format!(
+                "{flag} applies to database targets, not to an identity API (start from an empty tenant, or emulator)"
+            )));
+        }
+    }
+    if opts.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return Err(Error::usage(
+            "--rate must be a positive number of requests per second",
+        ));
+    }
+    if let Some(expr) = &opts.fail_on {
+        report::parse_conditions(expr)?;
+    }
+    check_outputs(opts)
+}
+
+/// The fault proxy in front of the API, and the API as reached through it.
+fn start_proxy(
+    opts: &RehearseOptions,
+    target: &HttpTarget,
+    plan: &crate::faults::FaultPlan,
+) -> Result<(crate::faults::Proxy, HttpTarget)> {
+    let p = crate::faults::Proxy::start("127.0.0.1:0", &target.addr(), plan.clone())
+        .map_err(|e| Error::target(format!("cannot start the fault proxy: {e}")))?;
+    say(
+        opts.quiet,
+        format!(
+            "faults: sending to {} through a fault proxy on {}, plan {plan}",
+            target.base, p.addr
+        ),
+    );
+    let via = target.via(&p.addr.to_string());
+    Ok((p, via))
+}
+
+/// The refused users, one JSON line each, when there are any.
+fn write_rejects(plan: &Plan, opts: &RehearseOptions, lr: &HttpLoad) -> Result<Option<PathBuf>> {
+    if lr.rejects.is_empty() {
+        return Ok(None);
+    }
+    let p = rejects_path(opts);
+    let mut out = String::new();
+    for r in &lr.rejects {
+        out.push_str(
+            &serde_json::json!({"table": plan.metas[plan.generator.users_table].name, "index": r.index,
+                "key": r.email, "class": r.class, "message": r.message, "labels": r.labels})
+            .to_string(),
+        );
+        out.push('\n');
+    }
+    std::fs::write(&p, out).map_err(|e| Error::io("write", &p, e))?;
+    Ok(Some(p))
+}
+
+/// Lists the users through the API, straight to it: the fault plan is for
+/// the load.
+fn verify(
+    plan: &Plan,
+    target: &HttpTarget,
+    opts: &RehearseOptions,
+    lr: &HttpLoad,
+) -> Result<report::Verify> {
+    say(
+        opts.quiet,
+        format!(
+            "verifying: listing the users through the {} API",
+            target.api_name()
+        ),
+    );
+    let direct = crate::http::Client::new(
+        target.base.clone(),
+        opts.max_attempts,
+        opts.retry_for,
+        2,
+        Arc::new(Metrics::new()),
+    )
+    .map_err(|e| Error::target(format!("cannot build the HTTP client: {e}")))?
+    .telling(Waiting::new(
+        target.base.clone(),
+        opts.retry_for,
+        opts.quiet,
+    ));
+    http::verify(&direct, target, plan, lr)
+}
+
+/// The report of an identity-API rehearsal, less verification, the rejects
+/// file and the faults.
+fn http_report(
+    plan: &Plan,
+    target: &HttpTarget,
+    opts: &RehearseOptions,
+    workers: usize,
+    lr: HttpLoad,
+    metrics: &Metrics,
+    started_at: String,
+) -> Report {
+    let (by_class, by_label) = metrics.errors();
+    let jit_total: u64 = lr.jit_only.values().sum();
+    let throughput = lr.created as f64 / lr.duration_s.max(1e-9);
+    let users_name = plan.metas[plan.generator.users_table].name.clone();
+    let rejected = lr.rejects.len() as u64;
+    Report {
+        target: target.base.clone(),
+        source: None,
+        method: format!("http:{}", target.api_name()),
+        workers,
+        batch: 1,
+        resumed: false,
+        rows_expected: opts.users,
+        rows_loaded: lr.created,
+        rows_skipped: jit_total,
+        rows_rejected: rejected,
+        retries: metrics.retries(),
+        duration_s: lr.duration_s,
+        throughput_rows_per_s: throughput,
+        latency_ms: metrics.latency(),
+        timeseries: metrics.timeseries(),
+        errors_by_class: by_class,
+        errors_by_label: by_label,
+        tables: vec![report::TableLoad {
+            name: users_name,
+            expected: opts.users,
+            loaded: lr.created,
+            skipped: jit_total,
+            rejected,
+        }],
+        projection: projection(opts, 1.0, throughput),
+        exec: None,
+        thresholds: Vec::new(),
+        hashes: plan.hashes.clone(),
+        http: Some(report::Http {
+            api: target.api_name().into(),
+            model: if opts.rate.is_some() {
+                "open"
+            } else {
+                "closed"
+            }
+            .into(),
+            rate: opts.rate,
+            max_attempts: opts.max_attempts,
+            counts: lr.counts,
+            retries: metrics.retries(),
+            backoff_s: metrics.backoff_s(),
+            already_existed_on_retry: lr.already_existed_on_retry,
+            jit_only: jit_total,
+            jit_only_by_format: lr.jit_only,
+            jobs: lr.jobs,
+        }),
+        ..report_head(plan, opts, started_at)
+    }
+}
