@@ -152,7 +152,7 @@ fn http_targets_need_an_api_and_refuse_database_flags() {
         (vec!["--target", "sqlite:x.db", "--api", "okta"], "http://"),
         (
             vec!["--target", target.as_str(), "--api", "ldap"],
-            "okta, auth0 or generic",
+            "[possible values: okta, auth0, generic]",
         ),
     ] {
         understudy("rehearse")
