@@ -10,7 +10,7 @@ use crate::harness::{Plan, RehearseOptions};
 use crate::hash::Encoded;
 use crate::profile::Kind;
 use crate::row::RowBuf;
-use crate::target::{Target, ident};
+use crate::target::Target;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -213,8 +213,14 @@ fn write_ldif_to(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<
 
 /// One worker's connection to the legacy store.
 pub enum LegacyConn {
-    Sqlite(rusqlite::Connection, String),
-    Postgres(Box<postgres::Client>, postgres::Statement),
+    /// A database, through its target's `Conn::lookup`: the users table,
+    /// its email column, and the hash (and salt) columns read.
+    Db {
+        conn: Box<dyn crate::target::Conn>,
+        table: String,
+        email: String,
+        read: Vec<String>,
+    },
     Ldif(Arc<HashMap<String, String>>),
 }
 
@@ -224,33 +230,23 @@ impl LegacyConn {
         cols: &Columns,
         dir: &Option<Arc<HashMap<String, String>>>,
     ) -> Result<LegacyConn> {
-        let select = format!(
-            "SELECT {}, {} FROM {} WHERE {} = ",
-            ident(&cols.names[cols.hash]),
-            cols.salt
-                .map(|s| ident(&cols.names[s]))
-                .unwrap_or_else(|| "NULL".into()),
-            ident(&cols.table),
-            ident(&cols.names[cols.email]),
-        );
         match spec {
             LegacySpec::Ldif(_) => Ok(LegacyConn::Ldif(dir.clone().expect("seeded"))),
-            LegacySpec::Db(t) => match t.file() {
-                Some(p) => {
-                    let c = rusqlite::Connection::open(p).map_err(|e| {
-                        Error::target(format!("cannot open legacy {}: {e}", p.display()))
-                    })?;
-                    Ok(LegacyConn::Sqlite(c, format!("{select}?1")))
-                }
-                None => {
-                    let mut c = crate::target::postgres::client(&t.dsn())
-                        .map_err(|e| Error::target(format!("legacy: {e}")))?;
-                    let st = c
-                        .prepare(&format!("{select}$1"))
-                        .map_err(|e| Error::target(format!("legacy lookup: {e}")))?;
-                    Ok(LegacyConn::Postgres(Box::new(c), st))
-                }
-            },
+            LegacySpec::Db(t) => {
+                let conn = t
+                    .connect()
+                    .map_err(|e| Error::target(format!("legacy: {e}")))?;
+                let read = std::iter::once(cols.hash)
+                    .chain(cols.salt)
+                    .map(|c| cols.names[c].clone())
+                    .collect();
+                Ok(LegacyConn::Db {
+                    conn,
+                    table: cols.table.clone(),
+                    email: cols.names[cols.email].clone(),
+                    read,
+                })
+            }
         }
     }
 
@@ -262,25 +258,22 @@ impl LegacyConn {
                 // inner string for formats other than ldap-crypt.
                 Encoded::new(v.clone())
             })),
-            LegacyConn::Sqlite(c, sql) => {
-                let mut st = c.prepare_cached(sql).map_err(|e| e.to_string())?;
-                let mut rows = st.query([email]).map_err(|e| e.to_string())?;
-                match rows.next().map_err(|e| e.to_string())? {
-                    Some(r) => Ok(Some(Encoded {
-                        hash: r
-                            .get::<_, Option<String>>(0)
-                            .map_err(|e| e.to_string())?
-                            .unwrap_or_default(),
-                        salt: r.get::<_, Option<String>>(1).map_err(|e| e.to_string())?,
-                    })),
-                    None => Ok(None),
-                }
-            }
-            LegacyConn::Postgres(c, st) => {
-                let rows = c.query(&*st, &[&email]).map_err(|e| e.to_string())?;
-                Ok(rows.first().map(|r| Encoded {
-                    hash: r.get::<_, Option<String>>(0).unwrap_or_default(),
-                    salt: r.get::<_, Option<String>>(1),
+            LegacyConn::Db {
+                conn,
+                table,
+                email: key,
+                read,
+            } => {
+                let columns: Vec<&str> = read.iter().map(String::as_str).collect();
+                let row = conn
+                    .lookup(table, key, &columns, email)
+                    .map_err(|e| e.to_string())?;
+                Ok(row.map(|mut r| {
+                    let salt = if r.len() > 1 { r.pop().flatten() } else { None };
+                    Encoded {
+                        hash: r.pop().flatten().unwrap_or_default(),
+                        salt,
+                    }
                 }))
             }
         }

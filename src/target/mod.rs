@@ -338,6 +338,17 @@ pub struct ReadColumn {
     pub declared: String,
 }
 
+/// The SELECT behind `Conn::lookup`, its parameter written `param`.
+pub fn lookup_sql(table: &str, key: &str, columns: &[&str], param: &str) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    format!(
+        "SELECT {} FROM {} WHERE {} = {param}",
+        cols.join(", "),
+        ident(table),
+        ident(key)
+    )
+}
+
 pub trait Conn: Send {
     /// Runs one or more statements outside any row load (DDL, BEGIN, COMMIT…).
     fn batch(&mut self, sql: &str) -> DbResult<()>;
@@ -379,6 +390,16 @@ pub trait Conn: Send {
         f: &mut dyn FnMut(&[Option<&str>]),
     ) -> DbResult<()>;
     fn dialect(&self) -> crate::sink::Dialect;
+    /// The row of `table` whose `key` column holds `value` (`columns` read as
+    /// text), or None. Prepared once per connection: `jit` looks a user up in
+    /// the legacy store at every sign-in.
+    fn lookup(
+        &mut self,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        value: &str,
+    ) -> DbResult<Option<Vec<Option<String>>>>;
 
     // Resume bookkeeping (`bookkeeping`): SQL both shipped kinds speak.
 

@@ -145,6 +145,8 @@ fn rehost(dsn: &str, addr: &str) -> String {
 pub struct Pg {
     client: postgres::Client,
     buf: Vec<u8>,
+    /// `lookup`'s statements, prepared once per connection.
+    statements: std::collections::HashMap<String, postgres::Statement>,
 }
 
 /// Rows per INSERT statement.
@@ -172,6 +174,7 @@ impl Pg {
         Ok(Pg {
             client,
             buf: Vec::with_capacity(1 << 20),
+            statements: std::collections::HashMap::new(),
         })
     }
 }
@@ -473,6 +476,35 @@ impl Conn for Pg {
 
     fn dialect(&self) -> crate::sink::Dialect {
         crate::sink::Dialect::Postgres
+    }
+
+    fn lookup(
+        &mut self,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        value: &str,
+    ) -> DbResult<Option<Vec<Option<String>>>> {
+        let sql = super::lookup_sql(table, key, columns, "$1");
+        let st = match self.statements.get(&sql) {
+            Some(st) => st.clone(),
+            None => {
+                let st = self.client.prepare(&sql).map_err(|e| classify(&e))?;
+                self.statements.insert(sql, st.clone());
+                st
+            }
+        };
+        let rows = self
+            .client
+            .query(&st, &[&value])
+            .map_err(|e| classify(&e))?;
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        (0..columns.len())
+            .map(|i| r.try_get::<_, Option<String>>(i).map_err(|e| classify(&e)))
+            .collect::<DbResult<_>>()
+            .map(Some)
     }
 }
 

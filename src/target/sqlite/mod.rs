@@ -357,6 +357,25 @@ impl Conn for Sqlite {
     fn dialect(&self) -> crate::sink::Dialect {
         crate::sink::Dialect::Sqlite
     }
+
+    fn lookup(
+        &mut self,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        value: &str,
+    ) -> DbResult<Option<Vec<Option<String>>>> {
+        let sql = super::lookup_sql(table, key, columns, "?1");
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| classify(&e))?;
+        let mut rows = st.query([value]).map_err(|e| classify(&e))?;
+        let Some(r) = rows.next().map_err(|e| classify(&e))? else {
+            return Ok(None);
+        };
+        (0..columns.len())
+            .map(|i| r.get::<_, Option<String>>(i).map_err(|e| classify(&e)))
+            .collect::<DbResult<_>>()
+            .map(Some)
+    }
 }
 
 /// A stored value as the generator would have written it.
