@@ -156,6 +156,15 @@ mod tests {
         fn dialect(&self) -> crate::sink::Dialect {
             crate::sink::Dialect::Sqlite
         }
+        fn lookup(
+            &mut self,
+            _: &str,
+            _: &str,
+            _: &[&str],
+            _: &str,
+        ) -> crate::target::DbResult<Option<Vec<Option<String>>>> {
+            Err(gone())
+        }
     }
 
     fn gone() -> crate::target::DbError {
