@@ -6,6 +6,7 @@
 
 pub mod bookkeeping;
 pub mod http;
+pub mod mysql;
 pub mod postgres;
 pub mod reach;
 mod rows;
@@ -84,7 +85,7 @@ pub struct Kind {
 }
 
 /// Every kind of database target, one line each.
-pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND];
+pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND, mysql::KIND];
 
 /// A database target: where a rehearsal loads rows.
 #[derive(Clone)]
