@@ -225,7 +225,8 @@ impl My {
 
 /// The driver's error → class. Codes: ER_DUP_ENTRY 1062, ER_DATA_TOO_LONG
 /// 1406, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD 1366 ("Incorrect string value",
-/// bytes that are not utf8mb4), ER_NO_REFERENCED_ROW 1452.
+/// bytes that are not utf8mb4), ER_NO_REFERENCED_ROW 1452; LOAD DATA LOCAL
+/// reports refused rows as warnings with their own codes (1265, 1366, 1062).
 pub fn classify(e: &mysql::Error) -> DbError {
     match e {
         mysql::Error::MySqlError(m) => DbError {
@@ -255,7 +256,8 @@ pub fn classify(e: &mysql::Error) -> DbError {
 pub fn class_of(code: u16) -> ErrorClass {
     match code {
         1062 | 1586 => ErrorClass::Duplicate,
-        1406 => ErrorClass::TooLong,
+        // 1265 "Data truncated": what LOAD DATA LOCAL reports for 1406.
+        1406 | 1265 => ErrorClass::TooLong,
         1366 | 1300 => ErrorClass::Encoding,
         1452 | 1451 | 1216 | 1217 | 1048 | 1364 | 3819 | 4025 => ErrorClass::Constraint,
         1205 | 1213 | 3024 | 1969 => ErrorClass::Timeout,
@@ -449,11 +451,7 @@ impl Conn for My {
         let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(|e| classify(&e))?;
         Ok(rows
             .iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| r.as_ref(i).and_then(text))
-                    .collect()
-            })
+            .map(|r| (0..r.len()).map(|i| r.as_ref(i).and_then(text)).collect())
             .collect())
     }
 
@@ -524,6 +522,7 @@ mod tests {
     fn codes_map_to_classes() {
         assert_eq!(class_of(1062), ErrorClass::Duplicate);
         assert_eq!(class_of(1406), ErrorClass::TooLong);
+        assert_eq!(class_of(1265), ErrorClass::TooLong);
         assert_eq!(class_of(1366), ErrorClass::Encoding);
         assert_eq!(class_of(1452), ErrorClass::Constraint);
         assert_eq!(class_of(1213), ErrorClass::Timeout);
