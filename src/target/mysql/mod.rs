@@ -200,6 +200,9 @@ impl My {
         });
         let builder = mysql::OptsBuilder::from_opts(opts(dsn)?)
             .tcp_connect_timeout(Some(timeout.unwrap_or(Duration::from_secs(10))))
+            // The driver would otherwise move a connection to 127.0.0.1 onto
+            // the server's Unix socket, around a `--faults` proxy.
+            .prefer_socket(false)
             .local_infile_handler(Some(handler))
             .init(vec![
                 "SET NAMES utf8mb4".to_string(),
