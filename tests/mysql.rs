@@ -216,6 +216,30 @@ fn mysql_methods_rejects_resume_and_redaction() {
         "the killed runs committed nothing: the resume was not tested"
     );
 
+    // An outage through the fault proxy: connections to 127.0.0.1 stay on
+    // TCP (through the proxy, not the server's socket), are cut, waited
+    // for, and the load ends with every row exactly once.
+    let dsn = db.create_db("outage");
+    let rep = d.path().join("outage.json");
+    understudy("rehearse")
+        .profile(&profile)
+        .users(40000)
+        .target(&dsn)
+        .flag("--hash-mode", "shape")
+        .flag("--batch", "200")
+        .flag("--faults", "outage@1s+3s")
+        .report(&rep)
+        .run()
+        .code(0);
+    let r = json(&rep);
+    assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
+    assert!(r["retries"].as_u64().unwrap() >= 1, "no retry: {r}");
+    let p = &r["faults"]["proxy"];
+    assert!(
+        p["connections_killed"].as_u64().unwrap() + p["connections_refused"].as_u64().unwrap() >= 1,
+        "{p}"
+    );
+
     // A second writer while the first holds the lock: exit 2.
     let dsn = db.create_db("locked");
     let mut holder = db
