@@ -1,5 +1,5 @@
 //! Targets: where a rehearsal loads rows. A DSN names one (`sqlite:PATH`,
-//! `postgres://user:pass@host:port/db`), read by its kind in the registry
+//! `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`), read by its kind in the registry
 //! (`KINDS`) into a `Driver`; `Conn` is what the loader, the checkpoint and
 //! verification need from a connection. Identity APIs (`http/`) are reached
 //! by request, not by connection, and have their own loader.
@@ -292,11 +292,12 @@ pub type DbResult<T> = std::result::Result<T, DbError>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
-    /// PostgreSQL `COPY … FROM STDIN` (text format); SQLite: prepared INSERTs.
+    /// PostgreSQL `COPY … FROM STDIN` (text format); MySQL `LOAD DATA LOCAL
+    /// INFILE` from memory; SQLite: prepared INSERTs.
     Copy,
     /// Multi-row `INSERT`.
     Insert,
-    /// `INSERT … ON CONFLICT DO NOTHING`.
+    /// `INSERT … ON CONFLICT DO NOTHING` (MySQL: `ON DUPLICATE KEY UPDATE k = k`).
     Upsert,
 }
 
