@@ -1,11 +1,12 @@
 //! Targets: where a rehearsal loads rows. A DSN names one (`sqlite:PATH`,
-//! `postgres://user:pass@host:port/db`), read by its kind in the registry
+//! `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`), read by its kind in the registry
 //! (`KINDS`) into a `Driver`; `Conn` is what the loader, the checkpoint and
 //! verification need from a connection. Identity APIs (`http/`) are reached
 //! by request, not by connection, and have their own loader.
 
 pub mod bookkeeping;
 pub mod http;
+pub mod mysql;
 pub mod postgres;
 pub mod reach;
 mod rows;
@@ -84,7 +85,7 @@ pub struct Kind {
 }
 
 /// Every kind of database target, one line each.
-pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND];
+pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND, mysql::KIND];
 
 /// A database target: where a rehearsal loads rows.
 #[derive(Clone)]
@@ -291,11 +292,12 @@ pub type DbResult<T> = std::result::Result<T, DbError>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
-    /// PostgreSQL `COPY … FROM STDIN` (text format); SQLite: prepared INSERTs.
+    /// PostgreSQL `COPY … FROM STDIN` (text format); MySQL `LOAD DATA LOCAL
+    /// INFILE` from memory; SQLite: prepared INSERTs.
     Copy,
     /// Multi-row `INSERT`.
     Insert,
-    /// `INSERT … ON CONFLICT DO NOTHING`.
+    /// `INSERT … ON CONFLICT DO NOTHING` (MySQL: `ON DUPLICATE KEY UPDATE k = k`).
     Upsert,
 }
 

@@ -257,15 +257,54 @@ pub fn small_saas(dir: &Path) -> PathBuf {
 }
 
 /// A real MariaDB server for one test (the MySQL dialect's loader): a data
-/// directory and a Unix socket in a temp dir, no network; stopped on drop.
-/// `None` (printing why) when MariaDB is not installed.
+/// directory and a Unix socket in a temp dir, no network (`start`) or also
+/// 127.0.0.1:`port` (`start_tcp`, for the `mysql://` target); stopped on
+/// drop. `None` (printing why) when MariaDB is not installed.
 pub struct Mariadb {
     pub dir: tempfile::TempDir,
     child: std::process::Child,
+    /// The TCP port (`start_tcp`).
+    pub port: u16,
 }
+
+/// The password of `Mariadb::start_tcp`'s user: characters a DSN must
+/// percent-encode, so redaction is tested on what a driver decodes.
+pub const MARIADB_PASSWORD: &str = "Se/cr3t:p@ss";
 
 impl Mariadb {
     pub fn start() -> Option<Mariadb> {
+        Mariadb::launch(None)
+    }
+
+    /// Also listening on a free port of 127.0.0.1, with a user `understudy`
+    /// (password `MARIADB_PASSWORD`) allowed everything.
+    pub fn start_tcp() -> Option<Mariadb> {
+        let db = Mariadb::launch(Some(closed_port()))?;
+        db.query(
+            "",
+            &format!(
+                "CREATE USER 'understudy'@'127.0.0.1' IDENTIFIED BY '{MARIADB_PASSWORD}'; \
+                 GRANT ALL ON *.* TO 'understudy'@'127.0.0.1'"
+            ),
+        );
+        Some(db)
+    }
+
+    /// Creates database `name`; its `mysql://` DSN (`start_tcp`).
+    pub fn create_db(&self, name: &str) -> String {
+        self.query("", &format!("CREATE DATABASE {name}"));
+        self.dsn(name)
+    }
+
+    /// The `mysql://` DSN of database `name`, password percent-encoded.
+    pub fn dsn(&self, name: &str) -> String {
+        format!(
+            "mysql://understudy:Se%2Fcr3t%3Ap%40ss@127.0.0.1:{}/{name}",
+            self.port
+        )
+    }
+
+    fn launch(port: Option<u16>) -> Option<Mariadb> {
         let server = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"]
             .into_iter()
             .map(PathBuf::from)
@@ -312,12 +351,23 @@ impl Mariadb {
                 "--log-error={}",
                 dir.path().join("err.log").display()
             ))
-            .args(["--skip-networking", "--innodb-buffer-pool-size=32M"])
+            .args(match port {
+                Some(p) => vec![
+                    format!("--port={p}"),
+                    "--bind-address=127.0.0.1".to_string(),
+                ],
+                None => vec!["--skip-networking".to_string()],
+            })
+            .arg("--innodb-buffer-pool-size=32M")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start mariadbd");
-        let db = Mariadb { dir, child };
+        let db = Mariadb {
+            dir,
+            child,
+            port: port.unwrap_or(0),
+        };
         for _ in 0..300 {
             if db
                 .client("")
