@@ -210,8 +210,17 @@ fn bad_usage_exits_2_and_an_unreachable_target_exits_3() {
             "from 1 to",
         ),
         (
-            vec!["--production-users", "1000", "--target", "mysql://x"],
+            vec!["--production-users", "1000", "--target", "oracle://x"],
             "unknown target",
+        ),
+        (
+            vec![
+                "--production-users",
+                "1000",
+                "--target",
+                "mysql://u:secret@127.0.0.1:9/db",
+            ],
+            "not mysql yet",
         ),
     ] {
         understudy("estimate")

@@ -471,6 +471,35 @@ fn postgres_legacy_into_generic() {
     assert_eq!(judge(&e, Api::Generic, &truth), migrated);
 }
 
+/// The legacy store in MariaDB (`--legacy mysql://…`): seeded through the
+/// MySQL target, looked up per sign-in through `Conn::lookup`.
+#[test]
+fn mysql_legacy_into_generic() {
+    let Some(db) = Mariadb::start_tcp() else {
+        return;
+    };
+    let d = tempdir();
+    let dsn = db.create_db("jit_legacy");
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 60, weekly = 40 }\nfailed_login_share = 0.3",
+    );
+    let e = emulator(Api::Generic);
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(jit_into(&p, 300, &dsn, &e, "generic", "3"), &report);
+    assert_eq!(code, 0, "{out}");
+    let legacy = r["legacy"].as_str().unwrap_or_default();
+    assert!(
+        legacy.starts_with("mysql://") && legacy.contains("***"),
+        "{legacy}"
+    );
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 150, "{out}");
+    let truth = passwords(d.path(), &p, 300, &[]);
+    assert_eq!(judge(&e, Api::Generic, &truth), migrated);
+}
+
 #[test]
 fn injected_5xx_and_rate_limits_are_retried() {
     let d = tempdir();

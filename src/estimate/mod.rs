@@ -245,6 +245,15 @@ fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarg
         Some(_) => crate::target::sqlite::target(PathBuf::from("unused")),
         None => Target::parse(&opts.target)?,
     };
+    // Samples at size need a scratch copy per kind (SQLite file templates,
+    // PostgreSQL scratch schemas); other kinds are refused before any work.
+    if http.is_none() && !matches!(target.kind(), "sqlite" | "postgres") {
+        return Err(Error::usage(format!(
+            "estimate samples SQLite, PostgreSQL and identity-API targets, not {} yet; \
+             `rehearse --production-users N` projects from a full run into it",
+            target.kind()
+        )));
+    }
     Ok((http, target))
 }
 

@@ -501,6 +501,26 @@ impl Conn for My {
         crate::sink::Dialect::Mysql
     }
 
+    /// A prepared statement: the driver keeps it in its per-connection cache.
+    fn lookup(
+        &mut self,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        value: &str,
+    ) -> DbResult<Option<Vec<Option<String>>>> {
+        let sql = super::lookup_sql(table, key, columns, "?");
+        let row: Option<mysql::Row> = self
+            .conn
+            .exec_first(sql, (value,))
+            .map_err(|e| classify(&e))?;
+        Ok(row.map(|r| {
+            (0..columns.len())
+                .map(|i| r.as_ref(i).and_then(text))
+                .collect()
+        }))
+    }
+
     /// MySQL cannot key a TEXT column without a prefix length: the table
     /// name is a VARCHAR here; the rest is the shared SQL.
     fn create_bookkeeping(&mut self) -> DbResult<()> {
