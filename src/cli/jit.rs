@@ -58,7 +58,7 @@ pub struct JitArgs {
     #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// The legacy store, seeded with the generated users: sqlite:FILE,
-    /// postgres://user:pass@host/db or ldif:FILE.
+    /// postgres://user:pass@host/db, mysql://user:pass@host/db or ldif:FILE.
     #[arg(long, value_name = "DSN")]
     pub legacy: String,
     /// The new system's base URL, e.g. http://127.0.0.1:8080 (understudy emulate).

@@ -55,9 +55,10 @@ pub struct RehearseArgs {
     /// Number of users.
     #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
-    /// sqlite:PATH, postgres://user:pass@host:port/db, or http://HOST:PORT with
-    /// --api (default: sqlite:understudy.db). Without a password in the DSN,
-    /// PGPASSWORD is used. Passwords are shown as ***.
+    /// sqlite:PATH, postgres://user:pass@host:port/db,
+    /// mysql://user:pass@host:port/db (MySQL or MariaDB), or http://HOST:PORT
+    /// with --api (default: sqlite:understudy.db). Without a password in the
+    /// DSN, PGPASSWORD (MYSQL_PWD) is used. Passwords are shown as ***.
     #[arg(short, long)]
     pub target: Option<String>,
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);
