@@ -202,6 +202,23 @@ pub fn busy(target: &str, holder: &str) -> Error {
     ))
 }
 
+/// First contact, then a writer lock held by that session: `sql` answers
+/// `granted` when the lock is ours. A session lock dies with its session,
+/// even a killed process's (ARCHITECTURE.md § Exactly-once resume).
+pub fn session_lock(target: Target, sql: &str, granted: &str) -> Result<Lock> {
+    let mut conn = reach::reach(&target)?;
+    let rows = conn.query(sql).map_err(|e| {
+        Error::target(format!(
+            "cannot take the writer lock on {}: {e}",
+            target.redacted()
+        ))
+    })?;
+    match rows.first().and_then(|r| r.first()).cloned().flatten() {
+        Some(v) if v == granted => Ok(Lock::new(conn)),
+        _ => Err(busy(&target.redacted(), "")),
+    }
+}
+
 /// A connection that could not be opened.
 #[derive(Debug)]
 pub struct ConnectError {

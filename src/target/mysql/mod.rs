@@ -16,7 +16,7 @@
 
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
-    Method, PROGRESS_TABLE, REJECTS_TABLE, ReadColumn, Rows, Target, ident, reach, redact,
+    Method, PROGRESS_TABLE, REJECTS_TABLE, ReadColumn, Rows, Target, ident, redact,
 };
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
@@ -127,22 +127,13 @@ impl Driver for MyTarget {
     /// is released when the session ends, even when the process is killed.
     /// Lock names are at most 64 characters, hence the digest of the name.
     fn reach_and_lock(&self) -> Result<Lock> {
-        let target = Target::new(self.clone());
-        let mut conn = reach::reach(&target)?;
-        let rows = conn
-            .query(&format!(
+        super::session_lock(
+            Target::new(self.clone()),
+            &format!(
                 "SELECT GET_LOCK(CONCAT('understudy:', SHA1(CONCAT(coalesce(DATABASE(), ''), '.{PROGRESS_TABLE}'))), 0)"
-            ))
-            .map_err(|e| {
-                Error::target(format!(
-                    "cannot take the writer lock on {}: {e}",
-                    target.redacted()
-                ))
-            })?;
-        match rows.first().and_then(|r| r.first()).cloned().flatten() {
-            Some(v) if v == "1" => Ok(Lock::new(conn)),
-            _ => Err(super::busy(&target.redacted(), "")),
-        }
+            ),
+            "1",
+        )
     }
 
     fn loading(&self) -> Loading {

@@ -5,7 +5,7 @@
 
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
-    Method, PROGRESS_TABLE, ReadColumn, Rows, Target, ident, reach, redact,
+    Method, PROGRESS_TABLE, ReadColumn, Rows, Target, ident, redact,
 };
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
@@ -83,22 +83,13 @@ impl Driver for PgTarget {
     /// schema: advisory locks are per database, and `estimate`'s scratch
     /// schemas are separate rehearsals.
     fn reach_and_lock(&self) -> Result<Lock> {
-        let target = Target::new(self.clone());
-        let mut conn = reach::reach(&target)?;
-        let rows = conn
-            .query(&format!(
+        super::session_lock(
+            Target::new(self.clone()),
+            &format!(
                 "SELECT pg_try_advisory_lock(hashtext('understudy:' || coalesce(current_schema(), '') || '.{PROGRESS_TABLE}'))"
-            ))
-            .map_err(|e| {
-                Error::target(format!(
-                    "cannot take the writer lock on {}: {e}",
-                    target.redacted()
-                ))
-            })?;
-        match rows.first().and_then(|r| r.first()).cloned().flatten() {
-            Some(v) if v == "t" => Ok(Lock::new(conn)),
-            _ => Err(super::busy(&target.redacted(), "")),
-        }
+            ),
+            "t",
+        )
     }
 
     fn loading(&self) -> Loading {
