@@ -125,23 +125,13 @@ fn describe(s: &model::Sample) -> String {
 /// (checks, sizes, the target reached), the samples (within the budget),
 /// the model and its notes, the report.
 pub fn estimate(opts: EstimateOptions) -> Result<i32> {
-    let started_at = now_rfc3339();
+    let started_at = crate::report::head::now();
     let design = design(&opts)?;
     let sampled = take_samples(&opts, &design)?;
     let (outcome, full_rows) = model(&opts, &design, &sampled)?;
     let report = report(&opts, &design, started_at, sampled, outcome, full_rows);
     write_outputs(&opts, &report)?;
     Ok(0)
-}
-
-fn now_rfc3339() -> String {
-    let mut s = String::new();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    crate::time::push_rfc3339(&mut s, now);
-    s
 }
 
 /// What is sampled where, decided (and the target reached) before any

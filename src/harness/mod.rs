@@ -28,19 +28,6 @@ pub use rehearse::rehearse;
 
 pub const DEFAULT_TARGET: &str = "sqlite:understudy.db";
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn now_rfc3339() -> String {
-    let mut s = String::new();
-    crate::time::push_rfc3339(&mut s, unix_now());
-    s
-}
-
 fn say(quiet: bool, msg: impl AsRef<str>) {
     if !quiet {
         eprintln!("understudy: {}", msg.as_ref());

@@ -4,7 +4,7 @@
 
 use super::{
     DEFAULT_TARGET, Load, LoadResult, Plan, RehearseOptions, Reject, TargetTables, exec, lineage,
-    load, now_rfc3339, say, trend, verify,
+    load, say, trend, verify,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashMode;
@@ -17,7 +17,7 @@ use std::time::Instant;
 /// Runs `rehearse` and returns the exit code (0, or 1 when verification or a
 /// threshold failed); usage and target errors come back as `Err`.
 pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
-    let started_at = now_rfc3339();
+    let started_at = crate::report::head::now();
     if opts.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
