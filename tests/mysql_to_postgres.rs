@@ -103,6 +103,11 @@ fn mysql_to_postgres_with_pgloader_verifies() {
         .run()
         .code(0)
         .text_contains("passwords: *** ***");
+    assert!(
+        !o.text().contains(" ERROR "),
+        "pgloader reported errors:\n{}",
+        o.text()
+    );
     let r = json(&rep);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(r["rows_loaded"], r["rows_expected"]);
@@ -138,6 +143,28 @@ fn mysql_to_postgres_with_pgloader_verifies() {
         .unwrap()
         .get(0);
     assert_eq!(bookkeeping, 0);
+    // Keys and constraints came across too (pgloader reports failing ones
+    // in its output but still exits 0).
+    let constraints = |c: &mut postgres::Client, kind: &str| -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM information_schema.table_constraints \
+             WHERE table_schema = 'public' AND constraint_type = $1",
+            &[&kind],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(constraints(&mut c, "PRIMARY KEY"), 6);
+    assert_eq!(constraints(&mut c, "FOREIGN KEY"), 5);
+    let unique_email: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' \
+             AND tablename = 'users' AND indexdef LIKE 'CREATE UNIQUE INDEX % (email)'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(unique_email, 1);
     let users: i64 = c
         .query_one("SELECT count(*) FROM users", &[])
         .unwrap()
