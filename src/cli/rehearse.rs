@@ -31,7 +31,8 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
   # (docs/examples/mysql-to-postgres.md has the command file)
   understudy rehearse --users 10000 --source mysql://app:secret@localhost/shop \\
       --target postgres://app:secret@localhost/shop --no-create \\
-      --exec 'MYSQL_PWD=\"$UNDERSTUDY_SOURCE_PASSWORD\" PGPASSWORD=\"$UNDERSTUDY_TARGET_PASSWORD\" pgloader mysql-to-postgres.load'
+      --exec 'MYSQL_PWD=\"$UNDERSTUDY_SOURCE_PASSWORD\" \\
+              PGPASSWORD=\"$UNDERSTUDY_TARGET_PASSWORD\" pgloader mysql-to-postgres.load'
 
   # fail the CI job on any reject or below 5000 rows/s
   understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'

@@ -280,3 +280,42 @@ fn after_command(e: Error, shown: &str, status: std::process::ExitStatus) -> Err
         ..e
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::DsnParts;
+
+    #[test]
+    fn network_dsns_come_apart_decoded() {
+        let my = Target::parse("mysql://app:Se%2Fcr3t%3Ap%40ss@db.example:3307/shop").unwrap();
+        assert_eq!(
+            my.parts(),
+            Some(DsnParts {
+                user: Some("app".into()),
+                password: Some("Se/cr3t:p@ss".into()),
+                host: Some("db.example".into()),
+                port: Some(3307),
+                database: Some("shop".into()),
+            })
+        );
+        let pg = Target::parse("postgres://app:pw%40x@127.0.0.1/shop").unwrap();
+        let p = pg.parts().unwrap();
+        assert_eq!(p.password.as_deref(), Some("pw@x"));
+        assert_eq!(p.port, Some(5432));
+        assert_eq!(p.database.as_deref(), Some("shop"));
+        // libpq's default database is the user's.
+        let pg = Target::parse("postgres://app:pw@127.0.0.1:6543").unwrap();
+        let p = pg.parts().unwrap();
+        assert_eq!((p.port, p.database.as_deref()), (Some(6543), Some("app")));
+        assert_eq!(Target::parse("sqlite:x.db").unwrap().parts(), None);
+    }
+
+    #[test]
+    fn secrets_cover_both_sides_decoded() {
+        let s = Target::parse("mysql://app:Se%2Fcr3t@h/db").unwrap();
+        let t = Target::parse("postgres://app:pg-pw@h/db").unwrap();
+        let masked = crate::redact::mask("Se/cr3t Se%2Fcr3t pg-pw", &secrets(&s, &t));
+        assert_eq!(masked, "*** *** ***");
+    }
+}
