@@ -10,6 +10,7 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 
 const LOAD_FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -208,6 +209,55 @@ fn mysql_to_postgres_with_pgloader_verifies() {
             let (want, got) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
             assert!(want.contains('\0'), "{e}");
             assert_eq!(got, want.replace('\0', ""), "{e}");
+        }
+    }
+    outputs.push_str(&o.text());
+    outputs.push_str(&std::fs::read_to_string(&rep).unwrap());
+
+    // The command file without its `timezone to 'UTC'` (another zone in its
+    // place): every row with a timestamp is mismatched, shifted by the
+    // zone's offset (4 or 5 hours for New York).
+    let load = std::fs::read_to_string(LOAD_FILE)
+        .unwrap()
+        .replace("timezone to 'UTC'", "timezone to 'America/New_York'");
+    assert!(load.contains("America/New_York"));
+    let shifted = d.path().join("shifted.load");
+    std::fs::write(&shifted, load).unwrap();
+    let source = db.create_db("zoned");
+    let target = pg.create_db("zoned_pg");
+    let rep = d.path().join("zoned.json");
+    let o = understudy("rehearse")
+        .profile(&profile)
+        .users(300)
+        .flag("--source", &source)
+        .target(&target)
+        .arg("--no-create")
+        .flag(
+            "--exec",
+            pgloader_command().replace(LOAD_FILE, shifted.to_str().unwrap()),
+        )
+        .report(&rep)
+        .run()
+        .code(1);
+    let r = json(&rep);
+    let v = &r["verify"];
+    let roles = 6; // the only table without a timestamp
+    assert_eq!(
+        v["mismatched"].as_u64(),
+        Some(r["rows_expected"].as_u64().unwrap() - roles),
+        "{v}"
+    );
+    let hours = |s: &Value| {
+        let t = s.as_str().unwrap();
+        let day: i64 = t[8..10].parse().unwrap();
+        let hour: i64 = t[11..13].parse().unwrap();
+        day * 24 + hour
+    };
+    for e in v["examples"].as_array().unwrap() {
+        // Every differing field is a timestamp, moved by the zone's offset.
+        for (_, pair) in e["fields"].as_object().unwrap() {
+            let shift = (hours(&pair[1]) - hours(&pair[0])).rem_euclid(24);
+            assert!(shift == 4 || shift == 5, "{e}");
         }
     }
     outputs.push_str(&o.text());
