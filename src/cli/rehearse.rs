@@ -27,6 +27,13 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
   understudy rehearse --users 10000 --source sqlite:src.db --target sqlite:dst.db \\
       --exec ./migrate.sh
 
+  # MySQL to PostgreSQL with pgloader, which creates the target's tables
+  # (docs/examples/mysql-to-postgres.md has the command file)
+  understudy rehearse --users 10000 --source mysql://app:secret@localhost/shop \\
+      --target postgres://app:secret@localhost/shop --no-create \\
+      --exec 'MYSQL_PWD=\"$UNDERSTUDY_SOURCE_PASSWORD\" \\
+              PGPASSWORD=\"$UNDERSTUDY_TARGET_PASSWORD\" pgloader mysql-to-postgres.load'
+
   # fail the CI job on any reject or below 5000 rows/s
   understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'
 
@@ -92,7 +99,8 @@ pub struct RehearseArgs {
     /// Apply your own target schema (SQL file) instead of the profile's tables.
     #[arg(long, value_name = "FILE.sql", conflicts_with = "no_create")]
     pub schema: Option<PathBuf>,
-    /// Use the tables already in the target.
+    /// Use the tables already in the target (with --exec: the tables your
+    /// command creates; understudy creates none there).
     #[arg(long)]
     pub no_create: bool,
     /// Continue a killed or failed rehearsal; batches already committed are skipped.
@@ -119,10 +127,16 @@ pub struct RehearseArgs {
     /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
     #[arg(long = "map", value_name = "OLD=NEW")]
     pub maps: Vec<String>,
-    /// Run your own migration (sh -c CMD) from --source to --target, then verify the target.
+    /// Run your own migration (sh -c CMD) from --source to --target, then
+    /// verify the target. CMD gets $UNDERSTUDY_SOURCE and $UNDERSTUDY_TARGET
+    /// (the DSNs) and their pieces $UNDERSTUDY_SOURCE_USER, _PASSWORD, _HOST,
+    /// _PORT, _DATABASE (_PATH for SQLite); its output is shown with the
+    /// passwords masked.
     #[arg(long, value_name = "CMD", requires = "source")]
     pub exec: Option<String>,
-    /// With --exec: the database understudy seeds with the generated users.
+    /// With --exec: the database understudy seeds with the generated users:
+    /// sqlite:PATH, postgres://… or mysql://… (MySQL or MariaDB), any kind
+    /// --target takes.
     #[arg(long, value_name = "DSN")]
     pub source: Option<String>,
     /// No progress bar and no summary.

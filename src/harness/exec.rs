@@ -1,12 +1,14 @@
 //! `--exec CMD`: the user's own migration. understudy has seeded the source;
-//! CMD runs with `UNDERSTUDY_SOURCE` and `UNDERSTUDY_TARGET` (DSNs; for SQLite
-//! also `UNDERSTUDY_SOURCE_PATH`/`UNDERSTUDY_TARGET_PATH`), while a sampler
-//! counts the target's rows every second for the throughput series.
+//! CMD runs with `UNDERSTUDY_SOURCE` and `UNDERSTUDY_TARGET` (the DSNs) and
+//! their pieces (`export`), while a sampler counts the target's rows every
+//! second for the throughput series. Its output is relayed with every
+//! password of either side masked.
 
 use super::{Plan, RehearseOptions, TargetTables};
 use crate::error::{Error, Result};
 use crate::report::metrics::Metrics;
 use crate::target::{Conn, Target};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -15,6 +17,48 @@ pub struct ExecResult {
     pub duration_s: f64,
     pub rows_in_target: u64,
     pub tables: TargetTables,
+}
+
+/// Every spelling of the passwords of `source` and `target`: the command
+/// and its output may repeat any of them (ARCHITECTURE.md § Secrets).
+pub fn secrets(source: &Target, target: &Target) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in [source, target] {
+        out.extend(crate::redact::secrets(&t.dsn()));
+        // A password from PGPASSWORD or MYSQL_PWD is not in the DSN.
+        if let Some(pw) = t.parts().and_then(|p| p.password) {
+            out.push(pw);
+        }
+    }
+    out
+}
+
+/// `UNDERSTUDY_<SIDE>` (the DSN) and its pieces for tools that take them
+/// separately (pgloader, mysqldump, psql…): `_USER`, `_PASSWORD` (decoded),
+/// `_HOST`, `_PORT`, `_DATABASE` for a network DSN, `_PATH` for SQLite. A
+/// piece the DSN lacks is removed from the environment, not inherited.
+fn export(command: &mut Command, side: &str, t: &Target) {
+    command.env(format!("UNDERSTUDY_{side}"), t.dsn());
+    let p = t.parts().unwrap_or_default();
+    let pieces = [
+        ("USER", p.user),
+        ("PASSWORD", p.password),
+        ("HOST", p.host),
+        ("PORT", p.port.map(|n| n.to_string())),
+        ("DATABASE", p.database),
+    ];
+    for (name, value) in pieces {
+        let key = format!("UNDERSTUDY_{side}_{name}");
+        match value {
+            Some(v) => command.env(key, v),
+            None => command.env_remove(key),
+        };
+    }
+    let key = format!("UNDERSTUDY_{side}_PATH");
+    match t.file() {
+        Some(path) => command.env(key, path),
+        None => command.env_remove(key),
+    };
 }
 
 /// Copies `from` to `to` line by line, masking `secrets` in each line.
@@ -154,27 +198,20 @@ pub fn run(
     metrics: &Metrics,
 ) -> Result<ExecResult> {
     let redacted = target.redacted();
-    let mut secrets = crate::redact::secrets(&source.dsn());
-    secrets.extend(crate::redact::secrets(&target.dsn()));
+    let secrets = secrets(source, target);
     let shown = crate::redact::mask(cmd, &secrets);
     let waiting = crate::retry::Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
-    let mut command = std::process::Command::new("sh");
+    let mut command = Command::new("sh");
     command
         .arg("-c")
         .arg(cmd)
-        .env("UNDERSTUDY_SOURCE", source.dsn())
-        .env("UNDERSTUDY_TARGET", target.dsn())
         .stdin(std::process::Stdio::null())
         // Relayed line by line with the passwords masked: a command that
         // echoes its environment or its DSNs must not print them.
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    if let Some(p) = source.file() {
-        command.env("UNDERSTUDY_SOURCE_PATH", p);
-    }
-    if let Some(p) = target.file() {
-        command.env("UNDERSTUDY_TARGET_PATH", p);
-    }
+    export(&mut command, "SOURCE", source);
+    export(&mut command, "TARGET", target);
     let started = Instant::now();
     let mut child = command
         .spawn()
@@ -219,11 +256,66 @@ pub fn run(
     let status = status.map_err(|e| Error::usage(format!("cannot wait for `{shown}`: {e}")))?;
     let mut conn = crate::target::reach::connect(target, opts.retry_for, &waiting)?;
     let rows_in_target = count(conn.as_mut(), plan);
-    let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)?;
+    let tables = super::read_target_tables(conn.as_mut(), plan, &opts.maps, &redacted)
+        .map_err(|e| after_command(e, &shown, status))?;
     Ok(ExecResult {
         exit_code: status.code(),
         duration_s,
         rows_in_target,
         tables,
     })
+}
+
+/// A target that cannot be read after the command: the command's failure
+/// first when it failed (exit 1, as a failed migration), else where the
+/// tables may have gone.
+fn after_command(e: Error, shown: &str, status: std::process::ExitStatus) -> Error {
+    if !status.success() {
+        return Error::failed(format!("`{shown}` failed ({status}), and then: {e}"));
+    }
+    Error {
+        message: format!(
+            "after `{shown}`: {e}; did the command create them in another schema? (pgloader names it after the MySQL database unless told `ALTER SCHEMA '…' RENAME TO 'public'`)"
+        ),
+        ..e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::DsnParts;
+
+    #[test]
+    fn network_dsns_come_apart_decoded() {
+        let my = Target::parse("mysql://app:Se%2Fcr3t%3Ap%40ss@db.example:3307/shop").unwrap();
+        assert_eq!(
+            my.parts(),
+            Some(DsnParts {
+                user: Some("app".into()),
+                password: Some("Se/cr3t:p@ss".into()),
+                host: Some("db.example".into()),
+                port: Some(3307),
+                database: Some("shop".into()),
+            })
+        );
+        let pg = Target::parse("postgres://app:pw%40x@127.0.0.1/shop").unwrap();
+        let p = pg.parts().unwrap();
+        assert_eq!(p.password.as_deref(), Some("pw@x"));
+        assert_eq!(p.port, Some(5432));
+        assert_eq!(p.database.as_deref(), Some("shop"));
+        // libpq's default database is the user's.
+        let pg = Target::parse("postgres://app:pw@127.0.0.1:6543").unwrap();
+        let p = pg.parts().unwrap();
+        assert_eq!((p.port, p.database.as_deref()), (Some(6543), Some("app")));
+        assert_eq!(Target::parse("sqlite:x.db").unwrap().parts(), None);
+    }
+
+    #[test]
+    fn secrets_cover_both_sides_decoded() {
+        let s = Target::parse("mysql://app:Se%2Fcr3t@h/db").unwrap();
+        let t = Target::parse("postgres://app:pg-pw@h/db").unwrap();
+        let masked = crate::redact::mask("Se/cr3t Se%2Fcr3t pg-pw", &secrets(&s, &t));
+        assert_eq!(masked, "*** *** ***");
+    }
 }

@@ -118,9 +118,10 @@ impl Targets {
         let source = match (&opts.exec, &opts.source) {
             (Some(_), Some(s)) => Some(Target::parse(s)?),
             (Some(_), None) => {
-                return Err(Error::usage(
-                    "--exec needs --source sqlite:PATH|postgres://… (the database understudy seeds for your migration)",
-                ));
+                return Err(Error::usage(format!(
+                    "--exec needs --source {} (the database understudy seeds for your migration)",
+                    crate::target::forms()
+                )));
             }
             (None, Some(_)) => return Err(Error::usage("--source is only used with --exec")),
             (None, None) => None,
@@ -293,9 +294,7 @@ fn exec_phase<'m>(
     metrics: &'m Metrics,
 ) -> Result<Outcome<'m>> {
     // The command may repeat a password of --source or --target.
-    let mut secrets = crate::redact::secrets(&src.dsn());
-    secrets.extend(crate::redact::secrets(&target.dsn()));
-    let shown = crate::redact::mask(cmd, &secrets);
+    let shown = crate::redact::mask(cmd, &exec::secrets(src, target));
     say(
         opts.quiet,
         format!(

@@ -63,6 +63,23 @@ pub trait Driver: Send + Sync {
     fn address(&self) -> Result<String>;
     /// The same target reached at `addr` (the fault proxy's).
     fn via(&self, addr: &str) -> Target;
+    /// The DSN taken apart as the driver reads it, for `--exec` commands
+    /// whose tools want the pieces (network targets).
+    fn parts(&self) -> Option<DsnParts> {
+        None
+    }
+}
+
+/// A network DSN's pieces as its driver reads them: the password
+/// percent-decoded (or from PGPASSWORD / MYSQL_PWD when the DSN has none),
+/// the port defaulted. `host` is a socket path for a Unix-socket DSN.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DsnParts {
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub database: Option<String>,
 }
 
 /// Defaults of a load, per kind of target.
@@ -138,6 +155,10 @@ impl Target {
         self.0.file()
     }
 
+    pub fn parts(&self) -> Option<DsnParts> {
+        self.0.parts()
+    }
+
     pub fn loading(&self) -> Loading {
         self.0.loading()
     }
@@ -176,7 +197,7 @@ impl fmt::Debug for Target {
 }
 
 /// The registry's DSN forms: "a or b", "a, b or c".
-fn forms() -> String {
+pub fn forms() -> String {
     let forms: Vec<&str> = KINDS.iter().map(|k| k.form).collect();
     match forms.split_last() {
         Some((last, [])) => last.to_string(),

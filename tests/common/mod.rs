@@ -335,6 +335,9 @@ impl Mariadb {
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
+            // Its own temp dir: bootstraps of parallel tests sharing /tmp
+            // have failed on each other's `#sql-temptable-…` files.
+            .arg(format!("--tmpdir={}", dir.path().display()))
             .output()
             .expect("run mariadb-install-db");
         assert!(
@@ -359,6 +362,7 @@ impl Mariadb {
                 None => vec!["--skip-networking".to_string()],
             })
             .arg("--innodb-buffer-pool-size=32M")
+            .arg(format!("--tmpdir={}", dir.path().display()))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -157,6 +157,20 @@ impl Driver for MyTarget {
     fn via(&self, addr: &str) -> Target {
         target(rehost(&self.dsn, addr))
     }
+
+    fn parts(&self) -> Option<super::DsnParts> {
+        let o = opts(&self.dsn).ok()?;
+        Some(super::DsnParts {
+            user: o.get_user().map(str::to_string),
+            password: o.get_pass().map(str::to_string),
+            host: Some(match o.get_socket() {
+                Some(s) => s.to_string(),
+                None => o.get_ip_or_hostname().to_string(),
+            }),
+            port: Some(o.get_tcp_port()),
+            database: o.get_db_name().map(str::to_string),
+        })
+    }
 }
 
 /// The DSN with its host:port replaced by `addr` (the fault proxy's).

@@ -120,6 +120,26 @@ impl Driver for PgTarget {
     fn via(&self, addr: &str) -> Target {
         target(rehost(&self.dsn, addr))
     }
+
+    fn parts(&self) -> Option<super::DsnParts> {
+        let c: postgres::Config = self.dsn.parse().ok()?;
+        let user = c.get_user().map(str::to_string);
+        Some(super::DsnParts {
+            password: c
+                .get_password()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .or_else(|| std::env::var("PGPASSWORD").ok()),
+            host: c.get_hosts().first().map(|h| match h {
+                postgres::config::Host::Tcp(h) => h.clone(),
+                #[cfg(unix)]
+                postgres::config::Host::Unix(p) => p.display().to_string(),
+            }),
+            port: Some(c.get_ports().first().copied().unwrap_or(5432)),
+            // libpq's default database is the user's name.
+            database: c.get_dbname().map(str::to_string).or_else(|| user.clone()),
+            user,
+        })
+    }
 }
 
 /// The DSN with its host:port replaced by `addr` (the fault proxy's).
