@@ -302,6 +302,7 @@ const METRICS: &[&str] = &[
     "p99",
     "max",
     "errors",
+    "warnings",
     "missing",
     "extra",
     "mismatched",
@@ -317,7 +318,8 @@ pub struct Condition {
 }
 
 /// Parses `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
-/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, missing, extra,
+/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, warnings
+/// (about rows the target kept as it changed them), missing, extra,
 /// mismatched; operators > >= < <= == !=.
 pub fn parse_conditions(expr: &str) -> Result<Vec<Condition>> {
     let mut out = Vec::new();
@@ -366,6 +368,7 @@ pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
                 "p99" => r.latency_ms.p99,
                 "max" => r.latency_ms.max,
                 "errors" => r.errors_by_class.values().sum::<u64>() as f64,
+                "warnings" => r.warnings_by_class.values().sum::<u64>() as f64,
                 "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
                 "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
                 _ => v.map(|v| v.mismatched).unwrap_or(0) as f64,
