@@ -424,7 +424,7 @@ fn drill_down(
         }
         let mut map = expected_in(plan, g, t, sh, rejected, &in_set);
         let (mut canon, mut key) = (RowBuf::default(), String::new());
-        let mut pending: Vec<(String, RowId, Vec<String>, Vec<Option<String>>)> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         conn.scan(&sh.target_name, &sh.read, &mut |vals| {
             canon_found(sh, vals, &mut canon, &mut key);
             if !in_set[bucket(&key)] {
@@ -438,14 +438,7 @@ fn drill_down(
                     if e.digest != canon.digest() {
                         tv.mismatched += 1;
                         let labels = labels_of(plan, e.edges);
-                        if labels.is_empty() {
-                            *tv.mismatched_by_label
-                                .entry(crate::report::metrics::fallback("mismatched"))
-                                .or_default() += 1;
-                        }
-                        for l in &labels {
-                            *tv.mismatched_by_label.entry(l.clone()).or_default() += 1;
-                        }
+                        tally(&mut tv.mismatched_by_label, &labels, "mismatched");
                         if examples.len() + pending.len() < MAX_EXAMPLES {
                             pending.push((
                                 key.clone(),
@@ -481,6 +474,20 @@ fn drill_down(
         }
     }
     Ok(())
+}
+
+/// A mismatched row kept for an example: key, row id, labels, values found.
+type Pending = (String, RowId, Vec<String>, Vec<Option<String>>);
+
+/// One under each label, or under `no-edge-case:<what>` when there is none.
+fn tally(by: &mut BTreeMap<String, u64>, labels: &[String], what: &str) {
+    if labels.is_empty() {
+        *by.entry(crate::report::metrics::fallback(what))
+            .or_default() += 1;
+    }
+    for l in labels {
+        *by.entry(l.clone()).or_default() += 1;
+    }
 }
 
 /// The differing buckets in sets whose expected rows fit the budget.
