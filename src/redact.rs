@@ -250,7 +250,7 @@ fn textual_spans(s: &str, v: &mut Vec<Range<usize>>) {
 }
 
 /// `%XX` sequences decoded, as the driver does (invalid ones kept as they are).
-fn percent_decode(s: &str) -> String {
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

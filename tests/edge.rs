@@ -162,7 +162,7 @@ fn pair_cases_collide_with_a_real_user() {
             "--edge-rate",
             "1.0",
             "--edge-include",
-            "email.case-duplicate,email.nfd-duplicate,username.homoglyph-of-other",
+            "email.case-duplicate,email.nfd-duplicate,email.trailing-space-duplicate,username.homoglyph-of-other",
         ],
     );
     let (h, rows) = read_csv(&d.path().join("users.csv"));
@@ -180,6 +180,7 @@ fn pair_cases_collide_with_a_real_user() {
             let (mine, theirs) = (r[col].clone().unwrap(), partner[col].clone().unwrap());
             match label.as_str() {
                 "email.case-duplicate" => assert_eq!(mine.to_lowercase(), theirs.to_lowercase()),
+                "email.trailing-space-duplicate" => assert_eq!(mine, format!("{theirs} ")),
                 "email.nfd-duplicate" => {
                     use unicode_normalization::UnicodeNormalization;
                     assert_ne!(mine, theirs);
@@ -203,6 +204,36 @@ fn pair_cases_collide_with_a_real_user() {
         }
     }
     assert!(checked > 50, "{checked}");
+}
+
+#[test]
+fn opt_in_cases_come_only_when_named_by_label() {
+    let d = tempdir();
+    let c = catalogue();
+    let opt_in: Vec<&str> = c
+        .iter()
+        .filter(|e| e["opt_in"] == true)
+        .map(|e| e["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(opt_in, ["email.trailing-space-duplicate"]);
+    // Every case may be drawn, its family named: still not the opt-in one.
+    for (n, extra) in [
+        &["--edge-rate", "1.0"][..],
+        &["--edge-rate", "1.0", "--edge-include", "email"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let out = d.path().join(format!("o{n}"));
+        generate(&out, "400", extra);
+        let labels = read_labels(&out);
+        assert!(labels.iter().any(|l| l.3 == "email.case-duplicate"));
+        assert!(
+            !labels
+                .iter()
+                .any(|l| l.3 == "email.trailing-space-duplicate")
+        );
+    }
 }
 
 fn hostile_file(dir: &Path) -> (std::path::PathBuf, Vec<String>) {

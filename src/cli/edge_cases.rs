@@ -56,8 +56,19 @@ pub fn run(c: EdgeCasesCommand) -> Result<()> {
             .unwrap_or_else(|| ("~".into(), "~".into(), "~".into(), "~".into()));
         let valid = if c.valid { "valid" } else { "invalid" };
         println!(
-            "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}",
-            c.label, valid, cp, u8_, u16_, g, c.description
+            "{:<40} {:<7} {:>5} {:>6} {:>6} {:>5}  {}{}",
+            c.label,
+            valid,
+            cp,
+            u8_,
+            u16_,
+            g,
+            c.description,
+            if c.opt_in {
+                " [opt-in: injected only when named]"
+            } else {
+                ""
+            }
         );
     }
     println!(

@@ -34,6 +34,11 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
       --exec 'MYSQL_PWD=\"$UNDERSTUDY_SOURCE_PASSWORD\" \\
               PGPASSWORD=\"$UNDERSTUDY_TARGET_PASSWORD\" pgloader mysql-to-postgres.load'
 
+  # MySQL/MariaDB in your production session's sql_mode (the server's global one), your
+  # own schema: values the server changes instead of refusing show as warnings and mismatches
+  understudy rehearse --users 100000 --target 'mysql://app:secret@db:3306/rehearsal?sql_mode=server' \\
+      --schema prod-schema.sql --edge-rate 0.2 --fail-on 'warnings>0'
+
   # fail the CI job on any reject or below 5000 rows/s
   understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'
 
@@ -66,6 +71,8 @@ pub struct RehearseArgs {
     /// mysql://user:pass@host:port/db (MySQL or MariaDB), or http://HOST:PORT
     /// with --api (default: sqlite:understudy.db). Without a password in the
     /// DSN, PGPASSWORD (MYSQL_PWD) is used. Passwords are shown as ***.
+    /// A mysql:// DSN may end in ?sql_mode=server (the server's global mode)
+    /// or ?sql_mode=MODE,MODE (default: strict).
     #[arg(short, long)]
     pub target: Option<String>,
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);

@@ -6,7 +6,9 @@
 //! Most values are fixed strings. Email and username cases embed the user's
 //! unique token (10 zero-padded digits) so they stay unique yet have fixed
 //! lengths; `{t}` in a template marks it. Pair cases (`Make::Pair*`) copy
-//! another user's value on purpose so the collision is real.
+//! another user's value on purpose so the collision is real. An `opt_in`
+//! case is injected only when named by its label (`include`, or a weight in
+//! `labels`): its collision is one the profile's own tables would refuse too.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,6 +72,23 @@ pub enum Make {
     PairHomoglyphUsername,
     /// The partner's username in upper case.
     PairCaseUsername,
+    /// The partner user's email with a trailing space (collides under PAD
+    /// SPACE collations).
+    PairTrailingSpaceEmail,
+}
+
+impl Make {
+    /// Whether the value copies another user's (pair cases).
+    pub const fn is_pair(self) -> bool {
+        matches!(
+            self,
+            Make::PairCaseEmail
+                | Make::PairNfdEmail
+                | Make::PairHomoglyphUsername
+                | Make::PairCaseUsername
+                | Make::PairTrailingSpaceEmail
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +105,8 @@ pub struct EdgeCase {
     pub make: Make,
     /// Needs SMTPUTF8 (non-ASCII local part) to be accepted.
     pub smtputf8: bool,
+    /// Injected only when named by its label (see the module's comment).
+    pub opt_in: bool,
 }
 
 const EMAIL: &[&str] = &["email"];
@@ -115,11 +136,17 @@ const fn case(
         source,
         make,
         smtputf8: false,
+        opt_in: false,
     }
 }
 
 const fn utf8(mut c: EdgeCase) -> EdgeCase {
     c.smtputf8 = true;
+    c
+}
+
+const fn opt_in(mut c: EdgeCase) -> EdgeCase {
+    c.opt_in = true;
     c
 }
 
@@ -353,6 +380,18 @@ pub static CATALOGUE: &[EdgeCase] = &[
         "the NFC address whose NFD twin another user holds",
         "wasp-lang/wasp#4698",
         NfcEmail,
+    )),
+    // Off unless named: MySQL's and MariaDB's binary collation (utf8mb4_bin,
+    // the profile's MySQL tables) pads with spaces too, so those tables and
+    // `generate --sql-dialect mysql` scripts would refuse the pair.
+    opt_in(case(
+        "email.trailing-space-duplicate",
+        Email,
+        EMAIL,
+        false,
+        "another user's address with a trailing space: the same key under PAD SPACE collations (MySQL/MariaDB utf8mb4_bin, *_general_ci, *_unicode_ci), distinct in PostgreSQL",
+        "MySQL Reference Manual, Trailing Space Handling in Comparisons (PAD SPACE)",
+        PairTrailingSpaceEmail,
     )),
     case(
         "email.trailing-space",
@@ -1342,7 +1381,11 @@ pub fn make(c: &EdgeCase, token: u64) -> Option<String> {
         }
         EmailLabel { label } => format!("user{t}@{}.example", "d".repeat(label)),
         NfcEmail => nfc_email(token),
-        PairCaseEmail | PairNfdEmail | PairHomoglyphUsername | PairCaseUsername => return None,
+        PairCaseEmail
+        | PairNfdEmail
+        | PairHomoglyphUsername
+        | PairCaseUsername
+        | PairTrailingSpaceEmail => return None,
     })
 }
 

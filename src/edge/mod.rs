@@ -182,8 +182,14 @@ impl Injector {
                         .unwrap_or(1)
                 })
         };
-        let family_size =
-            |f: Family| CATALOGUE.iter().filter(|c| c.family == f).count().max(1) as u64;
+        // Opt-in cases do not count: naming one leaves the others' weights as they were.
+        let family_size = |f: Family| {
+            CATALOGUE
+                .iter()
+                .filter(|c| c.family == f && !c.opt_in)
+                .count()
+                .max(1) as u64
+        };
         let tables = tables
             .iter()
             .enumerate()
@@ -202,14 +208,13 @@ impl Injector {
                     if eligible.is_empty() && c.family == Family::Password && ti == users_table {
                         eligible.push(PASSWORD_ONLY);
                     }
-                    let pair = matches!(
-                        c.make,
-                        Make::PairCaseEmail
-                            | Make::PairNfdEmail
-                            | Make::PairHomoglyphUsername
-                            | Make::PairCaseUsername
-                    );
+                    let pair = c.make.is_pair();
                     if eligible.is_empty() || (pair && ti != users_table) {
+                        continue;
+                    }
+                    let named = cfg.include.iter().any(|i| i == c.label)
+                        || cfg.labels.iter().any(|(l, _)| l == c.label);
+                    if c.opt_in && !named {
                         continue;
                     }
                     let label_w = cfg
@@ -296,7 +301,7 @@ impl Injector {
     pub fn is_pair(&self, case: usize) -> bool {
         matches!(
             &self.cases[case],
-            Case::Catalogue(c) if matches!(c.make, Make::PairCaseEmail | Make::PairNfdEmail | Make::PairHomoglyphUsername | Make::PairCaseUsername)
+            Case::Catalogue(c) if c.make.is_pair()
         )
     }
 }
@@ -329,6 +334,8 @@ pub struct Listed {
     pub valid: bool,
     pub invalid_for: &'static [&'static str],
     pub smtputf8: bool,
+    /// Injected only when named by its label.
+    pub opt_in: bool,
     pub description: &'static str,
     pub source: &'static str,
     /// An example value (for token cases, with token 1).
@@ -350,6 +357,7 @@ pub fn list() -> Vec<Listed> {
                 valid: c.valid,
                 invalid_for: c.invalid_for,
                 smtputf8: c.smtputf8,
+                opt_in: c.opt_in,
                 description: c.description,
                 source: c.source,
                 lengths: example.as_deref().map(lengths),

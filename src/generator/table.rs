@@ -455,6 +455,7 @@ impl Gen {
                 Make::PairCaseEmail | Make::PairCaseUsername => {
                     self.base_handle(t, ci, index - 1).to_uppercase()
                 }
+                Make::PairTrailingSpaceEmail => format!("{} ", self.base_handle(t, ci, index - 1)),
                 Make::PairNfdEmail => {
                     use unicode_normalization::UnicodeNormalization;
                     let partner = h.map(|h| h.email_token(index - 1)).unwrap_or(index);

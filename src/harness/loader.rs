@@ -13,7 +13,8 @@ use crate::report::metrics::Metrics;
 use crate::retry::Waiting;
 use crate::row::RowBuf;
 use crate::target::{
-    Conn, DbResult, Method, Previous, REJECTS_TABLE, Reject, Rows, RunInfo, Target, reach, schema,
+    Conn, DbResult, ErrorClass, Method, Previous, REJECTS_TABLE, Reject, Rows, RunInfo, Target,
+    reach, schema,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
@@ -42,6 +43,19 @@ struct Loader<'a> {
 struct Outcome {
     loaded: u64,
     rejects: Vec<Reject>,
+    /// Warnings about rows the target kept: (class, the row's labels).
+    warnings: Vec<Kept>,
+}
+
+/// A warning about a row the target kept, attributed to the row's labels.
+type Kept = (ErrorClass, Vec<String>);
+
+/// The target's warnings about the rows its last `load` of `rows` kept.
+fn kept(conn: &mut dyn Conn, rows: &Rows, out: &mut Vec<Kept>) {
+    for w in conn.take_warnings() {
+        let labels = w.row.map(|r| rows.labels_of(r)).unwrap_or_default();
+        out.push((w.class, labels));
+    }
 }
 
 impl Loader<'_> {
@@ -55,6 +69,7 @@ impl Loader<'_> {
         rows: &Rows,
         range: std::ops::Range<usize>,
         rejects: &mut Vec<(usize, Reject)>,
+        warnings: &mut Vec<Kept>,
     ) -> DbResult<()> {
         if range.is_empty() {
             return Ok(());
@@ -62,7 +77,10 @@ impl Loader<'_> {
         let lt = &self.tables.load[rows.table];
         conn.batch("SAVEPOINT understudy_bisect")?;
         match conn.load(lt, rows, range.clone(), self.method) {
-            Ok(()) => conn.batch("RELEASE SAVEPOINT understudy_bisect"),
+            Ok(()) => {
+                kept(conn, rows, warnings);
+                conn.batch("RELEASE SAVEPOINT understudy_bisect")
+            }
             Err(e) if e.is_transient() => Err(e),
             Err(e) => {
                 conn.batch("ROLLBACK TO SAVEPOINT understudy_bisect")?;
@@ -81,14 +99,18 @@ impl Loader<'_> {
                     return Ok(());
                 }
                 let mid = range.start + range.len() / 2;
-                self.bisect(conn, rows, range.start..mid, rejects)?;
-                self.bisect(conn, rows, mid..range.end, rejects)
+                self.bisect(conn, rows, range.start..mid, rejects, warnings)?;
+                self.bisect(conn, rows, mid..range.end, rejects, warnings)
             }
         }
     }
 
+    /// One attempt at a batch: all its rows in one transaction, or, when
+    /// some are refused, the rest by bisection. Warnings count only for the
+    /// transaction that commits.
     fn try_batch(&self, conn: &mut dyn Conn, b: &Batch) -> DbResult<Outcome> {
         conn.batch("BEGIN")?;
+        let mut warnings = Vec::new();
         let fast = (|| {
             for rows in &b.tables {
                 conn.load(
@@ -97,6 +119,7 @@ impl Loader<'_> {
                     0..rows.len(),
                     self.method,
                 )?;
+                kept(conn, rows, &mut warnings);
             }
             self.record(conn, b, b.rows(), 0)?;
             conn.batch("COMMIT")
@@ -106,6 +129,7 @@ impl Loader<'_> {
                 return Ok(Outcome {
                     loaded: b.rows(),
                     rejects: Vec::new(),
+                    warnings,
                 });
             }
             Err(e) => {
@@ -119,9 +143,10 @@ impl Loader<'_> {
         conn.batch("BEGIN")?;
         let careful = (|| {
             let mut rejects = Vec::new();
+            let mut warnings = Vec::new();
             for rows in &b.tables {
                 let mut found = Vec::new();
-                self.bisect(conn, rows, 0..rows.len(), &mut found)?;
+                self.bisect(conn, rows, 0..rows.len(), &mut found, &mut warnings)?;
                 rejects.extend(self.lineage.attribute(rows, found));
             }
             let loaded = b.rows() - rejects.len() as u64;
@@ -130,7 +155,11 @@ impl Loader<'_> {
                 conn.record_rejects(self.plan, b.index, &rejects)?;
             }
             conn.batch("COMMIT")?;
-            Ok(Outcome { loaded, rejects })
+            Ok(Outcome {
+                loaded,
+                rejects,
+                warnings,
+            })
         })();
         if careful.is_err() {
             let _ = conn.batch("ROLLBACK");
@@ -161,6 +190,9 @@ impl Loader<'_> {
                         self.loaded[r.table].fetch_sub(1, Ordering::Relaxed);
                         self.rejected[r.table].fetch_add(1, Ordering::Relaxed);
                         self.metrics.error(r.class.as_str(), &r.labels);
+                    }
+                    for (class, labels) in &out.warnings {
+                        self.metrics.warning(class.as_str(), labels);
                     }
                     if let Some(bar) = &self.bar {
                         bar.inc(b.rows());
@@ -362,6 +394,9 @@ pub struct LoadResult {
     pub duration_s: f64,
     pub resumed: bool,
     pub tables: TargetTables,
+    /// The loading sessions' settings, as the target reports them
+    /// (`Conn::settings`: MySQL's `sql_mode`).
+    pub settings: Vec<(String, String)>,
 }
 
 /// Loads the plan into the target (resuming when asked): the target
@@ -401,6 +436,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
             ),
         );
     }
+    let settings = conns[0].settings();
     for _ in 1..job.workers {
         conns.push(reach::connect(target, opts.retry_for, &waiting)?);
     }
@@ -448,6 +484,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         duration_s,
         resumed: prepared.resumed,
         tables: prepared.tables,
+        settings,
     })
 }
 

@@ -390,6 +390,14 @@ fn load_report(
     started_at: String,
 ) -> Report {
     let (by_class, by_label) = metrics.errors();
+    let (warnings_by_class, warnings_by_label) = metrics.warnings();
+    // The loading sessions' settings: the target's, or with --exec the source's.
+    let settings: std::collections::BTreeMap<String, String> =
+        lr.settings.iter().cloned().collect();
+    let (target_settings, source_settings) = match &targets.source {
+        Some(_) => (Default::default(), settings),
+        None => (settings, Default::default()),
+    };
     let rows_expected: u64 = expected.iter().sum();
     let throughput = outcome.rows_loaded as f64 / outcome.duration_s.max(1e-9);
     let projection = opts.production_users.map(|m| {
@@ -427,6 +435,10 @@ fn load_report(
         timeseries: outcome.metrics.timeseries(),
         errors_by_class: by_class,
         errors_by_label: by_label,
+        warnings_by_class,
+        warnings_by_label,
+        target_settings,
+        source_settings,
         tables: plan
             .tables_in_order()
             .into_iter()

@@ -7,11 +7,15 @@
 //! rows and keeps up to 20 examples. Memory stays bounded: the drill-down
 //! holds at most `BUDGET` expected rows at a time (several passes if needed).
 //! Rejected rows are excluded from the expected side and reported as rejected.
+//! A mismatched row is counted under the edge-case labels its regenerated
+//! self carries (the cases the generator decided for it, as the loader
+//! labels it), so a value the target changed is traced to its case.
 
 use super::{Plan, Reject, TargetTables, column_kind};
+use crate::edge::Injection;
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, aligned_chunks, child_offsets, rows_in};
-use crate::generator::table::{RowId, Scratch};
+use crate::generator::table::{NFC_TWIN, RowId, Scratch};
 use crate::hash::HashMode;
 use crate::report::{Example, PasswordCheck, TableVerify, Verify};
 use crate::row::{FieldKind, RowBuf};
@@ -57,6 +61,45 @@ impl Acc {
     fn total(&self) -> u128 {
         self.sum.iter().fold(0u128, |a, b| a.wrapping_add(*b))
     }
+}
+
+/// A row's edge cases as the drill-down keeps them beside its digest: at
+/// most two (its own, and the NFC twin of a pair it is the original of),
+/// `NO_CASE` for none.
+type Edges = [u32; 2];
+const NO_CASE: u32 = u32::MAX;
+const TWIN: u32 = u32::MAX - 1;
+
+fn edges_of(injections: &[Injection]) -> Edges {
+    let mut e = [NO_CASE; 2];
+    for (slot, inj) in e.iter_mut().zip(injections) {
+        *slot = match inj.case {
+            NFC_TWIN => TWIN,
+            c => u32::try_from(c).unwrap_or(TWIN - 1).min(TWIN - 1),
+        };
+    }
+    e
+}
+
+/// The labels of a row's edge cases, as the loader attaches them.
+fn labels_of(plan: &Plan, edges: Edges) -> Vec<String> {
+    edges
+        .iter()
+        .filter(|&&c| c != NO_CASE)
+        .map(|&c| {
+            let case = if c == TWIN { NFC_TWIN } else { c as usize };
+            plan.generator.edge_label(case).to_string()
+        })
+        .collect()
+}
+
+/// One expected row of the drill-down: its digest, id, cases, and whether
+/// the target holds it.
+struct Expected {
+    digest: u128,
+    id: RowId,
+    edges: Edges,
+    seen: bool,
 }
 
 /// How to turn a row of table `t` into its canonical, target-shaped form.
@@ -190,12 +233,13 @@ fn bucket(key: &str) -> usize {
 }
 
 /// Streams every generated row of `g`'s tables (in parallel chunks), giving
-/// the table, row id and row to `f`, which folds into a per-chunk state.
+/// the table, row id, row and its edge cases to `f`, which folds into a
+/// per-chunk state.
 fn fold_group<S: Send>(
     plan: &Plan,
     g: &super::Group,
     init: impl Fn() -> S + Sync + Send,
-    f: impl Fn(&mut S, usize, RowId, &RowBuf) + Sync + Send,
+    f: impl Fn(&mut S, usize, RowId, &RowBuf, &[Injection]) + Sync + Send,
     merge: impl Fn(S, S) -> S + Sync + Send,
 ) -> S {
     use rayon::prelude::*;
@@ -215,7 +259,7 @@ fn fold_group<S: Send>(
                 &base,
                 &mut row,
                 &mut scratch,
-                |t, id, row, _| f(&mut s, t, id, row),
+                |t, id, row, scratch| f(&mut s, t, id, row, &scratch.injections),
             );
             s
         })
@@ -276,7 +320,7 @@ pub fn verify(
                     String::new(),
                 )
             },
-            |(acc, canon, key), t, _id, row| {
+            |(acc, canon, key), t, _id, row, _| {
                 let sh = &shapes[t];
                 canon_generated(sh, row, canon, key);
                 let a = &mut acc[pos(t)];
@@ -338,6 +382,9 @@ pub fn verify(
                 .map_err(target_err)?;
             }
             tv.ok = tv.missing == 0 && tv.extra == 0 && tv.mismatched == 0;
+            for (l, n) in &tv.mismatched_by_label {
+                *out.mismatched_by_label.entry(l.clone()).or_default() += n;
+            }
             out.expected += tv.expected;
             out.found += tv.found;
             out.missing += tv.missing;
@@ -377,7 +424,7 @@ fn drill_down(
         }
         let mut map = expected_in(plan, g, t, sh, rejected, &in_set);
         let (mut canon, mut key) = (RowBuf::default(), String::new());
-        let mut pending: Vec<(String, RowId, Vec<Option<String>>)> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         conn.scan(&sh.target_name, &sh.read, &mut |vals| {
             canon_found(sh, vals, &mut canon, &mut key);
             if !in_set[bucket(&key)] {
@@ -385,15 +432,18 @@ fn drill_down(
             }
             match map.get_mut(&key_hash(&key)) {
                 None => extra(tv, examples, name, key.clone()),
-                Some((_, _, true)) => extra(tv, examples, name, format!("{key} (duplicate)")),
-                Some((h, id, seen)) => {
-                    *seen = true;
-                    if *h != canon.digest() {
+                Some(e) if e.seen => extra(tv, examples, name, format!("{key} (duplicate)")),
+                Some(e) => {
+                    e.seen = true;
+                    if e.digest != canon.digest() {
                         tv.mismatched += 1;
+                        let labels = labels_of(plan, e.edges);
+                        tally(&mut tv.mismatched_by_label, &labels, "mismatched");
                         if examples.len() + pending.len() < MAX_EXAMPLES {
                             pending.push((
                                 key.clone(),
-                                *id,
+                                e.id,
+                                labels,
                                 vals.iter().map(|v| v.map(str::to_string)).collect(),
                             ));
                         }
@@ -401,13 +451,16 @@ fn drill_down(
                 }
             }
         })?;
-        for (k, id, vals) in pending {
-            examples.push(mismatched(plan, t, sh, k, id, &vals));
+        for (k, id, labels, vals) in pending {
+            examples.push(Example {
+                labels,
+                ..mismatched(plan, t, sh, k, id, &vals)
+            });
         }
-        for (_, id, _) in map.values().filter(|v| !v.2) {
+        for e in map.values().filter(|e| !e.seen) {
             tv.missing += 1;
             if examples.len() < MAX_EXAMPLES {
-                let row = regenerate(plan, t, *id);
+                let row = regenerate(plan, t, e.id);
                 let (mut ec, mut ek) = (RowBuf::default(), String::new());
                 canon_generated(sh, &row, &mut ec, &mut ek);
                 examples.push(Example {
@@ -415,11 +468,26 @@ fn drill_down(
                     kind: "missing".into(),
                     key: ek,
                     fields: BTreeMap::new(),
+                    labels: labels_of(plan, e.edges),
                 });
             }
         }
     }
     Ok(())
+}
+
+/// A mismatched row kept for an example: key, row id, labels, values found.
+type Pending = (String, RowId, Vec<String>, Vec<Option<String>>);
+
+/// One under each label, or under `no-edge-case:<what>` when there is none.
+fn tally(by: &mut BTreeMap<String, u64>, labels: &[String], what: &str) {
+    if labels.is_empty() {
+        *by.entry(crate::report::metrics::fallback(what))
+            .or_default() += 1;
+    }
+    for l in labels {
+        *by.entry(l.clone()).or_default() += 1;
+    }
 }
 
 /// The differing buckets in sets whose expected rows fit the budget.
@@ -438,8 +506,7 @@ fn bucket_sets(exp: &Acc, differing: &[usize]) -> Vec<Vec<usize>> {
 }
 
 /// The expected rows of table `t` in the set's buckets, less the rejected:
-/// keyed by a 64-bit hash of the key (not the key), about 60 bytes per row;
-/// (digest, row, seen in the target).
+/// keyed by a 64-bit hash of the key (not the key), about 75 bytes per row.
 fn expected_in(
     plan: &Plan,
     g: &super::Group,
@@ -447,12 +514,12 @@ fn expected_in(
     sh: &Shape,
     rejected: &HashSet<String>,
     in_set: &[bool; BUCKETS],
-) -> HashMap<u64, (u128, RowId, bool)> {
+) -> HashMap<u64, Expected> {
     fold_group(
         plan,
         g,
         || (HashMap::new(), RowBuf::default(), String::new()),
-        |(m, canon, key), tt, id, row| {
+        |(m, canon, key), tt, id, row, injections| {
             if tt != t {
                 return;
             }
@@ -460,7 +527,15 @@ fn expected_in(
             if !in_set[bucket(key)] || rejected.contains(key.as_str()) {
                 return;
             }
-            m.insert(key_hash(key), (canon.digest(), id, false));
+            m.insert(
+                key_hash(key),
+                Expected {
+                    digest: canon.digest(),
+                    id,
+                    edges: edges_of(injections),
+                    seen: false,
+                },
+            );
         },
         |(mut a, c, k), (b, _, _)| {
             a.extend(b);
@@ -479,6 +554,7 @@ fn extra(tv: &mut TableVerify, examples: &mut Vec<Example>, table: &str, key: St
             kind: "extra".into(),
             key,
             fields: BTreeMap::new(),
+            labels: Vec::new(),
         });
     }
 }
@@ -517,6 +593,7 @@ fn mismatched(
         kind: "mismatched".into(),
         key,
         fields,
+        labels: Vec::new(),
     }
 }
 
@@ -608,6 +685,14 @@ fn check_passwords(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rows_edge_cases_fit_beside_its_digest() {
+        let inj = |case| Injection { column: 0, case };
+        assert_eq!(edges_of(&[]), [NO_CASE, NO_CASE]);
+        assert_eq!(edges_of(&[inj(7)]), [7, NO_CASE]);
+        assert_eq!(edges_of(&[inj(3), inj(NFC_TWIN)]), [3, TWIN]);
+    }
 
     #[test]
     fn json_canonical_form_ignores_key_order_and_spaces() {

@@ -173,6 +173,7 @@ pub fn render(r: &Report) -> String {
         body.push_str(&identity_api(h));
     }
     body.push_str(&errors(r));
+    body.push_str(&warnings(r));
     if let Some(v) = &r.verify {
         body.push_str(&verification(v));
     }
@@ -212,6 +213,18 @@ fn summary(r: &Report) -> String {
         r.throughput_rows_per_s,
         verdict
     );
+    for (what, settings) in [
+        ("Target", &r.target_settings),
+        ("Source", &r.source_settings),
+    ] {
+        if !settings.is_empty() {
+            let list: Vec<String> = settings
+                .iter()
+                .map(|(k, v)| format!("{} <code>{}</code>", esc(k), esc(v)))
+                .collect();
+            let _ = writeln!(s, "<p>{what} session: {}</p>", list.join(" · "));
+        }
+    }
     if let Some(p) = &r.projection {
         let _ = writeln!(
             s,
@@ -364,6 +377,29 @@ fn errors(r: &Report) -> String {
     }
 }
 
+/// Warnings about rows the target kept as it changed them, by label (none
+/// when there were none).
+fn warnings(r: &Report) -> String {
+    if r.warnings_by_label.is_empty() {
+        return String::new();
+    }
+    let labels: Vec<(String, f64)> = r
+        .warnings_by_label
+        .iter()
+        .map(|(k, v)| (k.clone(), *v as f64))
+        .collect();
+    let classes: Vec<String> = r
+        .warnings_by_class
+        .iter()
+        .map(|(k, v)| format!("{} {v}", esc(k)))
+        .collect();
+    format!(
+        "{}<p>Warnings by class: {} (rows kept as the target changed them).</p>\n",
+        bars("Warnings by label", "warnings", &labels),
+        classes.join(" · ")
+    )
+}
+
 /// Per-table verification, and examples of what differed.
 fn verification(v: &Verify) -> String {
     let mut s = String::from(
@@ -384,6 +420,14 @@ fn verification(v: &Verify) -> String {
         );
     }
     s.push_str("</table>\n");
+    if !v.mismatched_by_label.is_empty() {
+        let labels: Vec<(String, f64)> = v
+            .mismatched_by_label
+            .iter()
+            .map(|(k, n)| (k.clone(), *n as f64))
+            .collect();
+        s.push_str(&bars("Mismatched rows by label", "rows", &labels));
+    }
     if !v.examples.is_empty() {
         s.push_str("<h3>Examples</h3><ul>\n");
         for e in &v.examples {
@@ -401,10 +445,15 @@ fn verification(v: &Verify) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "<li>{} {}[{}] {}</li>",
+                "<li>{} {}[{}]{} {}</li>",
                 esc(&e.kind),
                 esc(&e.table),
                 esc(&e.key.replace('\u{1f}', ",")),
+                if e.labels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", esc(&e.labels.join(", ")))
+                },
                 fields.join("; ")
             );
         }

@@ -1,5 +1,6 @@
 //! Live metrics shared by loader threads: rows per 1-second bucket, batch
-//! latencies (HdrHistogram, µs), errors by class and by edge-case label.
+//! latencies (HdrHistogram, µs), errors by class and by edge-case label,
+//! warnings about rows the target kept (changed) by class and label.
 
 use super::{Latency, TimeSeries};
 use base64::Engine;
@@ -44,8 +45,28 @@ struct Inner {
     buckets: Vec<u64>,
     commits: Vec<Commit>,
     latency: Histogram<u64>,
+    errors: Counts,
+    warnings: Counts,
+}
+
+/// Counts by class and by label.
+#[derive(Default)]
+struct Counts {
     by_class: BTreeMap<String, u64>,
     by_label: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    /// One under `class` and one under each label (or the fallback label).
+    fn add(&mut self, class: &str, labels: &[String]) {
+        *self.by_class.entry(class.to_string()).or_default() += 1;
+        if labels.is_empty() {
+            *self.by_label.entry(fallback(class)).or_default() += 1;
+        }
+        for l in labels {
+            *self.by_label.entry(l.clone()).or_default() += 1;
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -68,8 +89,8 @@ impl Metrics {
                 commits: Vec::new(),
                 // 1 µs .. 1 hour, 3 significant digits.
                 latency: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds"),
-                by_class: BTreeMap::new(),
-                by_label: BTreeMap::new(),
+                errors: Counts::default(),
+                warnings: Counts::default(),
             }),
         }
     }
@@ -164,15 +185,28 @@ impl Metrics {
         self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// A refused row.
     pub fn error(&self, class: &str, labels: &[String]) {
-        let mut g = self.inner.lock().expect("metrics");
-        *g.by_class.entry(class.to_string()).or_default() += 1;
-        if labels.is_empty() {
-            *g.by_label.entry(fallback(class)).or_default() += 1;
-        }
-        for l in labels {
-            *g.by_label.entry(l.clone()).or_default() += 1;
-        }
+        self.inner
+            .lock()
+            .expect("metrics")
+            .errors
+            .add(class, labels);
+    }
+
+    /// A warning about a committed row the target kept as it changed it.
+    pub fn warning(&self, class: &str, labels: &[String]) {
+        self.inner
+            .lock()
+            .expect("metrics")
+            .warnings
+            .add(class, labels);
+    }
+
+    /// Warnings by class and by label.
+    pub fn warnings(&self) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+        let g = self.inner.lock().expect("metrics");
+        (g.warnings.by_class.clone(), g.warnings.by_label.clone())
     }
 
     pub fn timeseries(&self) -> TimeSeries {
@@ -184,7 +218,7 @@ impl Metrics {
 
     pub fn errors(&self) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
         let g = self.inner.lock().expect("metrics");
-        (g.by_class.clone(), g.by_label.clone())
+        (g.errors.by_class.clone(), g.errors.by_label.clone())
     }
 
     pub fn latency(&self) -> Latency {

@@ -10,8 +10,12 @@
 //! `duration_s` (load phase), `throughput_rows_per_s`, `latency_ms` {p50, p90,
 //! p99, p999, max, mean, count, histogram (HdrHistogram V2, base64, µs)},
 //! `timeseries` {bucket_s, rows[]}, `errors_by_class`, `errors_by_label`,
-//! `tables` [{name, expected, loaded, skipped, rejected}], `verify` {ok, expected,
-//! found, missing, extra, mismatched, rejected, tables[], examples[],
+//! `warnings_by_class`, `warnings_by_label` (rows the target kept as it
+//! changed them; absent when none), `target_settings` / `source_settings`
+//! (the loading sessions' settings, e.g. {sql_mode}; absent when the kind
+//! has none), `tables` [{name, expected, loaded, skipped, rejected}],
+//! `verify` {ok, expected, found, missing, extra, mismatched,
+//! mismatched_by_label, rejected, tables[], examples[] (with labels),
 //! passwords, missing_columns, renamed_columns, digest, duration_s} or null,
 //! `projection` {production_users, rows_per_user, estimated_s, human} or null,
 //! `exec` {command, exit_code, duration_s} or null, `thresholds` [{expr, actual,
@@ -59,6 +63,19 @@ pub struct Report {
     pub timeseries: TimeSeries,
     pub errors_by_class: BTreeMap<String, u64>,
     pub errors_by_label: BTreeMap<String, u64>,
+    /// Warnings the target raised about rows it kept (a value it changed:
+    /// MySQL outside strict mode), by class and by the row's labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub warnings_by_class: BTreeMap<String, u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub warnings_by_label: BTreeMap<String, u64>,
+    /// Settings of understudy's sessions on the target it loaded (MySQL:
+    /// `sql_mode` as the server reports it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub target_settings: BTreeMap<String, String>,
+    /// The same for the `--source` it seeded (`--exec`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub source_settings: BTreeMap<String, String>,
     pub tables: Vec<TableLoad>,
     pub verify: Option<Verify>,
     pub projection: Option<Projection>,
@@ -188,6 +205,10 @@ pub struct Verify {
     pub missing: u64,
     pub extra: u64,
     pub mismatched: u64,
+    /// Mismatched rows by the edge-case labels of their regenerated selves
+    /// (`no-edge-case:mismatched` for a row without one).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mismatched_by_label: BTreeMap<String, u64>,
     /// Users listed more than once (identity APIs).
     #[serde(default)]
     pub duplicated: u64,
@@ -212,6 +233,8 @@ pub struct TableVerify {
     pub missing: u64,
     pub extra: u64,
     pub mismatched: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mismatched_by_label: BTreeMap<String, u64>,
     pub rejected: u64,
     pub digest_expected: String,
     pub digest_found: String,
@@ -226,6 +249,9 @@ pub struct Example {
     pub key: String,
     /// For mismatched rows: column → [expected, found].
     pub fields: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// The expected row's edge-case labels (missing and mismatched rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -276,6 +302,7 @@ const METRICS: &[&str] = &[
     "p99",
     "max",
     "errors",
+    "warnings",
     "missing",
     "extra",
     "mismatched",
@@ -291,7 +318,8 @@ pub struct Condition {
 }
 
 /// Parses `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
-/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, missing, extra,
+/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, warnings
+/// (about rows the target kept as it changed them), missing, extra,
 /// mismatched; operators > >= < <= == !=.
 pub fn parse_conditions(expr: &str) -> Result<Vec<Condition>> {
     let mut out = Vec::new();
@@ -340,6 +368,7 @@ pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
                 "p99" => r.latency_ms.p99,
                 "max" => r.latency_ms.max,
                 "errors" => r.errors_by_class.values().sum::<u64>() as f64,
+                "warnings" => r.warnings_by_class.values().sum::<u64>() as f64,
                 "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
                 "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
                 _ => v.map(|v| v.mismatched).unwrap_or(0) as f64,

@@ -21,6 +21,7 @@ pub fn render(r: &Report) -> String {
     }
     s.push_str(&faults_and_latency(r));
     s.push_str(&rejects(r));
+    s.push_str(&warnings(r));
     match &r.verify {
         None => {
             let _ = writeln!(s, "  verify         skipped (--no-verify)");
@@ -45,6 +46,15 @@ fn tables(r: &Report) -> String {
     );
     if let Some(src) = &r.source {
         let _ = writeln!(s, "  source       {src}");
+    }
+    for (what, settings) in [
+        ("target", &r.target_settings),
+        ("source", &r.source_settings),
+    ] {
+        if !settings.is_empty() {
+            let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(s, "  {what} session {}", list.join(" · "));
+        }
     }
     if let Some(e) = &r.exec {
         let _ = writeln!(
@@ -213,21 +223,33 @@ fn faults_and_latency(r: &Report) -> String {
 fn rejects(r: &Report) -> String {
     let mut s = String::new();
     if !r.errors_by_class.is_empty() {
-        let list: Vec<String> = r
-            .errors_by_class
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        let _ = writeln!(s, "  rejects        {}", list.join(" · "));
-        let labels: Vec<String> = r
-            .errors_by_label
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        let _ = writeln!(s, "  by label       {}", labels.join(" · "));
+        let _ = writeln!(s, "  rejects        {}", counts(&r.errors_by_class));
+        let _ = writeln!(s, "  by label       {}", counts(&r.errors_by_label));
         if let Some(f) = &r.rejects_file {
             let _ = writeln!(s, "  reject details {f}");
         }
+    }
+    s
+}
+
+/// `k n · k n`.
+fn counts(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Warnings about rows the target kept as it changed them, by class and label.
+fn warnings(r: &Report) -> String {
+    let mut s = String::new();
+    if !r.warnings_by_class.is_empty() {
+        let _ = writeln!(
+            s,
+            "  warnings       {} (rows kept as the target changed them)",
+            counts(&r.warnings_by_class)
+        );
+        let _ = writeln!(s, "  by label       {}", counts(&r.warnings_by_label));
     }
     s
 }
@@ -259,6 +281,13 @@ fn verification(r: &Report, v: &Verify) -> String {
             t.name, t.missing, t.extra, t.mismatched
         );
     }
+    if !v.mismatched_by_label.is_empty() {
+        let _ = writeln!(
+            s,
+            "  mismatched by label {}",
+            counts(&v.mismatched_by_label)
+        );
+    }
     for e in v.examples.iter().take(10) {
         let fields: Vec<String> = e
             .fields
@@ -273,10 +302,15 @@ fn verification(r: &Report, v: &Verify) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "    {} {}[{}] {}",
+            "    {} {}[{}]{} {}",
             e.kind,
             e.table,
             e.key.replace('\u{1f}', ","),
+            if e.labels.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.labels.join(", "))
+            },
             fields.join("; ")
         );
     }

@@ -152,15 +152,7 @@ pub fn recorded_rejects<C: Conn + ?Sized>(conn: &mut C, plan: &Plan) -> DbResult
         .into_iter()
         .filter_map(|r| {
             let t = plan.profile.table_index(r[0].as_deref()?)?;
-            let class = match r[2].as_deref()? {
-                "encoding" => ErrorClass::Encoding,
-                "too_long" => ErrorClass::TooLong,
-                "constraint" => ErrorClass::Constraint,
-                "duplicate" => ErrorClass::Duplicate,
-                "connection" => ErrorClass::Connection,
-                "timeout" => ErrorClass::Timeout,
-                _ => ErrorClass::Other,
-            };
+            let class = ErrorClass::named(r[2].as_deref()?);
             Some(Reject {
                 table: t,
                 key: r[1].clone()?,

@@ -253,11 +253,17 @@ pub fn redact(dsn: &str) -> String {
     crate::redact::dsn(dsn)
 }
 
-/// Why a database refused rows (the reject classes of the report).
+/// Why a database refused rows (the reject classes of the report), or, for
+/// a row it kept, what it warned about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
+    /// Bytes that are not valid in the encoding (PostgreSQL 22021, MySQL 1300).
     Encoding,
+    /// A valid character the column's character set cannot hold (MySQL 1366
+    /// "Incorrect string value": a 4-byte character in `utf8`/`utf8mb3`;
+    /// PostgreSQL 22P05, untranslatable into the database's encoding).
+    Charset,
     TooLong,
     Constraint,
     Duplicate,
@@ -270,6 +276,7 @@ impl ErrorClass {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorClass::Encoding => "encoding",
+            ErrorClass::Charset => "charset",
             ErrorClass::TooLong => "too_long",
             ErrorClass::Constraint => "constraint",
             ErrorClass::Duplicate => "duplicate",
@@ -279,10 +286,31 @@ impl ErrorClass {
         }
     }
 
+    /// Every class, in the order reports list them.
+    pub const ALL: [ErrorClass; 8] = [
+        ErrorClass::Encoding,
+        ErrorClass::Charset,
+        ErrorClass::TooLong,
+        ErrorClass::Constraint,
+        ErrorClass::Duplicate,
+        ErrorClass::Connection,
+        ErrorClass::Timeout,
+        ErrorClass::Other,
+    ];
+
+    /// The class `as_str` names (`other` for a name it does not know).
+    pub fn named(name: &str) -> ErrorClass {
+        ErrorClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == name)
+            .unwrap_or(ErrorClass::Other)
+    }
+
     /// PostgreSQL SQLSTATE → class.
     pub fn from_sqlstate(code: &str, message: &str) -> ErrorClass {
         match code {
-            "22021" | "22P05" => ErrorClass::Encoding,
+            "22021" => ErrorClass::Encoding,
+            "22P05" => ErrorClass::Charset,
             "22001" => ErrorClass::TooLong,
             "23505" => ErrorClass::Duplicate,
             "57014" | "55P03" | "40P01" | "25P03" => ErrorClass::Timeout,
@@ -325,6 +353,17 @@ impl fmt::Display for DbError {
 }
 
 pub type DbResult<T> = std::result::Result<T, DbError>;
+
+/// A warning the server raised about a row it kept (MySQL outside strict
+/// mode truncates a too-long value, or writes `?` for a character the
+/// column's character set lacks, and only warns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The row (index into the loaded `Rows`), when the server said which.
+    pub row: Option<usize>,
+    pub class: ErrorClass,
+    pub message: String,
+}
 
 /// How a batch's rows go in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -441,6 +480,17 @@ pub trait Conn: Send {
         value: &str,
     ) -> DbResult<Option<Vec<Option<String>>>>;
 
+    /// The warnings the server raised about rows the last successful `load`
+    /// kept (none for kinds that never keep a changed row).
+    fn take_warnings(&mut self) -> Vec<Warning> {
+        Vec::new()
+    }
+    /// Session settings that change what the target does with a value, as
+    /// the server reports them (MySQL: `sql_mode`), for the report.
+    fn settings(&mut self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     // Resume bookkeeping (`bookkeeping`): SQL both shipped kinds speak.
 
     /// Creates the bookkeeping tables, inside the preparation transaction.
@@ -515,6 +565,10 @@ mod tests {
             ErrorClass::TooLong
         );
         assert_eq!(ErrorClass::from_sqlstate("22021", ""), ErrorClass::Encoding);
+        assert_eq!(ErrorClass::from_sqlstate("22P05", ""), ErrorClass::Charset);
+        for c in ErrorClass::ALL {
+            assert_eq!(ErrorClass::named(c.as_str()), c);
+        }
         assert_eq!(
             ErrorClass::from_sqlstate("57P01", ""),
             ErrorClass::Connection

@@ -201,6 +201,7 @@ pub fn verify(
         missing,
         extra,
         mismatched,
+        mismatched_by_label: BTreeMap::new(),
         duplicated,
         rejected: load.rejects.len() as u64,
         tables: vec![TableVerify {
@@ -210,6 +211,7 @@ pub fn verify(
             missing,
             extra,
             mismatched,
+            mismatched_by_label: BTreeMap::new(),
             rejected: load.rejects.len() as u64,
             digest_expected: String::new(),
             digest_found: String::new(),
@@ -269,6 +271,7 @@ fn examples(
                 kind: kind.into(),
                 key: want.map(|w| w.0).or(have.map(|h| h.0)).unwrap_or_default(),
                 fields,
+                labels: Vec::new(),
             }
         })
         .collect())

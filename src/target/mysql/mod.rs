@@ -8,15 +8,23 @@
 //! warning). Tables the profile describes are created by the MySQL dialect
 //! of `sink::sql` (InnoDB, utf8mb4, utf8mb4_bin).
 //!
-//! The session runs with a strict `sql_mode` (`SQL_MODE` below) in UTC and
-//! utf8mb4. `ANSI_QUOTES` and `NO_BACKSLASH_ESCAPES` are part of it because
-//! the SQL the harness and `bookkeeping` share with the other kinds quotes
+//! The session runs in UTC and utf8mb4 with a strict `sql_mode` (`SQL_MODE`
+//! below) unless the DSN asks for another (`?sql_mode=server` keeps the
+//! server's global mode, `?sql_mode=A,B` sets those modes: `SqlMode`).
+//! `ANSI_QUOTES` and `NO_BACKSLASH_ESCAPES` are always added because the SQL
+//! the harness and `bookkeeping` share with the other kinds quotes
 //! identifiers with `"` and escapes literals by doubling `'` only
-//! (`target::ident`, `target::literal`).
+//! (`target::ident`, `target::literal`). The mode in effect is read back
+//! from the server (`Conn::settings`).
+//!
+//! Outside strict mode the server keeps a row whose value it changed
+//! (truncated, `?` for a character the column's character set lacks) and
+//! only warns: after each statement the warnings are read (`SHOW WARNINGS`)
+//! and tied to their rows by the "at row N" they end with (`take_warnings`).
 
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
-    Method, PROGRESS_TABLE, REJECTS_TABLE, ReadColumn, Rows, Target, ident, redact,
+    Method, PROGRESS_TABLE, REJECTS_TABLE, ReadColumn, Rows, Target, Warning, ident, redact,
 };
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
@@ -33,10 +41,101 @@ pub const KIND: Kind = Kind {
     parse,
 };
 
-/// The session's `sql_mode`: strict (a value that does not fit is refused,
-/// not truncated), no zero dates, and the quoting the shared SQL expects.
+/// The session's `sql_mode` by default: strict (a value that does not fit
+/// is refused, not truncated), no zero dates, and the quoting the shared SQL
+/// expects.
 pub const SQL_MODE: &str = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
 ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,ANSI_QUOTES,NO_BACKSLASH_ESCAPES";
+
+/// The modes every session has, whatever the DSN asks for.
+const QUOTING: &str = "ANSI_QUOTES,NO_BACKSLASH_ESCAPES";
+
+/// The DSN's query parameter choosing the session's `sql_mode`.
+const SQL_MODE_PARAM: &str = "sql_mode";
+
+/// The session `sql_mode` a DSN asks for with `?sql_mode=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SqlMode {
+    /// No parameter: `SQL_MODE`.
+    Strict,
+    /// `server`: the server's global `sql_mode` (what the application's own
+    /// sessions get), plus `QUOTING`.
+    Server,
+    /// A comma-separated list of modes (empty: none), plus `QUOTING`.
+    Listed(String),
+}
+
+impl SqlMode {
+    fn statement(&self) -> String {
+        match self {
+            SqlMode::Strict => format!("SET SESSION sql_mode = '{SQL_MODE}'"),
+            SqlMode::Server => format!(
+                "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@GLOBAL.sql_mode, ''), '{QUOTING}')"
+            ),
+            SqlMode::Listed(m) if m.is_empty() => format!("SET SESSION sql_mode = '{QUOTING}'"),
+            SqlMode::Listed(m) => format!("SET SESSION sql_mode = '{m},{QUOTING}'"),
+        }
+    }
+}
+
+/// The DSN without understudy's own `sql_mode` parameter (the driver
+/// refuses parameters it does not know), and the mode it asks for.
+fn split_dsn(dsn: &str) -> Result<(String, SqlMode)> {
+    // The query starts at the first `?` after the user info.
+    let host_at = dsn.find("://").map_or(0, |i| i + 3);
+    let host_at = dsn[host_at..]
+        .find('@')
+        .map_or(host_at, |i| host_at + i + 1);
+    let Some(q) = dsn[host_at..].find('?').map(|i| host_at + i) else {
+        return Ok((dsn.to_string(), SqlMode::Strict));
+    };
+    let mut mode = SqlMode::Strict;
+    let mut kept = Vec::new();
+    for pair in dsn[q + 1..].split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if crate::redact::percent_decode(k) != SQL_MODE_PARAM {
+            kept.push(pair);
+            continue;
+        }
+        let v = crate::redact::percent_decode(v).to_ascii_uppercase();
+        let modes: Vec<&str> = v
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .collect();
+        if let Some(bad) = modes
+            .iter()
+            .find(|m| !m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        {
+            return Err(Error::usage(format!(
+                "target {}: `{bad}` in sql_mode= is not a mode name; use sql_mode=server (the server's global mode) or sql_mode=MODE,MODE (letters, digits, _)",
+                redact(dsn)
+            )));
+        }
+        mode = if modes == ["SERVER"] {
+            SqlMode::Server
+        } else {
+            SqlMode::Listed(modes.join(","))
+        };
+    }
+    let rest = kept.join("&");
+    let base = &dsn[..q];
+    Ok((
+        if rest.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{rest}")
+        },
+        mode,
+    ))
+}
+
+/// Whether a session in `mode` refuses a value that does not fit (rather
+/// than changing it and warning).
+fn is_strict(mode: &str) -> bool {
+    mode.split(',')
+        .any(|m| m == "STRICT_ALL_TABLES" || m == "STRICT_TRANS_TABLES")
+}
 
 /// Rows per INSERT statement: 1000 rows of a wide table stay under the
 /// 65535 placeholders a prepared statement may have.
@@ -49,6 +148,7 @@ fn parse(dsn: &str) -> Result<Target> {
             redact(dsn)
         )));
     }
+    split_dsn(dsn)?;
     opts(dsn).map_err(|e| e.error)?;
     Ok(target(dsn.to_string()))
 }
@@ -63,12 +163,17 @@ pub fn target(dsn: String) -> Target {
     Target::new(MyTarget { dsn })
 }
 
-/// The driver's options for `dsn` (`mariadb://` read as `mysql://`), the
-/// password from MYSQL_PWD when the DSN has none.
+/// The driver's options for `dsn` (`mariadb://` read as `mysql://`, our
+/// `sql_mode` parameter left out), the password from MYSQL_PWD when the DSN
+/// has none.
 fn opts(dsn: &str) -> std::result::Result<mysql::Opts, ConnectError> {
-    let url = match dsn.strip_prefix("mariadb://") {
+    let (dsn_for_driver, _) = split_dsn(dsn).map_err(|error| ConnectError {
+        error,
+        transient: false,
+    })?;
+    let url = match dsn_for_driver.strip_prefix("mariadb://") {
         Some(rest) => format!("mysql://{rest}"),
-        None => dsn.to_string(),
+        None => dsn_for_driver,
     };
     let opts = mysql::Opts::from_url(&url).map_err(|e| ConnectError {
         error: Error::usage(format!(
@@ -188,6 +293,12 @@ pub struct My {
     conn: mysql::Conn,
     /// The batch the local-infile handler hands to the server.
     infile: Arc<Mutex<Vec<u8>>>,
+    /// The session's `sql_mode`, as the server reports it.
+    sql_mode: String,
+    /// Whether that mode refuses values that do not fit (see `load_infile`).
+    strict: bool,
+    /// The warnings about rows the last `load` kept.
+    warnings: Vec<Warning>,
 }
 
 impl My {
@@ -203,6 +314,10 @@ impl My {
             let buf = shared.lock().unwrap_or_else(|p| p.into_inner());
             std::io::Write::write_all(out, &buf)
         });
+        let (_, mode) = split_dsn(dsn).map_err(|error| ConnectError {
+            error,
+            transient: false,
+        })?;
         let builder = mysql::OptsBuilder::from_opts(opts(dsn)?)
             .tcp_connect_timeout(Some(timeout.unwrap_or(Duration::from_secs(10))))
             // The driver would otherwise move a connection to 127.0.0.1 onto
@@ -212,9 +327,23 @@ impl My {
             .init(vec![
                 "SET NAMES utf8mb4".to_string(),
                 "SET time_zone = '+00:00'".to_string(),
-                format!("SET SESSION sql_mode = '{SQL_MODE}'"),
+                mode.statement(),
+                // SHOW WARNINGS lists at most this many (the default is 64).
+                "SET SESSION max_error_count = 65535".to_string(),
             ]);
-        let conn = mysql::Conn::new(builder).map_err(|e| {
+        let mut conn = mysql::Conn::new(builder).map_err(|e| {
+            if let mysql::Error::MySqlError(m) = &e
+                && matches!(m.code, 1231 | 1232)
+            {
+                // The init statements are ours; only sql_mode comes from the user.
+                return ConnectError {
+                    error: Error::usage(format!(
+                        "target {redacted}: the server refused the DSN's sql_mode ({} (MySQL error {}))",
+                        m.message, m.code
+                    )),
+                    transient: false,
+                };
+            }
             let class = classify(&e).class;
             ConnectError {
                 error: Error::target(format!(
@@ -227,18 +356,81 @@ impl My {
                     || matches!(&e, mysql::Error::MySqlError(m) if m.code == 1040),
             }
         })?;
-        Ok(My { conn, infile })
+        let sql_mode: Option<String> =
+            conn.query_first("SELECT @@SESSION.sql_mode")
+                .map_err(|e| ConnectError {
+                    error: Error::target(format!(
+                        "cannot read the sql_mode of {redacted}: {}",
+                        classify(&e)
+                    )),
+                    transient: classify(&e).is_transient(),
+                })?;
+        let sql_mode = sql_mode.unwrap_or_default();
+        Ok(My {
+            conn,
+            infile,
+            strict: is_strict(&sql_mode),
+            sql_mode,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The `count` warnings of the last statement, which loaded rows
+    /// `range` (its "row N" is `range.start + N - 1`). Warnings beyond those
+    /// SHOW WARNINGS lists count as warnings of no row.
+    fn show_warnings(
+        &mut self,
+        range: std::ops::Range<usize>,
+        count: u16,
+    ) -> DbResult<Vec<Warning>> {
+        let listed = self.query("SHOW WARNINGS")?;
+        let mut out: Vec<Warning> = listed
+            .iter()
+            .map(|w| {
+                let code: u16 = w
+                    .get(1)
+                    .cloned()
+                    .flatten()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                let message = w.get(2).cloned().flatten().unwrap_or_default();
+                Warning {
+                    row: row_of(&message)
+                        .map(|n| range.start + n - 1)
+                        .filter(|r| range.contains(r)),
+                    class: class_of(code, &message),
+                    message: format!("{message} (MySQL error {code})"),
+                }
+            })
+            .collect();
+        for _ in out.len()..usize::from(count) {
+            out.push(Warning {
+                row: None,
+                class: ErrorClass::Other,
+                message: "a warning SHOW WARNINGS did not list (over max_error_count)".into(),
+            });
+        }
+        Ok(out)
     }
 }
 
+/// The row a MySQL message names at its end ("… at row 3"), 1-based within
+/// its statement.
+fn row_of(message: &str) -> Option<usize> {
+    let (_, n) = message.rsplit_once(" at row ")?;
+    n.parse().ok().filter(|&n| n >= 1)
+}
+
 /// The driver's error → class. Codes: ER_DUP_ENTRY 1062, ER_DATA_TOO_LONG
-/// 1406, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD 1366 ("Incorrect string value",
-/// bytes that are not utf8mb4), ER_NO_REFERENCED_ROW 1452; LOAD DATA LOCAL
-/// reports refused rows as warnings with their own codes (1265, 1366, 1062).
+/// 1406, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD 1366 ("Incorrect string value":
+/// a character the column's character set cannot hold, e.g. 4-byte UTF-8 in
+/// `utf8mb3`), ER_INVALID_CHARACTER_STRING 1300 (bytes that are not valid in
+/// the character set), ER_NO_REFERENCED_ROW 1452; LOAD DATA LOCAL reports
+/// refused rows as warnings with their own codes (1265, 1366, 1062).
 pub fn classify(e: &mysql::Error) -> DbError {
     match e {
         mysql::Error::MySqlError(m) => DbError {
-            class: class_of(m.code),
+            class: class_of(m.code, &m.message),
             message: format!("{} (MySQL error {})", m.message, m.code),
         },
         mysql::Error::IoError(_) | mysql::Error::CodecError(_) => DbError {
@@ -260,13 +452,16 @@ pub fn classify(e: &mysql::Error) -> DbError {
     }
 }
 
-/// A server error code → class.
-pub fn class_of(code: u16) -> ErrorClass {
+/// A server error (or warning) code and its message → class.
+pub fn class_of(code: u16, message: &str) -> ErrorClass {
     match code {
         1062 | 1586 => ErrorClass::Duplicate,
         // 1265 "Data truncated": what LOAD DATA LOCAL reports for 1406.
         1406 | 1265 => ErrorClass::TooLong,
-        1366 | 1300 => ErrorClass::Encoding,
+        // 1366 is also "Incorrect integer value" (a value of the wrong type).
+        1366 if message.starts_with("Incorrect string value") => ErrorClass::Charset,
+        1366 => ErrorClass::Other,
+        1300 => ErrorClass::Encoding,
         1452 | 1451 | 1216 | 1217 | 1048 | 1364 | 3819 | 4025 => ErrorClass::Constraint,
         1205 | 1213 | 3024 | 1969 => ErrorClass::Timeout,
         // Too many connections, shutting down, killed, server gone.
@@ -331,9 +526,12 @@ fn text(v: &mysql::Value) -> Option<String> {
 impl My {
     /// `LOAD DATA LOCAL INFILE` of `rows[range]`. With LOCAL the server
     /// cannot stop the client mid-file, so it turns refused rows into
-    /// warnings and goes on (as IGNORE would): any warning fails the
-    /// statement here, classified by the first one, so the batch is rolled
-    /// back and bisected like an INSERT.
+    /// warnings and goes on (as IGNORE would), even in strict mode. A
+    /// strict session fails the statement here on any warning, classified by
+    /// the first one, so the batch is rolled back and bisected like an
+    /// INSERT; a non-strict one keeps a statement that loaded every row, its
+    /// warnings (values the server changed) kept for `take_warnings`, as a
+    /// non-strict INSERT would.
     fn load_infile(
         &mut self,
         t: &LoadTable,
@@ -341,6 +539,7 @@ impl My {
         range: std::ops::Range<usize>,
     ) -> DbResult<()> {
         let n = range.len() as u64;
+        let rows_range = range.clone();
         {
             let mut buf = self.infile.lock().unwrap_or_else(|p| p.into_inner());
             buf.clear();
@@ -370,18 +569,26 @@ impl My {
             .clear();
         r.map_err(|e| infile_error(classify(&e)))?;
         let loaded = self.conn.affected_rows();
-        if self.conn.warnings() == 0 && loaded == n {
+        let count = self.conn.warnings();
+        if count == 0 && loaded == n {
             return Ok(());
         }
-        let warnings = self.query("SHOW WARNINGS")?;
-        let first = warnings.iter().find_map(|w| {
-            let code: u16 = w.get(1)?.as_deref()?.parse().ok()?;
-            Some((code, w.get(2).cloned().flatten().unwrap_or_default()))
-        });
+        let warnings = self.show_warnings(rows_range, count)?;
+        if !self.strict && loaded == n {
+            // Every row is in, some changed: what a non-strict INSERT does too.
+            self.warnings = warnings;
+            return Ok(());
+        }
+        // A row left out (a duplicate or a foreign key, which name no row)
+        // says why before the values changed in the rows kept.
+        let first = warnings
+            .iter()
+            .find(|w| loaded != n && w.row.is_none())
+            .or(warnings.first());
         Err(match first {
-            Some((code, message)) => DbError {
-                class: class_of(code),
-                message: format!("{message} (MySQL error {code})"),
+            Some(w) => DbError {
+                class: w.class,
+                message: w.message.clone(),
             },
             None => DbError {
                 class: ErrorClass::Other,
@@ -416,6 +623,7 @@ impl Conn for My {
         range: std::ops::Range<usize>,
         method: Method,
     ) -> DbResult<()> {
+        self.warnings.clear();
         if range.is_empty() {
             return Ok(());
         }
@@ -450,9 +658,22 @@ impl Conn for My {
             self.conn
                 .exec_drop(&sql, mysql::Params::Positional(params))
                 .map_err(|e| classify(&e))?;
+            let count = self.conn.warnings();
+            if count > 0 {
+                let w = self.show_warnings(at..at + n, count)?;
+                self.warnings.extend(w);
+            }
             at += n;
         }
         Ok(())
+    }
+
+    fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    fn settings(&mut self) -> Vec<(String, String)> {
+        vec![("sql_mode".to_string(), self.sql_mode.clone())]
     }
 
     fn query(&mut self, sql: &str) -> DbResult<Vec<Vec<Option<String>>>> {
@@ -548,14 +769,82 @@ mod tests {
 
     #[test]
     fn codes_map_to_classes() {
-        assert_eq!(class_of(1062), ErrorClass::Duplicate);
-        assert_eq!(class_of(1406), ErrorClass::TooLong);
-        assert_eq!(class_of(1265), ErrorClass::TooLong);
-        assert_eq!(class_of(1366), ErrorClass::Encoding);
-        assert_eq!(class_of(1452), ErrorClass::Constraint);
-        assert_eq!(class_of(1213), ErrorClass::Timeout);
-        assert_eq!(class_of(2013), ErrorClass::Connection);
-        assert_eq!(class_of(1064), ErrorClass::Other);
+        assert_eq!(class_of(1062, ""), ErrorClass::Duplicate);
+        assert_eq!(class_of(1406, ""), ErrorClass::TooLong);
+        assert_eq!(class_of(1265, ""), ErrorClass::TooLong);
+        assert_eq!(
+            class_of(
+                1366,
+                "Incorrect string value: '\\xF0\\x9F\\x98\\x80' for column `d`.`u`.`name` at row 2"
+            ),
+            ErrorClass::Charset
+        );
+        assert_eq!(
+            class_of(
+                1366,
+                "Incorrect integer value: 'x' for column `id` at row 1"
+            ),
+            ErrorClass::Other
+        );
+        assert_eq!(class_of(1300, ""), ErrorClass::Encoding);
+        assert_eq!(class_of(1452, ""), ErrorClass::Constraint);
+        assert_eq!(class_of(1213, ""), ErrorClass::Timeout);
+        assert_eq!(class_of(2013, ""), ErrorClass::Connection);
+        assert_eq!(class_of(1064, ""), ErrorClass::Other);
+    }
+
+    #[test]
+    fn warnings_name_their_row_at_the_end() {
+        assert_eq!(
+            row_of("Data truncated for column 'email' at row 12"),
+            Some(12)
+        );
+        // The value quoted inside may say "at row" too.
+        assert_eq!(
+            row_of("Incorrect string value: 'x at row 5' for column `n` at row 2"),
+            Some(2)
+        );
+        assert_eq!(row_of("Duplicate entry 'b' for key 'email'"), None);
+        assert_eq!(row_of("at row 0"), None);
+    }
+
+    #[test]
+    fn sql_mode_comes_out_of_the_dsn_before_the_driver_sees_it() {
+        let (url, mode) = split_dsn("mysql://u:p@h:3306/db").unwrap();
+        assert_eq!(
+            (url.as_str(), &mode),
+            ("mysql://u:p@h:3306/db", &SqlMode::Strict)
+        );
+        assert!(mode.statement().contains("STRICT_ALL_TABLES"));
+        let (url, mode) = split_dsn("mysql://u:p@h/db?sql_mode=server").unwrap();
+        assert_eq!(
+            (url.as_str(), &mode),
+            ("mysql://u:p@h/db", &SqlMode::Server)
+        );
+        assert!(mode.statement().contains("@@GLOBAL.sql_mode"));
+        let (url, mode) =
+            split_dsn("mariadb://u:p@h/db?prefer_socket=false&sql_mode=no_engine_substitution%2Cerror_for_division_by_zero").unwrap();
+        assert_eq!(url, "mariadb://u:p@h/db?prefer_socket=false");
+        assert_eq!(
+            mode.statement(),
+            "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO,ANSI_QUOTES,NO_BACKSLASH_ESCAPES'"
+        );
+        let (_, mode) = split_dsn("mysql://h/db?sql_mode=").unwrap();
+        assert_eq!(
+            mode.statement(),
+            "SET SESSION sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES'"
+        );
+        // A `?` inside the password is not the query.
+        let (url, mode) = split_dsn("mysql://u:p?x@h/db").unwrap();
+        assert_eq!(
+            (url.as_str(), mode),
+            ("mysql://u:p?x@h/db", SqlMode::Strict)
+        );
+        let e = split_dsn("mysql://u:s3cret@h/db?sql_mode=A';DROP").unwrap_err();
+        assert!(e.to_string().contains("not a mode name"), "{e}");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(is_strict("STRICT_TRANS_TABLES,ANSI_QUOTES"));
+        assert!(!is_strict("ANSI_QUOTES,NO_BACKSLASH_ESCAPES"));
     }
 
     #[test]
@@ -579,6 +868,10 @@ mod tests {
         assert_eq!(
             redact("mariadb://bob:pa%40ss@db/app"),
             "mariadb://bob:***@db/app"
+        );
+        assert_eq!(
+            redact("mysql://bob:s3cr:et@db/app?sql_mode=STRICT_TRANS_TABLES,NO_ZERO_DATE"),
+            "mysql://bob:***@db/app?sql_mode=STRICT_TRANS_TABLES,NO_ZERO_DATE"
         );
     }
 
