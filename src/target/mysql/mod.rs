@@ -14,6 +14,8 @@
 //! identifiers with `"` and escapes literals by doubling `'` only
 //! (`target::ident`, `target::literal`).
 
+mod catalog;
+
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
     Method, PROGRESS_TABLE, REJECTS_TABLE, ReadColumn, Rows, Target, ident, redact,
@@ -156,6 +158,13 @@ impl Driver for MyTarget {
 
     fn via(&self, addr: &str) -> Target {
         target(rehost(&self.dsn, addr))
+    }
+
+    fn catalog(
+        &self,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
+        catalog::open(&self.dsn, timeout)
     }
 }
 

@@ -3,6 +3,8 @@
 //! of literals; `upsert` adds `ON CONFLICT DO NOTHING`. The session runs in
 //! UTC and UTF-8 so timestamps read back in the generator's form.
 
+mod catalog;
+
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
     Method, PROGRESS_TABLE, ReadColumn, Rows, Target, ident, redact,
@@ -119,6 +121,13 @@ impl Driver for PgTarget {
 
     fn via(&self, addr: &str) -> Target {
         target(rehost(&self.dsn, addr))
+    }
+
+    fn catalog(
+        &self,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
+        catalog::open(&self.dsn, timeout)
     }
 }
 
