@@ -40,7 +40,12 @@ fn user(i: u64) -> (String, String, String, String) {
         first.to_lowercase(),
         last.to_lowercase()
     );
-    (first.into(), last, email, format!("{}{i}", first.to_lowercase()))
+    (
+        first.into(),
+        last,
+        email,
+        format!("{}{i}", first.to_lowercase()),
+    )
 }
 
 fn lit(s: &str) -> String {
@@ -219,7 +224,10 @@ fn discover(dsn: &str, redacted: &str, secrets: &[&str]) -> Value {
         .collect();
     assert_eq!(got, expected(), "{v:#}");
     let items = finding(&v, "order_items", "order_id");
-    assert_eq!(items["path"], serde_json::json!(["order_items", "orders", "users"]));
+    assert_eq!(
+        items["path"],
+        serde_json::json!(["order_items", "orders", "users"])
+    );
     assert_eq!(items["rows"], 1500);
     let join = finding(&v, "user_roles", "user_id");
     assert_eq!(join["join_of"], serde_json::json!(["users", "roles"]));
@@ -267,7 +275,10 @@ fn discover_postgres_with_a_read_only_role() {
         &format!("understudy:{}", pg.password),
         "disc_reader:r3ad-0nly-pw",
     );
-    let redacted = format!("postgres://disc_reader:***@127.0.0.1:{}/discover_pg", pg.port);
+    let redacted = format!(
+        "postgres://disc_reader:***@127.0.0.1:{}/discover_pg",
+        pg.port
+    );
     discover(&reader, &redacted, &["r3ad-0nly-pw", &pg.password]);
 
     // Named users table; the password from PGPASSWORD.

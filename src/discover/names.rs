@@ -98,7 +98,6 @@ impl Guess {
 /// Nouns for a person whose `<noun>_id` is probably a user's key.
 const PERSONS: &[&str] = &[
     "user",
-    "users",
     "owner",
     "author",
     "creator",
@@ -136,6 +135,9 @@ const PERSONS: &[&str] = &[
     "voter",
     "payer",
     "holder",
+    "manager",
+    "supervisor",
+    "mentor",
 ];
 
 /// Qualifiers of a `…_name` that is not a person's name.
@@ -247,7 +249,7 @@ fn person_link(w: &[String], joined: &str, last: &str) -> Option<Guess> {
     if last == "by" || (n >= 2 && last == "id" && w[n - 2] == "by") {
         return Some(Guess::Link);
     }
-    if (last == "id" || last == "uuid" || last == "key") && n >= 2 && person(&w[n - 2]) {
+    if (last == "id" || last == "uuid" || last == "key") && n >= 2 && person(&singular(&w[n - 2])) {
         return Some(Guess::Link);
     }
     if matches!(joined, "uid" | "userid" | "useruuid") || (n == 1 && person(last)) {
@@ -329,6 +331,14 @@ pub fn named_table<'a>(column: &str, tables: &[&'a str]) -> Option<&'a str> {
         let t = words(t).concat();
         t == noun || singular(&t) == noun
     })
+}
+
+/// A JSON key that names a user by itself (`user`, `user_id`, `userEmail`,
+/// `login`): its object is about a user whatever its values.
+pub fn names_a_user(key: &str) -> bool {
+    let w = words(key);
+    w.iter().any(|x| x == "user" || x == "users")
+        || matches!(w.concat().as_str(), "uid" | "login" | "username")
 }
 
 /// Table names that usually hold the users, best first.
@@ -423,8 +433,21 @@ mod tests {
             ("created_at", "documents"),
             ("quantity", "order_items"),
             ("order_id", "order_items"),
+            ("users", "plans"),
+            ("user_count", "plans"),
+            ("user_agent", "sessions"),
         ] {
             assert_eq!(guess(n, t), None, "{t}.{n}");
+        }
+    }
+
+    #[test]
+    fn json_keys_that_name_a_user() {
+        for k in ["user", "user_id", "userEmail", "login", "uid"] {
+            assert!(names_a_user(k), "{k}");
+        }
+        for k in ["email", "name", "kind", "username_hint_x"] {
+            assert!(!names_a_user(k), "{k}");
         }
     }
 

@@ -188,8 +188,9 @@ impl Probes<'_> {
     }
 
     /// Every JSON column (by type, or text whose sampled values are mostly
-    /// JSON objects) whose objects' keys name a user's fields; a key whose
-    /// values can be compared with the users' must reach the threshold.
+    /// JSON objects) whose objects' keys name a user's fields: one key's
+    /// values reach the threshold, or a key names a user by itself (`user`,
+    /// `user_id`), or no key could be compared with the users' fields.
     pub fn json(&mut self, schema: &Schema) -> Vec<Finding> {
         let sql = self.cat.sql();
         let mut out = Vec::new();
@@ -228,11 +229,13 @@ impl Probes<'_> {
         };
         let mut found = Vec::new();
         let (mut measurable, mut agreed) = (false, false);
+        let mut named = false;
         for (key, n) in keys {
             // A key's object is no table: a plain `name` is anyone's.
             let Some(guess) = names::guess(&key, "") else {
                 continue;
             };
+            named |= names::names_a_user(&key);
             let expr = Expr::JsonField(column.to_string(), key.clone());
             let m = self.measure(&t.name, &expr, Family::Text, guess);
             if let Some((_, m)) = &m {
@@ -248,7 +251,7 @@ impl Probes<'_> {
                 overlap: m.map(|(_, m)| m),
             });
         }
-        if found.is_empty() || (measurable && !agreed) {
+        if found.is_empty() || (measurable && !agreed && !named) {
             return None;
         }
         Some(Finding {

@@ -74,9 +74,12 @@ impl CatalogSql for PgCatalog {
     }
 
     /// Read only for the session and its one transaction; a table locked by
-    /// DDL is waited for 30 s at most.
+    /// DDL is waited for 30 s at most. Scans start at a table's first block
+    /// in one process (no synchronized or parallel scans), so "the first
+    /// rows" sampled are the same rows at every run.
     fn begin(&self) -> String {
         "SET default_transaction_read_only = on; SET lock_timeout = '30s'; \
+         SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0; \
          BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
             .into()
     }
