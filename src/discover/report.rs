@@ -41,7 +41,7 @@ pub struct UsersTable {
     pub chosen: &'static str,
     /// How, in words.
     pub how: String,
-    /// The fields other tables were compared with: `email`, `first_name||' '||last_name`…
+    /// The fields other tables were compared with: `email`, `first_name+last_name`…
     pub fields: Vec<String>,
 }
 

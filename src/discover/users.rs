@@ -15,7 +15,7 @@ pub struct UserField {
 }
 
 impl UserField {
-    /// `users.email`, `users.first_name||' '||last_name`.
+    /// `users.email`, `users.first_name+last_name`.
     pub fn label(&self, table: &str) -> String {
         format!("{table}.{}", self.expr.label())
     }
@@ -277,7 +277,7 @@ mod tests {
             [
                 "users.id",
                 "users.email",
-                "users.first_name||' '||last_name",
+                "users.first_name+last_name",
                 "users.first_name",
                 "users.last_name"
             ]

@@ -186,11 +186,11 @@ pub enum Expr {
 }
 
 impl Expr {
-    /// How the expression reads in a report: `email`, `first_name||' '||last_name`, `payload->email`.
+    /// How the expression reads in a report: `email`, `first_name+last_name`, `payload->email`.
     pub fn label(&self) -> String {
         match self {
             Expr::Column(c) => c.clone(),
-            Expr::Words(a, b) => format!("{a}||' '||{b}"),
+            Expr::Words(a, b) => format!("{a}+{b}"),
             Expr::JsonField(c, k) => format!("{c}->{k}"),
         }
     }
