@@ -9,7 +9,8 @@ pub const DISCOVER_EXAMPLES: &str = "Examples:
   understudy discover --source postgres://reader:secret@db.internal:5432/app
 
   # a MySQL/MariaDB or SQLite source, the users table named, the findings as JSON
-  understudy discover --source mysql://reader@127.0.0.1:3306/shop --users-table customers --json > found.json
+  understudy discover --source mysql://reader@127.0.0.1:3306/shop --users-table customers \\
+      --json > found.json
   understudy discover --source sqlite:app.db
 
 Found: declared foreign keys to the users table, followed transitively (users ← orders ←

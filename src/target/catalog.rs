@@ -552,12 +552,15 @@ pub fn unsupported(kind: &str) -> ConnectError {
     }
 }
 
-/// A session that could not be made read-only, as a connection error.
-pub fn not_read_only(redacted: &str, e: DbError) -> ConnectError {
+/// A session on `dsn` that could not be made read-only, as a connection
+/// error (the DSN's password out of it, ARCHITECTURE.md § Secrets).
+pub fn not_read_only(dsn: &str, e: DbError) -> ConnectError {
     ConnectError {
         transient: e.is_transient(),
         error: Error::target(format!(
-            "cannot open a read-only session on {redacted}: {e}"
+            "cannot open a read-only session on {}: {}",
+            crate::redact::dsn(dsn),
+            crate::redact::scrub(&e.to_string(), dsn)
         )),
     }
 }

@@ -4,7 +4,7 @@
 //! MariaDB 10.6). MariaDB's JSON columns are `longtext` with a `json_valid`
 //! check: long text columns are tried as JSON on a sample.
 
-use super::{My, redact};
+use super::My;
 use crate::target::ConnectError;
 use crate::target::catalog::{Catalog, CatalogSql, Column, Family, not_read_only};
 use std::time::Duration;
@@ -16,7 +16,7 @@ static SQL: MyCatalog = MyCatalog;
 /// A read-only session on `dsn`.
 pub(super) fn open(dsn: &str, timeout: Option<Duration>) -> Result<Catalog, ConnectError> {
     let conn = My::open(dsn, timeout)?;
-    Catalog::open(Box::new(conn), &SQL).map_err(|e| not_read_only(&redact(dsn), e))
+    Catalog::open(Box::new(conn), &SQL).map_err(|e| not_read_only(dsn, e))
 }
 
 impl CatalogSql for MyCatalog {

@@ -4,7 +4,7 @@
 //! aggregate query (a failed statement aborts the transaction), JSON keys by
 //! `jsonb_object_keys`.
 
-use super::{Pg, redact};
+use super::Pg;
 use crate::target::ConnectError;
 use crate::target::catalog::{Catalog, CatalogSql, Column, Family, not_read_only};
 use crate::target::literal;
@@ -17,7 +17,7 @@ static SQL: PgCatalog = PgCatalog;
 /// A read-only session on `dsn`.
 pub(super) fn open(dsn: &str, timeout: Option<Duration>) -> Result<Catalog, ConnectError> {
     let conn = Pg::open(dsn, timeout)?;
-    Catalog::open(Box::new(conn), &SQL).map_err(|e| not_read_only(&redact(dsn), e))
+    Catalog::open(Box::new(conn), &SQL).map_err(|e| not_read_only(dsn, e))
 }
 
 impl CatalogSql for PgCatalog {
