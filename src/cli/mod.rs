@@ -4,6 +4,7 @@
 
 pub mod choices;
 pub mod dataset;
+pub mod discover;
 pub mod edge_cases;
 pub mod emulate;
 pub mod estimate;
@@ -33,7 +34,7 @@ use std::path::PathBuf;
         understudy generates millions of deterministic fake users (real password-hash formats,\n\
         reserved email domains only) from a profile of your schema.",
     after_help = "Exit codes: 0 success · 1 verification or threshold failed · 2 bad usage, profile or configuration · 3 target unreachable\n\n\
-        Examples:\n  understudy rehearse --users 100000\n  understudy estimate --production-users 10000000 --target sqlite:app.db\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
+        Examples:\n  understudy discover --source postgres://reader@127.0.0.1/app\n  understudy rehearse --users 100000\n  understudy estimate --production-users 10000000 --target sqlite:app.db\n  understudy generate --users 100000 --out data/\n  understudy generate --profile bench-8 --users 10000000 --out - > /dev/null\n  understudy profiles show saas > my-app.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -53,6 +54,10 @@ pub enum Command {
     /// worker count, with a range, the recommended count and the bottleneck.
     #[command(after_help = estimate::ESTIMATE_EXAMPLES)]
     Estimate(Box<estimate::EstimateArgs>),
+    /// Find every table and column of a live database that holds or refers to
+    /// users (foreign keys, undeclared references, copies, JSON), reading only counts.
+    #[command(after_help = discover::DISCOVER_EXAMPLES)]
+    Discover(discover::DiscoverArgs),
     /// Show a report (rehearse, estimate or jit), or render it as HTML.
     #[command(subcommand, after_help = REPORT_EXAMPLES)]
     Report(ReportCommand),
@@ -117,6 +122,7 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Generate(a) => generate::run(*a),
         Command::Rehearse(a) => return rehearse::run(*a),
         Command::Estimate(a) => estimate::run(*a),
+        Command::Discover(a) => discover::run(a),
         Command::Report(r) => report(r),
         Command::Profiles(p) => profiles::run(p),
         Command::Hash(h) => hash::run(h),

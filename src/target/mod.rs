@@ -5,6 +5,7 @@
 //! by request, not by connection, and have their own loader.
 
 pub mod bookkeeping;
+pub mod catalog;
 pub mod http;
 pub mod mysql;
 pub mod postgres;
@@ -63,6 +64,7 @@ pub trait Driver: Send + Sync {
     fn address(&self) -> Result<String>;
     /// The same target reached at `addr` (the fault proxy's).
     fn via(&self, addr: &str) -> Target;
+<<<<<<< HEAD
     /// The DSN taken apart as the driver reads it, for `--exec` commands
     /// whose tools want the pieces (network targets).
     fn parts(&self) -> Option<DsnParts> {
@@ -80,6 +82,17 @@ pub struct DsnParts {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub database: Option<String>,
+=======
+    /// A read-only session for the catalog and aggregate queries
+    /// (`catalog::Catalog`: `discover`), within `timeout`; nothing is written.
+    fn catalog(
+        &self,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<catalog::Catalog, ConnectError> {
+        let _ = timeout;
+        Err(catalog::unsupported(self.kind()))
+    }
+>>>>>>> r-discover
 }
 
 /// Defaults of a load, per kind of target.

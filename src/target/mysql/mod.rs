@@ -22,6 +22,8 @@
 //! only warns: after each statement the warnings are read (`SHOW WARNINGS`)
 //! and tied to their rows by the "at row N" they end with (`take_warnings`).
 
+mod catalog;
+
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
     Method, PROGRESS_TABLE, REJECTS_TABLE, ReadColumn, Rows, Target, Warning, ident, redact,
@@ -263,6 +265,7 @@ impl Driver for MyTarget {
         target(rehost(&self.dsn, addr))
     }
 
+<<<<<<< HEAD
     fn parts(&self) -> Option<super::DsnParts> {
         let o = opts(&self.dsn).ok()?;
         Some(super::DsnParts {
@@ -275,6 +278,13 @@ impl Driver for MyTarget {
             port: Some(o.get_tcp_port()),
             database: o.get_db_name().map(str::to_string),
         })
+=======
+    fn catalog(
+        &self,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
+        catalog::open(&self.dsn, timeout)
+>>>>>>> r-discover
     }
 }
 

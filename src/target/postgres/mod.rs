@@ -3,6 +3,8 @@
 //! of literals; `upsert` adds `ON CONFLICT DO NOTHING`. The session runs in
 //! UTC and UTF-8 so timestamps read back in the generator's form.
 
+mod catalog;
+
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
     Method, PROGRESS_TABLE, ReadColumn, Rows, Target, ident, redact,
@@ -139,6 +141,11 @@ impl Driver for PgTarget {
             database: c.get_dbname().map(str::to_string).or_else(|| user.clone()),
             user,
         })
+    fn catalog(
+        &self,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
+        catalog::open(&self.dsn, timeout)
     }
 }
 

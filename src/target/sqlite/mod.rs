@@ -7,6 +7,7 @@
 //! `busy_timeout=5000`. Rows go in through prepared multi-row INSERTs bound
 //! with parameters, cached per row count.
 
+mod catalog;
 mod lock;
 
 use super::{
@@ -175,6 +176,13 @@ impl Driver for SqliteTarget {
 
     fn via(&self, _: &str) -> Target {
         Target::new(self.clone())
+    }
+
+    fn catalog(
+        &self,
+        _: Option<Duration>,
+    ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
+        catalog::open(&self.path)
     }
 }
 
