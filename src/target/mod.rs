@@ -64,11 +64,19 @@ pub trait Driver: Send + Sync {
     fn address(&self) -> Result<String>;
     /// The same target reached at `addr` (the fault proxy's).
     fn via(&self, addr: &str) -> Target;
-<<<<<<< HEAD
     /// The DSN taken apart as the driver reads it, for `--exec` commands
     /// whose tools want the pieces (network targets).
     fn parts(&self) -> Option<DsnParts> {
         None
+    }
+    /// A read-only session for the catalog and aggregate queries
+    /// (`catalog::Catalog`: `discover`), within `timeout`; nothing is written.
+    fn catalog(
+        &self,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<catalog::Catalog, ConnectError> {
+        let _ = timeout;
+        Err(catalog::unsupported(self.kind()))
     }
 }
 
@@ -82,17 +90,6 @@ pub struct DsnParts {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub database: Option<String>,
-=======
-    /// A read-only session for the catalog and aggregate queries
-    /// (`catalog::Catalog`: `discover`), within `timeout`; nothing is written.
-    fn catalog(
-        &self,
-        timeout: Option<Duration>,
-    ) -> std::result::Result<catalog::Catalog, ConnectError> {
-        let _ = timeout;
-        Err(catalog::unsupported(self.kind()))
-    }
->>>>>>> r-discover
 }
 
 /// Defaults of a load, per kind of target.

@@ -265,7 +265,6 @@ impl Driver for MyTarget {
         target(rehost(&self.dsn, addr))
     }
 
-<<<<<<< HEAD
     fn parts(&self) -> Option<super::DsnParts> {
         let o = opts(&self.dsn).ok()?;
         Some(super::DsnParts {
@@ -278,13 +277,13 @@ impl Driver for MyTarget {
             port: Some(o.get_tcp_port()),
             database: o.get_db_name().map(str::to_string),
         })
-=======
+    }
+
     fn catalog(
         &self,
         timeout: Option<Duration>,
     ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
         catalog::open(&self.dsn, timeout)
->>>>>>> r-discover
     }
 }
 
