@@ -141,6 +141,8 @@ impl Driver for PgTarget {
             database: c.get_dbname().map(str::to_string).or_else(|| user.clone()),
             user,
         })
+    }
+
     fn catalog(
         &self,
         timeout: Option<Duration>,
