@@ -124,7 +124,8 @@ impl Driver<'_> {
         if start == 0 || self.children.is_empty() {
             return vec![0u64; self.children.len()];
         }
-        let at = pool.install(|| child_offsets(self.generator, &self.children, start, &[start..start]));
+        let at =
+            pool.install(|| child_offsets(self.generator, &self.children, start, &[start..start]));
         at.iter().map(|v| v[0]).collect()
     }
 
