@@ -51,9 +51,10 @@ impl Driver<'_> {
                     }
                 } else {
                     // A skipped parent takes its children with it: no dangling keys.
-                    let parent = self.generator.tables[t].parent.expect("child");
-                    let cascade = (!dropped.is_empty() && dropped.contains(&(parent, id.parent)))
-                        .then_some("its parent row was unrepresentable");
+                    let cascade = (!dropped.is_empty()
+                        && (self.generator.tables[t].parent)
+                            .is_some_and(|p| dropped.contains(&(p, id.parent))))
+                    .then_some("its parent row was unrepresentable");
                     if !self.emit(t, row, scratch, &mut nth, out, cascade) {
                         dropped.push((t, id.index));
                     }
