@@ -124,8 +124,16 @@ impl Driver<'_> {
         if start == 0 || self.children.is_empty() {
             return vec![0u64; self.children.len()];
         }
-        let at =
-            pool.install(|| child_offsets(self.generator, &self.children, start, &[start..start]));
+        // One empty chunk at `start`: its first rows are the rows before it.
+        let at_start = start..start;
+        let at = pool.install(|| {
+            child_offsets(
+                self.generator,
+                &self.children,
+                start,
+                std::slice::from_ref(&at_start),
+            )
+        });
         at.iter().map(|v| v[0]).collect()
     }
 
