@@ -111,15 +111,9 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
 /// The tables below root `t` to generate: those written, and those above a
 /// written one (a grandchild's rows are numbered through its parent's).
 fn written_below(generator: &Gen, t: usize, sinks: &[Option<TableSink>]) -> Vec<usize> {
-    let below = generator.descendants(t);
-    below
-        .iter()
-        .copied()
-        .filter(|&c| {
-            below
-                .iter()
-                .any(|&d| sinks[d].is_some() && (d == c || generator.descendants(c).contains(&d)))
-        })
+    let written = |c: usize| sinks[c].is_some();
+    (generator.descendants(t).into_iter())
+        .filter(|&c| written(c) || generator.descendants(c).into_iter().any(written))
         .collect()
 }
 
