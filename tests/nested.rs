@@ -455,16 +455,18 @@ fn rehearse(profile: &Path, target: &str, users: u64) -> Understudy {
         .arg("-q")
 }
 
-/// How long a run without verification takes, from a whole run's wall time
-/// and its report.
-fn load_ms(wall: std::time::Duration, r: &Value) -> u64 {
-    let verify = r["verify"]["duration_s"].as_f64().unwrap();
-    ((wall.as_secs_f64() - verify).max(0.0) * 1000.0) as u64
-}
+/// Committed batches of users in a target, as its progress table says (0
+/// before the table exists): read with the target's own client.
+type Committed<'a> = &'a dyn Fn() -> u64;
 
-/// kill -9 at moments spread over the first 80 % of a whole load, then one
-/// last `--resume` run: its verification must find every row exactly once.
-fn kill_and_resume(profile: &Path, target: &str, users: u64, full_ms: u64, report: &Path) {
+const PROGRESS: &str = "SELECT count(*) FROM _understudy_progress WHERE tbl = 'users'";
+
+/// kill -9 after a random number of committed batches (watched in the
+/// target, so the kill lands mid-load however fast the machine is), three
+/// times, then one last `--resume` run: its verification must find every
+/// row exactly once.
+fn kill_and_resume(profile: &Path, target: &str, users: u64, committed: Committed, report: &Path) {
+    let batches = users.div_ceil(50);
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -475,19 +477,26 @@ fn kill_and_resume(profile: &Path, target: &str, users: u64, full_ms: u64, repor
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let ms = 5 + seed % (full_ms * 4 / 5).max(10);
+        let done = committed();
+        let at = done + 1 + seed % ((batches - done) / 2).max(1);
         let mut child = rehearse(profile, target, users)
             .arg("--no-verify")
             .spawn_quiet();
-        std::thread::sleep(std::time::Duration::from_millis(ms));
+        while child.try_wait().unwrap().is_none() && committed() < at {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             kills += 1;
         }
         child.wait().unwrap();
+        eprintln!(
+            "killed after batch {at} of {batches}: {} committed",
+            committed()
+        );
     }
-    eprintln!("killed {kills} times (a load without verification takes {full_ms} ms)");
     assert!(kills >= 1, "no run was killed: the load finished too fast");
+    assert!(committed() < batches, "the kills left batches to resume");
     rehearse(profile, target, users)
         .report(report)
         .run()
@@ -498,6 +507,7 @@ fn kill_and_resume(profile: &Path, target: &str, users: u64, full_ms: u64, repor
     }
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(r["verify"]["found"], r["rows_expected"]);
+    assert_eq!(committed(), batches);
 }
 
 /// Rows per table as the report's verification found them.
@@ -519,15 +529,12 @@ fn nested_rehearsal_into_sqlite_verifies_and_survives_kill_9() {
     let users = 4000;
     // An uninterrupted load: every table verified, rows as generated.
     let whole = d.path().join("whole.db");
-    let t0 = std::time::Instant::now();
     let rep = d.path().join("whole.json");
     rehearse(&profile, &format!("sqlite:{}", whole.display()), users)
         .report(&rep)
         .run()
         .code(0);
-    let wall = t0.elapsed();
     let r = json(&rep);
-    let full_ms = load_ms(wall, &r);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     let out = d.path().join("gen");
     generate(&out, &profile, &users.to_string(), &[]);
@@ -551,11 +558,21 @@ fn nested_rehearsal_into_sqlite_verifies_and_survives_kill_9() {
         .unwrap();
     assert_eq!(violations, 0);
     let db = d.path().join("killed.db");
+    let committed = || {
+        let Ok(c) =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        else {
+            return 0;
+        };
+        c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        c.query_row(PROGRESS, [], |r| r.get::<_, i64>(0))
+            .map_or(0, |n| n as u64)
+    };
     kill_and_resume(
         &profile,
         &format!("sqlite:{}", db.display()),
         users,
-        full_ms,
+        &committed,
         &d.path().join("k.json"),
     );
 }
@@ -652,15 +669,12 @@ fn nested_rehearsal_into_postgres_verifies_and_survives_kill_9() {
     let users = 3000;
     let dsn = pg.create_db("nested_whole");
     let rep = d.path().join("whole.json");
-    let t0 = std::time::Instant::now();
     rehearse(&profile, &dsn, users)
         .flag("--workers", "3")
         .report(&rep)
         .run()
         .code(0);
-    let wall = t0.elapsed();
     let r = json(&rep);
-    let full_ms = load_ms(wall, &r);
     assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
     assert_eq!(r["verify"]["found"], r["rows_expected"]);
     assert_eq!(r["verify"]["passwords"]["failed"], 0);
@@ -685,5 +699,8 @@ fn nested_rehearsal_into_postgres_verifies_and_survives_kill_9() {
         .get(0);
     assert!(fks >= 6, "{fks} foreign keys declared");
     let dsn = pg.create_db("nested_killed");
-    kill_and_resume(&profile, &dsn, users, full_ms, &d.path().join("k.json"));
+    let watch = std::cell::RefCell::new(pg.client("nested_killed"));
+    let committed =
+        || (watch.borrow_mut().query_one(PROGRESS, &[])).map_or(0, |r| r.get::<_, i64>(0) as u64);
+    kill_and_resume(&profile, &dsn, users, &committed, &d.path().join("k.json"));
 }
