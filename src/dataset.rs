@@ -16,6 +16,8 @@ use std::collections::HashSet;
 #[derive(Debug, Clone)]
 pub struct Group {
     pub root: usize,
+    /// Every table below the root (children, grandchildren, …), each after
+    /// its parent (ARCHITECTURE.md § Parents).
     pub children: Vec<usize>,
     pub rows: u64,
 }
@@ -95,7 +97,7 @@ impl Plan {
         self.groups.last().map(|g| g.root).unwrap_or(0)
     }
 
-    /// Tables in load order (each root, then its children).
+    /// Tables in load order (each root, then the tables below it).
     pub fn tables_in_order(&self) -> Vec<usize> {
         self.groups
             .iter()
@@ -130,13 +132,13 @@ impl Plan {
 /// Root tables ordered so that every table a group references (foreign keys)
 /// is loaded before it; profile order otherwise.
 fn load_order(profile: &Profile, generator: &Gen, metas: &[TableMeta]) -> Result<Vec<Group>> {
-    let root_of = |t: usize| generator.tables[t].parent.unwrap_or(t);
+    let root_of = |t: usize| generator.root_of(t);
     let roots: Vec<usize> = (0..metas.len())
         .filter(|&t| generator.tables[t].parent.is_none())
         .collect();
     let deps = |r: usize| -> HashSet<usize> {
         let mut d = HashSet::new();
-        for t in std::iter::once(r).chain(generator.tables[r].children.iter().copied()) {
+        for t in std::iter::once(r).chain(generator.descendants(r)) {
             for fk in &metas[t].foreign_keys {
                 if let Some(i) = profile.table_index(&fk.references_table) {
                     let ri = root_of(i);
@@ -163,7 +165,7 @@ fn load_order(profile: &Profile, generator: &Gen, metas: &[TableMeta]) -> Result
         .into_iter()
         .map(|r| Group {
             root: r,
-            children: generator.tables[r].children.clone(),
+            children: generator.descendants(r),
             rows: generator.tables[r].rows,
         })
         .collect())

@@ -11,7 +11,7 @@ use clap::Args;
 
 #[derive(Args, Debug)]
 pub struct DatasetArgs {
-    /// Profile: a shipped profile's name (saas, bench-8, ldap) or a path to a .toml file.
+    /// Profile: a shipped profile's name (saas, bench-8, ldap, shop) or a path to a .toml file.
     #[arg(short, long, default_value = "saas")]
     pub profile: String,
     /// Seed: same seed, profile and options give the same users.

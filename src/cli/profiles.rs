@@ -5,7 +5,7 @@ use crate::profile::{self, Profile};
 use clap::Subcommand;
 
 pub const PROFILES_EXAMPLES: &str = "Examples:
-  understudy profiles list                      # the shipped profiles: saas, bench-8, ldap
+  understudy profiles list                      # the shipped profiles: saas, bench-8, ldap, shop
   understudy profiles show saas > my-app.toml   # start your own from one
   understudy profiles check my-app.toml         # validate it, see table sizes
   understudy generate --profile my-app.toml --users 1000 --out data/";

@@ -6,7 +6,7 @@
 use super::interrupt::check_interrupted;
 use super::outputs::write_err;
 use crate::error::{Error, Result};
-use crate::generator::plan::CHUNK;
+use crate::generator::plan::{CHUNK, advance, child_offsets};
 use crate::generator::table::Gen;
 use crate::sink::{Dialect, Encoding, Format, TableMeta};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,7 +64,10 @@ pub(super) struct Driver<'a> {
     pub(super) format: &'a dyn Format,
     pub(super) metas: &'a [TableMeta],
     pub(super) table: usize,
+    /// The tables below the root, each after its parent (`Gen::descendants`).
     pub(super) children: Vec<usize>,
+    /// Where each child's parent is among `children` (`plan::parent_slots`).
+    pub(super) slots: Vec<Option<usize>>,
     pub(super) range: std::ops::Range<u64>,
     pub(super) emit_passwords: bool,
     pub(super) encoding: Encoding,
@@ -108,39 +111,30 @@ impl Driver<'_> {
         (first * CHUNK).max(self.range.start)..((first + 1) * CHUNK).min(self.range.end)
     }
 
-    /// Child rows of `range`'s root rows, per child table.
-    fn child_rows(&self, range: std::ops::Range<u64>, into: &mut [u64]) {
-        for (n, &c) in into.iter_mut().zip(&self.children) {
-            let counter = self.generator.tables[c].count.as_ref().expect("child");
-            *n += range.clone().map(|i| counter.count(i) as u64).sum::<u64>();
-        }
+    /// Advances `next` (the first rows of each table below the root at the
+    /// start of `range`) past `range`'s rows, at any depth.
+    fn child_rows(&self, range: std::ops::Range<u64>, next: &mut [u64]) {
+        advance(self.generator, &self.children, &self.slots, range, next);
     }
 
-    /// Child rows before this range (a shard's start), per child table,
+    /// Rows before this range (a shard's start), per table below the root,
     /// counted on `pool`'s threads.
     fn children_before(&self, pool: &rayon::ThreadPool) -> Vec<u64> {
-        let mut first_base = vec![0u64; self.children.len()];
-        if self.range.start > 0 && !self.children.is_empty() {
-            use rayon::prelude::*;
-            let start = self.range.start;
-            first_base = pool.install(|| {
-                (0..start.div_ceil(CHUNK))
-                    .into_par_iter()
-                    .map(|k| {
-                        let mut n = vec![0u64; self.children.len()];
-                        self.child_rows(k * CHUNK..((k + 1) * CHUNK).min(start), &mut n);
-                        n
-                    })
-                    .reduce(
-                        || vec![0u64; self.children.len()],
-                        |mut a, b| {
-                            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                            a
-                        },
-                    )
-            });
+        let start = self.range.start;
+        if start == 0 || self.children.is_empty() {
+            return vec![0u64; self.children.len()];
         }
-        first_base
+        // One empty chunk at `start`: its first rows are the rows before it.
+        let at_start = start..start;
+        let at = pool.install(|| {
+            child_offsets(
+                self.generator,
+                &self.children,
+                start,
+                std::slice::from_ref(&at_start),
+            )
+        });
+        at.iter().map(|v| v[0]).collect()
     }
 
     pub(super) fn run(

@@ -27,7 +27,9 @@ impl Driver<'_> {
         let mut key = String::new();
         let mut nth = vec![0usize; n];
         let root = self.table;
-        let mut parent_kept = true;
+        // Rows set aside under the current root row, (table, index): their
+        // children follow them, at any depth. Rare, and cleared per root row.
+        let mut dropped: Vec<(usize, u64)> = Vec::new();
         rows_in(
             self.generator,
             root,
@@ -38,16 +40,24 @@ impl Driver<'_> {
             &mut scratch,
             |t, id, row, scratch| {
                 if t == root {
-                    parent_kept = self.emit(t, row, scratch, &mut nth, out, None);
-                    if parent_kept && self.emit_passwords {
+                    dropped.clear();
+                    let kept = self.emit(t, row, scratch, &mut nth, out, None);
+                    if !kept {
+                        dropped.push((t, id.index));
+                    } else if self.emit_passwords {
                         key.clear();
                         self.generator.push_key(t, id.index, &mut key);
                         sink_csv_pair(&mut out.passwords, &key, &scratch.password);
                     }
                 } else {
                     // A skipped parent takes its children with it: no dangling keys.
-                    let cascade = (!parent_kept).then_some("its parent row was unrepresentable");
-                    self.emit(t, row, scratch, &mut nth, out, cascade);
+                    let cascade = (!dropped.is_empty()
+                        && (self.generator.tables[t].parent)
+                            .is_some_and(|p| dropped.contains(&(p, id.parent))))
+                    .then_some("its parent row was unrepresentable");
+                    if !self.emit(t, row, scratch, &mut nth, out, cascade) {
+                        dropped.push((t, id.index));
+                    }
                 }
             },
         );

@@ -48,21 +48,22 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
     let out = std::mem::replace(&mut opts.out, Output::Stdout);
     let mut outputs = open_outputs(out, &opts, &metas, &*format, &generator, &mut staged)?;
 
-    // Drive each root table whose output is wanted; children follow their parent.
+    // Drive each root table whose output is wanted; the tables below it
+    // follow their parents.
     let check_representable =
         !opts.encoding.is_utf8() || (opts.format == "sql" && opts.dialect != Dialect::Sqlite);
     for (t, tg) in generator.tables.iter().enumerate() {
         if tg.parent.is_some() || outputs.sinks[t].is_none() {
             continue;
         }
+        let children = written_below(&generator, t, &outputs.sinks);
         let driver = Driver {
             generator: &generator,
             format: format.as_ref(),
             metas: &metas,
             table: t,
-            children: (tg.children.iter().copied())
-                .filter(|c| outputs.sinks[*c].is_some())
-                .collect(),
+            slots: crate::generator::plan::parent_slots(&generator, &children),
+            children,
             range: opts.shard.range(tg.rows),
             emit_passwords: outputs.side.passwords.is_some() && t == opts.profile.users_table,
             encoding: opts.encoding,
@@ -105,6 +106,15 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
         );
     }
     Ok(manifest)
+}
+
+/// The tables below root `t` to generate: those written, and those above a
+/// written one (a grandchild's rows are numbered through its parent's).
+fn written_below(generator: &Gen, t: usize, sinks: &[Option<TableSink>]) -> Vec<usize> {
+    let written = |c: usize| sinks[c].is_some();
+    (generator.descendants(t).into_iter())
+        .filter(|&c| written(c) || generator.descendants(c).into_iter().any(written))
+        .collect()
 }
 
 fn output_format(opts: &GenerateOptions) -> Result<Box<dyn Format>> {

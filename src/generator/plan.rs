@@ -230,8 +230,44 @@ pub fn aligned_chunks(range: std::ops::Range<u64>, size: u64) -> Vec<std::ops::R
     out
 }
 
-/// First flat row index of each child table (of root table rows starting at
-/// `start`) at each chunk's start; computed in parallel on the current rayon pool.
+/// For each table of `children` (a root table's descendants, each after its
+/// parent), the position of its parent among them; `None` when the parent
+/// is the root (ARCHITECTURE.md § Parents: any depth).
+pub fn parent_slots(generator: &Gen, children: &[usize]) -> Vec<Option<usize>> {
+    children
+        .iter()
+        .enumerate()
+        .map(|(ci, &c)| {
+            let p = generator.tables[c].parent.expect("child");
+            children[..ci].iter().position(|&x| x == p)
+        })
+        .collect()
+}
+
+/// Rows of child table `c` under parent rows `range` (the parent's flat
+/// indices), summed in pieces of `CHUNK` on the current rayon pool.
+fn rows_under(generator: &Gen, c: usize, range: std::ops::Range<u64>) -> u64 {
+    use rayon::prelude::*;
+    let counter = generator.tables[c].count.as_ref().expect("child");
+    let (a, b) = (range.start, range.end);
+    if b <= a {
+        return 0;
+    }
+    (a / CHUNK..b.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|k| {
+            let piece = (k * CHUNK).max(a)..((k + 1) * CHUNK).min(b);
+            piece.map(|i| counter.count(i) as u64).sum::<u64>()
+        })
+        .sum()
+}
+
+/// First flat row index of each table of `children` (a root table's
+/// descendants, each after its parent) at each chunk's start, for root table
+/// rows starting at `start` and cut into contiguous `chunks`; computed in
+/// parallel on the current rayon pool. A grandchild's rows are counted under
+/// its parent's rows of the same chunk, so every level is a sum of counts,
+/// never a stored row (ARCHITECTURE.md § Parents).
 pub fn child_offsets(
     generator: &Gen,
     children: &[usize],
@@ -239,32 +275,74 @@ pub fn child_offsets(
     chunks: &[std::ops::Range<u64>],
 ) -> Vec<Vec<u64>> {
     use rayon::prelude::*;
-    children
-        .iter()
-        .map(|&c| {
-            let counter = generator.tables[c].count.as_ref().expect("child");
-            let sum = |r: std::ops::Range<u64>| r.map(|i| counter.count(i) as u64).sum::<u64>();
-            // Rows before `start`, then per chunk.
-            let before: u64 = (0..start.div_ceil(CHUNK))
-                .into_par_iter()
-                .map(|k| sum(k * CHUNK..((k + 1) * CHUNK).min(start)))
-                .sum();
-            let per: Vec<u64> = chunks.par_iter().map(|r| sum(r.clone())).collect();
-            let mut acc = before;
-            per.iter()
+    let slots = parent_slots(generator, children);
+    // Per table: rows before `start`, and rows under each chunk.
+    let mut before: Vec<u64> = Vec::with_capacity(children.len());
+    let mut per: Vec<Vec<u64>> = Vec::with_capacity(children.len());
+    let mut out: Vec<Vec<u64>> = Vec::with_capacity(children.len());
+    for (ci, &c) in children.iter().enumerate() {
+        let (b, p) = match slots[ci] {
+            None => (
+                rows_under(generator, c, 0..start),
+                chunks
+                    .par_iter()
+                    .map(|r| rows_under_seq(generator, c, r.clone()))
+                    .collect::<Vec<u64>>(),
+            ),
+            Some(pi) => (
+                rows_under(generator, c, 0..before[pi]),
+                (out[pi].par_iter().zip(per[pi].par_iter()))
+                    .map(|(&at, &n)| rows_under(generator, c, at..at + n))
+                    .collect(),
+            ),
+        };
+        let mut acc = b;
+        out.push(
+            p.iter()
                 .map(|n| {
                     let at = acc;
                     acc += n;
                     at
                 })
-                .collect()
-        })
-        .collect()
+                .collect(),
+        );
+        before.push(b);
+        per.push(p);
+    }
+    out
+}
+
+/// `rows_under` on this thread (one chunk of root rows).
+fn rows_under_seq(generator: &Gen, c: usize, range: std::ops::Range<u64>) -> u64 {
+    let counter = generator.tables[c].count.as_ref().expect("child");
+    range.map(|i| counter.count(i) as u64).sum()
+}
+
+/// Advances `next` (the first flat row of each table of `children` at the
+/// start of root rows `range`) past those rows' descendants: what the next
+/// range starts at. On this thread.
+pub fn advance(
+    generator: &Gen,
+    children: &[usize],
+    slots: &[Option<usize>],
+    range: std::ops::Range<u64>,
+    next: &mut [u64],
+) {
+    let first: Vec<u64> = next.to_vec();
+    for (ci, &c) in children.iter().enumerate() {
+        let parents = match slots[ci] {
+            None => range.clone(),
+            Some(pi) => first[pi]..next[pi],
+        };
+        next[ci] += rows_under_seq(generator, c, parents);
+    }
 }
 
 /// Generates root table `table`'s rows `range` and, after each, its rows of
-/// `children` (whose first flat indices are `child_base`), calling
-/// `f(table, id, row, scratch)` for every row in output order. This is the one
+/// `children` (its descendants, each after its parent, whose first flat
+/// indices are `child_base`), calling `f(table, id, row, scratch)` for every
+/// row in output order: a root row, then each descendant table's rows under
+/// it, level by level, so a row always follows its parent. This is the one
 /// row stream that `generate`, the rehearsal loader and verification share.
 #[allow(clippy::too_many_arguments)]
 pub fn rows_in(
@@ -277,7 +355,10 @@ pub fn rows_in(
     scratch: &mut Scratch,
     mut f: impl FnMut(usize, RowId, &mut RowBuf, &Scratch),
 ) {
+    let slots = parent_slots(generator, children);
     let mut child_next: Vec<u64> = child_base.to_vec();
+    // Each table's first row under the current root row.
+    let mut first: Vec<u64> = child_base.to_vec();
     for i in range {
         let id = RowId {
             index: i,
@@ -287,21 +368,31 @@ pub fn rows_in(
         generator.row(table, id, row, scratch);
         f(table, id, row, scratch);
         for (ci, &c) in children.iter().enumerate() {
-            let count = generator.tables[c].count.as_ref().expect("child").count(i);
-            if count == 0 {
-                continue;
-            }
-            generator.begin_children(c, i, count, scratch);
-            for k in 0..count {
-                let j = child_next[ci];
-                child_next[ci] += 1;
-                let id = RowId {
-                    index: j,
-                    parent: i,
-                    ordinal: k,
-                };
-                generator.row(c, id, row, scratch);
-                f(c, id, row, scratch);
+            first[ci] = child_next[ci];
+            // The parent's rows under root row i: i itself, or a child
+            // table's rows just generated (ARCHITECTURE.md § Parents).
+            let parents = match slots[ci] {
+                None => i..i + 1,
+                Some(pi) => first[pi]..child_next[pi],
+            };
+            let counter = generator.tables[c].count.as_ref().expect("child");
+            for q in parents {
+                let count = counter.count(q);
+                if count == 0 {
+                    continue;
+                }
+                generator.begin_children(c, q, count, scratch);
+                for k in 0..count {
+                    let j = child_next[ci];
+                    child_next[ci] += 1;
+                    let id = RowId {
+                        index: j,
+                        parent: q,
+                        ordinal: k,
+                    };
+                    generator.row(c, id, row, scratch);
+                    f(c, id, row, scratch);
+                }
             }
         }
     }

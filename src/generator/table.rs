@@ -32,7 +32,8 @@ pub const NFC_TWIN: usize = usize::MAX;
 
 pub struct TableGen {
     pub name: String,
-    /// Total rows of a root table (all shards); 0 for child tables.
+    /// Total rows of a root table (all shards); 0 for child tables (at any
+    /// depth: their size is a sum of per-parent counts).
     pub rows: u64,
     pub parent: Option<usize>,
     pub count: Option<CountGen>,
@@ -357,6 +358,29 @@ impl Gen {
             edge: None,
             edge_hashes: Vec::new(),
         }
+    }
+
+    /// Every table below root table `root` (children, their children, …)
+    /// in load order, so each comes after its parent (ARCHITECTURE.md § Parents).
+    pub fn descendants(&self, root: usize) -> Vec<usize> {
+        let below = |mut t: usize| {
+            while let Some(p) = self.tables[t].parent {
+                if p == root {
+                    return true;
+                }
+                t = p;
+            }
+            false
+        };
+        (0..self.tables.len()).filter(|&t| below(t)).collect()
+    }
+
+    /// The root table above table `t` (`t` itself for a root table).
+    pub fn root_of(&self, mut t: usize) -> usize {
+        while let Some(p) = self.tables[t].parent {
+            t = p;
+        }
+        t
     }
 
     /// The label of an injection's case.

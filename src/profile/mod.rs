@@ -101,7 +101,8 @@ pub enum Size {
     Users,
     /// A fixed-size lookup table (`rows = 12`).
     Rows(u64),
-    /// Rows generated for each row of `parent` (a root table).
+    /// Rows generated for each row of `parent`, a root table or itself a
+    /// child table (any depth).
     PerParent { parent: usize, count: CountDist },
 }
 

@@ -4,6 +4,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("saas", include_str!("../../profiles/saas.toml")),
     ("bench-8", include_str!("../../profiles/bench-8.toml")),
     ("ldap", include_str!("../../profiles/ldap.toml")),
+    ("shop", include_str!("../../profiles/shop.toml")),
 ];
 
 pub fn get(name: &str) -> Option<&'static str> {

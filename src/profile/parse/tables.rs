@@ -66,7 +66,8 @@ pub(super) fn read_tables<'a>(
     Ok((raws, users_idx))
 }
 
-/// Every table's size; a parent must be a root table.
+/// Every table's size. A parent may itself be a child table, at any depth
+/// (ARCHITECTURE.md § Parents), as long as the chain ends at a root table.
 pub(super) fn parse_sizes(
     cx: &Ctx,
     raws: &[RawTable],
@@ -77,20 +78,22 @@ pub(super) fn parse_sizes(
     for (i, r) in raws.iter().enumerate() {
         sizes.push(parse_size(cx, r, i == users_idx, names)?);
     }
+    // Every chain of parents ends at a root table.
     for (i, r) in raws.iter().enumerate() {
-        if let Size::PerParent { parent, .. } = sizes[i]
-            && matches!(sizes[parent], Size::PerParent { .. })
-        {
-            return Err(cx
-                .err(
-                    r.obj.item_span("parent"),
-                    &r.obj.key_path("parent"),
-                    format!(
-                        "`{}` is itself a child table; nested parents are not supported",
-                        raws[parent].name
-                    ),
-                )
-                .help("make the parent a root table (the users table or one with `rows = N`)"));
+        let mut chain = vec![i];
+        while let Size::PerParent { parent, .. } = sizes[*chain.last().expect("start")] {
+            if chain.contains(&parent) {
+                chain.push(parent);
+                let names: Vec<&str> = chain.iter().map(|&t| raws[t].name.as_str()).collect();
+                return Err(cx
+                    .err(
+                        r.obj.item_span("parent"),
+                        &r.obj.key_path("parent"),
+                        format!("parents form a cycle: {}", names.join(" → ")),
+                    )
+                    .help("a chain of parents ends at a root table (the users table or one with `rows = N`)"));
+            }
+            chain.push(parent);
         }
     }
     Ok(sizes)
