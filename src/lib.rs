@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod data;
 pub mod dataset;
+pub mod dn;
 pub mod edge;
 pub mod emulate;
 pub mod error;

@@ -45,6 +45,11 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
     vec![
         (v(&gen_), "--edge-rate", rates.clone()),
         (v(&gen_), "--threads", workers.clone()),
+        (
+            v(&gen_),
+            "--ldif-wrap",
+            vec!["1", "7", "-1", "1000001", "abc"],
+        ),
         // generate streams any 64-bit count; the others plan up to 10^10.
         (
             v(&format!("generate --out {out}")),
