@@ -10,18 +10,14 @@ use crate::profile::{DEFAULT_BASE_DN, Ldap, Rdn, Size};
 pub const BASE_TYPES: &[&str] = &["dc", "o", "ou", "c", "l"];
 
 pub(super) fn parse_ldap(cx: &Ctx, root: &Obj, tables: &[Table], users: usize) -> PResult<Ldap> {
+    // A user is a group's member once: the reference must be distinct per user.
     let join = |t: &Table| {
         matches!(t.size, Size::PerParent { parent, .. } if parent == users)
             && t.columns
                 .iter()
-                .any(|c| matches!(c.kind, Kind::Reference { .. }))
-    };
-    let first_join = tables.iter().position(|t| {
-        join(t)
-            && t.columns
-                .iter()
                 .any(|c| matches!(c.kind, Kind::Reference { distinct: true, .. }))
-    });
+    };
+    let first_join = tables.iter().position(join);
     let Some(e) = root.table(cx, "ldap")? else {
         return Ok(Ldap {
             base_dn: DEFAULT_BASE_DN.into(),
@@ -62,13 +58,15 @@ pub(super) fn parse_ldap(cx: &Ctx, root: &Obj, tables: &[Table], users: usize) -
             Some(t) if join(&tables[t]) => Some(t),
             found => {
                 let why = if found.is_some() {
-                    format!("`{name}` is not a join table of the users table")
+                    format!(
+                        "`{name}` is not a join table of the users table (a child with a `distinct = true` reference)"
+                    )
                 } else {
                     format!("no table named `{name}`")
                 };
                 return Err(cx
                     .err(e.item_span("groups"), &e.key_path("groups"), why)
-                    .help("groups come from a child table of the users table with a `reference` column (e.g. user_roles); \"\" for none"));
+                    .help("groups come from a child table of the users table with a `reference` column marked `distinct = true` (e.g. user_roles); \"\" for none"));
             }
         },
     };

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `objectClass` | `top`, `person`, `organizationalPerson`, `inetOrgPerson` |
 //! | `uid` | the `username` column, or the primary key when there is none or it is NULL/empty |
+//! | `employeeNumber` | the primary key (the row's key in `passwords.csv` and `labels.csv`) |
 //! | `cn` | first and last name joined by a space (the non-empty ones), else the `full_name`, else `uid` |
 //! | `sn` | the last name, else the first name, else `uid` (`sn` is required) |
 //! | `givenName`, `displayName`, `mail` | the `first_name`, `full_name` and `email` columns, when not NULL or empty |
@@ -189,6 +190,7 @@ impl Directory {
             .map(|c| ("objectClass", c.to_string()))
             .collect();
         attrs.push(("uid", uid.to_string()));
+        attrs.push(("employeeNumber", row.get(c.key).1.to_string()));
         attrs.push(("cn", cn));
         attrs.push(("sn", sn.to_string()));
         let mut opt = |name: &'static str, v: Option<&str>| {

@@ -69,10 +69,14 @@ impl Ldif {
                 .iter()
                 .enumerate()
                 .find_map(|(i, c)| match c.kind {
-                    Kind::Reference { table, .. } => Some((i, table)),
+                    Kind::Reference {
+                        table,
+                        distinct: true,
+                        ..
+                    } => Some((i, table)),
                     _ => None,
                 })
-                .expect("[ldap] groups is a table with a reference column");
+                .expect("[ldap] groups is a table with a distinct reference");
             let lt = &profile.tables[lookup];
             let rows = profile.max_rows(lookup, 0).unwrap_or(u64::MAX);
             let name = lt.columns.iter().position(|c| match &c.kind {
