@@ -114,7 +114,7 @@ impl Directory {
                 return Err(format!(
                     "{} cannot be an LDAP userPassword: LDAP stores {{SSHA}}-style schemes, \
                      crypt(3) strings as {{CRYPT}}, argon2 as {{ARGON2}} and passlib PBKDF2 as {{PBKDF2-…}}; \
-                     use such formats (the ldap profile has {{SSHA}} and {{CRYPT}}) or another --format",
+                     use such formats (as the ldap profile does) or another --format",
                     none.join(", ")
                 ));
             }
