@@ -332,3 +332,134 @@ pub fn ldap_value(hash: &str) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(ldap: &str) -> Directory {
+        let text = format!(
+            "name = \"t\"\n[passwords]\nmix = [ {{ format = \"ldap-ssha\", share = 1 }} ]\n{ldap}\n\
+             [tables.users.columns]\nid = {{ kind = \"uuid\" }}\nusername = {{ kind = \"username\" }}\n\
+             email = {{ kind = \"email\" }}\nfirst_name = {{ kind = \"first_name\" }}\n\
+             last_name = {{ kind = \"last_name\" }}\npassword_hash = {{ kind = \"password_hash\" }}\n"
+        );
+        Directory::new(&Profile::from_str(&text, "t.toml").unwrap()).unwrap()
+    }
+
+    fn row(fields: &[Option<&str>]) -> RowBuf {
+        let mut r = RowBuf::default();
+        for f in fields {
+            match f {
+                Some(v) => r.push(FieldKind::Text, v),
+                None => r.null(),
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn maps_a_row_and_escapes_its_dn() {
+        let d = dir("");
+        let e = d.entry(&row(&[
+            Some("k1"),
+            Some("doe, john"),
+            Some("j@example.com"),
+            Some("John"),
+            None,
+            Some("$2b$04$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyzABCDE"),
+        ]));
+        assert_eq!(e.dn, "uid=doe\\, john,ou=people,dc=example,dc=org");
+        assert_eq!(e.first("uid"), Some("doe, john"));
+        assert_eq!(e.first("employeeNumber"), Some("k1"));
+        assert_eq!(e.first("cn"), Some("John"));
+        assert_eq!(
+            e.first("sn"),
+            Some("John"),
+            "sn falls back to the first name"
+        );
+        assert_eq!(e.first("displayName"), None);
+        assert!(e.first("userPassword").unwrap().starts_with("{CRYPT}$2b$"));
+        // No username: uid is the key; no names: cn and sn are the uid.
+        let e = d.entry(&row(&[Some("k2"), None, None, Some(""), None, None]));
+        assert_eq!(e.dn, "uid=k2,ou=people,dc=example,dc=org");
+        assert_eq!((e.first("cn"), e.first("sn")), (Some("k2"), Some("k2")));
+        assert_eq!(e.first("givenName"), None, "empty values are left out");
+        assert_eq!(e.first("mail"), None);
+        let e = dir("[ldap]\nrdn = \"cn+uid\"").entry(&row(&[
+            Some("k3"),
+            Some("#ann "),
+            None,
+            Some("Doe,"),
+            Some("Ann"),
+            None,
+        ]));
+        assert_eq!(
+            e.dn,
+            "cn=Doe\\, Ann+uid=\\#ann\\ ,ou=people,dc=example,dc=org"
+        );
+    }
+
+    #[test]
+    fn refuses_what_a_directory_cannot_hold() {
+        let d = dir("");
+        let ok = row(&[Some("k"), Some("u"), Some("a@x.example"), None, None, None]);
+        assert_eq!(d.refusal(&ok, &[]), None);
+        let idn = row(&[Some("k"), Some("u"), Some("a@bü.example"), None, None, None]);
+        assert_eq!(d.refusal(&idn, &[]).unwrap().0, 2);
+        assert_eq!(
+            d.refusal(&ok, &[(1, "username.case-duplicate")]).unwrap().0,
+            1
+        );
+        assert_eq!(d.refusal(&ok, &[(2, "email.case-duplicate")]), None);
+        let m = dir("[ldap]\nrdn = \"mail\"");
+        assert_eq!(m.refusal(&ok, &[(2, "email.case-duplicate")]).unwrap().0, 2);
+        assert_eq!(m.refusal(&ok, &[(1, "username.case-duplicate")]), None);
+    }
+
+    #[test]
+    fn base_entries_run_from_the_suffix_down() {
+        let d = dir("[ldap]\nbase_dn = \"ou=staff,ou=people,o=Corp\\\\, Inc.,c=DE\"");
+        let dns: Vec<String> = d.base_entries(true).into_iter().map(|e| e.dn).collect();
+        assert_eq!(
+            dns,
+            [
+                "c=DE",
+                "o=Corp\\, Inc.,c=DE",
+                "ou=people,o=Corp\\, Inc.,c=DE",
+                "ou=staff,ou=people,o=Corp\\, Inc.,c=DE",
+                "ou=groups,c=DE",
+            ]
+        );
+        let d = dir("");
+        let e = d.base_entries(false);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].first("objectClass"), Some("top"));
+        assert_eq!(e[0].values("objectClass").nth(1), Some("domain"));
+        assert_eq!(e[0].first("dc"), Some("example"));
+        assert_eq!(e[1].first("ou"), Some("people"));
+    }
+
+    #[test]
+    fn ldap_forms_of_other_formats() {
+        for (h, want) in [
+            ("{SSHA}abc", Some("{SSHA}abc")),
+            ("$6$s$h", Some("{CRYPT}$6$s$h")),
+            ("$y$j9T$s$h", Some("{CRYPT}$y$j9T$s$h")),
+            (
+                "$argon2i$v=19$m=8,t=1,p=1$s$h",
+                Some("{ARGON2}$argon2i$v=19$m=8,t=1,p=1$s$h"),
+            ),
+            (
+                "$pbkdf2-sha256$29000$AAAAAAAAAAAAAAAAAAAAAA$h",
+                Some("{PBKDF2-SHA256}29000$AAAAAAAAAAAAAAAAAAAAAA$h"),
+            ),
+            ("$pbkdf2-sha512$i=1,l=64$AAAAAAAAAAAAAAAAAAAAAA$h", None),
+            ("$pbkdf2-sha256$29000$AAAA$h", None),
+            ("pbkdf2_sha256$1$s$h", None),
+            ("*A0F874BC7F54EE086FCE60A37CE7887D8B31086B", None),
+        ] {
+            assert_eq!(ldap_value(h).as_deref(), want, "{h}");
+        }
+    }
+}
