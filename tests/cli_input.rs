@@ -144,7 +144,8 @@ fn every_numeric_flag_refuses_out_of_range_values_naming_the_flag() {
                     "above 0",
                     "N/s",
                     "1 ≤ K ≤ N",
-                    "8760h"
+                    "8760h",
+                    "from 8 to"
                 ]
                 .iter()
                 .any(|r| err.contains(r)),
