@@ -45,6 +45,11 @@ fn cases(dir: &Path) -> Vec<(Vec<String>, &'static str, Vec<&'static str>)> {
     vec![
         (v(&gen_), "--edge-rate", rates.clone()),
         (v(&gen_), "--threads", workers.clone()),
+        (
+            v(&gen_),
+            "--ldif-wrap",
+            vec!["1", "7", "-1", "1000001", "abc"],
+        ),
         // generate streams any 64-bit count; the others plan up to 10^10.
         (
             v(&format!("generate --out {out}")),
@@ -139,7 +144,8 @@ fn every_numeric_flag_refuses_out_of_range_values_naming_the_flag() {
                     "above 0",
                     "N/s",
                     "1 ≤ K ≤ N",
-                    "8760h"
+                    "8760h",
+                    "from 8 to"
                 ]
                 .iter()
                 .any(|r| err.contains(r)),

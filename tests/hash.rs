@@ -149,7 +149,7 @@ fn hostile_passwords_round_trip_in_every_format() {
                 f.name()
             );
             let wrong = format!("{pw}!");
-            let truncates = f.name().starts_with("bcrypt")
+            let truncates = (f.name().starts_with("bcrypt") || f.name() == "ldap-crypt-bcrypt")
                 && f.name() != "bcrypt-sha256-django"
                 && pw.len() >= 72;
             assert_eq!(
@@ -279,6 +279,10 @@ const REQUIRED: &[&str] = &[
     "ldap-sha",
     "ldap-md5",
     "ldap-crypt",
+    "ldap-crypt-bcrypt",
+    "ldap-argon2",
+    "ldap-pbkdf2-sha256",
+    "ldap-pbkdf2-sha512",
     "mysql41",
     "md5-hex",
     "sha1-hex",
@@ -349,6 +353,14 @@ fn defaults_are_the_real_producers() {
     assert!(shape("pbkdf2-sha512-phc", &[]).starts_with("$pbkdf2-sha512$i=100000,l=64$"));
     assert!(shape("pbkdf2-sha256", &[]).starts_with("$pbkdf2-sha256$29000$"));
     assert!(shape("ldap-crypt", &[]).starts_with("{CRYPT}$6$"));
+    // OpenLDAP: built-in {CRYPT} (libxcrypt), the argon2 module, contrib pw-pbkdf2.
+    assert!(shape("ldap-crypt-bcrypt", &[]).starts_with("{CRYPT}$2b$10$"));
+    assert!(shape("ldap-argon2", &[]).starts_with("{ARGON2}$argon2id$v=19$m=19456,t=2,p=1$"));
+    let p = shape("ldap-pbkdf2-sha256", &[]);
+    assert!(p.starts_with("{PBKDF2-SHA256}10000$"), "{p}");
+    // pw-pbkdf2 insists on a 16-byte salt: 22 adapted-base64 characters.
+    assert_eq!(p.split('$').nth(1).unwrap().len(), 22, "{p}");
+    assert!(shape("ldap-pbkdf2-sha512", &[]).starts_with("{PBKDF2-SHA512}10000$"));
     assert!(shape("mysql41", &[]).starts_with('*'));
     // ASP.NET Identity v3: 0x01, HMAC-SHA512 (2), 100,000 iterations, 16-byte salt.
     use base64::Engine;

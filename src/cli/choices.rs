@@ -109,6 +109,7 @@ pub enum Format {
     Csv,
     Jsonl,
     Sql,
+    Ldif,
 }
 
 impl Format {
@@ -117,6 +118,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
             Format::Sql => "sql",
+            Format::Ldif => "ldif",
         }
     }
 }

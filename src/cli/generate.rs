@@ -19,6 +19,9 @@ pub const GENERATE_EXAMPLES: &str = "Examples:
   # a SQL script for MySQL
   understudy generate --users 10000 --format sql --sql-dialect mysql --out sql/
 
+  # an OpenLDAP directory (slapadd -l ldif/users.ldif), plaintexts beside it
+  understudy generate --profile ldap --users 100000 --format ldif --emit-passwords --out ldif/
+
   # the second of three shards (concatenated in order, shards equal the whole)
   understudy generate --users 3000000 --shard 2/3 --out shard2/
 
@@ -62,6 +65,10 @@ pub struct GenerateArgs {
     /// SQL dialect for --format sql.
     #[arg(long, value_enum, default_value_t = SqlDialect::Postgres)]
     pub sql_dialect: SqlDialect,
+    /// --format ldif: fold lines longer than this many bytes (RFC 2849
+    /// continuation lines); 0 never folds.
+    #[arg(long, value_name = "BYTES", value_parser = values::ldif_wrap, default_value_t = crate::sink::ldif::DEFAULT_WRAP)]
+    pub ldif_wrap: usize,
     /// Email domains with weights, e.g. `example.com=3,corp.test=1` (reserved
     /// domains only unless --allow-real-domains). Overrides the profile's.
     #[arg(long, value_name = "LIST")]
@@ -169,6 +176,7 @@ pub fn run(a: GenerateArgs) -> Result<()> {
         edge_exclude: a.edge_exclude,
         encoding: a.encoding.into(),
         replace_unrepresentable: a.unrepresentable == Unrepresentable::Replace,
+        ldif_wrap: a.ldif_wrap,
     })?;
     Ok(())
 }

@@ -14,7 +14,7 @@ pub const JIT_EXAMPLES: &str = "Examples:
   understudy jit --users 100000 --legacy sqlite:legacy.db --new http://127.0.0.1:8080 --api okta \\
       --days 90 --hash-cost light --report jit.json --html jit.html --scan okta.log
 
-  # the LDAP -> Okta case: an LDIF directory with {SSHA} and {CRYPT} hashes, imported where Okta can
+  # the LDAP -> Okta case: an LDIF directory with {SSHA}, {CRYPT}, {PBKDF2-SHA256}… hashes, imported where Okta can
   understudy jit --profile ldap --users 10000 --legacy ldif:people.ldif --new http://127.0.0.1:8080 \\
       --api okta --rehash import --days 30
 

@@ -108,6 +108,15 @@ pub fn workers(s: &str) -> Result<usize, String> {
     }
 }
 
+/// An LDIF line width: 0 (never fold) or 8 to 1,000,000 bytes.
+pub fn ldif_wrap(s: &str) -> Result<usize, String> {
+    let what = "use 0 (never fold) or a width from 8 to 1000000 bytes";
+    match number::<usize>(s, what)? {
+        n @ (0 | 8..=1_000_000) => Ok(n),
+        _ => Err(what.to_string()),
+    }
+}
+
 /// The longest duration any flag takes: beyond it, deadlines computed
 /// from the clock would overflow long before they meant anything.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);

@@ -77,6 +77,8 @@ pub struct GenerateOptions {
     pub encoding: Encoding,
     /// Substitute `?` (labelled `encoding.replaced`) instead of skipping rows.
     pub replace_unrepresentable: bool,
+    /// LDIF: fold lines longer than this many bytes (0: never).
+    pub ldif_wrap: usize,
 }
 
 impl GenerateOptions {
@@ -106,6 +108,7 @@ impl GenerateOptions {
             edge_exclude: Vec::new(),
             encoding: Encoding::Utf8,
             replace_unrepresentable: false,
+            ldif_wrap: crate::sink::ldif::DEFAULT_WRAP,
         }
     }
 }

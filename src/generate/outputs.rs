@@ -4,6 +4,21 @@
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// A temporary file beside the outputs, already unlinked: it disappears
+/// with its handle, even when the run is interrupted.
+pub(super) fn spill_file(dir: &Path, name: &str) -> Result<std::fs::File> {
+    let path = dir.join(format!(".{name}.spill"));
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("create", &path, e))?;
+    std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+    Ok(f)
+}
+
 pub(super) fn write_err(path: &str, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::usage("output closed early (broken pipe)")

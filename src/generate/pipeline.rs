@@ -37,6 +37,14 @@ pub(super) struct TableSink {
     pub(super) writer: Box<dyn Write + Send>,
     pub(super) rows: u64,
     pub(super) digest: u128,
+    /// For a format that collates the table: `writer` fills the spill, and
+    /// `Format::collate` writes the file from it at the end.
+    pub(super) collate: Option<Collate>,
+}
+
+pub(super) struct Collate {
+    pub(super) spill: std::fs::File,
+    pub(super) out: std::io::BufWriter<std::fs::File>,
 }
 
 /// What one worker produced for one chunk.

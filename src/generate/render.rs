@@ -145,6 +145,10 @@ impl Driver<'_> {
                 .iter()
                 .map(|i| (i.column, self.generator.edge_label(i.case)))
         };
+        if reason.is_none() {
+            let found: Vec<(usize, &str)> = labels().collect();
+            reason = self.format.refuse(meta, row, &found);
+        }
         if let Some((col, why)) = reason {
             let rec = serde_json::json!({
                 "table": meta.name,

@@ -5,8 +5,8 @@
 
 use super::interrupt::check_interrupted;
 use super::options::{GenerateOptions, Output};
-use super::outputs::{Staged, prepare_dir, write_err};
-use super::pipeline::{Driver, Sidecars, TableSink};
+use super::outputs::{Staged, prepare_dir, spill_file, write_err};
+use super::pipeline::{Collate, Driver, Sidecars, TableSink};
 use crate::edge::EdgeConfig;
 use crate::error::{Error, Result};
 use crate::generator::plan::{
@@ -82,7 +82,7 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
         b.finish_and_clear();
     }
 
-    let tables = close_outputs(&mut outputs, &*format, &opts, &staged)?;
+    let tables = close_outputs(&mut outputs, &*format, &opts, &staged, &generator)?;
     let edge_cases = edge_summary(&generator, &outputs.side, &edge_cfg, to_dir.is_some());
     let manifest = describe(
         &opts,
@@ -118,13 +118,45 @@ fn written_below(generator: &Gen, t: usize, sinks: &[Option<TableSink>]) -> Vec<
 }
 
 fn output_format(opts: &GenerateOptions) -> Result<Box<dyn Format>> {
-    sink::format(&opts.format, opts.dialect).ok_or_else(|| {
-        Error::usage(format!(
-            "unknown format `{}`: use one of {}",
-            opts.format,
-            sink::FORMATS.join(", ")
-        ))
-    })
+    let spec = sink::FormatSpec {
+        dialect: opts.dialect,
+        profile: &opts.profile,
+        wrap: opts.ldif_wrap,
+        first_shard: opts.shard.index == 1,
+    };
+    sink::format(&opts.format, &spec)
+        .map_err(|e| Error::usage(format!("--format {}: {e}", opts.format)))?
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "unknown format `{}`: use one of {}",
+                opts.format,
+                sink::FORMATS.join(", ")
+            ))
+        })
+}
+
+/// LDIF is UTF-8 with nothing before `version: 1`, and its groups need
+/// every user's memberships.
+fn check_ldif(opts: &GenerateOptions) -> Result<()> {
+    if opts.encoding != sink::Encoding::Utf8 {
+        return Err(Error::usage(format!(
+            "--format ldif is UTF-8 (RFC 2849 base64-encodes the rest): drop --encoding {}",
+            serde_json::to_value(opts.encoding)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        )));
+    }
+    if opts.shard.count > 1
+        && let Some(g) = opts.profile.ldap.groups
+    {
+        return Err(Error::usage(format!(
+            "--format ldif --shard: a shard sees only its own users, so each would write the groups from `{}` with part of their members
+  generate unsharded, or set `[ldap] groups = \"\"` in the profile to leave groups out",
+            opts.profile.tables[g].name
+        )));
+    }
+    Ok(())
 }
 
 /// The workers' threads (hash pools and edge cases are built on them too).
@@ -151,6 +183,9 @@ fn check_inputs(opts: &GenerateOptions, to_dir: bool) -> Result<()> {
         return Err(Error::usage(
             "--emit-passwords needs --out DIR (passwords never go to stdout)",
         ));
+    }
+    if opts.format == "ldif" {
+        check_ldif(opts)?;
     }
     crate::edge::read_custom(&opts.edge_files)?;
     let edges = opts.edge_rate.unwrap_or(profile.edge.rate) > 0.0;
@@ -230,16 +265,31 @@ fn open_outputs(
     let to_dir = matches!(out, Output::Dir(_));
     match out {
         Output::Dir(ref dir) => {
-            for (i, m) in metas.iter().enumerate() {
+            for (i, m) in metas.iter().enumerate().filter(|(_, m)| format.writes(m)) {
                 let file = format!("{}.{}", m.name, format.extension());
-                let f = staged.create(&file)?;
+                let mut f = staged.create(&file)?;
+                let path = dir.join(&file).display().to_string();
+                let mut collate = None;
+                if format.collates(m) {
+                    // Rows go to a spill; `collate` writes the file from it.
+                    let spill = spill_file(dir, &file)?;
+                    let final_file = std::mem::replace(
+                        &mut f,
+                        spill.try_clone().map_err(|e| write_err(&path, e))?,
+                    );
+                    collate = Some(Collate {
+                        spill,
+                        out: std::io::BufWriter::with_capacity(1 << 18, final_file),
+                    });
+                }
                 sinks[i] = Some(TableSink {
                     meta: m.clone(),
-                    path: dir.join(&file).display().to_string(),
+                    path,
                     file,
                     writer: Box::new(std::io::BufWriter::with_capacity(1 << 18, f)),
                     rows: 0,
                     digest: 0,
+                    collate,
                 });
             }
         }
@@ -258,6 +308,7 @@ fn open_outputs(
                 writer: w,
                 rows: 0,
                 digest: 0,
+                collate: None,
             });
         }
     }
@@ -297,13 +348,14 @@ fn open_outputs(
     Ok(Outputs { sinks, side })
 }
 
-/// Writes each table's footer and flushes every file; the tables as the
-/// manifest lists them.
+/// Writes each table's footer, collates the tables written through a
+/// spill, and flushes every file; the tables as the manifest lists them.
 fn close_outputs(
     outputs: &mut Outputs,
     format: &dyn Format,
     opts: &GenerateOptions,
     staged: &Staged,
+    generator: &Gen,
 ) -> Result<Vec<TableEntry>> {
     let mut tables = Vec::new();
     let mut footer = Vec::new();
@@ -315,6 +367,12 @@ fn close_outputs(
             .write_all(&footer)
             .and_then(|()| s.writer.flush())
             .map_err(|e| write_err(&s.path, e))?;
+        if let Some(c) = s.collate.as_mut() {
+            format
+                .collate(&s.meta, generator, &mut c.spill, &mut c.out, &staged.dir)
+                .and_then(|()| c.out.flush())
+                .map_err(|e| write_err(&s.path, e))?;
+        }
         tables.push(TableEntry {
             name: s.meta.name.clone(),
             file: s.file.clone(),

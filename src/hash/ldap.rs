@@ -280,3 +280,110 @@ impl HashFormat for LdapCrypt {
         "Auth0 explicitly does not support {CRYPT}; verify/identify also take {CRYPT}$5$ and {CRYPT}$1$"
     }
 }
+
+/// An LDAP scheme that wraps another format's string: `{SCHEME}` + the inner
+/// encoding, as OpenLDAP stores `{CRYPT}$2b$…` (crypt(3)) and `{ARGON2}$argon2id$…`
+/// (the `argon2` module). The first inner format hashes; all of them verify and
+/// identify (the server's verifier takes each).
+pub struct LdapWrapped {
+    name: &'static str,
+    scheme: &'static str,
+    inner: &'static [&'static dyn HashFormat],
+    encoding: &'static str,
+    notes: &'static str,
+    imports: [Import; 6],
+}
+
+impl LdapWrapped {
+    pub const BCRYPT: LdapWrapped = LdapWrapped {
+        name: "ldap-crypt-bcrypt",
+        scheme: "{CRYPT}",
+        inner: &[
+            &super::bcrypt::Bcrypt::B,
+            &super::bcrypt::Bcrypt::A,
+            &super::bcrypt::Bcrypt::Y,
+        ],
+        encoding: "`{CRYPT}` + a bcrypt string `$2b$NN$<22-char salt><31-char checksum>` (OpenLDAP hands it to crypt(3))",
+        notes: "OpenLDAP's built-in {CRYPT} through libxcrypt; verify/identify also take $2a$ and $2y$. bcrypt uses the first 72 bytes of the password: a longer password binds with its first 72 bytes alone",
+        imports: [
+            Import::Reencode("custom_password_hash bcrypt: the bcrypt string without `{CRYPT}`"),
+            Import::Reencode("BCRYPT: split into salt (22 chars), value (31 chars), workFactor"),
+            Import::Reencode("BCRYPT: the bcrypt string without `{CRYPT}`"),
+            Import::Jit,
+            Import::Jit,
+            Import::Reencode("encrypted_password: the bcrypt string without `{CRYPT}`"),
+        ],
+    };
+    pub const ARGON2: LdapWrapped = LdapWrapped {
+        name: "ldap-argon2",
+        scheme: "{ARGON2}",
+        inner: &[&super::argon2::Argon2Fmt::ID, &super::argon2::Argon2Fmt::I],
+        encoding: "`{ARGON2}` + an argon2 PHC string `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`",
+        notes: "OpenLDAP's `argon2` module (slapd 2.5+, libargon2): verifies $argon2id$, $argon2i$ and $argon2d$ (identify takes id and i); m=19456, t=2, p=1 as 2.6 writes (2.5 wrote $argon2i$ m=4096, t=3)",
+        imports: [
+            Import::Reencode("custom_password_hash argon2: the PHC string without `{ARGON2}`"),
+            Import::Jit,
+            Import::Jit,
+            Import::Jit,
+            Import::Reencode(
+                "argon2: raw base64 hash and salt in secretData, m/t/p in credentialData",
+            ),
+            Import::Reencode("encrypted_password: the PHC string without `{ARGON2}`"),
+        ],
+    };
+
+    /// The inner format and string of an encoded value of this scheme.
+    fn inner_of<'a>(&self, s: &'a str) -> Option<(&'static dyn HashFormat, &'a str, Params)> {
+        let rest = strip_scheme(s, self.scheme)?;
+        self.inner
+            .iter()
+            .find_map(|f| f.identify(rest).map(|p| (*f, rest, p)))
+    }
+}
+
+impl HashFormat for LdapWrapped {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn default_params(&self) -> Params {
+        self.inner[0].default_params()
+    }
+    fn check_params(&self, params: &[(String, String)]) -> Result<(), String> {
+        self.inner[0]
+            .check_params(params)
+            .map_err(|e| e.replace(self.inner[0].name(), self.name))
+    }
+    fn hash(&self, password: &[u8], params: &Params, rng: &mut Rng) -> Result<Encoded, String> {
+        let inner = self.inner[0].hash(password, params, rng)?;
+        Ok(Encoded::new(format!("{}{}", self.scheme, inner.hash)))
+    }
+    fn verify(&self, password: &[u8], encoded: &Encoded) -> Result<bool, String> {
+        let (f, rest, _) = self
+            .inner_of(&encoded.hash)
+            .ok_or_else(|| format!("not an LDAP {} value", self.scheme))?;
+        f.verify(password, &Encoded::new(rest.to_string()))
+    }
+    fn identify(&self, encoded: &str) -> Option<Params> {
+        self.inner_of(encoded).map(|(_, _, p)| p)
+    }
+    fn parts(&self, encoded: &Encoded, params: &Params) -> Option<super::Parts> {
+        let (f, rest, _) = self.inner_of(&encoded.hash)?;
+        f.parts(&Encoded::new(rest.to_string()), params)
+    }
+    fn shape(&self, params: &Params, rng: &mut Rng) -> Encoded {
+        let inner = self.inner[0].shape(params, rng);
+        Encoded::new(format!("{}{}", self.scheme, inner.hash))
+    }
+    fn light_params(&self) -> Params {
+        self.inner[0].light_params()
+    }
+    fn encoding(&self) -> &'static str {
+        self.encoding
+    }
+    fn imports(&self) -> [Import; 6] {
+        self.imports
+    }
+    fn notes(&self) -> &'static str {
+        self.notes
+    }
+}

@@ -176,6 +176,10 @@ static FORMATS: &[&dyn HashFormat] = &[
     &ldap::LdapPlain::SHA,
     &ldap::LdapPlain::MD5,
     &ldap::LdapCrypt,
+    &ldap::LdapWrapped::BCRYPT,
+    &ldap::LdapWrapped::ARGON2,
+    &pbkdf2::PasslibPbkdf2::LDAP_SHA256,
+    &pbkdf2::PasslibPbkdf2::LDAP_SHA512,
     &digest::Mysql41,
     &digest::Hex::MD5,
     &digest::Hex::SHA1,
@@ -298,6 +302,22 @@ const EXAMPLES: &[(&str, &str)] = &[
     (
         "ldap-crypt",
         "{CRYPT}$6$r1nfu5k49C6A9b1l$Y84Hgj93YP4J7NoNMQtjpzANyVYUy0Sm.rrM2jzSlOsrsg3H8FVlAnAri3Jn7Aj9P9piwP65H1kvxHxWwZTbT0",
+    ),
+    (
+        "ldap-crypt-bcrypt",
+        "{CRYPT}$2b$10$RxTcdn2vI4rK9oFFO2C3g.e9HH3b40tEEWBWGSFyd3tNwH9zYUP/S",
+    ),
+    (
+        "ldap-argon2",
+        "{ARGON2}$argon2id$v=19$m=19456,t=2,p=1$c1vCkP1aIdupK3Ta2S97Kg$mHSIMHWxdKWWHP281Zo9ZrPMAz+4m+wbk2whGNed1T0",
+    ),
+    (
+        "ldap-pbkdf2-sha256",
+        "{PBKDF2-SHA256}10000$0nqPMSbkvHfOGeNcCwEgpA$U/lLqCh97jy64iIO99734DflO85wa2mJuToVNoc5KCg",
+    ),
+    (
+        "ldap-pbkdf2-sha512",
+        "{PBKDF2-SHA512}10000$wrg3JqQ0ptQaw/i/N0boXQ$jasbBT9O4A2Mjh4h5omrMDODgayCA/Aci0p0L0f6hf6FkTUrem17baapYIxPMcCt1dhMWBsc5MXf7N6kbiLRXg",
     ),
     ("sha1-hex", "cbfdac6008f9cab4083784cbd1874f76618d2a97"),
     (

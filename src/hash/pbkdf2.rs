@@ -210,12 +210,16 @@ impl HashFormat for DjangoPbkdf2 {
 }
 
 /// passlib's `pbkdf2_sha256` / `pbkdf2_sha512`: `$pbkdf2-<d>$<rounds>$<ab64 salt>$<ab64 hash>`.
+/// Also OpenLDAP's `pw-pbkdf2` schemes, the same layout behind `{PBKDF2-SHA256}`
+/// (`ldap`: a case-insensitive scheme, a salt of exactly 16 bytes and a key of
+/// the digest's length, which the module insists on).
 pub struct PasslibPbkdf2 {
     name: &'static str,
     prefix: &'static str,
     prf: Prf,
     len: usize,
     rounds: u32,
+    ldap: bool,
 }
 
 impl PasslibPbkdf2 {
@@ -225,6 +229,7 @@ impl PasslibPbkdf2 {
         prf: Prf::Sha256,
         len: 32,
         rounds: 29_000,
+        ldap: false,
     };
     pub const SHA512: PasslibPbkdf2 = PasslibPbkdf2 {
         name: "pbkdf2-sha512",
@@ -232,10 +237,32 @@ impl PasslibPbkdf2 {
         prf: Prf::Sha512,
         len: 64,
         rounds: 25_000,
+        ldap: false,
+    };
+    pub const LDAP_SHA256: PasslibPbkdf2 = PasslibPbkdf2 {
+        name: "ldap-pbkdf2-sha256",
+        prefix: "{PBKDF2-SHA256}",
+        prf: Prf::Sha256,
+        len: 32,
+        rounds: 10_000,
+        ldap: true,
+    };
+    pub const LDAP_SHA512: PasslibPbkdf2 = PasslibPbkdf2 {
+        name: "ldap-pbkdf2-sha512",
+        prefix: "{PBKDF2-SHA512}",
+        prf: Prf::Sha512,
+        len: 64,
+        rounds: 10_000,
+        ldap: true,
     };
 
     fn parse(&self, s: &str) -> Option<(u32, Vec<u8>, Vec<u8>)> {
-        let rest = s.strip_prefix(self.prefix)?;
+        let n = self.prefix.len();
+        let rest = if self.ldap {
+            (s.get(..n)?.eq_ignore_ascii_case(self.prefix)).then(|| &s[n..])?
+        } else {
+            s.strip_prefix(self.prefix)?
+        };
         let f: Vec<&str> = rest.split('$').collect();
         let ab = |x: &str| {
             x.bytes()
@@ -244,11 +271,11 @@ impl PasslibPbkdf2 {
         if f.len() != 3 || !enc::is_digits(f[0]) || !ab(f[1]) || !ab(f[2]) || f[2].is_empty() {
             return None;
         }
-        Some((
-            f[0].parse().ok()?,
-            enc::ab64_decode(f[1])?,
-            enc::ab64_decode(f[2])?,
-        ))
+        let (salt, hash) = (enc::ab64_decode(f[1])?, enc::ab64_decode(f[2])?);
+        if self.ldap && (salt.len() != 16 || hash.len() != self.len) {
+            return None;
+        }
+        Some((f[0].parse().ok()?, salt, hash))
     }
 }
 
@@ -311,9 +338,29 @@ impl HashFormat for PasslibPbkdf2 {
         with_light(self, &[("rounds", "1000")])
     }
     fn encoding(&self) -> &'static str {
-        "`$pbkdf2-<digest>$<rounds>$<salt>$<hash>`, passlib ab64 (standard base64 with `.` for `+`, no padding), 16-byte salt"
+        if self.ldap {
+            "`{PBKDF2-<DIGEST>}<iterations>$<salt>$<key>`, adapted base64 (standard with `.` for `+`, no padding), salt exactly 16 bytes, key the digest's length"
+        } else {
+            "`$pbkdf2-<digest>$<rounds>$<salt>$<hash>`, passlib ab64 (standard base64 with `.` for `+`, no padding), 16-byte salt"
+        }
     }
     fn imports(&self) -> [Import; 6] {
+        if self.ldap {
+            return [
+                Import::Reencode(
+                    "custom_password_hash pbkdf2: PHC `$pbkdf2-<digest>$i=…,l=…$<b64 salt>$<b64 key>`",
+                ),
+                Import::Reencode(
+                    "PBKDF2 + SHA256_HMAC/SHA512_HMAC: iterationCount, keySize, base64 salt and value",
+                ),
+                Import::Jit,
+                Import::Jit,
+                Import::Reencode(
+                    "pbkdf2-sha256/512: base64 value and salt in secretData, hashIterations",
+                ),
+                Import::Jit,
+            ];
+        }
         if self.prf == Prf::Sha256 {
             [
                 Import::Reencode(
@@ -347,7 +394,11 @@ impl HashFormat for PasslibPbkdf2 {
         }
     }
     fn notes(&self) -> &'static str {
-        "passlib defaults (29000 rounds for sha256, 25000 for sha512)"
+        if self.ldap {
+            "OpenLDAP contrib pw-pbkdf2 (slapd-contrib): 10000 iterations by default (`moduleload pw-pbkdf2 N`); passlib's ldap_pbkdf2_* write the same layout"
+        } else {
+            "passlib defaults (29000 rounds for sha256, 25000 for sha512)"
+        }
     }
 }
 

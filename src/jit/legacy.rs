@@ -133,18 +133,6 @@ pub fn seed(
     }
 }
 
-/// The LDAP form of a stored hash: LDAP schemes as they are, crypt(3)
-/// strings behind `{CRYPT}`; other formats have no LDAP form.
-pub fn ldap_value(hash: &str) -> Option<String> {
-    if hash.starts_with('{') {
-        return Some(hash.to_string());
-    }
-    ["$1$", "$5$", "$6$", "$2a$", "$2b$", "$2y$", "$y$", "$7$"]
-        .iter()
-        .any(|p| hash.starts_with(p))
-        .then(|| format!("{{CRYPT}}{hash}"))
-}
-
 /// Writes the directory beside `path`, then renames it into place: a
 /// profile whose hashes have no LDAP form is refused without leaving a
 /// partial file.
@@ -160,20 +148,25 @@ fn write_ldif(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<()>
     r
 }
 
-fn write_ldif_to(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<()> {
+fn write_ldif_to(path: &std::path::Path, plan: &Plan, _cols: &Columns) -> Result<()> {
+    use crate::sink::ldif::{DEFAULT_WRAP, Ldif};
+    let ldif = Ldif::new(&plan.profile, DEFAULT_WRAP, true)
+        .map_err(|e| Error::usage(format!("--legacy ldif: {e}")))?;
     let f = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
     let mut w = std::io::BufWriter::new(f);
     let io = |e| Error::io("write", path, e);
-    crate::sink::ldif::header(&mut w).map_err(io)?;
+    // The same directory `generate --format ldif` writes: base entries, then
+    // one entry per user a directory can hold.
+    let mut buf = Vec::new();
+    for e in ldif.dir.base_entries(false) {
+        Ldif::write_entry(&e, DEFAULT_WRAP, &mut buf);
+    }
     let g = &plan.generator;
     let mut row = RowBuf::default();
     let mut scratch = Scratch::default();
-    let mut buf = Vec::new();
-    let mut bad: Option<String> = None;
     let mut start = 0;
     while start < plan.users {
         let end = (start + CHUNK).min(plan.users);
-        buf.clear();
         rows_in(
             g,
             g.users_table,
@@ -182,30 +175,17 @@ fn write_ldif_to(path: &std::path::Path, plan: &Plan, cols: &Columns) -> Result<
             &[],
             &mut row,
             &mut scratch,
-            |_, id, row, _| {
-                let hash = row.get(cols.hash).1;
-                let Some(v) = ldap_value(hash) else {
-                    bad.get_or_insert_with(|| hash.chars().take(12).collect());
-                    return;
-                };
-                let opt = |c: Option<usize>| c.map(|c| row.get(c).1);
-                crate::sink::ldif::entry(
-                    &mut buf,
-                    &format!("u{:010}", id.index),
-                    row.get(cols.email).1,
-                    opt(cols.first_name),
-                    opt(cols.last_name),
-                    &v,
-                );
+            |_, _, row, scratch| {
+                let labels: Vec<(usize, &str)> = (scratch.injections.iter())
+                    .map(|i| (i.column, g.edge_label(i.case)))
+                    .collect();
+                if ldif.dir.refusal(row, &labels).is_none() {
+                    Ldif::write_entry(&ldif.dir.entry(row), DEFAULT_WRAP, &mut buf);
+                }
             },
         );
-        if let Some(b) = bad {
-            return Err(Error::usage(format!(
-                "the profile's hashes (`{b}…`) have no LDAP userPassword form: use an LDAP \
-                 profile (--profile ldap: {{SSHA}} and {{CRYPT}}) or crypt(3) formats"
-            )));
-        }
         w.write_all(&buf).map_err(io)?;
+        buf.clear();
         start = end;
     }
     w.flush().map_err(io)

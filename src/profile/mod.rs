@@ -27,6 +27,37 @@ pub struct Profile {
     pub edge: crate::edge::EdgeConfig,
     /// `[activity]`: how often users sign in (`jit`).
     pub activity: Activity,
+    /// `[ldap]`: the users as a directory (`generate --format ldif`).
+    pub ldap: Ldap,
+}
+
+/// `[ldap]`: where people entries go in a directory and how they are named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ldap {
+    /// The RFC 4514 DN people entries go under, as the profile wrote it.
+    pub base_dn: String,
+    /// The RDN attribute of a person entry.
+    pub rdn: Rdn,
+    /// The join table (a child of the users table with a distinct
+    /// reference) whose referenced rows become `groupOfNames` entries;
+    /// `None`: no groups.
+    pub groups: Option<usize>,
+}
+
+pub const DEFAULT_BASE_DN: &str = "ou=people,dc=example,dc=org";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rdn {
+    /// `uid=<username or key>` (the default).
+    Uid,
+    /// `mail=<email>`.
+    Mail,
+    /// `cn=<name>+uid=<username or key>`: a multi-valued RDN.
+    CnUid,
+}
+
+impl Rdn {
+    pub const NAMES: [&'static str; 3] = ["uid", "mail", "cn+uid"];
 }
 
 /// Activity classes, from most to least active.

@@ -1,4 +1,4 @@
-//! Output formats: one file per format behind one trait. A format renders
+//! Output formats: one file per format behind one trait (LDIF: a folder). A format renders
 //! `RowBuf`s into bytes; the generator's writer owns files and ordering.
 
 mod csv;
@@ -7,6 +7,7 @@ mod jsonl;
 pub mod ldif;
 pub mod sql;
 
+use crate::generator::table::Gen;
 use crate::profile::{Kind, Profile, SqlType};
 use crate::row::RowBuf;
 use serde::Serialize;
@@ -118,19 +119,68 @@ pub trait Format: Send + Sync {
     fn end_chunk(&self, _t: &TableMeta, _n: usize, _out: &mut Vec<u8>) {}
     /// Written once at the end of each table's file.
     fn footer(&self, _t: &TableMeta, _out: &mut Vec<u8>) {}
-}
-
-/// `--format` values.
-pub fn format(name: &str, dialect: Dialect) -> Option<Box<dyn Format>> {
-    match name {
-        "csv" => Some(Box::new(csv::Csv)),
-        "jsonl" => Some(Box::new(jsonl::Jsonl)),
-        "sql" => Some(Box::new(sql::Sql(dialect))),
-        _ => None,
+    /// Whether the table gets a file (LDIF writes only the directory's tables).
+    fn writes(&self, _t: &TableMeta) -> bool {
+        true
+    }
+    /// Why this row cannot be written, as (column, reason), when it cannot;
+    /// `labels` are the row's edge cases as (column, label). The row is then
+    /// set aside like an unrepresentable one.
+    fn refuse(
+        &self,
+        _t: &TableMeta,
+        _row: &RowBuf,
+        _labels: &[(usize, &str)],
+    ) -> Option<(usize, String)> {
+        None
+    }
+    /// Whether the table's rendered rows are a spill that `collate` turns
+    /// into the file once every row is written (LDIF groups gather their
+    /// members from the whole join table).
+    fn collates(&self, _t: &TableMeta) -> bool {
+        false
+    }
+    /// Writes the table's file from its spill (`scratch`: a directory for
+    /// temporary files on the output's disk).
+    fn collate(
+        &self,
+        _t: &TableMeta,
+        _g: &Gen,
+        _spill: &mut std::fs::File,
+        _out: &mut dyn std::io::Write,
+        _scratch: &std::path::Path,
+    ) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
-pub const FORMATS: &[&str] = &["csv", "jsonl", "sql"];
+/// What formats need besides the rows.
+pub struct FormatSpec<'a> {
+    pub dialect: Dialect,
+    /// The profile (LDIF lays its users out as a directory).
+    pub profile: &'a Profile,
+    /// LDIF: fold lines longer than this (0: never).
+    pub wrap: usize,
+    /// Shard 1 of N (or unsharded): LDIF writes its base entries there only.
+    pub first_shard: bool,
+}
+
+/// `--format` values; `Err` when the profile cannot be written in the format.
+pub fn format(name: &str, spec: &FormatSpec) -> Result<Option<Box<dyn Format>>, String> {
+    Ok(match name {
+        "csv" => Some(Box::new(csv::Csv)),
+        "jsonl" => Some(Box::new(jsonl::Jsonl)),
+        "sql" => Some(Box::new(sql::Sql(spec.dialect))),
+        "ldif" => Some(Box::new(ldif::Ldif::new(
+            spec.profile,
+            spec.wrap,
+            spec.first_shard,
+        )?)),
+        _ => None,
+    })
+}
+
+pub const FORMATS: &[&str] = &["csv", "jsonl", "sql", "ldif"];
 
 /// MySQL's `TEXT` holds at most this many bytes.
 pub const MYSQL_TEXT_BYTES: usize = 65_535;

@@ -3,10 +3,13 @@
 #![allow(dead_code, unused_imports)]
 
 mod cli;
+pub mod ldif;
 mod pg;
+pub mod slapd;
 
 pub use cli::{Ran, Understudy, understudy};
 pub use pg::{Postgres, pg_bin};
+pub use slapd::Slapd;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -15,7 +15,7 @@ with real-world default parameters that `hash list` shows.
 
 Salts are random (libxcrypt, argon2-cffi and Django draw their own), so a re-run
 gives new strings: then copy the `example: true` hashes into EXAMPLES in
-src/hash/mod.rs (tests/hash.rs checks that every example is a committed vector).
+src/hash/mod.rs (or append one format's records with `--only FORMAT`) (tests/hash.rs checks that every example is a committed vector).
 """
 import base64
 import hashlib
@@ -198,6 +198,18 @@ for a in ["md5", "sha1", "sha256", "sha512"]:
     salt = alnum(16)
     add(f"salted-{a}-hex", "password123", hashlib.new(a, ("password123" + salt).encode()).hexdigest(), "hashlib (salt suffix)", salt, {"salt_position": "suffix"})
 
+# --- OpenLDAP schemes wrapping other formats -----------------------------------------
+each("ldap-crypt-bcrypt", "libxcrypt crypt() with {CRYPT}", lambda pw, light: "{CRYPT}" + crypt.crypt(pw, bcrypt_setting("2b", 4 if light else 10)))
+each("ldap-argon2", "argon2-cffi with {ARGON2}", lambda pw, light: "{ARGON2}" + argon2.PasswordHasher(
+    time_cost=1 if light else 2, memory_cost=1024 if light else 19456, parallelism=1, type=argon2.Type.ID).hash(pw))
+for d in ["sha256", "sha512"]:
+    each(f"ldap-pbkdf2-{d}", f"passlib 1.7.4 ldap_pbkdf2_{d}", lambda pw, light, d=d: getattr(ph, f"ldap_pbkdf2_{d}").using(
+        rounds=1000 if light else 10000, salt_size=16).hash(pw))
+
+# `--only F,G`: just those formats' records, to append new formats to the
+# committed file without drawing new salts for the others.
+only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+OUT = [r for r in OUT if only is None or r["format"] in only]
 for rec in OUT:
     print(json.dumps(rec, ensure_ascii=False))
 print(f"{len(OUT)} vectors, {len({r['format'] for r in OUT})} formats", file=sys.stderr)

@@ -5,6 +5,7 @@ mod activity;
 mod edge_cases;
 mod hashes;
 mod kinds;
+mod ldap;
 mod obj;
 mod tables;
 
@@ -14,6 +15,7 @@ use activity::*;
 use edge_cases::*;
 use hashes::*;
 use kinds::*;
+use ldap::*;
 use obj::*;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -104,6 +106,7 @@ const TOP_KEYS: &[&str] = &[
     "tables",
     "edge_cases",
     "activity",
+    "ldap",
 ];
 
 const DEFAULT_DOMAINS: &[(&str, u32)] = &[
@@ -158,6 +161,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     check_password_table(&cx, &raws, &tables, users_idx, &users_name)?;
     let (ordered, remap) = load_order(&cx, &raws, &tables)?;
     let activity = parse_activity(&cx, &root, &ordered, remap[users_idx])?;
+    let ldap = parse_ldap(&cx, &root, &ordered, remap[users_idx])?;
 
     Ok(Profile {
         activity,
@@ -169,6 +173,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         tables: ordered,
         users_table: remap[users_idx],
         edge,
+        ldap,
     })
 }
 
