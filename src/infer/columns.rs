@@ -13,7 +13,9 @@ pub const ENUM_MAX: u64 = 50;
 pub const MERGE_BELOW: u64 = 10;
 /// Mean characters per generated text word, space included (measured on
 /// the generator's word list).
-pub const CHARS_PER_WORD: f64 = 6.2;
+pub const CHARS_PER_WORD: f64 = 7.1;
+/// Values of a text column tried as JSON.
+pub const JSON_SAMPLE: u64 = 1000;
 
 /// What a column is, before its statistics.
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +248,9 @@ fn kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> DbResu
             int_kind(cat, s, col)?
         }
         Family::Text | Family::Other | Family::Binary => {
+            if let Some(k) = text_as(cat, s, counts, col)? {
+                return Ok(k);
+            }
             if s.family != Family::Text {
                 col.warn(format!(
                     "{}.{}: type `{}` has no natural kind: the closest, text or enum",
@@ -304,6 +309,32 @@ fn time_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> D
         }
         return Ok("kind = \"timestamp\"".into());
     };
+    time_months(cat, s, counts, col, lo, hi)
+}
+
+/// `time_kind` over `YYYY-MM` text bounds.
+fn time_from(
+    cat: &mut Catalog,
+    s: &Source,
+    counts: &Counts,
+    col: &mut Col,
+    lo: &str,
+    hi: &str,
+) -> DbResult<String> {
+    match (month_of(lo), month_of(hi)) {
+        (Some(lo), Some(hi)) => time_months(cat, s, counts, col, lo, hi),
+        _ => Ok("kind = \"timestamp\"".into()),
+    }
+}
+
+fn time_months(
+    cat: &mut Catalog,
+    s: &Source,
+    counts: &Counts,
+    col: &mut Col,
+    lo: (i32, u32),
+    hi: (i32, u32),
+) -> DbResult<String> {
     let hi = next_month(hi);
     let span = months(hi) - months(lo);
     let day = |(y, m): (i32, u32)| format!("{y:04}-{m:02}-01");
@@ -326,6 +357,55 @@ fn time_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> D
         }
     }
     Ok(out)
+}
+
+/// Whether a name suggests a time (`created_at`, `birth_date`, `updated`).
+fn time_name(name: &str) -> bool {
+    let w = lower_words(name);
+    w.last().is_some_and(|l| {
+        matches!(
+            l.as_str(),
+            "at" | "date" | "time" | "timestamp" | "on" | "created" | "updated" | "ts"
+        )
+    })
+}
+
+/// A text column that holds times (ISO text, as SQLite keeps them) or JSON
+/// objects: that kind.
+fn text_as(
+    cat: &mut Catalog,
+    s: &Source,
+    counts: &Counts,
+    col: &mut Col,
+) -> DbResult<Option<String>> {
+    if counts.non_null == 0 || s.family == Family::Binary {
+        return Ok(None);
+    }
+    if time_name(s.name) {
+        let (dated, lo, hi) = cat.month_range(s.table, s.name)?;
+        col.read.push("values starting like a date (count), their earliest and latest month".into());
+        if dated == counts.non_null
+            && let (Some(lo), Some(hi)) = (lo, hi)
+        {
+            return Ok(Some(time_from(cat, s, counts, col, &lo, &hi)?));
+        }
+    }
+    let c = crate::target::catalog::Column {
+        name: s.name.to_string(),
+        declared: s.declared.to_string(),
+        family: s.family,
+        nullable: true,
+    };
+    if cat.sql().may_hold_json(&c) {
+        let (read, objects) = cat.json_objects(s.table, s.name, JSON_SAMPLE)?;
+        col.read.push(format!(
+            "how many of the first {JSON_SAMPLE} values are JSON objects (count)"
+        ));
+        if read > 0 && objects == read {
+            return Ok(Some("kind = \"json\"".into()));
+        }
+    }
+    Ok(None)
 }
 
 fn text_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> DbResult<String> {

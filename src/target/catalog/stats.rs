@@ -83,6 +83,25 @@ impl Catalog {
         Ok((cell(&r, 0), cell(&r, 1)))
     }
 
+    /// Of a text column's non-null values, how many start like a date
+    /// (`YYYY-MM-`), and the least and greatest of their first 7 characters
+    /// (`YYYY-MM`): nothing else of them leaves the database.
+    pub fn month_range(
+        &mut self,
+        table: &str,
+        column: &str,
+    ) -> DbResult<(u64, Option<String>, Option<String>)> {
+        let c = ident(column);
+        let dated = format!(
+            "substr({c}, 5, 1) = '-' AND substr({c}, 8, 1) = '-' AND substr({c}, 1, 1) IN ('1', '2')"
+        );
+        let r = self.aggregate(&format!(
+            "SELECT count(*), min(m), max(m) FROM (SELECT substr({c}, 1, 7) AS m FROM {} WHERE {dated}) d",
+            ident(table)
+        ))?;
+        Ok((number(&r, 0), cell(&r, 1), cell(&r, 2)))
+    }
+
     /// How many values of a time column are at or after `at` (`YYYY-MM-DD`).
     pub fn at_or_after(&mut self, table: &str, column: &str, at: &str) -> DbResult<u64> {
         let c = ident(column);
