@@ -41,7 +41,11 @@ fn shape(q: &mut dyn FnMut(&str) -> Vec<f64>, tables: &[&str], shop: bool) -> Ve
     let nulls: &[(&str, &str)] = if shop {
         &[("users", "username"), ("orders", "contact_email")]
     } else {
-        &[("users", "username"), ("users", "phone"), ("user_profiles", "bio")]
+        &[
+            ("users", "username"),
+            ("users", "phone"),
+            ("user_profiles", "bio"),
+        ]
     };
     for (t, c) in nulls {
         let sql = format!("SELECT avg(CASE WHEN {c} IS NULL THEN 1.0 ELSE 0.0 END) FROM {t}");
@@ -57,22 +61,36 @@ fn shape(q: &mut dyn FnMut(&str) -> Vec<f64>, tables: &[&str], shop: bool) -> Ve
         "SELECT count(c.{via}) AS n FROM {parent} p LEFT JOIN {child} c ON c.{via} = p.id \
          GROUP BY p.id ORDER BY n"
     ));
-    out.push((format!("{child} per parent p99"), counts[(parents * 0.99) as usize]));
-    let (et, ec) = if shop { ("orders", "status") } else { ("users", "status") };
+    out.push((
+        format!("{child} per parent p99"),
+        counts[(parents * 0.99) as usize],
+    ));
+    let (et, ec) = if shop {
+        ("orders", "status")
+    } else {
+        ("users", "status")
+    };
     let n = one(q, &format!("SELECT count(*) FROM {et}"));
-    for (i, w) in q(&format!("SELECT count(*) FROM {et} GROUP BY {ec} ORDER BY 1 DESC"))
-        .iter()
-        .enumerate()
+    for (i, w) in q(&format!(
+        "SELECT count(*) FROM {et} GROUP BY {ec} ORDER BY 1 DESC"
+    ))
+    .iter()
+    .enumerate()
     {
         out.push((format!("enum {et}.{ec} share {i}"), w / n));
     }
-    for (i, w) in q("SELECT count(*) FROM users GROUP BY substr(password_hash, 1, 4) ORDER BY 1 DESC")
-        .iter()
-        .enumerate()
+    for (i, w) in
+        q("SELECT count(*) FROM users GROUP BY substr(password_hash, 1, 4) ORDER BY 1 DESC")
+            .iter()
+            .enumerate()
     {
         out.push((format!("hash share {i}"), w / users));
     }
-    let (tt, tc) = if shop { ("products", "name") } else { ("user_profiles", "bio") };
+    let (tt, tc) = if shop {
+        ("products", "name")
+    } else {
+        ("user_profiles", "bio")
+    };
     let len = one(q, &format!("SELECT avg(length({tc})) FROM {tt}"));
     out.push((format!("text length {tt}.{tc}"), len));
     out
@@ -95,13 +113,20 @@ fn compare(source: &[(String, f64)], regen: &[(String, f64)]) {
         } else {
             (b - a).abs() <= 0.10 * a
         };
-        assert!(ok, "{k}: source {a}, regenerated {b}\n{source:?}\n{regen:?}");
+        assert!(
+            ok,
+            "{k}: source {a}, regenerated {b}\n{source:?}\n{regen:?}"
+        );
     }
 }
 
 /// The mean per parent row `profiles check` states for `table`.
 fn fitted_mean(profile: &Path, table: &str) -> f64 {
-    let ran = understudy("profiles").arg("check").arg(profile).run().code(0);
+    let ran = understudy("profiles")
+        .arg("check")
+        .arg(profile)
+        .run()
+        .code(0);
     let out = String::from_utf8_lossy(&ran.stdout).to_string();
     let line = out
         .lines()
@@ -123,13 +148,25 @@ fn sqlite_rows(db: &Path) -> impl FnMut(&str) -> Vec<f64> {
     }
 }
 
-const SAAS_TABLES: [&str; 5] = ["sessions", "user_profiles", "user_roles", "organizations", "roles"];
+const SAAS_TABLES: [&str; 5] = [
+    "sessions",
+    "user_profiles",
+    "user_roles",
+    "organizations",
+    "roles",
+];
 
 #[test]
 fn sqlite_source_round_trips_its_shape() {
     let dir = tempdir();
     let src = path(dir.path(), "src.db");
-    understudy("rehearse").profile("saas").users(USERS).sqlite(&src).arg("--no-verify").run().code(0);
+    understudy("rehearse")
+        .profile("saas")
+        .users(USERS)
+        .sqlite(&src)
+        .arg("--no-verify")
+        .run()
+        .code(0);
     let c = rusqlite::Connection::open(&src).unwrap();
     c.execute_batch(PLANT).unwrap();
     c.execute_batch(
@@ -156,12 +193,19 @@ fn sqlite_source_round_trips_its_shape() {
     scan("stdout", &ran.stdout);
     scan("stderr", &ran.stderr);
     let stderr = String::from_utf8_lossy(&ran.stderr);
-    for w in ["measurements.weight", "measurements.raw", "measurements.shape"] {
+    for w in [
+        "measurements.weight",
+        "measurements.raw",
+        "measurements.shape",
+    ] {
         assert!(stderr.contains(w), "no warning for {w}: {stderr}");
     }
     let text = String::from_utf8(text).unwrap();
     assert!(text.starts_with("# Inferred by"), "{text}");
-    assert!(text.contains("status_1") && text.contains("domain1.example"), "{text}");
+    assert!(
+        text.contains("status_1") && text.contains("domain1.example"),
+        "{text}"
+    );
     assert!(text.contains("--users 5000"), "{text}");
     let measured = source[0].1;
     assert!((fitted_mean(&out, "sessions") - measured).abs() <= 0.01 * measured + 0.005);
@@ -185,8 +229,14 @@ fn sqlite_source_round_trips_its_shape() {
         .run()
         .code(0);
     let text = String::from_utf8_lossy(&ran.stdout).to_lowercase();
-    assert!(text.contains("active = ") && text.contains("quirina = "), "{text}");
-    assert!(!text.contains("acme-internal") && !text.contains("zebediah"), "{text}");
+    assert!(
+        text.contains("active = ") && text.contains("quirina = "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("acme-internal") && !text.contains("zebediah"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -195,22 +245,31 @@ fn postgres_source_with_children_of_children() {
         return;
     };
     let dsn = pg.create_db("infer_pg_src");
-    understudy("rehearse").profile("shop").users(USERS).target(&dsn).arg("--no-verify").run().code(0);
+    understudy("rehearse")
+        .profile("shop")
+        .users(USERS)
+        .target(&dsn)
+        .arg("--no-verify")
+        .run()
+        .code(0);
     let mut c = pg.client("infer_pg_src");
     c.batch_execute(&PLANT.replace(
         "UPDATE users SET status = 'Quirina' WHERE substr(email, 2, 1) IN ('a', 'e')",
         "UPDATE orders SET status = 'Quirina' WHERE id % 37 = 0",
     ))
-        .unwrap();
+    .unwrap();
     let tables = ["orders", "order_items", "shipments", "products", "stores"];
     let mut pg_rows = |db: &str| {
         let mut c = pg.client(db);
         move |sql: &str| -> Vec<f64> {
-            c.query(&format!("SELECT CAST(n AS double precision) FROM ({sql}) AS q(n)"), &[])
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<_, f64>(0))
-                .collect()
+            c.query(
+                &format!("SELECT CAST(n AS double precision) FROM ({sql}) AS q(n)"),
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, f64>(0))
+            .collect()
         }
     };
     let source = shape(&mut pg_rows("infer_pg_src"), &tables, true);
@@ -229,7 +288,11 @@ fn postgres_source_with_children_of_children() {
     scan("stderr", &ran.stderr);
     assert!(!String::from_utf8_lossy(&ran.stderr).contains(&pg.password));
     let text = String::from_utf8(text).unwrap();
-    for want in ["parent = \"orders\"", "parent = \"order_items\"", "format = \"bcrypt\""] {
+    for want in [
+        "parent = \"orders\"",
+        "parent = \"order_items\"",
+        "format = \"bcrypt\"",
+    ] {
         assert!(text.contains(want), "no {want}:\n{text}");
     }
     let measured = source[0].1;

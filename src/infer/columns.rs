@@ -25,7 +25,10 @@ pub enum Role {
     /// The foreign key to the table's parent.
     Parent,
     /// A foreign key to a root table; `distinct` in a join table's key.
-    Reference { table: String, distinct: bool },
+    Reference {
+        table: String,
+        distinct: bool,
+    },
     Other,
 }
 
@@ -221,10 +224,12 @@ fn kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> DbResu
         && let Some(k) = named(s.name, s.users_table)
     {
         if k == "email" {
-            col.read.push("group sizes of the lowercased domain (counts only)".into());
+            col.read
+                .push("group sizes of the lowercased domain (counts only)".into());
         }
         if k == "password_hash" {
-            col.read.push("format prefix and length of each hash, grouped (e.g. `$2y$10$`, 60)".into());
+            col.read
+                .push("format prefix and length of each hash, grouped (e.g. `$2y$10$`, 60)".into());
         }
         return Ok(format!("kind = \"{k}\""));
     }
@@ -235,7 +240,10 @@ fn kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> DbResu
             let t = cat.true_count(s.table, s.name)?;
             col.read.push("true values (count)".into());
             let rate = t as f64 / counts.non_null.max(1) as f64;
-            format!("kind = \"bool\", rate = {}", (rate * 1000.0).round() / 1000.0)
+            format!(
+                "kind = \"bool\", rate = {}",
+                (rate * 1000.0).round() / 1000.0
+            )
         }
         Family::Time => time_kind(cat, s, counts, col)?,
         Family::Integer | Family::Number => {
@@ -286,7 +294,8 @@ fn key_kind(cat: &mut Catalog, s: &Source, col: &mut Col) -> DbResult<&'static s
 
 fn int_kind(cat: &mut Catalog, s: &Source, col: &mut Col) -> DbResult<String> {
     let (lo, hi) = cat.range(s.table, s.name)?;
-    col.read.push("least and greatest value (rounded to 2 significant digits)".into());
+    col.read
+        .push("least and greatest value (rounded to 2 significant digits)".into());
     let num = |v: Option<String>| v.and_then(|x| x.trim().parse::<f64>().ok());
     let (lo, hi) = (num(lo).unwrap_or(0.0), num(hi).unwrap_or(0.0));
     let (lo, mut hi) = (round2(lo, false), round2(hi, true));
@@ -298,9 +307,12 @@ fn int_kind(cat: &mut Catalog, s: &Source, col: &mut Col) -> DbResult<String> {
 
 fn time_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> DbResult<String> {
     let (lo, hi) = cat.range(s.table, s.name)?;
-    col.read.push("earliest and latest time (rounded to months)".into());
-    let (Some(lo), Some(hi)) = (lo.as_deref().and_then(month_of), hi.as_deref().and_then(month_of))
-    else {
+    col.read
+        .push("earliest and latest time (rounded to months)".into());
+    let (Some(lo), Some(hi)) = (
+        lo.as_deref().and_then(month_of),
+        hi.as_deref().and_then(month_of),
+    ) else {
         if counts.non_null > 0 {
             col.warn(format!(
                 "{}.{}: times of type `{}` not understood: the default range",
@@ -346,7 +358,8 @@ fn time_months(
     if span >= 4 && counts.non_null >= 100 {
         let mid = month_at(months(lo) + span / 2);
         let after = cat.at_or_after(s.table, s.name, &day(mid))?;
-        col.read.push("values after the range's middle month (count)".into());
+        col.read
+            .push("values after the range's middle month (count)".into());
         let a = (span / 2) as f64 / span as f64;
         let r = growth_rate(a, after as f64 / counts.non_null as f64);
         if r >= 0.3 {
@@ -383,7 +396,8 @@ fn text_as(
     }
     if time_name(s.name) {
         let (dated, lo, hi) = cat.month_range(s.table, s.name)?;
-        col.read.push("values starting like a date (count), their earliest and latest month".into());
+        col.read
+            .push("values starting like a date (count), their earliest and latest month".into());
         if dated == counts.non_null
             && let (Some(lo), Some(hi)) = (lo, hi)
         {
@@ -411,7 +425,8 @@ fn text_as(
 fn text_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> DbResult<String> {
     if s.allow_values && counts.distinct <= ENUM_MAX {
         let v = cat.group_values(s.table, s.name, ENUM_MAX)?;
-        col.read.push("values with their counts (allowed by --allow-values)".into());
+        col.read
+            .push("values with their counts (allowed by --allow-values)".into());
         return Ok(format!("kind = \"enum\", values = {}", weights(&v)));
     }
     if s.lookup && counts.distinct == counts.rows && counts.rows > 0 && counts.rows <= 1000 {
@@ -420,16 +435,18 @@ fn text_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> D
             .collect();
         return Ok(format!("kind = \"cycle\", values = [{}]", v.join(", ")));
     }
-    if counts.distinct > 0
-        && counts.distinct <= ENUM_MAX
-        && counts.distinct * 20 <= counts.non_null
+    if counts.distinct > 0 && counts.distinct <= ENUM_MAX && counts.distinct * 20 <= counts.non_null
     {
         let sizes = cat.group_sizes(s.table, s.name, ENUM_MAX)?;
         col.read.push("sizes of the groups of equal values (counts only; values replaced by tokens, groups under 10 rows merged)".into());
-        return Ok(format!("kind = \"enum\", values = {}", weights(&tokens(s.name, &sizes))));
+        return Ok(format!(
+            "kind = \"enum\", values = {}",
+            weights(&tokens(s.name, &sizes))
+        ));
     }
     let (mean, _, max) = cat.lengths(s.table, s.name)?;
-    col.read.push("mean and greatest length (characters)".into());
+    col.read
+        .push("mean and greatest length (characters)".into());
     let words = (mean / CHARS_PER_WORD).max(0.0);
     let (lo, hi) = if words < 1.0 {
         (0, 2)
@@ -438,7 +455,9 @@ fn text_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> D
         (lo, (2.0 * words).round() as u64 - lo)
     };
     let hi = hi.min((max as f64 / 2.0).ceil() as u64).max(lo);
-    Ok(format!("kind = \"text\", min_words = {lo}, max_words = {hi}"))
+    Ok(format!(
+        "kind = \"text\", min_words = {lo}, max_words = {hi}"
+    ))
 }
 
 /// `DbError` as it goes into a warning.

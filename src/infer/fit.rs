@@ -70,7 +70,9 @@ fn pmf(d: &CountDist, max: u64) -> Vec<f64> {
             }
         }
         CountDist::Zipf { min, max, s } => {
-            let w: Vec<f64> = (min..=max).map(|k| ((k - min + 1) as f64).powf(-s)).collect();
+            let w: Vec<f64> = (min..=max)
+                .map(|k| ((k - min + 1) as f64).powf(-s))
+                .collect();
             let sum: f64 = w.iter().sum();
             for (i, k) in (min..=max).enumerate() {
                 p[k as usize] = w[i] / sum;
@@ -163,8 +165,11 @@ pub fn fit(h: &Histogram) -> Vec<Fit> {
         })
         .collect();
     fits.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(a.1.error.partial_cmp(&b.1.error).unwrap_or(std::cmp::Ordering::Equal))
+        b.0.cmp(&a.0).then(
+            a.1.error
+                .partial_cmp(&b.1.error)
+                .unwrap_or(std::cmp::Ordering::Equal),
+        )
     });
     fits.into_iter().map(|(_, f)| f).collect()
 }

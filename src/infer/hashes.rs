@@ -68,12 +68,18 @@ mod tests {
     fn prefixes_keep_the_format_only() {
         let bc = "$2y$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
         assert_eq!(prefix(bc), "$2y$10$");
-        assert_eq!(prefix("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"), "$argon2id$");
+        assert_eq!(
+            prefix("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+            "$argon2id$"
+        );
         assert_eq!(prefix("{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="), "{SSHA}");
         assert_eq!(prefix("pbkdf2_sha256$1000000$salt$hash"), "pbkdf2_sha256$");
         assert_eq!(prefix("5f4dcc3b5aa765d61d8327deb882cf99"), "");
         assert_eq!(format_of("$2y$10$", 60).unwrap().0, "bcrypt-2y");
-        assert_eq!(format_of("$2b$12$", 60).unwrap().1, [("cost".into(), "12".into())]);
+        assert_eq!(
+            format_of("$2b$12$", 60).unwrap().1,
+            [("cost".into(), "12".into())]
+        );
         assert_eq!(format_of("$argon2id$", 97).unwrap().0, "argon2id");
         assert_eq!(format_of("", 32).unwrap().0, "md5-hex");
         assert_eq!(format_of("", 40).unwrap().0, "sha1-hex");
@@ -83,7 +89,11 @@ mod tests {
             if !f.salt_in_column() && !ex.is_empty() {
                 let got = format_of(prefix(ex), ex.chars().count() as u64).unwrap().0;
                 assert!(
-                    got == f.name() || prefix(ex).is_empty() || got.starts_with("bcrypt") || got.starts_with("argon2") || got.starts_with("ldap"),
+                    got == f.name()
+                        || prefix(ex).is_empty()
+                        || got.starts_with("bcrypt")
+                        || got.starts_with("argon2")
+                        || got.starts_with("ldap"),
                     "{} → {got}",
                     f.name()
                 );

@@ -11,7 +11,10 @@ pub enum Place {
     /// A root table with `rows = N`.
     Root,
     /// Rows per row of `parent`, through the foreign key `via` (one column).
-    Child { parent: String, via: String },
+    Child {
+        parent: String,
+        via: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +116,10 @@ mod tests {
     fn children_at_any_depth_and_roots() {
         let schema = Schema {
             tables: vec![
-                table("order_items", &[("order_id", "orders"), ("sku", "products")]),
+                table(
+                    "order_items",
+                    &[("order_id", "orders"), ("sku", "products")],
+                ),
                 table("orders", &[("user_id", "users")]),
                 table("products", &[]),
                 table("users", &[("org_id", "orgs")]),

@@ -135,7 +135,12 @@ pub fn render(p: &Parts) -> String {
             out.push_str(&format!("primary_key = [{}]\n", k.join(", ")));
         }
         out.push_str(&format!("[tables.{name}.columns]\n"));
-        let width = t.columns.iter().map(|c| key(&c.name).len()).max().unwrap_or(0);
+        let width = t
+            .columns
+            .iter()
+            .map(|c| key(&c.name).len())
+            .max()
+            .unwrap_or(0);
         for c in &t.columns {
             if let Some(w) = &c.warning {
                 out.push_str(&comment(&format!("warning: {w}")));

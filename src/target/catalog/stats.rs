@@ -32,13 +32,7 @@ fn pairs(rows: Vec<Vec<Option<String>>>) -> Vec<(u64, u64)> {
     rows.into_iter()
         .filter_map(|r| {
             let n = |i: usize| -> Option<u64> {
-                r.get(i)
-                    .cloned()
-                    .flatten()?
-                    .split('.')
-                    .next()?
-                    .parse()
-                    .ok()
+                r.get(i).cloned().flatten()?.split('.').next()?.parse().ok()
             };
             Some((n(0)?, n(1)?))
         })
@@ -132,7 +126,9 @@ impl Catalog {
             "SELECT count(*) FROM {} WHERE {c} IS NOT NULL GROUP BY {c} ORDER BY 1 DESC LIMIT {limit}",
             ident(table)
         ))?;
-        Ok(r.iter().map(|row| number(std::slice::from_ref(row), 0)).collect())
+        Ok(r.iter()
+            .map(|row| number(std::slice::from_ref(row), 0))
+            .collect())
     }
 
     /// The values of `column` with their counts, largest first: only for a
@@ -169,7 +165,9 @@ impl Catalog {
             "SELECT count(*) FROM {} WHERE {c} IS NOT NULL GROUP BY {d} ORDER BY 1 DESC LIMIT {limit}",
             ident(table)
         ))?;
-        Ok(r.iter().map(|row| number(std::slice::from_ref(row), 0)).collect())
+        Ok(r.iter()
+            .map(|row| number(std::slice::from_ref(row), 0))
+            .collect())
     }
 
     /// (format prefix, length, count) of a password-hash column: the prefix
