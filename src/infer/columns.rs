@@ -191,8 +191,15 @@ fn null_rate(c: &Counts) -> Option<f64> {
 /// Infers one column.
 pub fn infer(cat: &mut Catalog, s: &Source) -> DbResult<Col> {
     let mut col = Col::new(s.name);
-    let counts = cat.counts(s.table, s.name)?;
-    col.read.push("rows, non-null, distinct (counts)".into());
+    let distinct = s.role == Role::Other
+        && s.family.is_textual()
+        && named(s.name, s.users_table).is_none();
+    let counts = cat.counts(s.table, s.name, distinct)?;
+    col.read.push(if distinct {
+        "rows, non-null, distinct (counts)".into()
+    } else {
+        "rows, non-null (counts)".into()
+    });
     let mut body = kind(cat, s, &counts, &mut col)?;
     if let Some(r) = null_rate(&counts)
         && s.role != Role::Parent

@@ -193,7 +193,7 @@ fn per_parent(
         h.insert(0, (0, parents - with));
     }
     let orphans = {
-        let c = cat.counts(child, via)?;
+        let c = cat.counts(child, via, false)?;
         c.rows - c.non_null
     };
     if orphans > 0 {
@@ -284,7 +284,7 @@ fn email_domains(
         return Ok(Vec::new());
     };
     let sizes = cat.domain_sizes(&t.name, &c.name, 1000)?;
-    let all = cat.counts(&t.name, &c.name)?.non_null;
+    let all = cat.counts(&t.name, &c.name, false)?.non_null;
     let mut out: Vec<(String, u64)> = Vec::new();
     let mut rest = all.saturating_sub(sizes.iter().sum());
     for (i, n) in sizes.iter().enumerate() {

@@ -40,11 +40,17 @@ fn pairs(rows: Vec<Vec<Option<String>>>) -> Vec<(u64, u64)> {
 }
 
 impl Catalog {
-    /// Rows, non-null values and distinct values of `column`.
-    pub fn counts(&mut self, table: &str, column: &str) -> DbResult<Counts> {
+    /// Rows, non-null values and (when `distinct`, else 0) distinct values
+    /// of `column`.
+    pub fn counts(&mut self, table: &str, column: &str, distinct: bool) -> DbResult<Counts> {
         let c = ident(column);
+        let d = if distinct {
+            format!("count(DISTINCT {c})")
+        } else {
+            "0".into()
+        };
         let r = self.aggregate(&format!(
-            "SELECT count(*), count({c}), count(DISTINCT {c}) FROM {}",
+            "SELECT count(*), count({c}), {d} FROM {}",
             ident(table)
         ))?;
         Ok(Counts {
