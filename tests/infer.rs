@@ -259,7 +259,7 @@ fn postgres_source_with_children_of_children() {
     ))
     .unwrap();
     let tables = ["orders", "order_items", "shipments", "products", "stores"];
-    let mut pg_rows = |db: &str| {
+    let pg_rows = |db: &str| {
         let mut c = pg.client(db);
         move |sql: &str| -> Vec<f64> {
             c.query(

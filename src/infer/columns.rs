@@ -4,8 +4,8 @@
 //! `Col::read` for the profile's "what was read" section; a type with no
 //! natural kind maps to the closest kind with a warning (`Col::warning`).
 
+use crate::target::DbResult;
 use crate::target::catalog::{Catalog, Counts, Family};
-use crate::target::{DbError, DbResult};
 
 /// Most groups an enum keeps; a column with more distinct values is text.
 pub const ENUM_MAX: u64 = 50;
@@ -191,9 +191,8 @@ fn null_rate(c: &Counts) -> Option<f64> {
 /// Infers one column.
 pub fn infer(cat: &mut Catalog, s: &Source) -> DbResult<Col> {
     let mut col = Col::new(s.name);
-    let distinct = s.role == Role::Other
-        && s.family.is_textual()
-        && named(s.name, s.users_table).is_none();
+    let distinct =
+        s.role == Role::Other && s.family.is_textual() && named(s.name, s.users_table).is_none();
     let counts = cat.counts(s.table, s.name, distinct)?;
     col.read.push(if distinct {
         "rows, non-null, distinct (counts)".into()
@@ -465,11 +464,6 @@ fn text_kind(cat: &mut Catalog, s: &Source, counts: &Counts, col: &mut Col) -> D
     Ok(format!(
         "kind = \"text\", min_words = {lo}, max_words = {hi}"
     ))
-}
-
-/// `DbError` as it goes into a warning.
-pub fn why(e: &DbError) -> String {
-    e.message.clone()
 }
 
 #[cfg(test)]

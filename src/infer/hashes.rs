@@ -13,10 +13,10 @@ pub fn prefix(h: &str) -> &str {
         if let Some(i) = head(24).find('}') {
             return &h[..=i];
         }
-    } else if h.starts_with('$') {
-        if let Some(i) = h.get(1..24.min(h.len())).and_then(|t| t.find('$')) {
-            return &h[..i + 2];
-        }
+    } else if h.starts_with('$')
+        && let Some(i) = h.get(1..24.min(h.len())).and_then(|t| t.find('$'))
+    {
+        return &h[..i + 2];
     }
     match head(24).find('$') {
         Some(i) if !h.starts_with('{') && !h.starts_with('$') => &h[..=i],

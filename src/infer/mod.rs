@@ -265,7 +265,7 @@ fn hash_mix(
             users.name, c.name
         ));
     }
-    mix.sort_by(|a, b| b.1.cmp(&a.1));
+    mix.sort_by_key(|m| std::cmp::Reverse(m.1));
     Ok(mix)
 }
 
