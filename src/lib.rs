@@ -18,6 +18,7 @@ pub mod generator;
 pub mod harness;
 pub mod hash;
 pub mod http;
+pub mod infer;
 pub mod jit;
 pub mod leaks;
 pub mod manifest;

@@ -61,8 +61,8 @@ pub enum Command {
     /// Show a report (rehearse, estimate or jit), or render it as HTML.
     #[command(subcommand, after_help = REPORT_EXAMPLES)]
     Report(ReportCommand),
-    /// List, print or check profiles.
-    #[command(subcommand, after_help = profiles::PROFILES_EXAMPLES)]
+    /// List, print, check or infer profiles (`profile` is an alias).
+    #[command(subcommand, alias = "profile", after_help = profiles::PROFILES_EXAMPLES)]
     Profiles(profiles::ProfilesCommand),
     /// Hash stdin passwords in a legacy format, or: verify, identify, list.
     #[command(after_help = hash::HASH_EXAMPLES)]

@@ -12,6 +12,10 @@
 //! folder (`<kind>/catalog.rs`, ARCHITECTURE.md § A target); the queries are
 //! put together here.
 
+mod stats;
+
+pub use stats::Counts;
+
 use super::{Conn, ConnectError, DbError, DbResult, Target, ident, reach};
 use crate::error::{Error, ErrorKind, Result};
 use serde::Serialize;
@@ -160,6 +164,22 @@ pub trait CatalogSql: Sync {
     /// derived table `sample`, for keys shaped like identifiers only
     /// (`json_key`), grouped.
     fn json_keys(&self, sample: &str) -> String;
+    /// The length in characters of `expr` read as text.
+    fn text_length(&self, expr: &str) -> String {
+        format!("length(CAST({expr} AS TEXT))")
+    }
+    /// The 1-based position of `needle` (a literal) in `hay`, 0 when absent.
+    fn position(&self, hay: &str, needle: &str) -> String {
+        format!("instr({hay}, {needle})")
+    }
+    /// A condition true when the boolean (or 0/1) `expr` is true.
+    fn is_true(&self, expr: &str) -> String {
+        format!("{expr} IN (1, '1', 't', 'true', 'TRUE')")
+    }
+    /// The time `YYYY-MM-DD` (midnight, UTC), comparable with a time column.
+    fn time_literal(&self, day: &str) -> String {
+        format!("'{day}'")
+    }
 }
 
 /// A JSON key understudy reads, names and puts into SQL: an identifier of at

@@ -97,4 +97,20 @@ impl CatalogSql for MyCatalog {
              WHERE j.k REGEXP '^[A-Za-z_][A-Za-z0-9_]{{0,63}}$' GROUP BY j.k"
         )
     }
+
+    fn text_length(&self, expr: &str) -> String {
+        format!("CHAR_LENGTH(CONVERT({expr} USING utf8mb4))")
+    }
+
+    fn position(&self, hay: &str, needle: &str) -> String {
+        format!("LOCATE({needle}, {hay})")
+    }
+
+    fn is_true(&self, expr: &str) -> String {
+        format!("{expr} <> 0")
+    }
+
+    fn time_literal(&self, day: &str) -> String {
+        format!("'{day} 00:00:00'")
+    }
 }

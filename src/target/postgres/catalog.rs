@@ -117,4 +117,20 @@ impl CatalogSql for PgCatalog {
              WHERE k ~ '^[A-Za-z_][A-Za-z0-9_]{{0,63}}$' GROUP BY k"
         )
     }
+
+    fn text_length(&self, expr: &str) -> String {
+        format!("char_length(CAST({expr} AS text))")
+    }
+
+    fn position(&self, hay: &str, needle: &str) -> String {
+        format!("strpos({hay}, {needle})")
+    }
+
+    fn is_true(&self, expr: &str) -> String {
+        format!("CAST(CAST({expr} AS text) AS boolean)")
+    }
+
+    fn time_literal(&self, day: &str) -> String {
+        format!("'{day}T00:00:00Z'")
+    }
 }

@@ -1,0 +1,312 @@
+//! `understudy profiles infer` against real SQLite and PostgreSQL sources
+//! seeded by `rehearse` with known shapes (saas; shop, with children of
+//! children), a planted set of distinctive values (names, emails, a private
+//! domain, an enum value) and columns of types with no natural kind. The
+//! inferred profile must pass `profiles check`, regenerate with `rehearse`,
+//! and reproduce the source's statistics read independently (SQL over both
+//! databases); no planted value may appear in anything written.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+const USERS: u64 = 5000;
+
+/// Planted in the sources (compared in lower case).
+const PLANTED: [&str; 4] = ["acme-internal", "zebediah", "quernsworth", "quirina"];
+
+const PLANT: &str = "UPDATE users SET first_name = 'Zebediah', last_name = 'Quernsworth',
+    email = 'zebediah.quernsworth' || CAST(created_at AS TEXT) || '@acme-internal.test'
+    WHERE substr(email, 1, 1) IN ('a', 'e', 'i');
+  UPDATE users SET status = 'Quirina' WHERE substr(email, 2, 1) IN ('a', 'e');";
+
+fn scan(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes).to_lowercase();
+    for p in PLANTED {
+        assert!(!text.contains(p), "{what} holds the planted `{p}`:\n{text}");
+    }
+}
+
+/// Statistics of a saas- or shop-shaped database, each a number, read by
+/// `q` (the first column of every row, as f64).
+fn shape(q: &mut dyn FnMut(&str) -> Vec<f64>, tables: &[&str], shop: bool) -> Vec<(String, f64)> {
+    let one = |q: &mut dyn FnMut(&str) -> Vec<f64>, sql: &str| q(sql)[0];
+    let users = one(q, "SELECT count(*) FROM users");
+    let mut out = Vec::new();
+    for t in tables {
+        let n = one(q, &format!("SELECT count(*) FROM {t}"));
+        out.push((format!("rows {t} per user"), n / users));
+    }
+    let nulls: &[(&str, &str)] = if shop {
+        &[("users", "username"), ("orders", "contact_email")]
+    } else {
+        &[
+            ("users", "username"),
+            ("users", "phone"),
+            ("user_profiles", "bio"),
+        ]
+    };
+    for (t, c) in nulls {
+        let sql = format!("SELECT avg(CASE WHEN {c} IS NULL THEN 1.0 ELSE 0.0 END) FROM {t}");
+        out.push((format!("null {t}.{c}"), one(q, &sql)));
+    }
+    let (child, via, parent) = if shop {
+        ("orders", "user_id", "users")
+    } else {
+        ("sessions", "user_id", "users")
+    };
+    let parents = one(q, &format!("SELECT count(*) FROM {parent}"));
+    let counts = q(&format!(
+        "SELECT count(c.{via}) AS n FROM {parent} p LEFT JOIN {child} c ON c.{via} = p.id \
+         GROUP BY p.id ORDER BY n"
+    ));
+    out.push((
+        format!("{child} per parent p99"),
+        counts[(parents * 0.99) as usize],
+    ));
+    let (et, ec) = if shop {
+        ("orders", "status")
+    } else {
+        ("users", "status")
+    };
+    let n = one(q, &format!("SELECT count(*) FROM {et}"));
+    for (i, w) in q(&format!(
+        "SELECT count(*) FROM {et} GROUP BY {ec} ORDER BY 1 DESC"
+    ))
+    .iter()
+    .enumerate()
+    {
+        out.push((format!("enum {et}.{ec} share {i}"), w / n));
+    }
+    for (i, w) in
+        q("SELECT count(*) FROM users GROUP BY substr(password_hash, 1, 4) ORDER BY 1 DESC")
+            .iter()
+            .enumerate()
+    {
+        out.push((format!("hash share {i}"), w / users));
+    }
+    let (tt, tc) = if shop {
+        ("products", "name")
+    } else {
+        ("user_profiles", "bio")
+    };
+    let len = one(q, &format!("SELECT avg(length({tc})) FROM {tt}"));
+    out.push((format!("text length {tt}.{tc}"), len));
+    out
+}
+
+/// Each statistic within the issue's tolerances, but rows per table: the
+/// fitted distributions' means are checked to 1 % (`fitted_mean`); a
+/// regenerated table of 5,000 users' heavy-tailed children differs from
+/// that mean by a few percent by chance, so 5 % here.
+fn compare(source: &[(String, f64)], regen: &[(String, f64)]) {
+    assert_eq!(source.len(), regen.len(), "{source:?}\n{regen:?}");
+    for ((k, a), (k2, b)) in source.iter().zip(regen) {
+        assert_eq!(k, k2);
+        let ok = if k.starts_with("rows") {
+            (b - a).abs() <= 0.05 * a + 1e-9
+        } else if k.starts_with("null") || k.starts_with("enum") || k.starts_with("hash") {
+            (b - a).abs() <= 0.02
+        } else if k.contains("p99") {
+            (b - a).abs() <= 0.25 * a
+        } else {
+            (b - a).abs() <= 0.10 * a
+        };
+        assert!(
+            ok,
+            "{k}: source {a}, regenerated {b}\n{source:?}\n{regen:?}"
+        );
+    }
+}
+
+/// The mean per parent row `profiles check` states for `table`.
+fn fitted_mean(profile: &Path, table: &str) -> f64 {
+    let ran = understudy("profiles")
+        .arg("check")
+        .arg(profile)
+        .run()
+        .code(0);
+    let out = String::from_utf8_lossy(&ran.stdout).to_string();
+    let line = out
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(table))
+        .unwrap_or_else(|| panic!("no {table} in {out}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let i = words.iter().position(|w| *w == "per").unwrap();
+    words[i - 1].parse().unwrap()
+}
+
+fn sqlite_rows(db: &Path) -> impl FnMut(&str) -> Vec<f64> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    move |sql: &str| {
+        let mut st = c.prepare(sql).unwrap();
+        st.query_map([], |r| r.get::<_, f64>(0))
+            .unwrap()
+            .map(|x| x.unwrap())
+            .collect()
+    }
+}
+
+const SAAS_TABLES: [&str; 5] = [
+    "sessions",
+    "user_profiles",
+    "user_roles",
+    "organizations",
+    "roles",
+];
+
+#[test]
+fn sqlite_source_round_trips_its_shape() {
+    let dir = tempdir();
+    let src = path(dir.path(), "src.db");
+    understudy("rehearse")
+        .profile("saas")
+        .users(USERS)
+        .sqlite(&src)
+        .arg("--no-verify")
+        .run()
+        .code(0);
+    let c = rusqlite::Connection::open(&src).unwrap();
+    c.execute_batch(PLANT).unwrap();
+    c.execute_batch(
+        "CREATE TABLE measurements (id INTEGER PRIMARY KEY, user_id TEXT REFERENCES users(id),
+           weight REAL, raw BLOB, shape POINT);
+         INSERT INTO measurements (user_id, weight, raw, shape)
+           SELECT id, 70.5, x'00ff', 'Quirina' FROM users WHERE substr(email, 3, 1) = 'e';",
+    )
+    .unwrap();
+    drop(c);
+    let before = sha256(&src);
+    let source = shape(&mut sqlite_rows(&src), &SAAS_TABLES, false);
+
+    let out = path(dir.path(), "inferred.toml");
+    let ran = understudy("profiles")
+        .arg("infer")
+        .flag("--source", format!("sqlite:{}", src.display()))
+        .flag("--out", &out)
+        .run()
+        .code(0);
+    assert_eq!(sha256(&src), before, "the source was written to");
+    let text = std::fs::read(&out).unwrap();
+    scan("the profile", &text);
+    scan("stdout", &ran.stdout);
+    scan("stderr", &ran.stderr);
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    for w in [
+        "measurements.weight",
+        "measurements.raw",
+        "measurements.shape",
+    ] {
+        assert!(stderr.contains(w), "no warning for {w}: {stderr}");
+    }
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with("# Inferred by"), "{text}");
+    assert!(
+        text.contains("status_1") && text.contains("domain1.example"),
+        "{text}"
+    );
+    assert!(text.contains("--users 5000"), "{text}");
+    let measured = source[0].1;
+    assert!((fitted_mean(&out, "sessions") - measured).abs() <= 0.01 * measured + 0.005);
+
+    let regen = path(dir.path(), "regen.db");
+    understudy("rehearse")
+        .profile(&out)
+        .users(USERS)
+        .sqlite(&regen)
+        .args(["--no-verify", "--hash-mode", "shape"])
+        .run()
+        .code(0);
+    let again = shape(&mut sqlite_rows(&regen), &SAAS_TABLES, false);
+    compare(&source, &again);
+
+    // Values named in --allow-values are written as they are; only them.
+    let ran = understudy("profile")
+        .arg("infer")
+        .flag("--source", format!("sqlite:{}", src.display()))
+        .flag("--allow-values", "users.status")
+        .run()
+        .code(0);
+    let text = String::from_utf8_lossy(&ran.stdout).to_lowercase();
+    assert!(
+        text.contains("active = ") && text.contains("quirina = "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("acme-internal") && !text.contains("zebediah"),
+        "{text}"
+    );
+}
+
+#[test]
+fn postgres_source_with_children_of_children() {
+    let Some(pg) = Postgres::shared() else {
+        return;
+    };
+    let dsn = pg.create_db("infer_pg_src");
+    understudy("rehearse")
+        .profile("shop")
+        .users(USERS)
+        .target(&dsn)
+        .arg("--no-verify")
+        .run()
+        .code(0);
+    let mut c = pg.client("infer_pg_src");
+    c.batch_execute(&PLANT.replace(
+        "UPDATE users SET status = 'Quirina' WHERE substr(email, 2, 1) IN ('a', 'e')",
+        "UPDATE orders SET status = 'Quirina' WHERE id % 37 = 0",
+    ))
+    .unwrap();
+    let tables = ["orders", "order_items", "shipments", "products", "stores"];
+    let pg_rows = |db: &str| {
+        let mut c = pg.client(db);
+        move |sql: &str| -> Vec<f64> {
+            c.query(
+                &format!("SELECT CAST(n AS double precision) FROM ({sql}) AS q(n)"),
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, f64>(0))
+            .collect()
+        }
+    };
+    let source = shape(&mut pg_rows("infer_pg_src"), &tables, true);
+
+    let dir = tempdir();
+    let out = path(dir.path(), "shop.toml");
+    let ran = understudy("profiles")
+        .arg("infer")
+        .flag("--source", &dsn)
+        .flag("--out", &out)
+        .run()
+        .code(0);
+    let text = std::fs::read(&out).unwrap();
+    scan("the profile", &text);
+    scan("stdout", &ran.stdout);
+    scan("stderr", &ran.stderr);
+    assert!(!String::from_utf8_lossy(&ran.stderr).contains(&pg.password));
+    let text = String::from_utf8(text).unwrap();
+    for want in [
+        "parent = \"orders\"",
+        "parent = \"order_items\"",
+        "format = \"bcrypt\"",
+    ] {
+        assert!(text.contains(want), "no {want}:\n{text}");
+    }
+    let measured = source[0].1;
+    assert!((fitted_mean(&out, "orders") - measured).abs() <= 0.01 * measured + 0.005);
+    let per_order = source[1].1 / source[0].1;
+    assert!((fitted_mean(&out, "order_items") - per_order).abs() <= 0.01 * per_order + 0.005);
+    let regen = pg.create_db("infer_pg_regen");
+    understudy("rehearse")
+        .profile(&out)
+        .users(USERS)
+        .target(&regen)
+        .args(["--no-verify", "--hash-mode", "shape"])
+        .run()
+        .code(0);
+    let again = shape(&mut pg_rows("infer_pg_regen"), &tables, true);
+    compare(&source, &again);
+}
