@@ -10,7 +10,8 @@
 //!    production size, into scratch copies filled fast to those sizes
 //!    (appends, then one sort per unique index); the mean of their times per
 //!    row is the full load's (two-point Gauss–Legendre). SQLite: template
-//!    files, copied for each repeat; PostgreSQL: one schema, one pass.
+//!    files, copied for each repeat; database servers (PostgreSQL, MySQL):
+//!    one scratch copy (`Target::scratch`), one pass.
 //!    Without them (identity APIs), the sweep samples' own slowdown as their
 //!    tables grow, extrapolated in log(size).
 //! 3. Model (`model.rs`): the Universal Scalability Law (`usl.rs`) fitted to
@@ -235,15 +236,6 @@ fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarg
         Some(_) => crate::target::sqlite::target(PathBuf::from("unused")),
         None => Target::parse(&opts.target)?,
     };
-    // Samples at size need a scratch copy per kind (SQLite file templates,
-    // PostgreSQL scratch schemas); other kinds are refused before any work.
-    if http.is_none() && !matches!(target.kind(), "sqlite" | "postgres") {
-        return Err(Error::usage(format!(
-            "estimate samples SQLite, PostgreSQL and identity-API targets, not {} yet; \
-             `rehearse --production-users N` projects from a full run into it",
-            target.kind()
-        )));
-    }
     Ok((http, target))
 }
 
@@ -296,11 +288,16 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         ),
     );
     // Reachable? (exit 3 before any work; an SQLite target is not created:
-    // a scratch directory beside it is the check.)
+    // a scratch directory beside it is the check.) Then a scratch copy made
+    // and removed: a kind that has none, or a missing privilege, is refused
+    // (exit 2) before any sample.
     match &http {
         Some(h) => crate::target::http::reach(h)?,
         None if target.is_sqlite() => crate::target::reach::usable_dir(&target)?,
         None => drop(crate::target::reach::reach(&target)?),
+    }
+    if http.is_none() {
+        drop(target.scratch("check")?);
     }
     let dataset = |users| {
         Plan::new(
@@ -353,7 +350,7 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
 }
 
 /// One pass of samples: the sweep, then on SQLite the samples at size
-/// (PostgreSQL's are taken once, before the passes: see `take_samples`).
+/// (a server's are taken once, before the passes: see `take_samples`).
 fn one_pass(
     kind: TargetKind,
     workers: &[usize],
@@ -385,6 +382,8 @@ fn one_pass(
 /// The samples taken, and what taking them cost.
 struct Sampled {
     samples: Vec<model::Sample>,
+    /// How the scratch copies for the samples at size were made.
+    notes: Vec<String>,
     /// Planned samples the budget left out.
     skipped: usize,
     /// Time filling the scratch copies for the samples at size (s).
@@ -393,7 +392,7 @@ struct Sampled {
     sampling_s: f64,
 }
 
-/// The samples: on PostgreSQL the samples at size first, then the pass
+/// The samples: on a server the samples at size first, then the pass
 /// `--repeat` times, stopping before a sample that would overrun the budget
 /// (judged by the longest one so far).
 fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
@@ -401,10 +400,12 @@ fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
     let mut templates: Vec<sample::Template> = Vec::new();
     let mut fill_s = 0.0;
     let mut samples = Vec::new();
+    let mut notes = Vec::new();
     if d.kind == TargetKind::Server {
-        let (at, secs) = at_sizes_on_server(opts, d)?;
+        let (at, secs, how) = at_sizes_on_server(opts, d)?;
         fill_s = secs;
         samples.extend(at);
+        notes = how;
     }
     let pass = d.specs.len();
     let mut spent: Vec<f64> = Vec::new();
@@ -433,16 +434,20 @@ fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
     }
     Ok(Sampled {
         samples,
+        notes,
         skipped,
         fill_s,
         sampling_s: started.elapsed().as_secs_f64(),
     })
 }
 
-/// PostgreSQL's samples at size, in one pass (filling a schema to 79 % is
+/// A server's samples at size, in one pass (filling a copy to 79 % is
 /// much of a load): the sweep's repeats run after it, round-robin. Returns
-/// them and the time filling took.
-fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::Sample>, f64)> {
+/// them, the time filling took, and notes on how the copy was made.
+fn at_sizes_on_server(
+    opts: &EstimateOptions,
+    d: &Design,
+) -> Result<(Vec<model::Sample>, f64, Vec<String>)> {
     let w = d
         .workers
         .iter()
@@ -450,7 +455,7 @@ fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::
         .filter(|&w| w <= 2)
         .max()
         .unwrap_or(d.workers[0]);
-    let (at, secs) = sample::run_at_sizes_pg(
+    let (at, secs, notes) = sample::run_at_sizes(
         &d.full_plan,
         &d.target,
         &d.base,
@@ -462,7 +467,7 @@ fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::
     for s in &at {
         say(opts.quiet, format!("sample {}", describe(s)));
     }
-    Ok((at, secs))
+    Ok((at, secs, notes))
 }
 
 /// SQLite's template files for the samples at size, filled once.
@@ -553,6 +558,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.append(&mut out.notes);
     notes.extend(design_notes(d, samples, sampled.fill_s));
+    notes.extend(sampled.notes.iter().cloned());
     out.notes = notes;
     Ok((out, full_rows))
 }

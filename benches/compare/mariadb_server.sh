@@ -1,0 +1,36 @@
+# Sourced by the MySQL/MariaDB comparison scripts: builds understudy, then
+# starts a throwaway MariaDB server (mariadb-install-db into a temp dir;
+# mariadbd as `nobody` when run as root) on a free loopback port and a Unix
+# socket, stopped and removed on exit. The server keeps its defaults
+# (InnoDB buffer pool 128 MiB, local_infile on) unless MARIADB_OPTS adds
+# options, e.g. MARIADB_OPTS="--innodb-buffer-pool-size=1G".
+# Sets BIN, WORK, PORT, MYBIN (the server), SOCK, MYSQL (the `mariadb` client
+# as root over the socket: $MYSQL DB -e "…"), MYDSN (mysql://bench@127.0.0.1:PORT,
+# a user allowed everything; append /DB) and as_my.
+# Usage: . mariadb_server.sh NAME
+cargo build --release -q
+BIN=$PWD/target/release/understudy
+WORK=$(mktemp -d "/tmp/understudy-$1.XXXXXX")
+chmod 755 "$WORK"
+MYBIN=$(command -v mariadbd || ls /usr/sbin/mariadbd /usr/sbin/mysqld 2>/dev/null | head -n1)
+as_my() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SOCK=$WORK/my/sock
+mkdir -p "$WORK/my"; [ "$(id -u)" = 0 ] && chown nobody "$WORK/my"
+MYSQL="mariadb --socket=$SOCK -u root --batch --skip-column-names --local-infile=1"
+cleanup() {
+  mariadb-admin --socket="$SOCK" -u root shutdown >/dev/null 2>&1 || true
+  for _ in $(seq 100); do [ -e "$WORK/my/pid" ] || break; sleep 0.1; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+as_my mariadb-install-db --no-defaults --datadir="$WORK/my/data" \
+  --auth-root-authentication-method=normal --skip-test-db >/dev/null
+# shellcheck disable=SC2086 # MARIADB_OPTS is a list of options
+as_my "$MYBIN" --no-defaults --datadir="$WORK/my/data" --socket="$SOCK" \
+  --pid-file="$WORK/my/pid" --log-error="$WORK/my/err.log" \
+  --port="$PORT" --bind-address=127.0.0.1 ${MARIADB_OPTS:-} >/dev/null 2>&1 &
+for _ in $(seq 300); do $MYSQL -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
+$MYSQL -e 'SELECT 1' >/dev/null || { cat "$WORK/my/err.log" >&2; exit 1; }
+$MYSQL -e "CREATE USER 'bench'@'127.0.0.1'; GRANT ALL ON *.* TO 'bench'@'127.0.0.1'"
+MYDSN="mysql://bench@127.0.0.1:$PORT"
