@@ -232,8 +232,10 @@ pub fn run_at_sizes(
     window: u64,
     workers: usize,
 ) -> Result<(Vec<Sample>, f64, Vec<String>)> {
-    // A window of fewer batches than workers keeps only that many busy.
-    let workers = workers.min(window.max(1) as usize);
+    // The steady rate at W workers drops the first round and the last W−1
+    // batches, and needs a full round between: 3W − 1 batches. A shorter
+    // window is measured with fewer workers (one batch: one worker is busy).
+    let workers = workers.min((window as usize + 1) / 3).max(1);
     let scratch = target.scratch("at")?;
     let mut conn = scratch.target.connect()?;
     let ddl = Ddl::of(plan, conn.dialect());

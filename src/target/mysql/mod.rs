@@ -177,9 +177,13 @@ impl Driver for MyTarget {
                 _ => None,
             })
             .unwrap_or_default();
-        let created = my.conn.query_drop(format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}{defaults}"
-        ));
+        let created = my
+            .conn
+            .query_drop(format!("DROP DATABASE IF EXISTS {name}"))
+            .and_then(|()| {
+                my.conn
+                    .query_drop(format!("CREATE DATABASE {name}{defaults}"))
+            });
         if let Err(e) = created {
             let denied =
                 matches!(&e, mysql::Error::MySqlError(m) if matches!(m.code, 1044 | 1142 | 1227));
@@ -461,8 +465,16 @@ fn infile_error(mut e: DbError) -> DbError {
 }
 
 impl Conn for My {
+    /// Every statement's outcome is read: `query_drop` would drop the error
+    /// of any statement after the first with its result.
     fn batch(&mut self, sql: &str) -> DbResult<()> {
-        self.conn.query_drop(sql).map_err(|e| classify(&e))
+        let mut result = self.conn.query_iter(sql).map_err(|e| classify(&e))?;
+        while let Some(set) = result.iter() {
+            for row in set {
+                row.map_err(|e| classify(&e))?;
+            }
+        }
+        Ok(())
     }
 
     fn load(
