@@ -168,23 +168,25 @@ struct Design {
 /// whole batch, even when that is more than half the sample: a smaller
 /// transaction writes more pages per row (on SQLite, batches of 5,000
 /// instead of 25,000 wrote 3.3× the WAL pages per row and projected a
-/// 200k-user load 34–37 % long).
+/// 200k-user load 34–37 % long). On a server, whose copy is filled once,
+/// the `--repeat` halves are loaded one after the other as one longer
+/// sample (`span`), its first third not counted (see `sample::run_at_sizes`).
 struct AtSize {
     /// Half the sample's users.
     half: u64,
     /// The full load's batch.
     batch: u64,
-    /// Batches per sample at size.
+    /// Batches per sample at size (`span` halves of the sample).
     window: u64,
     /// First batch of each node.
     points: Vec<u64>,
 }
 
 impl AtSize {
-    fn new(n: u64, s_users: u64, full_batch: u64) -> AtSize {
+    fn new(n: u64, s_users: u64, full_batch: u64, span: u64) -> AtSize {
         let half = (s_users / 2).max(1);
         let batch = full_batch;
-        let window = (half / batch).max(1);
+        let window = (half / batch).max(1) * span.max(1);
         let d = 0.5 / 3f64.sqrt();
         let mut points: Vec<u64> = [0.5 - d, 0.5 + d]
             .iter()
@@ -330,7 +332,13 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         retry_for: Duration::from_secs(60),
         ..RehearseOptions::new(opts.profile.clone(), s_users, opts.seed)
     };
-    let at = AtSize::new(n, s_users, full_batch);
+    // A server's copy is filled once: its repeats at size are one longer
+    // window; SQLite's repeats load fresh copies of its templates.
+    let span = match kind {
+        TargetKind::Server => opts.repeat as u64,
+        _ => 1,
+    };
+    let at = AtSize::new(n, s_users, full_batch, span);
     let specs = one_pass(kind, &workers, sweep_batch, &at);
     Ok(Design {
         n,
