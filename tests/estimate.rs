@@ -1,7 +1,8 @@
 //! `understudy estimate` end to end: SQLite always, PostgreSQL when a server
-//! can be started. Structure, cleanup and errors are asserted; timing is only
-//! recorded (printed) and checked against a loose sanity bound; the speed
-//! goals (±15 % at 1M users) live in benches/compare/estimate_vs_full.sh.
+//! can be started (MySQL and MariaDB: tests/estimate_mysql.rs). Structure,
+//! cleanup and errors are asserted; timing is only recorded (printed) and
+//! checked against a loose sanity bound; the speed goals (±15 % at 1M users)
+//! live in benches/compare/estimate_vs_full.sh.
 
 mod common;
 
@@ -213,15 +214,6 @@ fn bad_usage_exits_2_and_an_unreachable_target_exits_3() {
             vec!["--production-users", "1000", "--target", "oracle://x"],
             "unknown target",
         ),
-        (
-            vec![
-                "--production-users",
-                "1000",
-                "--target",
-                "mysql://u:secret@127.0.0.1:9/db",
-            ],
-            "not mysql yet",
-        ),
     ] {
         understudy("estimate")
             .args(&args)
@@ -229,12 +221,17 @@ fn bad_usage_exits_2_and_an_unreachable_target_exits_3() {
             .code(2)
             .text_contains(want);
     }
-    understudy("estimate")
-        .flag("--production-users", "1000")
-        .target("postgres://nobody:pw@127.0.0.1:1/none")
-        .run()
-        .code(3)
-        .text_lacks(":pw@");
+    for target in [
+        "postgres://nobody:pw@127.0.0.1:1/none",
+        "mysql://nobody:pw@127.0.0.1:1/none",
+    ] {
+        understudy("estimate")
+            .flag("--production-users", "1000")
+            .target(target)
+            .run()
+            .code(3)
+            .text_lacks(":pw@");
+    }
 }
 
 #[test]

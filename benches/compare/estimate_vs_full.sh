@@ -32,23 +32,7 @@ load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 . benches/compare/pg_server.sh estimate
 DSN="postgres://bench@127.0.0.1:$PORT"
 
-compare() { # NAME ESTIMATE.json FULL.json WORKERS
-  python3 - "$@" <<'PY'
-import json, sys
-name, est, full, w = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), int(sys.argv[4])
-p = next(p for p in est["projections"] if p["workers"] == w)
-actual = full["duration_s"]
-err = (p["seconds"] - actual) / actual * 100
-inside = p["low_seconds"] <= actual <= p["high_seconds"]
-print(f"{name}: {est['production_users']} users, sample {est['sample_users']} ({est['sample_share']*100:.1f} %), "
-      f"sampling {est['sampling_s']:.1f} s, {w} worker{'s' if w > 1 else ''}")
-print(f"  projected {p['seconds']:.1f} s  range {p['low_seconds']:.1f} – {p['high_seconds']:.1f} s  "
-      f"(USL σ={est['model']['usl']['sigma']:.3f} κ={est['model']['usl']['kappa']:.5f}, size ×{est['model']['size']['factor']:.2f} {est['model']['size']['method']})")
-print(f"  actual    {actual:.1f} s  ({full['rows_loaded']} rows, {full['throughput_rows_per_s']:.0f} rows/s)")
-print(f"  error     {err:+.1f} %   inside range: {'yes' if inside else 'NO'}   recommended workers: {est['recommended_workers']}")
-print(f"  bottleneck: {est['bottleneck']}")
-PY
-}
+compare() { python3 benches/compare/estimate_error.py "$@"; }
 
 est_pg() {
   load estimate

@@ -15,13 +15,17 @@ pub const ESTIMATE_EXAMPLES: &str = "Examples:
   # 1M users into SQLite from a 2 % sample, at most 5 minutes of sampling
   understudy estimate --production-users 1000000 --target sqlite:app.db --sample 2% --budget 5m
 
+  # 1M users into MySQL or MariaDB (scratch databases on the same server)
+  understudy estimate --production-users 1000000 --target mysql://app:secret@localhost/rehearsal
+
   # then check it: the full rehearsal, timed
   understudy rehearse --users 1000000 --target sqlite:full.db --no-verify --report full.json
 
 Samples go to a scratch copy (SQLite: a file in a temporary directory beside the target;
-PostgreSQL: a schema understudy_estimate_<pid>_<k>, dropped afterwards); the target itself is
-not touched. The projection is of rehearse's load phase (its `duration_s`), not of hash-pool
-building or verification. See docs/estimate.md for the method and its limits.
+PostgreSQL: a schema understudy_estimate_<pid>_<k>; MySQL: a database of that name on the
+same server, which needs GRANT ALL ON `understudy\\_estimate\\_%`.*), dropped afterwards;
+the target itself is not touched. The projection is of rehearse's load phase (its
+`duration_s`), not of hash-pool building or verification. See docs/estimate.md for the method and its limits.
 
 Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
 
@@ -33,7 +37,8 @@ pub struct EstimateArgs {
     /// How many users the real migration moves (N).
     #[arg(short = 'n', long, value_name = "N", value_parser = values::users)]
     pub production_users: u64,
-    /// sqlite:PATH or postgres://user:pass@host:port/db (samples go to a scratch copy).
+    /// sqlite:PATH, postgres://user:pass@host:port/db or mysql://user:pass@host:port/db
+    /// (samples go to a scratch copy).
     #[arg(short, long)]
     pub target: String,
     /// Users per sample rehearsal (default: 5 % of N, at most 100,000).

@@ -10,7 +10,8 @@
 //!    production size, into scratch copies filled fast to those sizes
 //!    (appends, then one sort per unique index); the mean of their times per
 //!    row is the full load's (two-point Gauss–Legendre). SQLite: template
-//!    files, copied for each repeat; PostgreSQL: one schema, one pass.
+//!    files, copied for each repeat; database servers (PostgreSQL, MySQL):
+//!    one scratch copy (`Target::scratch`), one pass.
 //!    Without them (identity APIs), the sweep samples' own slowdown as their
 //!    tables grow, extrapolated in log(size).
 //! 3. Model (`model.rs`): the Universal Scalability Law (`usl.rs`) fitted to
@@ -167,23 +168,25 @@ struct Design {
 /// whole batch, even when that is more than half the sample: a smaller
 /// transaction writes more pages per row (on SQLite, batches of 5,000
 /// instead of 25,000 wrote 3.3× the WAL pages per row and projected a
-/// 200k-user load 34–37 % long).
+/// 200k-user load 34–37 % long). On a server, whose copy is filled once,
+/// the `--repeat` halves are loaded one after the other as one longer
+/// sample (`span`), its first third not counted (see `sample::run_at_sizes`).
 struct AtSize {
     /// Half the sample's users.
     half: u64,
     /// The full load's batch.
     batch: u64,
-    /// Batches per sample at size.
+    /// Batches per sample at size (`span` halves of the sample).
     window: u64,
     /// First batch of each node.
     points: Vec<u64>,
 }
 
 impl AtSize {
-    fn new(n: u64, s_users: u64, full_batch: u64) -> AtSize {
+    fn new(n: u64, s_users: u64, full_batch: u64, span: u64) -> AtSize {
         let half = (s_users / 2).max(1);
         let batch = full_batch;
-        let window = (half / batch).max(1);
+        let window = (half / batch).max(1) * span.max(1);
         let d = 0.5 / 3f64.sqrt();
         let mut points: Vec<u64> = [0.5 - d, 0.5 + d]
             .iter()
@@ -235,15 +238,6 @@ fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarg
         Some(_) => crate::target::sqlite::target(PathBuf::from("unused")),
         None => Target::parse(&opts.target)?,
     };
-    // Samples at size need a scratch copy per kind (SQLite file templates,
-    // PostgreSQL scratch schemas); other kinds are refused before any work.
-    if http.is_none() && !matches!(target.kind(), "sqlite" | "postgres") {
-        return Err(Error::usage(format!(
-            "estimate samples SQLite, PostgreSQL and identity-API targets, not {} yet; \
-             `rehearse --production-users N` projects from a full run into it",
-            target.kind()
-        )));
-    }
     Ok((http, target))
 }
 
@@ -296,11 +290,16 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         ),
     );
     // Reachable? (exit 3 before any work; an SQLite target is not created:
-    // a scratch directory beside it is the check.)
+    // a scratch directory beside it is the check.) Then a scratch copy made
+    // and removed: a kind that has none, or a missing privilege, is refused
+    // (exit 2) before any sample.
     match &http {
         Some(h) => crate::target::http::reach(h)?,
         None if target.is_sqlite() => crate::target::reach::usable_dir(&target)?,
         None => drop(crate::target::reach::reach(&target)?),
+    }
+    if http.is_none() {
+        drop(target.scratch("check")?);
     }
     let dataset = |users| {
         Plan::new(
@@ -333,7 +332,13 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         retry_for: Duration::from_secs(60),
         ..RehearseOptions::new(opts.profile.clone(), s_users, opts.seed)
     };
-    let at = AtSize::new(n, s_users, full_batch);
+    // A server's copy is filled once: its repeats at size are one longer
+    // window; SQLite's repeats load fresh copies of its templates.
+    let span = match kind {
+        TargetKind::Server => opts.repeat as u64,
+        _ => 1,
+    };
+    let at = AtSize::new(n, s_users, full_batch, span);
     let specs = one_pass(kind, &workers, sweep_batch, &at);
     Ok(Design {
         n,
@@ -353,7 +358,7 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
 }
 
 /// One pass of samples: the sweep, then on SQLite the samples at size
-/// (PostgreSQL's are taken once, before the passes: see `take_samples`).
+/// (a server's are taken once, before the passes: see `take_samples`).
 fn one_pass(
     kind: TargetKind,
     workers: &[usize],
@@ -385,6 +390,8 @@ fn one_pass(
 /// The samples taken, and what taking them cost.
 struct Sampled {
     samples: Vec<model::Sample>,
+    /// How the scratch copies for the samples at size were made.
+    notes: Vec<String>,
     /// Planned samples the budget left out.
     skipped: usize,
     /// Time filling the scratch copies for the samples at size (s).
@@ -393,7 +400,7 @@ struct Sampled {
     sampling_s: f64,
 }
 
-/// The samples: on PostgreSQL the samples at size first, then the pass
+/// The samples: on a server the samples at size first, then the pass
 /// `--repeat` times, stopping before a sample that would overrun the budget
 /// (judged by the longest one so far).
 fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
@@ -401,10 +408,12 @@ fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
     let mut templates: Vec<sample::Template> = Vec::new();
     let mut fill_s = 0.0;
     let mut samples = Vec::new();
+    let mut notes = Vec::new();
     if d.kind == TargetKind::Server {
-        let (at, secs) = at_sizes_on_server(opts, d)?;
+        let (at, secs, how) = at_sizes_on_server(opts, d)?;
         fill_s = secs;
         samples.extend(at);
+        notes = how;
     }
     let pass = d.specs.len();
     let mut spent: Vec<f64> = Vec::new();
@@ -433,16 +442,20 @@ fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
     }
     Ok(Sampled {
         samples,
+        notes,
         skipped,
         fill_s,
         sampling_s: started.elapsed().as_secs_f64(),
     })
 }
 
-/// PostgreSQL's samples at size, in one pass (filling a schema to 79 % is
+/// A server's samples at size, in one pass (filling a copy to 79 % is
 /// much of a load): the sweep's repeats run after it, round-robin. Returns
-/// them and the time filling took.
-fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::Sample>, f64)> {
+/// them, the time filling took, and notes on how the copy was made.
+fn at_sizes_on_server(
+    opts: &EstimateOptions,
+    d: &Design,
+) -> Result<(Vec<model::Sample>, f64, Vec<String>)> {
     let w = d
         .workers
         .iter()
@@ -450,7 +463,7 @@ fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::
         .filter(|&w| w <= 2)
         .max()
         .unwrap_or(d.workers[0]);
-    let (at, secs) = sample::run_at_sizes_pg(
+    let (at, secs, notes) = sample::run_at_sizes(
         &d.full_plan,
         &d.target,
         &d.base,
@@ -462,7 +475,7 @@ fn at_sizes_on_server(opts: &EstimateOptions, d: &Design) -> Result<(Vec<model::
     for s in &at {
         say(opts.quiet, format!("sample {}", describe(s)));
     }
-    Ok((at, secs))
+    Ok((at, secs, notes))
 }
 
 /// SQLite's template files for the samples at size, filled once.
@@ -553,6 +566,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.append(&mut out.notes);
     notes.extend(design_notes(d, samples, sampled.fill_s));
+    notes.extend(sampled.notes.iter().cloned());
     out.notes = notes;
     Ok((out, full_rows))
 }

@@ -18,7 +18,7 @@ pub use crate::harness::trend::{
 pub enum TargetKind {
     /// One writer at a time (SQLite): extra writers queue.
     SingleWriter,
-    /// A database server (PostgreSQL).
+    /// A database server (PostgreSQL, MySQL).
     Server,
     /// An identity API over HTTP (rate limits, 429s).
     Api,

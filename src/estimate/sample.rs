@@ -1,100 +1,20 @@
-//! One sample rehearsal into a scratch copy of the target, measured, then
-//! removed: SQLite → a file in a fresh directory beside the target's file
-//! (same disk); PostgreSQL → a scratch schema `understudy_estimate_<pid>_<k>`
-//! in the target database, reached through `options=-csearch_path=…`, dropped
-//! afterwards (also when the sample fails).
+//! One sample rehearsal into a scratch copy of the target (`Target::scratch`,
+//! each kind's own: SQLite a file in a fresh directory beside the target's
+//! file, PostgreSQL a schema in the target database, MySQL a database on the
+//! target's server), measured, then removed (also when the sample fails).
 //!
-//! On SQLite, samples at size load batches of the full load into a copy
-//! already filled to a share of the production size (`Template`): CPU caches,
-//! the page cache, index depth and WAL checkpoints are then those of the real
-//! load at that point, not of a small table.
+//! Samples at size load batches of the full load into a copy already filled
+//! to a share of the production size: CPU caches, the page cache or buffer
+//! pool, index depth and checkpoints are then those of the real load at that
+//! point, not of a small table. SQLite: template files (`Template`), copied
+//! for each repeat; database servers: one scratch copy, one pass
+//! (`run_at_sizes`).
 
 use super::model::{self, Commit, Sample, SampleKind};
 use crate::error::{Error, Result};
 use crate::harness::{self, Plan, RehearseOptions};
 use crate::report::metrics::Metrics;
-use crate::target::{Target, sqlite::Tuning};
-
-/// A scratch target that removes itself when dropped.
-pub struct Scratch {
-    pub target: Target,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Dir(std::path::PathBuf),
-    Schema { dsn: String, schema: String },
-}
-
-impl Scratch {
-    /// A fresh, empty place to load a sample, next to (or inside) `target`;
-    /// `tag` tells concurrent scratch copies apart.
-    pub fn new(target: &Target, tag: &str) -> Result<Scratch> {
-        let pid = std::process::id();
-        match target.file() {
-            Some(path) => {
-                let parent = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(std::path::Path::new("."));
-                let dir = parent.join(format!(".understudy-estimate-{pid}-{tag}"));
-                let _ = std::fs::remove_dir_all(&dir);
-                // Not create_dir_all: the target's directory must exist.
-                std::fs::create_dir(&dir).map_err(|e| {
-                    Error::target(format!(
-                        "cannot create a scratch directory beside {}: {e}",
-                        target.redacted()
-                    ))
-                })?;
-                Ok(Scratch {
-                    target: crate::target::sqlite::target(dir.join("sample.db")),
-                    cleanup: Cleanup::Dir(dir),
-                })
-            }
-            None => {
-                let dsn = target.dsn();
-                let schema = format!("understudy_estimate_{pid}_{tag}");
-                let mut conn = target.connect()?;
-                conn.batch(&format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-                ))
-                .map_err(|e| {
-                    Error::target(format!(
-                        "cannot create the scratch schema {schema} in {}: {e}",
-                        target.redacted()
-                    ))
-                })?;
-                // The query starts after the host: a password may hold `?`.
-                let sep = if crate::redact::has_query(&dsn) {
-                    '&'
-                } else {
-                    '?'
-                };
-                Ok(Scratch {
-                    target: crate::target::postgres::target(format!(
-                        "{dsn}{sep}options=-c%20search_path%3D{schema}"
-                    )),
-                    cleanup: Cleanup::Schema { dsn, schema },
-                })
-            }
-        }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::Dir(d) => {
-                let _ = std::fs::remove_dir_all(d);
-            }
-            Cleanup::Schema { dsn, schema } => {
-                if let Ok(mut c) = crate::target::postgres::target(dsn.clone()).connect() {
-                    let _ = c.batch(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-                }
-            }
-        }
-    }
-}
+use crate::target::{Scratch, Target, sqlite::Tuning};
 
 /// What to measure.
 pub struct Spec {
@@ -113,7 +33,7 @@ pub fn run(
     spec: &Spec,
     k: usize,
 ) -> Result<Sample> {
-    let scratch = Scratch::new(target, &k.to_string())?;
+    let scratch = target.scratch(&k.to_string())?;
     let opts = opts_for(plan, &scratch, base, spec.workers, spec.batch);
     let metrics = Metrics::new();
     let lr = load_into(plan, &scratch, &opts, spec.workers, &metrics, None)?;
@@ -198,18 +118,17 @@ pub fn fill_templates(
     points: &[u64],
 ) -> Result<(Vec<Template>, f64)> {
     let t0 = std::time::Instant::now();
-    let fill = Scratch::new(target, "fill")?;
-    let ddl = Ddl::of(plan, crate::sink::Dialect::Sqlite);
-    fill.target
-        .connect()?
-        .batch(&ddl.tables)
-        .map_err(fill_failed)?;
+    let fill = target.scratch("fill")?;
+    let mut conn = fill.target.connect()?;
+    let ddl = Ddl::of(plan, conn.dialect());
+    conn.batch(&ddl.tables).map_err(fill_failed)?;
+    drop(conn);
     let mut templates = Vec::new();
     let mut from = 0;
     for (i, &to) in points.iter().enumerate() {
         let rows = fill_to(plan, &fill, base, batch, from..to)?;
         from = to;
-        let copy = Scratch::new(target, &format!("at-{i}"))?;
+        let copy = target.scratch(&format!("at-{i}"))?;
         let (Some(a), Some(b)) = (fill.target.file(), copy.target.file()) else {
             return Err(Error::target("size templates are for SQLite targets"));
         };
@@ -242,6 +161,8 @@ struct Ddl {
     tables: String,
     keys: String,
     foreign_keys: String,
+    /// Run once the keys are back (PostgreSQL: `ANALYZE`).
+    after_keys: &'static str,
     drop: String,
 }
 
@@ -259,6 +180,7 @@ impl Ddl {
             tables: cat(&|x| x.table.clone()),
             keys: cat(&|x| x.keys.concat()),
             foreign_keys: cat(&|x| x.foreign_keys.concat()),
+            after_keys: crate::sink::sql::after_keys(d),
             drop: cat(&|x| x.drop_foreign_keys.concat()) + &cat(&|x| x.drop_keys.concat()),
         }
     }
@@ -294,13 +216,14 @@ fn fill_to(
     Ok(lr.loaded.iter().sum::<u64>() + lr.skipped.iter().sum::<u64>())
 }
 
-/// PostgreSQL's samples at size, one per entry of `points` (batch counts,
-/// ascending), in one scratch schema: appended to each point with its keys
-/// and foreign keys dropped, which are then added back (each index built by
-/// one sort, foreign keys `NOT VALID`), and `window` batches loaded and
-/// measured there with `workers`. Returns the samples and the seconds spent
-/// filling.
-pub fn run_at_sizes_pg(
+/// A database server's samples at size, one per entry of `points` (batch
+/// counts, ascending), in one scratch copy (`Target::scratch`): appended to
+/// each point with its keys and foreign keys dropped, which are then added
+/// back (each index built by one sort; PostgreSQL's foreign keys `NOT
+/// VALID`, MySQL's added with `foreign_key_checks` off), and `window` batches
+/// loaded and measured there with `workers`. Returns the samples, the
+/// seconds spent filling, and notes on how the indexes were built.
+pub fn run_at_sizes(
     plan: &Plan,
     target: &Target,
     base: &RehearseOptions,
@@ -308,12 +231,17 @@ pub fn run_at_sizes_pg(
     points: &[u64],
     window: u64,
     workers: usize,
-) -> Result<(Vec<Sample>, f64)> {
-    let scratch = Scratch::new(target, "at")?;
-    let ddl = Ddl::of(plan, crate::sink::Dialect::Postgres);
+) -> Result<(Vec<Sample>, f64, Vec<String>)> {
+    // The steady rate at W workers drops the first round and the last W−1
+    // batches, and needs a full round between: 3W − 1 batches. A shorter
+    // window is measured with fewer workers (one batch: one worker is busy).
+    let workers = workers.min((window as usize + 1) / 3).max(1);
+    let scratch = target.scratch("at")?;
     let mut conn = scratch.target.connect()?;
+    let ddl = Ddl::of(plan, conn.dialect());
     conn.batch(&ddl.tables).map_err(fill_failed)?;
     let mut samples = Vec::new();
+    let mut notes = Vec::new();
     let mut fill_s = 0.0;
     let mut from = 0;
     for (i, &to) in points.iter().enumerate() {
@@ -322,8 +250,7 @@ pub fn run_at_sizes_pg(
             conn.batch(&ddl.drop).map_err(fill_failed)?;
         }
         let at_rows = fill_to(plan, &scratch, base, batch, from..to.max(from))?;
-        conn.batch(&format!("{}{}ANALYZE;", ddl.keys, ddl.foreign_keys))
-            .map_err(fill_failed)?;
+        add_keys(conn.as_mut(), &ddl, &mut notes)?;
         fill_s += t0.elapsed().as_secs_f64();
         let opts = RehearseOptions {
             resume: true,
@@ -339,12 +266,50 @@ pub fn run_at_sizes_pg(
             batch,
             node: i,
         };
-        let mut s = measured(&spec, plan, &lr, &metrics, 0.0);
+        // Right after the keys are built the server's cache holds clean
+        // pages (InnoDB's buffer pool: free ones), and the first batches run
+        // faster than a long load at that size: the first third is not
+        // counted, as in the sweep.
+        let mut s = measured(&spec, plan, &lr, &metrics, model::SKIP);
         s.at_rows = at_rows;
         s.users = lr.loaded[plan.driving_table()];
         samples.push(s);
     }
-    Ok((samples, fill_s))
+    notes.dedup();
+    Ok((samples, fill_s, notes))
+}
+
+/// Adds a filled copy's keys back (foreign keys after every table's keys),
+/// inside the server-wide setting its index builds need when the dialect
+/// has one (`sink::sql::index_build_setting`), put back even when a build
+/// fails. A server that refuses the setting gets the builds without it, and
+/// a note.
+fn add_keys(conn: &mut dyn crate::target::Conn, ddl: &Ddl, notes: &mut Vec<String>) -> Result<()> {
+    let reset = match crate::sink::sql::index_build_setting(conn.dialect()) {
+        Some((set, reset)) => match conn.batch(set) {
+            Ok(()) => {
+                notes.push(format!(
+                    "the scratch copy's indexes were built by sorting, about 70 % full as a long load's random inserts leave them: `{set}` server-wide while they were built, then `{reset}`"
+                ));
+                Some(reset)
+            }
+            Err(e) => {
+                notes.push(format!(
+                    "the scratch copy's indexes were built full, not about 70 % full as a long load's random inserts leave them (`{set}` was refused: {e}): its first inserts split more pages, so the projection may run high; a user allowed SET GLOBAL avoids it"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let built = conn.batch(&format!(
+        "{}{}{}",
+        ddl.keys, ddl.foreign_keys, ddl.after_keys
+    ));
+    if let Some(reset) = reset {
+        conn.batch(reset).map_err(fill_failed)?;
+    }
+    built.map_err(fill_failed)
 }
 
 /// Loads `opts`' batches of `plan` into `scratch` with `workers`; on SQLite
@@ -408,7 +373,7 @@ pub fn run_at(
     window: u64,
     k: usize,
 ) -> Result<Sample> {
-    let scratch = Scratch::new(&template.scratch.target, &k.to_string())?;
+    let scratch = template.scratch.target.scratch(&k.to_string())?;
     let (Some(from), Some(to)) = (template.scratch.target.file(), scratch.target.file()) else {
         return Err(Error::target("samples at size are for SQLite targets"));
     };

@@ -81,20 +81,51 @@ pub fn create_table(d: Dialect, t: &TableMeta) -> String {
 /// copies to a production size this way, far faster than a load.
 pub struct Deferred {
     /// `CREATE TABLE`: SQLite keeps its rowid key and its foreign keys
-    /// (unchecked until `PRAGMA foreign_keys=ON`); PostgreSQL keeps neither.
+    /// (unchecked until `PRAGMA foreign_keys=ON`); PostgreSQL and MySQL keep
+    /// neither.
     pub table: String,
-    /// The unique indexes (primary key, UNIQUE columns).
+    /// The unique indexes (primary key, UNIQUE columns); MySQL: one `ALTER
+    /// TABLE` per table, so InnoDB rebuilds it around its primary key once.
     pub keys: Vec<String>,
-    /// PostgreSQL: the foreign keys (`NOT VALID`: rows already in are not
-    /// re-checked, new rows are), after every table's keys.
+    /// PostgreSQL and MySQL: the foreign keys, after every table's keys.
+    /// PostgreSQL's are `NOT VALID` (rows already in are not re-checked, new
+    /// rows are); MySQL's are added with `foreign_key_checks` off, beside the
+    /// index InnoDB would have made for the column.
     pub foreign_keys: Vec<String>,
-    /// PostgreSQL: removes `foreign_keys`, then `keys`, to append more rows.
+    /// PostgreSQL and MySQL: removes `foreign_keys`, then `keys`, to append
+    /// more rows.
     pub drop_foreign_keys: Vec<String>,
     pub drop_keys: Vec<String>,
 }
 
 pub fn create_table_deferred(d: Dialect, t: &TableMeta) -> Deferred {
     create_table_with(d, t, true)
+}
+
+/// What to run once a deferred table has its keys back, before it is
+/// loaded: PostgreSQL's planner statistics (`ANALYZE`).
+pub fn after_keys(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "ANALYZE;\n",
+        _ => "",
+    }
+}
+
+/// A server-wide setting that `Deferred::keys`' sorted index builds need
+/// and no table or session option gives, as the statements that set it and
+/// put it back, run on one connection around the builds: MySQL's
+/// `innodb_fill_factor` (global only) at 70 %, about what random inserts
+/// leave (PostgreSQL's is the indexes' own `fillfactor`). With InnoDB's
+/// default (100, pages built full) nearly every page splits at the first
+/// insert.
+pub fn index_build_setting(d: Dialect) -> Option<(&'static str, &'static str)> {
+    match d {
+        Dialect::Mysql => Some((
+            "SET @understudy_fill_factor = @@GLOBAL.innodb_fill_factor; SET GLOBAL innodb_fill_factor = 70",
+            "SET GLOBAL innodb_fill_factor = @understudy_fill_factor",
+        )),
+        _ => None,
+    }
 }
 
 fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
@@ -106,36 +137,8 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
             .join(", ")
     };
     let table = quote_ident(d, &t.name);
-    let mut keys = Vec::new();
-    let mut drop_keys = Vec::new();
-    let mut key = |names: &[String], primary: bool| {
-        let name = quote_ident(
-            d,
-            &format!(
-                "{}_{}",
-                t.name,
-                if primary {
-                    "pkey".to_string()
-                } else {
-                    format!("{}_key", names.join("_"))
-                }
-            ),
-        );
-        if d == Dialect::Postgres {
-            let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
-            keys.push(format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ({}) WITH (fillfactor = 70);\n",
-                cols(names)
-            ));
-            drop_keys.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name};\n"));
-        } else {
-            keys.push(format!(
-                "CREATE UNIQUE INDEX {name} ON {table} ({});\n",
-                cols(names)
-            ));
-            drop_keys.push(format!("DROP INDEX {name};\n"));
-        }
-    };
+    // (columns, primary) of each unique index, when deferred.
+    let mut deferred: Vec<(Vec<String>, bool)> = Vec::new();
     let mut lines: Vec<String> = t
         .columns
         .iter()
@@ -145,7 +148,7 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
                 s.push_str(" NOT NULL");
             }
             if c.unique && defer {
-                key(std::slice::from_ref(&c.name), false);
+                deferred.push((vec![c.name.clone()], false));
             } else if c.unique {
                 s.push_str(" UNIQUE");
             }
@@ -159,10 +162,11 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
             .iter()
             .any(|c| &c.name == k && column_type(d, c.sql) == "INTEGER"));
     if defer && !rowid {
-        key(&t.primary_key, true);
+        deferred.push((t.primary_key.clone(), true));
     } else {
         lines.push(format!("  PRIMARY KEY ({})", cols(&t.primary_key)));
     }
+    let (keys, drop_keys) = deferred_keys(d, t, &deferred);
     let mut foreign_keys = Vec::new();
     let mut drop_foreign_keys = Vec::new();
     for fk in &t.foreign_keys {
@@ -172,14 +176,35 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
             quote_ident(d, &fk.references_table),
             quote_ident(d, &fk.references_column)
         );
-        if defer && d == Dialect::Postgres {
-            let name = quote_ident(d, &format!("{}_{}_fkey", t.name, fk.column));
-            foreign_keys.push(format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {name} {clause} NOT VALID;\n"
-            ));
-            drop_foreign_keys.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name};\n"));
-        } else {
-            lines.push(format!("  {clause}"));
+        let name = quote_ident(d, &format!("{}_{}_fkey", t.name, fk.column));
+        match d {
+            Dialect::Postgres if defer => {
+                foreign_keys.push(format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} {clause} NOT VALID;\n"
+                ));
+                drop_foreign_keys.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name};\n"));
+            }
+            Dialect::Mysql if defer => {
+                // InnoDB indexes a foreign key's column unless an index
+                // already starts with it: the same index, made explicitly
+                // so that it can be dropped again.
+                let indexed = t.primary_key.first() == Some(&fk.column)
+                    || t.columns.iter().any(|c| c.unique && c.name == fk.column);
+                let index = if indexed {
+                    String::new()
+                } else {
+                    format!("ADD INDEX {name} ({}), ", quote_ident(d, &fk.column))
+                };
+                foreign_keys.push(format!(
+                    "SET foreign_key_checks = 0;\nALTER TABLE {table} {index}ADD CONSTRAINT {name} {clause};\nSET foreign_key_checks = 1;\n"
+                ));
+                let mut drop = format!("ALTER TABLE {table} DROP FOREIGN KEY {name};\n");
+                if !indexed {
+                    drop.push_str(&format!("ALTER TABLE {table} DROP INDEX {name};\n"));
+                }
+                drop_foreign_keys.push(drop);
+            }
+            _ => lines.push(format!("  {clause}")),
         }
     }
     let engine = if d == Dialect::Mysql {
@@ -200,6 +225,73 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
         drop_foreign_keys,
         drop_keys,
     }
+}
+
+/// The statements that add a deferred table's unique indexes (`keys`:
+/// columns, primary) and drop them again, in `d`'s syntax. PostgreSQL's are
+/// built `WITH (fillfactor = 70)`, about the 69 % random inserts leave.
+fn deferred_keys(
+    d: Dialect,
+    t: &TableMeta,
+    keys: &[(Vec<String>, bool)],
+) -> (Vec<String>, Vec<String>) {
+    let table = quote_ident(d, &t.name);
+    let cols = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| quote_ident(d, n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let name = |names: &[String], primary: bool| {
+        quote_ident(
+            d,
+            &format!(
+                "{}_{}",
+                t.name,
+                if primary {
+                    "pkey".to_string()
+                } else {
+                    format!("{}_key", names.join("_"))
+                }
+            ),
+        )
+    };
+    let (mut add, mut drop) = (Vec::new(), Vec::new());
+    for (names, primary) in keys {
+        let (names, primary) = (names.as_slice(), *primary);
+        let n = name(names, primary);
+        match d {
+            Dialect::Postgres => {
+                let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+                add.push(format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {n} {kind} ({}) WITH (fillfactor = 70);\n",
+                    cols(names)
+                ));
+                drop.push(format!("ALTER TABLE {table} DROP CONSTRAINT {n};\n"));
+            }
+            Dialect::Mysql if primary => {
+                add.push(format!("ADD PRIMARY KEY ({})", cols(names)));
+                drop.push("DROP PRIMARY KEY".to_string());
+            }
+            Dialect::Mysql => {
+                add.push(format!("ADD UNIQUE KEY {n} ({})", cols(names)));
+                drop.push(format!("DROP INDEX {n}"));
+            }
+            Dialect::Sqlite => {
+                add.push(format!(
+                    "CREATE UNIQUE INDEX {n} ON {table} ({});\n",
+                    cols(names)
+                ));
+                drop.push(format!("DROP INDEX {n};\n"));
+            }
+        }
+    }
+    if d == Dialect::Mysql && !add.is_empty() {
+        add = vec![format!("ALTER TABLE {table} {};\n", add.join(", "))];
+        drop = vec![format!("ALTER TABLE {table} {};\n", drop.join(", "))];
+    }
+    (add, drop)
 }
 
 fn column_list(d: Dialect, t: &TableMeta) -> String {

@@ -12,10 +12,12 @@ pub mod postgres;
 pub mod reach;
 mod rows;
 pub mod schema;
+pub mod scratch;
 pub mod sqlite;
 
 pub use bookkeeping::{Previous, Reject, RunInfo};
 pub use rows::Rows;
+pub use scratch::Scratch;
 
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
@@ -77,6 +79,17 @@ pub trait Driver: Send + Sync {
     ) -> std::result::Result<catalog::Catalog, ConnectError> {
         let _ = timeout;
         Err(catalog::unsupported(self.kind()))
+    }
+    /// A fresh, empty copy of this target for a throwaway load (`estimate`'s
+    /// samples), removed when the `Scratch` is dropped; `tag` tells one
+    /// process's copies apart. A refusal that the user can fix (a missing
+    /// privilege) is a usage error (exit 2) saying what to grant.
+    fn scratch(&self, tag: &str) -> Result<Scratch> {
+        let _ = tag;
+        Err(Error::usage(format!(
+            "estimate cannot make scratch copies of {} targets yet; `rehearse --production-users N` projects from a full run into it",
+            self.kind()
+        )))
     }
 }
 
@@ -175,6 +188,11 @@ impl Target {
 
     pub fn hint(&self) -> String {
         self.0.hint()
+    }
+
+    /// A fresh, empty copy of this target, removed when dropped (`Driver::scratch`).
+    pub fn scratch(&self, tag: &str) -> Result<Scratch> {
+        self.0.scratch(tag)
     }
 
     pub fn connect(&self) -> Result<Box<dyn Conn>> {

@@ -285,6 +285,70 @@ impl Driver for MyTarget {
     ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
         catalog::open(&self.dsn, timeout)
     }
+
+    /// A database `understudy_estimate_<pid>_<tag>` on the same server (its
+    /// buffer pool, its disk), with the target database's character set and
+    /// collation; dropped with its tables. Creating it needs the CREATE and
+    /// DROP privileges on such databases: a refusal says what to grant.
+    fn scratch(&self, tag: &str) -> Result<super::Scratch> {
+        let name = super::scratch::name(tag);
+        let mut my = My::open(&self.dsn, None).map_err(|e| e.error)?;
+        let defaults = my
+            .query(
+                "SELECT default_character_set_name, default_collation_name \
+                 FROM information_schema.schemata WHERE schema_name = DATABASE()",
+            )
+            .ok()
+            .and_then(|r| r.into_iter().next())
+            .and_then(|r| match r.as_slice() {
+                [Some(cs), Some(co)] => Some(format!(" CHARACTER SET {cs} COLLATE {co}")),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let created = my
+            .conn
+            .query_drop(format!("DROP DATABASE IF EXISTS {name}"))
+            .and_then(|()| {
+                my.conn
+                    .query_drop(format!("CREATE DATABASE {name}{defaults}"))
+            });
+        if let Err(e) = created {
+            let denied =
+                matches!(&e, mysql::Error::MySqlError(m) if matches!(m.code, 1044 | 1142 | 1227));
+            let why = classify(&e);
+            if denied {
+                let who = my
+                    .query("SELECT CURRENT_USER()")
+                    .ok()
+                    .and_then(|r| r.into_iter().next()?.into_iter().next()?)
+                    .and_then(|u| {
+                        let (user, host) = u.rsplit_once('@')?;
+                        Some(format!("'{user}'@'{host}'"))
+                    })
+                    .unwrap_or_else(|| "the target's user".into());
+                return Err(Error::usage(format!(
+                    "estimate loads its samples into scratch databases ({name}) on the target's server, and {} may not create them: {}; \
+                     an administrator can allow it with GRANT ALL ON `understudy\\_estimate\\_%`.* TO {who}",
+                    self.redacted(),
+                    crate::redact::scrub(&why.message, &self.dsn)
+                )));
+            }
+            return Err(Error::target(format!(
+                "cannot create the scratch database {name} on {}: {}",
+                self.redacted(),
+                crate::redact::scrub(&why.to_string(), &self.dsn)
+            )));
+        }
+        let dsn = self.dsn.clone();
+        Ok(super::Scratch::new(
+            target(with_database(&dsn, &name)),
+            move || {
+                if let Ok(mut c) = My::open(&dsn, None) {
+                    let _ = c.batch(&format!("DROP DATABASE IF EXISTS {name}"));
+                }
+            },
+        ))
+    }
 }
 
 /// The DSN with its host:port replaced by `addr` (the fault proxy's).
@@ -296,6 +360,16 @@ fn rehost(dsn: &str, addr: &str) -> String {
     };
     let tail = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
     format!("{scheme}://{auth}{addr}{tail}")
+}
+
+/// The DSN naming database `db` instead of its own (query string kept).
+fn with_database(dsn: &str, db: &str) -> String {
+    let (scheme, rest) = dsn.split_once("://").unwrap_or(("mysql", dsn));
+    let host = rest.find('@').map_or(0, |k| k + 1);
+    let (head, tail) =
+        rest.split_at(host + rest[host..].find(['/', '?']).unwrap_or(rest.len() - host));
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{head}/{db}{query}")
 }
 
 pub struct My {
@@ -621,8 +695,16 @@ fn infile_error(mut e: DbError) -> DbError {
 }
 
 impl Conn for My {
+    /// Every statement's outcome is read: `query_drop` would drop the error
+    /// of any statement after the first with its result.
     fn batch(&mut self, sql: &str) -> DbResult<()> {
-        self.conn.query_drop(sql).map_err(|e| classify(&e))
+        let mut result = self.conn.query_iter(sql).map_err(|e| classify(&e))?;
+        while let Some(set) = result.iter() {
+            for row in set {
+                row.map_err(|e| classify(&e))?;
+            }
+        }
+        Ok(())
     }
 
     fn load(
@@ -866,6 +948,17 @@ mod tests {
             rehost("mariadb://h/db", "127.0.0.1:9"),
             "mariadb://127.0.0.1:9/db"
         );
+    }
+
+    #[test]
+    fn with_database_swaps_only_the_database() {
+        assert_eq!(
+            with_database("mysql://u:p%2Fq@db.example:3306/app?x=1", "s"),
+            "mysql://u:p%2Fq@db.example:3306/s?x=1"
+        );
+        assert_eq!(with_database("mariadb://h:1", "s"), "mariadb://h:1/s");
+        assert_eq!(with_database("mysql://u@h/app", "s"), "mysql://u@h/s");
+        assert_eq!(with_database("mysql://h?x=1", "s"), "mysql://h/s?x=1");
     }
 
     #[test]

@@ -149,6 +149,38 @@ impl Driver for PgTarget {
     ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
         catalog::open(&self.dsn, timeout)
     }
+
+    /// A schema `understudy_estimate_<pid>_<tag>` in the target database,
+    /// reached through the DSN's `options=-csearch_path=…`; dropped with its
+    /// tables.
+    fn scratch(&self, tag: &str) -> Result<super::Scratch> {
+        let schema = super::scratch::name(tag);
+        let mut conn = Pg::connect(&self.dsn)?;
+        conn.batch(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .map_err(|e| {
+            Error::target(format!(
+                "cannot create the scratch schema {schema} in {}: {e}",
+                self.redacted()
+            ))
+        })?;
+        // The query starts after the host: a password may hold `?`.
+        let sep = if crate::redact::has_query(&self.dsn) {
+            '&'
+        } else {
+            '?'
+        };
+        let dsn = self.dsn.clone();
+        Ok(super::Scratch::new(
+            target(format!("{dsn}{sep}options=-c%20search_path%3D{schema}")),
+            move || {
+                if let Ok(mut c) = Pg::connect(&dsn) {
+                    let _ = c.batch(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            },
+        ))
+    }
 }
 
 /// The DSN with its host:port replaced by `addr` (the fault proxy's).

@@ -184,6 +184,26 @@ impl Driver for SqliteTarget {
     ) -> std::result::Result<super::catalog::Catalog, ConnectError> {
         catalog::open(&self.path)
     }
+
+    /// A database file in a fresh directory beside this one (same disk);
+    /// the directory is removed with it.
+    fn scratch(&self, tag: &str) -> Result<super::Scratch> {
+        let dir = self
+            .dir()
+            .join(format!(".understudy-estimate-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // Not create_dir_all: the target's directory must exist.
+        std::fs::create_dir(&dir).map_err(|e| {
+            Error::target(format!(
+                "cannot create a scratch directory beside {}: {e}",
+                self.redacted()
+            ))
+        })?;
+        let file = dir.join("sample.db");
+        Ok(super::Scratch::new(target(file), move || {
+            let _ = std::fs::remove_dir_all(dir);
+        }))
+    }
 }
 
 /// Scans every index once (counting through it reads all its pages).

@@ -1,0 +1,21 @@
+"""An estimate's projection vs the full run it projects (used by the
+estimate_vs_full*.sh scripts): projected, range, actual `duration_s`, the
+error in % and whether the actual lies inside the range.
+
+usage: python3 estimate_error.py NAME ESTIMATE.json FULL.json WORKERS
+"""
+import json
+import sys
+
+name, est, full, w = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), int(sys.argv[4])
+p = next(p for p in est["projections"] if p["workers"] == w)
+actual = full["duration_s"]
+err = (p["seconds"] - actual) / actual * 100
+inside = p["low_seconds"] <= actual <= p["high_seconds"]
+print(f"{name}: {est['production_users']} users, sample {est['sample_users']} ({est['sample_share']*100:.1f} %), "
+      f"sampling {est['sampling_s']:.1f} s, {w} worker{'s' if w > 1 else ''}")
+print(f"  projected {p['seconds']:.1f} s  range {p['low_seconds']:.1f} – {p['high_seconds']:.1f} s  "
+      f"(USL σ={est['model']['usl']['sigma']:.3f} κ={est['model']['usl']['kappa']:.5f}, size ×{est['model']['size']['factor']:.2f} {est['model']['size']['method']})")
+print(f"  actual    {actual:.1f} s  ({full['rows_loaded']} rows, {full['throughput_rows_per_s']:.0f} rows/s)")
+print(f"  error     {err:+.1f} %   inside range: {'yes' if inside else 'NO'}   recommended workers: {est['recommended_workers']}")
+print(f"  bottleneck: {est['bottleneck']}")
