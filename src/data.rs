@@ -1620,7 +1620,7 @@ pub static FICTIONAL_PHONES: &[FictionalPhones] = &[
     ], free: 3, source: "Ofcom: telephone numbers for drama" },
     // ACMA: (0x) 5550 xxxx in each mainland area code.
     FictionalPhones { country: "AU", calling_code: "61", prefixes: &[
-        "25550", "35550", "75550", "85550",
+        "25550", "35550", "75550",
     ], free: 4, source: "ACMA: phone numbers for use in TV, film and radio" },
     // ARCEP: numbers reserved for audiovisual works.
     FictionalPhones { country: "FR", calling_code: "33", prefixes: &[

@@ -374,13 +374,21 @@ fn csv_and_sql_files_carry_backup_codes_as_json() {
     assert_eq!(bad, 0);
 }
 
+/// `saas-mfa` with the second-factor edge cases on: all storable, so every
+/// row loads.
+fn with_mfa_edges(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/saas-mfa.toml")).unwrap();
+    let p = dir.join("saas-mfa-edges.toml");
+    std::fs::write(&p, format!("{text}\n[edge_cases]\nrate = 0.05\ninclude = [\"mfa\"]\n")).unwrap();
+    p
+}
+
 fn rehearse_ok(target: &str, report: &Path) {
     understudy("rehearse")
-        .profile("saas-mfa")
+        .profile(with_mfa_edges(report.parent().unwrap()))
         .users(600)
         .flag("--seed", SEED)
         .flag("--hash-mode", "shape")
-        .flag("--edge-rate", "0.05")
         .target(target)
         .report(report)
         .arg("-q")
@@ -413,12 +421,23 @@ fn rehearsal_into_postgres_verifies_and_keeps_codes_as_jsonb() {
     assert!(n > 50, "{n}");
     // The generated SQL file in the PostgreSQL dialect loads too.
     generate(&d.path().join("sql"), "100", &["--format", "sql", "--sql-dialect", "postgres"]);
+    // Loaded by psql as a user would run it: stop at the first error.
     pg.create_db("identity_sql");
-    let mut c = pg.client("identity_sql");
+    let psql = pg_bin().unwrap().join("psql");
     for t in ["organizations", "users", "roles", "user_profiles", "sessions", "user_roles", "user_identities"] {
-        let sql = std::fs::read_to_string(d.path().join(format!("sql/{t}.sql"))).unwrap();
-        c.batch_execute(&sql).unwrap_or_else(|e| panic!("{t}.sql: {e}"));
+        let o = std::process::Command::new(&psql)
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &pg.dsn("identity_sql"), "-f"])
+            .arg(d.path().join(format!("sql/{t}.sql")))
+            .output()
+            .unwrap();
+        assert!(o.status.success() && o.stderr.is_empty(), "psql {t}.sql: {}", String::from_utf8_lossy(&o.stderr));
     }
+    let n: i64 = pg
+        .client("identity_sql")
+        .query_one("SELECT count(*) FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.email = u.email", &[])
+        .unwrap()
+        .get(0);
+    assert!(n > 20, "{n}");
 }
 
 #[test]
