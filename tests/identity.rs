@@ -83,11 +83,7 @@ fn python(py: &Path, script: &str, input: &str) -> String {
         .write_all(input.as_bytes())
         .unwrap();
     let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -95,7 +91,11 @@ fn python(py: &Path, script: &str, input: &str) -> String {
 fn totp_secrets_give_the_rfc_6238_codes_pyotp_gives() {
     // The implementation here first meets RFC 6238's own vectors.
     let rfc = b"12345678901234567890";
-    for (t, code) in [(59, "94287082"), (1111111109, "07081804"), (2000000000, "69279037")] {
+    for (t, code) in [
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (2000000000, "69279037"),
+    ] {
         assert_eq!(totp(rfc, t, 8), code);
     }
     let d = tempdir();
@@ -109,11 +109,16 @@ fn totp_secrets_give_the_rfc_6238_codes_pyotp_gives() {
     let times = [59u64, 1_111_111_109, 1_234_567_890, 2_000_000_000];
     for s in &secrets {
         assert_eq!(s.len(), 32, "{s}: 20 bytes are 32 base32 characters");
-        assert!(s.bytes().all(|c| matches!(c, b'A'..=b'Z' | b'2'..=b'7')), "{s}");
+        assert!(
+            s.bytes().all(|c| matches!(c, b'A'..=b'Z' | b'2'..=b'7')),
+            "{s}"
+        );
         let key = unbase32(s).unwrap();
         assert_eq!(key.len(), 20, "{s}");
         let codes: Vec<String> = times.iter().map(|&t| totp(&key, t, 6)).collect();
-        lines.push_str(&serde_json::json!({"secret": s, "key": hex(&key), "codes": codes}).to_string());
+        lines.push_str(
+            &serde_json::json!({"secret": s, "key": hex(&key), "codes": codes}).to_string(),
+        );
         lines.push('\n');
     }
     assert_eq!(HashSet::<&String>::from_iter(&secrets).len(), secrets.len());
@@ -140,7 +145,8 @@ print("checked", n, "bad", bad)
 "#;
     let out = python(&py, script, &lines);
     assert!(
-        out.trim_end().ends_with(&format!("checked {} bad 0", secrets.len())),
+        out.trim_end()
+            .ends_with(&format!("checked {} bad 0", secrets.len())),
         "{out}"
     );
 }
@@ -162,15 +168,24 @@ fn mfa_phones_are_valid_e164_numbers_in_ranges_reserved_for_fiction() {
             continue;
         };
         n += 1;
-        assert!(p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit()) && p.len() <= 16, "{p}");
+        assert!(
+            p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit()) && p.len() <= 16,
+            "{p}"
+        );
         // Reserved ranges: NANPA 555-0100..0199, Ofcom drama, ACMA 5550, ARCEP.
         let fictional = (p.starts_with("+1") && &p[5..10] == "55501")
             || (p.starts_with("+44")
-                && ["2079460", "1134960", "1144960", "1164960", "1174960", "1184960", "1214960", "1314960", "1414960", "1514960", "1614960", "1914980", "2896496", "2920180"]
-                    .iter()
-                    .any(|r| p[3..].starts_with(r)))
+                && [
+                    "2079460", "1134960", "1144960", "1164960", "1174960", "1184960", "1214960",
+                    "1314960", "1414960", "1514960", "1614960", "1914980", "2896496", "2920180",
+                ]
+                .iter()
+                .any(|r| p[3..].starts_with(r)))
             || (p.starts_with("+61") && &p[4..8] == "5550")
-            || (p.starts_with("+33") && ["19900", "26191", "35301", "46571", "53649"].iter().any(|r| p[3..].starts_with(r)));
+            || (p.starts_with("+33")
+                && ["19900", "26191", "35301", "46571", "53649"]
+                    .iter()
+                    .any(|r| p[3..].starts_with(r)));
         assert!(fictional, "{p} is not in a fictional range");
         let country = u["country"].as_str().unwrap();
         if matches!(country, "US" | "GB" | "FR" | "AU" | "CA") {
@@ -202,24 +217,39 @@ for line in sys.stdin:
 print("checked", n, "bad", bad)
 "#;
     let out = python(&py, script, &input);
-    assert!(out.trim_end().ends_with(&format!("checked {n} bad 0")), "{out}");
+    assert!(
+        out.trim_end().ends_with(&format!("checked {n} bad 0")),
+        "{out}"
+    );
 }
 
 fn shaped(provider: &str, s: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    };
     match provider {
         "google.com" => s.len() == 21 && digits(s) && s.starts_with('1'),
         "facebook.com" => s.len() == 17 && digits(s),
         "twitter.com" => s.len() == 19 && digits(s),
-        "github.com" => digits(s) && !s.starts_with('0') && s.parse::<u64>().unwrap() <= 200_000_000,
+        "github.com" => {
+            digits(s) && !s.starts_with('0') && s.parse::<u64>().unwrap() <= 200_000_000
+        }
         "apple.com" => {
             let p: Vec<&str> = s.split('.').collect();
-            p.len() == 3 && p[0].len() == 6 && digits(p[0]) && p[1].len() == 32 && hex(p[1]) && p[2].len() == 4 && digits(p[2])
+            p.len() == 3
+                && p[0].len() == 6
+                && digits(p[0])
+                && p[1].len() == 32
+                && hex(p[1])
+                && p[2].len() == 4
+                && digits(p[2])
         }
         "microsoft.com" => {
             let p: Vec<&str> = s.split('-').collect();
-            p.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12] && p.iter().all(|g| hex(g))
+            p.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+                && p.iter().all(|g| hex(g))
         }
         _ => false,
     }
@@ -239,16 +269,28 @@ fn linked_identities_have_each_providers_shape_once_per_user() {
     let mut per_user: HashMap<&str, HashSet<&str>> = HashMap::new();
     let mut providers: HashMap<&str, usize> = HashMap::new();
     for l in &links {
-        let (p, s) = (l["provider"].as_str().unwrap(), l["subject"].as_str().unwrap());
+        let (p, s) = (
+            l["provider"].as_str().unwrap(),
+            l["subject"].as_str().unwrap(),
+        );
         assert!(shaped(p, s), "{p}: {s}");
         assert!(seen.insert((p, s)), "{p} {s} repeats");
         let uid = l["user_id"].as_str().unwrap();
-        assert!(per_user.entry(uid).or_default().insert(p), "{uid} links {p} twice");
-        assert_eq!(l["email"], users[uid]["email"], "the identity's email is the user's");
+        assert!(
+            per_user.entry(uid).or_default().insert(p),
+            "{uid} links {p} twice"
+        );
+        assert_eq!(
+            l["email"], users[uid]["email"],
+            "the identity's email is the user's"
+        );
         *providers.entry(p).or_default() += 1;
     }
     assert_eq!(providers.len(), 6, "{providers:?}");
-    assert!(providers["google.com"] > providers["twitter.com"] * 3, "{providers:?}");
+    assert!(
+        providers["google.com"] > providers["twitter.com"] * 3,
+        "{providers:?}"
+    );
 }
 
 #[test]
@@ -274,15 +316,35 @@ fn backup_codes_are_distinct_codes_of_the_declared_shape() {
         .run()
         .success();
     for u in jsonl(&out.join("users.jsonl")) {
-        let digits: Vec<&str> = u["digits"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let digits: Vec<&str> = u["digits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
         assert_eq!(digits.len(), 10);
-        assert!(digits.iter().all(|c| c.len() == 8 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            digits
+                .iter()
+                .all(|c| c.len() == 8 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
         assert_eq!(HashSet::<&&str>::from_iter(&digits).len(), 10);
-        let groups: Vec<&str> = u["groups"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let groups: Vec<&str> = u["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
         assert_eq!(groups.len(), 16);
         for g in &groups {
             let (a, b) = g.split_once('-').unwrap();
-            assert!(a.len() == 5 && b.len() == 5 && g.bytes().all(|c| c == b'-' || c.is_ascii_digit() || c.is_ascii_lowercase()), "{g}");
+            assert!(
+                a.len() == 5
+                    && b.len() == 5
+                    && g.bytes()
+                        .all(|c| c == b'-' || c.is_ascii_digit() || c.is_ascii_lowercase()),
+                "{g}"
+            );
         }
         let t = u["totp"].as_str().unwrap();
         assert_eq!(t.len(), 26, "16 bytes, unpadded");
@@ -295,7 +357,18 @@ fn backup_codes_are_distinct_codes_of_the_declared_shape() {
 fn output_is_the_same_at_1_and_4_threads() {
     let d = tempdir();
     for (dir, threads) in [("t1", "1"), ("t4", "4")] {
-        generate(&d.path().join(dir), "9000", &["--format", "jsonl", "--threads", threads, "--edge-rate", "0.05"]);
+        generate(
+            &d.path().join(dir),
+            "9000",
+            &[
+                "--format",
+                "jsonl",
+                "--threads",
+                threads,
+                "--edge-rate",
+                "0.05",
+            ],
+        );
     }
     for f in ["users.jsonl", "user_identities.jsonl", "manifest.json"] {
         let a = std::fs::read(d.path().join("t1").join(f)).unwrap();
@@ -303,7 +376,9 @@ fn output_is_the_same_at_1_and_4_threads() {
         if f == "manifest.json" {
             let strip = |v: &[u8]| {
                 let mut m: Value = serde_json::from_slice(v).unwrap();
-                m.as_object_mut().unwrap().retain(|k, _| k == "tables" || k == "edge_cases");
+                m.as_object_mut()
+                    .unwrap()
+                    .retain(|k, _| k == "tables" || k == "edge_cases");
                 m
             };
             assert_eq!(strip(&a), strip(&b));
@@ -317,7 +392,18 @@ fn output_is_the_same_at_1_and_4_threads() {
 #[test]
 fn mfa_edge_cases_land_in_their_columns() {
     let d = tempdir();
-    generate(d.path(), "400", &["--format", "jsonl", "--edge-rate", "1.0", "--edge-include", "mfa"]);
+    generate(
+        d.path(),
+        "400",
+        &[
+            "--format",
+            "jsonl",
+            "--edge-rate",
+            "1.0",
+            "--edge-include",
+            "mfa",
+        ],
+    );
     let labels = read_labels(d.path());
     let users: HashMap<String, Value> = jsonl(&d.path().join("users.jsonl"))
         .into_iter()
@@ -332,7 +418,9 @@ fn mfa_edge_cases_land_in_their_columns() {
             "totp.lowercase" | "totp.spaced" => {
                 assert_eq!(unbase32(&v.replace(' ', "")).unwrap().len(), 20, "{v}")
             }
-            "mfa_phone.no-plus" => assert!(!v.starts_with('+') && v.bytes().all(|b| b.is_ascii_digit())),
+            "mfa_phone.no-plus" => {
+                assert!(!v.starts_with('+') && v.bytes().all(|b| b.is_ascii_digit()))
+            }
             "mfa_phone.national-format" | "mfa_phone.spaced" => assert!(v.contains(' ')),
             other => panic!("unexpected label {other}"),
         }
@@ -354,14 +442,31 @@ fn csv_and_sql_files_carry_backup_codes_as_json() {
         assert_eq!(codes.len(), 10);
     }
     // SQLite dialect, loaded by SQLite itself.
-    generate(&d.path().join("sql"), "200", &["--format", "sql", "--sql-dialect", "sqlite"]);
+    generate(
+        &d.path().join("sql"),
+        "200",
+        &["--format", "sql", "--sql-dialect", "sqlite"],
+    );
     let db = rusqlite::Connection::open_in_memory().unwrap();
-    for t in ["organizations", "users", "roles", "user_profiles", "sessions", "user_roles", "user_identities"] {
+    for t in [
+        "organizations",
+        "users",
+        "roles",
+        "user_profiles",
+        "sessions",
+        "user_roles",
+        "user_identities",
+    ] {
         let sql = std::fs::read_to_string(d.path().join(format!("sql/{t}.sql"))).unwrap();
-        db.execute_batch(&sql).unwrap_or_else(|e| panic!("{t}.sql: {e}"));
+        db.execute_batch(&sql)
+            .unwrap_or_else(|e| panic!("{t}.sql: {e}"));
     }
     let n: i64 = db
-        .query_row("SELECT count(*) FROM users WHERE json_array_length(backup_codes) = 10", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM users WHERE json_array_length(backup_codes) = 10",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(n > 20, "{n}");
     let bad: i64 = db
@@ -377,9 +482,17 @@ fn csv_and_sql_files_carry_backup_codes_as_json() {
 /// `saas-mfa` with the second-factor edge cases on: all storable, so every
 /// row loads.
 fn with_mfa_edges(dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/saas-mfa.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/profiles/saas-mfa.toml"
+    ))
+    .unwrap();
     let p = dir.join("saas-mfa-edges.toml");
-    std::fs::write(&p, format!("{text}\n[edge_cases]\nrate = 0.05\ninclude = [\"mfa\"]\n")).unwrap();
+    std::fs::write(
+        &p,
+        format!("{text}\n[edge_cases]\nrate = 0.05\ninclude = [\"mfa\"]\n"),
+    )
+    .unwrap();
     p
 }
 
@@ -403,7 +516,10 @@ fn rehearse_ok(target: &str, report: &Path) {
 fn rehearsal_into_sqlite_verifies() {
     let d = tempdir();
     let db = d.path().join("t.db");
-    rehearse_ok(&format!("sqlite:{}", db.display()), &d.path().join("r.json"));
+    rehearse_ok(
+        &format!("sqlite:{}", db.display()),
+        &d.path().join("r.json"),
+    );
     assert!(sqlite_count(&db, "user_identities") > 100);
 }
 
@@ -415,22 +531,49 @@ fn rehearsal_into_postgres_verifies_and_keeps_codes_as_jsonb() {
     rehearse_ok(&dsn, &d.path().join("r.json"));
     let mut c = pg.client("identity_graph");
     let n: i64 = c
-        .query_one("SELECT count(*) FROM users WHERE jsonb_array_length(backup_codes) = 10", &[])
+        .query_one(
+            "SELECT count(*) FROM users WHERE jsonb_array_length(backup_codes) = 10",
+            &[],
+        )
         .unwrap()
         .get(0);
     assert!(n > 50, "{n}");
     // The generated SQL file in the PostgreSQL dialect loads too.
-    generate(&d.path().join("sql"), "100", &["--format", "sql", "--sql-dialect", "postgres"]);
+    generate(
+        &d.path().join("sql"),
+        "100",
+        &["--format", "sql", "--sql-dialect", "postgres"],
+    );
     // Loaded by psql as a user would run it: stop at the first error.
     pg.create_db("identity_sql");
     let psql = pg_bin().unwrap().join("psql");
-    for t in ["organizations", "users", "roles", "user_profiles", "sessions", "user_roles", "user_identities"] {
+    for t in [
+        "organizations",
+        "users",
+        "roles",
+        "user_profiles",
+        "sessions",
+        "user_roles",
+        "user_identities",
+    ] {
         let o = std::process::Command::new(&psql)
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &pg.dsn("identity_sql"), "-f"])
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &pg.dsn("identity_sql"),
+                "-f",
+            ])
             .arg(d.path().join(format!("sql/{t}.sql")))
             .output()
             .unwrap();
-        assert!(o.status.success() && o.stderr.is_empty(), "psql {t}.sql: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "psql {t}.sql: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let n: i64 = pg
         .client("identity_sql")
@@ -448,13 +591,32 @@ fn rehearsal_into_mariadb_verifies_and_the_mysql_dialect_loads() {
     let d = tempdir();
     let dsn = db.create_db("idg");
     rehearse_ok(&dsn, &d.path().join("r.json"));
-    let n = db.query("idg", "SELECT count(*) FROM users WHERE JSON_LENGTH(backup_codes) = 10");
+    let n = db.query(
+        "idg",
+        "SELECT count(*) FROM users WHERE JSON_LENGTH(backup_codes) = 10",
+    );
     assert!(n.trim().parse::<u64>().unwrap() > 50, "{n}");
-    generate(&d.path().join("sql"), "100", &["--format", "sql", "--sql-dialect", "mysql"]);
+    generate(
+        &d.path().join("sql"),
+        "100",
+        &["--format", "sql", "--sql-dialect", "mysql"],
+    );
     db.create_db("idg_sql");
-    for t in ["organizations", "users", "roles", "user_profiles", "sessions", "user_roles", "user_identities"] {
+    for t in [
+        "organizations",
+        "users",
+        "roles",
+        "user_profiles",
+        "sessions",
+        "user_roles",
+        "user_identities",
+    ] {
         let o = db.load("idg_sql", &d.path().join(format!("sql/{t}.sql")));
-        assert!(o.status.success(), "{t}.sql: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{t}.sql: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
 
@@ -464,7 +626,11 @@ fn rehearsal_into_mariadb_verifies_and_the_mysql_dialect_loads() {
 fn identity_graph_reads_what_generate_wrote() {
     use understudy::generator::identity::IdentityGraph;
     let d = tempdir();
-    generate(d.path(), "300", &["--format", "jsonl", "--edge-rate", "0.2"]);
+    generate(
+        d.path(),
+        "300",
+        &["--format", "jsonl", "--edge-rate", "0.2"],
+    );
     let users = jsonl(&d.path().join("users.jsonl"));
     let links = jsonl(&d.path().join("user_identities.jsonl"));
     let profile = understudy::profile::Profile::load("saas-mfa").unwrap();
@@ -494,11 +660,24 @@ fn identity_graph_reads_what_generate_wrote() {
         let mine: Vec<(String, String)> = links
             .iter()
             .filter(|l| l["user_id"] == u["id"])
-            .map(|l| (l["provider"].as_str().unwrap().into(), l["subject"].as_str().unwrap().into()))
+            .map(|l| {
+                (
+                    l["provider"].as_str().unwrap().into(),
+                    l["subject"].as_str().unwrap().into(),
+                )
+            })
             .collect();
-        let got: Vec<(String, String)> = id.linked.iter().map(|l| (l.provider.clone(), l.subject.clone())).collect();
+        let got: Vec<(String, String)> = id
+            .linked
+            .iter()
+            .map(|l| (l.provider.clone(), l.subject.clone()))
+            .collect();
         assert_eq!(got, mine, "user {}", user.index);
-        assert!(id.linked.iter().all(|l| l.email.as_deref() == u["email"].as_str()));
+        assert!(
+            id.linked
+                .iter()
+                .all(|l| l.email.as_deref() == u["email"].as_str())
+        );
         assert!(!user.password.is_empty());
         seen += 1;
     });
@@ -510,15 +689,34 @@ fn identity_kinds_explain_their_mistakes() {
     let d = tempdir();
     let cases: &[(&str, &str)] = &[
         ("t = { kind = \"totp_secret\", bytes = 4 }", "use 10 to 64"),
-        ("c = { kind = \"backup_codes\", format = \"words\" }", "unknown backup-code format"),
-        ("c = { kind = \"backup_codes\", format = \"groups\", length = 7 }", "even number"),
-        ("p = { kind = \"mfa_phone\", countries = { DE = 1 } }", "reserved for fiction"),
-        ("s = { kind = \"identity_subject\" }", "follows the identity_provider column"),
-        ("p = { kind = \"identity_provider\", providers = { \"gogle.com\" = 1 } }", "did you mean `google.com`"),
+        (
+            "c = { kind = \"backup_codes\", format = \"words\" }",
+            "unknown backup-code format",
+        ),
+        (
+            "c = { kind = \"backup_codes\", format = \"groups\", length = 7 }",
+            "even number",
+        ),
+        (
+            "p = { kind = \"mfa_phone\", countries = { DE = 1 } }",
+            "reserved for fiction",
+        ),
+        (
+            "s = { kind = \"identity_subject\" }",
+            "follows the identity_provider column",
+        ),
+        (
+            "p = { kind = \"identity_provider\", providers = { \"gogle.com\" = 1 } }",
+            "did you mean `google.com`",
+        ),
     ];
     for (i, (col, msg)) in cases.iter().enumerate() {
         let p = d.path().join(format!("p{i}.toml"));
-        std::fs::write(&p, format!("name = \"x\"\n[tables.users.columns]\nid = {{ kind = \"uuid\" }}\n{col}\n")).unwrap();
+        std::fs::write(
+            &p,
+            format!("name = \"x\"\n[tables.users.columns]\nid = {{ kind = \"uuid\" }}\n{col}\n"),
+        )
+        .unwrap();
         understudy("profiles")
             .arg("check")
             .arg(&p)
@@ -538,7 +736,12 @@ fn identity_kinds_explain_their_mistakes() {
          provider = { kind = \"identity_provider\", providers = { \"google.com\" = 1, \"apple.com\" = 1 } }\n",
     )
     .unwrap();
-    understudy("profiles").arg("check").arg(&p).run().code(2).stderr_contains("only 2 providers");
+    understudy("profiles")
+        .arg("check")
+        .arg(&p)
+        .run()
+        .code(2)
+        .stderr_contains("only 2 providers");
     let p = d.path().join("email.toml");
     std::fs::write(
         &p,
@@ -547,5 +750,10 @@ fn identity_kinds_explain_their_mistakes() {
          email = { kind = \"identity_email\" }\n",
     )
     .unwrap();
-    understudy("profiles").arg("check").arg(&p).run().code(2).stderr_contains("has no email column");
+    understudy("profiles")
+        .arg("check")
+        .arg(&p)
+        .run()
+        .code(2)
+        .stderr_contains("has no email column");
 }
