@@ -177,21 +177,26 @@ impl IdentityGraph {
         mut f: impl FnMut(&UserRow, &UserIdentity),
     ) {
         let children = generator.descendants(self.users);
-        let offsets = child_offsets(generator, &children, range.start, &[range.clone()]);
+        let offsets = child_offsets(
+            generator,
+            &children,
+            range.start,
+            std::slice::from_ref(&range),
+        );
         let base: Vec<u64> = offsets.iter().map(|o| o[0]).collect();
         let (mut row, mut scratch) = (RowBuf::default(), Scratch::default());
         scratch.want_password = true;
-        let mut held: Option<(u64, RowBuf, String, Option<String>, Option<usize>)> = None;
+        // The user row waits for the rows below it (the stream reuses `row`).
+        let mut held: Option<Held> = None;
         let mut identity = UserIdentity::default();
-        let mut emit = |held: &mut Option<(u64, RowBuf, String, Option<String>, Option<usize>)>,
-                        identity: &mut UserIdentity| {
-            if let Some((index, row, password, salt, mix)) = held.take() {
+        let mut emit = |held: &mut Option<Held>, identity: &mut UserIdentity| {
+            if let Some(h) = held.take() {
                 let user = UserRow {
-                    index,
-                    row: &row,
-                    password: &password,
-                    salt: salt.as_deref(),
-                    mix,
+                    index: h.index,
+                    row: &h.row,
+                    password: &h.password,
+                    salt: h.salt.as_deref(),
+                    mix: h.mix,
                 };
                 f(&user, identity);
             }
@@ -209,13 +214,13 @@ impl IdentityGraph {
                 if t == self.users {
                     emit(&mut held, &mut identity);
                     identity = self.factors(row);
-                    held = Some((
-                        id.index,
-                        row.clone(),
-                        scratch.password.clone(),
-                        scratch.salt().map(str::to_string),
-                        scratch.mix,
-                    ));
+                    held = Some(Held {
+                        index: id.index,
+                        row: row.clone(),
+                        password: scratch.password.clone(),
+                        salt: scratch.salt().map(str::to_string),
+                        mix: scratch.mix,
+                    });
                 } else if let Some(l) = self.linked(t, row) {
                     identity.linked.push(l);
                 }
@@ -223,6 +228,15 @@ impl IdentityGraph {
         );
         emit(&mut held, &mut identity);
     }
+}
+
+/// A users row kept until the rows below it are read.
+struct Held {
+    index: u64,
+    row: RowBuf,
+    password: String,
+    salt: Option<String>,
+    mix: Option<usize>,
 }
 
 fn text(row: &RowBuf, col: Option<usize>) -> Option<&str> {

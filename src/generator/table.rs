@@ -805,7 +805,7 @@ impl Gen {
                 self.push_key(*target, idx, out);
                 self.key_kind(*target)
             }
-            ColKind::Identity(c) => self.push_identity(t, ci, c, id, p, r, out),
+            ColKind::Identity(_) => self.push_identity(t, ci, id, p, r, out),
             ColKind::FirstName
             | ColKind::LastName
             | ColKind::FullName

@@ -240,12 +240,14 @@ impl Gen {
         &self,
         t: usize,
         ci: usize,
-        col: &IdCol,
         id: RowId,
         p: Option<&Person>,
         r: &mut Rng,
         out: &mut String,
     ) -> FieldKind {
+        let super::ColKind::Identity(col) = &self.tables[t].cols[ci].kind else {
+            return FieldKind::Null;
+        };
         match col {
             IdCol::Totp(bytes) => {
                 let mut b = vec![0u8; *bytes as usize];
