@@ -1583,3 +1583,63 @@ static VI_LAST: &[Name] = &[
     Name { native: "Lữ", latin: "lu" }, Name { native: "Thiều", latin: "thieu" }, Name { native: "Trà", latin: "tra" },
     Name { native: "Bành", latin: "banh" },
 ];
+
+/// Telephone ranges a regulator reserves for fiction (drama, films,
+/// examples): a number in one can never ring a real subscriber. Each range
+/// is a national significant number prefix followed by `free` digits; every
+/// number listed here is valid under libphonenumber (checked with Python's
+/// `phonenumbers` in tests/identity.rs).
+#[derive(Debug, Clone, Copy)]
+pub struct FictionalPhones {
+    /// ISO 3166 alpha-2 code.
+    pub country: &'static str,
+    /// Calling code without '+'.
+    pub calling_code: &'static str,
+    /// National significant number prefixes, each a block of 10^free numbers.
+    pub prefixes: &'static [&'static str],
+    pub free: u32,
+    /// Who reserves the range.
+    pub source: &'static str,
+}
+
+#[rustfmt::skip]
+pub static FICTIONAL_PHONES: &[FictionalPhones] = &[
+    // NANPA: 555-0100 through 555-0199 in every area code are for fiction.
+    FictionalPhones { country: "US", calling_code: "1", prefixes: &[
+        "20155501", "20255501", "20655501", "21255501", "21355501", "30355501", "30555501",
+        "31055501", "31255501", "40455501", "41555501", "50355501", "51255501", "60255501",
+        "61555501", "61755501", "70255501", "71355501", "80855501", "90755501",
+    ], free: 2, source: "NANPA: 555-0100–0199 reserved for fictional use" },
+    FictionalPhones { country: "CA", calling_code: "1", prefixes: &[
+        "41655501", "51455501", "60455501", "40355501", "61355501", "90255501", "78055501", "20455501",
+    ], free: 2, source: "NANPA: 555-0100–0199 reserved for fictional use" },
+    // Ofcom's drama numbers (geographic blocks of 1,000).
+    FictionalPhones { country: "GB", calling_code: "44", prefixes: &[
+        "2079460", "1134960", "1144960", "1164960", "1174960", "1184960", "1214960",
+        "1314960", "1414960", "1514960", "1614960", "1914980", "2896496", "2920180",
+    ], free: 3, source: "Ofcom: telephone numbers for drama" },
+    // ACMA: (0x) 5550 xxxx in each mainland area code.
+    FictionalPhones { country: "AU", calling_code: "61", prefixes: &[
+        "25550", "35550", "75550",
+    ], free: 4, source: "ACMA: phone numbers for use in TV, film and radio" },
+    // ARCEP: numbers reserved for audiovisual works.
+    FictionalPhones { country: "FR", calling_code: "33", prefixes: &[
+        "19900", "26191", "35301", "46571", "53649",
+    ], free: 4, source: "ARCEP: numéros réservés aux œuvres audiovisuelles" },
+];
+
+/// Where users of a country without a reserved range get their number.
+pub static FICTIONAL_PHONE_DEFAULT_WEIGHTS: &[(&str, u32)] =
+    &[("US", 60), ("GB", 20), ("FR", 10), ("AU", 5), ("CA", 5)];
+
+/// Social identity providers a user can link, as Firebase's `providerId`
+/// names them, with the default weights of `identity_provider` columns.
+#[rustfmt::skip]
+pub static IDENTITY_PROVIDERS: &[(&str, u32)] = &[
+    ("google.com", 40),
+    ("apple.com", 20),
+    ("facebook.com", 15),
+    ("github.com", 10),
+    ("microsoft.com", 10),
+    ("twitter.com", 5),
+];

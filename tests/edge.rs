@@ -15,9 +15,13 @@ fn catalogue() -> Vec<Value> {
 }
 
 fn generate(dir: &Path, users: &str, extra: &[&str]) {
+    generate_with(dir, "saas", users, extra)
+}
+
+fn generate_with(dir: &Path, profile: &str, users: &str, extra: &[&str]) {
     understudy("generate")
         .arg("--quiet")
-        .profile("saas")
+        .profile(profile)
         .users(users)
         .flag("--hash-mode", "shape")
         .flag("--out", dir)
@@ -81,7 +85,7 @@ fn catalogue_has_80_cases_with_all_attributes() {
     }
     let fams: std::collections::HashSet<&str> =
         c.iter().map(|e| e["family"].as_str().unwrap()).collect();
-    assert_eq!(fams.len(), 6, "{fams:?}");
+    assert_eq!(fams.len(), 7, "{fams:?}");
     let text = String::from_utf8(ok(&["edge-cases", "list", "--family", "password"])).unwrap();
     assert!(text.contains("password.bcrypt-over-72-bytes") && !text.contains("email.local"));
 }
@@ -92,8 +96,15 @@ fn every_label_can_be_forced_and_has_its_lengths() {
     for (n, e) in catalogue().iter().enumerate() {
         let label = e["label"].as_str().unwrap();
         let out = d.path().join(format!("o{n}"));
-        generate(
+        // Second-factor cases need the columns only saas-mfa has.
+        let profile = if e["family"] == "mfa" {
+            "saas-mfa"
+        } else {
+            "saas"
+        };
+        generate_with(
             &out,
+            profile,
             "40",
             &[
                 "--edge-rate",

@@ -187,6 +187,7 @@ pub enum Family {
     Text,
     Password,
     File,
+    Mfa,
 }
 
 impl From<Family> for crate::edge::Family {
@@ -198,6 +199,7 @@ impl From<Family> for crate::edge::Family {
             Family::Text => Self::Text,
             Family::Password => Self::Password,
             Family::File => Self::File,
+            Family::Mfa => Self::Mfa,
         }
     }
 }

@@ -18,7 +18,7 @@ pub enum EdgeCasesCommand {
         /// JSON array instead of a table.
         #[arg(long)]
         json: bool,
-        /// Only this family: email, name, username, text, password, file.
+        /// Only this family: email, name, username, text, password, file, mfa.
         #[arg(long, value_enum)]
         family: Option<Family>,
     },

@@ -19,16 +19,19 @@ pub enum Family {
     Text,
     Password,
     File,
+    /// Second factors: TOTP secrets and MFA phone numbers.
+    Mfa,
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Email,
         Family::Name,
         Family::Username,
         Family::Text,
         Family::Password,
         Family::File,
+        Family::Mfa,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Family {
             Family::Text => "text",
             Family::Password => "password",
             Family::File => "file",
+            Family::Mfa => "mfa",
         }
     }
 }
@@ -116,6 +120,9 @@ const TEXTS: &[&str] = &["text", "first_name", "last_name", "full_name"];
 const LONGTEXT: &[&str] = &["text"];
 const USERNAME: &[&str] = &["username"];
 const PASSWORD: &[&str] = &["password"];
+const TOTP: &[&str] = &["totp_secret"];
+const MFA_PHONE: &[&str] = &["mfa_phone"];
+const AUTH0_MFA: &str = "RFC 4648 §6; Auth0 bulk import schema: mfa_factors totp.secret ^[A-Z2-7]+$, phone.value ^\\+[0-9]{1,15}$";
 
 const fn case(
     label: &'static str,
@@ -1399,6 +1406,61 @@ pub static CATALOGUE: &[EdgeCase] = &[
         "one value written in windows-1252 bytes inside a UTF-8 file",
         "darold/ora2pg#974; craigk5n/webcalendar#649",
         Fixed("Müller"),
+    ),
+    // ── mfa ────────────────────────────────────────────────────────────────
+    case(
+        "totp.padded",
+        Mfa,
+        TOTP,
+        true,
+        "a 128-bit TOTP secret in base32 with its `=` padding; otpauth URIs and Auth0 want it unpadded",
+        AUTH0_MFA,
+        Fixed("OVXGIZLSON2HKZDZEB2G65DQEE======"),
+    ),
+    case(
+        "totp.lowercase",
+        Mfa,
+        TOTP,
+        true,
+        "a 160-bit TOTP secret in lower-case base32 (decoders that casefold accept it, Auth0's pattern does not)",
+        AUTH0_MFA,
+        Fixed("ovxgizlson2hkzdzfv2g65dqfuzdaytz"),
+    ),
+    case(
+        "totp.spaced",
+        Mfa,
+        TOTP,
+        true,
+        "a TOTP secret in groups of four, as authenticator apps show it for typing in",
+        AUTH0_MFA,
+        Fixed("OVXG IZLS ON2H KZDZ FV2G 65DQ FUZD AYTZ"),
+    ),
+    case(
+        "mfa_phone.no-plus",
+        Mfa,
+        MFA_PHONE,
+        false,
+        "an E.164 number without its leading `+` (a fictional +1 555-01xx number)",
+        AUTH0_MFA,
+        Fixed("12015550123"),
+    ),
+    case(
+        "mfa_phone.national-format",
+        Mfa,
+        MFA_PHONE,
+        false,
+        "a number in national format, no country code: (201) 555-0123",
+        "ITU-T E.164; NANPA 555-01xx fictional range",
+        Fixed("(201) 555-0123"),
+    ),
+    case(
+        "mfa_phone.spaced",
+        Mfa,
+        MFA_PHONE,
+        false,
+        "an international number with display spaces (Ofcom drama range): +44 20 7946 0123",
+        "ITU-T E.123 vs E.164; Ofcom drama numbers",
+        Fixed("+44 20 7946 0123"),
     ),
 ];
 

@@ -33,6 +33,9 @@ const FAMILY_WEIGHTS: &[(Family, u32)] = &[
     (Family::Text, 2),
     (Family::Username, 1),
     (Family::Password, 1),
+    // Second factors (`totp_secret`, `mfa_phone` columns): only profiles
+    // with those columns draw them.
+    (Family::Mfa, 1),
     // A file case makes the whole file invalid UTF-8: only when asked for
     // (`include`, or a weight in `families`).
     (Family::File, 0),

@@ -2,6 +2,7 @@
 //! handles, person data, and the row stream (a root table's rows with their
 //! children's) that `generate`, rehearsals and verification share.
 
+pub mod identity;
 pub mod permute;
 pub mod person;
 pub mod plan;

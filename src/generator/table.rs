@@ -1,6 +1,10 @@
 //! A profile compiled for one run: per-table, per-column generators whose
 //! every value is a pure function of (seed, table, column, row index).
 
+mod identity;
+
+pub use identity::base32;
+
 use super::permute::Permutation;
 use super::person::{Handles, People, Person, push_i64, push_u64};
 use super::values::{homoglyph, push_json, push_text, push_ulid, push_uuid};
@@ -82,6 +86,8 @@ enum ColKind {
         pick: Picker,
         distinct: bool,
     },
+    /// TOTP secrets, backup codes, MFA phones, linked identities.
+    Identity(identity::IdCol),
 }
 
 enum Picker {
@@ -208,7 +214,7 @@ impl TableGen {
                     | Kind::Username
                     | Kind::Phone
                     | Kind::Country { .. }
-            )
+            ) || matches!(k, Kind::MfaPhone { countries } if countries.is_empty())
         };
         let needs_people = t.columns.iter().any(|c| person_kinds(&c.kind));
         let handles = t
@@ -225,6 +231,7 @@ impl TableGen {
             .columns
             .iter()
             .position(|c| matches!(c.kind, Kind::Timestamp { .. }));
+        let domain = profile.max_rows(ti, users).unwrap_or(u64::MAX);
         let cols = t
             .columns
             .iter()
@@ -233,7 +240,10 @@ impl TableGen {
                 ColGen {
                     key,
                     null_rate: c.null_rate,
-                    kind: ColKind::new(&c.kind, key, first_ts),
+                    kind: match identity::IdCol::new(&c.kind, key, domain) {
+                        Some(id) => ColKind::Identity(id),
+                        None => ColKind::new(&c.kind, key, first_ts),
+                    },
                 }
             })
             .collect();
@@ -308,6 +318,7 @@ impl ColKind {
                 },
                 distinct: *distinct,
             },
+            _ => unreachable!("identity kinds are compiled by IdCol::new"),
         }
     }
 }
@@ -794,6 +805,7 @@ impl Gen {
                 self.push_key(*target, idx, out);
                 self.key_kind(*target)
             }
+            ColKind::Identity(_) => self.push_identity(t, ci, id, p, r, out),
             ColKind::FirstName
             | ColKind::LastName
             | ColKind::FullName

@@ -257,6 +257,50 @@ pub enum Kind {
         pick: Pick,
         distinct: bool,
     },
+    /// A TOTP shared secret (RFC 6238): `bytes` random bytes in RFC 4648
+    /// base32, without padding.
+    TotpSecret {
+        bytes: u32,
+    },
+    /// One-time recovery codes: a JSON array of `count` distinct codes.
+    BackupCodes {
+        count: u32,
+        format: CodeFormat,
+        length: u32,
+    },
+    /// An E.164 number in a range reserved for fiction
+    /// (`data::FICTIONAL_PHONES`). `countries`: weights over that table;
+    /// empty: the row's person's country when it has a range, else
+    /// `data::FICTIONAL_PHONE_DEFAULT_WEIGHTS`.
+    MfaPhone {
+        countries: Vec<(usize, u32)>,
+    },
+    /// A linked social identity's provider: weights over
+    /// `data::IDENTITY_PROVIDERS`; in a child table, distinct per parent row.
+    IdentityProvider {
+        providers: Vec<(usize, u32)>,
+    },
+    /// The provider's user id for the row's provider (the column at index
+    /// `provider`, an `identity_provider` column of the same table), in that
+    /// provider's shape; unique per provider.
+    IdentitySubject {
+        provider: usize,
+    },
+    /// The parent row's email (the user's), copied: column `column` of the
+    /// parent table.
+    IdentityEmail {
+        column: usize,
+    },
+}
+
+/// How backup codes are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeFormat {
+    /// `length` decimal digits (`12345678`).
+    Digits,
+    /// Two dash-joined groups of lowercase letters and digits
+    /// (`k3f9-x2qm`), `length` characters without the dash.
+    Groups,
 }
 
 impl Kind {
@@ -270,6 +314,8 @@ impl Kind {
             Kind::Username => "username",
             Kind::Text { .. } => "text",
             Kind::PasswordHash => "password",
+            Kind::TotpSecret { .. } => "totp_secret",
+            Kind::MfaPhone { .. } => "mfa_phone",
             _ => return None,
         })
     }
@@ -287,7 +333,12 @@ impl Kind {
             Kind::Email => SqlType::Varchar(320),
             Kind::Ulid => SqlType::Varchar(26),
             Kind::Country { names: false } => SqlType::Varchar(2),
-            Kind::Phone => SqlType::Varchar(20),
+            Kind::Phone | Kind::MfaPhone { .. } => SqlType::Varchar(20),
+            Kind::TotpSecret { .. } => SqlType::Varchar(128),
+            Kind::BackupCodes { .. } => SqlType::Json,
+            Kind::IdentityProvider { .. } => SqlType::Varchar(32),
+            Kind::IdentitySubject { .. } => SqlType::Varchar(64),
+            Kind::IdentityEmail { .. } => SqlType::Varchar(320),
             Kind::Parent | Kind::Reference { .. } => SqlType::Key,
             Kind::Text { .. } => SqlType::Text,
             _ => SqlType::Varchar(255),

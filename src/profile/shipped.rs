@@ -5,6 +5,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("bench-8", include_str!("../../profiles/bench-8.toml")),
     ("ldap", include_str!("../../profiles/ldap.toml")),
     ("shop", include_str!("../../profiles/shop.toml")),
+    ("saas-mfa", include_str!("../../profiles/saas-mfa.toml")),
 ];
 
 pub fn get(name: &str) -> Option<&'static str> {

@@ -27,6 +27,12 @@ pub(super) const KINDS: &[(&str, &[&str])] = &[
     ("password_salt", &[]),
     ("parent", &[]),
     ("reference", &["table", "dist", "s", "distinct"]),
+    ("totp_secret", &["bytes"]),
+    ("backup_codes", &["count", "format", "length"]),
+    ("mfa_phone", &["countries"]),
+    ("identity_provider", &["providers"]),
+    ("identity_subject", &["provider"]),
+    ("identity_email", &[]),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -133,6 +139,8 @@ pub(super) fn parse_kind(
             Kind::Parent
         }
         "reference" => reference(cx, c, names, sizes, size)?,
+        "totp_secret" | "backup_codes" | "mfa_phone" | "identity_provider" | "identity_subject"
+        | "identity_email" => super::identity::parse_kind(cx, c, kind, earlier, size)?,
         _ => unreachable!("kind names come from KINDS"),
     })
 }

@@ -4,6 +4,7 @@
 mod activity;
 mod edge_cases;
 mod hashes;
+mod identity;
 mod kinds;
 mod ldap;
 mod obj;
@@ -158,6 +159,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         )?);
     }
     check_keys(&cx, &raws, &tables)?;
+    identity::resolve_emails(&cx, &raws, &mut tables)?;
     check_password_table(&cx, &raws, &tables, users_idx, &users_name)?;
     let (ordered, remap) = load_order(&cx, &raws, &tables)?;
     let activity = parse_activity(&cx, &root, &ordered, remap[users_idx])?;
