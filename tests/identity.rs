@@ -414,14 +414,14 @@ fn mfa_edge_cases_land_in_their_columns() {
         assert_eq!(table, "users");
         let v = users[key][field.as_str()].as_str().unwrap();
         match label.as_str() {
-            "totp.padded" => assert!(v.ends_with('=') && unbase32(v).unwrap().len() == 16),
-            "totp.lowercase" | "totp.spaced" => {
+            "mfa.totp-padded" => assert!(v.ends_with('=') && unbase32(v).unwrap().len() == 16),
+            "mfa.totp-lowercase" | "mfa.totp-spaced" => {
                 assert_eq!(unbase32(&v.replace(' ', "")).unwrap().len(), 20, "{v}")
             }
-            "mfa_phone.no-plus" => {
+            "mfa.phone-no-plus" => {
                 assert!(!v.starts_with('+') && v.bytes().all(|b| b.is_ascii_digit()))
             }
-            "mfa_phone.national-format" | "mfa_phone.spaced" => assert!(v.contains(' ')),
+            "mfa.phone-national-format" | "mfa.phone-spaced" => assert!(v.contains(' ')),
             other => panic!("unexpected label {other}"),
         }
         hit.insert(label.clone());

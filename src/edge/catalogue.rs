@@ -1409,7 +1409,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
     ),
     // ── mfa ────────────────────────────────────────────────────────────────
     case(
-        "totp.padded",
+        "mfa.totp-padded",
         Mfa,
         TOTP,
         true,
@@ -1418,7 +1418,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
         Fixed("OVXGIZLSON2HKZDZEB2G65DQEE======"),
     ),
     case(
-        "totp.lowercase",
+        "mfa.totp-lowercase",
         Mfa,
         TOTP,
         true,
@@ -1427,7 +1427,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
         Fixed("ovxgizlson2hkzdzfv2g65dqfuzdaytz"),
     ),
     case(
-        "totp.spaced",
+        "mfa.totp-spaced",
         Mfa,
         TOTP,
         true,
@@ -1436,7 +1436,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
         Fixed("OVXG IZLS ON2H KZDZ FV2G 65DQ FUZD AYTZ"),
     ),
     case(
-        "mfa_phone.no-plus",
+        "mfa.phone-no-plus",
         Mfa,
         MFA_PHONE,
         false,
@@ -1445,7 +1445,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
         Fixed("12015550123"),
     ),
     case(
-        "mfa_phone.national-format",
+        "mfa.phone-national-format",
         Mfa,
         MFA_PHONE,
         false,
@@ -1454,7 +1454,7 @@ pub static CATALOGUE: &[EdgeCase] = &[
         Fixed("(201) 555-0123"),
     ),
     case(
-        "mfa_phone.spaced",
+        "mfa.phone-spaced",
         Mfa,
         MFA_PHONE,
         false,
