@@ -64,7 +64,10 @@ fn chunk(
         c.tally.add(rules::format_of(u), &v);
         let key = u.key.unwrap_or_default();
         if pw {
-            push_csv(&mut c.passwords, &[key, m.password]);
+            push_csv(
+                &mut c.passwords,
+                &[key, m.password, u.email.unwrap_or_default()],
+            );
         }
         match &v {
             Ok(a) => c.records.push((
@@ -164,7 +167,7 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
         true => {
             let mut w = std::io::BufWriter::new(create_private(&pw_path)?);
             let pk = &plan.metas[plan.generator.users_table].primary_key[0];
-            writeln!(w, "{pk},password").map_err(|e| Error::io("write", &pw_path, e))?;
+            writeln!(w, "{pk},password,email").map_err(|e| Error::io("write", &pw_path, e))?;
             Some(w)
         }
         false => None,
