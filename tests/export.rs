@@ -21,20 +21,28 @@ fn profile() -> String {
 }
 
 fn export(p: &str, users: &str, out: &Path, threads: &str) {
+    export_at(p, users, out, threads, "profile");
+}
+
+fn export_at(p: &str, users: &str, out: &Path, threads: &str, cost: &str) {
+    let out = out.to_str().unwrap();
+    let profile = profile();
     common::ok(&[
         "export",
         "--to",
         p,
         "--profile",
-        &profile(),
+        &profile,
         "--users",
         users,
         "--out",
-        out.to_str().unwrap(),
+        out,
         "--emit-passwords",
         "-j",
         threads,
         "-q",
+        "--hash-cost",
+        cost,
     ]);
 }
 
@@ -199,7 +207,8 @@ fn every_reencoded_hash_verifies_under_the_providers_algorithm() {
     let dir = tempfile::tempdir().unwrap();
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/export_oracle.py");
     for p in PROVIDERS {
-        export(p, "700", dir.path(), "2");
+        // Light work factors: every format and encoding, quick to verify in Python.
+        export_at(p, "500", dir.path(), "2", "light");
         let o = Command::new(&py)
             .arg("-W")
             .arg("ignore")
@@ -216,6 +225,6 @@ fn every_reencoded_hash_verifies_under_the_providers_algorithm() {
         );
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         assert!(v["verified"].as_u64().unwrap() > 0, "{p}: {v}");
-        assert_eq!(v["covered"], 700, "{p}: {v}");
+        assert_eq!(v["covered"], 500, "{p}: {v}");
     }
 }

@@ -198,7 +198,6 @@ HEADER = "cognito:username,name,given_name,family_name,middle_name,nickname,pref
 
 
 def cognito():
-    from passlib.hash import scrypt as pscrypt
     global records, nohash
     for path in sorted(glob.glob(os.path.join(D, "**", "users-*.csv"), recursive=True)):
         lines = open(path, encoding="utf-8").read().split("\n")
@@ -231,7 +230,11 @@ def cognito():
             elif alg == "ARGON2ID":
                 ok = h.startswith("$argon2id$") and o.argon2_cffi(pw, h)
             elif alg == "SCRYPT":
-                ok = pscrypt.verify(pw, h)
+                _, _, params, salt, hv = h.split("$")
+                q = dict(kv.split("=") for kv in params.split(","))
+                v = b64d(hv)
+                dk = hashlib.scrypt(pw.encode(), salt=b64d(salt), n=2 ** int(q["ln"]), r=int(q["r"]), p=int(q["p"]), dklen=len(v), maxmem=2**31 - 1)
+                ok = hmac.compare_digest(dk, v)
             else:
                 ok = o.pbkdf2_phc(pw, h)
             check(ok, f"{rec['cognito:username']} {alg}")
