@@ -17,8 +17,10 @@ pub struct Keycloak;
 /// import a size an admin console upload takes.
 pub const USERS_PER_FILE: u64 = 50_000;
 
-/// The argon2 PHC string's parts: type, m, t, p, salt, hash.
-fn argon2(phc: &str) -> Option<(String, u32, u32, u32, Vec<u8>, Vec<u8>)> {
+/// An argon2 PHC string's type, m, t, p, salt and hash.
+type Argon2Parts = (String, u32, u32, u32, Vec<u8>, Vec<u8>);
+
+fn argon2(phc: &str) -> Option<Argon2Parts> {
     let f: Vec<&str> = phc.split('$').collect();
     if f.len() != 6 {
         return None;
