@@ -12,6 +12,7 @@ pub mod edge;
 pub mod emulate;
 pub mod error;
 pub mod estimate;
+pub mod export;
 pub mod faults;
 pub mod generate;
 pub mod generator;

@@ -9,6 +9,7 @@ pub mod edge_cases;
 pub mod emulate;
 pub mod estimate;
 pub mod exit;
+pub mod export;
 pub mod generate;
 pub mod hash;
 pub mod jit;
@@ -84,6 +85,14 @@ pub enum Command {
     /// new identity system with legacy fallback, coverage forecast, leak scan.
     #[command(after_help = jit::JIT_EXAMPLES)]
     Jit(Box<jit::JitArgs>),
+    /// Write an identity provider's own import files (Auth0, Okta, Firebase,
+    /// Keycloak, Cognito, Clerk, Supabase), hashes re-encoded per provider.
+    #[command(after_help = export::EXPORT_EXAMPLES)]
+    Export(Box<export::ExportArgs>),
+    /// Per provider and hash format: users importable with their password,
+    /// reset required, just in time only; a one-line verdict per provider.
+    #[command(after_help = export::ASSESS_EXAMPLES)]
+    Assess(Box<export::AssessArgs>),
 }
 
 const REPORT_EXAMPLES: &str = "Examples:
@@ -131,6 +140,8 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Emulate(e) => emulate::run(e),
         Command::ScanLeaks(a) => scan_leaks::run(a),
         Command::Jit(a) => jit::run(*a),
+        Command::Export(a) => export::run_export(*a),
+        Command::Assess(a) => export::run_assess(*a),
     }
     .map(|()| ExitStatus::Success)
 }

@@ -131,6 +131,17 @@ pub enum Parts {
     },
     /// An argon2 PHC string, `$argon2id$v=19$m=…`.
     Argon2 { phc: String },
+    /// Firebase's modified scrypt: `value` = AES-256-CTR under
+    /// scrypt(password, salt ‖ `salt_separator`, 2^`mem_cost`, `rounds`, 1)
+    /// of the project's `signer_key`.
+    FirebaseScrypt {
+        salt: Vec<u8>,
+        value: Vec<u8>,
+        signer_key: Vec<u8>,
+        salt_separator: Vec<u8>,
+        rounds: u32,
+        mem_cost: u32,
+    },
     /// scrypt with N = 2^`ln`.
     Scrypt {
         ln: u32,

@@ -540,6 +540,18 @@ impl HashFormat for FirebaseScrypt {
     fn identify(&self, encoded: &str) -> Option<Params> {
         fb_is_hash(encoded).then(Params::new)
     }
+    /// `params`: the project's (signer key, separator, rounds, mem cost).
+    fn parts(&self, encoded: &Encoded, params: &Params) -> Option<super::Parts> {
+        let c = fb(&super::merged(self, params)).ok()?;
+        Some(super::Parts::FirebaseScrypt {
+            salt: enc::b64_decode(encoded.salt.as_deref()?)?,
+            value: enc::b64_decode(&encoded.hash)?,
+            signer_key: c.key,
+            salt_separator: c.sep,
+            rounds: c.rounds,
+            mem_cost: c.mem_cost,
+        })
+    }
     fn identify_salted(&self, hash: &str, salt: &str) -> Option<Params> {
         (fb_is_hash(hash) && enc::b64_decode(salt).is_some()).then(Params::new)
     }

@@ -1,7 +1,7 @@
 //! Output formats: one file per format behind one trait (LDIF: a folder). A format renders
 //! `RowBuf`s into bytes; the generator's writer owns files and ordering.
 
-mod csv;
+pub mod csv;
 pub mod encoding;
 mod jsonl;
 pub mod ldif;

@@ -20,7 +20,6 @@ use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::generator::table::{RowId, Scratch};
 use crate::hash::Encoded;
-use crate::hash::{HashFormat, Params};
 use crate::http::{Answer, Client};
 use crate::profile::Kind;
 use crate::report::metrics::Metrics;
@@ -33,29 +32,10 @@ use std::time::{Duration, Instant};
 
 pub use verify::verify;
 
-/// The fields of one user that an identity API takes.
-#[derive(Debug, Default)]
-pub struct ApiUser<'a> {
-    pub email: Option<&'a str>,
-    pub username: Option<&'a str>,
-    pub first_name: Option<&'a str>,
-    pub last_name: Option<&'a str>,
-    pub hash: Option<UserHash<'a>>,
-}
-
-/// A user's hash, the format it is in and the profile's parameters for it.
-#[derive(Debug)]
-pub struct UserHash<'a> {
-    pub format: &'static dyn HashFormat,
-    pub encoded: &'a Encoded,
-    pub params: &'a Params,
-}
-
-impl std::fmt::Debug for dyn HashFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// The fields of one user that an identity API takes (the export module's
+/// `User`: one encoder per provider for rehearsals and files).
+pub use crate::export::User as ApiUser;
+pub use crate::export::UserHash;
 
 /// The provider cannot import this format: the user is reported, not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,13 +50,6 @@ pub fn body(api: Api, u: &ApiUser) -> std::result::Result<Value, JitOnly> {
         Api::Auth0 => auth0::user(u),
         Api::Generic => Ok(generic::user(u)),
     }
-}
-
-/// The hash's parts, or `JitOnly` when no provider can take it apart.
-fn parts(h: &UserHash) -> std::result::Result<crate::hash::Parts, JitOnly> {
-    h.format.parts(h.encoded, h.params).ok_or(JitOnly {
-        format: h.format.name(),
-    })
 }
 
 /// An identity API reached over HTTP.
@@ -291,6 +264,7 @@ impl<'a> Users<'a> {
                     encoded: e,
                     params: &g.pools[m].params,
                 }),
+            ..ApiUser::default()
         };
         Made {
             has_hash: user.hash.is_some(),

@@ -1,0 +1,272 @@
+//! `understudy assess`: before anything runs, what share of the users each
+//! provider imports with their password, per hash format, and what the rest
+//! must do, from the same per-user verdicts `export` writes files from (so the
+//! two agree user for user). Report kind `assess`, schema version 1
+//! (docs/reports.md).
+
+use super::{Provider, rules};
+use crate::dataset::Plan;
+use crate::error::{Error, Result};
+use crate::report::Head;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One format's users at one provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    pub users: u64,
+    pub importable: u64,
+    pub reset_required: u64,
+    pub jit_only: u64,
+    /// `reason\tdetail` → users.
+    pub reasons: BTreeMap<String, u64>,
+}
+
+/// Per format, for one provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub formats: BTreeMap<String, Row>,
+}
+
+impl Tally {
+    pub fn add(&mut self, format: &str, v: &Result<rules::Accepted, rules::Refusal>) {
+        let row = match self.formats.get_mut(format) {
+            Some(r) => r,
+            None => self.formats.entry(format.to_string()).or_default(),
+        };
+        row.users += 1;
+        match v {
+            Ok(_) => row.importable += 1,
+            Err(r) => {
+                match r.consequence {
+                    rules::Consequence::ResetRequired => row.reset_required += 1,
+                    rules::Consequence::JitOnly => row.jit_only += 1,
+                }
+                *row.reasons
+                    .entry(format!("{}\t{}", r.reason.name(), r.detail))
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    pub fn merge(&mut self, o: &Tally) {
+        for (f, r) in &o.formats {
+            let row = self.formats.entry(f.clone()).or_default();
+            row.users += r.users;
+            row.importable += r.importable;
+            row.reset_required += r.reset_required;
+            row.jit_only += r.jit_only;
+            for (k, n) in &r.reasons {
+                *row.reasons.entry(k.clone()).or_default() += n;
+            }
+        }
+    }
+
+    pub fn total(&self) -> Row {
+        let mut t = Row::default();
+        for r in self.formats.values() {
+            t.users += r.users;
+            t.importable += r.importable;
+            t.reset_required += r.reset_required;
+            t.jit_only += r.jit_only;
+        }
+        t
+    }
+}
+
+fn pct(n: u64, d: u64) -> String {
+    format!(
+        "{:.1} %",
+        if d == 0 {
+            0.0
+        } else {
+            n as f64 * 100.0 / d as f64
+        }
+    )
+}
+
+/// The formats behind a number of users, the largest first: "argon2id, phpass".
+fn which(t: &Tally, pick: impl Fn(&Row) -> u64) -> String {
+    let mut v: Vec<(&String, u64)> = t
+        .formats
+        .iter()
+        .map(|(f, r)| (f, pick(r)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let names: Vec<&str> = v.iter().take(4).map(|(f, _)| f.as_str()).collect();
+    let more = if v.len() > 4 {
+        format!(" and {} more", v.len() - 4)
+    } else {
+        String::new()
+    };
+    format!("{}{more}", names.join(", "))
+}
+
+/// "Okta: 80.0 % import with their password, 20.0 % just in time (argon2id)".
+pub fn verdict(p: Provider, t: &Tally) -> String {
+    let s = t.total();
+    let mut parts = vec![format!(
+        "{}: {} import with their password",
+        p.title(),
+        pct(s.importable, s.users)
+    )];
+    if s.jit_only > 0 {
+        parts.push(format!(
+            "{} must migrate just in time or reset ({})",
+            pct(s.jit_only, s.users),
+            which(t, |r| r.jit_only)
+        ));
+    }
+    if s.reset_required > 0 {
+        parts.push(format!(
+            "{} must reset ({})",
+            pct(s.reset_required, s.users),
+            which(t, |r| r.reset_required)
+        ));
+    }
+    parts.join(", ")
+}
+
+/// One provider's entry of the report (also `export`'s `summary.json`).
+pub fn provider_json(p: Provider, t: &Tally) -> Value {
+    let s = t.total();
+    let formats: Vec<Value> = t
+        .formats
+        .iter()
+        .map(|(f, r)| {
+            let reasons: Vec<Value> = r
+                .reasons
+                .iter()
+                .map(|(k, n)| {
+                    let (reason, detail) = k.split_once('\t').unwrap_or((k, ""));
+                    json!({"reason": reason, "detail": detail, "users": n})
+                })
+                .collect();
+            json!({"format": f, "users": r.users, "importable": r.importable,
+                   "reset_required": r.reset_required, "jit_only": r.jit_only, "reasons": reasons})
+        })
+        .collect();
+    json!({"provider": p.name(), "users": s.users, "importable": s.importable,
+           "reset_required": s.reset_required, "jit_only": s.jit_only,
+           "verdict": verdict(p, t), "formats": formats})
+}
+
+/// The `assess` report.
+#[derive(Debug, Serialize)]
+pub struct AssessReport {
+    #[serde(flatten)]
+    pub head: Head,
+    pub profile: String,
+    pub users: u64,
+    pub seed: u64,
+    pub providers: Vec<Value>,
+}
+
+/// Every provider's tally over the plan's users (one regeneration per user).
+pub fn tallies(plan: &Plan, providers: &[Provider], threads: usize) -> Result<Vec<Tally>> {
+    let fields = super::Fields::of(plan)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start threads: {e}")))?;
+    const CHUNK: u64 = 4096;
+    let chunks: Vec<std::ops::Range<u64>> = (0..plan.users.div_ceil(CHUNK))
+        .map(|k| k * CHUNK..((k + 1) * CHUNK).min(plan.users))
+        .collect();
+    let parts: Vec<Vec<Tally>> = pool.install(|| {
+        chunks
+            .par_iter()
+            .map(|r| {
+                let mut users = super::Users::new(plan, &fields);
+                let mut t = vec![Tally::default(); providers.len()];
+                for i in r.clone() {
+                    let m = users.make(i);
+                    for (k, p) in providers.iter().enumerate() {
+                        t[k].add(rules::format_of(&m.user), &rules::verdict(*p, &m.user));
+                    }
+                }
+                t
+            })
+            .collect()
+    });
+    let mut out = vec![Tally::default(); providers.len()];
+    for t in parts {
+        for (o, x) in out.iter_mut().zip(&t) {
+            o.merge(x);
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(
+    plan: &Plan,
+    profile: &str,
+    providers: &[Provider],
+    threads: usize,
+) -> Result<AssessReport> {
+    let head = Head::new("assess", SCHEMA_VERSION, crate::report::head::now());
+    let t = tallies(plan, providers, threads)?;
+    Ok(AssessReport {
+        head,
+        profile: profile.to_string(),
+        users: plan.users,
+        seed: plan.seed,
+        providers: providers
+            .iter()
+            .zip(&t)
+            .map(|(p, t)| provider_json(*p, t))
+            .collect(),
+    })
+}
+
+/// The terminal table: per provider, per format.
+pub fn terminal(r: &AssessReport) -> String {
+    let mut s = format!(
+        "assess: {} users of profile {} (seed {})\n",
+        r.users, r.profile, r.seed
+    );
+    for p in &r.providers {
+        s.push_str(&format!(
+            "\n{:<10} {:<22} {:>9} {:>10} {:>9} {:>9}  reason\n",
+            p["provider"].as_str().unwrap_or(""),
+            "format",
+            "users",
+            "importable",
+            "reset",
+            "jit only"
+        ));
+        for f in p["formats"].as_array().into_iter().flatten() {
+            let reason = f["reasons"]
+                .as_array()
+                .and_then(|r| r.iter().max_by_key(|x| x["users"].as_u64()))
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        x["reason"].as_str().unwrap_or(""),
+                        x["detail"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "{:<10} {:<22} {:>9} {:>10} {:>9} {:>9}  {reason}\n",
+                "",
+                f["format"].as_str().unwrap_or(""),
+                f["users"].as_u64().unwrap_or(0),
+                f["importable"].as_u64().unwrap_or(0),
+                f["reset_required"].as_u64().unwrap_or(0),
+                f["jit_only"].as_u64().unwrap_or(0)
+            ));
+        }
+    }
+    s.push('\n');
+    for p in &r.providers {
+        s.push_str(p["verdict"].as_str().unwrap_or(""));
+        s.push('\n');
+    }
+    s
+}
