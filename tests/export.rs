@@ -228,3 +228,174 @@ fn every_reencoded_hash_verifies_under_the_providers_algorithm() {
         assert_eq!(v["covered"], 500, "{p}: {v}");
     }
 }
+
+/// The identity graph of `saas-mfa` reaches the providers that take it, each
+/// value as `generate` wrote it: Auth0 `mfa_factors` (TOTP secret, phone),
+/// Clerk `totp_secret`/`backup_codes`, Firebase `providerUserInfo` (every
+/// linked identity of the user, none of another's).
+#[test]
+fn identity_graph_is_exported_as_generated() {
+    use serde_json::Value;
+    use std::collections::{BTreeSet, HashMap};
+    let dir = tempfile::tempdir().unwrap();
+    let d = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    let common = [
+        "--profile",
+        "saas-mfa",
+        "--users",
+        "400",
+        "--edge-rate",
+        "0",
+        "-q",
+    ];
+    let generated = d("gen");
+    common::ok(
+        &[
+            &["generate", "--format", "jsonl", "--out", &generated][..],
+            &common,
+        ]
+        .concat(),
+    );
+    let lines = |f: &str| -> Vec<Value> {
+        std::fs::read_to_string(Path::new(&generated).join(f))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let users = lines("users.jsonl");
+    let email_of: HashMap<String, String> = users
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().into(),
+                u["email"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let mut linked: HashMap<String, BTreeSet<(String, String)>> = HashMap::new();
+    for l in lines("user_identities.jsonl") {
+        let email = email_of[l["user_id"].as_str().unwrap()].clone();
+        linked.entry(email).or_default().insert((
+            l["provider"].as_str().unwrap().into(),
+            l["subject"].as_str().unwrap().into(),
+        ));
+    }
+    assert!(linked.len() > 50, "too few users with linked identities");
+    for p in ["auth0", "clerk", "firebase"] {
+        common::ok(&[&["export", "--to", p, "--out", &d(p)][..], &common].concat());
+    }
+    let records = |p: &str| -> Vec<Value> {
+        let mut out = Vec::new();
+        for e in walk(&Path::new(&d(p)).join(p)) {
+            let text = std::fs::read_to_string(&e).unwrap();
+            match e.extension().and_then(|x| x.to_str()) {
+                Some("json") if !e.ends_with("summary.json") => {
+                    match serde_json::from_str(&text).unwrap() {
+                        Value::Array(a) => out.extend(a),
+                        Value::Object(o) => out.extend(o["users"].as_array().unwrap().clone()),
+                        _ => {}
+                    }
+                }
+                Some("ndjson" | "jsonl") => out.extend(
+                    text.lines()
+                        .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+                ),
+                _ => {}
+            }
+        }
+        out
+    };
+    let truth: HashMap<&str, &Value> = users
+        .iter()
+        .map(|u| (u["email"].as_str().unwrap(), u))
+        .collect();
+    let (mut totp, mut codes, mut socials) = (0, 0, 0);
+    for r in records("auth0") {
+        let u = truth[r["email"].as_str().unwrap()];
+        let mut want = Vec::new();
+        if let Some(s) = u["totp_secret"].as_str() {
+            want.push(serde_json::json!({"totp": {"secret": s}}));
+            totp += 1;
+        }
+        if let Some(p) = u["mfa_phone"].as_str() {
+            want.push(serde_json::json!({"phone": {"value": p}}));
+        }
+        let got = r
+            .get("mfa_factors")
+            .cloned()
+            .unwrap_or(Value::Array(vec![]));
+        assert_eq!(
+            got,
+            Value::Array(want),
+            "auth0 mfa_factors of {}",
+            r["email"]
+        );
+    }
+    for r in records("clerk") {
+        let email = r["email_address"][0]
+            .as_str()
+            .or(r["email_address"].as_str())
+            .unwrap();
+        let u = truth[email];
+        assert_eq!(
+            r.get("totp_secret").and_then(Value::as_str),
+            u["totp_secret"].as_str()
+        );
+        let want: Vec<Value> = u["backup_codes"].as_array().cloned().unwrap_or_default();
+        let got: Vec<Value> = r
+            .get("backup_codes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        codes += usize::from(!got.is_empty());
+        assert_eq!(got, want, "clerk backup_codes of {email}");
+    }
+    for r in records("firebase") {
+        let email = r["email"].as_str().unwrap();
+        let got: BTreeSet<(String, String)> = r
+            .get("providerUserInfo")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p["providerId"].as_str().unwrap().into(),
+                            p["rawId"].as_str().unwrap().into(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        socials += usize::from(!got.is_empty());
+        // `firebase auth:import` takes links of these four providers only.
+        let want: BTreeSet<(String, String)> = linked
+            .get(email)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(p, _)| {
+                ["google.com", "facebook.com", "twitter.com", "github.com"].contains(&p.as_str())
+            })
+            .collect();
+        assert_eq!(got, want, "firebase providerUserInfo of {email}");
+    }
+    assert!(
+        totp > 20 && codes > 20 && socials > 20,
+        "totp {totp}, codes {codes}, socials {socials}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

@@ -185,7 +185,7 @@ pub fn tallies(plan: &Plan, providers: &[Provider], threads: usize) -> Result<Ve
                 let mut users = super::Users::new(plan, &fields);
                 let mut t = vec![Tally::default(); providers.len()];
                 for i in r.clone() {
-                    let m = users.make(i);
+                    let m = users.make(i, Vec::new());
                     for (k, p) in providers.iter().enumerate() {
                         t[k].add(rules::format_of(&m.user), &rules::verdict(*p, &m.user));
                     }

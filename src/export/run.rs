@@ -57,8 +57,9 @@ fn chunk(
     let p = ex.provider();
     let mut users = super::Users::new(plan, fields);
     let mut c = Chunk::default();
-    for index in range {
-        let m = users.make(index);
+    let linked = users.linked(range.clone());
+    for (index, social) in range.zip(linked) {
+        let m = users.make(index, social);
         let u = &m.user;
         let v = rules::verdict(p, u);
         c.tally.add(rules::format_of(u), &v);

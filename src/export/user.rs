@@ -2,8 +2,9 @@
 //! columns found by kind (email, username, names, phone, password hash) and by
 //! conventional name (`email_verified`, `created_at`), the plaintext beside.
 
-use super::{Identity, User, UserHash};
+use super::{Identity, Social, User, UserHash};
 use crate::error::{Error, Result};
+use crate::generator::identity::IdentityGraph;
 use crate::generator::table::{RowId, Scratch};
 use crate::hash::Encoded;
 use crate::profile::Kind;
@@ -21,17 +22,8 @@ pub struct Fields {
     pub email_verified: Option<usize>,
     pub created_at: Option<usize>,
     /// The identity-graph columns (`totp_secret`, `backup_codes`,
-    /// `mfa_phone`, social identities): looked up by kind once the profile
-    /// has those kinds; none yet, so `Identity` stays empty.
-    pub identity: IdentityFields,
-}
-
-/// Columns of the identity-graph kinds (none until the profile has them).
-#[derive(Debug, Clone, Default)]
-pub struct IdentityFields {
-    pub totp_secret: Option<usize>,
-    pub backup_codes: Option<usize>,
-    pub mfa_phone: Option<usize>,
+    /// `mfa_phone`, a child table of linked identities), found by kind.
+    pub identity: IdentityGraph,
 }
 
 impl Fields {
@@ -54,7 +46,7 @@ impl Fields {
             hash: find(&|k| matches!(k, Kind::PasswordHash)),
             email_verified: named("email_verified", &|k| matches!(k, Kind::Bool { .. })),
             created_at: named("created_at", &|k| matches!(k, Kind::Timestamp { .. })),
-            identity: IdentityFields::default(),
+            identity: IdentityGraph::new(&plan.profile),
         })
     }
 }
@@ -90,8 +82,9 @@ impl<'a> Users<'a> {
         }
     }
 
-    /// User `index` of the users table.
-    pub fn make(&mut self, index: u64) -> Made<'_> {
+    /// User `index` of the users table, with its linked identities
+    /// (`linked`, from `Users::linked`; empty when not wanted).
+    pub fn make(&mut self, index: u64, social: Vec<Social>) -> Made<'_> {
         let g = &self.plan.generator;
         let u = g.users_table;
         let id = RowId {
@@ -136,7 +129,12 @@ impl<'a> Users<'a> {
             email_verified: text(f.email_verified).map(|s| matches!(s, "true" | "t" | "1")),
             created_at: text(f.created_at),
             hash,
-            identity: Identity::default(),
+            identity: Identity {
+                totp_secret: f.identity.totp_secret(row).map(canonical_base32),
+                backup_codes: f.identity.backup_codes(row).unwrap_or_default(),
+                mfa_phone: f.identity.mfa_phone(row).map(str::to_string),
+                social,
+            },
         };
         Made {
             user,
@@ -149,4 +147,42 @@ impl<'a> Users<'a> {
                 .collect(),
         }
     }
+}
+
+impl Users<'_> {
+    /// The linked identities of each user in `range`, in order (one empty
+    /// list per user when the profile has no table of them). One pass over
+    /// the range's child rows: per user it would cost a scan of every
+    /// earlier user's children.
+    pub fn linked(&self, range: std::ops::Range<u64>) -> Vec<Vec<Social>> {
+        let n = (range.end - range.start) as usize;
+        if self.fields.identity.link_tables().next().is_none() {
+            return vec![Vec::new(); n];
+        }
+        let mut out = Vec::with_capacity(n);
+        self.fields
+            .identity
+            .for_users(&self.plan.generator, range, |_, id| {
+                out.push(
+                    id.linked
+                        .iter()
+                        .map(|l| Social {
+                            provider: l.provider.clone(),
+                            subject: l.subject.clone(),
+                        })
+                        .collect(),
+                )
+            });
+        out
+    }
+}
+
+/// A TOTP secret as providers take it (RFC 4648 base32: upper case, no
+/// padding, no spaces): base32 is case-insensitive and its padding optional,
+/// so this changes no secret, only how an export writes it.
+fn canonical_base32(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
