@@ -130,7 +130,7 @@ fn table(
         } else if let Some((_, to)) = refs.iter().find(|(col, _)| *col == c.name) {
             Role::Reference {
                 table: to.to_string(),
-                distinct: composite && t.primary_key.contains(&c.name),
+                distinct: composite && via.is_some() && t.primary_key.contains(&c.name),
             }
         } else if !composite && t.primary_key.first() == Some(&c.name) {
             Role::Key
@@ -154,7 +154,14 @@ fn table(
             unique: t.unique.contains(&c.name),
             allow_values: allowed(opts, &t.name, &c.name),
         };
-        let col = columns::infer(cat, &src)?;
+        let mut col = columns::infer(cat, &src)?;
+        if let Role::Reference {
+            table: to,
+            distinct: false,
+        } = &src.role
+        {
+            reference_skew(cat, &t.name, &c.name, to, &mut col)?;
+        }
         if let Some(w) = &col.warning {
             warnings.push(w.clone());
         }
@@ -176,6 +183,29 @@ fn table(
         },
         columns: cols,
     })
+}
+
+/// A reference's pick: Zipf when the referenced rows' counts are skewed
+/// (`fit::reference_skew`), measured as a histogram inside the database.
+fn reference_skew(
+    cat: &mut Catalog,
+    table: &str,
+    column: &str,
+    to: &str,
+    col: &mut Col,
+) -> crate::target::DbResult<()> {
+    let rows = cat.count(to)?;
+    let mut h = cat.children_histogram(table, column)?;
+    let with: u64 = h.iter().map(|(_, n)| n).sum();
+    if rows > with {
+        h.insert(0, (0, rows - with));
+    }
+    col.read
+        .push("references per referenced row, as a histogram of counts".into());
+    if let Some(s) = fit::reference_skew(&h) {
+        col.body.push_str(&format!(", dist = \"zipf\", s = {s}"));
+    }
+    Ok(())
 }
 
 /// The fitted `per_parent` of a child table and its comment.
