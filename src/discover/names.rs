@@ -249,7 +249,10 @@ fn person_link(w: &[String], joined: &str, last: &str) -> Option<Guess> {
     if last == "by" || (n >= 2 && last == "id" && w[n - 2] == "by") {
         return Some(Guess::Link);
     }
-    if matches!(last, "id" | "uuid" | "key" | "ref" | "fk") && n >= 2 && person(&singular(&w[n - 2])) {
+    if matches!(last, "id" | "uuid" | "key" | "ref" | "fk")
+        && n >= 2
+        && person(&singular(&w[n - 2]))
+    {
         return Some(Guess::Link);
     }
     if matches!(joined, "uid" | "userid" | "useruuid") || (n == 1 && person(last)) {

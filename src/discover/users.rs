@@ -115,9 +115,9 @@ fn guess(schema: &Schema) -> Result<(&Table, String)> {
     // A candidate with a foreign key to another candidate is that one's
     // child (`accounts.member_id` → `members`): not the users table.
     let child = |t: &Table| {
-        t.foreign_keys.iter().any(|fk| {
-            fk.parent != t.name && scored.iter().any(|(_, o, _)| o.name == fk.parent)
-        })
+        t.foreign_keys
+            .iter()
+            .any(|fk| fk.parent != t.name && scored.iter().any(|(_, o, _)| o.name == fk.parent))
     };
     let parents: Vec<&(usize, &Table, Vec<&str>)> =
         scored.iter().filter(|(_, t, _)| !child(t)).collect();

@@ -278,8 +278,8 @@ fn zipf_top_share(n: u64, top: u64, s: f64) -> f64 {
 
 /// The skew of a reference from `h`, the histogram of references per
 /// referenced row (zeros included): `None` when the counts are as even as
-/// uniform picks make them (variance at most twice the mean: uniform picks
-/// give about the mean), else the Zipf exponent whose top 1 % of rows takes
+/// uniform picks make them (variance at most 1.3 times the mean: uniform
+/// picks give Poisson counts, whose variance is the mean), else the Zipf exponent whose top 1 % of rows takes
 /// the share of the references the measured top 1 % takes.
 pub fn reference_skew(h: &Histogram) -> Option<f64> {
     let s = summary(h);
@@ -291,7 +291,7 @@ pub fn reference_skew(h: &Histogram) -> Option<f64> {
         .map(|(k, n)| (*k as f64 - s.mean).powi(2) * *n as f64)
         .sum::<f64>()
         / s.parents as f64;
-    if var <= 2.0 * s.mean {
+    if var <= 1.3 * s.mean {
         return None;
     }
     let top = s.parents.div_ceil(100);
@@ -359,7 +359,15 @@ mod tests {
     #[test]
     fn a_lognormal_is_kept_as_a_histogram_and_skewed_references_get_zipf() {
         // A mode at 2, a long tail: no named distribution fits.
-        let h: Histogram = vec![(0, 50), (1, 300), (2, 400), (3, 250), (5, 120), (9, 40), (30, 3)];
+        let h: Histogram = vec![
+            (0, 50),
+            (1, 300),
+            (2, 400),
+            (3, 250),
+            (5, 120),
+            (9, 40),
+            (30, 3),
+        ];
         let best = &fit(&h)[0];
         let s = summary(&h);
         match &best.dist {

@@ -137,7 +137,7 @@ fn table(
         } else {
             if t.foreign_keys.iter().any(|f| f.columns.contains(&c.name)) {
                 warnings.push(format!(
-                    "{}.{}: a foreign key to a table that is not a root table: generated as plain values",
+                    "{}.{}: a foreign key to a table of the users' tree other than its parent: generated as plain values, without the foreign key",
                     t.name, c.name
                 ));
             }

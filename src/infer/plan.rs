@@ -31,10 +31,13 @@ fn single(fk: &ForeignKey) -> Option<(&str, &str)> {
 /// Every table placed: the users table, then its children at any depth,
 /// then the other tables as roots. A table below the users (one of its
 /// foreign keys leads to them) is the child of the deepest table it points
-/// to (`refunds` → `invoices` rather than `refunds` → `users`), so that
-/// its other foreign keys point to the users or to roots and stay
-/// `reference` columns; a table is placed once every table of the users'
-/// tree it points to is (a cycle is broken at the deepest table placed).
+/// to (`payments` → `invoices` rather than `payments` → `accounts`); but a
+/// table that points to the users table itself is its child: a reference
+/// from the users' tree to the users could name a user of a later batch,
+/// not loaded yet (ARCHITECTURE.md § Exactly-once resume: a batch is a
+/// range of users with the rows below them). A table is placed once every
+/// table of the users' tree it points to is (a cycle is broken at the
+/// deepest table placed).
 pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
     let mut tree: Vec<&str> = vec![users];
     loop {
@@ -75,11 +78,19 @@ pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
             if !stuck && fks.iter().any(|(_, p)| at(p).is_none()) {
                 continue;
             }
-            let Some((col, parent, d)) = fks
+            let placed: Vec<(&str, &str, usize)> = fks
                 .iter()
                 .filter_map(|(c, p)| at(p).map(|d| (*c, *p, d)))
-                .reduce(|a, b| if b.2 > a.2 { b } else { a })
-            else {
+                .collect();
+            // The users table first, else the deepest (the first of equals).
+            let mut best: Option<(&str, &str, usize)> = None;
+            for c in placed {
+                best = match best {
+                    Some(b) if b.2 == 0 || c.2 <= b.2 && c.2 != 0 => Some(b),
+                    _ => Some(c),
+                };
+            }
+            let Some((col, parent, d)) = best else {
                 continue;
             };
             depth.push((t.name.clone(), d + 1));
@@ -108,17 +119,22 @@ pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
     out
 }
 
-/// The table's foreign-key columns that point to a table placed as a root
-/// (the users table or another root): `reference` columns.
+/// The table's foreign-key columns that point to a table placed as a root:
+/// `reference` columns. The users table is one for a root table only: a
+/// table of the users' own tree referring to a user other than its parent
+/// could name one of a later batch (see `place`).
 pub fn references<'a>(t: &'a Table, placed: &[Placed]) -> Vec<(&'a str, &'a str)> {
+    let own = placed.iter().find(|x| x.table == t.name).map(|x| &x.place);
+    let below_users = matches!(own, Some(Place::Child { .. }));
     t.foreign_keys
         .iter()
         .filter_map(single)
         .filter(|(_, p)| {
             *p != t.name
-                && placed
-                    .iter()
-                    .any(|x| x.table == *p && matches!(x.place, Place::Users | Place::Root))
+                && placed.iter().any(|x| {
+                    x.table == *p
+                        && (x.place == Place::Root || (x.place == Place::Users && !below_users))
+                })
         })
         .collect()
 }
@@ -180,7 +196,14 @@ mod tests {
     fn a_table_is_the_child_of_the_deepest_table_it_points_to() {
         let schema = Schema {
             tables: vec![
-                table("refunds", &[("approved_by", "users"), ("invoice_id", "invoices")]),
+                table(
+                    "payments",
+                    &[("account_id", "accounts"), ("invoice_id", "invoices")],
+                ),
+                table(
+                    "refunds",
+                    &[("invoice_id", "invoices"), ("approved_by", "users")],
+                ),
                 table("invoices", &[("account_id", "accounts")]),
                 table("accounts", &[("member_id", "users")]),
                 table("users", &[]),
@@ -191,14 +214,19 @@ mod tests {
         let p = place(&schema, "users");
         let of = |n: &str| p.iter().find(|x| x.table == n).unwrap().place.clone();
         assert_eq!(
-            of("refunds"),
+            of("payments"),
             Place::Child {
                 parent: "invoices".into(),
                 via: "invoice_id".into()
             }
         );
-        let refunds = schema.table("refunds").unwrap();
-        assert_eq!(references(refunds, &p), [("approved_by", "users")]);
+        assert_eq!(
+            of("refunds"),
+            Place::Child {
+                parent: "users".into(),
+                via: "approved_by".into()
+            }
+        );
         // A cycle below the users is broken, never a loop.
         assert!(matches!(of("a"), Place::Child { .. }));
         assert_eq!(

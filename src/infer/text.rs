@@ -38,7 +38,10 @@ pub fn dist(d: &CountDist) -> String {
         CountDist::Bernoulli { p } => format!("{{ dist = \"bernoulli\", p = {p} }}"),
         CountDist::Histogram(ref h) => {
             let w: Vec<String> = h.iter().map(|(k, n)| format!("{k} = {n}")).collect();
-            format!("{{ dist = \"histogram\", weights = {{ {} }} }}", w.join(", "))
+            format!(
+                "{{ dist = \"histogram\", weights = {{ {} }} }}",
+                w.join(", ")
+            )
         }
     }
 }
