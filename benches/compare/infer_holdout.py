@@ -571,7 +571,9 @@ def main():
     ap.add_argument("--known", action="append", default=[],
                     help="a check (its name's start) known to fail: printed KNOWN, not counted")
     ap.add_argument("--tamper", action="store_true", help="spoil the inferred profile: the check must fail")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory and the databases")
+    ap.add_argument("--infer-only", action="store_true",
+                    help="build the source, time discover and profiles infer, stop there")
     a = ap.parse_args()
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -648,6 +650,8 @@ def run(d, a, binary, work):
         open(prof, "w").write(text)
     outputs.append(("the profile", text.encode()))
     profile = tomllib.loads(text)
+    if a.infer_only:
+        return 1 if checks.print() else 0
 
     d.create(regen)
     _, took = understudy(binary, ["rehearse", "--profile", prof, "--users", str(a.users), "--target",

@@ -188,12 +188,17 @@ fn null_rate(c: &Counts) -> Option<f64> {
     (r > 0.0).then_some(r)
 }
 
-/// Infers one column.
-pub fn infer(cat: &mut Catalog, s: &Source) -> DbResult<Col> {
+/// Whether a column's kind depends on its count of distinct values (text
+/// whose name says nothing: an enum or text).
+pub fn wants_distinct(s: &Source) -> bool {
+    s.role == Role::Other && s.family.is_textual() && named(s.name, s.users_table).is_none()
+}
+
+/// Infers one column, from its `counts` (`Catalog::counts_of`, distinct
+/// values counted when `wants_distinct`).
+pub fn infer(cat: &mut Catalog, s: &Source, counts: Counts) -> DbResult<Col> {
     let mut col = Col::new(s.name);
-    let distinct =
-        s.role == Role::Other && s.family.is_textual() && named(s.name, s.users_table).is_none();
-    let counts = cat.counts(s.table, s.name, distinct)?;
+    let distinct = wants_distinct(s);
     col.read.push(if distinct {
         "rows, non-null, distinct (counts)".into()
     } else {

@@ -60,6 +60,43 @@ impl Catalog {
         })
     }
 
+    /// The counts of several columns of `table` in one scan: rows, and each
+    /// column's non-null values and (when asked, else 0) distinct values.
+    pub fn counts_of(&mut self, table: &str, columns: &[(&str, bool)]) -> DbResult<Vec<Counts>> {
+        let mut items = vec!["count(*)".to_string()];
+        for (c, distinct) in columns {
+            let c = ident(c);
+            items.push(format!("count({c})"));
+            if *distinct {
+                items.push(format!("count(DISTINCT {c})"));
+            }
+        }
+        let r = self.aggregate(&format!(
+            "SELECT {} FROM {}",
+            items.join(", "),
+            ident(table)
+        ))?;
+        let rows = number(&r, 0);
+        let mut i = 1;
+        let mut out = Vec::with_capacity(columns.len());
+        for (_, distinct) in columns {
+            let non_null = number(&r, i);
+            i += 1;
+            let distinct = if *distinct {
+                i += 1;
+                number(&r, i - 1)
+            } else {
+                0
+            };
+            out.push(Counts {
+                rows,
+                non_null,
+                distinct,
+            });
+        }
+        Ok(out)
+    }
+
     /// Mean, least and greatest length in characters of the non-null values.
     pub fn lengths(&mut self, table: &str, column: &str) -> DbResult<(f64, u64, u64)> {
         let l = self.sql.text_length(&ident(column));
