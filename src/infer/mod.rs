@@ -155,10 +155,7 @@ fn table(
         });
     }
     // Every column's counts in one scan of the table.
-    let asked: Vec<(&str, bool)> = sources
-        .iter()
-        .map(|s| (s.name, columns::wants_distinct(s)))
-        .collect();
+    let asked: Vec<(&str, bool)> = sources.iter().map(|s| (s.name, false)).collect();
     let counts = cat.counts_of(&t.name, &asked)?;
     let rows = match counts.first() {
         Some(c) => c.rows,
