@@ -304,6 +304,31 @@ mod tests {
     }
 
     #[test]
+    fn a_candidate_that_points_to_another_is_its_child() {
+        let schema = Schema {
+            tables: vec![
+                table(
+                    "accounts",
+                    &[
+                        ("id", "int"),
+                        ("member_id", "int"),
+                        ("billing_email", "text"),
+                    ],
+                    &["id"],
+                    &[("member_id", "members")],
+                ),
+                table(
+                    "members",
+                    &[("id", "int"), ("email_address", "text")],
+                    &["id"],
+                    &[],
+                ),
+            ],
+        };
+        assert_eq!(choose(&schema, None).unwrap().table, "members");
+    }
+
+    #[test]
     fn without_a_users_name_the_most_referenced_table_with_an_email() {
         let schema = Schema {
             tables: vec![
