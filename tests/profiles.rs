@@ -76,6 +76,18 @@ fn impossible_distribution() {
         ),
         &["max (2) is below min (5)"],
     );
+    refuse(
+        &format!(
+            "{USERS}[tables.s]\nparent = \"users\"\nper_parent = {{ dist = \"histogram\", weights = {{ 0 = 3, two = 1 }} }}\n[tables.s.columns]\nid = {{ kind = \"sequence\" }}\n"
+        ),
+        &["bad.toml:6:", "`two` is not a count of children"],
+    );
+    refuse(
+        &format!(
+            "{USERS}[tables.s]\nparent = \"users\"\nper_parent = {{ dist = \"histogram\" }}\n[tables.s.columns]\nid = {{ kind = \"sequence\" }}\n"
+        ),
+        &["needs `weights`"],
+    );
 }
 
 #[test]

@@ -249,7 +249,10 @@ fn person_link(w: &[String], joined: &str, last: &str) -> Option<Guess> {
     if last == "by" || (n >= 2 && last == "id" && w[n - 2] == "by") {
         return Some(Guess::Link);
     }
-    if (last == "id" || last == "uuid" || last == "key") && n >= 2 && person(&singular(&w[n - 2])) {
+    if matches!(last, "id" | "uuid" | "key" | "ref" | "fk")
+        && n >= 2
+        && person(&singular(&w[n - 2]))
+    {
         return Some(Guess::Link);
     }
     if matches!(joined, "uid" | "userid" | "useruuid") || (n == 1 && person(last)) {
@@ -323,7 +326,7 @@ pub fn singular(s: &str) -> String {
 pub fn named_table<'a>(column: &str, tables: &[&'a str]) -> Option<&'a str> {
     let w = words(column);
     let n = w.len();
-    if n < 2 || !matches!(w[n - 1].as_str(), "id" | "uuid" | "key") {
+    if n < 2 || !matches!(w[n - 1].as_str(), "id" | "uuid" | "key" | "ref" | "fk") {
         return None;
     }
     let noun = w[..n - 1].concat();
@@ -400,6 +403,8 @@ mod tests {
             "userId",
             "uid",
             "buyer_id",
+            "owner_ref",
+            "customer_fk",
         ] {
             assert_eq!(guess(n, "t"), Some(Guess::Link), "{n}");
         }

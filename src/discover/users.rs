@@ -103,12 +103,30 @@ fn identities(t: &Table) -> Vec<&str> {
 /// referenced, then the largest); else the table with an email or login
 /// column that most foreign keys point to.
 fn guess(schema: &Schema) -> Result<(&Table, String)> {
-    let scored = schema.tables.iter().filter_map(|t| {
-        let ids = identities(t);
-        let rank = names::users_rank(&t.name)?;
-        (!ids.is_empty()).then_some((rank, t, ids))
-    });
-    let best = scored.min_by_key(|(rank, t, _)| {
+    let scored: Vec<(usize, &Table, Vec<&str>)> = schema
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let ids = identities(t);
+            let rank = names::users_rank(&t.name)?;
+            (!ids.is_empty()).then_some((rank, t, ids))
+        })
+        .collect();
+    // A candidate with a foreign key to another candidate is that one's
+    // child (`accounts.member_id` → `members`): not the users table.
+    let child = |t: &Table| {
+        t.foreign_keys
+            .iter()
+            .any(|fk| fk.parent != t.name && scored.iter().any(|(_, o, _)| o.name == fk.parent))
+    };
+    let parents: Vec<&(usize, &Table, Vec<&str>)> =
+        scored.iter().filter(|(_, t, _)| !child(t)).collect();
+    let pool = if parents.is_empty() {
+        scored.iter().collect()
+    } else {
+        parents
+    };
+    let best = pool.into_iter().min_by_key(|(rank, t, _)| {
         (
             *rank,
             std::cmp::Reverse(incoming(schema, &t.name)),
@@ -116,6 +134,7 @@ fn guess(schema: &Schema) -> Result<(&Table, String)> {
         )
     });
     if let Some((_, t, ids)) = best {
+        let t: &Table = t;
         let n = incoming(schema, &t.name);
         let fks = match n {
             0 => String::new(),
@@ -282,6 +301,31 @@ mod tests {
                 "users.last_name"
             ]
         );
+    }
+
+    #[test]
+    fn a_candidate_that_points_to_another_is_its_child() {
+        let schema = Schema {
+            tables: vec![
+                table(
+                    "accounts",
+                    &[
+                        ("id", "int"),
+                        ("member_id", "int"),
+                        ("billing_email", "text"),
+                    ],
+                    &["id"],
+                    &[("member_id", "members")],
+                ),
+                table(
+                    "members",
+                    &[("id", "int"), ("email_address", "text")],
+                    &["id"],
+                    &[],
+                ),
+            ],
+        };
+        assert_eq!(choose(&schema, None).unwrap().table, "members");
     }
 
     #[test]

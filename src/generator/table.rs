@@ -115,6 +115,7 @@ enum CountKind {
     Uniform(u32, u32),
     Zipf(u32, Weighted),
     Bernoulli(f64),
+    Histogram(Vec<u32>, Weighted),
 }
 
 impl CountGen {
@@ -125,6 +126,10 @@ impl CountGen {
                 CountDist::Fixed(n) => CountKind::Fixed(n),
                 CountDist::Uniform { min, max } => CountKind::Uniform(min, max),
                 CountDist::Bernoulli { p } => CountKind::Bernoulli(p),
+                CountDist::Histogram(ref h) => CountKind::Histogram(
+                    h.iter().map(|(k, _)| *k).collect(),
+                    Weighted::new(h.iter().map(|(_, w)| *w as u64)),
+                ),
                 CountDist::Zipf { min, max, s } => CountKind::Zipf(
                     min,
                     Weighted::from_f64(
@@ -146,6 +151,7 @@ impl CountGen {
             CountKind::Uniform(a, b) => r.range(*a as i64, *b as i64) as u32,
             CountKind::Zipf(min, w) => min + w.sample(&mut r) as u32,
             CountKind::Bernoulli(p) => r.chance(*p) as u32,
+            CountKind::Histogram(k, w) => k[w.sample(&mut r)],
         }
     }
 }

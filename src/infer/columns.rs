@@ -188,12 +188,27 @@ fn null_rate(c: &Counts) -> Option<f64> {
     (r > 0.0).then_some(r)
 }
 
-/// Infers one column.
-pub fn infer(cat: &mut Catalog, s: &Source) -> DbResult<Col> {
+/// Whether a column's kind depends on its count of distinct values (text
+/// whose name says nothing: an enum or text).
+pub fn wants_distinct(s: &Source) -> bool {
+    s.role == Role::Other && s.family.is_textual() && named(s.name, s.users_table).is_none()
+}
+
+/// Values of a column read to tell an enum from text before its groups are
+/// counted (`Catalog::distinct_upto`).
+pub const DISTINCT_SAMPLE: u64 = 10_000;
+
+/// Infers one column, from its `counts` (`Catalog::counts_of`); distinct
+/// values are counted here when `wants_distinct` (`u64::MAX` for more than
+/// `ENUM_MAX` in the first `DISTINCT_SAMPLE`: too many for an enum).
+pub fn infer(cat: &mut Catalog, s: &Source, mut counts: Counts) -> DbResult<Col> {
     let mut col = Col::new(s.name);
-    let distinct =
-        s.role == Role::Other && s.family.is_textual() && named(s.name, s.users_table).is_none();
-    let counts = cat.counts(s.table, s.name, distinct)?;
+    let distinct = wants_distinct(s);
+    if distinct {
+        counts.distinct = cat
+            .distinct_upto(s.table, s.name, ENUM_MAX, DISTINCT_SAMPLE, counts.rows)?
+            .unwrap_or(u64::MAX);
+    }
     col.read.push(if distinct {
         "rows, non-null, distinct (counts)".into()
     } else {

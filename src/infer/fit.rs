@@ -4,9 +4,21 @@
 //! the distribution's (0: the same, 1: disjoint); the fit chosen is the one
 //! with the least error among those whose mean is within 1 % of the
 //! measured mean (rows per parent are what a regenerated table's size
-//! follows), Zipf with its exponent solved for the mean.
+//! follows), Zipf with its exponent solved for the mean. When no such fit
+//! is within `GOOD_FIT` of the measured shares (a lognormal, a mode away
+//! from the minimum), the histogram itself: counts held by fewer than
+//! `MERGE_BELOW` parents, and the tail beyond `HISTOGRAM_BINS` bins, are
+//! merged into bins at their mean count.
 
 use crate::profile::CountDist;
+
+/// The largest error of a named distribution preferred to the histogram.
+pub const GOOD_FIT: f64 = 0.03;
+/// Most bins of a histogram written into a profile.
+pub const HISTOGRAM_BINS: u64 = 200;
+/// Parents a bin of the histogram holds at least (ARCHITECTURE.md § Secrets:
+/// categories under 10 rows are merged).
+pub const MERGE_BELOW: u64 = 10;
 
 /// A histogram: (children, parents with that many), zeros included.
 pub type Histogram = Vec<(u64, u64)>;
@@ -78,8 +90,69 @@ fn pmf(d: &CountDist, max: u64) -> Vec<f64> {
                 p[k as usize] = w[i] / sum;
             }
         }
+        CountDist::Histogram(ref h) => {
+            let total: f64 = h.iter().map(|(_, w)| *w as f64).sum();
+            for (k, w) in h {
+                p[*k as usize] += *w as f64 / total;
+            }
+        }
     }
     p
+}
+
+/// The measured histogram as a distribution: counts in ascending order in
+/// bins of at least `MERGE_BELOW` parents (more when that would make over
+/// `HISTOGRAM_BINS` bins), each bin's parents split between the two whole
+/// counts around its mean count so that the mean is kept.
+pub fn binned(h: &Histogram) -> CountDist {
+    let mut least = MERGE_BELOW;
+    loop {
+        let bins = bins(h, least);
+        if bins.len() as u64 <= HISTOGRAM_BINS {
+            let mut out: Vec<(u32, u32)> = Vec::new();
+            for (sum, n) in bins {
+                let lo = sum / n;
+                let up = sum - lo * n; // parents at lo + 1
+                for (k, w) in [(lo, n - up), (lo + 1, up)] {
+                    if w == 0 {
+                        continue;
+                    }
+                    let (k, w) = (k.min(u32::MAX as u64) as u32, w.min(u32::MAX as u64) as u32);
+                    match out.last_mut() {
+                        Some(last) if last.0 == k => last.1 = last.1.saturating_add(w),
+                        _ => out.push((k, w)),
+                    }
+                }
+            }
+            return CountDist::Histogram(out);
+        }
+        least *= 2;
+    }
+}
+
+/// (children, parents) of each bin of at least `least` parents, in order;
+/// the last few parents join the bin before them.
+fn bins(h: &Histogram, least: u64) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    let (mut sum, mut n) = (0u64, 0u64);
+    for &(k, c) in h {
+        sum += k * c;
+        n += c;
+        if n >= least {
+            out.push((sum, n));
+            (sum, n) = (0, 0);
+        }
+    }
+    if n > 0 {
+        match out.last_mut() {
+            Some(last) => {
+                last.0 += sum;
+                last.1 += n;
+            }
+            None => out.push((sum, n)),
+        }
+    }
+    out
 }
 
 /// Total variation distance between the histogram's shares and `d`.
@@ -151,6 +224,7 @@ pub fn fit(h: &Histogram) -> Vec<Fit> {
             c.push(CountDist::Zipf { min, max, s: z });
         }
     }
+    let hist = binned(h);
     let mut fits: Vec<(bool, Fit)> = c
         .into_iter()
         .map(|d| {
@@ -171,7 +245,83 @@ pub fn fit(h: &Histogram) -> Vec<Fit> {
                 .unwrap_or(std::cmp::Ordering::Equal),
         )
     });
-    fits.into_iter().map(|(_, f)| f).collect()
+    let mut fits: Vec<Fit> = fits.into_iter().map(|(_, f)| f).collect();
+    let named_good = fits.first().is_some_and(|f| {
+        f.error <= GOOD_FIT && (s.mean == 0.0 || (f.dist.mean() - s.mean).abs() <= 0.01 * s.mean)
+    });
+    let h_fit = Fit {
+        error: error(h, &hist),
+        dist: hist,
+    };
+    if named_good {
+        fits.push(h_fit);
+    } else {
+        fits.insert(0, h_fit);
+    }
+    fits
+}
+
+/// Share of the picks a Zipf(`s`) reference gives its first `top` of `n`
+/// rows (ranks capped at 1M, as the generator's).
+fn zipf_top_share(n: u64, top: u64, s: f64) -> f64 {
+    let n = n.min(1_000_000);
+    let (mut head, mut all) = (0.0, 0.0);
+    for r in 0..n {
+        let w = ((r + 1) as f64).powf(-s);
+        all += w;
+        if r < top {
+            head += w;
+        }
+    }
+    head / all
+}
+
+/// The skew of a reference from `h`, the histogram of references per
+/// referenced row (zeros included): `None` when the counts are as even as
+/// uniform picks make them (variance at most 1.3 times the mean: uniform
+/// picks give Poisson counts, whose variance is the mean), else the Zipf exponent whose top 1 % of rows takes
+/// the share of the references the measured top 1 % takes.
+pub fn reference_skew(h: &Histogram) -> Option<f64> {
+    let s = summary(h);
+    if s.parents < 100 || s.mean == 0.0 {
+        return None;
+    }
+    let var = h
+        .iter()
+        .map(|(k, n)| (*k as f64 - s.mean).powi(2) * *n as f64)
+        .sum::<f64>()
+        / s.parents as f64;
+    if var <= 1.3 * s.mean {
+        return None;
+    }
+    let top = s.parents.div_ceil(100);
+    let total: u64 = h.iter().map(|(k, n)| k * n).sum();
+    let (mut left, mut head) = (top, 0u64);
+    for (k, n) in h.iter().rev() {
+        let take = left.min(*n);
+        head += take * k;
+        left -= take;
+        if left == 0 {
+            break;
+        }
+    }
+    let want = head as f64 / total as f64;
+    if want <= zipf_top_share(s.parents, top, 1e-3) {
+        return None;
+    }
+    let (mut lo, mut hi) = (1e-3f64, 20.0f64);
+    if want >= zipf_top_share(s.parents, top, hi) {
+        return Some(hi);
+    }
+    for _ in 0..40 {
+        let mid = (lo + hi) / 2.0;
+        if zipf_top_share(s.parents, top, mid) < want {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some((((lo + hi) / 2.0) * 1000.0).round() / 1000.0)
 }
 
 #[cfg(test)]
@@ -204,5 +354,45 @@ mod tests {
         assert!(best.error < 0.01);
         let s = summary(&h);
         assert!((best.dist.mean() - s.mean).abs() < 0.01 * s.mean);
+    }
+
+    #[test]
+    fn a_lognormal_is_kept_as_a_histogram_and_skewed_references_get_zipf() {
+        // A mode at 2, a long tail: no named distribution fits.
+        let h: Histogram = vec![
+            (0, 50),
+            (1, 300),
+            (2, 400),
+            (3, 250),
+            (5, 120),
+            (9, 40),
+            (30, 3),
+        ];
+        let best = &fit(&h)[0];
+        let s = summary(&h);
+        match &best.dist {
+            CountDist::Histogram(w) => {
+                assert!(w.iter().all(|(_, n)| *n >= MERGE_BELOW as u32), "{w:?}");
+                assert!((best.dist.mean() - s.mean).abs() < 0.01 * s.mean);
+            }
+            d => panic!("{d:?}"),
+        }
+        // Even counts (a uniform pick's): no skew.
+        let even: Histogram = vec![(8, 200), (9, 300), (10, 300), (11, 200)];
+        assert_eq!(reference_skew(&even), None);
+        // A Zipf(1.2) reference over 1000 rows, 100,000 picks.
+        let w: Vec<f64> = (0..1000).map(|r| ((r + 1) as f64).powf(-1.2)).collect();
+        let sum: f64 = w.iter().sum();
+        let mut h: Histogram = Vec::new();
+        for x in &w {
+            let k = (100_000.0 * x / sum).round() as u64;
+            match h.iter_mut().find(|(c, _)| *c == k) {
+                Some(e) => e.1 += 1,
+                None => h.push((k, 1)),
+            }
+        }
+        h.sort();
+        let s = reference_skew(&h).unwrap();
+        assert!((s - 1.2).abs() < 0.05, "{s}");
     }
 }

@@ -116,34 +116,33 @@ fn table(
     warnings: &mut Vec<String>,
 ) -> crate::target::DbResult<TableOut> {
     let t = schema.table(&p.table).expect("placed from the schema");
-    let rows = cat.count(&t.name)?;
     let via = match &p.place {
         Place::Child { via, .. } => Some(via.as_str()),
         _ => None,
     };
     let refs = plan::references(t, placed);
     let composite = t.primary_key.len() > 1;
-    let mut cols = Vec::new();
+    let mut sources = Vec::new();
     for c in &t.columns {
         let role = if Some(c.name.as_str()) == via {
             Role::Parent
         } else if let Some((_, to)) = refs.iter().find(|(col, _)| *col == c.name) {
             Role::Reference {
                 table: to.to_string(),
-                distinct: composite && t.primary_key.contains(&c.name),
+                distinct: composite && via.is_some() && t.primary_key.contains(&c.name),
             }
         } else if !composite && t.primary_key.first() == Some(&c.name) {
             Role::Key
         } else {
             if t.foreign_keys.iter().any(|f| f.columns.contains(&c.name)) {
                 warnings.push(format!(
-                    "{}.{}: a foreign key to a table that is not a root table: generated as plain values",
+                    "{}.{}: a foreign key to a table of the users' tree other than its parent: generated as plain values, without the foreign key",
                     t.name, c.name
                 ));
             }
             Role::Other
         };
-        let src = Source {
+        sources.push(Source {
             table: &t.name,
             name: &c.name,
             declared: &c.declared,
@@ -153,15 +152,38 @@ fn table(
             lookup: p.place == Place::Root,
             unique: t.unique.contains(&c.name),
             allow_values: allowed(opts, &t.name, &c.name),
-        };
-        let col = columns::infer(cat, &src)?;
+        });
+    }
+    // Every column's counts in one scan of the table.
+    let asked: Vec<(&str, bool)> = sources.iter().map(|s| (s.name, false)).collect();
+    let counts = cat.counts_of(&t.name, &asked)?;
+    let rows = match counts.first() {
+        Some(c) => c.rows,
+        None => cat.count(&t.name)?,
+    };
+    let orphans = match via.and_then(|v| sources.iter().position(|s| s.name == v)) {
+        Some(i) => counts[i].rows - counts[i].non_null,
+        None => 0,
+    };
+    let mut cols = Vec::new();
+    for (src, counts) in sources.iter().zip(counts) {
+        let mut col = columns::infer(cat, src, counts)?;
+        if let Role::Reference {
+            table: to,
+            distinct: false,
+        } = &src.role
+        {
+            reference_skew(cat, &t.name, src.name, to, &mut col)?;
+        }
         if let Some(w) = &col.warning {
             warnings.push(w.clone());
         }
         cols.push(col);
     }
     let per_parent = match &p.place {
-        Place::Child { parent, via } => Some(per_parent(cat, &t.name, parent, via, warnings)?),
+        Place::Child { parent, via } => {
+            Some(per_parent(cat, (&t.name, via, orphans), parent, warnings)?)
+        }
         _ => None,
     };
     Ok(TableOut {
@@ -178,12 +200,36 @@ fn table(
     })
 }
 
+/// A reference's pick: Zipf when the referenced rows' counts are skewed
+/// (`fit::reference_skew`), measured as a histogram inside the database.
+fn reference_skew(
+    cat: &mut Catalog,
+    table: &str,
+    column: &str,
+    to: &str,
+    col: &mut Col,
+) -> crate::target::DbResult<()> {
+    let rows = cat.count(to)?;
+    let mut h = cat.children_histogram(table, column)?;
+    let with: u64 = h.iter().map(|(_, n)| n).sum();
+    if rows > with {
+        h.insert(0, (0, rows - with));
+    }
+    col.read
+        .push("references per referenced row, as a histogram of counts".into());
+    if let Some(s) = fit::reference_skew(&h) {
+        col.body.push_str(&format!(", dist = \"zipf\", s = {s}"));
+    }
+    Ok(())
+}
+
 /// The fitted `per_parent` of a child table and its comment.
+/// `child`: (the table, its column `via` to the parent, rows whose `via`
+/// is NULL).
 fn per_parent(
     cat: &mut Catalog,
-    child: &str,
+    (child, via, orphans): (&str, &str, u64),
     parent: &str,
-    via: &str,
     warnings: &mut Vec<String>,
 ) -> crate::target::DbResult<(String, String)> {
     let parents = cat.count(parent)?;
@@ -192,10 +238,6 @@ fn per_parent(
     if parents > with {
         h.insert(0, (0, parents - with));
     }
-    let orphans = {
-        let c = cat.counts(child, via, false)?;
-        c.rows - c.non_null
-    };
     if orphans > 0 {
         warnings.push(format!(
             "{child}: {orphans} rows with no {parent} ({via} is NULL) are not generated"

@@ -28,40 +28,85 @@ fn single(fk: &ForeignKey) -> Option<(&str, &str)> {
     (fk.columns.len() == 1).then(|| (fk.columns[0].as_str(), fk.parent.as_str()))
 }
 
-/// Every table placed: the users table, then children breadth first (a
-/// table is the child of the first table reached that a foreign key of it
-/// points to), then the other tables as roots.
+/// Every table placed: the users table, then its children at any depth,
+/// then the other tables as roots. A table below the users (one of its
+/// foreign keys leads to them) is the child of the deepest table it points
+/// to (`payments` → `invoices` rather than `payments` → `accounts`); but a
+/// table that points to the users table itself is its child: a reference
+/// from the users' tree to the users could name a user of a later batch,
+/// not loaded yet (ARCHITECTURE.md § Exactly-once resume: a batch is a
+/// range of users with the rows below them). A table is placed once every
+/// table of the users' tree it points to is (a cycle is broken at the
+/// deepest table placed).
 pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
+    let mut tree: Vec<&str> = vec![users];
+    loop {
+        let before = tree.len();
+        for t in &schema.tables {
+            if !tree.contains(&t.name.as_str())
+                && t.foreign_keys
+                    .iter()
+                    .filter_map(single)
+                    .any(|(_, p)| p != t.name && tree.contains(&p))
+            {
+                tree.push(&t.name);
+            }
+        }
+        if tree.len() == before {
+            break;
+        }
+    }
+    let mut depth: Vec<(String, usize)> = vec![(users.to_string(), 0)];
     let mut out = vec![Placed {
         table: users.to_string(),
         place: Place::Users,
     }];
-    let mut frontier = vec![users.to_string()];
-    while !frontier.is_empty() {
-        let mut next = Vec::new();
-        for parent in &frontier {
-            for t in &schema.tables {
-                if out.iter().any(|p| p.table == t.name) {
-                    continue;
-                }
-                if let Some((col, _)) = t
-                    .foreign_keys
-                    .iter()
-                    .filter_map(single)
-                    .find(|(_, p)| p == parent)
-                {
-                    out.push(Placed {
-                        table: t.name.clone(),
-                        place: Place::Child {
-                            parent: parent.clone(),
-                            via: col.to_string(),
-                        },
-                    });
-                    next.push(t.name.clone());
-                }
+    let mut stuck = false;
+    while out.len() < tree.len() {
+        let mut progress = false;
+        for t in &schema.tables {
+            if !tree.contains(&t.name.as_str()) || depth.iter().any(|(n, _)| *n == t.name) {
+                continue;
             }
+            let fks: Vec<(&str, &str)> = t
+                .foreign_keys
+                .iter()
+                .filter_map(single)
+                .filter(|(_, p)| *p != t.name && tree.contains(p))
+                .collect();
+            let at = |p: &str| depth.iter().find(|(n, _)| n == p).map(|(_, d)| *d);
+            if !stuck && fks.iter().any(|(_, p)| at(p).is_none()) {
+                continue;
+            }
+            let placed: Vec<(&str, &str, usize)> = fks
+                .iter()
+                .filter_map(|(c, p)| at(p).map(|d| (*c, *p, d)))
+                .collect();
+            // The users table first, else the deepest (the first of equals).
+            let mut best: Option<(&str, &str, usize)> = None;
+            for c in placed {
+                best = match best {
+                    Some(b) if b.2 == 0 || c.2 <= b.2 && c.2 != 0 => Some(b),
+                    _ => Some(c),
+                };
+            }
+            let Some((col, parent, d)) = best else {
+                continue;
+            };
+            depth.push((t.name.clone(), d + 1));
+            out.push(Placed {
+                table: t.name.clone(),
+                place: Place::Child {
+                    parent: parent.to_string(),
+                    via: col.to_string(),
+                },
+            });
+            progress = true;
+            stuck = false;
         }
-        frontier = next;
+        if !progress {
+            stuck = true;
+        }
     }
     for t in &schema.tables {
         if !out.iter().any(|p| p.table == t.name) {
@@ -74,17 +119,22 @@ pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
     out
 }
 
-/// The table's foreign-key columns that point to a table placed as a root
-/// (the users table or another root): `reference` columns.
+/// The table's foreign-key columns that point to a table placed as a root:
+/// `reference` columns. The users table is one for a root table only: a
+/// table of the users' own tree referring to a user other than its parent
+/// could name one of a later batch (see `place`).
 pub fn references<'a>(t: &'a Table, placed: &[Placed]) -> Vec<(&'a str, &'a str)> {
+    let own = placed.iter().find(|x| x.table == t.name).map(|x| &x.place);
+    let below_users = matches!(own, Some(Place::Child { .. }));
     t.foreign_keys
         .iter()
         .filter_map(single)
         .filter(|(_, p)| {
             *p != t.name
-                && placed
-                    .iter()
-                    .any(|x| x.table == *p && matches!(x.place, Place::Users | Place::Root))
+                && placed.iter().any(|x| {
+                    x.table == *p
+                        && (x.place == Place::Root || (x.place == Place::Users && !below_users))
+                })
         })
         .collect()
 }
@@ -140,5 +190,51 @@ mod tests {
         assert_eq!(of("orgs"), Place::Root);
         let items = schema.table("order_items").unwrap();
         assert_eq!(references(items, &p), [("sku", "products")]);
+    }
+
+    #[test]
+    fn a_table_is_the_child_of_the_deepest_table_it_points_to() {
+        let schema = Schema {
+            tables: vec![
+                table(
+                    "payments",
+                    &[("account_id", "accounts"), ("invoice_id", "invoices")],
+                ),
+                table(
+                    "refunds",
+                    &[("invoice_id", "invoices"), ("approved_by", "users")],
+                ),
+                table("invoices", &[("account_id", "accounts")]),
+                table("accounts", &[("member_id", "users")]),
+                table("users", &[]),
+                table("a", &[("b_id", "b"), ("user_id", "users")]),
+                table("b", &[("a_id", "a")]),
+            ],
+        };
+        let p = place(&schema, "users");
+        let of = |n: &str| p.iter().find(|x| x.table == n).unwrap().place.clone();
+        assert_eq!(
+            of("payments"),
+            Place::Child {
+                parent: "invoices".into(),
+                via: "invoice_id".into()
+            }
+        );
+        assert_eq!(
+            of("refunds"),
+            Place::Child {
+                parent: "users".into(),
+                via: "approved_by".into()
+            }
+        );
+        // A cycle below the users is broken, never a loop.
+        assert!(matches!(of("a"), Place::Child { .. }));
+        assert_eq!(
+            of("b"),
+            Place::Child {
+                parent: "a".into(),
+                via: "a_id".into()
+            }
+        );
     }
 }

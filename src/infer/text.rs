@@ -21,6 +21,7 @@ pub fn dist_name(d: &CountDist) -> &'static str {
         CountDist::Uniform { .. } => "uniform",
         CountDist::Zipf { .. } => "zipf",
         CountDist::Bernoulli { .. } => "bernoulli",
+        CountDist::Histogram(_) => "histogram",
     }
 }
 
@@ -35,6 +36,13 @@ pub fn dist(d: &CountDist) -> String {
             format!("{{ dist = \"zipf\", min = {min}, max = {max}, s = {s} }}")
         }
         CountDist::Bernoulli { p } => format!("{{ dist = \"bernoulli\", p = {p} }}"),
+        CountDist::Histogram(ref h) => {
+            let w: Vec<String> = h.iter().map(|(k, n)| format!("{k} = {n}")).collect();
+            format!(
+                "{{ dist = \"histogram\", weights = {{ {} }} }}",
+                w.join(", ")
+            )
+        }
     }
 }
 

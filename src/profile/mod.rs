@@ -154,6 +154,9 @@ pub enum CountDist {
     Bernoulli {
         p: f64,
     },
+    /// Each count with its weight (count ascending, counts distinct): a
+    /// measured histogram (`profiles infer`).
+    Histogram(Vec<(u32, u32)>),
 }
 
 impl CountDist {
@@ -172,6 +175,10 @@ impl CountDist {
                 }
                 num / den
             }
+            CountDist::Histogram(ref h) => {
+                let total: f64 = h.iter().map(|(_, w)| *w as f64).sum();
+                h.iter().map(|(k, w)| *k as f64 * *w as f64).sum::<f64>() / total.max(1.0)
+            }
         }
     }
 
@@ -180,6 +187,7 @@ impl CountDist {
             CountDist::Fixed(n) => n,
             CountDist::Uniform { max, .. } | CountDist::Zipf { max, .. } => max,
             CountDist::Bernoulli { .. } => 1,
+            CountDist::Histogram(ref h) => h.iter().map(|(k, _)| *k).max().unwrap_or(0),
         }
     }
 }

@@ -12,7 +12,7 @@ pub(super) const TABLE_KEYS: &[&str] = &[
     "columns",
 ];
 
-pub(super) const DISTS: &[&str] = &["fixed", "uniform", "zipf", "bernoulli"];
+pub(super) const DISTS: &[&str] = &["fixed", "uniform", "zipf", "bernoulli", "histogram"];
 
 /// A table as read, before cross-table resolution.
 pub(super) struct RawTable<'a> {
@@ -191,6 +191,7 @@ pub(super) fn parse_count(cx: &Ctx, d: &Obj) -> PResult<CountDist> {
         "uniform" => &["dist", "min", "max"],
         "zipf" => &["dist", "min", "max", "s", "mean"],
         "bernoulli" => &["dist", "p"],
+        "histogram" => &["dist", "weights"],
         other => {
             let mut e = bad("dist", format!("unknown distribution `{other}`"));
             if let Some(s) = did_you_mean(other, DISTS.iter().copied()) {
@@ -204,6 +205,7 @@ pub(super) fn parse_count(cx: &Ctx, d: &Obj) -> PResult<CountDist> {
     let min = d.uint(cx, "min", MAX)?.unwrap_or(0) as u32;
     let max = d.uint(cx, "max", MAX)?;
     Ok(match dist.as_str() {
+        "histogram" => histogram(cx, d, MAX)?,
         "fixed" => CountDist::Fixed(d.uint(cx, "n", MAX)?.unwrap_or(1) as u32),
         "bernoulli" => CountDist::Bernoulli {
             p: d.rate(cx, "p")?.ok_or_else(|| {
@@ -251,6 +253,28 @@ pub(super) fn parse_count(cx: &Ctx, d: &Obj) -> PResult<CountDist> {
             }
         }
     })
+}
+
+/// `{ dist = "histogram", weights = { 0 = 120, 1 = 680, 2 = 150 } }`: each
+/// count (at most `max`) with its weight.
+fn histogram(cx: &Ctx, d: &Obj, max: u64) -> PResult<CountDist> {
+    let bad = |msg: String| {
+        cx.err(d.item_span("weights"), &d.key_path("weights"), msg)
+            .help("e.g. weights = { 0 = 120, 1 = 680, 2 = 150 }: 120 parent rows with no child, 680 with one…")
+    };
+    let w = d
+        .weights(cx, "weights")?
+        .ok_or_else(|| bad("a histogram distribution needs `weights`".into()))?;
+    let mut h = Vec::with_capacity(w.len());
+    for (k, n) in w {
+        match k.parse::<u64>() {
+            Ok(c) if c <= max => h.push((c as u32, n)),
+            _ => return Err(bad(format!("`{k}` is not a count of children (0–{max})"))),
+        }
+    }
+    h.sort_unstable();
+    h.dedup_by_key(|(k, _)| *k);
+    Ok(CountDist::Histogram(h))
 }
 
 /// The exponent whose zipf mean on `min..=max` is `mean` (bisection: the mean

@@ -60,6 +60,72 @@ impl Catalog {
         })
     }
 
+    /// The counts of several columns of `table` in one scan: rows, and each
+    /// column's non-null values and (when asked, else 0) distinct values.
+    pub fn counts_of(&mut self, table: &str, columns: &[(&str, bool)]) -> DbResult<Vec<Counts>> {
+        let mut items = vec!["count(*)".to_string()];
+        for (c, distinct) in columns {
+            let c = ident(c);
+            items.push(format!("count({c})"));
+            if *distinct {
+                items.push(format!("count(DISTINCT {c})"));
+            }
+        }
+        let r = self.aggregate(&format!(
+            "SELECT {} FROM {}",
+            items.join(", "),
+            ident(table)
+        ))?;
+        let rows = number(&r, 0);
+        let mut i = 1;
+        let mut out = Vec::with_capacity(columns.len());
+        for (_, distinct) in columns {
+            let non_null = number(&r, i);
+            i += 1;
+            let distinct = if *distinct {
+                i += 1;
+                number(&r, i - 1)
+            } else {
+                0
+            };
+            out.push(Counts {
+                rows,
+                non_null,
+                distinct,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The distinct non-null values of `column` when there are at most
+    /// `limit` of them among its first `sample` non-null values, counted by
+    /// grouping (cheap when the groups are few); `None` when the sample
+    /// already holds more. The whole column is grouped when the table has
+    /// at most `sample` rows.
+    pub fn distinct_upto(
+        &mut self,
+        table: &str,
+        column: &str,
+        limit: u64,
+        sample: u64,
+        rows: u64,
+    ) -> DbResult<Option<u64>> {
+        let c = ident(column);
+        let t = ident(table);
+        if rows > sample {
+            let r = self.aggregate(&format!(
+                "SELECT count(DISTINCT v) FROM (SELECT {c} AS v FROM {t} WHERE {c} IS NOT NULL LIMIT {sample}) s"
+            ))?;
+            if number(&r, 0) > limit {
+                return Ok(None);
+            }
+        }
+        let r = self.aggregate(&format!(
+            "SELECT count(*) FROM (SELECT 1 AS g FROM {t} WHERE {c} IS NOT NULL GROUP BY {c}) s"
+        ))?;
+        Ok(Some(number(&r, 0)))
+    }
+
     /// Mean, least and greatest length in characters of the non-null values.
     pub fn lengths(&mut self, table: &str, column: &str) -> DbResult<(f64, u64, u64)> {
         let l = self.sql.text_length(&ident(column));
