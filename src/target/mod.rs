@@ -7,6 +7,7 @@
 pub mod bookkeeping;
 pub mod catalog;
 pub mod http;
+pub mod ldap;
 pub mod mysql;
 pub mod postgres;
 pub mod reach;
@@ -125,7 +126,7 @@ pub struct Kind {
 }
 
 /// Every kind of database target, one line each.
-pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND, mysql::KIND];
+pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND, mysql::KIND, ldap::KIND];
 
 /// A database target: where a rehearsal loads rows.
 #[derive(Clone)]
