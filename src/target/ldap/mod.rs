@@ -212,6 +212,9 @@ impl LdapTarget {
     /// Whether `dn` binds with `password` (a fresh connection: a bind
     /// changes who the session is). `Err` when the server cannot say.
     pub fn binds(&self, dn: &str, password: &str) -> std::result::Result<bool, String> {
+        if password.is_empty() {
+            return Ok(false);
+        }
         let mut conn = LdapConn::with_settings(
             LdapConnSettings::new().set_conn_timeout(Duration::from_secs(10)),
             &self.url(),
@@ -480,6 +483,24 @@ impl Session {
             rc => Err(Failure {
                 rc: Some(rc),
                 text: r.1.text,
+            }),
+        }
+    }
+
+    /// Rebinds this connection as `dn` with `password`: whether it holds.
+    /// An empty password is refused here: LDAP reads it as an
+    /// unauthenticated bind, which succeeds (RFC 4513 § 5.1.2).
+    pub fn bind(&mut self, dn: &str, password: &str) -> std::result::Result<bool, Failure> {
+        if password.is_empty() {
+            return Ok(false);
+        }
+        let r = self.conn.simple_bind(dn, password).map_err(Failure::io)?;
+        match r.rc {
+            0 => Ok(true),
+            49 => Ok(false),
+            rc => Err(Failure {
+                rc: Some(rc),
+                text: r.text,
             }),
         }
     }
