@@ -236,14 +236,16 @@ pub enum LegacyConn {
         read: Vec<String>,
     },
     Ldif(Arc<HashMap<String, String>>),
-    /// An LDAP server: a session bound as the service DN (searches), one
-    /// rebound as each user (the check), and the DN found last.
-    Ldap {
-        service: Session,
-        binder: Session,
-        base_dn: String,
-        dn: Option<String>,
-    },
+    Ldap(Box<LdapStore>),
+}
+
+/// An LDAP server: a session bound as the service DN (searches), one
+/// rebound as each user (the check), and the DN found last.
+pub struct LdapStore {
+    service: Session,
+    binder: Session,
+    base_dn: String,
+    dn: Option<String>,
 }
 
 impl LegacyConn {
@@ -254,12 +256,12 @@ impl LegacyConn {
     ) -> Result<LegacyConn> {
         match spec {
             LegacySpec::Ldif(_) => Ok(LegacyConn::Ldif(dir.clone().expect("seeded"))),
-            LegacySpec::Ldap(t) => Ok(LegacyConn::Ldap {
+            LegacySpec::Ldap(t) => Ok(LegacyConn::Ldap(Box::new(LdapStore {
                 service: t.reach()?,
                 binder: t.reach()?,
                 base_dn: cols.ldap_base.clone(),
                 dn: None,
-            }),
+            }))),
             LegacySpec::Db(t) => {
                 let conn = t
                     .connect()
@@ -281,12 +283,13 @@ impl LegacyConn {
     /// The stored hash (and salt) of the user with this email.
     pub fn lookup(&mut self, email: &str) -> std::result::Result<Option<Encoded>, String> {
         match self {
-            LegacyConn::Ldap {
-                service,
-                base_dn,
-                dn,
-                ..
-            } => {
+            LegacyConn::Ldap(store) => {
+                let LdapStore {
+                    service,
+                    base_dn,
+                    dn,
+                    ..
+                } = store.as_mut();
                 *dn = None;
                 let filter = format!("(mail={})", ldap3::ldap_escape(email));
                 let mut found: Vec<(String, Vec<String>, Option<String>)> = Vec::new();
@@ -343,9 +346,10 @@ impl LegacyConn {
     /// DN `lookup` found; otherwise `verify` against the stored hash.
     pub fn check(&mut self, password: &str, stored: &Encoded) -> std::result::Result<bool, String> {
         match self {
-            LegacyConn::Ldap { binder, dn, .. } => {
-                let dn = dn.as_deref().ok_or("no entry looked up")?;
-                binder
+            LegacyConn::Ldap(store) => {
+                let dn = store.dn.as_deref().ok_or("no entry looked up")?;
+                store
+                    .binder
                     .bind(dn, password)
                     .map_err(|f| format!("bind as {dn}: {f}"))
             }
