@@ -31,7 +31,9 @@ failed=0
 for i in $(seq 1 "$CYCLES"); do
   slap_reset
   WAIT=$(python3 -c "import random; print(round(random.uniform(0, $MAX_KILL_S), 2))")
-  run --no-verify &
+  # Started directly (not through `run`, whose subshell kill -9 would leave
+  # the loader running).
+  "$BIN" rehearse --profile ldap --users "$USERS" --edge-rate 0.05 --target "$URL" --bind-dn "$ROOT_DN" -q --resume --no-verify &
   PID=$!
   until [ "$(batches)" -gt 0 ] || ! kill -0 "$PID" 2>/dev/null; do sleep 0.2; done
   sleep "$WAIT"
