@@ -2,7 +2,8 @@
 //! `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`), read by its kind in the registry
 //! (`KINDS`) into a `Driver`; `Conn` is what the loader, the checkpoint and
 //! verification need from a connection. Identity APIs (`http/`) are reached
-//! by request, not by connection, and have their own loader.
+//! by request, not by connection, and have their own loader; so do LDAP
+//! directories (`ldap/`: in the registry for parsing, loaded by entries).
 
 pub mod bookkeeping;
 pub mod catalog;
