@@ -224,6 +224,47 @@ fn ldif_legacy_into_okta_imports_ssha_and_rehashes_crypt() {
     assert_eq!(judge(&e, Api::Okta, &truth), migrated);
 }
 
+/// A live OpenLDAP server as the legacy store: seeded by the LDAP target's
+/// loader, each sign-in checked by binding as the user's DN (found by `mail`
+/// with the service bind), the entry read to create the user in Okta.
+#[test]
+fn ldap_legacy_into_okta_checks_every_sign_in_by_bind() {
+    let Some(s) = Slapd::start() else { return };
+    let d = tempdir();
+    let p = profile(
+        d.path(),
+        "ldap",
+        "classes = { daily = 50, weekly = 30, dormant = 20 }\nfailed_login_share = 0.3",
+    );
+    let users = 600;
+    let e = emulator(Api::Okta);
+    let report = d.path().join("jit.json");
+    let (code, r, out) = jit(
+        jit_into(&p, users, &s.url(), &e, "okta", "30")
+            .flag("--bind-dn", common::slapd::ROOT_DN)
+            .env("LDAP_PASSWORD", common::slapd::ROOT_PW),
+        &report,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains(common::slapd::ROOT_PW));
+    let migrated = r["migrated_users"].as_u64().unwrap();
+    assert!(migrated > 300, "{out}");
+    assert_eq!(r["migrated_verified"].as_u64(), Some(migrated));
+    assert_eq!(r["wrong_password_migrations"].as_u64(), Some(0));
+    assert!(r["wrong_attempts"].as_u64().unwrap() > 0, "{out}");
+    assert!(r["legacy"].as_str().unwrap().starts_with("ldap://"));
+    // Every person is in the directory, bound as by the check.
+    let people = s.search(
+        "ou=people,dc=example,dc=org",
+        "(objectClass=inetOrgPerson)",
+        &["1.1"],
+    );
+    assert_eq!(people.matches("dn:").count() as u64, users);
+    let truth = passwords(d.path(), &p, users, &[]);
+    assert_eq!(e.stats().users, migrated);
+    assert_eq!(judge(&e, Api::Okta, &truth), migrated);
+}
+
 #[test]
 fn resume_continues_where_it_stopped_and_matches_an_uninterrupted_run() {
     let d = tempdir();

@@ -21,6 +21,10 @@ pub const JIT_EXAMPLES: &str = "Examples:
   # paced: one simulated day per 10 wall seconds (8,640x), 4 workers
   understudy jit --users 10000 --legacy sqlite:l.db --new http://127.0.0.1:8081 --api generic --speed 8640 --workers 4
 
+  # an OpenLDAP server as the legacy store: every sign-in checked by binding as the user
+  LDAP_PASSWORD=secret understudy jit --profile ldap --users 10000 --legacy ldap://127.0.0.1:389 \\
+      --bind-dn cn=admin,dc=example,dc=org --new http://127.0.0.1:8080 --api okta --days 30
+
   # after a crash or kill: continue from the last completed simulated day
   understudy jit --users 100000 --legacy sqlite:legacy.db --new http://127.0.0.1:8080 --api okta --days 90 --resume
 
@@ -58,9 +62,15 @@ pub struct JitArgs {
     #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// The legacy store, seeded with the generated users: sqlite:FILE,
-    /// postgres://user:pass@host/db, mysql://user:pass@host/db or ldif:FILE.
+    /// postgres://user:pass@host/db, mysql://user:pass@host/db, ldif:FILE,
+    /// or ldap://HOST:PORT (an LDAP server: each sign-in checked by binding
+    /// as the user; --bind-dn is the service account that seeds and searches).
     #[arg(long, value_name = "DSN")]
     pub legacy: String,
+    /// ldap:// legacy stores: the service DN to bind as (as `ldapsearch -D`);
+    /// its password from the URL or UNDERSTUDY_LDAP_PASSWORD / LDAP_PASSWORD.
+    #[arg(long, value_name = "DN")]
+    pub bind_dn: Option<String>,
     /// The new system's base URL, e.g. http://127.0.0.1:8080 (understudy emulate).
     #[arg(long, value_name = "URL")]
     pub new: String,
@@ -125,6 +135,7 @@ pub fn run(a: JitArgs) -> Result<()> {
         users: a.users,
         seed: a.dataset.seed,
         legacy: a.legacy,
+        bind_dn: a.bind_dn,
         new: a.new,
         api: a.api.into(),
         days: a.days,

@@ -45,6 +45,9 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
   # an identity API (here the local Okta emulator) at 600 requests/s, open model
   understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 &
   understudy rehearse --users 20000 --target http://127.0.0.1:8080 --api okta --rate 600
+  # an OpenLDAP directory: entries added under the profile's base DN, read back, bound as
+  LDAP_PASSWORD=secret understudy rehearse --profile ldap --users 100000 \\
+      --target ldap://127.0.0.1:389 --bind-dn cn=admin,dc=example,dc=org
 
   # a 60-second network outage in the middle of the load
   understudy rehearse --users 1000000 --target postgres://… --faults \"outage@20s+60s\"
@@ -68,13 +71,20 @@ pub struct RehearseArgs {
     #[arg(short = 'n', long, value_parser = values::users)]
     pub users: u64,
     /// sqlite:PATH, postgres://user:pass@host:port/db,
-    /// mysql://user:pass@host:port/db (MySQL or MariaDB), or http://HOST:PORT
+    /// mysql://user:pass@host:port/db (MySQL or MariaDB), ldap://HOST:PORT
+    /// (an LDAP directory, with --bind-dn), or http://HOST:PORT
     /// with --api (default: sqlite:understudy.db). Without a password in the
-    /// DSN, PGPASSWORD (MYSQL_PWD) is used. Passwords are shown as ***.
+    /// DSN, PGPASSWORD (MYSQL_PWD; for LDAP, UNDERSTUDY_LDAP_PASSWORD or
+    /// LDAP_PASSWORD) is used. Passwords are shown as ***.
     /// A mysql:// DSN may end in ?sql_mode=server (the server's global mode)
     /// or ?sql_mode=MODE,MODE (default: strict).
     #[arg(short, long)]
     pub target: Option<String>,
+    /// ldap:// targets: the DN to bind as (as `ldapadd -D`), e.g.
+    /// cn=admin,dc=example,dc=org; its password from the URL
+    /// (ldap://DN:PASSWORD@host:port) or UNDERSTUDY_LDAP_PASSWORD / LDAP_PASSWORD.
+    #[arg(long, value_name = "DN")]
+    pub bind_dn: Option<String>,
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);
     /// for an http:// target, concurrent requests (default 8; with --rate, the
     /// cap on requests in flight).
@@ -176,6 +186,7 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
         users: a.users,
         seed: a.dataset.seed,
         target: a.target,
+        bind_dn: a.bind_dn,
         workers: a.workers,
         batch: a.batch,
         method: a.method.into(),

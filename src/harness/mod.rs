@@ -15,6 +15,7 @@ mod options;
 mod prepare;
 mod rehearse;
 mod rehearse_http;
+mod rehearse_ldap;
 mod resume;
 pub mod trend;
 pub mod verify;

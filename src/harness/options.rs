@@ -11,6 +11,8 @@ pub struct RehearseOptions {
     pub users: u64,
     pub seed: u64,
     pub target: Option<String>,
+    /// The DN an ldap:// target is bound as (`--bind-dn`).
+    pub bind_dn: Option<String>,
     pub workers: Option<usize>,
     /// Root rows per batch; None: 25000 for SQLite (fewer, larger commits: WAL
     /// write amplification of random-key indexes), 5000 for PostgreSQL.
@@ -61,6 +63,7 @@ impl RehearseOptions {
             users,
             seed,
             target: None,
+            bind_dn: None,
             workers: None,
             batch: None,
             method: Method::Copy,

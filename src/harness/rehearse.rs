@@ -28,6 +28,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if http::HttpTarget::is_http(&dsn) {
         return super::rehearse_http::rehearse_http(opts, &dsn, started_at);
     }
+    if crate::target::ldap::LdapTarget::is_ldap(&dsn) {
+        return super::rehearse_ldap::rehearse_ldap(opts, &dsn, started_at);
+    }
     let targets = Targets::resolve(&mut opts, &dsn)?;
     check_before_contact(&opts)?;
     // First contact, straight to the database (not through the fault proxy):

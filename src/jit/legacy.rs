@@ -1,7 +1,10 @@
 //! The legacy store a JIT migration falls back to: an SQLite or PostgreSQL
-//! database seeded with the profile's tables (the rehearsal loader), or an
-//! LDIF directory export (`{SSHA}`, `{CRYPT}`…). Lookups are by email; the
-//! password is verified with the registry's real `verify`.
+//! database seeded with the profile's tables (the rehearsal loader), an
+//! LDIF directory export (`{SSHA}`, `{CRYPT}`…), or a live LDAP server
+//! (seeded by the LDAP target's loader). Lookups are by email; the password
+//! is verified with the registry's real `verify`, or, for an LDAP server,
+//! as a real JIT hook does it: by binding as the user's DN (found by `mail`
+//! with the service bind) with the password given.
 
 use crate::error::{Error, Result};
 use crate::generator::plan::{CHUNK, rows_in};
@@ -10,7 +13,9 @@ use crate::harness::{Plan, RehearseOptions};
 use crate::hash::Encoded;
 use crate::profile::Kind;
 use crate::row::RowBuf;
+use crate::sink::ldif::Directory;
 use crate::target::Target;
+use crate::target::ldap::{LdapTarget, Session};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,10 +24,18 @@ use std::sync::Arc;
 pub enum LegacySpec {
     Db(Target),
     Ldif(PathBuf),
+    Ldap(LdapTarget),
 }
 
 impl LegacySpec {
-    pub fn parse(s: &str) -> Result<LegacySpec> {
+    /// `bind_dn`: `--bind-dn`, for an ldap:// store.
+    pub fn parse(s: &str, bind_dn: Option<&str>) -> Result<LegacySpec> {
+        if LdapTarget::is_ldap(s) {
+            return Ok(LegacySpec::Ldap(LdapTarget::parse(s, bind_dn)?));
+        }
+        if bind_dn.is_some() {
+            return Err(Error::usage("--bind-dn applies to an ldap:// legacy store"));
+        }
         if let Some(p) = s.strip_prefix("ldif:") {
             if p.is_empty() {
                 return Err(Error::usage("ldif: needs a path, e.g. ldif:people.ldif"));
@@ -38,6 +51,7 @@ impl LegacySpec {
         match self {
             LegacySpec::Db(t) => t.redacted(),
             LegacySpec::Ldif(p) => format!("ldif:{}", p.display()),
+            LegacySpec::Ldap(t) => t.redacted(),
         }
     }
 }
@@ -52,6 +66,8 @@ pub struct Columns {
     pub first_name: Option<usize>,
     pub last_name: Option<usize>,
     names: Vec<String>,
+    /// Where an LDAP store's people are (the profile's `[ldap] base_dn`).
+    ldap_base: String,
 }
 
 impl Columns {
@@ -70,6 +86,7 @@ impl Columns {
             first_name: find(&|k| matches!(k, Kind::FirstName)),
             last_name: find(&|k| matches!(k, Kind::LastName)),
             names: t.columns.iter().map(|c| c.name.clone()).collect(),
+            ldap_base: plan.profile.ldap.base_dn.clone(),
         })
     }
 }
@@ -113,6 +130,23 @@ pub fn seed(
                 schema: None,
                 no_create: false,
             })?;
+            Ok(None)
+        }
+        LegacySpec::Ldap(target) => {
+            // The LDAP target's load: resumed when the directory already
+            // holds this seeding (its bookkeeping entries say so).
+            let dir = Directory::new(&plan.profile)
+                .map_err(|e| Error::usage(format!("--legacy ldap: {e}")))?;
+            let o = crate::target::ldap::LoadOptions {
+                workers: 2,
+                batch: 1000,
+                resume: true,
+                retry_for,
+                quiet,
+            };
+            let metrics = crate::report::metrics::Metrics::new();
+            let _ = resume;
+            crate::target::ldap::load(plan, &dir, target, &o, &metrics)?;
             Ok(None)
         }
         LegacySpec::Ldif(path) => {
@@ -202,6 +236,16 @@ pub enum LegacyConn {
         read: Vec<String>,
     },
     Ldif(Arc<HashMap<String, String>>),
+    Ldap(Box<LdapStore>),
+}
+
+/// An LDAP server: a session bound as the service DN (searches), one
+/// rebound as each user (the check), and the DN found last.
+pub struct LdapStore {
+    service: Session,
+    binder: Session,
+    base_dn: String,
+    dn: Option<String>,
 }
 
 impl LegacyConn {
@@ -212,6 +256,12 @@ impl LegacyConn {
     ) -> Result<LegacyConn> {
         match spec {
             LegacySpec::Ldif(_) => Ok(LegacyConn::Ldif(dir.clone().expect("seeded"))),
+            LegacySpec::Ldap(t) => Ok(LegacyConn::Ldap(Box::new(LdapStore {
+                service: t.reach()?,
+                binder: t.reach()?,
+                base_dn: cols.ldap_base.clone(),
+                dn: None,
+            }))),
             LegacySpec::Db(t) => {
                 let conn = t
                     .connect()
@@ -233,6 +283,37 @@ impl LegacyConn {
     /// The stored hash (and salt) of the user with this email.
     pub fn lookup(&mut self, email: &str) -> std::result::Result<Option<Encoded>, String> {
         match self {
+            LegacyConn::Ldap(store) => {
+                let LdapStore {
+                    service,
+                    base_dn,
+                    dn,
+                    ..
+                } = store.as_mut();
+                *dn = None;
+                let filter = format!("(mail={})", ldap3::ldap_escape(email));
+                let mut found: Vec<(String, Vec<String>, Option<String>)> = Vec::new();
+                service
+                    .search_each(base_dn, &filter, &["mail", "userPassword"], |e| {
+                        let pw = e.attrs.get("userPassword").and_then(|v| v.first().cloned());
+                        found.push((e.dn, e.attrs.get("mail").cloned().unwrap_or_default(), pw));
+                    })
+                    .map_err(|f| format!("searching {base_dn} for {email}: {f}"))?;
+                // `mail` matches without case: the entry whose value is this
+                // email exactly, else the only one.
+                let pick = match found
+                    .iter()
+                    .position(|(_, m, _)| m.iter().any(|m| m == email))
+                {
+                    Some(i) => Some(found.swap_remove(i)),
+                    None if found.len() == 1 => found.pop(),
+                    None => None,
+                };
+                Ok(pick.map(|(d, _, pw)| {
+                    *dn = Some(d);
+                    Encoded::new(pw.unwrap_or_default())
+                }))
+            }
             LegacyConn::Ldif(dir) => Ok(dir.get(email).map(|v| {
                 // `{CRYPT}` + a crypt(3) string: the registry verifies the
                 // inner string for formats other than ldap-crypt.
@@ -256,6 +337,23 @@ impl LegacyConn {
                     }
                 }))
             }
+        }
+    }
+}
+
+impl LegacyConn {
+    /// Whether `password` is the user's: for an LDAP server, a bind as the
+    /// DN `lookup` found; otherwise `verify` against the stored hash.
+    pub fn check(&mut self, password: &str, stored: &Encoded) -> std::result::Result<bool, String> {
+        match self {
+            LegacyConn::Ldap(store) => {
+                let dn = store.dn.as_deref().ok_or("no entry looked up")?;
+                store
+                    .binder
+                    .bind(dn, password)
+                    .map_err(|f| format!("bind as {dn}: {f}"))
+            }
+            _ => verify(password, stored),
         }
     }
 }

@@ -89,7 +89,26 @@ pub struct Report {
     /// Set for identity-API targets (`--api`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<Http>,
+    /// Set for LDAP targets (`--target ldap://…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap: Option<Ldap>,
     pub exit_code: i32,
+}
+
+/// An LDAP rehearsal: where the entries went and what resuming found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Ldap {
+    /// The DN the load bound as (none: anonymous).
+    pub bind_dn: Option<String>,
+    /// Where the people went (the profile's `[ldap] base_dn`).
+    pub base_dn: String,
+    /// The entry under which each finished batch is recorded (`--resume`).
+    pub progress_dn: String,
+    /// Base entries this run created (the suffix, organizational units).
+    pub base_created: Vec<String>,
+    /// Entries found already there on resume and equal to the ones the
+    /// run would add (an interrupted run's): counted once, not as rejects.
+    pub already_present: u64,
 }
 
 /// An identity-API rehearsal: what was sent, how it was answered, and who
@@ -260,6 +279,29 @@ pub struct PasswordCheck {
     pub verified: u64,
     pub failed: u64,
     pub skipped_reason: Option<String>,
+    /// LDAP targets: the sampled users that also tried a wrong password,
+    /// refused (as they must be) or accepted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wrong_refused: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wrong_accepted: u64,
+    /// LDAP targets: the same counts per password scheme (hash format).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_scheme: BTreeMap<String, SchemeCheck>,
+}
+
+/// One password scheme's binds (`PasswordCheck::by_scheme`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SchemeCheck {
+    pub checked: u64,
+    pub verified: u64,
+    pub failed: u64,
+    pub wrong_refused: u64,
+    pub wrong_accepted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,11 +2,13 @@
 //! `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`), read by its kind in the registry
 //! (`KINDS`) into a `Driver`; `Conn` is what the loader, the checkpoint and
 //! verification need from a connection. Identity APIs (`http/`) are reached
-//! by request, not by connection, and have their own loader.
+//! by request, not by connection, and have their own loader; so do LDAP
+//! directories (`ldap/`: in the registry for parsing, loaded by entries).
 
 pub mod bookkeeping;
 pub mod catalog;
 pub mod http;
+pub mod ldap;
 pub mod mysql;
 pub mod postgres;
 pub mod reach;
@@ -125,7 +127,7 @@ pub struct Kind {
 }
 
 /// Every kind of database target, one line each.
-pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND, mysql::KIND];
+pub const KINDS: &[Kind] = &[sqlite::KIND, postgres::KIND, mysql::KIND, ldap::KIND];
 
 /// A database target: where a rehearsal loads rows.
 #[derive(Clone)]

@@ -31,6 +31,8 @@ pub struct JitOptions {
     pub users: u64,
     pub seed: u64,
     pub legacy: String,
+    /// The service DN an ldap:// legacy store is bound as (`--bind-dn`).
+    pub bind_dn: Option<String>,
     pub new: String,
     pub api: Api,
     pub days: u32,
@@ -266,7 +268,7 @@ impl Prepared {
             ("--state", &opts.state),
         ])?;
         let workers = opts.workers.max(1);
-        let spec = LegacySpec::parse(&opts.legacy)?;
+        let spec = LegacySpec::parse(&opts.legacy, opts.bind_dn.as_deref())?;
         let new = reach_new_system(opts)?;
         let domains = opts.profile.domains.clone();
         let plan = Plan::with_pools(

@@ -28,6 +28,7 @@ pub(super) fn finish(
     match spec {
         LegacySpec::Ldif(f) => paths.push(f.clone()),
         LegacySpec::Db(t) => paths.extend(t.file().map(std::path::Path::to_path_buf)),
+        LegacySpec::Ldap(_) => {}
     }
     paths.extend(opts.scan.iter().cloned());
     let (scan, clean) = leak_scan(opts, shared, &paths)?;

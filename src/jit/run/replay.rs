@@ -307,7 +307,7 @@ impl Shared<'_> {
                 return;
             }
         };
-        let ok = match legacy::verify(pw, &stored) {
+        let ok = match w.legacy.check(pw, &stored) {
             Ok(ok) => ok,
             Err(e) => {
                 t.error("legacy_unverifiable", &user.labels, || {

@@ -150,6 +150,11 @@ impl Directory {
         out
     }
 
+    /// The suffix: the topmost entry `base_entries` writes.
+    pub fn suffix_dn(&self) -> String {
+        dn::join(&self.base[self.base.len() - self.suffix..])
+    }
+
     /// Where groups go: `ou=groups,<suffix>`.
     pub fn groups_dn(&self) -> String {
         let n = self.base.len();
@@ -208,6 +213,28 @@ impl Directory {
     /// Why a users row cannot be an entry of a valid directory, as (column,
     /// reason); `labels` are its edge cases as (column, label).
     pub fn refusal(&self, row: &RowBuf, labels: &[(usize, &str)]) -> Option<(usize, String)> {
+        if let Some(r) = self.not_utf8(row) {
+            return Some(r);
+        }
+        let c = &self.cols;
+        if let Some(e) = c.email {
+            let (k, v) = row.get(e);
+            if k != FieldKind::Null && !v.is_ascii() {
+                return Some((
+                    e,
+                    "mail is an IA5String (RFC 4524): ASCII only; a directory refuses it (invalidAttributeSyntax)".into(),
+                ));
+            }
+            if self.rdn == Rdn::Mail && (k == FieldKind::Null || v.is_empty()) {
+                return Some((e, "no email to name the entry (rdn = mail)".into()));
+            }
+        }
+        self.clash(labels)
+    }
+
+    /// A mapped column holding windows-1252 bytes, as (column, reason): an
+    /// LDAP value is UTF-8.
+    pub fn not_utf8(&self, row: &RowBuf) -> Option<(usize, String)> {
         let c = &self.cols;
         let mapped = [
             c.username,
@@ -226,18 +253,14 @@ impl Directory {
                 ));
             }
         }
-        if let Some(e) = c.email {
-            let (k, v) = row.get(e);
-            if k != FieldKind::Null && !v.is_ascii() {
-                return Some((
-                    e,
-                    "mail is an IA5String (RFC 4524): ASCII only; a directory refuses it (invalidAttributeSyntax)".into(),
-                ));
-            }
-            if self.rdn == Rdn::Mail && (k == FieldKind::Null || v.is_empty()) {
-                return Some((e, "no email to name the entry (rdn = mail)".into()));
-            }
-        }
+        None
+    }
+
+    /// The edge case whose RDN value equals another user's under the
+    /// directory's matching rules, as (column, reason): the entry it names
+    /// already exists. `labels` are the row's edge cases as (column, label).
+    pub fn clash(&self, labels: &[(usize, &str)]) -> Option<(usize, String)> {
+        let c = &self.cols;
         let rdn_attrs: &[&str] = match self.rdn {
             Rdn::Uid | Rdn::CnUid => &["uid"],
             Rdn::Mail => &["mail"],
