@@ -170,3 +170,101 @@ fn load_order(profile: &Profile, generator: &Gen, metas: &[TableMeta]) -> Result
         })
         .collect())
 }
+
+/// A slice of a run (`--shard K/N`, 1-based): `generate` writes it, `rehearse`
+/// loads and verifies it (ARCHITECTURE.md § Determinism: a shard is a
+/// contiguous range of the users table, the rows below them follow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// This shard's contiguous slice of `0..n`.
+    pub fn range(&self, n: u64) -> std::ops::Range<u64> {
+        let cut = |k: u64| ((k as u128 * n as u128) / self.count as u128) as u64;
+        cut(self.index - 1)..cut(self.index)
+    }
+
+    /// Shard 1 (or the whole run): the one that writes or loads the lookup
+    /// tables (root tables other than the users table), whole.
+    pub fn first(&self) -> bool {
+        self.index == 1
+    }
+
+    /// More shards than `users`: some shard would hold no user.
+    pub fn check_users(&self, users: u64, what: &str) -> Result<()> {
+        if self.count > users {
+            return Err(Error::usage(format!(
+                "--shard {}/{}: {} shards for {} {what}; a shard would hold none (use at most {} shards)",
+                self.index, self.count, self.count, users, users
+            )));
+        }
+        Ok(())
+    }
+
+    /// `--shard auto`: K from `JOB_COMPLETION_INDEX` (0-based, as Kubernetes
+    /// Indexed Jobs set it), N from `--shards` or `UNDERSTUDY_SHARDS`.
+    pub fn auto(
+        index: Option<&str>,
+        shards: Option<u64>,
+        env_shards: Option<&str>,
+    ) -> Result<Shard> {
+        let index = index.ok_or_else(|| {
+            Error::usage(
+                "--shard auto: JOB_COMPLETION_INDEX is not set (a Kubernetes Indexed Job sets it, 0-based); give --shard K/N instead",
+            )
+        })?;
+        let k: u64 = index.trim().parse().map_err(|_| {
+            Error::usage(format!(
+                "--shard auto: JOB_COMPLETION_INDEX `{index}` is not a number (0-based shard index)"
+            ))
+        })?;
+        let n = match (shards, env_shards) {
+            (Some(n), _) => n,
+            (None, Some(s)) => s.trim().parse().map_err(|_| {
+                Error::usage(format!("--shard auto: UNDERSTUDY_SHARDS `{s}` is not a number"))
+            })?,
+            (None, None) => {
+                return Err(Error::usage(
+                    "--shard auto: how many shards? give --shards N or set UNDERSTUDY_SHARDS",
+                ));
+            }
+        };
+        if n == 0 || k >= n {
+            return Err(Error::usage(format!(
+                "--shard auto: JOB_COMPLETION_INDEX {k} is not below the shard count {n}"
+            )));
+        }
+        Ok(Shard {
+            index: k + 1,
+            count: n,
+        })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("`{s}` is not a shard: use K/N with 1 ≤ K ≤ N, e.g. 2/3");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { index: k, count: n })
+    }
+}
