@@ -115,6 +115,54 @@ impl Plan {
         (chunks, offsets)
     }
 
+    /// The driving table's batches a shard loads: a contiguous range of batch
+    /// numbers, so a shard's batches are the unsharded run's batches (the same
+    /// rows, the same progress keys) and shards never share one.
+    pub fn shard_batches(&self, shard: Shard, size: u64) -> std::ops::Range<u64> {
+        let rows = self.groups.last().map(|g| g.rows).unwrap_or(0);
+        shard.range(rows.div_ceil(size.max(1)))
+    }
+
+    /// The driving table's rows in a shard (its batches' rows).
+    pub fn shard_users(&self, shard: Shard, size: u64) -> std::ops::Range<u64> {
+        let rows = self.groups.last().map(|g| g.rows).unwrap_or(0);
+        let b = self.shard_batches(shard, size);
+        (b.start * size).min(rows)..(b.end * size).min(rows)
+    }
+
+    /// Whether group `g` is loaded and verified by `shard`: the driving
+    /// group (its slice) always, the lookup groups by shard 1 only.
+    pub fn in_shard(&self, g: &Group, shard: Option<Shard>) -> bool {
+        shard.is_none_or(|s| s.first() || g.root == self.driving_table())
+    }
+
+    /// Rows expected per table in a shard (all of them without one).
+    pub fn expected_rows_in(&self, shard: Option<Shard>, size: u64) -> Vec<u64> {
+        let Some(s) = shard else {
+            return self.expected_rows();
+        };
+        let mut out = vec![0; self.metas.len()];
+        for g in &self.groups {
+            if !self.in_shard(g, shard) {
+                continue;
+            }
+            if g.root != self.driving_table() {
+                let all = self.expected_rows();
+                out[g.root] = all[g.root];
+                g.children.iter().for_each(|&c| out[c] = all[c]);
+                continue;
+            }
+            let (chunks, offsets) = self.batches(g, size);
+            let b = self.shard_batches(s, size);
+            let (a, z) = (b.start as usize, b.end as usize);
+            out[g.root] = chunks[a..z].iter().map(|c| c.end - c.start).sum();
+            for (ci, &c) in g.children.iter().enumerate() {
+                out[c] = offsets[ci][z] - offsets[ci][a];
+            }
+        }
+        out
+    }
+
     /// Rows expected per table (by profile index).
     pub fn expected_rows(&self) -> Vec<u64> {
         let mut out = vec![0; self.metas.len()];

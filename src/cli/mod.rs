@@ -18,6 +18,7 @@ pub mod rehearse;
 pub mod reports;
 pub mod scan_leaks;
 pub mod values;
+pub mod verify;
 
 pub use exit::ExitStatus;
 
@@ -50,6 +51,10 @@ pub enum Command {
     /// with --exec), measure it, survive kills (--resume) and verify the result.
     #[command(after_help = rehearse::REHEARSE_EXAMPLES)]
     Rehearse(Box<rehearse::RehearseArgs>),
+    /// Verify a target against the regenerated ground truth, whoever filled
+    /// it (rehearse's verification alone; the whole run or one shard's slice).
+    #[command(after_help = verify::VERIFY_EXAMPLES)]
+    Verify(Box<verify::VerifyArgs>),
     /// Project a full migration's duration from small sample rehearsals: per
     /// worker count, with a range, the recommended count and the bottleneck.
     #[command(after_help = estimate::ESTIMATE_EXAMPLES)]
@@ -121,6 +126,7 @@ pub fn run(command: Command) -> Result<ExitStatus> {
     match command {
         Command::Generate(a) => generate::run(*a),
         Command::Rehearse(a) => return rehearse::run(*a),
+        Command::Verify(a) => return verify::run(*a),
         Command::Estimate(a) => estimate::run(*a),
         Command::Discover(a) => discover::run(a),
         Command::Report(r) => report(r),

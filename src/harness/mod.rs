@@ -18,6 +18,7 @@ mod rehearse_http;
 mod resume;
 pub mod trend;
 pub mod verify;
+mod verify_only;
 
 pub use crate::dataset::{Group, Plan};
 pub use crate::target::{PROGRESS_TABLE, REJECTS_TABLE, Reject};
@@ -25,6 +26,7 @@ pub use loader::{Load, LoadResult, load};
 pub use options::RehearseOptions;
 pub use prepare::{TargetTables, column_kind, prepare_target, read_target_tables};
 pub use rehearse::rehearse;
+pub use verify_only::verify_only;
 
 pub const DEFAULT_TARGET: &str = "sqlite:understudy.db";
 
