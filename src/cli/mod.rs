@@ -94,7 +94,8 @@ pub enum Command {
 const REPORT_EXAMPLES: &str = "Examples:
   understudy rehearse --users 10000 --report report.json   # write one
   understudy report show report.json                       # its summary, again
-  understudy report html report.json --out report.html     # a self-contained page";
+  understudy report html report.json --out report.html     # a self-contained page
+  understudy report merge shard*.json -o all.json --fail-on 'p99>500'   # a sharded run's";
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
@@ -107,6 +108,28 @@ pub enum ReportCommand {
         file: PathBuf,
         #[arg(short, long)]
         out: PathBuf,
+    },
+    /// Merge the reports of a sharded run (`rehearse --shard`, `verify
+    /// --shard`) into the whole run's: counters summed, latency histograms
+    /// added (exact percentiles), time series on one clock, verification
+    /// combined; exit 1 when verification fails, a shard is missing or a
+    /// --fail-on threshold is missed.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Merge {
+        #[arg(required = true, value_name = "SHARD.json")]
+        files: Vec<PathBuf>,
+        /// Where the merged JSON report goes.
+        #[arg(short, long, value_name = "ALL.json")]
+        out: PathBuf,
+        /// A self-contained HTML page of the merged report.
+        #[arg(long, value_name = "ALL.html")]
+        html: Option<PathBuf>,
+        /// Thresholds on the merged result, e.g. `p99>500,rejects>0`.
+        #[arg(long, value_name = "EXPR")]
+        fail_on: Option<String>,
+        /// No summary.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -129,6 +152,13 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Verify(a) => return verify::run(*a),
         Command::Estimate(a) => estimate::run(*a),
         Command::Discover(a) => discover::run(a),
+        Command::Report(ReportCommand::Merge {
+            files,
+            out,
+            html,
+            fail_on,
+            quiet,
+        }) => return reports::merge(&files, &out, html.as_deref(), fail_on.as_deref(), quiet),
         Command::Report(r) => report(r),
         Command::Profiles(p) => profiles::run(p),
         Command::Hash(h) => hash::run(h),
@@ -150,6 +180,7 @@ fn report(r: ReportCommand) -> Result<()> {
             let rep = reports::AnyReport::load(&file)?;
             std::fs::write(&out, rep.html()).map_err(|e| Error::io("write", &out, e))?;
         }
+        ReportCommand::Merge { .. } => unreachable!("dispatched in run"),
     }
     Ok(())
 }

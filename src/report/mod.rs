@@ -24,6 +24,7 @@
 
 pub mod head;
 pub mod html;
+pub mod merge;
 pub mod metrics;
 pub mod terminal;
 
