@@ -12,6 +12,7 @@ pub mod exit;
 pub mod generate;
 pub mod hash;
 pub mod jit;
+pub mod k8s;
 pub mod profiles;
 pub mod proxy;
 pub mod rehearse;
@@ -51,6 +52,10 @@ pub enum Command {
     /// with --exec), measure it, survive kills (--resume) and verify the result.
     #[command(after_help = rehearse::REHEARSE_EXAMPLES)]
     Rehearse(Box<rehearse::RehearseArgs>),
+    /// Print a sharded rehearsal as a Kubernetes Indexed Job, and the Job
+    /// that merges its reports.
+    #[command(subcommand, after_help = k8s::K8S_EXAMPLES)]
+    K8s(k8s::K8sCommand),
     /// Verify a target against the regenerated ground truth, whoever filled
     /// it (rehearse's verification alone; the whole run or one shard's slice).
     #[command(after_help = verify::VERIFY_EXAMPLES)]
@@ -167,6 +172,7 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Emulate(e) => emulate::run(e),
         Command::ScanLeaks(a) => scan_leaks::run(a),
         Command::Jit(a) => jit::run(*a),
+        Command::K8s(c) => k8s::run(c),
     }
     .map(|()| ExitStatus::Success)
 }
