@@ -275,7 +275,9 @@ impl Shard {
         let n = match (shards, env_shards) {
             (Some(n), _) => n,
             (None, Some(s)) => s.trim().parse().map_err(|_| {
-                Error::usage(format!("--shard auto: UNDERSTUDY_SHARDS `{s}` is not a number"))
+                Error::usage(format!(
+                    "--shard auto: UNDERSTUDY_SHARDS `{s}` is not a number"
+                ))
             })?,
             (None, None) => {
                 return Err(Error::usage(

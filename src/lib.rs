@@ -20,7 +20,6 @@ pub mod hash;
 pub mod http;
 pub mod infer;
 pub mod jit;
-pub mod k8s;
 pub mod leaks;
 pub mod manifest;
 pub mod profile;

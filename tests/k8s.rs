@@ -17,14 +17,17 @@ fn validate(py: &Path, files: &[&Path]) {
             .args(files)
             .output()
             .expect("kubernetes-validate");
-        let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        let text =
+            String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "Kubernetes {v}: {text}");
         assert!(!text.contains("failed"), "Kubernetes {v}: {text}");
     }
 }
 
 fn shipped(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/kubernetes")
+        .join(name)
 }
 
 /// The file without its comment lines.
@@ -39,25 +42,61 @@ fn body(p: &Path) -> String {
 
 #[test]
 fn manifests_validate_against_the_kubernetes_schemas() {
-    let Some(py) = python_venv(&["kubernetes-validate"]) else { return };
+    let Some(py) = python_venv(&["kubernetes-validate"]) else {
+        return;
+    };
     let d = tempdir();
     let job = d.path().join("job.yaml");
     let out = understudy("k8s")
-        .args(["manifest", "--shards", "3", "--image", "registry.example/u:1", "--parallelism", "2"])
-        .args(["--name", "rehearsal-7", "--", "--users", "5000", "--target", "postgres://app@db/x"])
+        .args([
+            "manifest",
+            "--shards",
+            "3",
+            "--image",
+            "registry.example/u:1",
+            "--parallelism",
+            "2",
+        ])
+        .args([
+            "--name",
+            "rehearsal-7",
+            "--",
+            "--users",
+            "5000",
+            "--target",
+            "postgres://app@db/x",
+        ])
         .run()
         .success()
         .out();
-    assert!(out.contains("completionMode: Indexed") && out.contains("completions: 3"), "{out}");
-    assert!(out.contains("parallelism: 2") && out.contains("backoffLimitPerIndex: 3"), "{out}");
+    assert!(
+        out.contains("completionMode: Indexed") && out.contains("completions: 3"),
+        "{out}"
+    );
+    assert!(
+        out.contains("parallelism: 2") && out.contains("backoffLimitPerIndex: 3"),
+        "{out}"
+    );
     std::fs::write(&job, &out).unwrap();
     let merge = d.path().join("merge.yaml");
     let out = understudy("k8s")
-        .args(["manifest", "--shards", "3", "--image", "u:1", "--merge", "--fail-on", "p99>500"])
+        .args([
+            "manifest",
+            "--shards",
+            "3",
+            "--image",
+            "u:1",
+            "--merge",
+            "--fail-on",
+            "p99>500",
+        ])
         .run()
         .success()
         .out();
-    assert!(out.contains("/results/shard-2.json") && !out.contains("shard-3.json"), "{out}");
+    assert!(
+        out.contains("/results/shard-2.json") && !out.contains("shard-3.json"),
+        "{out}"
+    );
     std::fs::write(&merge, out).unwrap();
     let (a, b) = (shipped("job.yaml"), shipped("merge-job.yaml"));
     validate(&py, &[&job, &merge, &a, &b]);
@@ -66,15 +105,38 @@ fn manifests_validate_against_the_kubernetes_schemas() {
 #[test]
 fn shipped_manifests_are_what_the_command_prints() {
     let job = understudy("k8s")
-        .args(["manifest", "--shards", "4", "--image", "understudy:latest", "--secret", "understudy-target"])
-        .args(["--", "--profile", "saas", "--users", "1000000", "--seed", "42"])
+        .args([
+            "manifest",
+            "--shards",
+            "4",
+            "--image",
+            "understudy:latest",
+            "--secret",
+            "understudy-target",
+        ])
+        .args([
+            "--",
+            "--profile",
+            "saas",
+            "--users",
+            "1000000",
+            "--seed",
+            "42",
+        ])
         .args(["--target", "postgres://app@postgres:5432/rehearsal"])
         .run()
         .success()
         .out();
     assert_eq!(body(&shipped("job.yaml")), job);
     let merge = understudy("k8s")
-        .args(["manifest", "--shards", "4", "--image", "understudy:latest", "--merge"])
+        .args([
+            "manifest",
+            "--shards",
+            "4",
+            "--image",
+            "understudy:latest",
+            "--merge",
+        ])
         .args(["--fail-on", "p99>500"])
         .run()
         .success()
@@ -98,5 +160,9 @@ fn passwords_and_the_manifests_own_flags_are_refused() {
         .run()
         .code(2)
         .stderr_contains("--shard");
-    understudy("k8s").args(base).run().code(2).stderr_contains("--users");
+    understudy("k8s")
+        .args(base)
+        .run()
+        .code(2)
+        .stderr_contains("--users");
 }

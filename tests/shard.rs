@@ -64,7 +64,9 @@ fn three_shards_one_killed_merge_to_the_unsharded_run() {
     assert_eq!(whole["verify"]["ok"], true);
 
     let dsn = pg.create_db("sh_shards");
-    let reps: Vec<_> = (0..3).map(|k| d.path().join(format!("s{k}.json"))).collect();
+    let reps: Vec<_> = (0..3)
+        .map(|k| d.path().join(format!("s{k}.json")))
+        .collect();
     // Shard 2 (index 1) first, so that it waits for shard 1's tables and lookups.
     let mut killed = shard(&profile, &dsn, 1, &reps[1]).spawn_quiet();
     let others: Vec<_> = [0, 2]
@@ -162,15 +164,17 @@ fn merge_refuses_other_runs_and_reports_missing_and_duplicate_shards() {
     let d = tempdir();
     let profile = small_saas(d.path());
     let dsn = pg.create_db("sh_merge");
-    let reps: Vec<_> = (0..2).map(|k| d.path().join(format!("m{k}.json"))).collect();
-    for k in 0..2 {
+    let reps: Vec<_> = (0..2)
+        .map(|k| d.path().join(format!("m{k}.json")))
+        .collect();
+    for (k, rep) in reps.iter().enumerate() {
         understudy("rehearse")
             .profile(&profile)
             .users(2000)
             .target(&dsn)
             .flag("--batch", "200")
             .flag("--shard", format!("{}/3", k + 1))
-            .report(&reps[k])
+            .report(rep)
             .arg("--quiet")
             .run()
             .success();
@@ -211,8 +215,16 @@ fn shard_flags_are_checked_before_anything_is_written() {
     for (args, env_index, says) in [
         (vec!["--shard", "2/3"], None, "one writer"),
         (vec!["--shard", "4/3"], None, "not a shard"),
-        (vec!["--shard", "auto", "--shards", "3"], None, "JOB_COMPLETION_INDEX"),
-        (vec!["--shard", "auto", "--shards", "3"], Some("3"), "not below"),
+        (
+            vec!["--shard", "auto", "--shards", "3"],
+            None,
+            "JOB_COMPLETION_INDEX",
+        ),
+        (
+            vec!["--shard", "auto", "--shards", "3"],
+            Some("3"),
+            "not below",
+        ),
         (vec!["--shard", "auto"], Some("0"), "UNDERSTUDY_SHARDS"),
         (vec!["--shard", "1/20"], None, "shards for 10 users"),
     ] {
@@ -253,7 +265,11 @@ fn verify_agrees_with_rehearse_on_a_target_filled_by_exec() {
     }
     for (name, fixup, code) in [
         ("good", "", 0),
-        ("bad", "DELETE FROM sessions WHERE rowid % 7 = 0; UPDATE users SET email = 'x' || email WHERE rowid % 11 = 0;", 1),
+        (
+            "bad",
+            "DELETE FROM sessions WHERE rowid % 7 = 0; UPDATE users SET email = 'x' || email WHERE rowid % 11 = 0;",
+            1,
+        ),
     ] {
         let d = tempdir();
         let profile = small_saas(d.path());
@@ -264,7 +280,10 @@ fn verify_agrees_with_rehearse_on_a_target_filled_by_exec() {
         understudy("rehearse")
             .profile(&profile)
             .users(1500)
-            .flag("--source", format!("sqlite:{}", d.path().join("src.db").display()))
+            .flag(
+                "--source",
+                format!("sqlite:{}", d.path().join("src.db").display()),
+            )
             .sqlite(&dst)
             .flag("--exec", format!("sh {}", script.display()))
             .report(&rep)

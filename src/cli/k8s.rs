@@ -1,9 +1,9 @@
 //! `understudy k8s manifest`: arguments, checks, and the manifest printed
-//! (the text is `crate::k8s`'s).
+//! (the text is `harness::k8s`'s).
 
 use super::values;
 use crate::error::{Error, Result};
-use crate::k8s::{self, Spec};
+use crate::harness::k8s::{self, Spec};
 use clap::{Args, Subcommand};
 
 pub const K8S_EXAMPLES: &str = "Examples:
@@ -81,7 +81,12 @@ pub fn run(c: K8sCommand) -> Result<()> {
             crate::redact::dsn(dsn)
         )));
     }
-    if !a.merge && !a.args.iter().any(|x| x == "--users" || x == "-n" || x.starts_with("--users=")) {
+    if !a.merge
+        && !a
+            .args
+            .iter()
+            .any(|x| x == "--users" || x == "-n" || x.starts_with("--users="))
+    {
         return Err(Error::usage(
             "give rehearse's arguments after `--`, at least --users N and --target DSN",
         ));

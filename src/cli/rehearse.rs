@@ -233,10 +233,7 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
 }
 
 /// `--shard K/N`, or `auto` from the Indexed Job's environment.
-pub fn shard_of(
-    shard: Option<&str>,
-    shards: Option<u64>,
-) -> Result<Option<crate::dataset::Shard>> {
+pub fn shard_of(shard: Option<&str>, shards: Option<u64>) -> Result<Option<crate::dataset::Shard>> {
     use crate::dataset::Shard;
     match shard {
         None => Ok(None),

@@ -467,7 +467,14 @@ fn describe(
             count: opts.shard.count,
             first_user: users_range.start,
             users: users_range.end - users_range.start,
-            lookup_tables: Some(if opts.shard.first() { "whole" } else { "none: in shard 1" }.into()),
+            lookup_tables: Some(
+                if opts.shard.first() {
+                    "whole"
+                } else {
+                    "none: in shard 1"
+                }
+                .into(),
+            ),
         },
         format: opts.format.clone(),
         sql_dialect: (opts.format == "sql").then(|| format!("{:?}", opts.dialect).to_lowercase()),

@@ -154,7 +154,9 @@ impl Loader<'_> {
                 self.bisect(conn, rows, 0..rows.len(), &mut found, &mut warnings)?;
                 rejects.extend(self.lineage.attribute(rows, found));
             }
-            rejects.iter_mut().for_each(|r: &mut Reject| r.batch = b.index);
+            rejects
+                .iter_mut()
+                .for_each(|r: &mut Reject| r.batch = b.index);
             let loaded = b.rows() - rejects.len() as u64;
             self.record(conn, b, loaded, rejects.len() as u64)?;
             if !rejects.is_empty() {

@@ -9,6 +9,7 @@
 
 pub mod batch;
 pub mod exec;
+pub mod k8s;
 pub mod lineage;
 mod loader;
 mod options;

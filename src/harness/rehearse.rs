@@ -117,7 +117,11 @@ pub(super) fn own_rejects(plan: &Plan, opts: &RehearseOptions, rejects: &mut Vec
 }
 
 /// Every shard needs at least one batch of the users table.
-pub(super) fn check_shard_batches(plan: &Plan, opts: &RehearseOptions, s: crate::dataset::Shard) -> Result<()> {
+pub(super) fn check_shard_batches(
+    plan: &Plan,
+    opts: &RehearseOptions,
+    s: crate::dataset::Shard,
+) -> Result<()> {
     let n = opts.users.div_ceil(opts.batch());
     if s.count > n {
         return Err(Error::usage(format!(
@@ -575,7 +579,11 @@ pub(super) fn report_head(plan: &Plan, opts: &RehearseOptions, started_at: Strin
 }
 
 /// The report's `shard`: the slice a shard loaded.
-pub(crate) fn shard_report(plan: &Plan, s: crate::dataset::Shard, batch: u64) -> report::ShardReport {
+pub(crate) fn shard_report(
+    plan: &Plan,
+    s: crate::dataset::Shard,
+    batch: u64,
+) -> report::ShardReport {
     let b = plan.shard_batches(s, batch);
     let u = plan.shard_users(s, batch);
     report::ShardReport {

@@ -287,7 +287,8 @@ pub(super) fn skipped_rows(
         }
         let (chunks, offsets) = plan.batches(g, batch);
         for &k in done {
-            let mine = g.root != plan.driving_table() || own.as_ref().is_none_or(|r| r.contains(&k));
+            let mine =
+                g.root != plan.driving_table() || own.as_ref().is_none_or(|r| r.contains(&k));
             let k = k as usize;
             if k >= chunks.len() || !mine {
                 continue;

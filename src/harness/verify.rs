@@ -460,9 +460,7 @@ fn verify_table(
         ..TableVerify::default()
     };
     let differing: Vec<usize> = (0..BUCKETS)
-        .filter(|&b| {
-            part.sliced || exp.sum[b] != found.sum[b] || exp.count[b] != found.count[b]
-        })
+        .filter(|&b| part.sliced || exp.sum[b] != found.sum[b] || exp.count[b] != found.count[b])
         .collect();
     if !differing.is_empty() {
         let sliced = part.sliced.then_some(&mut found);

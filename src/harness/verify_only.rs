@@ -3,7 +3,9 @@
 //! migration). The same `verify::verify` (ARCHITECTURE.md § Ground truth is
 //! regenerated), read-only: no lock, nothing written to the target.
 
-use super::rehearse::{check_outputs, check_shard_batches, finish, own_rejects, plan_of, report_head};
+use super::rehearse::{
+    check_outputs, check_shard_batches, finish, own_rejects, plan_of, report_head,
+};
 use super::{RehearseOptions, read_target_tables, say, verify};
 use crate::error::{Error, Result};
 use crate::report;
@@ -17,9 +19,10 @@ pub fn verify_only(mut opts: RehearseOptions) -> Result<i32> {
     if opts.users == 0 {
         return Err(Error::usage("--users must be at least 1"));
     }
-    let dsn = opts.target.clone().ok_or_else(|| {
-        Error::usage(format!("verify needs --target {}", crate::target::forms()))
-    })?;
+    let dsn = opts
+        .target
+        .clone()
+        .ok_or_else(|| Error::usage(format!("verify needs --target {}", crate::target::forms())))?;
     if http::HttpTarget::is_http(&dsn) {
         return Err(Error::usage(
             "verify reads a database target; an identity API is verified by the rehearsal that loads it",

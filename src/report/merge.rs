@@ -33,10 +33,11 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Outcome> {
     for (file, r) in &reports {
         let key = RunKey::of(file, r)?;
         run.same(first_file, &key, file)?;
-        if by_index.contains_key(&key.index) {
-            duplicate.push(key.index);
-        } else {
-            by_index.insert(key.index, (file.clone(), r.clone()));
+        match by_index.entry(key.index) {
+            std::collections::btree_map::Entry::Occupied(_) => duplicate.push(key.index),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert((file.clone(), r.clone()));
+            }
         }
     }
     duplicate.dedup();
@@ -239,7 +240,9 @@ fn align(parts: &[&Report]) -> (TimeSeries, f64) {
             rows[at] += n;
         }
         let end = match zero {
-            Some(_) => offset_ms as f64 / 1000.0 + (p.timeseries.rows.len() as f64 * b).max(p.duration_s),
+            Some(_) => {
+                offset_ms as f64 / 1000.0 + (p.timeseries.rows.len() as f64 * b).max(p.duration_s)
+            }
             None => p.duration_s,
         };
         span = span.max(end);
@@ -381,8 +384,13 @@ mod tests {
         ] {
             assert_eq!(m, w);
         }
-        let averaged = (latency_of(&hist(&a)).p99 + latency_of(&hist(&b)).p99 + latency_of(&hist(&c)).p99) / 3.0;
-        assert!((averaged - whole.p99).abs() > 1.0, "the test data must tell them apart");
+        let averaged =
+            (latency_of(&hist(&a)).p99 + latency_of(&hist(&b)).p99 + latency_of(&hist(&c)).p99)
+                / 3.0;
+        assert!(
+            (averaged - whole.p99).abs() > 1.0,
+            "the test data must tell them apart"
+        );
     }
 
     #[test]

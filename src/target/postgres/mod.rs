@@ -97,7 +97,8 @@ impl Driver for PgTarget {
     /// The run's lock shared by every shard, and the shard's own exclusive:
     /// an unsharded rehearsal (exclusive on the run's) excludes them all.
     fn reach_and_lock_shard(&self, shard: crate::dataset::Shard) -> Result<Lock> {
-        let base = format!("'understudy:' || coalesce(current_schema(), '') || '.{PROGRESS_TABLE}'");
+        let base =
+            format!("'understudy:' || coalesce(current_schema(), '') || '.{PROGRESS_TABLE}'");
         super::session_lock(
             Target::new(self.clone()),
             &format!(

@@ -56,7 +56,12 @@ spec:
 fn env_from(spec: &Spec) -> String {
     spec.secret
         .as_ref()
-        .map(|s| format!("          envFrom:\n            - secretRef:\n                name: {}\n", q(s)))
+        .map(|s| {
+            format!(
+                "          envFrom:\n            - secretRef:\n                name: {}\n",
+                q(s)
+            )
+        })
         .unwrap_or_default()
 }
 
