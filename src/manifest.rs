@@ -67,6 +67,11 @@ pub struct ShardInfo {
     pub count: u64,
     pub first_user: u64,
     pub users: u64,
+    /// Root tables other than the users table (organizations, roles): `whole`
+    /// in shard 1 (and an unsharded run), `none: in shard 1` in the others.
+    /// Load shard 1 first: the other shards' rows reference them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_tables: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

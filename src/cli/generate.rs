@@ -59,7 +59,9 @@ pub struct GenerateArgs {
     /// Worker threads (default: all cores). Never changes the output.
     #[arg(short = 'j', long, value_parser = values::workers)]
     pub threads: Option<usize>,
-    /// Write only shard K of N: a contiguous slice of users and their child rows.
+    /// Write only shard K of N: a contiguous slice of users and their child
+    /// rows; lookup tables (organizations, roles) go whole into shard 1 only,
+    /// so load shard 1 first (manifest.json: shard.lookup_tables).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
     /// SQL dialect for --format sql.

@@ -13,12 +13,14 @@ pub mod export;
 pub mod generate;
 pub mod hash;
 pub mod jit;
+pub mod k8s;
 pub mod profiles;
 pub mod proxy;
 pub mod rehearse;
 pub mod reports;
 pub mod scan_leaks;
 pub mod values;
+pub mod verify;
 
 pub use exit::ExitStatus;
 
@@ -51,6 +53,14 @@ pub enum Command {
     /// with --exec), measure it, survive kills (--resume) and verify the result.
     #[command(after_help = rehearse::REHEARSE_EXAMPLES)]
     Rehearse(Box<rehearse::RehearseArgs>),
+    /// Print a sharded rehearsal as a Kubernetes Indexed Job, and the Job
+    /// that merges its reports.
+    #[command(subcommand, after_help = k8s::K8S_EXAMPLES)]
+    K8s(k8s::K8sCommand),
+    /// Verify a target against the regenerated ground truth, whoever filled
+    /// it (rehearse's verification alone; the whole run or one shard's slice).
+    #[command(after_help = verify::VERIFY_EXAMPLES)]
+    Verify(Box<verify::VerifyArgs>),
     /// Project a full migration's duration from small sample rehearsals: per
     /// worker count, with a range, the recommended count and the bottleneck.
     #[command(after_help = estimate::ESTIMATE_EXAMPLES)]
@@ -98,7 +108,8 @@ pub enum Command {
 const REPORT_EXAMPLES: &str = "Examples:
   understudy rehearse --users 10000 --report report.json   # write one
   understudy report show report.json                       # its summary, again
-  understudy report html report.json --out report.html     # a self-contained page";
+  understudy report html report.json --out report.html     # a self-contained page
+  understudy report merge shard*.json -o all.json --fail-on 'p99>500'   # a sharded run's";
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
@@ -111,6 +122,28 @@ pub enum ReportCommand {
         file: PathBuf,
         #[arg(short, long)]
         out: PathBuf,
+    },
+    /// Merge the reports of a sharded run (`rehearse --shard`, `verify
+    /// --shard`) into the whole run's: counters summed, latency histograms
+    /// added (exact percentiles), time series on one clock, verification
+    /// combined; exit 1 when verification fails, a shard is missing or a
+    /// --fail-on threshold is missed.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Merge {
+        #[arg(required = true, value_name = "SHARD.json")]
+        files: Vec<PathBuf>,
+        /// Where the merged JSON report goes.
+        #[arg(short, long, value_name = "ALL.json")]
+        out: PathBuf,
+        /// A self-contained HTML page of the merged report.
+        #[arg(long, value_name = "ALL.html")]
+        html: Option<PathBuf>,
+        /// Thresholds on the merged result, e.g. `p99>500,rejects>0`.
+        #[arg(long, value_name = "EXPR")]
+        fail_on: Option<String>,
+        /// No summary.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -130,8 +163,16 @@ pub fn run(command: Command) -> Result<ExitStatus> {
     match command {
         Command::Generate(a) => generate::run(*a),
         Command::Rehearse(a) => return rehearse::run(*a),
+        Command::Verify(a) => return verify::run(*a),
         Command::Estimate(a) => estimate::run(*a),
         Command::Discover(a) => discover::run(a),
+        Command::Report(ReportCommand::Merge {
+            files,
+            out,
+            html,
+            fail_on,
+            quiet,
+        }) => return reports::merge(&files, &out, html.as_deref(), fail_on.as_deref(), quiet),
         Command::Report(r) => report(r),
         Command::Profiles(p) => profiles::run(p),
         Command::Hash(h) => hash::run(h),
@@ -142,6 +183,7 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Jit(a) => jit::run(*a),
         Command::Export(a) => export::run_export(*a),
         Command::Assess(a) => export::run_assess(*a),
+        Command::K8s(c) => k8s::run(c),
     }
     .map(|()| ExitStatus::Success)
 }
@@ -155,6 +197,7 @@ fn report(r: ReportCommand) -> Result<()> {
             let rep = reports::AnyReport::load(&file)?;
             std::fs::write(&out, rep.html()).map_err(|e| Error::io("write", &out, e))?;
         }
+        ReportCommand::Merge { .. } => unreachable!("dispatched in run"),
     }
     Ok(())
 }

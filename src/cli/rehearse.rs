@@ -49,6 +49,15 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
   LDAP_PASSWORD=secret understudy rehearse --profile ldap --users 100000 \\
       --target ldap://127.0.0.1:389 --bind-dn cn=admin,dc=example,dc=org
 
+  # 4 shards into one PostgreSQL, as 4 processes (or pods of an Indexed Job):
+  # shard 1 creates the tables and loads the lookup tables; then merge the reports
+  for k in 1 2 3 4; do understudy rehearse --users 1000000 --target postgres://… \
+      --shard $k/4 --report shard$k.json & done; wait
+  understudy report merge shard*.json -o all.json --fail-on 'p99>500'
+
+  # in a Kubernetes Indexed Job: K from JOB_COMPLETION_INDEX (0-based), N given
+  understudy rehearse --users 1000000 --target postgres://… --shard auto --shards 4 --resume
+
   # a 60-second network outage in the middle of the load
   understudy rehearse --users 1000000 --target postgres://… --faults \"outage@20s+60s\"
 
@@ -163,6 +172,17 @@ pub struct RehearseArgs {
     /// e.g. "outage@20s+60s; latency@90s+30s=200ms" (see `understudy proxy --help`).
     #[arg(long, value_name = "PLAN")]
     pub faults: Option<crate::faults::FaultPlan>,
+    /// Load and verify only shard K of N (1-based): a contiguous range of the
+    /// users table's batches with their child rows; shard 1 also creates the
+    /// tables and loads the lookup tables, which the other shards wait for.
+    /// `auto`: K is JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job's
+    /// 0-based index), N is --shards or UNDERSTUDY_SHARDS. Shards run against
+    /// one PostgreSQL or MySQL target at once; `report merge` joins their reports.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// With --shard auto: how many shards (default: $UNDERSTUDY_SHARDS).
+    #[arg(long, value_name = "N", value_parser = values::count, requires = "shard")]
+    pub shards: Option<u64>,
     /// How long to wait out a lost network in any phase (connecting, creating
     /// the schema, loading, verifying) before giving up (exit 3).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = values::duration)]
@@ -181,6 +201,7 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
         maps.push((old.trim().to_string(), new.trim().to_string()));
     }
     let domains = profile.domains.clone();
+    let shard = shard_of(a.shard.as_deref(), a.shards)?;
     let code = harness::rehearse(RehearseOptions {
         profile,
         users: a.users,
@@ -213,10 +234,35 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
         max_attempts: a.max_attempts,
         shown_as: None,
         window: None,
+        shard,
     })?;
     Ok(if code == 0 {
         ExitStatus::Success
     } else {
         ExitStatus::Failed
     })
+}
+
+/// `--shard K/N`, or `auto` from the Indexed Job's environment.
+pub fn shard_of(shard: Option<&str>, shards: Option<u64>) -> Result<Option<crate::dataset::Shard>> {
+    use crate::dataset::Shard;
+    match shard {
+        None => Ok(None),
+        Some("auto") => Shard::auto(
+            std::env::var("JOB_COMPLETION_INDEX").ok().as_deref(),
+            shards,
+            std::env::var("UNDERSTUDY_SHARDS").ok().as_deref(),
+        )
+        .map(Some),
+        Some(s) => {
+            let k: Shard = s.parse().map_err(Error::usage)?;
+            if shards.is_some_and(|n| n != k.count) {
+                return Err(Error::usage(format!(
+                    "--shard {s} and --shards {} disagree on the shard count",
+                    shards.unwrap_or(0)
+                )));
+            }
+            Ok(Some(k))
+        }
+    }
 }

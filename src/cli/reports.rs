@@ -51,3 +51,57 @@ impl AnyReport {
         }
     }
 }
+
+/// `report merge`: the shards' rehearse reports into the whole run's.
+pub fn merge(
+    files: &[std::path::PathBuf],
+    out: &Path,
+    html: Option<&Path>,
+    fail_on: Option<&str>,
+    quiet: bool,
+) -> Result<super::ExitStatus> {
+    use crate::error::Error;
+    if let Some(expr) = fail_on {
+        report::parse_conditions(expr)?;
+    }
+    crate::util::check_outputs(&[
+        ("--out", &Some(out.to_path_buf())),
+        ("--html", &html.map(Path::to_path_buf)),
+    ])?;
+    let mut reports = Vec::new();
+    for f in files {
+        match AnyReport::load(f)? {
+            AnyReport::Rehearse(r) => reports.push((f.display().to_string(), *r)),
+            _ => {
+                return Err(Error::usage(format!(
+                    "{}: not a rehearse report; report merge joins `rehearse --shard` and `verify --shard` reports",
+                    f.display()
+                )));
+            }
+        }
+    }
+    let merged = report::merge::merge(reports)?;
+    for n in &merged.notes {
+        eprintln!("understudy: report merge: {n}");
+    }
+    let mut r = merged.report;
+    if let Some(expr) = fail_on {
+        r.thresholds = report::thresholds(expr, &r)?;
+    }
+    let failed = r.verify.as_ref().is_some_and(|v| !v.ok)
+        || r.thresholds.iter().any(|t| !t.ok)
+        || r.merged.as_ref().is_some_and(|m| !m.missing.is_empty());
+    r.exit_code = i32::from(failed);
+    r.save(out)?;
+    if let Some(p) = html {
+        std::fs::write(p, report::html::render(&r)).map_err(|e| Error::io("write", p, e))?;
+    }
+    if !quiet {
+        print!("{}", report::terminal::render(&r));
+    }
+    Ok(if failed {
+        super::ExitStatus::Failed
+    } else {
+        super::ExitStatus::Success
+    })
+}

@@ -1,44 +1,12 @@
 //! What `generate` is asked to do: the profile, how many users, which shard,
 //! and where and how the rows are written.
 
+pub use crate::dataset::Shard;
 use crate::hash::HashMode;
 use crate::profile::Profile;
 use crate::sink::{Dialect, Encoding};
 use std::io::Write;
 use std::path::PathBuf;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// 1-based.
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
-
-    /// This shard's contiguous slice of `0..n`.
-    pub fn range(&self, n: u64) -> std::ops::Range<u64> {
-        let cut = |k: u64| ((k as u128 * n as u128) / self.count as u128) as u64;
-        cut(self.index - 1)..cut(self.index)
-    }
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Shard, String> {
-        let bad = || format!("`{s}` is not a shard: use K/N with 1 ≤ K ≤ N, e.g. 2/3");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (k, n): (u64, u64) = (
-            k.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if k == 0 || n == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { index: k, count: n })
-    }
-}
 
 pub enum Output {
     /// One file per table plus `manifest.json`.

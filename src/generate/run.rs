@@ -64,7 +64,7 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
             table: t,
             slots: crate::generator::plan::parent_slots(&generator, &children),
             children,
-            range: opts.shard.range(tg.rows),
+            range: shard_range(&opts, t, tg.rows),
             emit_passwords: outputs.side.passwords.is_some() && t == opts.profile.users_table,
             encoding: opts.encoding,
             dialect: opts.dialect,
@@ -106,6 +106,20 @@ pub fn generate(mut opts: GenerateOptions) -> Result<Manifest> {
         );
     }
     Ok(manifest)
+}
+
+/// A root table's rows in this shard: the users table is sliced; a lookup
+/// table (any other root: organizations, roles) goes whole into shard 1 and
+/// not at all into the others, so the shards' files load one after another,
+/// shard 1 first, and their counts and digests add up to the unsharded run's.
+fn shard_range(opts: &GenerateOptions, t: usize, rows: u64) -> std::ops::Range<u64> {
+    if t == opts.profile.users_table {
+        opts.shard.range(rows)
+    } else if opts.shard.first() {
+        0..rows
+    } else {
+        0..0
+    }
 }
 
 /// The tables below root `t` to generate: those written, and those above a
@@ -453,6 +467,14 @@ fn describe(
             count: opts.shard.count,
             first_user: users_range.start,
             users: users_range.end - users_range.start,
+            lookup_tables: Some(
+                if opts.shard.first() {
+                    "whole"
+                } else {
+                    "none: in shard 1"
+                }
+                .into(),
+            ),
         },
         format: opts.format.clone(),
         sql_dialect: (opts.format == "sql").then(|| format!("{:?}", opts.dialect).to_lowercase()),

@@ -38,6 +38,10 @@ struct Loader<'a> {
     retry_for: Duration,
     waiting: &'a crate::retry::Waiting,
     lineage: lineage::Lineage,
+    /// `--shard`: the driving table's batches in its range; the lookup
+    /// groups on shard 1, waited for on the others.
+    shard: Option<crate::dataset::Shard>,
+    quiet: bool,
 }
 
 struct Outcome {
@@ -94,6 +98,7 @@ impl Loader<'_> {
                             class: e.class,
                             message: e.message,
                             labels: rows.labels_of(range.start),
+                            batch: 0,
                         },
                     ));
                     return Ok(());
@@ -149,6 +154,9 @@ impl Loader<'_> {
                 self.bisect(conn, rows, 0..rows.len(), &mut found, &mut warnings)?;
                 rejects.extend(self.lineage.attribute(rows, found));
             }
+            rejects
+                .iter_mut()
+                .for_each(|r: &mut Reject| r.batch = b.index);
             let loaded = b.rows() - rejects.len() as u64;
             self.record(conn, b, loaded, rejects.len() as u64)?;
             if !rejects.is_empty() {
@@ -293,6 +301,10 @@ impl Loader<'_> {
                 .done
                 .get(&self.plan.metas[g.root].name)
                 .unwrap_or(&empty);
+            if let Some(s) = self.shard {
+                self.load_shard(g, s, conns, done)?;
+                continue;
+            }
             match window {
                 Some(w) if g.root == self.plan.driving_table() => {
                     let n = self.plan.batches(g, self.batch_rows).0.len() as u64;
@@ -305,6 +317,67 @@ impl Loader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A group as a shard loads it: the driving table's batches in the
+    /// shard's range; a lookup group whole on shard 1, and on the other
+    /// shards not at all, but waited for (its rows are the parents of theirs).
+    fn load_shard(
+        &self,
+        g: &Group,
+        s: crate::dataset::Shard,
+        conns: &mut [Box<dyn Conn>],
+        done: &HashSet<u64>,
+    ) -> Result<()> {
+        if g.root == self.plan.driving_table() {
+            let mine = self.plan.shard_batches(s, self.batch_rows);
+            let n = self.plan.batches(g, self.batch_rows).0.len() as u64;
+            let outside: HashSet<u64> = (0..n)
+                .filter(|k| !mine.contains(k) || done.contains(k))
+                .collect();
+            return self.load_group(g, conns, &outside);
+        }
+        if s.first() {
+            return self.load_group(g, conns, done);
+        }
+        self.wait_for_group(g, s, conns[0].as_mut())
+    }
+
+    /// Waits (within `--retry-for`) until every batch of lookup group `g`
+    /// is committed, by shard 1.
+    fn wait_for_group(
+        &self,
+        g: &Group,
+        s: crate::dataset::Shard,
+        conn: &mut dyn Conn,
+    ) -> Result<()> {
+        let name = &self.plan.metas[g.root].name;
+        let n = self.plan.batches(g, self.batch_rows).0.len();
+        let started = Instant::now();
+        let mut said = false;
+        loop {
+            let have = conn
+                .previous()
+                .ok()
+                .and_then(|p| p.done.get(name).map(HashSet::len))
+                .unwrap_or(0);
+            if have >= n {
+                return Ok(());
+            }
+            if started.elapsed() >= self.retry_for {
+                return Err(Error::target(format!(
+                    "--shard {s}: shard 1 did not load `{name}` ({have} of {n} batches) within --retry-for; its rows are the parents of this shard's"
+                )));
+            }
+            if !said {
+                say(
+                    self.quiet,
+                    format!("shard {s}: waiting for shard 1 to load `{name}`"),
+                );
+                said = true;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
     }
 
     fn load_group(
@@ -425,7 +498,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         // leaves no trace of them at all.
         conns[0] = reach::connect(target, opts.retry_for, &waiting)?;
     }
-    let skipped = resume::skipped_rows(plan, &prepared.previous, opts.batch());
+    let skipped = resume::skipped_rows(plan, &prepared.previous, opts.batch(), opts.shard);
     if prepared.resumed {
         say(
             opts.quiet,
@@ -452,10 +525,12 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         rejected: (0..plan.metas.len()).map(|_| AtomicU64::new(0)).collect(),
         abort: AtomicBool::new(false),
         fatal: Mutex::new(None),
-        bar: progress_bar(opts.quiet, plan, skipped.iter().sum()),
+        bar: progress_bar(opts, plan, skipped.iter().sum()),
         retry_for: opts.retry_for,
         waiting: &waiting,
         lineage: lineage::Lineage::new(plan),
+        shard: opts.shard,
+        quiet: opts.quiet,
     };
     if prepared.resumed {
         let earlier = conns[0].recorded_rejects(plan).map_err(|e| {
@@ -489,9 +564,13 @@ pub fn load(job: &Load) -> Result<LoadResult> {
 }
 
 /// The terminal's progress bar (none when quiet or not a terminal).
-fn progress_bar(quiet: bool, plan: &Plan, done: u64) -> Option<indicatif::ProgressBar> {
-    (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(plan.expected_rows().iter().sum());
+fn progress_bar(opts: &RehearseOptions, plan: &Plan, done: u64) -> Option<indicatif::ProgressBar> {
+    (!opts.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(
+            plan.expected_rows_in(opts.shard, opts.batch())
+                .iter()
+                .sum(),
+        );
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows · {per_sec} · ETA {eta}",

@@ -9,6 +9,7 @@
 
 pub mod batch;
 pub mod exec;
+pub mod k8s;
 pub mod lineage;
 mod loader;
 mod options;
@@ -19,6 +20,7 @@ mod rehearse_ldap;
 mod resume;
 pub mod trend;
 pub mod verify;
+mod verify_only;
 
 pub use crate::dataset::{Group, Plan};
 pub use crate::target::{PROGRESS_TABLE, REJECTS_TABLE, Reject};
@@ -26,6 +28,7 @@ pub use loader::{Load, LoadResult, load};
 pub use options::RehearseOptions;
 pub use prepare::{TargetTables, column_kind, prepare_target, read_target_tables};
 pub use rehearse::rehearse;
+pub use verify_only::verify_only;
 
 pub const DEFAULT_TARGET: &str = "sqlite:understudy.db";
 

@@ -52,6 +52,9 @@ pub struct RehearseOptions {
     /// count as done): `estimate` fills a scratch copy, then measures a
     /// window of batches at a given share of the full load.
     pub window: Option<std::ops::Range<u64>>,
+    /// `--shard K/N`: load and verify only this slice of the users (and the
+    /// lookup tables on shard 1); None: the whole run.
+    pub shard: Option<crate::dataset::Shard>,
 }
 
 impl RehearseOptions {
@@ -89,6 +92,7 @@ impl RehearseOptions {
             max_attempts: 8,
             shown_as: None,
             window: None,
+            shard: None,
         }
     }
 

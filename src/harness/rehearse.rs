@@ -25,6 +25,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         return Err(Error::usage("--batch must be at least 1"));
     }
     let dsn = target_dsn(&opts);
+    if let Some(s) = opts.shard {
+        check_shard(&opts, s, &dsn)?;
+    }
     if http::HttpTarget::is_http(&dsn) {
         return super::rehearse_http::rehearse_http(opts, &dsn, started_at);
     }
@@ -37,16 +40,24 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     // one that cannot be reached at all is reported now, before the hash
     // pools are built. The connection then holds the writer lock for the run.
     let written = targets.source.as_ref().unwrap_or(&targets.target);
-    let _lock = reach::reach_and_lock(written)?;
+    let _lock = match opts.shard {
+        Some(s) => written.driver().reach_and_lock_shard(s)?,
+        None => reach::reach_and_lock(written)?,
+    };
     let _target_lock = match &targets.source {
         Some(_) => Some(reach::reach_and_lock(&targets.target)?),
         None => None,
     };
     let plan = plan_of(&opts)?;
-    let expected = plan.expected_rows();
+    opts.batch = Some(opts.batch.unwrap_or(targets.load_target().loading().batch));
+    if let Some(s) = opts.shard {
+        check_shard_batches(&plan, &opts, s)?;
+    }
+    let expected = plan.expected_rows_in(opts.shard, opts.batch());
     let workers = settle_load(&mut opts, &targets, &plan, &expected);
     let metrics = Metrics::new();
-    let lr = load_phase(&plan, &targets, &opts, workers, &metrics)?;
+    let mut lr = load_phase(&plan, &targets, &opts, workers, &metrics)?;
+    own_rejects(&plan, &opts, &mut lr.rejects);
     let exec_metrics = Metrics::new();
     let outcome = match (&opts.exec, &targets.source) {
         (Some(cmd), Some(src)) => {
@@ -76,6 +87,56 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         )
     };
     finish(with_recorded_errors(report, &lr.rejects), &opts)
+}
+
+/// What `--shard` cannot go with: an identity API, `--exec`, more shards
+/// than users.
+fn check_shard(opts: &RehearseOptions, s: crate::dataset::Shard, dsn: &str) -> Result<()> {
+    if http::HttpTarget::is_http(dsn) {
+        return Err(Error::usage(format!(
+            "--shard {s}: identity-API targets are not sharded yet; run one rehearsal with --rate at the provider's limit"
+        )));
+    }
+    if opts.exec.is_some() {
+        return Err(Error::usage(format!(
+            "--shard {s} loads the target itself; --exec runs your migration once: use `understudy verify` after it instead"
+        )));
+    }
+    s.check_users(opts.users, "users")
+}
+
+/// The rejects table holds every shard's: a shard keeps its own (its
+/// batches of the driving table; the lookup tables' on shard 1).
+pub(super) fn own_rejects(plan: &Plan, opts: &RehearseOptions, rejects: &mut Vec<Reject>) {
+    let Some(s) = opts.shard else { return };
+    let own = plan.shard_batches(s, opts.batch());
+    rejects.retain(|r| {
+        if plan.generator.root_of(r.table) == plan.driving_table() {
+            own.contains(&r.batch)
+        } else {
+            s.first()
+        }
+    });
+}
+
+/// Every shard needs at least one batch of the users table.
+pub(super) fn check_shard_batches(
+    plan: &Plan,
+    opts: &RehearseOptions,
+    s: crate::dataset::Shard,
+) -> Result<()> {
+    let n = opts.users.div_ceil(opts.batch());
+    if s.count > n {
+        return Err(Error::usage(format!(
+            "--shard {s}: {} of {} {} for {} shards; a shard would load none (use --batch {} or fewer shards)",
+            crate::util::count(n, "batch", "batches"),
+            opts.batch(),
+            plan.metas[plan.driving_table()].name,
+            s.count,
+            (opts.users / s.count).max(1)
+        )));
+    }
+    Ok(())
 }
 
 /// `--target`, or the default one (said on stderr).
@@ -368,9 +429,17 @@ fn verify_phase(
     let waiting = Waiting::new(target.redacted(), opts.retry_for, opts.quiet);
     let mut conn = reach::connect(target, opts.retry_for, &waiting)?;
     let mut attempts = 0;
+    let slice = verify::slice_of(plan, opts.shard, opts.batch());
     let v = reach::phase(target, &mut conn, opts.retry_for, &waiting, |conn| {
         attempts += 1;
-        verify::verify(conn, plan, &outcome.tables, rejects, &target.redacted())
+        verify::verify(
+            conn,
+            plan,
+            &outcome.tables,
+            rejects,
+            &target.redacted(),
+            slice.as_ref(),
+        )
     })?;
     for _ in 1..attempts {
         metrics.retry();
@@ -507,7 +576,26 @@ pub(super) fn report_head(plan: &Plan, opts: &RehearseOptions, started_at: Strin
         },
         seed: opts.seed,
         users: opts.users,
+        shard: opts.shard.map(|s| shard_report(plan, s, opts.batch())),
         ..Report::default()
+    }
+}
+
+/// The report's `shard`: the slice a shard loaded.
+pub(crate) fn shard_report(
+    plan: &Plan,
+    s: crate::dataset::Shard,
+    batch: u64,
+) -> report::ShardReport {
+    let b = plan.shard_batches(s, batch);
+    let u = plan.shard_users(s, batch);
+    report::ShardReport {
+        index: s.index,
+        count: s.count,
+        first_user: u.start,
+        users: u.end - u.start,
+        batches: [b.start, b.end],
+        lookup_tables: s.first(),
     }
 }
 

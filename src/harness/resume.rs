@@ -31,6 +31,9 @@ pub(super) fn resumable(
     run: RunInfo,
 ) -> Result<(RunInfo, bool)> {
     let redacted = target.redacted();
+    if let Some(shard) = opts.shard {
+        return resumable_shard(plan, target, opts, prev, counts, run, shard);
+    }
     let mut run = run;
     let mut resumed = false;
     if !prev.runs.is_empty() {
@@ -75,6 +78,102 @@ pub(super) fn resumable(
         )));
     }
     Ok((run, resumed))
+}
+
+/// A shard may start beside the other shards of its run (the same profile,
+/// seed, users and batch), and resumes only its own batches: the driving
+/// table's in its range, and on shard 1 the lookup tables'.
+fn resumable_shard(
+    plan: &Plan,
+    target: &Target,
+    opts: &RehearseOptions,
+    prev: &Previous,
+    counts: &[u64],
+    run: RunInfo,
+    shard: crate::dataset::Shard,
+) -> Result<(RunInfo, bool)> {
+    let redacted = target.redacted();
+    if let Some((p, _)) = prev.runs.iter().find(|(p, _)| {
+        p.profile_digest != run.profile_digest
+            || p.seed != run.seed
+            || p.users != run.users
+            || p.batch_rows != run.batch_rows
+    }) {
+        return Err(Error::usage(format!(
+            "--shard {shard}: {redacted} holds a rehearsal with other parameters (run {}: seed {}, {} users, batch {}, profile digest {});              every shard needs the same --profile, --users, --seed and --batch, into an empty target",
+            p.run_id,
+            p.seed,
+            p.users,
+            p.batch_rows,
+            &p.profile_digest[..p.profile_digest.len().min(12)]
+        )));
+    }
+    if prev.runs.is_empty()
+        && let Some((t, n)) = counts.iter().enumerate().find(|(_, n)| **n > 0)
+    {
+        return Err(Error::usage(format!(
+            "table `{}` in {redacted} already holds {n} rows that no rehearsal recorded; start from an empty target",
+            plan.metas[t].name
+        )));
+    }
+    let own = own_batches(plan, prev, opts.batch(), shard);
+    if own > 0 && !opts.resume {
+        return Err(Error::usage(format!(
+            "--shard {shard}: {redacted} already holds {own} committed batches of this shard; use --resume to continue it"
+        )));
+    }
+    Ok((run, own > 0))
+}
+
+/// The committed batches that are `shard`'s own.
+fn own_batches(plan: &Plan, prev: &Previous, batch: u64, shard: crate::dataset::Shard) -> usize {
+    let range = plan.shard_batches(shard, batch);
+    plan.groups
+        .iter()
+        .filter(|g| plan.in_shard(g, Some(shard)))
+        .filter_map(|g| {
+            let done = prev.done.get(&plan.metas[g.root].name)?;
+            Some(if g.root == plan.driving_table() {
+                done.iter().filter(|k| range.contains(k)).count()
+            } else {
+                done.len()
+            })
+        })
+        .sum()
+}
+
+/// A shard other than the first waits for shard 1 to create the tables
+/// (the bookkeeping table comes last, in the same transaction), so that
+/// shards never race on DDL.
+fn wait_for_tables(
+    conn: &mut Box<dyn Conn>,
+    opts: &RehearseOptions,
+    shard: crate::dataset::Shard,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        if conn
+            .query(&format!("SELECT count(*) FROM {PROGRESS_TABLE}"))
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if started.elapsed() >= opts.retry_for {
+            return Err(Error::target(format!(
+                "--shard {shard}: shard 1 did not create the tables within {} (--retry-for); start shard 1",
+                crate::util::human_duration(opts.retry_for.as_secs_f64())
+            )));
+        }
+        if !said {
+            super::say(
+                opts.quiet,
+                format!("shard {shard}: waiting for shard 1 to create the tables"),
+            );
+            said = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
 }
 
 /// The files of a database that did not exist before this run (an SQLite
@@ -126,6 +225,9 @@ pub(super) fn prepare(
         users: plan.users.to_string(),
         batch_rows: opts.batch(),
     };
+    if let Some(shard) = opts.shard.filter(|s| !s.first()) {
+        wait_for_tables(conn, opts, shard)?;
+    }
     reach::phase(target, conn, opts.retry_for, waiting, |conn| {
         conn.batch("BEGIN")
             .map_err(|e| Error::target(format!("cannot begin on {redacted}: {e}")))?;
@@ -167,16 +269,28 @@ pub(super) fn prepare(
 }
 
 /// Rows an earlier run committed, per table, from its batches' ranges.
-pub(super) fn skipped_rows(plan: &Plan, previous: &Previous, batch: u64) -> Vec<u64> {
+/// With a shard, its own batches only.
+pub(super) fn skipped_rows(
+    plan: &Plan,
+    previous: &Previous,
+    batch: u64,
+    shard: Option<crate::dataset::Shard>,
+) -> Vec<u64> {
     let mut skipped = vec![0u64; plan.metas.len()];
+    let own = shard.map(|s| plan.shard_batches(s, batch));
     for g in &plan.groups {
         let Some(done) = previous.done.get(&plan.metas[g.root].name) else {
             continue;
         };
+        if !plan.in_shard(g, shard) {
+            continue;
+        }
         let (chunks, offsets) = plan.batches(g, batch);
         for &k in done {
+            let mine =
+                g.root != plan.driving_table() || own.as_ref().is_none_or(|r| r.contains(&k));
             let k = k as usize;
-            if k >= chunks.len() {
+            if k >= chunks.len() || !mine {
                 continue;
             }
             skipped[g.root] += chunks[k].end - chunks[k].start;

@@ -237,14 +237,15 @@ fn bucket(key: &str) -> usize {
 /// per-chunk state.
 fn fold_group<S: Send>(
     plan: &Plan,
-    g: &super::Group,
+    part: &Part,
     init: impl Fn() -> S + Sync + Send,
     f: impl Fn(&mut S, usize, RowId, &RowBuf, &[Injection]) + Sync + Send,
     merge: impl Fn(S, S) -> S + Sync + Send,
 ) -> S {
     use rayon::prelude::*;
-    let chunks = aligned_chunks(0..g.rows, CHUNK);
-    let offsets = child_offsets(&plan.generator, &g.children, 0, &chunks);
+    let g = part.g;
+    let chunks = aligned_chunks(part.range.clone(), CHUNK);
+    let offsets = child_offsets(&plan.generator, &g.children, part.range.start, &chunks);
     (0..chunks.len())
         .into_par_iter()
         .fold(&init, |mut s, k| {
@@ -282,12 +283,33 @@ fn regenerate(plan: &Plan, t: usize, id: RowId) -> RowBuf {
     row
 }
 
+/// A shard's slice of the run (`--shard`): the driving table's users in
+/// `users` with the rows below them, and the lookup tables on shard 1.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub shard: crate::dataset::Shard,
+    pub users: std::ops::Range<u64>,
+}
+
+/// The slice `--shard` verifies (None: the whole run).
+pub fn slice_of(plan: &Plan, shard: Option<crate::dataset::Shard>, batch: u64) -> Option<Slice> {
+    shard.map(|s| Slice {
+        shard: s,
+        users: plan.shard_users(s, batch),
+    })
+}
+
+/// Verifies the target against the regenerated ground truth: the whole run,
+/// or a shard's slice. A slice's rows are found by key among the other
+/// shards' rows, so a slice counts missing and mismatched rows, never extra
+/// ones (those are only seen by verifying the whole run).
 pub fn verify(
     conn: &mut dyn Conn,
     plan: &Plan,
     tables: &TargetTables,
     rejects: &[Reject],
     redacted: &str,
+    slice: Option<&Slice>,
 ) -> Result<Verify> {
     let started = Instant::now();
     let ntables = plan.metas.len();
@@ -305,83 +327,33 @@ pub fn verify(
         ..Verify::default()
     };
     for g in &plan.groups {
+        if !plan.in_shard(g, slice.map(|s| s.shard)) {
+            continue;
+        }
+        let part = Part {
+            g,
+            range: match slice {
+                Some(s) if g.root == plan.driving_table() => s.users.clone(),
+                _ => 0..g.rows,
+            },
+            sliced: slice.is_some() && g.root == plan.driving_table(),
+        };
         let members: Vec<usize> = std::iter::once(g.root)
             .chain(g.children.iter().copied())
             .collect();
-        let pos = |t: usize| members.iter().position(|&m| m == t).expect("member");
-        // Expected side, all tables of the group in one regeneration pass.
-        let expected: Vec<Acc> = fold_group(
-            plan,
-            g,
-            || {
-                (
-                    vec![Acc::default(); members.len()],
-                    RowBuf::default(),
-                    String::new(),
-                )
-            },
-            |(acc, canon, key), t, _id, row, _| {
-                let sh = &shapes[t];
-                canon_generated(sh, row, canon, key);
-                let a = &mut acc[pos(t)];
-                if !rejected[t].is_empty() && rejected[t].contains(key.as_str()) {
-                    a.rejected += 1;
-                    return;
-                }
-                a.add(bucket(key), canon.digest());
-            },
-            |(a, c, k), (b, _, _)| {
-                (
-                    a.into_iter()
-                        .zip(b.iter())
-                        .map(|(x, y)| x.merge(y))
-                        .collect(),
-                    c,
-                    k,
-                )
-            },
-        )
-        .0;
+        let expected = expected_sums(plan, &part, &members, &shapes, &rejected);
         for (mi, &t) in members.iter().enumerate() {
-            let sh = &shapes[t];
-            let exp = &expected[mi];
-            let mut found = Acc::default();
-            let (mut canon, mut key) = (RowBuf::default(), String::new());
-            conn.scan(&tables.load[t].name, &sh.read, &mut |vals| {
-                canon_found(sh, vals, &mut canon, &mut key);
-                found.add(bucket(&key), canon.digest());
-            })
+            let tv = verify_table(
+                conn,
+                plan,
+                &part,
+                t,
+                &shapes[t],
+                &rejected[t],
+                &expected[mi],
+                &mut out.examples,
+            )
             .map_err(target_err)?;
-            let exp_n: u64 = exp.count.iter().sum();
-            let found_n: u64 = found.count.iter().sum();
-            let mut tv = TableVerify {
-                name: plan.metas[t].name.clone(),
-                expected: exp_n + exp.rejected,
-                found: found_n,
-                rejected: exp.rejected,
-                digest_expected: crate::manifest::digest_hex(exp.total()),
-                digest_found: crate::manifest::digest_hex(found.total()),
-                ..TableVerify::default()
-            };
-            let differing: Vec<usize> = (0..BUCKETS)
-                .filter(|&b| exp.sum[b] != found.sum[b] || exp.count[b] != found.count[b])
-                .collect();
-            if !differing.is_empty() {
-                drill_down(
-                    conn,
-                    plan,
-                    g,
-                    t,
-                    sh,
-                    &rejected[t],
-                    exp,
-                    &differing,
-                    &mut tv,
-                    &mut out.examples,
-                )
-                .map_err(target_err)?;
-            }
-            tv.ok = tv.missing == 0 && tv.extra == 0 && tv.mismatched == 0;
             for (l, n) in &tv.mismatched_by_label {
                 *out.mismatched_by_label.entry(l.clone()).or_default() += n;
             }
@@ -394,7 +366,10 @@ pub fn verify(
             out.tables.push(tv);
         }
     }
-    out.passwords = Some(check_passwords(conn, plan, tables, &shapes, &rejected));
+    let users = slice.map_or(0..plan.users, |s| s.users.clone());
+    out.passwords = Some(check_passwords(
+        conn, plan, tables, &shapes, &rejected, users,
+    ));
     out.ok = out.missing == 0
         && out.extra == 0
         && out.mismatched == 0
@@ -403,11 +378,107 @@ pub fn verify(
     Ok(out)
 }
 
+/// A group as verification reads it: its root rows `range`, and whether
+/// that is a shard's slice (other shards' rows are in the same tables).
+struct Part<'a> {
+    g: &'a super::Group,
+    range: std::ops::Range<u64>,
+    sliced: bool,
+}
+
+/// The expected side of a group's tables, all in one regeneration pass.
+fn expected_sums(
+    plan: &Plan,
+    part: &Part,
+    members: &[usize],
+    shapes: &[Shape],
+    rejected: &[HashSet<String>],
+) -> Vec<Acc> {
+    let pos = |t: usize| members.iter().position(|&m| m == t).expect("member");
+    fold_group(
+        plan,
+        part,
+        || {
+            (
+                vec![Acc::default(); members.len()],
+                RowBuf::default(),
+                String::new(),
+            )
+        },
+        |(acc, canon, key), t, _id, row, _| {
+            let sh = &shapes[t];
+            canon_generated(sh, row, canon, key);
+            let a = &mut acc[pos(t)];
+            if !rejected[t].is_empty() && rejected[t].contains(key.as_str()) {
+                a.rejected += 1;
+                return;
+            }
+            a.add(bucket(key), canon.digest());
+        },
+        |(a, c, k), (b, _, _)| {
+            (
+                a.into_iter()
+                    .zip(b.iter())
+                    .map(|(x, y)| x.merge(y))
+                    .collect(),
+                c,
+                k,
+            )
+        },
+    )
+    .0
+}
+
+/// One table: bucket digests of the whole table compared, then a drill-down
+/// of the buckets that differ; a slice goes straight to the drill-down, by
+/// key, over every bucket.
+#[allow(clippy::too_many_arguments)]
+fn verify_table(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    part: &Part,
+    t: usize,
+    sh: &Shape,
+    rejected: &HashSet<String>,
+    exp: &Acc,
+    examples: &mut Vec<Example>,
+) -> crate::target::DbResult<TableVerify> {
+    let mut found = Acc::default();
+    if !part.sliced {
+        let (mut canon, mut key) = (RowBuf::default(), String::new());
+        conn.scan(&sh.target_name, &sh.read, &mut |vals| {
+            canon_found(sh, vals, &mut canon, &mut key);
+            found.add(bucket(&key), canon.digest());
+        })?;
+    }
+    let exp_n: u64 = exp.count.iter().sum();
+    let mut tv = TableVerify {
+        name: plan.metas[t].name.clone(),
+        expected: exp_n + exp.rejected,
+        rejected: exp.rejected,
+        digest_expected: crate::manifest::digest_hex(exp.total()),
+        ..TableVerify::default()
+    };
+    let differing: Vec<usize> = (0..BUCKETS)
+        .filter(|&b| part.sliced || exp.sum[b] != found.sum[b] || exp.count[b] != found.count[b])
+        .collect();
+    if !differing.is_empty() {
+        let sliced = part.sliced.then_some(&mut found);
+        drill_down(
+            conn, plan, part, t, sh, rejected, exp, &differing, &mut tv, examples, sliced,
+        )?;
+    }
+    tv.found = found.count.iter().sum();
+    tv.digest_found = crate::manifest::digest_hex(found.total());
+    tv.ok = tv.missing == 0 && tv.extra == 0 && tv.mismatched == 0;
+    Ok(tv)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn drill_down(
     conn: &mut dyn Conn,
     plan: &Plan,
-    g: &super::Group,
+    part: &Part,
     t: usize,
     sh: &Shape,
     rejected: &HashSet<String>,
@@ -415,6 +486,7 @@ fn drill_down(
     differing: &[usize],
     tv: &mut TableVerify,
     examples: &mut Vec<Example>,
+    mut sliced: Option<&mut Acc>,
 ) -> crate::target::DbResult<()> {
     let name = &plan.metas[t].name;
     for set in bucket_sets(exp, differing) {
@@ -422,7 +494,7 @@ fn drill_down(
         for &b in &set {
             in_set[b] = true;
         }
-        let mut map = expected_in(plan, g, t, sh, rejected, &in_set);
+        let mut map = expected_in(plan, part, t, sh, rejected, &in_set);
         let (mut canon, mut key) = (RowBuf::default(), String::new());
         let mut pending: Vec<Pending> = Vec::new();
         conn.scan(&sh.target_name, &sh.read, &mut |vals| {
@@ -431,10 +503,15 @@ fn drill_down(
                 return;
             }
             match map.get_mut(&key_hash(&key)) {
+                // Another shard's row, in a slice.
+                None if sliced.is_some() => {}
                 None => extra(tv, examples, name, key.clone()),
                 Some(e) if e.seen => extra(tv, examples, name, format!("{key} (duplicate)")),
                 Some(e) => {
                     e.seen = true;
+                    if let Some(found) = sliced.as_deref_mut() {
+                        found.add(bucket(&key), canon.digest());
+                    }
                     if e.digest != canon.digest() {
                         tv.mismatched += 1;
                         let labels = labels_of(plan, e.edges);
@@ -509,7 +586,7 @@ fn bucket_sets(exp: &Acc, differing: &[usize]) -> Vec<Vec<usize>> {
 /// keyed by a 64-bit hash of the key (not the key), about 75 bytes per row.
 fn expected_in(
     plan: &Plan,
-    g: &super::Group,
+    part: &Part,
     t: usize,
     sh: &Shape,
     rejected: &HashSet<String>,
@@ -517,7 +594,7 @@ fn expected_in(
 ) -> HashMap<u64, Expected> {
     fold_group(
         plan,
-        g,
+        part,
         || (HashMap::new(), RowBuf::default(), String::new()),
         |(m, canon, key), tt, id, row, injections| {
             if tt != t {
@@ -605,6 +682,7 @@ fn check_passwords(
     tables: &TargetTables,
     shapes: &[Shape],
     rejected: &[HashSet<String>],
+    users: std::ops::Range<u64>,
 ) -> PasswordCheck {
     let u = plan.generator.users_table;
     let skip = |why: &str| PasswordCheck {
@@ -632,7 +710,10 @@ fn check_passwords(
         .map(|(_, n)| n.clone())
         .unwrap_or_else(|| meta.primary_key[0].clone());
     let mut pc = PasswordCheck::default();
-    let n = plan.users;
+    let n = users.end - users.start;
+    if n == 0 {
+        return skip("no user in this slice");
+    }
     let mut row = RowBuf::default();
     let mut scratch = Scratch::default();
     scratch.want_password = true;
@@ -641,7 +722,7 @@ fn check_passwords(
         let index =
             k * n / PASSWORD_SAMPLES.min(n) + (k * 7919) % (n / PASSWORD_SAMPLES.min(n)).max(1);
         let id = RowId {
-            index: index.min(n - 1),
+            index: users.start + index.min(n - 1),
             parent: 0,
             ordinal: 0,
         };

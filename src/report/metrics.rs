@@ -20,6 +20,8 @@ pub fn fallback(class: &str) -> String {
 
 pub struct Metrics {
     start: Instant,
+    /// The wall clock at `start`: where the time series' first bucket begins.
+    wall: std::time::SystemTime,
     retries: std::sync::atomic::AtomicU64,
     backoff_us: std::sync::atomic::AtomicU64,
     /// Producer time spent generating batches (rows, hashes from the pools).
@@ -79,6 +81,7 @@ impl Metrics {
     pub fn new() -> Metrics {
         Metrics {
             start: Instant::now(),
+            wall: std::time::SystemTime::now(),
             retries: std::sync::atomic::AtomicU64::new(0),
             backoff_us: std::sync::atomic::AtomicU64::new(0),
             gen_us: std::sync::atomic::AtomicU64::new(0),
@@ -213,6 +216,11 @@ impl Metrics {
         TimeSeries {
             bucket_s: 1.0,
             rows: self.inner.lock().expect("metrics").buckets.clone(),
+            start_unix_ms: self
+                .wall
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_millis() as u64),
         }
     }
 

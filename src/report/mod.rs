@@ -24,6 +24,7 @@
 
 pub mod head;
 pub mod html;
+pub mod merge;
 pub mod metrics;
 pub mod terminal;
 
@@ -86,6 +87,12 @@ pub struct Report {
     /// Set when the target was reached through the fault proxy (`--faults`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<Faults>,
+    /// Set for a shard of a run (`--shard K/N`): which slice it loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardReport>,
+    /// Set for a report made by `report merge`: the shards it joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Merged>,
     /// Set for identity-API targets (`--api`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<Http>,
@@ -109,6 +116,31 @@ pub struct Ldap {
     /// Entries found already there on resume and equal to the ones the
     /// run would add (an interrupted run's): counted once, not as rejects.
     pub already_present: u64,
+}
+
+/// The slice of a run a shard loaded (or verified): users
+/// `first_user .. first_user + users`, which are the driving table's batches
+/// `batches[0] .. batches[1]`, and the lookup tables when it is shard 1.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShardReport {
+    /// 1-based.
+    pub index: u64,
+    pub count: u64,
+    pub first_user: u64,
+    pub users: u64,
+    pub batches: [u64; 2],
+    pub lookup_tables: bool,
+}
+
+/// What `report merge` joined: the shards found, and those missing or
+/// given twice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Merged {
+    pub count: u64,
+    pub shards: Vec<u64>,
+    pub missing: Vec<u64>,
+    pub duplicate: Vec<u64>,
+    pub files: Vec<String>,
 }
 
 /// An identity-API rehearsal: what was sent, how it was answered, and who
@@ -205,6 +237,10 @@ pub struct TimeSeries {
     pub bucket_s: f64,
     /// Rows committed (or, for --exec, rows appearing in the target) per bucket.
     pub rows: Vec<u64>,
+    /// Wall clock (ms since the Unix epoch) where the first bucket begins:
+    /// `report merge` aligns shards' series by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_unix_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

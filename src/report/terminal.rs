@@ -47,6 +47,42 @@ fn tables(r: &Report) -> String {
     if let Some(src) = &r.source {
         let _ = writeln!(s, "  source       {src}");
     }
+    if let Some(sh) = &r.shard {
+        let _ = writeln!(
+            s,
+            "  shard        {}/{}: users {}..{} (batches {}..{}){}",
+            sh.index,
+            sh.count,
+            sh.first_user,
+            sh.first_user + sh.users,
+            sh.batches[0],
+            sh.batches[1],
+            if sh.lookup_tables {
+                ", the lookup tables"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(m) = &r.merged {
+        let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(
+            s,
+            "  merged       shards {} of {}{}{}",
+            ids(&m.shards),
+            m.count,
+            if m.missing.is_empty() {
+                String::new()
+            } else {
+                format!(" · MISSING {}", ids(&m.missing))
+            },
+            if m.duplicate.is_empty() {
+                String::new()
+            } else {
+                format!(" · given twice {}", ids(&m.duplicate))
+            }
+        );
+    }
     for (what, settings) in [
         ("target", &r.target_settings),
         ("source", &r.source_settings),

@@ -37,6 +37,8 @@ pub struct Reject {
     pub message: String,
     /// The row's edge-case labels.
     pub labels: Vec<String>,
+    /// The batch (of its root table) the row was in: a shard keeps its own.
+    pub batch: u64,
 }
 
 pub fn create<C: Conn + ?Sized>(conn: &mut C) -> DbResult<()> {
@@ -146,7 +148,7 @@ pub fn previous<C: Conn + ?Sized>(conn: &mut C) -> DbResult<Previous> {
 
 pub fn recorded_rejects<C: Conn + ?Sized>(conn: &mut C, plan: &Plan) -> DbResult<Vec<Reject>> {
     let rows = conn.query(&format!(
-        "SELECT tbl, row_key, class, message, labels FROM {REJECTS_TABLE} ORDER BY tbl, batch, row_key"
+        "SELECT tbl, row_key, class, message, labels, batch FROM {REJECTS_TABLE} ORDER BY tbl, batch, row_key"
     ))?;
     Ok(rows
         .into_iter()
@@ -165,6 +167,7 @@ pub fn recorded_rejects<C: Conn + ?Sized>(conn: &mut C, plan: &Plan) -> DbResult
                     .filter(|l| !l.is_empty())
                     .map(str::to_string)
                     .collect(),
+                batch: r[5].as_deref().and_then(|b| b.parse().ok()).unwrap_or(0),
             })
         })
         .collect())

@@ -52,6 +52,15 @@ pub trait Driver: Send + Sync {
     /// First contact (`reach::reach`), then the writer lock, held until the
     /// `Lock` is dropped; exit 2 when another rehearsal holds it.
     fn reach_and_lock(&self) -> Result<Lock>;
+    /// `--shard`: first contact, then a lock per shard, so the shards of one
+    /// run load side by side while the same shard twice, or an unsharded
+    /// rehearsal, is refused (exit 2). The default: the kind has one writer.
+    fn reach_and_lock_shard(&self, shard: crate::dataset::Shard) -> Result<Lock> {
+        Err(Error::usage(format!(
+            "--shard {shard}: {} targets take one writer at a time; shard into PostgreSQL or MySQL",
+            self.kind()
+        )))
+    }
     /// How a rehearsal loads into this kind of target unless told otherwise.
     fn loading(&self) -> Loading;
     /// The database file, when the target is one local file.

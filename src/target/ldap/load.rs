@@ -322,6 +322,7 @@ impl Loader<'_> {
                 None => loaded += 1,
                 Some((class, message)) => rejects.push(Reject {
                     table: self.plan.generator.users_table,
+                    batch: k,
                     key: it.key,
                     class,
                     message,

@@ -110,6 +110,7 @@ pub fn read(s: &mut Session, dir: &Directory, plan: &Plan) -> Result<Option<Reco
                 } else {
                     rejects.push(Reject {
                         table: plan.generator.users_table,
+                        batch: k,
                         key: v["key"].as_str().unwrap_or_default().to_string(),
                         class: ErrorClass::named(v["class"].as_str().unwrap_or("other")),
                         message: v["message"].as_str().unwrap_or_default().to_string(),

@@ -243,6 +243,18 @@ impl Driver for MyTarget {
         )
     }
 
+    /// A named lock per shard (MySQL has no shared named locks: an unsharded
+    /// rehearsal beside the shards is not excluded).
+    fn reach_and_lock_shard(&self, shard: crate::dataset::Shard) -> Result<Lock> {
+        super::session_lock(
+            Target::new(self.clone()),
+            &format!(
+                "SELECT GET_LOCK(CONCAT('understudy:', SHA1(CONCAT(coalesce(DATABASE(), ''), '.{PROGRESS_TABLE}:shard {shard}'))), 0)"
+            ),
+            "1",
+        )
+    }
+
     fn loading(&self) -> Loading {
         Loading {
             batch: 5_000,

@@ -94,6 +94,20 @@ impl Driver for PgTarget {
         )
     }
 
+    /// The run's lock shared by every shard, and the shard's own exclusive:
+    /// an unsharded rehearsal (exclusive on the run's) excludes them all.
+    fn reach_and_lock_shard(&self, shard: crate::dataset::Shard) -> Result<Lock> {
+        let base =
+            format!("'understudy:' || coalesce(current_schema(), '') || '.{PROGRESS_TABLE}'");
+        super::session_lock(
+            Target::new(self.clone()),
+            &format!(
+                "SELECT pg_try_advisory_lock_shared(hashtext({base})) AND pg_try_advisory_lock(hashtext({base} || ':shard {shard}'))"
+            ),
+            "t",
+        )
+    }
+
     fn loading(&self) -> Loading {
         Loading {
             batch: 5_000,
