@@ -166,16 +166,14 @@ impl Exporter for Auth0 {
         user(u, a).to_string().into_bytes()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        super::script(
             "#!/bin/sh\n# Auth0 bulk user import: one job per file (at most 2 at once).\n# Needs AUTH0_DOMAIN, AUTH0_TOKEN (Management API, create:users) and AUTH0_CONNECTION_ID.\nset -eu\n",
-        );
-        for g in groups {
-            for f in &g.files {
-                s.push_str(&format!(
+            groups,
+            |_, f| {
+                format!(
                     "curl -sS --fail -X POST \"https://$AUTH0_DOMAIN/api/v2/jobs/users-imports\" -H \"Authorization: Bearer $AUTH0_TOKEN\" -F users=@{f} -F connection_id=\"$AUTH0_CONNECTION_ID\" -F upsert=false -F send_completion_email=false\n"
-                ));
-            }
-        }
-        s
+                )
+            },
+        )
     }
 }

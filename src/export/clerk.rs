@@ -118,30 +118,20 @@ impl Exporter for Clerk {
         Provider::Clerk
     }
     fn layout(&self) -> Layout {
-        Layout {
-            stem: "users",
-            extension: "ndjson",
-            head: "",
-            separator: "\n",
-            tail: "\n",
-            max_bytes: None,
-            max_records: None,
-        }
+        Layout::NDJSON
     }
     fn record(&self, u: &User, a: Option<&Accepted>) -> Vec<u8> {
         user(u, a).to_string().into_bytes()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        super::script(
             "#!/bin/sh\n# Clerk: one create-user request per line (1,000 requests per 10 s in production).\n# Needs CLERK_SECRET_KEY.\nset -eu\n",
-        );
-        for g in groups {
-            for f in &g.files {
-                s.push_str(&format!(
+            groups,
+            |_, f| {
+                format!(
                     "while IFS= read -r body; do\n  printf '%s' \"$body\" | curl -sS --fail -X POST https://api.clerk.com/v1/users -H \"Authorization: Bearer $CLERK_SECRET_KEY\" -H 'Content-Type: application/json' --data-binary @- >/dev/null\ndone < {f}\n"
-                ));
-            }
-        }
-        s
+                )
+            },
+        )
     }
 }

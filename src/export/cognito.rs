@@ -175,22 +175,21 @@ impl Exporter for Cognito {
         a.map_or("", |a| a.algorithm).to_string()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        let mut s = super::script(
             "#!/bin/sh\n# Cognito: one user import job per file; the job's --password-hashing-algorithm is its folder's.\n# Needs POOL_ID and ROLE_ARN (CloudWatch Logs role).\nset -eu\n",
-        );
-        for g in groups {
-            let alg = if g.note.is_empty() {
-                String::new()
-            } else {
-                format!(" --password-hashing-algorithm {}", g.note)
-            };
-            for f in &g.files {
-                s.push_str(&format!(
+            groups,
+            |g, f| {
+                let alg = if g.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" --password-hashing-algorithm {}", g.note)
+                };
+                format!(
                     "url=$(aws cognito-idp create-user-import-job --user-pool-id \"$POOL_ID\" --cloud-watch-logs-role-arn \"$ROLE_ARN\" --job-name \"{}\"{alg} --query UserImportJob.PreSignedUrl --output text)\ncurl -sS --fail -X PUT -T {f} -H 'x-amz-server-side-encryption: aws:kms' \"$url\"\n",
                     f.replace('/', "-")
-                ));
-            }
-        }
+                )
+            },
+        );
         s.push_str("# then: aws cognito-idp start-user-import-job --user-pool-id \"$POOL_ID\" --job-id <each job id>\n");
         s
     }

@@ -139,15 +139,15 @@ impl Exporter for Firebase {
         a.map(flags).unwrap_or_default()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        super::script(
             "#!/bin/sh\n# Firebase: one auth:import per algorithm and parameter set (firebase-tools; `firebase use` your project first).\nset -eu\n",
-        );
-        for g in groups {
-            for f in &g.files {
-                s.push_str(format!("firebase auth:import {f} {}", g.note).trim_end());
-                s.push('\n');
-            }
-        }
-        s
+            groups,
+            |g, f| {
+                format!(
+                    "{}\n",
+                    format!("firebase auth:import {f} {}", g.note).trim_end()
+                )
+            },
+        )
     }
 }

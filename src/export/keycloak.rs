@@ -124,16 +124,14 @@ impl Exporter for Keycloak {
         user(u, a).to_string().into_bytes()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        super::script(
             "#!/bin/sh\n# Keycloak partial import, one request per file.\n# Needs KEYCLOAK_URL, KEYCLOAK_REALM and KEYCLOAK_TOKEN (an admin access token).\nset -eu\n",
-        );
-        for g in groups {
-            for f in &g.files {
-                s.push_str(&format!(
+            groups,
+            |_, f| {
+                format!(
                     "curl -sS --fail -X POST \"$KEYCLOAK_URL/admin/realms/$KEYCLOAK_REALM/partialImport\" -H \"Authorization: Bearer $KEYCLOAK_TOKEN\" -H 'Content-Type: application/json' --data-binary @{f} >/dev/null\n"
-                ));
-            }
-        }
-        s
+                )
+            },
+        )
     }
 }

@@ -173,6 +173,35 @@ pub struct Layout {
     pub max_records: Option<u64>,
 }
 
+impl Layout {
+    /// One JSON request body per line, no limit per file (Okta, Clerk).
+    pub const NDJSON: Layout = Layout {
+        stem: "users",
+        extension: "ndjson",
+        head: "",
+        separator: "\n",
+        tail: "\n",
+        max_bytes: None,
+        max_records: None,
+    };
+}
+
+/// An import script: `header`, then `line(group, file)` for every file of
+/// every group, in order.
+pub fn script(
+    header: &str,
+    groups: &[GroupFiles],
+    mut line: impl FnMut(&GroupFiles, &str) -> String,
+) -> String {
+    let mut s = String::from(header);
+    for g in groups {
+        for f in &g.files {
+            s.push_str(&line(g, f));
+        }
+    }
+    s
+}
+
 /// One provider's import artefacts.
 pub trait Exporter: Sync {
     fn provider(&self) -> Provider;

@@ -87,30 +87,20 @@ impl Exporter for Okta {
         Provider::Okta
     }
     fn layout(&self) -> Layout {
-        Layout {
-            stem: "users",
-            extension: "ndjson",
-            head: "",
-            separator: "\n",
-            tail: "\n",
-            max_bytes: None,
-            max_records: None,
-        }
+        Layout::NDJSON
     }
     fn record(&self, u: &User, a: Option<&Accepted>) -> Vec<u8> {
         user(u, a).to_string().into_bytes()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        super::script(
             "#!/bin/sh\n# Okta: one create-user request per line (staged: activate=false).\n# Needs OKTA_ORG (https://…okta.com) and OKTA_TOKEN (SSWS API token). Mind the rate limit.\nset -eu\n",
-        );
-        for g in groups {
-            for f in &g.files {
-                s.push_str(&format!(
+            groups,
+            |_, f| {
+                format!(
                     "while IFS= read -r body; do\n  printf '%s' \"$body\" | curl -sS --fail -X POST \"$OKTA_ORG/api/v1/users?activate=false\" -H \"Authorization: SSWS $OKTA_TOKEN\" -H 'Content-Type: application/json' -H 'Accept: application/json' --data-binary @- >/dev/null\ndone < {f}\n"
-                ));
-            }
-        }
-        s
+                )
+            },
+        )
     }
 }

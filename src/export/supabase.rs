@@ -112,16 +112,10 @@ impl Exporter for Supabase {
         record(u, a).into_bytes()
     }
     fn commands(&self, groups: &[GroupFiles]) -> String {
-        let mut s = String::from(
+        super::script(
             "#!/bin/sh\n# Supabase: run against the project's database (DATABASE_URL, the postgres role).\nset -eu\n",
-        );
-        for g in groups {
-            for f in &g.files {
-                s.push_str(&format!(
-                    "psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f {f}\n"
-                ));
-            }
-        }
-        s
+            groups,
+            |_, f| format!("psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f {f}\n"),
+        )
     }
 }
