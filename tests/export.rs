@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const PROVIDERS: [&str; 7] = [
     "auth0", "okta", "firebase", "keycloak", "cognito", "clerk", "supabase",
@@ -161,34 +161,9 @@ const PACKAGES: &[&str] = &[
     "crypt-r; python_version >= '3.13'",
 ];
 
-fn sh(cmd: &mut Command) -> Result<(), String> {
-    match cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .last()
-            .unwrap_or("failed")
-            .to_string()),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// A virtualenv with the judges, kept under the target dir between runs.
 fn venv() -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export-venv");
-    let py = dir.join("bin/python");
-    let stamp = dir.join("ok");
-    if stamp.exists() {
-        return Ok(py);
-    }
-    sh(Command::new("python3").args(["-m", "venv"]).arg(&dir))
-        .map_err(|e| format!("cannot create a venv: {e}"))?;
-    sh(Command::new(&py)
-        .args(["-m", "pip", "install", "-q"])
-        .args(PACKAGES))
-    .map_err(|e| format!("pip install failed: {e}"))?;
-    std::fs::write(&stamp, "").map_err(|e| e.to_string())?;
-    Ok(py)
+    common::judge_venv("export-venv", PACKAGES, |_| Ok(()))
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use understudy::hash;
 
 const PACKAGES: &[&str] = &[
@@ -22,41 +22,19 @@ const PACKAGES: &[&str] = &[
     "crypt-r; python_version >= '3.13'",
 ];
 
-fn sh(cmd: &mut Command) -> Result<(), String> {
-    match cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .last()
-            .unwrap_or("failed")
-            .to_string()),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// A virtualenv with the judges, kept under the target dir between runs.
 fn venv() -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("judge-venv");
-    let py = dir.join("bin/python");
-    let stamp = dir.join("ok");
-    if stamp.exists() {
-        return Ok(py);
-    }
-    sh(Command::new("python3").args(["-m", "venv"]).arg(&dir))
-        .map_err(|e| format!("cannot create a venv: {e}"))?;
-    sh(Command::new(&py)
-        .args(["-m", "pip", "install", "-q"])
-        .args(PACKAGES))
-    .map_err(|e| format!("pip install failed: {e}"))?;
-    sh(Command::new(&py)
-        .args(["-W", "ignore", "-c", "import oracle"])
-        .env(
-            "PYTHONPATH",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"),
-        ))
-    .map_err(|e| format!("the judges (tests/vectors/oracle.py) do not import: {e}"))?;
-    std::fs::write(&stamp, "").map_err(|e| e.to_string())?;
-    Ok(py)
+    common::judge_venv("judge-venv", PACKAGES, |py| {
+        common::sh(
+            Command::new(py)
+                .args(["-W", "ignore", "-c", "import oracle"])
+                .env(
+                    "PYTHONPATH",
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"),
+                ),
+        )
+        .map_err(|e| format!("the judges (tests/vectors/oracle.py) do not import: {e}"))
+    })
 }
 
 /// 200 hostile passwords: the list, then generated ones mixing scripts,

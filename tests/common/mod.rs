@@ -13,7 +13,7 @@ pub use slapd::Slapd;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_understudy"))
@@ -473,4 +473,42 @@ created_at = { kind = "timestamp", from = "2025-01-01", to = "2026-01-01" }
     )
     .unwrap();
     p
+}
+
+/// Runs `cmd` with its stdout dropped; on failure, the last line of stderr.
+pub fn sh(cmd: &mut Command) -> Result<(), String> {
+    match cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .last()
+            .unwrap_or("failed")
+            .to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A virtualenv `name` with an oracle's pinned `packages`, kept under the
+/// target dir between runs (its own, so pins never fight another test's);
+/// `check` runs once after pip, and a stamp file marks it complete.
+pub fn judge_venv(
+    name: &str,
+    packages: &[&str],
+    check: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<PathBuf, String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let py = dir.join("bin/python");
+    let stamp = dir.join("ok");
+    if stamp.exists() {
+        return Ok(py);
+    }
+    sh(Command::new("python3").args(["-m", "venv"]).arg(&dir))
+        .map_err(|e| format!("cannot create a venv: {e}"))?;
+    sh(Command::new(&py)
+        .args(["-m", "pip", "install", "-q"])
+        .args(packages))
+    .map_err(|e| format!("pip install failed: {e}"))?;
+    check(&py)?;
+    std::fs::write(&stamp, "").map_err(|e| e.to_string())?;
+    Ok(py)
 }
