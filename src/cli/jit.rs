@@ -106,6 +106,10 @@ pub struct JitArgs {
     /// Write the HTML report here.
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Write the run's checks (users sign in, wrong passwords refused, no
+    /// plaintext leaked…) as JUnit XML test cases, for CI.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     /// The JIT application's log (default: beside --report, else understudy-jit.log).
     #[arg(long)]
     pub log: Option<PathBuf>,
@@ -130,6 +134,7 @@ pub struct JitArgs {
 /// A failed JIT rehearsal is an error (exit 1) after its summary.
 pub fn run(a: JitArgs) -> Result<()> {
     let profile = a.dataset.load_profile()?;
+    crate::util::check_outputs(&[("--junit", &a.junit)])?;
     let (report, code) = crate::jit::run::run(JitOptions {
         profile,
         users: a.users,
@@ -155,6 +160,9 @@ pub fn run(a: JitArgs) -> Result<()> {
         quiet: a.quiet,
         retry_for: a.retry_for,
     })?;
+    if let Some(p) = &a.junit {
+        crate::report::junit::save(&crate::jit::junit::suite(&report), p)?;
+    }
     if !a.quiet {
         print!("{}", crate::jit::report::terminal(&report));
     }

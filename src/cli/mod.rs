@@ -138,9 +138,13 @@ pub enum ReportCommand {
         /// A self-contained HTML page of the merged report.
         #[arg(long, value_name = "ALL.html")]
         html: Option<PathBuf>,
-        /// Thresholds on the merged result, e.g. `p99>500,rejects>0`.
+        /// Thresholds on the merged result, e.g. `p99>500, rejects{label:email.*}>0`
+        /// (the syntax of `rehearse --fail-on`).
         #[arg(long, value_name = "EXPR")]
         fail_on: Option<String>,
+        /// The merged thresholds and verified tables as JUnit XML test cases.
+        #[arg(long, value_name = "FILE.xml")]
+        junit: Option<PathBuf>,
         /// No summary.
         #[arg(short, long)]
         quiet: bool,
@@ -171,8 +175,16 @@ pub fn run(command: Command) -> Result<ExitStatus> {
             out,
             html,
             fail_on,
+            junit,
             quiet,
-        }) => return reports::merge(&files, &out, html.as_deref(), fail_on.as_deref(), quiet),
+        }) => {
+            let outputs = reports::MergeOutputs {
+                out: &out,
+                html: html.as_deref(),
+                junit: junit.as_deref(),
+            };
+            return reports::merge(&files, outputs, fail_on.as_deref(), quiet);
+        }
         Command::Report(r) => report(r),
         Command::Profiles(p) => profiles::run(p),
         Command::Hash(h) => hash::run(h),

@@ -41,6 +41,8 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
 
   # fail the CI job on any reject or below 5000 rows/s
   understudy rehearse --users 100000 --fail-on 'rejects>0,throughput<5000'
+  understudy rehearse --users 100000 --edge-rate 0.05 --junit rehearse.xml \
+      --fail-on 'rejects{label:email.*}>0, p99{table:sessions}>250, rejects>1000 abort'
 
   # an identity API (here the local Okta emulator) at 600 requests/s, open model
   understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 &
@@ -144,9 +146,20 @@ pub struct RehearseArgs {
     /// Where rejected rows go (default: rejects.jsonl beside --report, or in the current directory).
     #[arg(long, value_name = "FILE.jsonl")]
     pub rejects: Option<PathBuf>,
-    /// Exit 1 when a threshold is missed, e.g. `rejects>0,throughput<5000,p99>500`.
+    /// Exit 1 when a threshold is missed: `METRIC[{TAG:VALUE}] OP NUMBER
+    /// [abort]`, comma-separated, e.g. `rejects{label:email.*}>0,
+    /// p99{table:sessions}>250, throughput<5000`. Metrics: rejects, errors,
+    /// warnings (tags label, class; rejects also table), throughput, p50,
+    /// p90, p99, max (tag table), duration, missing, extra (tag table),
+    /// mismatched (tags label, table). Labels take `*` globs. `abort` stops
+    /// the load as soon as a count or max is over its limit. A profile's
+    /// `[thresholds] fail_on` list applies too.
     #[arg(long, value_name = "EXPR")]
     pub fail_on: Option<String>,
+    /// Write the thresholds and verified tables as JUnit XML test cases
+    /// (one failure per missed threshold or failing table), for CI.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     /// Project the duration of a full migration of this many users at the measured rate.
     #[arg(long, value_name = "M", value_parser = values::users)]
     pub production_users: Option<u64>,
@@ -219,6 +232,7 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
         html: a.html,
         rejects: a.rejects,
         fail_on: a.fail_on,
+        junit: a.junit,
         production_users: a.production_users,
         hash_mode: a.dataset.hash_mode(),
         edge_rate: a.dataset.edge_rate,

@@ -52,21 +52,29 @@ impl AnyReport {
     }
 }
 
+/// Where `report merge` writes.
+pub struct MergeOutputs<'a> {
+    pub out: &'a Path,
+    pub html: Option<&'a Path>,
+    pub junit: Option<&'a Path>,
+}
+
 /// `report merge`: the shards' rehearse reports into the whole run's.
 pub fn merge(
     files: &[std::path::PathBuf],
-    out: &Path,
-    html: Option<&Path>,
+    outputs: MergeOutputs,
     fail_on: Option<&str>,
     quiet: bool,
 ) -> Result<super::ExitStatus> {
     use crate::error::Error;
+    let MergeOutputs { out, html, junit } = outputs;
     if let Some(expr) = fail_on {
         report::parse_conditions(expr)?;
     }
     crate::util::check_outputs(&[
         ("--out", &Some(out.to_path_buf())),
         ("--html", &html.map(Path::to_path_buf)),
+        ("--junit", &junit.map(Path::to_path_buf)),
     ])?;
     let mut reports = Vec::new();
     for f in files {
@@ -95,6 +103,9 @@ pub fn merge(
     r.save(out)?;
     if let Some(p) = html {
         std::fs::write(p, report::html::render(&r)).map_err(|e| Error::io("write", p, e))?;
+    }
+    if let Some(p) = junit {
+        report::junit::save(&report::junit::of_report(&r, "report-merge"), p)?;
     }
     if !quiet {
         print!("{}", report::terminal::render(&r));

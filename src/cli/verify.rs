@@ -51,9 +51,14 @@ pub struct VerifyArgs {
     /// Write a self-contained HTML report.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
-    /// Exit 1 when a threshold is missed, e.g. `mismatched>0`.
+    /// Exit 1 when a threshold is missed, e.g. `mismatched>0` or
+    /// `mismatched{label:email.*}>0, missing{table:sessions}>0` (the syntax
+    /// of `rehearse --fail-on`).
     #[arg(long, value_name = "EXPR")]
     pub fail_on: Option<String>,
+    /// Write the thresholds and verified tables as JUnit XML test cases.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     /// No summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -79,6 +84,7 @@ pub fn run(a: VerifyArgs) -> Result<ExitStatus> {
     opts.report = a.report;
     opts.html = a.html;
     opts.fail_on = a.fail_on;
+    opts.junit = a.junit;
     opts.hash_mode = a.dataset.hash_mode();
     opts.edge_rate = a.dataset.edge_rate;
     opts.quiet = a.quiet;

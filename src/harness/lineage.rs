@@ -10,8 +10,7 @@ use crate::target::Rows;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-pub const PARENT: &str = "parent:";
-pub use crate::report::metrics::{NO_EDGE_CASE, fallback};
+pub use crate::report::metrics::{NO_EDGE_CASE, PARENT, fallback};
 
 pub struct Lineage {
     /// Per table: (column, referenced table, referenced column), by index.

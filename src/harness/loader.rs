@@ -9,7 +9,9 @@ use super::{Group, Plan, RehearseOptions, TargetTables, lineage, say};
 use crate::error::{Error, Result};
 use crate::generator::plan::rows_in;
 use crate::generator::table::Scratch;
+use crate::report::Aborted;
 use crate::report::metrics::Metrics;
+use crate::report::thresholds::{self, Condition, Tag};
 use crate::retry::Waiting;
 use crate::row::RowBuf;
 use crate::target::{
@@ -42,6 +44,10 @@ struct Loader<'a> {
     /// groups on shard 1, waited for on the others.
     shard: Option<crate::dataset::Shard>,
     quiet: bool,
+    /// `abort` thresholds, checked after every batch.
+    abort_on: Vec<Condition>,
+    /// The one that stopped the load.
+    stopped: Mutex<Option<Aborted>>,
 }
 
 struct Outcome {
@@ -49,6 +55,8 @@ struct Outcome {
     rejects: Vec<Reject>,
     /// Warnings about rows the target kept: (class, the row's labels).
     warnings: Vec<Kept>,
+    /// Time spent writing each table's rows: (table, µs).
+    writes: Vec<(usize, u64)>,
 }
 
 /// A warning about a row the target kept, attributed to the row's labels.
@@ -116,14 +124,17 @@ impl Loader<'_> {
     fn try_batch(&self, conn: &mut dyn Conn, b: &Batch) -> DbResult<Outcome> {
         conn.batch("BEGIN")?;
         let mut warnings = Vec::new();
+        let mut writes = Vec::with_capacity(b.tables.len());
         let fast = (|| {
             for rows in &b.tables {
+                let t0 = Instant::now();
                 conn.load(
                     &self.tables.load[rows.table],
                     rows,
                     0..rows.len(),
                     self.method,
                 )?;
+                writes.push((rows.table, t0.elapsed().as_micros() as u64));
                 kept(conn, rows, &mut warnings);
             }
             self.record(conn, b, b.rows(), 0)?;
@@ -135,6 +146,7 @@ impl Loader<'_> {
                     loaded: b.rows(),
                     rejects: Vec::new(),
                     warnings,
+                    writes,
                 });
             }
             Err(e) => {
@@ -149,9 +161,12 @@ impl Loader<'_> {
         let careful = (|| {
             let mut rejects = Vec::new();
             let mut warnings = Vec::new();
+            let mut writes = Vec::with_capacity(b.tables.len());
             for rows in &b.tables {
                 let mut found = Vec::new();
+                let t0 = Instant::now();
                 self.bisect(conn, rows, 0..rows.len(), &mut found, &mut warnings)?;
+                writes.push((rows.table, t0.elapsed().as_micros() as u64));
                 rejects.extend(self.lineage.attribute(rows, found));
             }
             rejects
@@ -167,6 +182,7 @@ impl Loader<'_> {
                 loaded,
                 rejects,
                 warnings,
+                writes,
             })
         })();
         if careful.is_err() {
@@ -201,6 +217,9 @@ impl Loader<'_> {
                     }
                     for (class, labels) in &out.warnings {
                         self.metrics.warning(class.as_str(), labels);
+                    }
+                    for &(t, us) in &out.writes {
+                        self.metrics.table_write(t, us);
                     }
                     if let Some(bar) = &self.bar {
                         bar.inc(b.rows());
@@ -429,9 +448,12 @@ impl Loader<'_> {
                         if self.abort.load(Ordering::Relaxed) {
                             continue;
                         }
-                        if let Err(e) = self.commit_batch(conn, &b) {
-                            self.abort.store(true, Ordering::Relaxed);
-                            self.fatal.lock().expect("fatal").get_or_insert(e);
+                        match self.commit_batch(conn, &b) {
+                            Ok(()) => self.check_abort(),
+                            Err(e) => {
+                                self.abort.store(true, Ordering::Relaxed);
+                                self.fatal.lock().expect("fatal").get_or_insert(e);
+                            }
                         }
                         spares.lock().expect("spares").push(b);
                     }
@@ -441,6 +463,52 @@ impl Loader<'_> {
         match self.fatal.lock().expect("fatal").take() {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+}
+
+impl Loader<'_> {
+    /// Stops the load when an `abort` threshold is missed (it can only get
+    /// worse from here: ARCHITECTURE.md § Reports).
+    fn check_abort(&self) {
+        for c in &self.abort_on {
+            let actual = self.live(c);
+            if thresholds::misses(c, actual) {
+                let mut stopped = self.stopped.lock().expect("stopped");
+                if stopped.is_none() {
+                    *stopped = Some(Aborted {
+                        threshold: c.expr.clone(),
+                        actual,
+                        after_s: self.metrics.elapsed() - self.metrics.load_start_s(),
+                    });
+                }
+                self.abort.store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+
+    /// The figure an `abort` condition reads, as the load stands.
+    fn live(&self, c: &Condition) -> f64 {
+        let table = |name: &str| self.plan.metas.iter().position(|m| m.name == name);
+        let tag = c.tag.as_ref().map(|(t, v)| (*t, v.as_str()));
+        let sum = |a: &[AtomicU64]| a.iter().map(|x| x.load(Ordering::Relaxed)).sum::<u64>();
+        match (c.metric.as_str(), tag) {
+            ("rejects", None) => sum(&self.rejected) as f64,
+            ("rejects", Some((Tag::Table, n))) => {
+                table(n).map_or(0, |t| self.rejected[t].load(Ordering::Relaxed)) as f64
+            }
+            ("rejects" | "errors", tag) => {
+                let (by_class, by_label) = self.metrics.errors();
+                thresholds::tagged_sum(&by_class, &by_label, tag)
+            }
+            ("warnings", tag) => {
+                let (by_class, by_label) = self.metrics.warnings();
+                thresholds::tagged_sum(&by_class, &by_label, tag)
+            }
+            ("max", Some((_, n))) => table(n).map_or(0.0, |t| self.metrics.max_ms(Some(t))),
+            ("max", None) => self.metrics.max_ms(None),
+            _ => self.metrics.elapsed() - self.metrics.load_start_s(),
         }
     }
 }
@@ -470,6 +538,8 @@ pub struct LoadResult {
     /// The loading sessions' settings, as the target reports them
     /// (`Conn::settings`: MySQL's `sql_mode`).
     pub settings: Vec<(String, String)>,
+    /// Set when an `abort` threshold stopped the load.
+    pub stopped: Option<Aborted>,
 }
 
 /// Loads the plan into the target (resuming when asked): the target
@@ -531,6 +601,14 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         lineage: lineage::Lineage::new(plan),
         shard: opts.shard,
         quiet: opts.quiet,
+        abort_on: match &opts.fail_on {
+            Some(expr) => thresholds::parse_conditions(expr)?
+                .into_iter()
+                .filter(|c| c.abort)
+                .collect(),
+            None => Vec::new(),
+        },
+        stopped: Mutex::new(None),
     };
     if prepared.resumed {
         let earlier = conns[0].recorded_rejects(plan).map_err(|e| {
@@ -551,15 +629,18 @@ pub fn load(job: &Load) -> Result<LoadResult> {
             .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))
     })?;
     let counts = |a: &[AtomicU64]| a.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    let (loaded, rejected) = (counts(&loader.loaded), counts(&loader.rejected));
+    let stopped = loader.stopped.into_inner().expect("stopped");
     Ok(LoadResult {
-        loaded: counts(&loader.loaded),
+        loaded,
         skipped,
-        rejected: counts(&loader.rejected),
+        rejected,
         rejects,
         duration_s,
         resumed: prepared.resumed,
         tables: prepared.tables,
         settings,
+        stopped,
     })
 }
 

@@ -26,6 +26,8 @@ pub struct RehearseOptions {
     pub html: Option<PathBuf>,
     pub rejects: Option<PathBuf>,
     pub fail_on: Option<String>,
+    /// `--junit FILE.xml`: thresholds and verified tables as JUnit test cases.
+    pub junit: Option<PathBuf>,
     pub production_users: Option<u64>,
     pub hash_mode: Option<HashMode>,
     /// Share of rows carrying a labelled edge case (default: the profile's).
@@ -78,6 +80,7 @@ impl RehearseOptions {
             html: None,
             rejects: None,
             fail_on: None,
+            junit: None,
             production_users: None,
             hash_mode: None,
             edge_rate: None,

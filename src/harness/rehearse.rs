@@ -28,6 +28,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if let Some(s) = opts.shard {
         check_shard(&opts, s, &dsn)?;
     }
+    settle_thresholds(&mut opts)?;
     if http::HttpTarget::is_http(&dsn) {
         return super::rehearse_http::rehearse_http(opts, &dsn, started_at);
     }
@@ -66,16 +67,29 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
         _ => Outcome::of_load(&lr, &metrics),
     };
     let rejects_file = rejects_file(&plan, &opts, &lr.rejects)?;
-    let verify = verify_phase(
-        &plan,
-        &targets.target,
-        &opts,
-        &outcome,
-        &lr.rejects,
-        &metrics,
-    )?;
+    let verify = match &lr.stopped {
+        Some(a) => {
+            say(
+                opts.quiet,
+                format!(
+                    "stopped after {:.1} s: threshold `{}` missed; verification skipped",
+                    a.after_s, a.threshold
+                ),
+            );
+            None
+        }
+        None => verify_phase(
+            &plan,
+            &targets.target,
+            &opts,
+            &outcome,
+            &lr.rejects,
+            &metrics,
+        )?,
+    };
     let report = Report {
         verify,
+        aborted: lr.stopped.clone(),
         rejects_file: rejects_file.map(|p| p.display().to_string()),
         faults: targets
             .proxy
@@ -520,6 +534,7 @@ fn load_report(
                 loaded: lr.loaded[t],
                 skipped: lr.skipped[t],
                 rejected: lr.rejects.iter().filter(|r| r.table == t).count() as u64,
+                latency_ms: metrics.table_latency(t),
             })
             .collect(),
         projection,
@@ -563,6 +578,7 @@ pub(super) fn check_outputs(opts: &RehearseOptions) -> Result<()> {
         ("--report", &opts.report),
         ("--html", &opts.html),
         ("--rejects", &opts.rejects),
+        ("--junit", &opts.junit),
     ])
 }
 
@@ -616,6 +632,32 @@ pub(super) fn projection(
     })
 }
 
+/// `--fail-on` joined with the profile's `[thresholds]` (each checked, the
+/// profile's named as such), and every table a tag names checked against
+/// the profile's.
+pub(super) fn settle_thresholds(opts: &mut RehearseOptions) -> Result<()> {
+    for c in &opts.profile.thresholds {
+        report::parse_conditions(c).map_err(|e| {
+            Error::usage(format!(
+                "profile {} [thresholds] fail_on: {}",
+                opts.profile.source,
+                e.message.trim_start_matches("--fail-on: ")
+            ))
+        })?;
+    }
+    opts.fail_on = report::thresholds::combine(opts.fail_on.as_deref(), &opts.profile.thresholds);
+    if let Some(expr) = &opts.fail_on {
+        let tables: Vec<&str> = opts
+            .profile
+            .tables
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        report::thresholds::check_names(&report::parse_conditions(expr)?, &tables)?;
+    }
+    Ok(())
+}
+
 /// Thresholds, exit code, and the report written where asked.
 pub(super) fn finish(mut report: Report, opts: &RehearseOptions) -> Result<i32> {
     if let Some(expr) = &opts.fail_on {
@@ -630,6 +672,10 @@ pub(super) fn finish(mut report: Report, opts: &RehearseOptions) -> Result<i32> 
     }
     if let Some(p) = &opts.html {
         std::fs::write(p, report::html::render(&report)).map_err(|e| Error::io("write", p, e))?;
+    }
+    if let Some(p) = &opts.junit {
+        let suite = report::junit::of_report(&report, &report.head.command);
+        report::junit::save(&suite, p)?;
     }
     if !opts.quiet {
         print!("{}", report::terminal::render(&report));

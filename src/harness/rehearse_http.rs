@@ -99,7 +99,10 @@ fn check(opts: &RehearseOptions) -> Result<()> {
         ));
     }
     if let Some(expr) = &opts.fail_on {
-        report::parse_conditions(expr)?;
+        report::thresholds::whole_run_only(
+            &report::parse_conditions(expr)?,
+            "identity-API targets",
+        )?;
     }
     check_outputs(opts)
 }
@@ -213,6 +216,7 @@ fn http_report(
             loaded: lr.created,
             skipped: jit_total,
             rejected,
+            latency_ms: None,
         }],
         projection: projection(opts, 1.0, throughput),
         exec: None,

@@ -97,7 +97,7 @@ fn check(opts: &RehearseOptions) -> Result<()> {
         }
     }
     if let Some(expr) = &opts.fail_on {
-        report::parse_conditions(expr)?;
+        report::thresholds::whole_run_only(&report::parse_conditions(expr)?, "LDAP targets")?;
     }
     crate::generator::plan::check_planned(opts.users, Some(opts.batch.unwrap_or(1000)))?;
     check_outputs(opts)
@@ -181,6 +181,7 @@ fn ldap_report(
             loaded: lr.loaded,
             skipped: lr.skipped,
             rejected,
+            latency_ms: None,
         }],
         projection: projection(opts, 1.0, throughput),
         hashes: plan.hashes.clone(),

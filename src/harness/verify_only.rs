@@ -29,9 +29,7 @@ pub fn verify_only(mut opts: RehearseOptions) -> Result<i32> {
         ));
     }
     let target = Target::parse(&dsn)?;
-    if let Some(expr) = &opts.fail_on {
-        report::parse_conditions(expr)?;
-    }
+    super::rehearse::settle_thresholds(&mut opts)?;
     check_outputs(&opts)?;
     if let Some(s) = opts.shard {
         s.check_users(opts.users, "users")?;
@@ -81,6 +79,7 @@ pub fn verify_only(mut opts: RehearseOptions) -> Result<i32> {
                 loaded: 0,
                 skipped: 0,
                 rejected: rejects.iter().filter(|r| r.table == t).count() as u64,
+                latency_ms: None,
             })
             .collect(),
         hashes: plan.hashes.clone(),

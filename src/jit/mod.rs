@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod forecast;
+pub mod junit;
 pub mod legacy;
 pub mod newsys;
 pub mod report;

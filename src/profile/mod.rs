@@ -29,6 +29,9 @@ pub struct Profile {
     pub activity: Activity,
     /// `[ldap]`: the users as a directory (`generate --format ldif`).
     pub ldap: Ldap,
+    /// `[thresholds] fail_on`: conditions in `--fail-on`'s syntax, held
+    /// beside the flag's.
+    pub thresholds: Vec<String>,
 }
 
 /// `[ldap]`: where people entries go in a directory and how they are named.

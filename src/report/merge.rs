@@ -6,7 +6,7 @@
 //! thresholds are evaluated on the result.
 
 use super::metrics::{decode_histogram, latency_of};
-use super::{Merged, PasswordCheck, Report, TableLoad, TableVerify, TimeSeries, Verify};
+use super::{Latency, Merged, PasswordCheck, Report, TableLoad, TableVerify, TimeSeries, Verify};
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -210,9 +210,27 @@ fn add_tables(to: &mut Vec<TableLoad>, from: &[TableLoad]) {
                 x.loaded += t.loaded;
                 x.skipped += t.skipped;
                 x.rejected += t.rejected;
+                x.latency_ms = add_latency(x.latency_ms.take(), t.latency_ms.as_ref());
             }
             None => to.push(t.clone()),
         }
+    }
+}
+
+/// Per-table write times of two shards as one histogram (exact percentiles,
+/// as for the whole run's).
+fn add_latency(a: Option<Latency>, b: Option<&Latency>) -> Option<Latency> {
+    let Some(b) = b else { return a };
+    let Some(a) = a else { return Some(b.clone()) };
+    match (
+        decode_histogram(&a.histogram),
+        decode_histogram(&b.histogram),
+    ) {
+        (Some(mut ha), Some(hb)) => {
+            ha.add(&hb).ok()?;
+            Some(latency_of(&ha))
+        }
+        _ => None,
     }
 }
 

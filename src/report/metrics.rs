@@ -13,6 +13,10 @@ use std::time::Instant;
 /// § Edge cases): `no-edge-case:<class>`.
 pub const NO_EDGE_CASE: &str = "no-edge-case:";
 
+/// Label prefix of a row refused because the row it references was: its
+/// parent's labels, as `parent:<label>`.
+pub const PARENT: &str = "parent:";
+
 /// The label of a reject that has nothing else to go by.
 pub fn fallback(class: &str) -> String {
     format!("{NO_EDGE_CASE}{class}")
@@ -47,6 +51,8 @@ struct Inner {
     buckets: Vec<u64>,
     commits: Vec<Commit>,
     latency: Histogram<u64>,
+    /// Per table (by plan index): time spent writing its rows, per batch.
+    tables: BTreeMap<usize, Histogram<u64>>,
     errors: Counts,
     warnings: Counts,
 }
@@ -92,6 +98,7 @@ impl Metrics {
                 commits: Vec::new(),
                 // 1 µs .. 1 hour, 3 significant digits.
                 latency: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds"),
+                tables: BTreeMap::new(),
                 errors: Counts::default(),
                 warnings: Counts::default(),
             }),
@@ -231,6 +238,36 @@ impl Metrics {
 
     pub fn latency(&self) -> Latency {
         latency_of(&self.inner.lock().expect("metrics").latency)
+    }
+
+    /// Table `t`'s rows of a committed batch took `micros` to write.
+    pub fn table_write(&self, t: usize, micros: u64) {
+        let mut g = self.inner.lock().expect("metrics");
+        g.tables
+            .entry(t)
+            .or_insert_with(|| Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds"))
+            .saturating_record(micros.max(1));
+    }
+
+    /// Table `t`'s write times, when it had any.
+    pub fn table_latency(&self, t: usize) -> Option<Latency> {
+        self.inner
+            .lock()
+            .expect("metrics")
+            .tables
+            .get(&t)
+            .map(latency_of)
+    }
+
+    /// The longest batch so far, in ms (overall, or table `t`'s).
+    pub fn max_ms(&self, t: Option<usize>) -> f64 {
+        let g = self.inner.lock().expect("metrics");
+        let h = match t {
+            None => Some(&g.latency),
+            Some(t) => g.tables.get(&t),
+        };
+        h.filter(|h| !h.is_empty())
+            .map_or(0.0, |h| h.max() as f64 / 1000.0)
     }
 }
 

@@ -13,22 +13,26 @@
 //! `warnings_by_class`, `warnings_by_label` (rows the target kept as it
 //! changed them; absent when none), `target_settings` / `source_settings`
 //! (the loading sessions' settings, e.g. {sql_mode}; absent when the kind
-//! has none), `tables` [{name, expected, loaded, skipped, rejected}],
+//! has none), `tables` [{name, expected, loaded, skipped, rejected, latency_ms}],
 //! `verify` {ok, expected, found, missing, extra, mismatched,
 //! mismatched_by_label, rejected, tables[], examples[] (with labels),
 //! passwords, missing_columns, renamed_columns, digest, duration_s} or null,
 //! `projection` {production_users, rows_per_user, estimated_s, human} or null,
 //! `exec` {command, exit_code, duration_s} or null, `thresholds` [{expr, actual,
-//! ok}], `hashes`, `rejects_file`, `exit_code`. Version 1 was the same
+//! ok, abort}], `aborted` {threshold, actual, after_s} (absent unless an
+//! `abort` threshold stopped the load), `hashes`, `rejects_file`, `exit_code`. Version 1 was the same
 //! without `kind`.
 
 pub mod head;
 pub mod html;
+pub mod junit;
 pub mod merge;
 pub mod metrics;
 pub mod terminal;
+pub mod thresholds;
 
 pub use head::Head;
+pub use thresholds::{Condition, parse_conditions, thresholds};
 
 use crate::error::{Error, Result};
 use crate::manifest::HashEntry;
@@ -82,6 +86,9 @@ pub struct Report {
     pub projection: Option<Projection>,
     pub exec: Option<Exec>,
     pub thresholds: Vec<Threshold>,
+    /// Set when an `abort` threshold stopped the load early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<Aborted>,
     pub hashes: Vec<HashEntry>,
     pub rejects_file: Option<String>,
     /// Set when the target was reached through the fault proxy (`--faults`).
@@ -250,6 +257,10 @@ pub struct TableLoad {
     pub loaded: u64,
     pub skipped: u64,
     pub rejected: u64,
+    /// Time spent writing this table's rows, per batch (database targets;
+    /// `p99{table:NAME}` thresholds read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<Latency>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -360,6 +371,18 @@ pub struct Threshold {
     pub expr: String,
     pub actual: f64,
     pub ok: bool,
+    /// Marked `abort`: the run stops as soon as it is missed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abort: bool,
+}
+
+/// A run stopped early by an `abort` threshold (`--fail-on`): which one,
+/// and when, in seconds from the start of the load. Verification is skipped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Aborted {
+    pub threshold: String,
+    pub actual: f64,
+    pub after_s: f64,
 }
 
 impl Report {
@@ -371,120 +394,9 @@ impl Report {
 
 pub use crate::util::human_duration;
 
-const METRICS: &[&str] = &[
-    "rejects",
-    "throughput",
-    "duration",
-    "p50",
-    "p90",
-    "p99",
-    "max",
-    "errors",
-    "warnings",
-    "missing",
-    "extra",
-    "mismatched",
-];
-
-/// One parsed `--fail-on` condition: the run fails when `metric op value` holds.
-#[derive(Debug, Clone)]
-pub struct Condition {
-    pub expr: String,
-    pub metric: String,
-    pub op: &'static str,
-    pub value: f64,
-}
-
-/// Parses `--fail-on "rejects>0,throughput<5000"`: metrics rejects, throughput
-/// (rows/s), duration (s), p50, p90, p99 and max (ms), errors, warnings
-/// (about rows the target kept as it changed them), missing, extra,
-/// mismatched; operators > >= < <= == !=.
-pub fn parse_conditions(expr: &str) -> Result<Vec<Condition>> {
-    let mut out = Vec::new();
-    for part in expr.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let ops: [&'static str; 6] = [">=", "<=", "==", "!=", ">", "<"];
-        let (name, op, value) = ops
-            .iter()
-            .find_map(|op| part.split_once(op).map(|(a, b)| (a.trim(), *op, b.trim())))
-            .ok_or_else(|| {
-                Error::usage(format!(
-                    "--fail-on: `{part}` is not METRIC OP VALUE (e.g. rejects>0, throughput<5000)"
-                ))
-            })?;
-        let value: f64 = value.parse().map_err(|_| {
-            Error::usage(format!("--fail-on: `{value}` in `{part}` is not a number"))
-        })?;
-        let metric = if name == "rejected" { "rejects" } else { name };
-        if !METRICS.contains(&metric) {
-            return Err(Error::usage(format!(
-                "--fail-on: unknown metric `{name}`; use {}",
-                METRICS.join(", ")
-            )));
-        }
-        out.push(Condition {
-            expr: part.to_string(),
-            metric: metric.to_string(),
-            op,
-            value,
-        });
-    }
-    Ok(out)
-}
-
-/// Evaluates `--fail-on` against a finished report.
-pub fn thresholds(expr: &str, r: &Report) -> Result<Vec<Threshold>> {
-    let v = r.verify.as_ref();
-    Ok(parse_conditions(expr)?
-        .into_iter()
-        .map(|c| {
-            let actual = match c.metric.as_str() {
-                "rejects" => r.rows_rejected as f64,
-                "throughput" => r.throughput_rows_per_s,
-                "duration" => r.duration_s,
-                "p50" => r.latency_ms.p50,
-                "p90" => r.latency_ms.p90,
-                "p99" => r.latency_ms.p99,
-                "max" => r.latency_ms.max,
-                "errors" => r.errors_by_class.values().sum::<u64>() as f64,
-                "warnings" => r.warnings_by_class.values().sum::<u64>() as f64,
-                "missing" => v.map(|v| v.missing).unwrap_or(0) as f64,
-                "extra" => v.map(|v| v.extra).unwrap_or(0) as f64,
-                _ => v.map(|v| v.mismatched).unwrap_or(0) as f64,
-            };
-            let fails = match c.op {
-                ">" => actual > c.value,
-                ">=" => actual >= c.value,
-                "<" => actual < c.value,
-                "<=" => actual <= c.value,
-                "==" => actual == c.value,
-                _ => actual != c.value,
-            };
-            Threshold {
-                expr: c.expr,
-                actual,
-                ok: !fails,
-            }
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn conditions_parse_and_refuse_unknown_metrics() {
-        let c = parse_conditions("rejects>0, throughput<5000,p99>=250.5").unwrap();
-        assert_eq!(c.len(), 3);
-        assert_eq!(
-            (c[1].metric.as_str(), c[1].op, c[1].value),
-            ("throughput", "<", 5000.0)
-        );
-        assert_eq!((c[2].metric.as_str(), c[2].op), ("p99", ">="));
-        assert!(parse_conditions("speed>3").is_err());
-        assert!(parse_conditions("rejects>x").is_err());
-        assert!(parse_conditions("rejects").is_err());
-    }
 
     #[test]
     fn durations_read_well() {

@@ -398,5 +398,12 @@ fn projection_and_thresholds(r: &Report) -> String {
             if t.ok { "passed" } else { "FAILED" }
         );
     }
+    if let Some(a) = &r.aborted {
+        let _ = writeln!(
+            s,
+            "  stopped        after {:.1} s: `{}` missed (actual {:.2}); the rest was not loaded and verification was skipped",
+            a.after_s, a.threshold, a.actual
+        );
+    }
     s
 }

@@ -108,6 +108,7 @@ const TOP_KEYS: &[&str] = &[
     "edge_cases",
     "activity",
     "ldap",
+    "thresholds",
 ];
 
 const DEFAULT_DOMAINS: &[(&str, u32)] = &[
@@ -142,6 +143,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     let domains = parse_domains(&cx, &root)?;
     let passwords = parse_passwords(&cx, &root)?;
     let edge = parse_edge(&cx, &root, file)?;
+    let thresholds = parse_thresholds(&cx, &root)?;
 
     let (raws, users_idx) = read_tables(&cx, &root, &users_name)?;
     let names: Vec<&str> = raws.iter().map(|r| r.name.as_str()).collect();
@@ -176,7 +178,19 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         users_table: remap[users_idx],
         edge,
         ldap,
+        thresholds,
     })
+}
+
+/// `[thresholds] fail_on = ["rejects{label:email.*}>0", …]`: conditions
+/// every rehearsal of this profile is held to, beside `--fail-on` (the
+/// harness parses them: they are the report's vocabulary).
+fn parse_thresholds(cx: &Ctx, root: &Obj) -> PResult<Vec<String>> {
+    let Some(t) = root.table(cx, "thresholds")? else {
+        return Ok(Vec::new());
+    };
+    t.only(cx, &["fail_on"], "[thresholds]")?;
+    Ok(t.strings(cx, "fail_on")?.unwrap_or_default())
 }
 
 /// The TOML document, or where it stops being TOML.
