@@ -24,7 +24,12 @@ pub fn render(r: &Report) -> String {
     s.push_str(&warnings(r));
     match &r.verify {
         None => {
-            let _ = writeln!(s, "  verify         skipped (--no-verify)");
+            let why = if r.aborted.is_some() {
+                "the load was stopped"
+            } else {
+                "--no-verify"
+            };
+            let _ = writeln!(s, "  verify         skipped ({why})");
         }
         Some(v) => s.push_str(&verification(r, v)),
     }
