@@ -38,7 +38,9 @@ fn junit_venv() -> Option<PathBuf> {
         skip("UNDERSTUDY_SKIP_PYTHON is set");
         return None;
     }
-    match judge_venv("junit-venv", &["xmlschema==4.3.2"], |_| Ok(())) {
+    match judge_venv("gates-venv", &["xmlschema==4.3.2", "PyYAML==6.0.3"], |_| {
+        Ok(())
+    }) {
         Ok(p) => Some(p),
         Err(why) => {
             skip(&why);
@@ -103,7 +105,10 @@ fn a_label_threshold_fails_exactly_when_that_label_has_rejects() {
     let email = rejects_under(&narrow, "email.");
     let name = rejects_under(&narrow, "name.");
     assert!(email > 0, "the narrow schema refused no email.* row");
-    assert_eq!(name, 0, "name.* rows should load: first_name is unconstrained");
+    assert_eq!(
+        name, 0,
+        "name.* rows should load: first_name is unconstrained"
+    );
     let t = narrow["thresholds"].as_array().unwrap();
     let got: Vec<(f64, bool)> = t
         .iter()
@@ -117,7 +122,10 @@ fn a_label_threshold_fails_exactly_when_that_label_has_rejects() {
         .unwrap()["rejected"]
         .as_u64()
         .unwrap();
-    assert!(sessions_rejected > 0, "sessions of refused users are refused too");
+    assert!(
+        sessions_rejected > 0,
+        "sessions of refused users are refused too"
+    );
     assert_eq!(got[0], (email as f64, false));
     assert_eq!(got[1], (0.0, true));
     assert_eq!(got[2], (sessions_rejected as f64, false));
@@ -173,7 +181,10 @@ fn abort_stops_the_load_at_the_first_batch_over_the_limit() {
     let r = json(&rep);
     assert_eq!(r["aborted"]["threshold"], "rejects{label:email.*}>=1 abort");
     assert!(r["aborted"]["actual"].as_f64().unwrap() >= 1.0);
-    assert!(r["verify"].is_null(), "verification is skipped after an abort");
+    assert!(
+        r["verify"].is_null(),
+        "verification is skipped after an abort"
+    );
     let loaded = r["rows_loaded"].as_u64().unwrap();
     let expected = r["rows_expected"].as_u64().unwrap();
     assert!(
@@ -201,7 +212,7 @@ fn a_profile_carries_its_thresholds_and_bad_ones_are_refused() {
         .profile(&held)
         .users(800)
         .sqlite(&d.path().join("p.db"))
-        .flag("--schema", &narrow_schema(d.path()))
+        .flag("--schema", narrow_schema(d.path()))
         .flag("--edge-rate", "0.2")
         .flag("--fail-on", "throughput<1")
         .report(&rep)
@@ -261,4 +272,37 @@ fn per_table_latency_is_reported_per_batch() {
         assert!(l["p99"].as_f64().unwrap() <= r["latency_ms"]["max"].as_f64().unwrap());
     }
     assert_eq!(r["thresholds"][0]["ok"], false);
+}
+
+#[test]
+fn the_ci_example_workflow_parses_and_its_flags_exist() {
+    let Some(py) = junit_venv() else { return };
+    let wf = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/github-actions.yml");
+    let script = r#"
+import json, sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+on = w[True] if True in w else w["on"]   # YAML 1.1 reads a bare `on` as true
+assert on["pull_request"]["paths"], "no paths"
+steps = w["jobs"]["rehearse"]["steps"]
+runs = [s["run"] for s in steps if "run" in s and "understudy rehearse" in s["run"]]
+assert len(runs) == 1, runs
+assert any("junit" in str(s.get("uses", "")) for s in steps), "no JUnit report step"
+cmd = runs[0].split("understudy rehearse", 1)[1].replace("\\\n", " ")
+print(json.dumps([t for t in cmd.split() if t.startswith("--")]))
+"#;
+    let o = std::process::Command::new(&py)
+        .args(["-c", script])
+        .arg(&wf)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let flags: Vec<String> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(flags.contains(&"--junit".to_string()), "{flags:?}");
+    let help = understudy("rehearse").arg("--help").run().success().out();
+    for f in &flags {
+        assert!(
+            help.contains(f.as_str()),
+            "the workflow uses {f}, which rehearse does not take"
+        );
+    }
 }
