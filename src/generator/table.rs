@@ -81,10 +81,13 @@ enum ColKind {
     PasswordHash,
     PasswordSalt,
     Parent,
+    /// A row of `table` (any table: a root, a table below one, this one)
+    /// picked over its flat indices `0..rows` (ARCHITECTURE.md § Parents).
     Reference {
         table: usize,
         pick: Picker,
         distinct: bool,
+        rows: u64,
     },
     /// TOTP secrets, backup codes, MFA phones, linked identities.
     Identity(identity::IdCol),
@@ -323,6 +326,7 @@ impl ColKind {
                     Pick::Zipf(s) => Picker::Zipf(Weighted::new([*s as u64])),
                 },
                 distinct: *distinct,
+                rows: 0,
             },
             _ => unreachable!("identity kinds are compiled by IdCol::new"),
         }
@@ -346,11 +350,15 @@ impl Gen {
                 tables[p].children.push(i);
             }
         }
-        let rows: Vec<u64> = tables.iter().map(|t| t.rows).collect();
+        let mut rows: Vec<Option<u64>> = vec![None; tables.len()];
         for (ti, t) in profile.tables.iter().enumerate() {
             for (ci, c) in t.columns.iter().enumerate() {
                 if let Kind::Reference { table, pick, .. } = &c.kind {
-                    let n = rows[*table].max(1);
+                    let all = total_rows(&tables, *table, &mut rows);
+                    if let ColKind::Reference { rows, .. } = &mut tables[ti].cols[ci].kind {
+                        *rows = all;
+                    }
+                    let n = all.max(1);
                     let picker = match pick {
                         Pick::Uniform => Picker::Uniform(n),
                         // Rank r gets mass (r+1)^-s; capped at 1M ranks (the tail is uniform enough).
@@ -588,6 +596,7 @@ impl Gen {
                 table: target,
                 pick,
                 distinct: true,
+                ..
             } = &col.kind
             {
                 let picks = &mut scratch.picks[ci];
@@ -802,7 +811,12 @@ impl Gen {
                 table: target,
                 pick,
                 distinct,
+                rows,
             } => {
+                if *rows == 0 {
+                    // A table below a root may have no rows at all: no row to name.
+                    return FieldKind::Null;
+                }
                 let idx = if *distinct {
                     scratch.picks[ci][id.ordinal as usize]
                 } else {
@@ -836,6 +850,34 @@ impl Gen {
         let tb = &self.tables[t];
         matches!(tb.cols[tb.pk[0]].kind, ColKind::Sequence(_))
     }
+}
+
+/// Rows of table `t` over the whole run (every shard): a root's size, or
+/// for a table below a root the sum of its counts over every row of its
+/// parent, summed in parallel from the counts alone (ARCHITECTURE.md §
+/// Parents); `memo` keeps each table's once computed.
+fn total_rows(tables: &[TableGen], t: usize, memo: &mut [Option<u64>]) -> u64 {
+    use rayon::prelude::*;
+    if let Some(n) = memo[t] {
+        return n;
+    }
+    let n = match (tables[t].parent, &tables[t].count) {
+        (Some(p), Some(counter)) => {
+            let parents = total_rows(tables, p, memo);
+            const PIECE: u64 = 1 << 16;
+            (0..parents.div_ceil(PIECE))
+                .into_par_iter()
+                .map(|k| {
+                    (k * PIECE..((k + 1) * PIECE).min(parents))
+                        .map(|i| counter.count(i) as u64)
+                        .sum::<u64>()
+                })
+                .sum()
+        }
+        _ => tables[t].rows,
+    };
+    memo[t] = Some(n);
+    n
 }
 
 /// A person column's value: `p`'s names, handles, phone or country.

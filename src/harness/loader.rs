@@ -470,6 +470,8 @@ pub struct LoadResult {
     /// The loading sessions' settings, as the target reports them
     /// (`Conn::settings`: MySQL's `sql_mode`).
     pub settings: Vec<(String, String)>,
+    /// The foreign keys added after the load (`late_keys`).
+    pub late_keys: Vec<crate::report::LateForeignKey>,
 }
 
 /// Loads the plan into the target (resuming when asked): the target
@@ -550,6 +552,18 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         conn.recorded_rejects(plan)
             .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))
     })?;
+    // Only on the tables this run created, and after a whole load.
+    let late_keys = if job.schema.is_none() && !job.no_create && opts.window.is_none() {
+        let when = super::late_keys::When {
+            shard: opts.shard,
+            batch: opts.batch(),
+            quiet: opts.quiet,
+        };
+        drop(conns.drain(1..));
+        super::late_keys::add(plan, conns[0].as_mut(), &when, &redacted)?
+    } else {
+        Vec::new()
+    };
     let counts = |a: &[AtomicU64]| a.iter().map(|a| a.load(Ordering::Relaxed)).collect();
     Ok(LoadResult {
         loaded: counts(&loader.loaded),
@@ -560,6 +574,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         resumed: prepared.resumed,
         tables: prepared.tables,
         settings,
+        late_keys,
     })
 }
 
