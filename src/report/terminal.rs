@@ -101,8 +101,9 @@ fn tables(r: &Report) -> String {
             k.references,
             match k.status.as_str() {
                 "orphans" => format!(
-                    "NOT ADDED, {} name a row the target does not hold",
-                    count(k.orphans, "row", "rows")
+                    "NOT ADDED, {} {} a row the target does not hold",
+                    count(k.orphans, "row", "rows"),
+                    if k.orphans == 1 { "names" } else { "name" }
                 ),
                 "pending" => "left to the last shard to finish".into(),
                 other => other.into(),
