@@ -455,6 +455,9 @@ pub struct Load<'a> {
     /// `--schema` (None: the profile's tables, or none with `no_create`).
     pub schema: Option<&'a std::path::Path>,
     pub no_create: bool,
+    /// Add the late foreign keys after the load (`late_keys`): not on
+    /// `estimate`'s copies, which samples append to.
+    pub late_keys: bool,
 }
 
 /// What a load did: the rows loaded/skipped/rejected per table and the load
@@ -553,17 +556,18 @@ pub fn load(job: &Load) -> Result<LoadResult> {
             .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))
     })?;
     // Only on the tables this run created, and after a whole load.
-    let late_keys = if job.schema.is_none() && !job.no_create && opts.window.is_none() {
-        let when = super::late_keys::When {
-            shard: opts.shard,
-            batch: opts.batch(),
-            quiet: opts.quiet,
+    let late_keys =
+        if job.late_keys && job.schema.is_none() && !job.no_create && opts.window.is_none() {
+            let when = super::late_keys::When {
+                shard: opts.shard,
+                batch: opts.batch(),
+                quiet: opts.quiet,
+            };
+            drop(conns.drain(1..));
+            super::late_keys::add(plan, conns[0].as_mut(), &when, &redacted)?
+        } else {
+            Vec::new()
         };
-        drop(conns.drain(1..));
-        super::late_keys::add(plan, conns[0].as_mut(), &when, &redacted)?
-    } else {
-        Vec::new()
-    };
     let counts = |a: &[AtomicU64]| a.iter().map(|a| a.load(Ordering::Relaxed)).collect();
     Ok(LoadResult {
         loaded: counts(&loader.loaded),

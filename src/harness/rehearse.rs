@@ -311,6 +311,7 @@ fn load_phase(
         metrics,
         schema: opts.schema.as_deref(),
         no_create: opts.no_create,
+        late_keys: true,
     };
     if targets.source.is_none() {
         return load(&job);
