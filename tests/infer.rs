@@ -384,9 +384,12 @@ fn mariadb_source_with_children_of_children() {
 /// own: schema, SQL statistics and tolerances written apart from understudy)
 /// at 5,000 members on PostgreSQL: discover finds every reference and copy,
 /// and the regenerated database matches the source line by line. Rows per
-/// user are allowed 5 % here (two levels of random counts below 5,000
-/// users vary that much by chance; 2 % at 100,000). The same check on a
-/// spoilt profile (a null rate 0.1 off) must fail.
+/// user are allowed 8 % here, 2 % at 100,000: `refunds` hangs three levels
+/// of random counts below the members (members → accounts → invoices, then
+/// 7 % of invoices), about 1,400 rows at 5,000 members, where two draws
+/// differ by about 4.5 % (one standard deviation); both databases are
+/// seeded, so the figures are the same at every run (5.4 % today). The
+/// same check on a spoilt profile (a null rate 0.1 off) must fail.
 #[test]
 fn held_out_schema_on_postgres() {
     let Some(pg) = Postgres::shared() else {
@@ -407,12 +410,10 @@ fn held_out_schema_on_postgres() {
                 "--users",
                 "5000",
                 "--rows-tolerance",
-                "0.05",
+                "0.08",
                 "--prefix",
                 prefix,
             ])
-            // refunds.invoice_id: see docs/profiles.md § Inferring a profile.
-            .args(["--known", "foreign-key graph equal"])
             .arg("--pg-dsn")
             .arg(pg.dsn("postgres"))
             .arg("--bin")
@@ -435,4 +436,216 @@ fn held_out_schema_on_postgres() {
     let out = String::from_utf8_lossy(&spoilt.stdout);
     assert_eq!(spoilt.status.code(), Some(1), "{out}");
     assert!(out.contains("null rate") && out.contains("FAIL"), "{out}");
+}
+
+/// A source whose foreign keys reach into the users' own tree: a
+/// self-reference (`members.referrer_id`), a grandchild's key to the users
+/// (`invoices.created_by`) and a second key into the tree
+/// (`refunds.account_id` beside `refunds.invoice_id`).
+const TREE_SOURCE: &str = "
+CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT NOT NULL,
+  referrer_id INTEGER REFERENCES members(id));
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL REFERENCES members(id));
+CREATE TABLE invoices (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),
+  created_by INTEGER NOT NULL REFERENCES members(id));
+CREATE TABLE refunds (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id), approved_by INTEGER REFERENCES members(id));
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+  INSERT INTO members SELECT i, 'm' || i || '@example.test',
+    CASE WHEN i % 3 = 0 THEN NULL ELSE (i * 7919) % 3000 + 1 END FROM n;
+WITH k(k) AS (VALUES (1), (2), (3), (4))
+  INSERT INTO accounts (member_id) SELECT m.id FROM members m JOIN k ON k.k <= m.id % 3;
+WITH k(k) AS (VALUES (1), (2), (3), (4))
+  INSERT INTO invoices (account_id, created_by)
+    SELECT a.id, (a.id * 31 + k.k) % 3000 + 1 FROM accounts a JOIN k ON k.k <= (a.id * 13) % 5;
+INSERT INTO refunds (invoice_id, account_id, approved_by)
+  SELECT i.id, i.account_id, CASE WHEN i.id % 10 = 0 THEN NULL ELSE (i.id * 17) % 3000 + 1 END
+  FROM invoices i WHERE i.id % 4 = 0;
+";
+
+/// (table, column, referenced table) of every key the schema must hold.
+const TREE_KEYS: [(&str, &str, &str); 7] = [
+    ("members", "referrer_id", "members"),
+    ("accounts", "member_id", "members"),
+    ("invoices", "account_id", "accounts"),
+    ("invoices", "created_by", "members"),
+    ("refunds", "invoice_id", "invoices"),
+    ("refunds", "account_id", "accounts"),
+    ("refunds", "approved_by", "members"),
+];
+
+/// Rows of `table` whose `column` names no row of `to`.
+fn orphans_sql(table: &str, column: &str, to: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM {table} c LEFT JOIN {to} r ON r.id = c.{column} \
+         WHERE c.{column} IS NOT NULL AND r.id IS NULL"
+    )
+}
+
+#[test]
+fn references_into_the_users_tree_are_inferred_and_hold_after_the_load() {
+    let dir = tempdir();
+    let src = path(dir.path(), "tree.db");
+    rusqlite::Connection::open(&src)
+        .unwrap()
+        .execute_batch(TREE_SOURCE)
+        .unwrap();
+    let out = path(dir.path(), "tree.toml");
+    let ran = understudy("profiles")
+        .arg("infer")
+        .flag("--source", format!("sqlite:{}", src.display()))
+        .flag("--out", &out)
+        .run()
+        .code(0);
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(!stderr.contains("plain values"), "{stderr}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    for (col, to) in [
+        ("referrer_id", "members"),
+        ("created_by", "members"),
+        ("account_id", "accounts"),
+        ("approved_by", "members"),
+    ] {
+        let want = format!("kind = \"reference\", table = \"{to}\"");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{col} ")) && l.contains(&want)),
+            "no reference {col} → {to}:\n{text}"
+        );
+    }
+    assert!(text.contains("parent = \"invoices\""), "{text}");
+    understudy("profiles").arg("check").arg(&out).run().code(0);
+
+    // SQLite: every key declared, none violated.
+    let regen = path(dir.path(), "regen.db");
+    let ran = understudy("rehearse")
+        .profile(&out)
+        .users(3000)
+        .sqlite(&regen)
+        .args(["--batch", "250", "--workers", "2"])
+        .run()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        stdout.contains("refunds.approved_by → members.id after the load: added"),
+        "{stdout}"
+    );
+    let c = rusqlite::Connection::open(&regen).unwrap();
+    for (t, col, to) in TREE_KEYS {
+        let declared: i64 = c
+            .query_row(
+                &format!("SELECT COUNT(*) FROM pragma_foreign_key_list('{t}') WHERE \"from\" = '{col}' AND \"table\" = '{to}'"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(declared, 1, "{t}.{col} → {to} is not declared");
+        let orphans: i64 = c
+            .query_row(&orphans_sql(t, col, to), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(orphans, 0, "{t}.{col}");
+    }
+    let violations: Vec<String> = c
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|x| x.unwrap())
+        .collect();
+    assert!(violations.is_empty(), "{violations:?}");
+    let referrers: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM members WHERE referrer_id IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!((1800..=2200).contains(&referrers), "{referrers}");
+    drop(c);
+
+    // generate's SQL files load in their order with the keys checked (the
+    // self-reference at the file's COMMIT).
+    let files = path(dir.path(), "sql");
+    understudy("generate")
+        .profile(&out)
+        .users(3000)
+        .args(["--format", "sql", "--sql-dialect", "sqlite", "--quiet"])
+        .flag("--out", &files)
+        .run()
+        .code(0);
+    let c = rusqlite::Connection::open(path(dir.path(), "from-files.db")).unwrap();
+    c.execute_batch("PRAGMA foreign_keys=ON").unwrap();
+    for t in ["members", "accounts", "invoices", "refunds"] {
+        let sql = std::fs::read_to_string(files.join(format!("{t}.sql"))).unwrap();
+        c.execute_batch(&sql)
+            .unwrap_or_else(|e| panic!("{t}.sql: {e}"));
+    }
+    let n: i64 = c
+        .query_row("SELECT COUNT(*) FROM refunds", [], |r| r.get(0))
+        .unwrap();
+    assert!(n > 0);
+    drop(c);
+
+    let Some(pg) = Postgres::shared() else {
+        return;
+    };
+    let dsn = pg.create_db("infer_tree");
+    understudy("rehearse")
+        .profile(&out)
+        .users(3000)
+        .target(&dsn)
+        .args(["--batch", "250", "--workers", "3"])
+        .run()
+        .code(0);
+    let mut c = pg.client("infer_tree");
+    let count =
+        |c: &mut postgres::Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    for (t, col, to) in TREE_KEYS {
+        let declared = count(
+            &mut c,
+            &format!(
+                "SELECT COUNT(*) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+                 JOIN pg_class p ON p.oid = k.confrelid \
+                 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] \
+                 WHERE k.contype = 'f' AND k.convalidated AND c.relname = '{t}' \
+                 AND a.attname = '{col}' AND p.relname = '{to}'"
+            ),
+        );
+        assert_eq!(declared, 1, "{t}.{col} → {to} is not declared");
+        assert_eq!(count(&mut c, &orphans_sql(t, col, to)), 0, "{t}.{col}");
+    }
+    // Resumed: the keys are there already, and stay.
+    let ran = understudy("rehearse")
+        .profile(&out)
+        .users(3000)
+        .target(&dsn)
+        .args(["--batch", "250", "--resume"])
+        .run()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        stdout.contains("members.referrer_id → members.id after the load: present"),
+        "{stdout}"
+    );
+    // A row naming a row the target does not hold (one it refused, or
+    // here one changed behind the run's back): the key is not added, the
+    // run says how many rows and fails (exit 1).
+    c.batch_execute(
+        "ALTER TABLE refunds DROP CONSTRAINT refunds_approved_by_fkey;
+         UPDATE refunds SET approved_by = -5
+           WHERE id = (SELECT min(id) FROM refunds WHERE approved_by IS NOT NULL);",
+    )
+    .unwrap();
+    let ran = understudy("rehearse")
+        .profile(&out)
+        .users(3000)
+        .target(&dsn)
+        .args(["--batch", "250", "--resume", "--no-verify"])
+        .run()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        stdout.contains("refunds.approved_by → members.id after the load: NOT ADDED, 1 row names"),
+        "{stdout}"
+    );
 }

@@ -334,6 +334,7 @@ fn load_into(
         metrics,
         schema: None,
         no_create: false,
+        late_keys: false,
     })
 }
 

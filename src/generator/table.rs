@@ -1,7 +1,11 @@
 //! A profile compiled for one run: per-table, per-column generators whose
 //! every value is a pure function of (seed, table, column, row index).
 
+mod count;
 mod identity;
+
+pub use count::CountGen;
+use count::total_rows;
 
 pub use identity::base32;
 
@@ -11,7 +15,7 @@ use super::values::{homoglyph, push_json, push_text, push_ulid, push_uuid};
 use crate::edge::{Case, Family, Injection, Injector, Make};
 use crate::hash::plaintext as password;
 use crate::hash::{Encoded, Pool};
-use crate::profile::{CountDist, Curve, Kind, Pick, Profile, Size};
+use crate::profile::{Curve, Kind, Pick, Profile, Size};
 use crate::rng::{Rng, Weighted, mix64, stream_key};
 use crate::row::{FieldKind, RowBuf};
 use crate::time::push_rfc3339;
@@ -81,10 +85,13 @@ enum ColKind {
     PasswordHash,
     PasswordSalt,
     Parent,
+    /// A row of `table` (any table: a root, a table below one, this one)
+    /// picked over its flat indices `0..rows` (ARCHITECTURE.md § Parents).
     Reference {
         table: usize,
         pick: Picker,
         distinct: bool,
+        rows: u64,
     },
     /// TOTP secrets, backup codes, MFA phones, linked identities.
     Identity(identity::IdCol),
@@ -101,57 +108,6 @@ impl Picker {
         match self {
             Picker::Uniform(n) => rng.below(*n),
             Picker::Zipf(w) => w.sample(rng) as u64,
-        }
-    }
-}
-
-pub struct CountGen {
-    key: u64,
-    dist: CountKind,
-}
-
-enum CountKind {
-    Fixed(u32),
-    Uniform(u32, u32),
-    Zipf(u32, Weighted),
-    Bernoulli(f64),
-    Histogram(Vec<u32>, Weighted),
-}
-
-impl CountGen {
-    fn new(key: u64, count: &CountDist) -> CountGen {
-        CountGen {
-            key,
-            dist: match *count {
-                CountDist::Fixed(n) => CountKind::Fixed(n),
-                CountDist::Uniform { min, max } => CountKind::Uniform(min, max),
-                CountDist::Bernoulli { p } => CountKind::Bernoulli(p),
-                CountDist::Histogram(ref h) => CountKind::Histogram(
-                    h.iter().map(|(k, _)| *k).collect(),
-                    Weighted::new(h.iter().map(|(_, w)| *w as u64)),
-                ),
-                CountDist::Zipf { min, max, s } => CountKind::Zipf(
-                    min,
-                    Weighted::from_f64(
-                        &(min..=max)
-                            .map(|k| ((k - min + 1) as f64).powf(-s))
-                            .collect::<Vec<_>>(),
-                    ),
-                ),
-            },
-        }
-    }
-
-    /// How many child rows parent `i` has.
-    #[inline]
-    pub fn count(&self, i: u64) -> u32 {
-        let mut r = Rng::at(self.key, i);
-        match &self.dist {
-            CountKind::Fixed(n) => *n,
-            CountKind::Uniform(a, b) => r.range(*a as i64, *b as i64) as u32,
-            CountKind::Zipf(min, w) => min + w.sample(&mut r) as u32,
-            CountKind::Bernoulli(p) => r.chance(*p) as u32,
-            CountKind::Histogram(k, w) => k[w.sample(&mut r)],
         }
     }
 }
@@ -323,6 +279,7 @@ impl ColKind {
                     Pick::Zipf(s) => Picker::Zipf(Weighted::new([*s as u64])),
                 },
                 distinct: *distinct,
+                rows: 0,
             },
             _ => unreachable!("identity kinds are compiled by IdCol::new"),
         }
@@ -346,11 +303,15 @@ impl Gen {
                 tables[p].children.push(i);
             }
         }
-        let rows: Vec<u64> = tables.iter().map(|t| t.rows).collect();
+        let mut rows: Vec<Option<u64>> = vec![None; tables.len()];
         for (ti, t) in profile.tables.iter().enumerate() {
             for (ci, c) in t.columns.iter().enumerate() {
                 if let Kind::Reference { table, pick, .. } = &c.kind {
-                    let n = rows[*table].max(1);
+                    let all = total_rows(&tables, *table, &mut rows);
+                    if let ColKind::Reference { rows, .. } = &mut tables[ti].cols[ci].kind {
+                        *rows = all;
+                    }
+                    let n = all.max(1);
                     let picker = match pick {
                         Pick::Uniform => Picker::Uniform(n),
                         // Rank r gets mass (r+1)^-s; capped at 1M ranks (the tail is uniform enough).
@@ -588,6 +549,7 @@ impl Gen {
                 table: target,
                 pick,
                 distinct: true,
+                ..
             } = &col.kind
             {
                 let picks = &mut scratch.picks[ci];
@@ -802,7 +764,12 @@ impl Gen {
                 table: target,
                 pick,
                 distinct,
+                rows,
             } => {
+                if *rows == 0 {
+                    // A table below a root may have no rows at all: no row to name.
+                    return FieldKind::Null;
+                }
                 let idx = if *distinct {
                     scratch.picks[ci][id.ordinal as usize]
                 } else {

@@ -30,7 +30,8 @@ impl Lineage {
         let mut links = vec![Vec::new(); n];
         let mut referenced = vec![Vec::new(); n];
         for (t, m) in plan.metas.iter().enumerate() {
-            for fk in &m.foreign_keys {
+            // A late key is not checked while rows load: it refuses none.
+            for fk in m.foreign_keys.iter().filter(|f| !f.late) {
                 let Some(rt) = plan.profile.table_index(&fk.references_table) else {
                     continue;
                 };

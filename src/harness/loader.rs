@@ -523,6 +523,9 @@ pub struct Load<'a> {
     /// `--schema` (None: the profile's tables, or none with `no_create`).
     pub schema: Option<&'a std::path::Path>,
     pub no_create: bool,
+    /// Add the late foreign keys after the load (`late_keys`): not on
+    /// `estimate`'s copies, which samples append to.
+    pub late_keys: bool,
 }
 
 /// What a load did: the rows loaded/skipped/rejected per table and the load
@@ -540,6 +543,8 @@ pub struct LoadResult {
     pub settings: Vec<(String, String)>,
     /// Set when an `abort` threshold stopped the load.
     pub stopped: Option<Aborted>,
+    /// The foreign keys added after the load (`late_keys`).
+    pub late_keys: Vec<crate::report::LateForeignKey>,
 }
 
 /// Loads the plan into the target (resuming when asked): the target
@@ -628,9 +633,22 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         conn.recorded_rejects(plan)
             .map_err(|e| Error::target(format!("cannot read {REJECTS_TABLE} on {redacted}: {e}")))
     })?;
+    let stopped = loader.stopped.into_inner().expect("stopped");
+    // Only on the tables this run created, and after a whole load.
+    let whole = opts.window.is_none() && stopped.is_none();
+    let late_keys = if job.late_keys && job.schema.is_none() && !job.no_create && whole {
+        let when = super::late_keys::When {
+            shard: opts.shard,
+            batch: opts.batch(),
+            quiet: opts.quiet,
+        };
+        drop(conns.drain(1..));
+        super::late_keys::add(plan, conns[0].as_mut(), &when, &redacted)?
+    } else {
+        Vec::new()
+    };
     let counts = |a: &[AtomicU64]| a.iter().map(|a| a.load(Ordering::Relaxed)).collect();
     let (loaded, rejected) = (counts(&loader.loaded), counts(&loader.rejected));
-    let stopped = loader.stopped.into_inner().expect("stopped");
     Ok(LoadResult {
         loaded,
         skipped,
@@ -641,6 +659,7 @@ pub fn load(job: &Load) -> Result<LoadResult> {
         tables: prepared.tables,
         settings,
         stopped,
+        late_keys,
     })
 }
 

@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod exec;
 pub mod k8s;
+mod late_keys;
 pub mod lineage;
 mod loader;
 mod options;

@@ -325,6 +325,7 @@ fn load_phase(
         metrics,
         schema: opts.schema.as_deref(),
         no_create: opts.no_create,
+        late_keys: true,
     };
     if targets.source.is_none() {
         return load(&job);
@@ -504,6 +505,7 @@ fn load_report(
         }
     });
     Report {
+        late_foreign_keys: lr.late_keys.clone(),
         target: targets.target.redacted(),
         source: targets.source.as_ref().map(Target::redacted),
         method: opts.method.to_string(),
@@ -665,7 +667,8 @@ pub(super) fn finish(mut report: Report, opts: &RehearseOptions) -> Result<i32> 
     }
     let failed = report.verify.as_ref().is_some_and(|v| !v.ok)
         || report.thresholds.iter().any(|t| !t.ok)
-        || report.exec.as_ref().is_some_and(|e| e.exit_code != Some(0));
+        || report.exec.as_ref().is_some_and(|e| e.exit_code != Some(0))
+        || report.late_foreign_keys.iter().any(|k| k.failed());
     report.exit_code = if failed { 1 } else { 0 };
     if let Some(p) = &opts.report {
         report.save(p)?;

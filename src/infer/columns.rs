@@ -24,7 +24,8 @@ pub enum Role {
     Key,
     /// The foreign key to the table's parent.
     Parent,
-    /// A foreign key to a root table; `distinct` in a join table's key.
+    /// A foreign key to any table but the parent (a root, the users' tree,
+    /// the table itself); `distinct` in a join table's key.
     Reference {
         table: String,
         distinct: bool,

@@ -68,10 +68,11 @@ pub fn run(opts: &Options) -> Result<Inferred> {
         .retain(|t| t.name != PROGRESS_TABLE && t.name != REJECTS_TABLE);
     let users = crate::discover::users::choose(&schema, opts.users_table.as_deref())?;
     let placed = plan::place(&schema, &users.table);
+    let refs = plan::references(&schema, &placed);
     let mut warnings = Vec::new();
     let mut tables = Vec::new();
     for p in &placed {
-        let t = table(&mut cat, &schema, &placed, p, opts, &mut warnings)
+        let t = table(&mut cat, &schema, (&placed, &refs), p, opts, &mut warnings)
             .map_err(|e| fail(&format!("table {}", p.table), e))?;
         tables.push(t);
     }
@@ -110,7 +111,7 @@ fn allowed(opts: &Options, table: &str, column: &str) -> bool {
 fn table(
     cat: &mut Catalog,
     schema: &Schema,
-    placed: &[plan::Placed],
+    (placed, refs): (&[plan::Placed], &[plan::Reference]),
     p: &plan::Placed,
     opts: &Options,
     warnings: &mut Vec<String>,
@@ -120,23 +121,34 @@ fn table(
         Place::Child { via, .. } => Some(via.as_str()),
         _ => None,
     };
-    let refs = plan::references(t, placed);
     let composite = t.primary_key.len() > 1;
+    // A distinct reference needs its target's size: a root table's.
+    let root = |to: &str| {
+        placed
+            .iter()
+            .any(|x| x.table == to && matches!(x.place, Place::Root | Place::Users))
+    };
     let mut sources = Vec::new();
     for c in &t.columns {
         let role = if Some(c.name.as_str()) == via {
             Role::Parent
-        } else if let Some((_, to)) = refs.iter().find(|(col, _)| *col == c.name) {
+        } else if let Some(r) = refs
+            .iter()
+            .find(|r| r.table == t.name && r.column == c.name)
+        {
             Role::Reference {
-                table: to.to_string(),
-                distinct: composite && via.is_some() && t.primary_key.contains(&c.name),
+                table: r.to.clone(),
+                distinct: composite
+                    && via.is_some()
+                    && t.primary_key.contains(&c.name)
+                    && root(&r.to),
             }
         } else if !composite && t.primary_key.first() == Some(&c.name) {
             Role::Key
         } else {
             if t.foreign_keys.iter().any(|f| f.columns.contains(&c.name)) {
                 warnings.push(format!(
-                    "{}.{}: a foreign key to a table of the users' tree other than its parent: generated as plain values, without the foreign key",
+                    "{}.{}: a foreign key that would close a cycle between tables (or a composite one): generated as plain values, without the foreign key",
                     t.name, c.name
                 ));
             }

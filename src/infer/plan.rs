@@ -3,7 +3,7 @@
 //! depth, one of its children); or a root table of its own size. Pure over
 //! the catalog.
 
-use crate::target::catalog::{ForeignKey, Schema, Table};
+use crate::target::catalog::{ForeignKey, Schema};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Place {
@@ -31,11 +31,8 @@ fn single(fk: &ForeignKey) -> Option<(&str, &str)> {
 /// Every table placed: the users table, then its children at any depth,
 /// then the other tables as roots. A table below the users (one of its
 /// foreign keys leads to them) is the child of the deepest table it points
-/// to (`payments` → `invoices` rather than `payments` → `accounts`); but a
-/// table that points to the users table itself is its child: a reference
-/// from the users' tree to the users could name a user of a later batch,
-/// not loaded yet (ARCHITECTURE.md § Exactly-once resume: a batch is a
-/// range of users with the rows below them). A table is placed once every
+/// to (`refunds` → `invoices` rather than `refunds` → `users` through
+/// `approved_by`, which becomes a reference). A table is placed once every
 /// table of the users' tree it points to is (a cycle is broken at the
 /// deepest table placed).
 pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
@@ -82,11 +79,11 @@ pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
                 .iter()
                 .filter_map(|(c, p)| at(p).map(|d| (*c, *p, d)))
                 .collect();
-            // The users table first, else the deepest (the first of equals).
+            // The deepest (the first of equals).
             let mut best: Option<(&str, &str, usize)> = None;
             for c in placed {
                 best = match best {
-                    Some(b) if b.2 == 0 || c.2 <= b.2 && c.2 != 0 => Some(b),
+                    Some(b) if c.2 <= b.2 => Some(b),
                     _ => Some(c),
                 };
             }
@@ -119,24 +116,89 @@ pub fn place(schema: &Schema, users: &str) -> Vec<Placed> {
     out
 }
 
-/// The table's foreign-key columns that point to a table placed as a root:
-/// `reference` columns. The users table is one for a root table only: a
-/// table of the users' own tree referring to a user other than its parent
-/// could name one of a later batch (see `place`).
-pub fn references<'a>(t: &'a Table, placed: &[Placed]) -> Vec<(&'a str, &'a str)> {
-    let own = placed.iter().find(|x| x.table == t.name).map(|x| &x.place);
-    let below_users = matches!(own, Some(Place::Child { .. }));
-    t.foreign_keys
+/// A foreign key kept as a `reference` column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub table: String,
+    pub column: String,
+    pub to: String,
+}
+
+/// Every table's single-column foreign keys other than the one to its
+/// parent, as `reference` columns: to a root, to the users table or a
+/// table of its tree, or to the table itself (ARCHITECTURE.md § Foreign
+/// keys after the load). The profile needs a load order: a key that would
+/// close a cycle between tables, or between root tables and their trees
+/// (which load one after the other), is left out, the users' tree's keys
+/// being kept first (`place`'s order).
+pub fn references(schema: &Schema, placed: &[Placed]) -> Vec<Reference> {
+    let at = |n: &str| placed.iter().position(|p| p.table == n);
+    let parent: Vec<Option<usize>> = placed
         .iter()
-        .filter_map(single)
-        .filter(|(_, p)| {
-            *p != t.name
-                && placed.iter().any(|x| {
-                    x.table == *p
-                        && (x.place == Place::Root || (x.place == Place::Users && !below_users))
-                })
+        .map(|p| match &p.place {
+            Place::Child { parent, .. } => at(parent),
+            _ => None,
         })
-        .collect()
+        .collect();
+    let root = |mut i: usize| {
+        while let Some(p) = parent[i] {
+            i = p;
+        }
+        i
+    };
+    let n = placed.len();
+    let mut tables: Vec<Vec<usize>> = (0..n).map(|i| parent[i].into_iter().collect()).collect();
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut out = Vec::new();
+    for (i, p) in placed.iter().enumerate() {
+        let Some(t) = schema.table(&p.table) else {
+            continue;
+        };
+        let via = match &p.place {
+            Place::Child { via, .. } => Some(via.as_str()),
+            _ => None,
+        };
+        for (col, to) in t.foreign_keys.iter().filter_map(single) {
+            // A profile's reference names its target's one-column key.
+            let keyed = schema.table(to).is_some_and(|x| x.primary_key.len() == 1);
+            let Some(j) = at(to).filter(|_| Some(col) != via && keyed) else {
+                continue;
+            };
+            let (ri, rj) = (root(i), root(j));
+            let closes =
+                j != i && (reaches(&tables, j, i) || (ri != rj && reaches(&groups, rj, ri)));
+            if closes {
+                continue;
+            }
+            if j != i {
+                tables[i].push(j);
+            }
+            if ri != rj {
+                groups[ri].push(rj);
+            }
+            out.push(Reference {
+                table: p.table.clone(),
+                column: col.to_string(),
+                to: to.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether `to` is reachable from `from` along `edges`.
+fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![from];
+    while let Some(x) = stack.pop() {
+        if x == to {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[x], true) {
+            stack.extend(edges[x].iter().copied());
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -148,7 +210,7 @@ mod tests {
         Table {
             name: name.into(),
             columns: Vec::new(),
-            primary_key: Vec::new(),
+            primary_key: vec!["id".into()],
             unique: Vec::new(),
             foreign_keys: fks
                 .iter()
@@ -188,8 +250,15 @@ mod tests {
         );
         assert_eq!(of("products"), Place::Root);
         assert_eq!(of("orgs"), Place::Root);
-        let items = schema.table("order_items").unwrap();
-        assert_eq!(references(items, &p), [("sku", "products")]);
+        let refs = references(&schema, &p);
+        let of_table = |t: &str| {
+            refs.iter()
+                .filter(|r| r.table == t)
+                .map(|r| (r.column.as_str(), r.to.as_str()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of_table("order_items"), [("sku", "products")]);
+        assert_eq!(of_table("users"), [("org_id", "orgs")]);
     }
 
     #[test]
@@ -223,10 +292,21 @@ mod tests {
         assert_eq!(
             of("refunds"),
             Place::Child {
-                parent: "users".into(),
-                via: "approved_by".into()
+                parent: "invoices".into(),
+                via: "invoice_id".into()
             }
         );
+        // The second key into the users' tree is a reference; a key that
+        // would close the cycle a ↔ b is not.
+        let refs = references(&schema, &p);
+        let has = |t: &str, c: &str, to: &str| {
+            refs.iter()
+                .any(|r| r.table == t && r.column == c && r.to == to)
+        };
+        assert!(has("refunds", "approved_by", "users"));
+        assert!(has("payments", "account_id", "accounts"));
+        assert!(!has("a", "b_id", "b") || !has("b", "a_id", "a"));
+        assert!(!refs.iter().any(|r| r.table == "a" && r.column == "b_id"));
         // A cycle below the users is broken, never a loop.
         assert!(matches!(of("a"), Place::Child { .. }));
         assert_eq!(

@@ -129,6 +129,7 @@ pub fn seed(
                 metrics: &metrics,
                 schema: None,
                 no_create: false,
+                late_keys: true,
             })?;
             Ok(None)
         }

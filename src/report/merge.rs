@@ -164,6 +164,18 @@ fn sum(parts: &[&Report]) -> Report {
         add_counts(&mut r.warnings_by_class, &p.warnings_by_class);
         add_counts(&mut r.warnings_by_label, &p.warnings_by_label);
         add_tables(&mut r.tables, &p.tables);
+        // Keys added after the load: the shard that added them says so.
+        for k in &p.late_foreign_keys {
+            match r
+                .late_foreign_keys
+                .iter_mut()
+                .find(|x| x.table == k.table && x.column == k.column)
+            {
+                Some(x) if x.status == "pending" || k.failed() => *x = k.clone(),
+                Some(_) => {}
+                None => r.late_foreign_keys.push(k.clone()),
+            }
+        }
         if let Some(h) = decode_histogram(&p.latency_ms.histogram) {
             match hist.as_mut() {
                 None => hist = Some(h),

@@ -106,6 +106,11 @@ pub struct Report {
     /// Set for LDAP targets (`--target ldap://…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ldap: Option<Ldap>,
+    /// Foreign keys added after the load (a reference within one root
+    /// table's tree, ARCHITECTURE.md § Foreign keys after the load), each
+    /// with what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late_foreign_keys: Vec<LateForeignKey>,
     pub exit_code: i32,
 }
 
@@ -137,6 +142,29 @@ pub struct ShardReport {
     pub users: u64,
     pub batches: [u64; 2],
     pub lookup_tables: bool,
+}
+
+/// A foreign key added after the load: `table.column → references`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LateForeignKey {
+    pub table: String,
+    pub column: String,
+    /// `table.column` it references.
+    pub references: String,
+    /// `added`; `present` (a resumed run, or another shard, added it);
+    /// `orphans` (not added: `orphans` rows name a row the target does not
+    /// hold, e.g. one it refused); `pending` (a shard whose run other
+    /// shards are still loading: the last one to finish adds it).
+    pub status: String,
+    #[serde(default)]
+    pub orphans: u64,
+}
+
+impl LateForeignKey {
+    /// Whether the run must fail: rows name rows the target does not hold.
+    pub fn failed(&self) -> bool {
+        self.status == "orphans"
+    }
 }
 
 /// What `report merge` joined: the shards found, and those missing or

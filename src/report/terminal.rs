@@ -97,6 +97,24 @@ fn tables(r: &Report) -> String {
             let _ = writeln!(s, "  {what} session {}", list.join(" · "));
         }
     }
+    for k in &r.late_foreign_keys {
+        let _ = writeln!(
+            s,
+            "  foreign key  {}.{} → {} after the load: {}",
+            k.table,
+            k.column,
+            k.references,
+            match k.status.as_str() {
+                "orphans" => format!(
+                    "NOT ADDED, {} {} a row the target does not hold",
+                    count(k.orphans, "row", "rows"),
+                    if k.orphans == 1 { "names" } else { "name" }
+                ),
+                "pending" => "left to the last shard to finish".into(),
+                other => other.into(),
+            }
+        );
+    }
     if let Some(e) = &r.exec {
         let _ = writeln!(
             s,

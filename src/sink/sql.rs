@@ -70,9 +70,26 @@ pub fn column_type(d: Dialect, t: SqlType) -> String {
     }
 }
 
-/// `CREATE TABLE` with primary key, unique columns and foreign keys.
+/// Where a `late` foreign key (ARCHITECTURE.md § Foreign keys after the
+/// load) goes in a `CREATE TABLE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Late {
+    /// Left out: a rehearsal adds it after the load (`late_keys`).
+    Skip,
+    /// In a `generate` file, which holds the whole table after the tables it
+    /// references: inline, except a self-reference, which must wait for the
+    /// table's later rows: PostgreSQL's one `COPY` checks it at its end,
+    /// SQLite's `DEFERRABLE INITIALLY DEFERRED` at the file's `COMMIT`, and
+    /// MySQL's is added by the file's footer.
+    File,
+    /// Inline (SQLite's copy of a loaded table with its keys).
+    Inline,
+}
+
+/// `CREATE TABLE` with primary key, unique columns and foreign keys, less
+/// the late ones (added after the load: `late_keys`).
 pub fn create_table(d: Dialect, t: &TableMeta) -> String {
-    create_table_with(d, t, false).table
+    create_table_with(d, t, false, Late::Skip).table
 }
 
 /// A table created without its unique indexes, and the statements that add
@@ -99,7 +116,7 @@ pub struct Deferred {
 }
 
 pub fn create_table_deferred(d: Dialect, t: &TableMeta) -> Deferred {
-    create_table_with(d, t, true)
+    create_table_with(d, t, true, Late::Skip)
 }
 
 /// What to run once a deferred table has its keys back, before it is
@@ -128,7 +145,7 @@ pub fn index_build_setting(d: Dialect) -> Option<(&'static str, &'static str)> {
     }
 }
 
-fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
+fn create_table_with(d: Dialect, t: &TableMeta, defer: bool, late: Late) -> Deferred {
     let cols = |names: &[String]| {
         names
             .iter()
@@ -170,13 +187,19 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
     let mut foreign_keys = Vec::new();
     let mut drop_foreign_keys = Vec::new();
     for fk in &t.foreign_keys {
-        let clause = format!(
-            "FOREIGN KEY ({}) REFERENCES {} ({})",
-            quote_ident(d, &fk.column),
-            quote_ident(d, &fk.references_table),
-            quote_ident(d, &fk.references_column)
-        );
-        let name = quote_ident(d, &format!("{}_{}_fkey", t.name, fk.column));
+        let mut clause = fk_clause(d, fk);
+        let own = fk.references_table == t.name;
+        if fk.late {
+            match (late, d) {
+                (Late::Skip, _) => continue,
+                (Late::File, Dialect::Mysql) if own => continue,
+                (Late::File, Dialect::Sqlite) if own => {
+                    clause.push_str(" DEFERRABLE INITIALLY DEFERRED")
+                }
+                _ => {}
+            }
+        }
+        let name = fk_name(d, t, fk);
         match d {
             Dialect::Postgres if defer => {
                 foreign_keys.push(format!(
@@ -224,6 +247,135 @@ fn create_table_with(d: Dialect, t: &TableMeta, defer: bool) -> Deferred {
         foreign_keys,
         drop_foreign_keys,
         drop_keys,
+    }
+}
+
+fn fk_clause(d: Dialect, fk: &super::ForeignKey) -> String {
+    format!(
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        quote_ident(d, &fk.column),
+        quote_ident(d, &fk.references_table),
+        quote_ident(d, &fk.references_column)
+    )
+}
+
+fn fk_name(d: Dialect, t: &TableMeta, fk: &super::ForeignKey) -> String {
+    quote_ident(d, &format!("{}_{}_fkey", t.name, fk.column))
+}
+
+/// A SQL string literal.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A late foreign key of a table (ARCHITECTURE.md § Foreign keys after the
+/// load) and the queries a rehearsal runs for it after the load.
+pub struct LateKey {
+    pub column: String,
+    pub references: String,
+    /// One row, one count: 1 when the target already has the key (a run
+    /// resumed after it was added).
+    pub exists: String,
+    /// One row, one count: the table's rows whose value names no row of
+    /// the referenced table.
+    pub orphans: String,
+}
+
+/// Table `t`'s late foreign keys with their queries.
+pub fn late_keys(d: Dialect, t: &TableMeta) -> Vec<LateKey> {
+    let table = quote_ident(d, &t.name);
+    t.foreign_keys
+        .iter()
+        .filter(|f| f.late)
+        .map(|fk| {
+            let name = format!("{}_{}_fkey", t.name, fk.column);
+            let exists = match d {
+                Dialect::Sqlite => format!(
+                    "SELECT COUNT(*) FROM pragma_foreign_key_list({}) WHERE \"from\" = {}",
+                    literal(&t.name),
+                    literal(&fk.column)
+                ),
+                // PostgreSQL keeps the first 63 bytes of a name.
+                _ => format!(
+                    "SELECT COUNT(*) FROM information_schema.table_constraints \
+                     WHERE constraint_type = 'FOREIGN KEY' AND table_schema = {} \
+                     AND table_name = {} AND constraint_name = {}",
+                    if d == Dialect::Mysql {
+                        "DATABASE()"
+                    } else {
+                        "current_schema()"
+                    },
+                    literal(&t.name),
+                    if d == Dialect::Mysql {
+                        literal(&name)
+                    } else {
+                        format!("left({}, 63)", literal(&name))
+                    }
+                ),
+            };
+            let (c, r) = (
+                quote_ident(d, &fk.column),
+                quote_ident(d, &fk.references_column),
+            );
+            let orphans = format!(
+                "SELECT COUNT(*) FROM {table} c WHERE c.{c} IS NOT NULL AND NOT EXISTS \
+                 (SELECT 1 FROM {} r WHERE r.{r} = c.{c})",
+                quote_ident(d, &fk.references_table)
+            );
+            LateKey {
+                column: fk.column.clone(),
+                references: format!("{}.{}", fk.references_table, fk.references_column),
+                exists,
+                orphans,
+            }
+        })
+        .collect()
+}
+
+/// The statements that add table `t`'s late foreign keys `missing` (by
+/// column) once no row is an orphan. PostgreSQL: `ALTER TABLE … ADD
+/// CONSTRAINT` (checked again by the server); MySQL: the same with
+/// `foreign_key_checks` off (checked by the orphans' count: InnoDB would
+/// copy the table to check); SQLite, which cannot add a key to a table:
+/// the table copied into one declaring every key, in one transaction, as
+/// its documentation's "other kinds of table schema changes" do.
+pub fn add_late_keys(d: Dialect, t: &TableMeta, missing: &[&str]) -> String {
+    let table = quote_ident(d, &t.name);
+    let fks = t
+        .foreign_keys
+        .iter()
+        .filter(|f| f.late && missing.contains(&f.column.as_str()));
+    match d {
+        Dialect::Postgres => fks
+            .map(|fk| {
+                format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {} {};\n",
+                    fk_name(d, t, fk),
+                    fk_clause(d, fk)
+                )
+            })
+            .collect(),
+        Dialect::Mysql => {
+            let adds: Vec<String> = fks
+                .map(|fk| format!("ADD CONSTRAINT {} {}", fk_name(d, t, fk), fk_clause(d, fk)))
+                .collect();
+            format!(
+                "SET foreign_key_checks = 0;\nALTER TABLE {table} {};\nSET foreign_key_checks = 1;\n",
+                adds.join(", ")
+            )
+        }
+        Dialect::Sqlite => {
+            let copy = TableMeta {
+                name: format!("{}__understudy_keys", t.name),
+                ..t.clone()
+            };
+            let copied = quote_ident(d, &copy.name);
+            format!(
+                "PRAGMA foreign_keys=OFF;\nBEGIN;\n{}INSERT INTO {copied} SELECT * FROM {table};\n\
+                 DROP TABLE {table};\nALTER TABLE {copied} RENAME TO {table};\nCOMMIT;\nPRAGMA foreign_keys=ON;\n",
+                create_table_with(d, &copy, false, Late::Inline).table
+            )
+        }
     }
 }
 
@@ -372,7 +524,7 @@ impl Format for Sql {
             Dialect::Mysql => out.extend_from_slice(b"SET NAMES utf8mb4;\n"),
             Dialect::Sqlite => {}
         }
-        out.extend_from_slice(create_table(d, t).as_bytes());
+        out.extend_from_slice(create_table_with(d, t, false, Late::File).table.as_bytes());
         match d {
             Dialect::Postgres => out.extend_from_slice(
                 format!(
@@ -437,10 +589,29 @@ impl Format for Sql {
         }
     }
 
-    fn footer(&self, _t: &TableMeta, out: &mut Vec<u8>) {
+    fn footer(&self, t: &TableMeta, out: &mut Vec<u8>) {
         match self.0 {
             Dialect::Postgres => out.extend_from_slice(b"\\.\n"),
             Dialect::Mysql | Dialect::Sqlite => out.extend_from_slice(b"COMMIT;\n"),
+        }
+        if self.0 == Dialect::Mysql {
+            // InnoDB checks a key row by row: a self-reference is added
+            // once every row is in (and checks them all then).
+            for fk in t
+                .foreign_keys
+                .iter()
+                .filter(|f| f.late && f.references_table == t.name)
+            {
+                out.extend_from_slice(
+                    format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
+                        quote_ident(Dialect::Mysql, &t.name),
+                        fk_name(Dialect::Mysql, t, fk),
+                        fk_clause(Dialect::Mysql, fk)
+                    )
+                    .as_bytes(),
+                );
+            }
         }
     }
 }

@@ -234,7 +234,9 @@ fn timestamp(cx: &Ctx, c: &Obj, earlier: &[Column]) -> PResult<Kind> {
     })
 }
 
-/// `kind = "reference"`: a root table's key, picked uniformly or by Zipf.
+/// `kind = "reference"`: the key of a row of any table (a root, a table of
+/// a root's tree, or the table itself), picked uniformly or by Zipf over
+/// its flat row indices (ARCHITECTURE.md § Parents).
 fn reference(cx: &Ctx, c: &Obj, names: &[&str], sizes: &[Size], size: &Size) -> PResult<Kind> {
     let bad = |key: &str, msg: String| cx.err(c.item_span(key), &c.key_path(key), msg);
     let t = c
@@ -247,12 +249,6 @@ fn reference(cx: &Ctx, c: &Obj, names: &[&str], sizes: &[Size], size: &Size) -> 
         }
         return Err(e.help(format!("tables defined: {}", names.join(", "))));
     };
-    if matches!(sizes[ti], Size::PerParent { .. }) {
-        return Err(bad(
-            "table",
-            format!("`{t}` is a child table; references must point at a root table"),
-        ));
-    }
     let pick = match c.str(cx, "dist")?.as_deref() {
         None | Some("uniform") => {
             if c.get("s").is_some() {
@@ -277,6 +273,14 @@ fn reference(cx: &Ctx, c: &Obj, names: &[&str], sizes: &[Size], size: &Size) -> 
         }
     };
     let distinct = c.bool(cx, "distinct")?.unwrap_or(false);
+    if distinct && matches!(sizes[ti], Size::PerParent { .. }) {
+        return Err(bad(
+            "distinct",
+            format!(
+                "`{t}` is a child table: `distinct` references point at a root table, whose size is known"
+            ),
+        ));
+    }
     if distinct && !matches!(size, Size::PerParent { .. }) {
         return Err(bad(
             "distinct",
