@@ -23,6 +23,7 @@
 //! without `kind`.
 
 pub mod head;
+pub mod chart;
 pub mod html;
 pub mod merge;
 pub mod metrics;
