@@ -7,6 +7,7 @@ pub mod cli;
 pub mod data;
 pub mod dataset;
 pub mod discover;
+pub mod dossier;
 pub mod dn;
 pub mod edge;
 pub mod emulate;
