@@ -16,7 +16,10 @@ fn open(browser: &Path, page: &Path) -> Value {
     let url = format!("file://{}", page.display());
     let shot = page.with_extension("png");
     let o = std::process::Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracles/browser.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracles/browser.py"
+        ))
         .arg(browser)
         .arg(&url)
         .arg(&shot)
@@ -35,19 +38,44 @@ fn check(browser: &Path, page: &Path, min_charts: usize) -> Value {
     let v = open(browser, page);
     let url = format!("file://{}", page.display());
     let name = page.display();
-    assert_eq!(v["requests"], serde_json::json!([url]), "{name}: requests beyond the page itself");
-    assert_eq!(v["failed"], serde_json::json!([]), "{name}: failed requests");
-    assert_eq!(v["console"], serde_json::json!([]), "{name}: console errors");
+    assert_eq!(
+        v["requests"],
+        serde_json::json!([url]),
+        "{name}: requests beyond the page itself"
+    );
+    assert_eq!(
+        v["failed"],
+        serde_json::json!([]),
+        "{name}: failed requests"
+    );
+    assert_eq!(
+        v["console"],
+        serde_json::json!([]),
+        "{name}: console errors"
+    );
     assert_eq!(v["exceptions"], serde_json::json!([]), "{name}");
     assert_eq!(v["h1"], 1, "{name}: one h1");
     let svgs = v["svgs"].as_array().unwrap();
-    assert!(svgs.len() >= min_charts, "{name}: {} charts: {svgs:?}", svgs.len());
+    assert!(
+        svgs.len() >= min_charts,
+        "{name}: {} charts: {svgs:?}",
+        svgs.len()
+    );
     for s in svgs {
-        assert!(s["marks"].as_u64().unwrap() > 0, "{name}: a chart without data marks: {s}");
-        assert!(s["title"].as_str().is_some_and(|t| !t.is_empty()), "{name}: {s}");
+        assert!(
+            s["marks"].as_u64().unwrap() > 0,
+            "{name}: a chart without data marks: {s}"
+        );
+        assert!(
+            s["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{name}: {s}"
+        );
     }
     let shot = &v["screenshot"];
-    assert!(shot["variance"].as_f64().unwrap() > 0.0, "{name}: blank screenshot {shot}");
+    assert!(
+        shot["variance"].as_f64().unwrap() > 0.0,
+        "{name}: blank screenshot {shot}"
+    );
     assert!(shot["distinct"].as_u64().unwrap() > 2, "{name}: {shot}");
     v
 }
@@ -128,7 +156,10 @@ fn every_page_opens_in_chromium_and_the_dossier_agrees_with_its_sources() {
     let page = check(&browser, &at("rehearse.html"), 4);
     let svgs = page["svgs"].as_array().unwrap();
     assert!(
-        svgs[0]["label"].as_str().unwrap().starts_with("Throughput over time"),
+        svgs[0]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Throughput over time"),
         "{svgs:?}"
     );
     check(&browser, &at("estimate.html"), 2);
@@ -149,10 +180,17 @@ fn every_page_opens_in_chromium_and_the_dossier_agrees_with_its_sources() {
         assert_eq!(&dj["verdict"]["loads"][0][name], want, "{name}");
     }
     for (label, n) in r["errors_by_label"].as_object().unwrap() {
-        assert_eq!(figure(&dossier, "src-1", &format!("rejected:{label}")), n.to_string());
+        assert_eq!(
+            figure(&dossier, "src-1", &format!("rejected:{label}")),
+            n.to_string()
+        );
     }
     let f = &dj["verdict"]["fault_runs"];
-    assert_eq!((f["runs"].as_u64(), f["survived"].as_u64()), (Some(1), Some(1)), "{f}");
+    assert_eq!(
+        (f["runs"].as_u64(), f["survived"].as_u64()),
+        (Some(1), Some(1)),
+        "{f}"
+    );
     let rec = est["recommended_workers"].as_u64().unwrap();
     let p = est["projections"]
         .as_array()
@@ -160,11 +198,23 @@ fn every_page_opens_in_chromium_and_the_dossier_agrees_with_its_sources() {
         .iter()
         .find(|p| p["workers"] == rec)
         .unwrap();
-    assert_eq!(figure(&dossier, "src-2", "recommended_workers"), rec.to_string());
-    assert_eq!(figure(&dossier, "src-2", "projected"), p["human"].as_str().unwrap());
+    assert_eq!(
+        figure(&dossier, "src-2", "recommended_workers"),
+        rec.to_string()
+    );
+    assert_eq!(
+        figure(&dossier, "src-2", "projected"),
+        p["human"].as_str().unwrap()
+    );
     assert_eq!(dj["verdict"]["durations"][0]["seconds"], p["seconds"]);
-    assert_eq!(dj["verdict"]["durations"][0]["low_seconds"], p["low_seconds"]);
-    assert_eq!(figure(&dossier, "src-3", "jit_users"), jit["users"].to_string());
+    assert_eq!(
+        dj["verdict"]["durations"][0]["low_seconds"],
+        p["low_seconds"]
+    );
+    assert_eq!(
+        figure(&dossier, "src-3", "jit_users"),
+        jit["users"].to_string()
+    );
     for day in [30u64, 90, 365] {
         // Past the run's 5 days: the forecast's share for that day.
         let share = jit["forecast"]["predicted_coverage"]
@@ -203,7 +253,10 @@ fn the_browser_check_sees_errors_failed_requests_and_empty_charts() {
     .unwrap();
     let v = open(&browser, &page);
     let failed = v["failed"].to_string();
-    assert!(failed.contains("missing.png") && failed.contains("example.invalid"), "{v}");
+    assert!(
+        failed.contains("missing.png") && failed.contains("example.invalid"),
+        "{v}"
+    );
     assert!(v["console"].to_string().contains("boom"), "{v}");
     let marks: Vec<u64> = v["svgs"]
         .as_array()

@@ -123,7 +123,11 @@ fn durations(v: &Verdict) -> String {
         .iter()
         .map(|d| {
             vec![
-                fig(&d.source, "production_users", &d.production_users.to_string()),
+                fig(
+                    &d.source,
+                    "production_users",
+                    &d.production_users.to_string(),
+                ),
                 fig(
                     &d.source,
                     "recommended_workers",

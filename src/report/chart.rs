@@ -216,23 +216,32 @@ where
         .axis_desc_style(font(15))
         .draw()?;
     let bar = BLUE.filled();
-    chart.draw_series(rows.iter().enumerate().filter(|r| r.1.1 > base).map(|(i, r)| {
-        let j = n - 1 - i as i32;
-        let mut rect = Rectangle::new(
-            [
-                (base, SegmentValue::Exact(j)),
-                (r.1, SegmentValue::Exact(j + 1)),
-            ],
-            bar,
-        );
-        rect.set_margin(3, 3, 0, 0);
-        rect
-    }))?;
+    chart.draw_series(
+        rows.iter()
+            .enumerate()
+            .filter(|r| r.1.1 > base)
+            .map(|(i, r)| {
+                let j = n - 1 - i as i32;
+                let mut rect = Rectangle::new(
+                    [
+                        (base, SegmentValue::Exact(j)),
+                        (r.1, SegmentValue::Exact(j + 1)),
+                    ],
+                    bar,
+                );
+                rect.set_margin(3, 3, 0, 0);
+                rect
+            }),
+    )?;
     let at_end = font(14).pos(Pos::new(HPos::Left, VPos::Center));
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
         let j = n - 1 - i as i32;
         let x = if r.1 > base { r.1 } else { base };
-        let u = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+        let u = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {unit}")
+        };
         Text::new(
             format!("  {}{u}", num(r.1)),
             (x, SegmentValue::CenterOf(j)),
@@ -269,49 +278,50 @@ pub(crate) fn timeline(
     let y_max = columns.iter().map(|p| p.2).fold(0.0, f64::max) * 1.25;
     // Window labels take rows above the data, so neighbours do not overlap.
     let top = 16 * notes.len() as u32 + 16 * windows.len().min(3) as u32;
-    let draw = |root: &DrawingArea<SVGBackend, Shift>| -> Drawn {
-        let (head, plot) = root.split_vertically(top + 8);
-        for (i, n) in notes.iter().enumerate() {
-            head.draw(&Text::new(n.clone(), (70, 4 + 16 * i as i32), font(15)))?;
-        }
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(8)
-            .margin_right(20)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..x_max.max(1e-9), 0.0..y_max.max(1e-9))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_labels(10)
-            .y_labels(6)
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .x_desc(c.x)
-            .y_desc(c.y)
-            .label_style(font(15))
-            .axis_desc_style(font(15))
-            .draw()?;
-        chart.draw_series(windows.iter().map(|w| {
-            Rectangle::new([(w.from, 0.0), (w.to, y_max)], BAND.mix(0.18).filled())
-        }))?;
-        chart.draw_series(columns.iter().filter(|p| p.2 > 0.0).map(|&(x, w, v)| {
-            let mut r = Rectangle::new([(x, 0.0), (x + w, v)], BLUE.filled());
-            r.set_margin(0, 0, 0, if columns.len() < 80 { 1 } else { 0 });
-            r
-        }))?;
-        let label = font(14).color(&BAND);
-        for (i, w) in windows.iter().enumerate() {
-            let y = y_max * (0.97 - 0.07 * (i % 3) as f64);
-            chart.draw_series(std::iter::once(Text::new(
-                w.label.clone(),
-                (w.from, y),
-                label.clone(),
-            )))?;
-        }
-        Ok(())
-    };
+    let draw =
+        |root: &DrawingArea<SVGBackend, Shift>| -> Drawn {
+            let (head, plot) = root.split_vertically(top + 8);
+            for (i, n) in notes.iter().enumerate() {
+                head.draw(&Text::new(n.clone(), (70, 4 + 16 * i as i32), font(15)))?;
+            }
+            let mut chart = ChartBuilder::on(&plot)
+                .margin(8)
+                .margin_right(20)
+                .x_label_area_size(40)
+                .y_label_area_size(64)
+                .build_cartesian_2d(0.0..x_max.max(1e-9), 0.0..y_max.max(1e-9))?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .light_line_style(TRANSPARENT)
+                .x_labels(10)
+                .y_labels(6)
+                .x_label_formatter(&|v| tick(*v))
+                .y_label_formatter(&|v| tick(*v))
+                .x_desc(c.x)
+                .y_desc(c.y)
+                .label_style(font(15))
+                .axis_desc_style(font(15))
+                .draw()?;
+            chart.draw_series(windows.iter().map(|w| {
+                Rectangle::new([(w.from, 0.0), (w.to, y_max)], BAND.mix(0.18).filled())
+            }))?;
+            chart.draw_series(columns.iter().filter(|p| p.2 > 0.0).map(|&(x, w, v)| {
+                let mut r = Rectangle::new([(x, 0.0), (x + w, v)], BLUE.filled());
+                r.set_margin(0, 0, 0, if columns.len() < 80 { 1 } else { 0 });
+                r
+            }))?;
+            let label = font(14).color(&BAND);
+            for (i, w) in windows.iter().enumerate() {
+                let y = y_max * (0.97 - 0.07 * (i % 3) as f64);
+                chart.draw_series(std::iter::once(Text::new(
+                    w.label.clone(),
+                    (w.from, y),
+                    label.clone(),
+                )))?;
+            }
+            Ok(())
+        };
     let mut rows = Vec::new();
     for w in windows {
         rows.push(vec![
@@ -485,8 +495,14 @@ mod tests {
     fn bars_are_svg_with_a_text_alternative_and_a_table() {
         let rows = vec![("p50".to_string(), 1.5), ("max".to_string(), 900.0)];
         let s = hbars(&chart(), "ms", &rows);
-        assert!(s.contains("role=\"img\"") && s.contains("<title>T</title>"), "{s}");
-        assert!(s.contains("<th scope=\"row\">p50</th><td>1.50 ms</td>"), "{s}");
+        assert!(
+            s.contains("role=\"img\"") && s.contains("<title>T</title>"),
+            "{s}"
+        );
+        assert!(
+            s.contains("<th scope=\"row\">p50</th><td>1.50 ms</td>"),
+            "{s}"
+        );
         // Values spanning decades: a log axis (ticks at powers of ten).
         assert!(s.contains(">1000<") || s.contains(">100<"), "{s}");
         assert!(!s.contains("font-kit"));

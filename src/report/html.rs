@@ -151,7 +151,11 @@ fn summary(r: &Report) -> String {
         s,
         "<p><b>{}</b> {noun} {}, <b>{}</b> rejected{}, of {} expected, in {} ({:.0} {noun}/s) · {}</p>",
         r.rows_loaded,
-        if r.http.is_some() { "created" } else { "loaded" },
+        if r.http.is_some() {
+            "created"
+        } else {
+            "loaded"
+        },
         r.rows_rejected,
         match (r.rows_skipped, r.http.is_some()) {
             (0, _) => String::new(),
@@ -465,15 +469,24 @@ fn identity_api(h: &Http) -> String {
         row("429 answers", h.counts.rate_limited.to_string()),
         row("rate-limit waits", h.counts.rate_limit_waits.to_string()),
         row("waited", human_duration(h.counts.rate_limit_wait_s)),
-        row("retries (5xx, timeouts, lost connections)", h.retries.to_string()),
+        row(
+            "retries (5xx, timeouts, lost connections)",
+            h.retries.to_string(),
+        ),
         row("backing off", human_duration(h.backoff_s)),
         row("timeouts", h.counts.timeouts.to_string()),
         row("connection errors", h.counts.connection_errors.to_string()),
-        row("creates found done on retry", h.already_existed_on_retry.to_string()),
+        row(
+            "creates found done on retry",
+            h.already_existed_on_retry.to_string(),
+        ),
         row("jit_only (not sent)", h.jit_only.to_string()),
     ];
     if let Some(a) = h.counts.advertised_rate_per_s {
-        rows.push(row("advertised rate limit", format!("{} requests/s", num(a))));
+        rows.push(row(
+            "advertised rate limit",
+            format!("{} requests/s", num(a)),
+        ));
     }
     if let Some(j) = h.jobs {
         rows.push(row("import jobs", j.to_string()));
@@ -504,7 +517,11 @@ fn errors(r: &Report) -> String {
     let mut s = String::from("<h2>Rejects</h2>\n");
     for (title, y, m) in [
         ("Rejected rows by class", "error class", &r.errors_by_class),
-        ("Rejected rows by label", "edge-case label", &r.errors_by_label),
+        (
+            "Rejected rows by label",
+            "edge-case label",
+            &r.errors_by_label,
+        ),
     ] {
         s.push_str(&chart::hbars(
             &Chart {

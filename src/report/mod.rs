@@ -22,8 +22,8 @@
 //! ok}], `hashes`, `rejects_file`, `exit_code`. Version 1 was the same
 //! without `kind`.
 
-pub mod head;
 pub mod chart;
+pub mod head;
 pub mod html;
 pub mod merge;
 pub mod metrics;
