@@ -144,7 +144,7 @@ fn every_page_opens_in_chromium_and_the_dossier_agrees_with_its_sources() {
         .flag("--html", at("jit.html").to_str().unwrap())
         .run()
         .code(0);
-    let sources = ["rehearse.json", "estimate.json", "jit.json"].map(|f| at(f));
+    let sources = ["rehearse.json", "estimate.json", "jit.json"].map(at);
     understudy("dossier")
         .args(&sources)
         .flag("-o", at("dossier.html").to_str().unwrap())
