@@ -71,6 +71,11 @@ fn check(browser: &Path, page: &Path, min_charts: usize) -> Value {
             "{name}: {s}"
         );
     }
+    // Written for people: no terminal markup, raw enum names or broken phrases.
+    let text = v["text"].as_str().unwrap();
+    for raw in ["`", "AtSize", "Sweep", "by not within"] {
+        assert!(!text.contains(raw), "{name}: `{raw}` in the page's text");
+    }
     let shot = &v["screenshot"];
     assert!(
         shot["variance"].as_f64().unwrap() > 0.0,

@@ -14,6 +14,7 @@ websocket), Python's standard library only. Prints one JSON object:
   svgs       per inline SVG: its aria-label and `marks`, the elements drawn in
              a data colour (bars, dots, lines), legend swatches not counted
   figures    every [data-figure] element: name, href, text
+  text       the page's text as rendered
   screenshot {width, height, distinct, variance} of the PNG it wrote
 """
 import base64, json, os, select, struct, subprocess, sys, tempfile, time, zlib
@@ -35,7 +36,7 @@ PAGE_SCRIPT = """(() => {
   }));
   const figures = [...document.querySelectorAll('[data-figure]')].map(e => ({
     name: e.dataset.figure, href: e.getAttribute('href'), text: e.textContent }));
-  return JSON.stringify({svgs, figures, title: document.title,
+  return JSON.stringify({svgs, figures, title: document.title, text: document.body.innerText,
                          h1: document.querySelectorAll('h1').length});
 })()""" % json.dumps(PALETTE)
 
@@ -194,6 +195,7 @@ def main():
     print(json.dumps({"requests": requests, "failed": failed, "console": console,
                       "exceptions": exceptions, "svgs": page["svgs"],
                       "figures": page["figures"], "title": page["title"], "h1": page["h1"],
+                      "text": page["text"],
                       "screenshot": png_stats(png)}))
 
 
