@@ -85,18 +85,24 @@ fn check(browser: &Path, page: &Path, min_charts: usize) -> Value {
     v
 }
 
-/// The text of the dossier's figure `name` from source `anchor`.
+/// The text of the dossier's figure `name` from source `anchor` (the same
+/// wherever the page shows it).
 fn figure(v: &Value, anchor: &str, name: &str) -> String {
     let href = format!("#{anchor}");
-    v["figures"]
+    let texts: Vec<&str> = v["figures"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["name"] == name && f["href"] == href.as_str())
-        .unwrap_or_else(|| panic!("no figure {name} from {anchor}: {}", v["figures"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        .filter(|f| f["name"] == name && f["href"] == href.as_str())
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        !texts.is_empty(),
+        "no figure {name} from {anchor}: {}",
+        v["figures"]
+    );
+    assert!(texts.iter().all(|t| *t == texts[0]), "{name}: {texts:?}");
+    texts[0].to_string()
 }
 
 #[test]
@@ -274,4 +280,35 @@ fn the_browser_check_sees_errors_failed_requests_and_empty_charts() {
     std::fs::write(&page, "<!doctype html><html><body></body></html>").unwrap();
     let v = open(&browser, &page);
     assert_eq!(v["screenshot"]["variance"].as_f64(), Some(0.0), "{v}");
+}
+
+/// What the dossier cannot read is refused before anything is written (exit 2).
+#[test]
+fn the_dossier_refuses_files_it_cannot_read() {
+    let d = tempdir();
+    let out = d.path().join("dossier.html");
+    let file = |name: &str, body: &str| {
+        let p = d.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    for (f, want) in [
+        (file("broken.json", "{not json"), "not JSON"),
+        (
+            file(
+                "scan.json",
+                r#"{"schema_version": 2, "kind": "scan-leaks", "tool": "understudy"}"#,
+            ),
+            "`scan-leaks`",
+        ),
+        (d.path().join("absent.json"), "absent.json"),
+    ] {
+        understudy("dossier")
+            .arg(&f)
+            .flag("-o", &out)
+            .run()
+            .code(2)
+            .stderr_contains(want);
+        assert!(!out.exists());
+    }
 }

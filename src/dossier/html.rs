@@ -3,7 +3,7 @@
 
 use super::{Dossier, Kind, Source, Verdict};
 use crate::report::chart::{self, Chart, num};
-use crate::report::html::{Marks, esc, frame, table};
+use crate::report::html::{Marks, esc, frame, table, table_with_text};
 use crate::util::human_duration;
 use serde_json::Value;
 use std::fmt::Write;
@@ -61,11 +61,94 @@ fn verdict(v: &Verdict) -> String {
     let mut s = String::from(
         "<section class=\"verdict\" aria-labelledby=\"verdict\"><h2 id=\"verdict\">Verdict</h2>\n",
     );
+    s.push_str(&headline(v));
     s.push_str(&bulk(v));
     s.push_str(&durations(v));
     s.push_str(&loads(v));
     s.push_str(&jit(v));
     s.push_str("</section>\n");
+    s
+}
+
+/// The verdict in a few sentences, each figure linked to its source.
+fn headline(v: &Verdict) -> String {
+    let mut items = Vec::new();
+    if !v.bulk.is_empty() {
+        let possible: Vec<String> = v
+            .bulk
+            .iter()
+            .filter(|b| b.possible)
+            .map(|b| {
+                format!(
+                    "{} ({} must reset or migrate just in time)",
+                    esc(&b.provider),
+                    fig(&b.source, "reset_share", &pct(b.reset_share))
+                )
+            })
+            .collect();
+        items.push(if possible.is_empty() {
+            "<span class=\"bad\">Bulk import is possible for no provider given.</span>".to_string()
+        } else {
+            format!("Bulk import is possible for {}.", possible.join(", "))
+        });
+    }
+    for d in &v.durations {
+        items.push(format!(
+            "{} production users take {} ({} – {}) with {} (recommended).",
+            fig(
+                &d.source,
+                "production_users",
+                &d.production_users.to_string()
+            ),
+            fig(&d.source, "projected", &human_duration(d.seconds)),
+            fig(&d.source, "low", &human_duration(d.low_seconds)),
+            fig(&d.source, "high", &human_duration(d.high_seconds)),
+            crate::util::count(d.recommended_workers as u64, "worker", "workers")
+        ));
+    }
+    for l in &v.loads {
+        items.push(format!(
+            "{}: {} of {} rows loaded, {} rejected, {} mismatched{}.",
+            esc(&l.command),
+            fig(&l.source, "rows_loaded", &l.rows_loaded.to_string()),
+            fig(&l.source, "rows_expected", &l.rows_expected.to_string()),
+            fig(&l.source, "rows_rejected", &l.rows_rejected.to_string()),
+            fig(&l.source, "mismatched", &l.mismatched.to_string()),
+            match l.verify_ok {
+                Some(true) => ", verified",
+                Some(false) => ", <span class=\"bad\">verification FAILED</span>",
+                None => ", not verified",
+            }
+        ));
+    }
+    if v.fault_runs.runs > 0 {
+        items.push(format!(
+            "Fault runs survived: {} of {}.",
+            v.fault_runs.survived, v.fault_runs.runs
+        ));
+    }
+    for j in &v.jit {
+        let at: Vec<String> = j
+            .coverage
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} after {} days",
+                    fig(&j.source, &format!("coverage_{}", c.day), &pct(c.share)),
+                    c.day
+                )
+            })
+            .collect();
+        items.push(format!(
+            "Just in time: {} of users migrated.",
+            at.join(", ")
+        ));
+    }
+    let mut s = String::from("<ul>");
+    for i in items {
+        let _ = write!(s, "<li>{i}</li>");
+    }
+    s.push_str("</ul>\n");
     s
 }
 
@@ -95,7 +178,7 @@ fn bulk(v: &Verdict) -> String {
             ]
         })
         .collect();
-    s.push_str(&table(
+    s.push_str(&table_with_text(
         "Bulk import per target provider",
         &[
             "provider",
@@ -108,6 +191,7 @@ fn bulk(v: &Verdict) -> String {
             "verdict",
         ],
         &rows,
+        &[7],
     ));
     s
 }
@@ -188,7 +272,7 @@ fn loads(v: &Verdict) -> String {
             ]
         })
         .collect();
-    s.push_str(&table(
+    s.push_str(&table_with_text(
         "Rows per load",
         &[
             "load",
@@ -200,6 +284,7 @@ fn loads(v: &Verdict) -> String {
             "fault plan",
         ],
         &rows,
+        &[6],
     ));
     let mut by: Vec<Vec<String>> = Vec::new();
     for l in &v.loads {
@@ -219,10 +304,11 @@ fn loads(v: &Verdict) -> String {
     if by.is_empty() {
         s.push_str("<p class=\"ok\">No row was rejected or mismatched.</p>\n");
     } else {
-        s.push_str(&table(
+        s.push_str(&table_with_text(
             "Rows rejected and mismatched by label",
             &["label", "what", "rows"],
             &by,
+            &[1],
         ));
     }
     let f = &v.fault_runs;

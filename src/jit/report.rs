@@ -3,7 +3,7 @@
 
 use super::run::JitReport;
 use crate::report::chart::{self, Chart, Mark, Series, Style};
-use crate::report::html::{Marks, esc, frame, table};
+use crate::report::html::{Marks, esc, frame, table, table_with_text};
 use crate::report::human_duration;
 use std::fmt::Write;
 
@@ -313,6 +313,9 @@ pub fn body(r: &JitReport) -> String {
         .iter()
         .map(|d| (d.day as f64 - 1.0, 1.0, d.legacy_lookups as f64))
         .collect();
+    if r.legacy_lookups == 0 {
+        s.push_str("<p>No legacy lookups in this run.</p>\n");
+    }
     s.push_str(&chart::timeline(
         &Chart {
             title: "Legacy lookups per day (how long the legacy store must stay up)",
@@ -389,10 +392,11 @@ fn run_html(r: &JitReport) -> String {
                 ]
             })
             .collect();
-        s.push_str(&table(
+        s.push_str(&table_with_text(
             "Errors by class and label",
             &["class", "label", "count", "example"],
             &rows,
+            &[1, 3],
         ));
     }
     if let Some(l) = &r.leak_scan {

@@ -33,20 +33,41 @@ pub(crate) fn prose(s: &str) -> String {
     out
 }
 
-/// A table: caption, header cells, rows whose first cell heads the row.
+/// A table: caption, header cells, rows whose first cell heads the row
+/// (cells are HTML already).
 pub(crate) fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
+    table_with_text(caption, head, rows, &[])
+}
+
+/// A table whose columns `text` hold words (left-aligned), not figures.
+pub(crate) fn table_with_text(
+    caption: &str,
+    head: &[&str],
+    rows: &[Vec<String>],
+    text: &[usize],
+) -> String {
     let mut s = format!("<table><caption>{}</caption><tr>", esc(caption));
-    for h in head {
-        let _ = write!(s, "<th scope=\"col\">{}</th>", esc(h));
+    for (i, h) in head.iter().enumerate() {
+        let class = if text.contains(&i) {
+            " class=\"t\""
+        } else {
+            ""
+        };
+        let _ = write!(s, "<th scope=\"col\"{class}>{}</th>", esc(h));
     }
     s.push_str("</tr>\n");
     for r in rows {
-        let mut cells = r.iter();
-        if let Some(first) = cells.next() {
-            let _ = write!(s, "<tr><th scope=\"row\">{first}</th>");
-        }
-        for c in cells {
-            let _ = write!(s, "<td>{c}</td>");
+        for (i, c) in r.iter().enumerate() {
+            let class = if text.contains(&i) {
+                " class=\"t\""
+            } else {
+                ""
+            };
+            if i == 0 {
+                let _ = write!(s, "<tr><th scope=\"row\"{class}>{c}</th>");
+            } else {
+                let _ = write!(s, "<td{class}>{c}</td>");
+            }
         }
         s.push_str("</tr>\n");
     }
@@ -68,7 +89,7 @@ pub(crate) fn frame(title: &str, marks: Marks, body: &str) -> String {
     const TABLES: &str = "body{font-family:system-ui,sans-serif;max-width:800px;margin:2em auto;padding:0 1em;color:#222}\
          table{border-collapse:collapse;margin:.5em 0}caption{text-align:left;font-weight:600;padding:.3em 0}\
          td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right;font-weight:normal}\
-         th[scope=col]{font-weight:600}td:first-child,th:first-child{text-align:left}";
+         th[scope=col]{font-weight:600}td:first-child,th:first-child,.t{text-align:left}";
     const FIGURES: &str = "figure{margin:1.5em 0}figcaption{font-weight:600}figure svg{max-width:100%;height:auto}\
          details summary{color:#555;font-size:.9em}a{color:#1a4f9c}\
          @media print{body{max-width:none;margin:0;font-size:10pt}a{color:inherit;text-decoration:none}\
