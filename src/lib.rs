@@ -8,6 +8,7 @@ pub mod data;
 pub mod dataset;
 pub mod discover;
 pub mod dn;
+pub mod dossier;
 pub mod edge;
 pub mod emulate;
 pub mod error;

@@ -5,6 +5,7 @@
 pub mod choices;
 pub mod dataset;
 pub mod discover;
+pub mod dossier;
 pub mod edge_cases;
 pub mod emulate;
 pub mod estimate;
@@ -72,6 +73,10 @@ pub enum Command {
     /// Show a report (rehearse, estimate or jit), or render it as HTML.
     #[command(subcommand, after_help = REPORT_EXAMPLES)]
     Report(ReportCommand),
+    /// One self-contained page from a migration's reports: the verdict first
+    /// (bulk import, duration, rejects, faults survived, JIT coverage), then each report.
+    #[command(after_help = dossier::DOSSIER_EXAMPLES)]
+    Dossier(Box<dossier::DossierArgs>),
     /// List, print, check or infer profiles (`profile` is an alias).
     #[command(subcommand, alias = "profile", after_help = profiles::PROFILES_EXAMPLES)]
     Profiles(profiles::ProfilesCommand),
@@ -186,6 +191,7 @@ pub fn run(command: Command) -> Result<ExitStatus> {
             return reports::merge(&files, outputs, fail_on.as_deref(), quiet);
         }
         Command::Report(r) => report(r),
+        Command::Dossier(a) => dossier::run(*a),
         Command::Profiles(p) => profiles::run(p),
         Command::Hash(h) => hash::run(h),
         Command::EdgeCases(c) => edge_cases::run(c),

@@ -20,7 +20,9 @@
 
 use crate::error::{Error, Result};
 use crate::estimate::model::{Model, Projection, Sample, SampleKind};
-use crate::report::html::{Marks, Series, esc, frame, xy_chart};
+use crate::estimate::usl::FitKind;
+use crate::report::chart::{self, Chart, Mark, Series, Style};
+use crate::report::html::{Marks, esc, frame, prose, table};
 use crate::report::{Head, ProfileInfo, human_duration};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -172,10 +174,32 @@ pub fn terminal(r: &EstimateReport) -> String {
 /// The estimate page: projections, the throughput-vs-workers chart, the
 /// method and the samples.
 pub fn html(r: &EstimateReport) -> String {
+    frame("understudy estimate", Marks::Recommended, &body(r))
+}
+
+/// The estimate page's body (also a dossier's section).
+pub fn body(r: &EstimateReport) -> String {
     let mut body = projections_html(r);
     body.push_str(&throughput_chart(r));
     body.push_str(&method_html(r));
-    frame("understudy estimate", Marks::Recommended, &body)
+    body
+}
+
+/// How the USL fit was determined, in words.
+fn fit_name(f: FitKind) -> &'static str {
+    match f {
+        FitKind::Full => "full (λ, σ and κ from three or more worker counts)",
+        FitKind::Amdahl => "Amdahl (λ and σ from two worker counts, κ = 0)",
+        FitKind::Single => "single worker count (no scalability curve)",
+    }
+}
+
+/// What a sample was for, in words.
+fn sample_name(x: &Sample) -> String {
+    match x.kind {
+        SampleKind::Sweep => "sweep".into(),
+        SampleKind::AtSize => format!("at size ({} rows in the target)", x.at_rows),
+    }
 }
 
 /// The title line, the summary sentence and the table of projections.
@@ -198,31 +222,39 @@ fn projections_html(r: &EstimateReport) -> String {
         s,
         "<p><b>{}</b></p><p><b>Bottleneck:</b> {}</p>",
         esc(&summary(r)),
-        esc(&r.bottleneck)
+        prose(&r.bottleneck)
     );
-    s.push_str("<table><tr><th>workers</th><th>projected</th><th>low</th><th>high</th><th>rows/s</th><th></th></tr>\n");
-    for p in &r.projections {
-        let _ = writeln!(
-            s,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td></tr>",
-            if p.workers == r.recommended_workers {
-                " class=\"rec\""
-            } else {
-                ""
-            },
-            p.workers,
-            human_duration(p.seconds),
-            human_duration(p.low_seconds),
-            human_duration(p.high_seconds),
-            p.rows_per_s,
-            match (p.measured, p.workers == r.recommended_workers) {
-                (_, true) => "recommended",
-                (false, _) => "fitted",
-                _ => "",
-            }
-        );
-    }
-    s.push_str("</table>\n");
+    let rows: Vec<Vec<String>> = r
+        .projections
+        .iter()
+        .map(|p| {
+            let rec = p.workers == r.recommended_workers;
+            let mark = |v: String| {
+                if rec {
+                    format!("<span class=\"rec\">{v}</span>")
+                } else {
+                    v
+                }
+            };
+            vec![
+                mark(p.workers.to_string()),
+                mark(human_duration(p.seconds)),
+                human_duration(p.low_seconds),
+                human_duration(p.high_seconds),
+                format!("{:.0}", p.rows_per_s),
+                match (p.measured, rec) {
+                    (_, true) => "recommended".into(),
+                    (false, _) => "fitted".into(),
+                    _ => "measured".into(),
+                },
+            ]
+        })
+        .collect();
+    s.push_str(&table(
+        "Projected duration per worker count (range ≈ 95 %)",
+        &["workers", "projected", "low", "high", "rows/s", ""],
+        &rows,
+    ));
     s
 }
 
@@ -243,15 +275,12 @@ fn throughput_chart(r: &EstimateReport) -> String {
         .unwrap_or(1)
         .max(2) as f64;
     let steps = 60;
-    let curve = |f: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {
-        (0..=steps)
-            .map(|i| {
-                let w = 1.0 + (w_max - 1.0) * i as f64 / steps as f64;
-                (w, f(w))
-            })
-            .collect()
-    };
-    let fitted = curve(&|w| m.usl.throughput(w));
+    let fitted: Vec<(f64, f64)> = (0..=steps)
+        .map(|i| {
+            let w = 1.0 + (w_max - 1.0) * i as f64 / steps as f64;
+            (w, m.usl.throughput(w))
+        })
+        .collect();
     // The projections themselves: size effect, rate limit and the
     // single-writer rule applied.
     let full: Vec<(f64, f64)> = r
@@ -259,43 +288,78 @@ fn throughput_chart(r: &EstimateReport) -> String {
         .iter()
         .map(|p| (p.workers as f64, p.rows_per_s))
         .collect();
-    xy_chart(
-        "Throughput vs workers: samples, USL fit, and the full load (size effect, rate limit)",
-        "workers",
-        "rows/s",
+    let marks: Vec<Mark> = r
+        .projections
+        .iter()
+        .filter(|p| p.workers == r.recommended_workers)
+        .map(|p| Mark {
+            at: (p.workers as f64, p.rows_per_s),
+            label: format!(
+                "recommended: {} · {:.0} rows/s · {}",
+                crate::util::count(p.workers as u64, "worker", "workers"),
+                p.rows_per_s,
+                human_duration(p.seconds)
+            ),
+        })
+        .collect();
+    let whole = |v: f64| {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            String::new()
+        }
+    };
+    chart::lines(
+        &Chart {
+            title: "Throughput vs workers: samples, USL fit, and the full load (size effect, rate limit)",
+            x: "workers",
+            y: "rows/s",
+            desc: format!(
+                "{} samples; the projected full load is {}",
+                measured.len(),
+                full.iter()
+                    .map(|(w, v)| format!("{w:.0} workers {v:.0} rows/s"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
         &[
             Series {
                 name: "samples (steady state)".into(),
                 points: measured,
-                line: false,
-                color: "#222",
+                style: Style::Dots,
+                color: chart::GREY,
             },
             Series {
                 name: format!("USL fit (σ = {:.3}, κ = {:.5})", m.usl.sigma, m.usl.kappa),
                 points: fitted,
-                line: true,
-                color: "#4a7bd0",
+                style: Style::Line,
+                color: chart::BLUE,
             },
             Series {
                 name: format!("projected full load (size ×{:.2})", m.size.factor),
                 points: full,
-                line: true,
-                color: "#d0674a",
+                style: Style::Line,
+                color: chart::ORANGE,
             },
         ],
+        &marks,
+        &whole,
+        &chart::tick,
     )
 }
 
-/// The model's figures, the range's basis, the notes and every sample.
+/// The model's figures, where the time goes, the range's basis, the notes
+/// and every sample.
 fn method_html(r: &EstimateReport) -> String {
     let m = &r.model;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<h2>Method</h2><p>{}</p><p>Range: {}</p><ul>",
+        "<h2>Method</h2><p>{}</p><p>Range: {}</p>",
         esc(&format!(
-            "USL {:?} fit: λ = {:.0} rows/s, σ = {:.4}, κ = {:.6}, residual {:.1} %; size effect ({}) ×{:.3}; warm-up {:.2} s; retry waits {:.2} µs/row.",
-            m.fit,
+            "USL fit: {}; λ = {:.0} rows/s, σ = {:.4}, κ = {:.6}, residual {:.1} %; size effect ({}) ×{:.3}; warm-up {:.2} s; retry waits {:.2} µs/row.",
+            fit_name(m.fit),
             m.usl.lambda,
             m.usl.sigma,
             m.usl.kappa,
@@ -305,19 +369,67 @@ fn method_html(r: &EstimateReport) -> String {
             m.warmup_s,
             m.retry_s_per_row * 1e6
         )),
-        esc(&m.interval.basis)
+        prose(&m.interval.basis)
     );
-    for n in &r.notes {
-        let _ = writeln!(s, "<li>{}</li>", esc(n));
+    let t = &m.time_split;
+    s.push_str(&chart::hbars(
+        &Chart {
+            title: "Where the time goes, per row",
+            x: "microseconds per row",
+            y: "",
+            desc: format!(
+                "loaders waited for rows {:.0} % of the time",
+                t.starved_share * 100.0
+            ),
+        },
+        "µs",
+        &[
+            ("generation".into(), t.generation_us_per_row),
+            ("network + target".into(), t.target_us_per_row),
+            ("rate-limit waits".into(), t.ratelimit_wait_us_per_row),
+            ("retry waits".into(), t.retry_wait_us_per_row),
+        ],
+    ));
+    let _ = writeln!(
+        s,
+        "<p>Loaders waited for generated rows {:.0} % of the time.</p>",
+        t.starved_share * 100.0
+    );
+    if !r.notes.is_empty() {
+        s.push_str("<h3>Notes</h3><ul>\n");
+        for n in &r.notes {
+            let _ = writeln!(s, "<li>{}</li>", prose(n));
+        }
+        s.push_str("</ul>\n");
     }
-    s.push_str("</ul><h2>Samples</h2><table><tr><th>kind</th><th>workers</th><th>batch</th><th>rows</th><th>seconds</th><th>steady rows/s</th><th>warm-up s</th></tr>\n");
-    for x in &r.samples {
-        let _ = writeln!(
-            s,
-            "<tr><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.0}</td><td>{:.2}</td></tr>",
-            x.kind, x.workers, x.batch, x.rows, x.duration_s, x.steady_rows_per_s, x.warmup_s
-        );
-    }
-    s.push_str("</table>\n");
+    let rows: Vec<Vec<String>> = r
+        .samples
+        .iter()
+        .map(|x| {
+            vec![
+                esc(&sample_name(x)),
+                x.workers.to_string(),
+                x.batch.to_string(),
+                x.rows.to_string(),
+                format!("{:.2}", x.duration_s),
+                format!("{:.0}", x.steady_rows_per_s),
+                format!("{:.2}", x.warmup_s),
+            ]
+        })
+        .collect();
+    s.push_str("<h2>Samples</h2>\n");
+    s.push_str(&table(
+        "Samples",
+        &[
+            "kind",
+            "workers",
+            "batch",
+            "rows",
+            "seconds",
+            "steady rows/s",
+            "warm-up s",
+        ],
+        &rows,
+    ));
     s
 }

@@ -2,7 +2,8 @@
 //! coverage curve with the forecast, legacy lookups per day).
 
 use super::run::JitReport;
-use crate::report::html::{Marks, bars, esc, frame};
+use crate::report::chart::{self, Chart, Mark, Series, Style};
+use crate::report::html::{Marks, esc, frame, table, table_with_text};
 use crate::report::human_duration;
 use std::fmt::Write;
 
@@ -171,79 +172,90 @@ fn forecast_and_outcome(r: &JitReport) -> String {
     s
 }
 
-/// Observed coverage (all users, active users) and the forecast, as lines.
+/// The share of all users migrated after `day` days: observed when the
+/// run replayed that day, else the forecast's (`None`: past the forecast).
+pub fn coverage_at(r: &JitReport, day: u32) -> Option<(f64, &'static str)> {
+    if let Some(d) = r.coverage.iter().find(|d| d.day == day) {
+        return Some((d.migrated_share, "observed"));
+    }
+    r.forecast
+        .predicted_coverage
+        .iter()
+        .find(|p| p.day == day)
+        .map(|p| (p.share, "forecast"))
+}
+
+/// Observed coverage (all users, active users) and the forecast, as lines,
+/// the coverage after 30, 90 and 365 days labelled.
 fn coverage_chart(r: &JitReport) -> String {
-    let (w, h, pad) = (720.0, 260.0, 40.0);
-    let max_day = 365.0_f64;
-    let x = |d: f64| pad + d / max_day * (w - 2.0 * pad);
-    let y = |v: f64| h - pad - v * (h - 2.0 * pad);
-    let mut s = format!(
-        "<figure><figcaption>Coverage: observed (blue: all users, green: active users) and forecast (grey) to day 365</figcaption>\
-         <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">"
-    );
-    for v in [0.0, 0.5, 0.9, 1.0] {
-        let _ = write!(
-            s,
-            "<line x1=\"{pad}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#ddd\"/><text x=\"2\" y=\"{2:.1}\" font-size=\"10\">{3:.0} %</text>",
-            y(v),
-            w - pad,
-            y(v) + 3.0,
-            v * 100.0
-        );
-    }
-    for d in [0.0, 30.0, 90.0, 180.0, 365.0] {
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">day {d}</text>",
-            x(d),
-            h - pad + 14.0
-        );
-    }
-    let line = |pts: Vec<(f64, f64)>, color: &str, dash: bool| -> String {
-        let p: Vec<String> = pts
-            .iter()
-            .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
-            .collect();
-        format!(
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{} points=\"{}\"/>",
-            if dash {
-                " stroke-dasharray=\"4 3\""
-            } else {
-                ""
-            },
-            p.join(" ")
-        )
+    let pts = |f: &dyn Fn(&super::run::DayRow) -> f64| -> Vec<(f64, f64)> {
+        r.coverage.iter().map(|d| (d.day as f64, f(d))).collect()
     };
-    s.push_str(&line(
-        r.forecast
-            .predicted_coverage
-            .iter()
-            .map(|p| (p.day as f64, p.share))
-            .collect(),
-        "#999",
-        true,
-    ));
-    s.push_str(&line(
-        r.coverage
-            .iter()
-            .map(|d| (d.day as f64, d.active_migrated_share))
-            .collect(),
-        "#2a9d4a",
-        false,
-    ));
-    s.push_str(&line(
-        r.coverage
-            .iter()
-            .map(|d| (d.day as f64, d.migrated_share))
-            .collect(),
-        "#4a7bd0",
-        false,
-    ));
-    s.push_str("</svg></figure>\n");
-    s
+    let marks: Vec<Mark> = [30, 90, 365]
+        .iter()
+        .filter_map(|&day| {
+            coverage_at(r, day).map(|(v, how)| Mark {
+                at: (day as f64, v),
+                label: format!("day {day}: {} ({how})", pct(v)),
+            })
+        })
+        .collect();
+    chart::lines(
+        &Chart {
+            title: "Coverage: share of users migrated, observed and forecast to day 365",
+            x: "day",
+            y: "users migrated",
+            desc: marks
+                .iter()
+                .map(|m| m.label.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        &[
+            Series {
+                name: "all users (observed)".into(),
+                points: pts(&|d| d.migrated_share),
+                style: Style::Line,
+                color: chart::BLUE,
+            },
+            Series {
+                name: "active users (observed)".into(),
+                points: pts(&|d| d.active_migrated_share),
+                style: Style::Line,
+                color: chart::GREEN,
+            },
+            Series {
+                name: format!("forecast (fitted on {} days)", r.forecast.fitted_on_days),
+                points: r
+                    .forecast
+                    .predicted_coverage
+                    .iter()
+                    .map(|p| (p.day as f64, p.share))
+                    .collect(),
+                style: Style::Dashed,
+                color: chart::GREY,
+            },
+        ],
+        &marks,
+        &chart::tick,
+        &|v| format!("{:.0} %", v * 100.0),
+    )
+}
+
+/// When the forecast reaches `share`: `50 % by day 12`, `99 % not within 10 years`.
+fn reached(share: &str, d: Option<u32>) -> String {
+    match d {
+        Some(d) => format!("{share} by day {d}"),
+        None => format!("{share} not within 10 years"),
+    }
 }
 
 pub fn html(r: &JitReport) -> String {
+    frame("understudy JIT migration report", Marks::Verdict, &body(r))
+}
+
+/// The JIT page's body (also a dossier's section).
+pub fn body(r: &JitReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -261,24 +273,28 @@ pub fn html(r: &JitReport) -> String {
     );
     let _ = writeln!(
         s,
-        "<p class=\"{}\"><b>{}</b>: {} users migrated, {} sign in on the new side with their password, {} do not; {} migrated by a wrong password; {} plaintext(s) found in the run's outputs.</p>",
+        "<p class=\"{}\"><b>{}</b>: {} users migrated, {} sign in on the new side with their password, {} do not; {} migrated by a wrong password; {} found in the run's outputs.</p>",
         if r.passed { "ok" } else { "bad" },
         if r.passed { "PASSED" } else { "FAILED" },
         r.migrated_users,
         r.migrated_verified,
         r.migrated_not_verified,
         r.wrong_password_migrations,
-        r.leak_scan.as_ref().map(|l| l.findings).unwrap_or(0)
+        crate::util::count(
+            r.leak_scan.as_ref().map(|l| l.findings).unwrap_or(0),
+            "plaintext",
+            "plaintexts"
+        )
     );
     s.push_str(&coverage_chart(r));
     let f = &r.forecast;
     let _ = writeln!(
         s,
-        "<p>Forecast (fitted on {} days): 50 % by {}, 90 % by {}, 99 % by {}; <b>{}</b> of users will not have signed in within a year (bulk-import or force-reset them).</p>",
+        "<p>Forecast (fitted on {} days): {}, {}, {}; <b>{}</b> of users will not have signed in within a year (bulk-import or force-reset them).</p>",
         f.fitted_on_days,
-        days(f.days_to_50),
-        days(f.days_to_90),
-        days(f.days_to_99),
+        reached("50 %", f.days_to_50),
+        reached("90 %", f.days_to_90),
+        reached("99 %", f.days_to_99),
         pct(f.never_within_year_share)
     );
     if let Some(c) = &r.forecast_check {
@@ -292,44 +308,125 @@ pub fn html(r: &JitReport) -> String {
             c.error_points
         );
     }
-    let lookups: Vec<(String, f64)> = r
+    let lookups: Vec<(f64, f64, f64)> = r
         .coverage
         .iter()
-        .map(|d| (d.day.to_string(), d.legacy_lookups as f64))
+        .map(|d| (d.day as f64 - 1.0, 1.0, d.legacy_lookups as f64))
         .collect();
-    s.push_str(&bars(
-        "Legacy lookups per day (how long the legacy store must stay up)",
-        "lookups",
+    if r.legacy_lookups == 0 {
+        s.push_str("<p>No legacy lookups in this run.</p>\n");
+    }
+    s.push_str(&chart::timeline(
+        &Chart {
+            title: "Legacy lookups per day (how long the legacy store must stay up)",
+            x: "day",
+            y: "lookups",
+            desc: format!("{} legacy lookups over {} days", r.legacy_lookups, r.days),
+        },
         &lookups,
+        &[],
+        &[],
     ));
-    let l = &r.latency;
+    s.push_str(&run_html(r));
+    s
+}
+
+/// Activity, sign-ins, latencies, the new side, errors, the leak scan,
+/// retries and time (the terminal summary's lines).
+fn run_html(r: &JitReport) -> String {
+    let mut s = String::from("<h2>The run</h2>\n");
+    let classes: Vec<String> = r
+        .activity_classes
+        .iter()
+        .map(|(k, v)| format!("{} {v}", esc(k)))
+        .collect();
     let _ = writeln!(
         s,
-        "<table><tr><th>latency</th><th>count</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th></tr>\
-         <tr><td>first login (legacy verify + create)</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr>\
-         <tr><td>later logins (new side)</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr></table>",
-        l.first_login.count,
-        l.first_login.p50,
-        l.first_login.p99,
-        l.first_login.max,
-        l.later_login.count,
-        l.later_login.p50,
-        l.later_login.p99,
-        l.later_login.max
+        "<p>Activity: {} ({}). Sign-ins: {} ({} began with a wrong password) · {} legacy lookups.</p>",
+        classes.join(", "),
+        esc(&r.activity_source),
+        r.sign_ins,
+        r.wrong_attempts,
+        r.legacy_lookups
     );
+    let _ = writeln!(
+        s,
+        "<p>New side: {} migrated ({} imported hashes, {} rehashed by the target, {} through a password reset) · {} sign in with their password · {} do not · {} wrong-password migrations · {} accept a wrong password.</p>",
+        r.migrated_users,
+        r.imported_hashes,
+        r.rehashed_by_target,
+        r.migrated_by_reset,
+        r.migrated_verified,
+        r.migrated_not_verified,
+        r.wrong_password_migrations,
+        r.wrong_password_accepted
+    );
+    let l = &r.latency;
+    let lat = |name: &str, x: &crate::report::Latency| {
+        vec![
+            name.to_string(),
+            x.count.to_string(),
+            format!("{:.2}", x.p50),
+            format!("{:.2}", x.p99),
+            format!("{:.2}", x.max),
+        ]
+    };
+    s.push_str(&table(
+        "Sign-in latency",
+        &["sign-in", "count", "p50 ms", "p99 ms", "max ms"],
+        &[
+            lat("first login (legacy verify + create)", &l.first_login),
+            lat("later logins (new side)", &l.later_login),
+        ],
+    ));
     if !r.errors.is_empty() {
-        s.push_str("<h2>Errors by class and label</h2><table><tr><th>class</th><th>label</th><th>count</th><th>example</th></tr>\n");
-        for e in &r.errors {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.class),
-                esc(&e.label),
-                e.count,
-                esc(&e.example)
-            );
-        }
-        s.push_str("</table>\n");
+        let rows: Vec<Vec<String>> = r
+            .errors
+            .iter()
+            .map(|e| {
+                vec![
+                    esc(&e.class),
+                    esc(&e.label),
+                    e.count.to_string(),
+                    esc(&e.example),
+                ]
+            })
+            .collect();
+        s.push_str(&table_with_text(
+            "Errors by class and label",
+            &["class", "label", "count", "example"],
+            &rows,
+            &[1, 3],
+        ));
     }
-    frame("understudy JIT migration report", Marks::Verdict, &s)
+    if let Some(l) = &r.leak_scan {
+        let _ = writeln!(
+            s,
+            "<p class=\"{}\">Leak scan: {}, {} searched: {} found.</p>",
+            if l.findings == 0 { "ok" } else { "bad" },
+            crate::util::count(l.files, "file", "files"),
+            crate::util::count(l.passwords_searched, "password", "passwords"),
+            crate::util::count(l.findings, "plaintext", "plaintexts")
+        );
+    }
+    if r.retries > 0 {
+        let _ = writeln!(
+            s,
+            "<p>Retries: {} (429/5xx/connection), {} of backoff.</p>",
+            r.retries,
+            human_duration(r.backoff_s)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "<p>Time: {} total: legacy seeding {}, replay {}, verification {}{}.</p>",
+        human_duration(r.wall_s),
+        human_duration(r.seed_legacy_s),
+        human_duration(r.replay_s),
+        human_duration(r.verify_s),
+        r.resumed_from_day
+            .map(|d| format!(" (resumed after day {d})"))
+            .unwrap_or_default()
+    );
+    s
 }

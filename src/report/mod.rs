@@ -23,6 +23,7 @@
 //! `abort` threshold stopped the load), `hashes`, `rejects_file`, `exit_code`. Version 1 was the same
 //! without `kind`.
 
+pub mod chart;
 pub mod head;
 pub mod html;
 pub mod junit;

@@ -512,3 +512,19 @@ pub fn judge_venv(
     std::fs::write(&stamp, "").map_err(|e| e.to_string())?;
     Ok(py)
 }
+
+/// The Chromium to open pages in (`UNDERSTUDY_CHROMIUM`, else `chromium`,
+/// `chromium-browser` or `google-chrome` on PATH), when there is one and
+/// python3 to drive it (tests/oracles/browser.py).
+pub fn chromium() -> Option<PathBuf> {
+    if !have("python3") {
+        return None;
+    }
+    if let Some(p) = std::env::var_os("UNDERSTUDY_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find(|b| have(b))
+        .map(PathBuf::from)
+}
