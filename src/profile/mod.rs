@@ -2,6 +2,7 @@
 //! password-hash mix) read from TOML, validated with positions, and resolved
 //! into the plain structs the generator runs on.
 
+pub mod copies;
 mod parse;
 pub mod shipped;
 
@@ -29,6 +30,8 @@ pub struct Profile {
     pub activity: Activity,
     /// `[ldap]`: the users as a directory (`generate --format ldif`).
     pub ldap: Ldap,
+    /// `[copies.NAME]`: denormalized copies of the users (docs/copies.md).
+    pub copies: Vec<copies::Copy>,
 }
 
 /// `[ldap]`: where people entries go in a directory and how they are named.

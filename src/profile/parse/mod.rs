@@ -2,6 +2,7 @@
 //! list what is valid there, and suggest the nearest valid key.
 
 mod activity;
+mod copies;
 mod edge_cases;
 mod hashes;
 mod identity;
@@ -108,6 +109,7 @@ const TOP_KEYS: &[&str] = &[
     "edge_cases",
     "activity",
     "ldap",
+    "copies",
 ];
 
 const DEFAULT_DOMAINS: &[(&str, u32)] = &[
@@ -164,6 +166,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     let (ordered, remap) = load_order(&cx, &raws, &tables)?;
     let activity = parse_activity(&cx, &root, &ordered, remap[users_idx])?;
     let ldap = parse_ldap(&cx, &root, &ordered, remap[users_idx])?;
+    let copies = copies::parse_copies(&cx, &root, &ordered, remap[users_idx])?;
 
     Ok(Profile {
         activity,
@@ -176,6 +179,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         users_table: remap[users_idx],
         edge,
         ldap,
+        copies,
     })
 }
 
