@@ -138,6 +138,15 @@ fn parse_copy(cx: &Ctx, c: &Obj, name: &str, tables: &[Table], users: usize) -> 
         check_mongo_names(cx, c, &fields, &embed, tables, ut)?;
     }
     let drift = parse_drift(cx, c, &fields, ut)?;
+    let pk = ut.primary_key[0];
+    if drift.kinds.contains(&DriftKind::OrphanKey) && !key.parts.contains(&Part::Col(pk)) {
+        return Err(cx
+            .err(c.item_span("key"), &c.key_path("key"), format!(
+                "drift `orphan_key` needs the key to hold the primary key `{}`: a deleted user's key is made from it",
+                ut.columns[pk].name
+            ))
+            .help(format!("e.g. key = \"user:{{{}}}\"", ut.columns[pk].name)));
+    }
     Ok(Copy {
         name: name.to_string(),
         kind,
