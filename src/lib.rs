@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod consistency;
 pub mod copies;
 pub mod data;
 pub mod dataset;

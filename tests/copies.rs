@@ -238,3 +238,133 @@ fn copies_profile_errors_are_explained() {
         .code(2)
         .stderr_contains("declares no copies");
 }
+
+/// The first user's id (independent of the user count: a bijection of the index).
+fn first_id(p: &Path, dir: &Path) -> String {
+    let j = dir.join("first");
+    understudy("generate")
+        .profile(p)
+        .users(1)
+        .args(["--format", "jsonl", "--quiet", "--out"])
+        .arg(&j)
+        .run()
+        .success();
+    users(&j)[0]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.02);
+    let run = |extra: &[&str], report: &str| {
+        understudy("rehearse")
+            .profile(&p)
+            .users(3000)
+            .args(["--batch", "500", "--quiet", "--copies", &r.url()])
+            .report(dir.path().join(report))
+            .args(extra)
+    };
+    run(&[], "a.json").run().success();
+    let a = common::json(&dir.path().join("a.json"));
+    assert_eq!(a["verify"]["ok"], true, "{}", a["verify"]);
+    assert_eq!(a["method"], "redis:pipeline");
+    assert_eq!(a["copy"]["progress_key"], "understudy:progress:cache");
+    assert_eq!(r.cli(&["HLEN", "understudy:progress:cache"]).trim(), "(integer) 7");
+    // Every key written is there, with the progress hash beside them.
+    assert_eq!(
+        r.cli(&["DBSIZE"]).trim(),
+        format!("(integer) {}", a["copy"]["keys"].as_u64().unwrap() + 1)
+    );
+    // Again without --resume: refused, nothing written.
+    run(&[], "b.json").run().code(2).stderr_contains("--resume to continue it");
+    // A run killed after 4 of its 6 batches: two batches' progress gone.
+    r.cli(&["HDEL", "understudy:progress:cache", "4", "5"]);
+    run(&["--resume"], "c.json").run().success();
+    let c = common::json(&dir.path().join("c.json"));
+    assert_eq!(c["resumed"], true);
+    assert_eq!(c["rows_skipped"], 2000);
+    assert_eq!(c["rows_loaded"], 1000);
+    assert_eq!(c["verify"]["ok"], true);
+    // A key of the wrong type: that user is refused with its class.
+    r.cli(&["FLUSHALL"]);
+    let id = first_id(&p, dir.path());
+    r.cli(&["SET", &format!("user:{id}"), "not a hash"]);
+    run(&["--edge-rate", "0"], "d.json").run().code(0);
+    let d = common::json(&dir.path().join("d.json"));
+    assert_eq!(d["rows_rejected"], 1, "{d}");
+    assert_eq!(d["errors_by_class"]["wrong_type"], 1);
+    assert_eq!(d["errors_by_label"]["no-edge-case:wrong_type"], 1);
+    let rejects = std::fs::read_to_string(d["rejects_file"].as_str().unwrap()).unwrap();
+    assert!(rejects.contains(&format!("\"key\":\"user:{id}\"")), "{rejects}");
+    assert!(rejects.contains("\"class\":\"wrong_type\""), "{rejects}");
+}
+
+#[test]
+fn rehearse_copies_unreachable_is_exit_3_and_redacted() {
+    let port = common::closed_port();
+    understudy("rehearse")
+        .profile("saas-copies")
+        .users(10)
+        .args(["--copies", &format!("redis://:S3cret-pw@127.0.0.1:{port}/0")])
+        .within(std::time::Duration::from_secs(20))
+        .run()
+        .code(3)
+        .stderr_contains("cannot reach Redis at redis://:***@127.0.0.1")
+        .text_lacks("S3cret-pw");
+}
+
+/// `consistency` against the loaded cache finds exactly the drift the
+/// copy was generated with, per label, and a clean copy reports nothing.
+#[test]
+fn consistency_finds_every_drifted_key_and_only_those() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.05);
+    let c = dir.path().join("c");
+    generate(&p, 4000, "copies", &c, &[]);
+    let drift = common::json(&c.join("copies.json"))["copies"][0]["drift_by_label"].clone();
+    assert!(r.pipe(&c.join("cache.resp")).contains("errors: 0,"));
+    let check = |from: &[&str], report: &str| {
+        understudy("consistency")
+            .profile(&p)
+            .users(4000)
+            .args(["--edge-rate", "0.05", "--quiet"])
+            .args(from)
+            .arg("--report")
+            .arg(dir.path().join(report))
+            .run()
+    };
+    check(&["--copy", &r.url()], "redis.json").code(1);
+    let resp = c.join("cache.resp");
+    check(&["--copy-file", resp.to_str().unwrap()], "file.json").code(1);
+    for name in ["redis.json", "file.json"] {
+        let j = common::json(&dir.path().join(name));
+        assert_eq!(j["kind"], "consistency");
+        assert_eq!(j["unexplained"], 0, "{name}: {j}");
+        let by = j["by_label"].as_object().unwrap();
+        assert_eq!(by.len(), drift.as_object().unwrap().len(), "{name}: {j}");
+        for (label, n) in drift.as_object().unwrap() {
+            assert_eq!(by[label]["users"], *n, "{name} {label}");
+        }
+        // Each kind shows as what it is.
+        assert_eq!(by["copy.missing-user"]["missing"], by["copy.missing-user"]["users"].as_u64().unwrap() * 2);
+        assert_eq!(by["copy.orphan-key"]["orphan"], by["copy.orphan-key"]["users"]);
+        assert_eq!(by["copy.old-hash"]["stale"], by["copy.old-hash"]["users"]);
+        assert!(j["by_field"]["password_hash"].as_u64().unwrap() >= by["copy.old-hash"]["users"].as_u64().unwrap());
+        assert!(j["by_field"]["email"].as_u64().unwrap() > 0);
+    }
+    // A clean copy: nothing found, exit 0.
+    let clean = profile(dir.path(), 0.0);
+    let c0 = dir.path().join("c0");
+    generate(&clean, 4000, "copies", &c0, &[]);
+    r.cli(&["FLUSHALL"]);
+    assert!(r.pipe(&c0.join("cache.resp")).contains("errors: 0,"));
+    understudy("consistency")
+        .profile(&clean)
+        .users(4000)
+        .args(["--edge-rate", "0.05", "--copy", &r.url()])
+        .run()
+        .code(0)
+        .stdout_contains("consistent");
+}
