@@ -16,10 +16,7 @@ const SAAS_COPIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/saas-co
 fn profile(dir: &Path, share: f64) -> PathBuf {
     let text = std::fs::read_to_string(SAAS_COPIES).unwrap();
     let text = text
-        .replace(
-            "[passwords]\npool_size = 256",
-            "[passwords]\npool_size = 8",
-        )
+        .replace("[passwords]\npool_size = 256", "[passwords]\npool_size = 8")
         .replace("params = { cost = 10 }", "params = { cost = 4 }")
         .replace(
             "drift = { share = 0.005,",
@@ -72,7 +69,10 @@ const CACHE_FIELDS: [&str; 7] = [
 ];
 
 fn connect(r: &Redis) -> redis::Connection {
-    redis::Client::open(r.url()).unwrap().get_connection().unwrap()
+    redis::Client::open(r.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
 }
 
 #[test]
@@ -88,7 +88,11 @@ fn resp_file_through_redis_cli_pipe_holds_every_user() {
     let users = users(&dir.path().join("j"));
     let mut con = connect(&r);
     let keys: u64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(keys, 2 * users.len() as u64, "a hash and an email key per user");
+    assert_eq!(
+        keys,
+        2 * users.len() as u64,
+        "a hash and an email key per user"
+    );
     for u in &users {
         let key = format!("user:{}", u["id"].as_str().unwrap());
         let got: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL").arg(&key).query(&mut con).unwrap();
@@ -128,10 +132,19 @@ fn store_files_read_back_by_independent_readers() {
     let dir = common::tempdir();
     let p = profile(dir.path(), 0.005);
     let (c, j) = (dir.path().join("c"), dir.path().join("j"));
-    generate(&p, 3000, "copies", &c, &["--copies-split", "65536", "-j", "1"]);
+    generate(
+        &p,
+        3000,
+        "copies",
+        &c,
+        &["--copies-split", "65536", "-j", "1"],
+    );
     generate(&p, 3000, "jsonl", &j, &[]);
     let out = std::process::Command::new(&py)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracles/copies_oracle.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracles/copies_oracle.py"
+        ))
         .arg(&p)
         .arg(&j)
         .arg(&c)
@@ -139,18 +152,34 @@ fn store_files_read_back_by_independent_readers() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("search: 3000 documents in"), "{text}");
     assert!(text.contains("documents: 3000 documents match"), "{text}");
     assert!(text.contains("dynamo: 3000 users' items match"), "{text}");
     // Several _bulk files, each under the split; the same bytes at any -j.
     let bulk = std::fs::read_dir(&c)
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".ndjson"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".ndjson")
+        })
         .count();
     assert!(bulk > 3, "{bulk} _bulk files");
     let c3 = dir.path().join("c3");
-    generate(&p, 3000, "copies", &c3, &["--copies-split", "65536", "-j", "3"]);
+    generate(
+        &p,
+        3000,
+        "copies",
+        &c3,
+        &["--copies-split", "65536", "-j", "3"],
+    );
     for e in std::fs::read_dir(&c).unwrap() {
         let name = e.unwrap().file_name();
         assert_eq!(
@@ -191,7 +220,12 @@ fn drift_is_labelled_and_deterministic() {
     let orphans = drift["copy.orphan-key"];
     assert_eq!(cache["documents"], 4000 - missing + orphans);
     // The other copies have no drift.
-    assert!(m["copies"][1]["drift_by_label"].as_object().unwrap().is_empty());
+    assert!(
+        m["copies"][1]["drift_by_label"]
+            .as_object()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -199,11 +233,26 @@ fn copies_profile_errors_are_explained() {
     let dir = common::tempdir();
     let base = "name = \"x\"\n[tables.users.columns]\nid = { kind = \"uuid\" }\nemail = { kind = \"email\" }\npassword_hash = { kind = \"password_hash\" }\n";
     for (section, want) in [
-        ("[copies.c]\nkind = \"memcache\"\n", "unknown copy kind `memcache`"),
-        ("[copies.c]\nkind = \"redis\"\nkey = \"user:{idd}\"\n", "did you mean `id`?"),
-        ("[copies.c]\nkind = \"redis\"\nkey = \"user\"\n", "names no column"),
-        ("[copies.c]\nkind = \"redis\"\nembed = [\"x\"]\n", "applies to kind elasticsearch"),
-        ("[copies.c]\nkind = \"mongodb\"\nindex = \"u\"\n", "applies to kind elasticsearch"),
+        (
+            "[copies.c]\nkind = \"memcache\"\n",
+            "unknown copy kind `memcache`",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nkey = \"user:{idd}\"\n",
+            "did you mean `id`?",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nkey = \"user\"\n",
+            "names no column",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nembed = [\"x\"]\n",
+            "applies to kind elasticsearch",
+        ),
+        (
+            "[copies.c]\nkind = \"mongodb\"\nindex = \"u\"\n",
+            "applies to kind elasticsearch",
+        ),
         (
             "[copies.c]\nkind = \"redis\"\nfields = [\"id\"]\ndrift = { share = 0.1, kinds = [\"stale_email\"] }\n",
             "needs an email column among the copy's fields",
@@ -270,14 +319,20 @@ fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
     assert_eq!(a["verify"]["ok"], true, "{}", a["verify"]);
     assert_eq!(a["method"], "redis:pipeline");
     assert_eq!(a["copy"]["progress_key"], "understudy:progress:cache");
-    assert_eq!(r.cli(&["HLEN", "understudy:progress:cache"]).trim(), "(integer) 7");
+    assert_eq!(
+        r.cli(&["HLEN", "understudy:progress:cache"]).trim(),
+        "(integer) 7"
+    );
     // Every key written is there, with the progress hash beside them.
     assert_eq!(
         r.cli(&["DBSIZE"]).trim(),
         format!("(integer) {}", a["copy"]["keys"].as_u64().unwrap() + 1)
     );
     // Again without --resume: refused, nothing written.
-    run(&[], "b.json").run().code(2).stderr_contains("--resume to continue it");
+    run(&[], "b.json")
+        .run()
+        .code(2)
+        .stderr_contains("--resume to continue it");
     // A run killed after 4 of its 6 batches: two batches' progress gone.
     r.cli(&["HDEL", "understudy:progress:cache", "4", "5"]);
     run(&["--resume"], "c.json").run().success();
@@ -290,13 +345,18 @@ fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
     r.cli(&["FLUSHALL"]);
     let id = first_id(&p, dir.path());
     r.cli(&["SET", &format!("user:{id}"), "not a hash"]);
-    run(&["--edge-rate", "0"], "d.json").run().code(0);
+    // The copy then holds a key that is not the user's hash: exit 1.
+    run(&["--edge-rate", "0"], "d.json").run().code(1);
     let d = common::json(&dir.path().join("d.json"));
+    assert_eq!(d["verify"]["extra"], 1, "{}", d["verify"]);
     assert_eq!(d["rows_rejected"], 1, "{d}");
     assert_eq!(d["errors_by_class"]["wrong_type"], 1);
     assert_eq!(d["errors_by_label"]["no-edge-case:wrong_type"], 1);
     let rejects = std::fs::read_to_string(d["rejects_file"].as_str().unwrap()).unwrap();
-    assert!(rejects.contains(&format!("\"key\":\"user:{id}\"")), "{rejects}");
+    assert!(
+        rejects.contains(&format!("\"key\":\"user:{id}\"")),
+        "{rejects}"
+    );
     assert!(rejects.contains("\"class\":\"wrong_type\""), "{rejects}");
 }
 
@@ -306,7 +366,10 @@ fn rehearse_copies_unreachable_is_exit_3_and_redacted() {
     understudy("rehearse")
         .profile("saas-copies")
         .users(10)
-        .args(["--copies", &format!("redis://:S3cret-pw@127.0.0.1:{port}/0")])
+        .args([
+            "--copies",
+            &format!("redis://:S3cret-pw@127.0.0.1:{port}/0"),
+        ])
         .within(std::time::Duration::from_secs(20))
         .run()
         .code(3)
@@ -348,10 +411,19 @@ fn consistency_finds_every_drifted_key_and_only_those() {
             assert_eq!(by[label]["users"], *n, "{name} {label}");
         }
         // Each kind shows as what it is.
-        assert_eq!(by["copy.missing-user"]["missing"], by["copy.missing-user"]["users"].as_u64().unwrap() * 2);
-        assert_eq!(by["copy.orphan-key"]["orphan"], by["copy.orphan-key"]["users"]);
+        assert_eq!(
+            by["copy.missing-user"]["missing"],
+            by["copy.missing-user"]["users"].as_u64().unwrap() * 2
+        );
+        assert_eq!(
+            by["copy.orphan-key"]["orphan"],
+            by["copy.orphan-key"]["users"]
+        );
         assert_eq!(by["copy.old-hash"]["stale"], by["copy.old-hash"]["users"]);
-        assert!(j["by_field"]["password_hash"].as_u64().unwrap() >= by["copy.old-hash"]["users"].as_u64().unwrap());
+        assert!(
+            j["by_field"]["password_hash"].as_u64().unwrap()
+                >= by["copy.old-hash"]["users"].as_u64().unwrap()
+        );
         assert!(j["by_field"]["email"].as_u64().unwrap() > 0);
     }
     // A clean copy: nothing found, exit 0.

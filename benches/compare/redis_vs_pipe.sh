@@ -2,7 +2,8 @@
 # `rehearse --copies` against `redis-cli --pipe` of the same RESP file, in one
 # run on one redis-server: USERS (default 1000000) users of `saas-copies`
 # (PROFILE), its Redis copy `cache` (HSET of 7 fields, a secondary email key,
-# TTLs, 0.5 % drift). The RESP file is generated first (timed apart), loaded
+# TTLs, 0.5 % drift; the profile's other copies cut, so only the RESP file is
+# written). The RESP file is generated first (timed apart), loaded
 # with redis-cli --pipe (timed: `errors: 0` required), the database emptied,
 # then loaded by `rehearse --copies` (its load phase timed by the report,
 # generation included) and verified. Prints both rates and their ratio.
@@ -17,7 +18,9 @@ PROFILE=${PROFILE:-saas-copies}
 now() { date +%s.%N; }
 py() { python3 -c "$@"; }
 
-echo "== redis $(redis-server --version | sed 's/.*v=\([0-9.]*\).*/\1/'): $USERS users of $PROFILE"
+echo "== redis $(redis-server --version | sed 's/.*v=\([0-9.]*\).*/\1/'): $USERS users of $PROFILE, load average $(cut -d' ' -f1 /proc/loadavg)"
+sed '/^\[copies.search\]/,$d' "profiles/$PROFILE.toml" > "$WORK/cache.toml"
+PROFILE="$WORK/cache.toml"
 "$BIN" generate --profile "$PROFILE" --users 1 --format copies --out "$WORK/warm" -q
 t0=$(now)
 "$BIN" generate --profile "$PROFILE" --users "$USERS" --format copies --out "$WORK/copies" -q

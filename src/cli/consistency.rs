@@ -50,7 +50,11 @@ pub struct ConsistencyArgs {
 
 pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
     let profile = a.dataset.load_profile()?;
-    let redis: Vec<_> = profile.copies.iter().filter(|c| c.kind == CopyKind::Redis).collect();
+    let redis: Vec<_> = profile
+        .copies
+        .iter()
+        .filter(|c| c.kind == CopyKind::Redis)
+        .collect();
     let copy = match &a.copy_name {
         Some(n) => redis.iter().find(|c| c.name == *n).copied(),
         None if redis.len() == 1 => Some(redis[0]),
@@ -66,13 +70,21 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
                 Some(n) => format!("no Redis copy named `{n}`"),
                 None => "name the Redis copy to check".into(),
             },
-            if names.is_empty() { "none".into() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
         ))
     })?;
     let mut src: Box<dyn CopySource> = match (&a.copy, &a.copy_file) {
         (Some(url), None) => Box::new(consistency::source_redis(url)?),
         (None, Some(p)) => Box::new(consistency::source_file(p)?),
-        _ => return Err(Error::usage("give the copy to check: --copy redis://… or --copy-file PATH")),
+        _ => {
+            return Err(Error::usage(
+                "give the copy to check: --copy redis://… or --copy-file PATH",
+            ));
+        }
     };
     let domains = profile.domains.clone();
     let plan = crate::dataset::Plan::new(
@@ -84,11 +96,16 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
         a.dataset.edge_rate,
     )?;
     let threads = a.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     });
     let mut r = consistency::check(&plan, &copy, src.as_mut(), threads)?;
     r.copy = src.name();
-    r.head.command = std::env::args().map(|s| crate::redact::dsn(&s)).collect::<Vec<_>>().join(" ");
+    r.head.command = std::env::args()
+        .map(|s| crate::redact::dsn(&s))
+        .collect::<Vec<_>>()
+        .join(" ");
     if let Some(p) = &a.report {
         let text = serde_json::to_string_pretty(&r).expect("serializable") + "\n";
         std::fs::write(p, text).map_err(|e| Error::io("write", p, e))?;
@@ -96,5 +113,9 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
     if !a.quiet {
         print!("{}", consistency::report::terminal(&r));
     }
-    Ok(if r.ok { ExitStatus::Success } else { ExitStatus::Failed })
+    Ok(if r.ok {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failed
+    })
 }

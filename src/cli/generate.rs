@@ -194,7 +194,11 @@ pub fn run(a: GenerateArgs) -> Result<()> {
 }
 
 /// `--format copies`: each copy's files (docs/copies.md).
-fn copies(a: GenerateArgs, mut profile: crate::profile::Profile, domains: Vec<(String, u32)>) -> Result<()> {
+fn copies(
+    a: GenerateArgs,
+    mut profile: crate::profile::Profile,
+    domains: Vec<(String, u32)>,
+) -> Result<()> {
     for (set, flag) in [
         (a.shard.is_some(), "--shard"),
         (a.out == "-", "--out -"),

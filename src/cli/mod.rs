@@ -3,6 +3,7 @@
 //! module), and the exit status (ARCHITECTURE.md § Exit codes).
 
 pub mod choices;
+pub mod consistency;
 pub mod dataset;
 pub mod discover;
 pub mod edge_cases;
@@ -20,7 +21,6 @@ pub mod rehearse;
 pub mod reports;
 pub mod scan_leaks;
 pub mod values;
-pub mod consistency;
 pub mod verify;
 
 pub use exit::ExitStatus;

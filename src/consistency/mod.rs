@@ -30,9 +30,14 @@ pub fn source_redis(url: &str) -> Result<source::RedisCopy> {
 /// A RESP file's copy.
 pub fn source_file(path: &std::path::Path) -> Result<source::RespFile> {
     if !path.is_file() {
-        return Err(crate::error::Error::usage(format!("--copy-file {}: no such file", path.display())));
+        return Err(crate::error::Error::usage(format!(
+            "--copy-file {}: no such file",
+            path.display()
+        )));
     }
-    Ok(source::RespFile { path: path.to_path_buf() })
+    Ok(source::RespFile {
+        path: path.to_path_buf(),
+    })
 }
 use std::collections::{HashMap, HashSet};
 
@@ -139,7 +144,11 @@ fn expected(plan: &Plan, copy: &Copy, range: std::ops::Range<u64>, mut f: impl F
 /// Every key a drifted user touches (its own, its drifted copy's, an
 /// orphan's), with the drift's label and the user: what explains a
 /// difference. Memory in proportion to the drift, not to the users.
-fn explained(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> HashMap<String, (&'static str, u64)> {
+fn explained(
+    plan: &Plan,
+    copy: &Copy,
+    pool: &rayon::ThreadPool,
+) -> HashMap<String, (&'static str, u64)> {
     use rayon::prelude::*;
     if copy.drift.share <= 0.0 {
         return HashMap::new();
@@ -154,7 +163,9 @@ fn explained(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> HashMap<Stri
                 let lookups = Lookups::default();
                 let cx = crate::copies::source::cx(plan, copy, &lookups);
                 for_users(plan, &[], r.clone(), &[], |u| {
-                    let Some(kind) = effective_drift(plan, copy, u).0 else { return };
+                    let Some(kind) = effective_drift(plan, copy, u).0 else {
+                        return;
+                    };
                     let l = (kind.label(), u.index);
                     expected(plan, copy, u.index..u.index + 1, |k, _| out.push((k, l)));
                     docs(plan, copy, u, &mut orphan, |d| {
@@ -183,7 +194,9 @@ fn expected_buckets(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> (Buck
                 .par_iter()
                 .map(|r| {
                     let mut out = Vec::new();
-                    expected(plan, copy, r.clone(), |k, v| out.push((bucket_of(&k), digest(&k, &v))));
+                    expected(plan, copy, r.clone(), |k, v| {
+                        out.push((bucket_of(&k), digest(&k, &v)))
+                    });
                     out
                 })
                 .collect()
@@ -198,7 +211,12 @@ fn expected_buckets(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> (Buck
 }
 
 /// The expected entries of the buckets in `want`.
-fn expected_in(plan: &Plan, copy: &Copy, want: &HashSet<usize>, pool: &rayon::ThreadPool) -> HashMap<String, Val> {
+fn expected_in(
+    plan: &Plan,
+    copy: &Copy,
+    want: &HashSet<usize>,
+    pool: &rayon::ThreadPool,
+) -> HashMap<String, Val> {
     use rayon::prelude::*;
     let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
     let parts: Vec<Vec<(String, Val)>> = pool.install(|| {
@@ -219,7 +237,12 @@ fn expected_in(plan: &Plan, copy: &Copy, want: &HashSet<usize>, pool: &rayon::Th
 }
 
 /// Compares `copy` as `src` holds it with the copy the plan implies.
-pub fn check(plan: &Plan, copy: &Copy, src: &mut dyn CopySource, threads: usize) -> Result<ConsistencyReport> {
+pub fn check(
+    plan: &Plan,
+    copy: &Copy,
+    src: &mut dyn CopySource,
+    threads: usize,
+) -> Result<ConsistencyReport> {
     let started = std::time::Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))

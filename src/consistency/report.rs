@@ -191,9 +191,15 @@ pub fn terminal(r: &ConsistencyReport) -> String {
         "  drift     {} missing in the copy · {} orphans in the copy · {} stale · {} unexplained\n",
         r.missing, r.orphan, r.stale, r.unexplained
     );
-    s += &format!("  {:<22} {:>7} {:>8} {:>7} {:>7}\n", "label", "users", "missing", "orphan", "stale");
+    s += &format!(
+        "  {:<22} {:>7} {:>8} {:>7} {:>7}\n",
+        "label", "users", "missing", "orphan", "stale"
+    );
     for (l, c) in &r.by_label {
-        s += &format!("  {:<22} {:>7} {:>8} {:>7} {:>7}\n", l, c.users, c.missing, c.orphan, c.stale);
+        s += &format!(
+            "  {:<22} {:>7} {:>8} {:>7} {:>7}\n",
+            l, c.users, c.missing, c.orphan, c.stale
+        );
     }
     if !r.by_field.is_empty() {
         let f: Vec<String> = r.by_field.iter().map(|(k, v)| format!("{k} {v}")).collect();

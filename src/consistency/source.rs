@@ -12,7 +12,11 @@ pub trait CopySource {
     /// Every key of the copy with its value.
     fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()>;
     /// The keys `want` accepts, with their values.
-    fn scan_only(&mut self, want: &dyn Fn(&str) -> bool, f: &mut dyn FnMut(&str, &Val)) -> Result<()>;
+    fn scan_only(
+        &mut self,
+        want: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(&str, &Val),
+    ) -> Result<()>;
     /// What reports call it (a redacted URL, a path).
     fn name(&self) -> String;
 }
@@ -67,7 +71,8 @@ impl RedisCopy {
                 (_, redis::Value::Nil) => continue, // expired or deleted meanwhile
                 ("hash", redis::Value::Array(items)) => hash_of(items),
                 ("hash", redis::Value::Map(m)) => {
-                    let mut f: Vec<(String, String)> = m.iter().map(|(a, b)| (text(a), text(b))).collect();
+                    let mut f: Vec<(String, String)> =
+                        m.iter().map(|(a, b)| (text(a), text(b))).collect();
                     f.sort();
                     Val::Hash(f)
                 }
@@ -84,7 +89,11 @@ impl CopySource for RedisCopy {
         self.scan_only(&|_| true, f)
     }
 
-    fn scan_only(&mut self, want: &dyn Fn(&str) -> bool, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
+    fn scan_only(
+        &mut self,
+        want: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(&str, &Val),
+    ) -> Result<()> {
         let mut cursor: u64 = 0;
         loop {
             let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
@@ -122,18 +131,30 @@ impl CopySource for RespFile {
         self.scan_only(&|_| true, f)
     }
 
-    fn scan_only(&mut self, want: &dyn Fn(&str) -> bool, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
+    fn scan_only(
+        &mut self,
+        want: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(&str, &Val),
+    ) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io("open", &self.path, e))?;
         let mut r = std::io::BufReader::with_capacity(1 << 20, file);
         let mut parser = redis::Parser::new();
-        let bad = |what: String| Error::usage(format!("{}: not a RESP file of Redis commands: {what}", self.path.display()));
+        let bad = |what: String| {
+            Error::usage(format!(
+                "{}: not a RESP file of Redis commands: {what}",
+                self.path.display()
+            ))
+        };
         loop {
             // The parser keeps what it read ahead: the file ends when it
             // finds no further command and the reader is exhausted.
             let v = match parser.parse_value(&mut r) {
                 Ok(v) => v,
                 Err(e) => {
-                    if r.fill_buf().map_err(|e| Error::io("read", &self.path, e))?.is_empty() {
+                    if r.fill_buf()
+                        .map_err(|e| Error::io("read", &self.path, e))?
+                        .is_empty()
+                    {
                         return Ok(());
                     }
                     return Err(bad(e.to_string()));

@@ -14,7 +14,10 @@ pub fn of(seed: u64, copy: &Copy, index: u64) -> Option<DriftKind> {
     if d.share <= 0.0 || d.kinds.is_empty() {
         return None;
     }
-    let mut r = Rng::at(stream_key(seed, &format!("copy-drift:{}", copy.name)), index);
+    let mut r = Rng::at(
+        stream_key(seed, &format!("copy-drift:{}", copy.name)),
+        index,
+    );
     if !r.chance(d.share) {
         return None;
     }
@@ -52,7 +55,10 @@ pub fn case_changed(email: &str) -> String {
 /// The hash from before the last password change: an unsalted MD5's shape
 /// (32 hex digits), as a legacy system left it.
 pub fn old_hash(seed: u64, copy: &Copy, index: u64) -> String {
-    let mut r = Rng::at(stream_key(seed, &format!("copy-old-hash:{}", copy.name)), index);
+    let mut r = Rng::at(
+        stream_key(seed, &format!("copy-old-hash:{}", copy.name)),
+        index,
+    );
     format!("{:016x}{:016x}", r.next_u64(), r.next_u64())
 }
 

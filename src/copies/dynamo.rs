@@ -20,7 +20,11 @@ fn push_typed_json(out: &mut Vec<u8>, v: &serde_json::Value) {
     use serde_json::Value as J;
     match v {
         J::Null => out.extend_from_slice(b"{\"NULL\":true}"),
-        J::Bool(b) => out.extend_from_slice(if *b { b"{\"BOOL\":true}" } else { b"{\"BOOL\":false}" }),
+        J::Bool(b) => out.extend_from_slice(if *b {
+            b"{\"BOOL\":true}"
+        } else {
+            b"{\"BOOL\":false}"
+        }),
         J::Number(n) => {
             out.extend_from_slice(b"{\"N\":");
             push_json_string(out, &n.to_string());
@@ -176,7 +180,12 @@ impl Store for Dynamo {
                 let cols = child_columns(cx.profile, *table, *parent_col);
                 for row in &doc.children[*table] {
                     let at = out.len();
-                    open_item(out, cx, &doc.key, &child_sort_key(cx, *table, *parent_col, row));
+                    open_item(
+                        out,
+                        cx,
+                        &doc.key,
+                        &child_sort_key(cx, *table, *parent_col, row),
+                    );
                     for &c in &cols {
                         let (k, v) = row.get(c);
                         push_attr(out, &t.columns[c].name, k, v);

@@ -87,8 +87,7 @@ pub fn push_members(cx: &Cx, doc: &Doc, out: &mut Vec<u8>, style: Style, mut fir
                 match (k, cx.lookups.get(*table, key)) {
                     (FieldKind::Null, _) | (_, None) => out.extend_from_slice(b"null"),
                     (_, Some(row)) => {
-                        let names: Vec<&str> =
-                            t.columns.iter().map(|c| c.name.as_str()).collect();
+                        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
                         let cols: Vec<usize> = (0..t.columns.len()).collect();
                         push_row(out, style, &names, &cols, row);
                     }

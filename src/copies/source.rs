@@ -168,8 +168,8 @@ pub fn effective_drift(
         kind,
         DriftKind::StaleEmail | DriftKind::EmailCase | DriftKind::OldHash
     );
-    let noop = changes_fields
-        && (changed.is_empty() || changed.iter().all(|(c, v)| u.row.get(*c).1 == v));
+    let noop =
+        changes_fields && (changed.is_empty() || changed.iter().all(|(c, v)| u.row.get(*c).1 == v));
     if noop {
         (None, Vec::new())
     } else {

@@ -68,7 +68,12 @@ fn render_chunk(
     range: std::ops::Range<u64>,
     base: &[u64],
 ) -> std::result::Result<Vec<Rendered>, String> {
-    let mut out: Vec<Rendered> = plan.profile.copies.iter().map(|_| Rendered::default()).collect();
+    let mut out: Vec<Rendered> = plan
+        .profile
+        .copies
+        .iter()
+        .map(|_| Rendered::default())
+        .collect();
     let mut orphan = RowBuf::default();
     let mut err = None;
     for_users(plan, children, range, base, |u| {
@@ -200,7 +205,11 @@ impl Out {
         }
         self.written.documents += r.documents;
         for (l, n) in &r.drift {
-            *self.written.drift_by_label.entry(l.to_string()).or_insert(0) += n;
+            *self
+                .written
+                .drift_by_label
+                .entry(l.to_string())
+                .or_insert(0) += n;
         }
         Ok(())
     }

@@ -42,15 +42,33 @@ pub(super) fn rehearse_copies(opts: RehearseOptions, url: &str, started_at: Stri
     let lr = redis_target::load(&plan, &copy, &target, &lo, &metrics)?;
     let rejects_file = write_rejects(&opts, &lr.rejects)?;
     let verify = if opts.verify {
-        say(opts.quiet, format!("verifying copy {} against the regenerated copy", copy.name));
-        Some(redis_target::verify::verify(&target, &plan, &copy, batch, &lr.rejects)?)
+        say(
+            opts.quiet,
+            format!("verifying copy {} against the regenerated copy", copy.name),
+        );
+        Some(redis_target::verify::verify(
+            &target,
+            &plan,
+            &copy,
+            batch,
+            &lr.rejects,
+        )?)
     } else {
         None
     };
     let report = Report {
         verify,
         rejects_file: rejects_file.map(|p| p.display().to_string()),
-        ..copy_report(&plan, &target, &copy, &opts, (workers, batch), &lr, &metrics, started_at)
+        ..copy_report(
+            &plan,
+            &target,
+            &copy,
+            &opts,
+            (workers, batch),
+            &lr,
+            &metrics,
+            started_at,
+        )
     };
     finish(report, &opts)
 }
@@ -62,13 +80,21 @@ fn choose(opts: &RehearseOptions) -> Result<Copy> {
         .collect();
     let names: Vec<&str> = redis.iter().map(|c| c.name.as_str()).collect();
     match &opts.copy {
-        Some(n) => redis.iter().find(|c| c.name == *n).map(|c| (*c).clone()).ok_or_else(|| {
-            Error::usage(format!(
-                "--copy {n}: profile {} has no Redis copy of that name (its Redis copies: {})",
-                opts.profile.name,
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            ))
-        }),
+        Some(n) => redis
+            .iter()
+            .find(|c| c.name == *n)
+            .map(|c| (*c).clone())
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "--copy {n}: profile {} has no Redis copy of that name (its Redis copies: {})",
+                    opts.profile.name,
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            }),
         None if redis.len() == 1 => Ok(redis[0].clone()),
         None if redis.is_empty() => Err(Error::usage(format!(
             "profile {} declares no Redis copy: add a [copies.NAME] section with kind = \"redis\" (docs/copies.md), or use --profile saas-copies",
@@ -86,8 +112,14 @@ fn choose(opts: &RehearseOptions) -> Result<Copy> {
 fn check(opts: &RehearseOptions) -> Result<()> {
     for (set, flag) in [
         (opts.target.is_some(), "--target"),
-        (opts.exec.is_some() || opts.source.is_some(), "--exec/--source"),
-        (opts.schema.is_some() || opts.no_create, "--schema/--no-create"),
+        (
+            opts.exec.is_some() || opts.source.is_some(),
+            "--exec/--source",
+        ),
+        (
+            opts.schema.is_some() || opts.no_create,
+            "--schema/--no-create",
+        ),
         (!opts.maps.is_empty(), "--map"),
         (opts.faults.is_some(), "--faults"),
         (opts.api.is_some() || opts.rate.is_some(), "--api/--rate"),
@@ -106,7 +138,10 @@ fn check(opts: &RehearseOptions) -> Result<()> {
     super::rehearse::check_outputs(opts)
 }
 
-fn write_rejects(opts: &RehearseOptions, rejects: &[CopyReject]) -> Result<Option<std::path::PathBuf>> {
+fn write_rejects(
+    opts: &RehearseOptions,
+    rejects: &[CopyReject],
+) -> Result<Option<std::path::PathBuf>> {
     if rejects.is_empty() {
         return Ok(None);
     }

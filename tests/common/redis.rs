@@ -36,7 +36,10 @@ impl Redis {
         let r = Redis { dir, child, port };
         let deadline = Instant::now() + Duration::from_secs(10);
         while r.cli(&["PING"]).trim() != "PONG" {
-            assert!(Instant::now() < deadline, "redis-server did not answer on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not answer on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Some(r)

@@ -57,30 +57,7 @@ fn parse_copy(cx: &Ctx, c: &Obj, name: &str, tables: &[Table], users: usize) -> 
         e.help(format!("valid: {}", CopyKind::NAMES.join(", ")))
     })?;
     let ut = &tables[users];
-    let only_for = |key: &str, kinds: &[CopyKind]| -> PResult<()> {
-        if c.get(key).is_some() && !kinds.contains(&kind) {
-            let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-            return Err(cx.err(
-                c.key_span(key),
-                &c.key_path(key),
-                format!(
-                    "`{key}` applies to kind {}, not {}",
-                    names.join(" or "),
-                    kind.name()
-                ),
-            ));
-        }
-        Ok(())
-    };
-    only_for("secondary", &[CopyKind::Redis])?;
-    only_for("ttl", &[CopyKind::Redis])?;
-    only_for("embed", &[CopyKind::Elasticsearch, CopyKind::Mongodb, CopyKind::Dynamodb])?;
-    only_for("index", &[CopyKind::Elasticsearch])?;
-    only_for("collection", &[CopyKind::Mongodb])?;
-    only_for("table", &[CopyKind::Dynamodb])?;
-    only_for("partition_key", &[CopyKind::Dynamodb])?;
-    only_for("sort_key", &[CopyKind::Dynamodb])?;
-
+    check_applies(cx, c, kind)?;
     let pk_name = &ut.columns[ut.primary_key[0]].name;
     let default_key = match kind {
         CopyKind::Redis | CopyKind::Dynamodb => format!("user:{{{pk_name}}}"),
@@ -115,7 +92,11 @@ fn parse_copy(cx: &Ctx, c: &Obj, name: &str, tables: &[Table], users: usize) -> 
     let ttl = c.uint(cx, "ttl", i64::MAX as u64)?;
     if ttl == Some(0) {
         return Err(cx
-            .err(c.item_span("ttl"), &c.key_path("ttl"), "a TTL of 0 expires every key at once")
+            .err(
+                c.item_span("ttl"),
+                &c.key_path("ttl"),
+                "a TTL of 0 expires every key at once",
+            )
             .help("leave `ttl` out for keys that do not expire"));
     }
     let embed = c
@@ -162,20 +143,52 @@ fn parse_copy(cx: &Ctx, c: &Obj, name: &str, tables: &[Table], users: usize) -> 
     })
 }
 
+/// Keys that belong to other kinds of copy are refused, naming theirs.
+fn check_applies(cx: &Ctx, c: &Obj, kind: CopyKind) -> PResult<()> {
+    use CopyKind::*;
+    for (key, kinds) in [
+        ("secondary", &[Redis][..]),
+        ("ttl", &[Redis]),
+        ("embed", &[Elasticsearch, Mongodb, Dynamodb]),
+        ("index", &[Elasticsearch]),
+        ("collection", &[Mongodb]),
+        ("table", &[Dynamodb]),
+        ("partition_key", &[Dynamodb]),
+        ("sort_key", &[Dynamodb]),
+    ] {
+        if c.get(key).is_some() && !kinds.contains(&kind) {
+            let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            return Err(cx.err(
+                c.key_span(key),
+                &c.key_path(key),
+                format!(
+                    "`{key}` applies to kind {}, not {}",
+                    names.join(" or "),
+                    kind.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A users column by name, or the error listing them.
 fn column(cx: &Ctx, c: &Obj, key: &str, name: &str, ut: &Table) -> PResult<usize> {
-    ut.columns.iter().position(|col| col.name == name).ok_or_else(|| {
-        let names: Vec<&str> = ut.columns.iter().map(|c| c.name.as_str()).collect();
-        let mut e = cx.err(
-            c.item_span(key),
-            &c.key_path(key),
-            format!("`{name}` is not a column of the users table `{}`", ut.name),
-        );
-        if let Some(s) = did_you_mean(name, names.iter().copied()) {
-            e = e.help(format!("did you mean `{s}`?"));
-        }
-        e.help(format!("columns: {}", names.join(", ")))
-    })
+    ut.columns
+        .iter()
+        .position(|col| col.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = ut.columns.iter().map(|c| c.name.as_str()).collect();
+            let mut e = cx.err(
+                c.item_span(key),
+                &c.key_path(key),
+                format!("`{name}` is not a column of the users table `{}`", ut.name),
+            );
+            if let Some(s) = did_you_mean(name, names.iter().copied()) {
+                e = e.help(format!("did you mean `{s}`?"));
+            }
+            e.help(format!("columns: {}", names.join(", ")))
+        })
 }
 
 /// `user:{id}` → literal and column parts; at least one column.
@@ -188,10 +201,20 @@ fn pattern(cx: &Ctx, c: &Obj, key: &str, text: &str, ut: &Table) -> PResult<Patt
         }
         let Some(close) = rest[open..].find('}') else {
             return Err(cx
-                .err(c.item_span(key), &c.key_path(key), format!("`{text}`: `{{` without `}}`"))
+                .err(
+                    c.item_span(key),
+                    &c.key_path(key),
+                    format!("`{text}`: `{{` without `}}`"),
+                )
                 .help("e.g. \"user:{id}\""));
         };
-        parts.push(Part::Col(column(cx, c, key, &rest[open + 1..open + close], ut)?));
+        parts.push(Part::Col(column(
+            cx,
+            c,
+            key,
+            &rest[open + 1..open + close],
+            ut,
+        )?));
         rest = &rest[open + close + 1..];
     }
     if !rest.is_empty() {
@@ -261,7 +284,10 @@ fn check_mongo_names(
     tables: &[Table],
     ut: &Table,
 ) -> PResult<()> {
-    let mut names: Vec<&str> = fields.iter().map(|f| ut.columns[*f].name.as_str()).collect();
+    let mut names: Vec<&str> = fields
+        .iter()
+        .map(|f| ut.columns[*f].name.as_str())
+        .collect();
     for e in embed {
         let t = match e {
             Embed::Children { table, .. } | Embed::Lookup { table, .. } => &tables[*table],
@@ -308,7 +334,11 @@ fn parse_drift(cx: &Ctx, c: &Obj, fields: &[usize], ut: &Table) -> PResult<Drift
             .collect::<PResult<Vec<_>>>()?,
     };
     if share > 0.0 && kinds.is_empty() {
-        return Err(cx.err(d.item_span("kinds"), &d.key_path("kinds"), "no drift kind listed"));
+        return Err(cx.err(
+            d.item_span("kinds"),
+            &d.key_path("kinds"),
+            "no drift kind listed",
+        ));
     }
     let held = |k: &dyn Fn(&Kind) -> bool| fields.iter().any(|f| k(&ut.columns[*f].kind));
     for k in &kinds {

@@ -27,14 +27,23 @@ fn pairs(v: &redis::Value) -> Vec<(String, String)> {
         other => format!("{other:?}"),
     };
     match v {
-        redis::Value::Array(a) => a.chunks(2).map(|c| (text(&c[0]), c.get(1).map(text).unwrap_or_default())).collect(),
+        redis::Value::Array(a) => a
+            .chunks(2)
+            .map(|c| (text(&c[0]), c.get(1).map(text).unwrap_or_default()))
+            .collect(),
         redis::Value::Map(m) => m.iter().map(|(k, v)| (text(k), text(v))).collect(),
         redis::Value::Nil => Vec::new(),
         other => vec![(String::new(), text(other))],
     }
 }
 
-pub fn verify(target: &RedisTarget, plan: &Plan, copy: &Copy, batch: u64, rejects: &[CopyReject]) -> Result<Verify> {
+pub fn verify(
+    target: &RedisTarget,
+    plan: &Plan,
+    copy: &Copy,
+    batch: u64,
+    rejects: &[CopyReject],
+) -> Result<Verify> {
     let started = std::time::Instant::now();
     let mut con = target.connect()?;
     let refused: HashSet<&str> = rejects.iter().map(|r| r.key.as_str()).collect();
@@ -52,7 +61,10 @@ pub fn verify(target: &RedisTarget, plan: &Plan, copy: &Copy, batch: u64, reject
                 }
                 let mut labels = u.labels.clone();
                 labels.extend(d.drift.map(|k| k.label().to_string()));
-                let fields = store::hash_fields(&cx, d).into_iter().map(|(f, v)| (f, v.to_string())).collect();
+                let fields = store::hash_fields(&cx, d)
+                    .into_iter()
+                    .map(|(f, v)| (f, v.to_string()))
+                    .collect();
                 want.push((d.key.clone(), Want::Hash(fields), labels.clone()));
                 for s in store::secondary_keys(&cx, d) {
                     want.push((s, Want::Str(d.key.clone()), labels.clone()));
@@ -61,7 +73,12 @@ pub fn verify(target: &RedisTarget, plan: &Plan, copy: &Copy, batch: u64, reject
         });
         let mut pipe = redis::pipe();
         for (k, w, _) in &want {
-            pipe.cmd(if matches!(w, Want::Hash(_)) { "HGETALL" } else { "GET" }).arg(k);
+            pipe.cmd(if matches!(w, Want::Hash(_)) {
+                "HGETALL"
+            } else {
+                "GET"
+            })
+            .arg(k);
         }
         let got: Vec<redis::Value> = pipe
             .query(&mut con)
@@ -70,8 +87,13 @@ pub fn verify(target: &RedisTarget, plan: &Plan, copy: &Copy, batch: u64, reject
             compare(&mut v, &mut by_label, key, w, labels, g);
         }
     }
-    let size: u64 = redis::cmd("DBSIZE").query(&mut con).map_err(|e| Error::target(e.to_string()))?;
-    let lock: bool = redis::cmd("EXISTS").arg(format!("understudy:lock:{}", copy.name)).query(&mut con).unwrap_or(false);
+    let size: u64 = redis::cmd("DBSIZE")
+        .query(&mut con)
+        .map_err(|e| Error::target(e.to_string()))?;
+    let lock: bool = redis::cmd("EXISTS")
+        .arg(format!("understudy:lock:{}", copy.name))
+        .query(&mut con)
+        .unwrap_or(false);
     let bookkeeping = 1 + lock as u64;
     v.extra = size.saturating_sub(v.found + bookkeeping);
     let _ = progress_key(copy);
@@ -115,7 +137,10 @@ fn compare(
     match w {
         Want::Str(s) => {
             if got.len() != 1 || got[0].1 != *s {
-                diff.insert("value".to_string(), (Some(s.clone()), got.first().map(|g| g.1.clone())));
+                diff.insert(
+                    "value".to_string(),
+                    (Some(s.clone()), got.first().map(|g| g.1.clone())),
+                );
             }
         }
         Want::Hash(fields) => {
@@ -139,7 +164,9 @@ fn compare(
     if !diff.is_empty() {
         v.mismatched += 1;
         if labels.is_empty() {
-            *by_label.entry("no-edge-case:mismatched".into()).or_insert(0) += 1;
+            *by_label
+                .entry("no-edge-case:mismatched".into())
+                .or_insert(0) += 1;
         }
         for l in labels {
             *by_label.entry(l.clone()).or_insert(0) += 1;
