@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod cli;
+pub mod consistency;
+pub mod copies;
 pub mod data;
 pub mod dataset;
 pub mod discover;

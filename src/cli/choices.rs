@@ -110,6 +110,8 @@ pub enum Format {
     Jsonl,
     Sql,
     Ldif,
+    /// Each `[copies.NAME]` of the profile in its store's bulk format.
+    Copies,
 }
 
 impl Format {
@@ -119,6 +121,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Sql => "sql",
             Format::Ldif => "ldif",
+            Format::Copies => "copies",
         }
     }
 }

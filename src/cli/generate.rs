@@ -28,6 +28,10 @@ pub const GENERATE_EXAMPLES: &str = "Examples:
   # the users table alone, streamed
   understudy generate --profile bench-8 --users 10000000 --out - | wc -l
 
+  # the profile's copies (Redis RESP, Elasticsearch _bulk, mongoimport, DynamoDB
+  # S3 import) with their drift; then: redis-cli --pipe < copies/cache.resp
+  understudy generate --profile saas-copies --users 100000 --format copies --out copies/
+
   # plaintext passwords for login tests (written to passwords.csv, mode 0600)
   understudy generate --users 1000 --emit-passwords --out data/";
 
@@ -64,6 +68,9 @@ pub struct GenerateArgs {
     /// so load shard 1 first (manifest.json: shard.lookup_tables).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
+    /// --format copies: split Elasticsearch `_bulk` files under this many bytes.
+    #[arg(long, value_name = "BYTES", value_parser = values::copies_split, default_value_t = crate::copies::write::DEFAULT_SPLIT)]
+    pub copies_split: u64,
     /// SQL dialect for --format sql.
     #[arg(long, value_enum, default_value_t = SqlDialect::Postgres)]
     pub sql_dialect: SqlDialect,
@@ -152,6 +159,9 @@ pub fn run(a: GenerateArgs) -> Result<()> {
         d => Output::Dir(PathBuf::from(d)),
     };
     generate::catch_interrupts();
+    if a.format == Format::Copies {
+        return copies(a, profile, domains);
+    }
     generate::generate(GenerateOptions {
         profile,
         users: a.users,
@@ -180,6 +190,83 @@ pub fn run(a: GenerateArgs) -> Result<()> {
         replace_unrepresentable: a.unrepresentable == Unrepresentable::Replace,
         ldif_wrap: a.ldif_wrap,
     })?;
+    Ok(())
+}
+
+/// `--format copies`: each copy's files (docs/copies.md).
+fn copies(
+    a: GenerateArgs,
+    mut profile: crate::profile::Profile,
+    domains: Vec<(String, u32)>,
+) -> Result<()> {
+    for (set, flag) in [
+        (a.shard.is_some(), "--shard"),
+        (a.out == "-", "--out -"),
+        (a.emit_passwords, "--emit-passwords"),
+        (a.encoding != Encoding::Utf8, "--encoding"),
+    ] {
+        if set {
+            return Err(Error::usage(format!(
+                "{flag} does not apply to --format copies (whole UTF-8 files in a directory)"
+            )));
+        }
+    }
+    let edge = &mut profile.edge;
+    edge.files.extend(a.edge_file.iter().cloned());
+    if !a.edge_include.is_empty() {
+        edge.include = a.edge_include.clone();
+    }
+    if !a.edge_exclude.is_empty() {
+        edge.exclude = a.edge_exclude.clone();
+    }
+    let choice = crate::generator::plan::PoolChoice {
+        mode: a.dataset.hash_mode(),
+        light: a.hash_cost.light(),
+        cache: !a.no_cache,
+    };
+    let out = PathBuf::from(&a.out);
+    crate::copies::write::prepare_dir(&out, a.force)?;
+    let plan = crate::dataset::Plan::with_pools(
+        profile,
+        a.users,
+        a.dataset.seed,
+        &domains,
+        choice,
+        a.dataset.edge_rate,
+    )?;
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let started = std::time::Instant::now();
+    let m = crate::copies::write::write(
+        &plan,
+        &crate::copies::write::WriteOptions {
+            out: out.clone(),
+            threads,
+            split: a.copies_split,
+        },
+    )?;
+    if !a.quiet {
+        for c in &m.copies {
+            let drift: u64 = c.drift_by_label.values().sum();
+            eprintln!(
+                "understudy: copy {} ({}): {} documents, {} drifted users, {} in {}",
+                c.name,
+                c.kind,
+                c.documents,
+                drift,
+                crate::util::count(c.files.len() as u64, "file", "files"),
+                out.display()
+            );
+        }
+        eprintln!(
+            "understudy: copies of {} users written in {}",
+            a.users,
+            crate::util::human_duration(started.elapsed().as_secs_f64())
+        );
+    }
     Ok(())
 }
 

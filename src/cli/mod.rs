@@ -3,6 +3,7 @@
 //! module), and the exit status (ARCHITECTURE.md § Exit codes).
 
 pub mod choices;
+pub mod consistency;
 pub mod dataset;
 pub mod discover;
 pub mod dossier;
@@ -62,6 +63,10 @@ pub enum Command {
     /// it (rehearse's verification alone; the whole run or one shard's slice).
     #[command(after_help = verify::VERIFY_EXAMPLES)]
     Verify(Box<verify::VerifyArgs>),
+    /// Compare a denormalized copy (a Redis cache, or its RESP file) with the
+    /// primary's users key by key: missing, orphan and stale keys, by drift label.
+    #[command(after_help = consistency::CONSISTENCY_EXAMPLES)]
+    Consistency(Box<consistency::ConsistencyArgs>),
     /// Project a full migration's duration from small sample rehearsals: per
     /// worker count, with a range, the recommended count and the bottleneck.
     #[command(after_help = estimate::ESTIMATE_EXAMPLES)]
@@ -173,6 +178,7 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Generate(a) => generate::run(*a),
         Command::Rehearse(a) => return rehearse::run(*a),
         Command::Verify(a) => return verify::run(*a),
+        Command::Consistency(a) => return consistency::run(*a),
         Command::Estimate(a) => estimate::run(*a),
         Command::Discover(a) => discover::run(a),
         Command::Report(ReportCommand::Merge {

@@ -20,6 +20,10 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
   # your own target schema (e.g. a too-narrow email column): bad rows go to rejects.jsonl
   understudy rehearse --users 10000 --target sqlite:t.db --schema my-schema.sql
 
+  # the profile's Redis copy (a cache of the users) into a real Redis, pipelined,
+  # resumable, read back and compared; then `understudy consistency`
+  understudy rehearse --profile saas-copies --users 1000000 --copies redis://127.0.0.1:6379/0
+
   # killed half-way? continue exactly where it stopped
   understudy rehearse --users 1000000 --target postgres://… --resume
 
@@ -96,6 +100,15 @@ pub struct RehearseArgs {
     /// (ldap://DN:PASSWORD@host:port) or UNDERSTUDY_LDAP_PASSWORD / LDAP_PASSWORD.
     #[arg(long, value_name = "DN")]
     pub bind_dn: Option<String>,
+    /// Load the profile's Redis copy ([copies.NAME] with kind = "redis",
+    /// docs/copies.md) into redis://[user:password@]host:port[/db] instead of
+    /// a --target: pipelined MULTI/EXEC batches, progress kept in Redis
+    /// (understudy:progress:NAME) for --resume, then read back and compared.
+    #[arg(long, value_name = "URL")]
+    pub copies: Option<String>,
+    /// --copies: which Redis copy, when the profile has several.
+    #[arg(long, value_name = "NAME", requires = "copies")]
+    pub copy: Option<String>,
     /// Loader connections (default: 2 for PostgreSQL; SQLite always uses 1);
     /// for an http:// target, concurrent requests (default 8; with --rate, the
     /// cap on requests in flight).
@@ -249,6 +262,8 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
         shown_as: None,
         window: None,
         shard,
+        copies: a.copies,
+        copy: a.copy,
     })?;
     Ok(if code == 0 {
         ExitStatus::Success

@@ -117,6 +117,16 @@ pub fn ldif_wrap(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--copies-split`: a `_bulk` file's largest size, 64 KiB to 100 MiB
+/// (Elasticsearch's default `http.max_content_length`).
+pub fn copies_split(s: &str) -> Result<u64, String> {
+    let what = "use a size in bytes from 65536 to 104857600 (100 MiB, Elasticsearch's default request limit)";
+    match number::<u64>(s, what)? {
+        n @ 65_536..=104_857_600 => Ok(n),
+        _ => Err(what.to_string()),
+    }
+}
+
 /// The longest duration any flag takes: beyond it, deadlines computed
 /// from the clock would overflow long before they meant anything.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);

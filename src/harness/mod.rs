@@ -16,6 +16,7 @@ mod loader;
 mod options;
 mod prepare;
 mod rehearse;
+mod rehearse_copies;
 mod rehearse_http;
 mod rehearse_ldap;
 mod resume;

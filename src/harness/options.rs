@@ -57,6 +57,10 @@ pub struct RehearseOptions {
     /// `--shard K/N`: load and verify only this slice of the users (and the
     /// lookup tables on shard 1); None: the whole run.
     pub shard: Option<crate::dataset::Shard>,
+    /// `--copies redis://…`: load the profile's Redis copy there instead.
+    pub copies: Option<String>,
+    /// `--copy NAME`: which of the profile's Redis copies.
+    pub copy: Option<String>,
 }
 
 impl RehearseOptions {
@@ -96,6 +100,8 @@ impl RehearseOptions {
             shown_as: None,
             window: None,
             shard: None,
+            copies: None,
+            copy: None,
         }
     }
 

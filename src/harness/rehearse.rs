@@ -24,6 +24,9 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     if opts.batch == Some(0) {
         return Err(Error::usage("--batch must be at least 1"));
     }
+    if let Some(url) = opts.copies.clone() {
+        return super::rehearse_copies::rehearse_copies(opts, &url, started_at);
+    }
     let dsn = target_dsn(&opts);
     if let Some(s) = opts.shard {
         check_shard(&opts, s, &dsn)?;

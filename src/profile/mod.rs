@@ -2,6 +2,7 @@
 //! password-hash mix) read from TOML, validated with positions, and resolved
 //! into the plain structs the generator runs on.
 
+pub mod copies;
 mod parse;
 pub mod shipped;
 
@@ -32,6 +33,8 @@ pub struct Profile {
     /// `[thresholds] fail_on`: conditions in `--fail-on`'s syntax, held
     /// beside the flag's.
     pub thresholds: Vec<String>,
+    /// `[copies.NAME]`: denormalized copies of the users (docs/copies.md).
+    pub copies: Vec<copies::Copy>,
 }
 
 /// `[ldap]`: where people entries go in a directory and how they are named.

@@ -6,6 +6,10 @@ const SHIPPED: &[(&str, &str)] = &[
     ("ldap", include_str!("../../profiles/ldap.toml")),
     ("shop", include_str!("../../profiles/shop.toml")),
     ("saas-mfa", include_str!("../../profiles/saas-mfa.toml")),
+    (
+        "saas-copies",
+        include_str!("../../profiles/saas-copies.toml"),
+    ),
 ];
 
 pub fn get(name: &str) -> Option<&'static str> {

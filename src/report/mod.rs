@@ -112,7 +112,23 @@ pub struct Report {
     /// with what became of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub late_foreign_keys: Vec<LateForeignKey>,
+    /// Set for a copy's rehearsal (`--copies redis://…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<CopyRehearsal>,
     pub exit_code: i32,
+}
+
+/// A denormalized copy's rehearsal (docs/copies.md): which copy, where its
+/// progress is kept, what was written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CopyRehearsal {
+    pub name: String,
+    pub kind: String,
+    /// The hash in the store holding each committed batch.
+    pub progress_key: String,
+    pub batches: u64,
+    /// Keys written by this run (hashes and secondary keys).
+    pub keys: u64,
 }
 
 /// An LDAP rehearsal: where the entries went and what resuming found.

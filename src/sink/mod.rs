@@ -3,7 +3,7 @@
 
 pub mod csv;
 pub mod encoding;
-mod jsonl;
+pub mod jsonl;
 pub mod ldif;
 pub mod sql;
 

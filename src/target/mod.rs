@@ -12,6 +12,7 @@ pub mod ldap;
 pub mod mysql;
 pub mod postgres;
 pub mod reach;
+pub mod redis;
 mod rows;
 pub mod schema;
 pub mod scratch;

@@ -5,10 +5,12 @@
 mod cli;
 pub mod ldif;
 mod pg;
+pub mod redis;
 pub mod slapd;
 
 pub use cli::{Ran, Understudy, understudy};
 pub use pg::{Postgres, pg_bin};
+pub use redis::Redis;
 pub use slapd::Slapd;
 
 use std::io::Write;

@@ -2,6 +2,7 @@
 //! list what is valid there, and suggest the nearest valid key.
 
 mod activity;
+mod copies;
 mod edge_cases;
 mod hashes;
 mod identity;
@@ -109,6 +110,7 @@ const TOP_KEYS: &[&str] = &[
     "activity",
     "ldap",
     "thresholds",
+    "copies",
 ];
 
 const DEFAULT_DOMAINS: &[(&str, u32)] = &[
@@ -166,6 +168,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
     let (ordered, remap) = load_order(&cx, &raws, &tables)?;
     let activity = parse_activity(&cx, &root, &ordered, remap[users_idx])?;
     let ldap = parse_ldap(&cx, &root, &ordered, remap[users_idx])?;
+    let copies = copies::parse_copies(&cx, &root, &ordered, remap[users_idx])?;
 
     Ok(Profile {
         activity,
@@ -179,6 +182,7 @@ pub fn parse(text: &str, file: &str) -> Result<Profile, ProfileError> {
         edge,
         ldap,
         thresholds,
+        copies,
     })
 }
 

@@ -1,0 +1,287 @@
+//! `understudy consistency`: a Redis copy (a server, or the RESP file it was
+//! loaded from) compared key by key with the copy the primary implies,
+//! regenerated (ARCHITECTURE.md § Ground truth is regenerated): keys missing
+//! from the copy, keys the copy holds for no user (orphans), and stale
+//! fields, each labelled with the drift that explains it (`copies::drift`)
+//! or `unexplained`.
+//!
+//! Streaming, memory flat in the number of keys: both sides are first
+//! reduced to an order-independent digest per bucket (a bucket is the hash
+//! of a key modulo `BUCKETS`); a second pass holds only the keys of the
+//! buckets that differ, and compares them one by one (`report.rs` renders).
+
+pub mod report;
+mod source;
+
+use crate::copies::source::{docs, effective_drift, for_users};
+use crate::copies::{Lookups, redis as store, render_key};
+use crate::dataset::Plan;
+use crate::error::Result;
+use crate::profile::copies::Copy;
+use crate::row::RowBuf;
+pub use report::{ConsistencyReport, Finding};
+pub use source::CopySource;
+
+/// A Redis server's copy.
+pub fn source_redis(url: &str) -> Result<source::RedisCopy> {
+    source::RedisCopy::open(url)
+}
+
+/// A RESP file's copy.
+pub fn source_file(path: &std::path::Path) -> Result<source::RespFile> {
+    if !path.is_file() {
+        return Err(crate::error::Error::usage(format!(
+            "--copy-file {}: no such file",
+            path.display()
+        )));
+    }
+    Ok(source::RespFile {
+        path: path.to_path_buf(),
+    })
+}
+use std::collections::{HashMap, HashSet};
+
+/// Buckets of the first pass: 2^19 (12 MB of digests per side).
+pub const BUCKETS: usize = 1 << 19;
+const CHUNK: u64 = 8192;
+
+/// A key's value as the copy holds it: a hash's (field, value) pairs sorted,
+/// or a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    Hash(Vec<(String, String)>),
+    Str(String),
+}
+
+impl Val {
+    fn canonical(&self, key: &str) -> Vec<u8> {
+        let mut b = key.as_bytes().to_vec();
+        match self {
+            Val::Str(s) => {
+                b.push(0);
+                b.extend_from_slice(s.as_bytes());
+            }
+            Val::Hash(f) => {
+                for (k, v) in f {
+                    b.push(0x1d);
+                    b.extend_from_slice(k.as_bytes());
+                    b.push(0x1f);
+                    b.extend_from_slice(v.as_bytes());
+                }
+            }
+        }
+        b
+    }
+}
+
+pub fn bucket_of(key: &str) -> usize {
+    (xxhash_rust::xxh3::xxh3_64(key.as_bytes()) % BUCKETS as u64) as usize
+}
+
+fn digest(key: &str, v: &Val) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(&v.canonical(key))
+}
+
+/// Per bucket: the wrapping sum of entries' digests and their count.
+pub struct Buckets {
+    pub sum: Vec<u128>,
+    pub count: Vec<u32>,
+}
+
+impl Buckets {
+    pub fn new() -> Buckets {
+        Buckets {
+            sum: vec![0; BUCKETS],
+            count: vec![0; BUCKETS],
+        }
+    }
+
+    pub fn add(&mut self, key: &str, v: &Val) {
+        let b = bucket_of(key);
+        self.sum[b] = self.sum[b].wrapping_add(digest(key, v));
+        self.count[b] += 1;
+    }
+}
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Buckets::new()
+    }
+}
+
+/// The entries the primary implies for users `range`: each user's hash and
+/// secondary keys, no drift (what a copy in step with the primary holds).
+fn expected(plan: &Plan, copy: &Copy, range: std::ops::Range<u64>, mut f: impl FnMut(String, Val)) {
+    let lookups = Lookups::default();
+    let cx = crate::copies::source::cx(plan, copy, &lookups);
+    for_users(plan, &[], range, &[], |u| {
+        let Some(key) = render_key(&copy.key, |c| {
+            let (k, v) = u.row.get(c);
+            (k, v.to_string())
+        }) else {
+            return;
+        };
+        let d = crate::copies::Doc {
+            index: u.index,
+            key,
+            user: &u.row,
+            changed: Vec::new(),
+            children: &[],
+            orphan: false,
+            drift: None,
+        };
+        let mut fields: Vec<(String, String)> = (store::hash_fields(&cx, &d).into_iter())
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        fields.sort();
+        for s in store::secondary_keys(&cx, &d) {
+            f(s, Val::Str(d.key.clone()));
+        }
+        f(d.key, Val::Hash(fields));
+    });
+}
+
+/// Every key a drifted user touches (its own, its drifted copy's, an
+/// orphan's), with the drift's label and the user: what explains a
+/// difference. Memory in proportion to the drift, not to the users.
+fn explained(
+    plan: &Plan,
+    copy: &Copy,
+    pool: &rayon::ThreadPool,
+) -> HashMap<String, (&'static str, u64)> {
+    use rayon::prelude::*;
+    if copy.drift.share <= 0.0 {
+        return HashMap::new();
+    }
+    let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
+    let parts: Vec<Vec<(String, (&'static str, u64))>> = pool.install(|| {
+        chunks
+            .par_iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                let mut orphan = RowBuf::default();
+                let lookups = Lookups::default();
+                let cx = crate::copies::source::cx(plan, copy, &lookups);
+                for_users(plan, &[], r.clone(), &[], |u| {
+                    let Some(kind) = effective_drift(plan, copy, u).0 else {
+                        return;
+                    };
+                    let l = (kind.label(), u.index);
+                    expected(plan, copy, u.index..u.index + 1, |k, _| out.push((k, l)));
+                    docs(plan, copy, u, &mut orphan, |d| {
+                        out.push((d.key.clone(), l));
+                        for s in store::secondary_keys(&cx, d) {
+                            out.push((s, l));
+                        }
+                    });
+                });
+                out
+            })
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// The first pass over the expected side, in parallel chunks.
+fn expected_buckets(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> (Buckets, u64) {
+    use rayon::prelude::*;
+    let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
+    let mut b = Buckets::new();
+    let mut n = 0;
+    for group in chunks.chunks(64) {
+        let parts: Vec<Vec<(usize, u128)>> = pool.install(|| {
+            group
+                .par_iter()
+                .map(|r| {
+                    let mut out = Vec::new();
+                    expected(plan, copy, r.clone(), |k, v| {
+                        out.push((bucket_of(&k), digest(&k, &v)))
+                    });
+                    out
+                })
+                .collect()
+        });
+        for (bk, d) in parts.into_iter().flatten() {
+            b.sum[bk] = b.sum[bk].wrapping_add(d);
+            b.count[bk] += 1;
+            n += 1;
+        }
+    }
+    (b, n)
+}
+
+/// The expected entries of the buckets in `want`.
+fn expected_in(
+    plan: &Plan,
+    copy: &Copy,
+    want: &HashSet<usize>,
+    pool: &rayon::ThreadPool,
+) -> HashMap<String, Val> {
+    use rayon::prelude::*;
+    let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
+    let parts: Vec<Vec<(String, Val)>> = pool.install(|| {
+        chunks
+            .par_iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                expected(plan, copy, r.clone(), |k, v| {
+                    if want.contains(&bucket_of(&k)) {
+                        out.push((k, v));
+                    }
+                });
+                out
+            })
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// Compares `copy` as `src` holds it with the copy the plan implies.
+pub fn check(
+    plan: &Plan,
+    copy: &Copy,
+    src: &mut dyn CopySource,
+    threads: usize,
+) -> Result<ConsistencyReport> {
+    let started = std::time::Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| crate::error::Error::usage(format!("cannot start threads: {e}")))?;
+    let (want, expected_keys) = expected_buckets(plan, copy, &pool);
+    let mut got = Buckets::new();
+    let mut copy_keys = 0u64;
+    src.scan(&mut |k, v| {
+        got.add(k, v);
+        copy_keys += 1;
+    })?;
+    let differing: HashSet<usize> = (0..BUCKETS)
+        .filter(|&b| want.sum[b] != got.sum[b] || want.count[b] != got.count[b])
+        .collect();
+    drop((want, got));
+    let mut exp = expected_in(plan, copy, &differing, &pool);
+    let mut found: HashMap<String, Val> = HashMap::new();
+    if !differing.is_empty() {
+        src.scan_only(&|k| differing.contains(&bucket_of(k)), &mut |k, v| {
+            found.insert(k.to_string(), v.clone());
+        })?;
+    }
+    let labels = explained(plan, copy, &pool);
+    let mut findings = Vec::new();
+    for (k, v) in found {
+        match exp.remove(&k) {
+            Some(e) if e == v => {}
+            Some(e) => findings.push(Finding::stale(k, &e, &v)),
+            None => findings.push(Finding::orphan(k, &v)),
+        }
+    }
+    findings.extend(exp.into_iter().map(|(k, e)| Finding::missing(k, &e)));
+    Ok(report::build(
+        plan,
+        copy,
+        findings,
+        &labels,
+        (expected_keys, copy_keys, differing.len() as u64),
+        started.elapsed().as_secs_f64(),
+    ))
+}

@@ -1,0 +1,220 @@
+//! The consistency report (docs/reports.md): JSON is the source of truth,
+//! the terminal summary renders it.
+
+use super::Val;
+use crate::dataset::Plan;
+use crate::profile::copies::Copy;
+use crate::report::Head;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One key that differs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    /// `missing` (in the primary, not in the copy), `orphan` (in the copy
+    /// only) or `stale` (both, fields differ).
+    pub kind: String,
+    pub key: String,
+    /// Stale fields (a string key: `value`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// For stale keys: field → [primary, copy].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// The drift label that explains it, or `unexplained`.
+    #[serde(default)]
+    pub label: String,
+}
+
+impl Finding {
+    pub fn missing(key: String, _e: &Val) -> Finding {
+        Finding::of("missing", key)
+    }
+
+    pub fn orphan(key: String, _v: &Val) -> Finding {
+        Finding::of("orphan", key)
+    }
+
+    pub fn stale(key: String, e: &Val, v: &Val) -> Finding {
+        let mut f = Finding::of("stale", key);
+        let get = |v: &Val, k: &str| match v {
+            Val::Hash(h) => h.iter().find(|(f, _)| f == k).map(|(_, x)| x.clone()),
+            Val::Str(s) => (k == "value").then(|| s.clone()),
+        };
+        let names: Vec<String> = match (e, v) {
+            (Val::Hash(a), Val::Hash(b)) => {
+                let mut n: Vec<String> = a.iter().chain(b).map(|(k, _)| k.clone()).collect();
+                n.sort();
+                n.dedup();
+                n
+            }
+            _ => vec!["value".into()],
+        };
+        for n in names {
+            let (x, y) = (get(e, &n), get(v, &n));
+            if x != y {
+                f.fields.push(n.clone());
+                f.values.insert(n, (x, y));
+            }
+        }
+        f
+    }
+
+    fn of(kind: &str, key: String) -> Finding {
+        Finding {
+            kind: kind.into(),
+            key,
+            fields: Vec::new(),
+            values: BTreeMap::new(),
+            label: String::new(),
+        }
+    }
+}
+
+/// Counts of one label.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LabelCounts {
+    /// Distinct users the label's findings belong to.
+    pub users: u64,
+    pub missing: u64,
+    pub orphan: u64,
+    pub stale: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsistencyReport {
+    #[serde(flatten)]
+    pub head: Head,
+    pub profile: String,
+    pub seed: u64,
+    pub users: u64,
+    pub copy_name: String,
+    /// The copy read (a redacted URL or a file).
+    pub copy: String,
+    pub expected_keys: u64,
+    pub copy_keys: u64,
+    pub buckets: u64,
+    pub buckets_differing: u64,
+    pub missing: u64,
+    pub orphan: u64,
+    pub stale: u64,
+    /// Findings no drift label explains.
+    pub unexplained: u64,
+    pub by_label: BTreeMap<String, LabelCounts>,
+    /// Stale keys per field.
+    pub by_field: BTreeMap<String, u64>,
+    /// Up to 20 findings, sorted by key.
+    pub examples: Vec<Finding>,
+    pub duration_s: f64,
+    /// No finding at all.
+    pub ok: bool,
+}
+
+pub fn build(
+    plan: &Plan,
+    copy: &Copy,
+    mut findings: Vec<Finding>,
+    labels: &HashMap<String, (&'static str, u64)>,
+    (expected_keys, copy_keys, differing): (u64, u64, u64),
+    duration_s: f64,
+) -> ConsistencyReport {
+    findings.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut by_label: BTreeMap<String, LabelCounts> = BTreeMap::new();
+    let mut users: HashMap<String, HashSet<u64>> = HashMap::new();
+    let mut by_field = BTreeMap::new();
+    let (mut missing, mut orphan, mut stale, mut unexplained) = (0, 0, 0, 0);
+    for f in &mut findings {
+        let (label, user) = match labels.get(&f.key) {
+            Some((l, u)) => (l.to_string(), Some(*u)),
+            None => ("unexplained".to_string(), None),
+        };
+        f.label = label.clone();
+        let c = by_label.entry(label.clone()).or_default();
+        match f.kind.as_str() {
+            "missing" => (missing += 1, c.missing += 1),
+            "orphan" => (orphan += 1, c.orphan += 1),
+            _ => (stale += 1, c.stale += 1),
+        };
+        for n in &f.fields {
+            *by_field.entry(n.clone()).or_insert(0) += 1;
+        }
+        match user {
+            Some(u) => {
+                users.entry(label).or_default().insert(u);
+            }
+            None => unexplained += 1,
+        }
+    }
+    for (l, c) in by_label.iter_mut() {
+        c.users = users.get(l).map(|s| s.len() as u64).unwrap_or(0);
+    }
+    ConsistencyReport {
+        head: Head::new("consistency", SCHEMA_VERSION, crate::report::head::now()),
+        profile: plan.profile.name.clone(),
+        seed: plan.seed,
+        users: plan.users,
+        copy_name: copy.name.clone(),
+        copy: String::new(),
+        expected_keys,
+        copy_keys,
+        buckets: super::BUCKETS as u64,
+        buckets_differing: differing,
+        missing,
+        orphan,
+        stale,
+        unexplained,
+        by_label,
+        by_field,
+        ok: findings.is_empty(),
+        examples: findings.into_iter().take(20).collect(),
+        duration_s,
+    }
+}
+
+/// The terminal summary.
+pub fn terminal(r: &ConsistencyReport) -> String {
+    let mut s = format!(
+        "understudy consistency · profile {} · {} users · seed {} · copy {} ({})\n",
+        r.profile, r.users, r.seed, r.copy_name, r.copy
+    );
+    s += &format!(
+        "  keys      {} expected · {} in the copy · {} of {} buckets differ · {:.1} s\n",
+        r.expected_keys, r.copy_keys, r.buckets_differing, r.buckets, r.duration_s
+    );
+    if r.ok {
+        s += "  result    consistent: every key as the primary implies\n";
+        return s;
+    }
+    s += &format!(
+        "  drift     {} missing in the copy · {} orphans in the copy · {} stale · {} unexplained\n",
+        r.missing, r.orphan, r.stale, r.unexplained
+    );
+    s += &format!(
+        "  {:<22} {:>7} {:>8} {:>7} {:>7}\n",
+        "label", "users", "missing", "orphan", "stale"
+    );
+    for (l, c) in &r.by_label {
+        s += &format!(
+            "  {:<22} {:>7} {:>8} {:>7} {:>7}\n",
+            l, c.users, c.missing, c.orphan, c.stale
+        );
+    }
+    if !r.by_field.is_empty() {
+        let f: Vec<String> = r.by_field.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        s += &format!("  stale fields  {}\n", f.join(" · "));
+    }
+    for e in r.examples.iter().take(5) {
+        let what = match e.values.iter().next() {
+            Some((f, (a, b))) => format!(
+                " {f}: {} → {}",
+                a.as_deref().unwrap_or("(none)"),
+                b.as_deref().unwrap_or("(none)")
+            ),
+            None => String::new(),
+        };
+        s += &format!("  e.g. {} {} [{}]{what}\n", e.kind, e.key, e.label);
+    }
+    s
+}

@@ -1,0 +1,101 @@
+//! Redis: a hash per user (`HSET key field value …`, NULL fields left out),
+//! a `SET` per secondary key holding the user's key, and `EXPIRE` when the
+//! copy has a TTL. The file is those commands in RESP, as `redis-cli --pipe`
+//! reads them (the `redis` crate packs them); the loader sends the same
+//! commands (`target::redis`).
+
+use super::{Cx, Doc, Store, render_key};
+use crate::profile::copies::CopyKind;
+use crate::row::FieldKind;
+
+pub struct Redis;
+
+/// The commands that write `doc`, in order.
+pub fn commands(cx: &Cx, doc: &Doc) -> Vec<redis::Cmd> {
+    let copy = cx.copy;
+    let mut out = Vec::with_capacity(2 + 2 * copy.secondary.len());
+    let mut hset = redis::cmd("HSET");
+    hset.arg(&doc.key);
+    let mut any = false;
+    for &c in &copy.fields {
+        let (k, v) = doc.field(c);
+        if k != FieldKind::Null {
+            hset.arg(cx.users_column(c)).arg(v);
+            any = true;
+        }
+    }
+    if !any {
+        // A hash cannot be empty: the key alone records the user.
+        hset.arg("_").arg("");
+    }
+    out.push(hset);
+    if let Some(ttl) = copy.ttl {
+        out.push(redis::cmd("EXPIRE").arg(&doc.key).arg(ttl).clone());
+    }
+    if !doc.orphan {
+        for p in &copy.secondary {
+            let Some(k) = render_key(p, |c| {
+                let (k, v) = doc.field(c);
+                (k, v.to_string())
+            }) else {
+                continue;
+            };
+            let mut set = redis::cmd("SET");
+            set.arg(&k).arg(&doc.key);
+            if let Some(ttl) = copy.ttl {
+                set.arg("EX").arg(ttl);
+            }
+            out.push(set);
+        }
+    }
+    out
+}
+
+/// The hash `doc` is stored as: (field, value) in the copy's field order.
+pub fn hash_fields<'d>(cx: &Cx, doc: &'d Doc) -> Vec<(String, &'d str)> {
+    let mut out = Vec::new();
+    for &c in &cx.copy.fields {
+        let (k, v) = doc.field(c);
+        if k != FieldKind::Null {
+            out.push((cx.users_column(c).to_string(), v));
+        }
+    }
+    if out.is_empty() {
+        out.push(("_".into(), ""));
+    }
+    out
+}
+
+/// The secondary keys of `doc` with the key each points at.
+pub fn secondary_keys(cx: &Cx, doc: &Doc) -> Vec<String> {
+    if doc.orphan {
+        return Vec::new();
+    }
+    cx.copy
+        .secondary
+        .iter()
+        .filter_map(|p| {
+            render_key(p, |c| {
+                let (k, v) = doc.field(c);
+                (k, v.to_string())
+            })
+        })
+        .collect()
+}
+
+impl Store for Redis {
+    fn kind(&self) -> CopyKind {
+        CopyKind::Redis
+    }
+
+    fn extension(&self) -> &'static str {
+        "resp"
+    }
+
+    fn render(&self, cx: &Cx, doc: &Doc, out: &mut Vec<u8>) -> Result<(), String> {
+        for c in commands(cx, doc) {
+            c.write_packed_command(out);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,442 @@
+//! Denormalized copies (docs/copies.md): the profile's `[copies.NAME]`, the
+//! files each store's bulk tool reads (the RESP file through a real
+//! `redis-cli --pipe`, the others through independent readers in
+//! tests/oracles/copies_oracle.py), `rehearse --copies` into a real Redis,
+//! and `consistency`.
+
+mod common;
+
+use common::{Redis, understudy};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+const SAAS_COPIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/saas-copies.toml");
+
+/// `saas-copies` with cheap hashes and the cache's drift set to `share`.
+fn profile(dir: &Path, share: f64) -> PathBuf {
+    let text = std::fs::read_to_string(SAAS_COPIES).unwrap();
+    let text = text
+        .replace("[passwords]\npool_size = 256", "[passwords]\npool_size = 8")
+        .replace("params = { cost = 10 }", "params = { cost = 4 }")
+        .replace(
+            "drift = { share = 0.005,",
+            &format!("drift = {{ share = {share},"),
+        );
+    assert!(text.contains(&format!("share = {share},")));
+    let p = dir.join(format!("copies-{share}.toml"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn generate(profile: &Path, users: u64, format: &str, out: &Path, extra: &[&str]) {
+    understudy("generate")
+        .profile(profile)
+        .users(users)
+        .args(["--format", format, "--quiet", "--edge-rate", "0.05"])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .run()
+        .success();
+}
+
+/// users.jsonl as parsed objects (windows-1252 cases excluded by the callers).
+fn users(dir: &Path) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    std::fs::read_to_string(dir.join("users.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A JSONL value as Redis holds it (`None`: NULL, left out of the hash).
+fn as_redis(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+const CACHE_FIELDS: [&str; 7] = [
+    "email",
+    "first_name",
+    "last_name",
+    "username",
+    "password_hash",
+    "status",
+    "created_at",
+];
+
+fn connect(r: &Redis) -> redis::Connection {
+    redis::Client::open(r.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+#[test]
+fn resp_file_through_redis_cli_pipe_holds_every_user() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.0);
+    let exclude = ["--edge-exclude", "file.mixed-encoding"];
+    generate(&p, 3000, "copies", &dir.path().join("c"), &exclude);
+    generate(&p, 3000, "jsonl", &dir.path().join("j"), &exclude);
+    let report = r.pipe(&dir.path().join("c/cache.resp"));
+    assert!(report.contains("errors: 0,"), "{report}");
+    let users = users(&dir.path().join("j"));
+    let mut con = connect(&r);
+    let keys: u64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(
+        keys,
+        2 * users.len() as u64,
+        "a hash and an email key per user"
+    );
+    for u in &users {
+        let key = format!("user:{}", u["id"].as_str().unwrap());
+        let got: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL").arg(&key).query(&mut con).unwrap();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = CACHE_FIELDS
+            .iter()
+            .filter_map(|f| as_redis(&u[*f]).map(|v| (f.as_bytes().to_vec(), v.into_bytes())))
+            .collect();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        assert_eq!(got_sorted, want_sorted, "{key}");
+        let email = u["email"].as_str().unwrap();
+        let by_email: Option<String> = redis::cmd("GET")
+            .arg(format!("user:email:{email}"))
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(by_email.as_deref(), Some(key.as_str()));
+        let ttl: i64 = redis::cmd("TTL").arg(&key).query(&mut con).unwrap();
+        assert!(ttl > 604_000 && ttl <= 604_800, "{key}: ttl {ttl}");
+    }
+}
+
+#[test]
+fn store_files_read_back_by_independent_readers() {
+    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
+        common::skip("UNDERSTUDY_SKIP_PYTHON is set");
+        return;
+    }
+    let py = match common::judge_venv("copies-venv", &["pymongo==4.*", "boto3==1.*"], |_| Ok(())) {
+        Ok(p) => p,
+        Err(why) => {
+            common::skip(&why);
+            return;
+        }
+    };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.005);
+    let (c, j) = (dir.path().join("c"), dir.path().join("j"));
+    generate(
+        &p,
+        3000,
+        "copies",
+        &c,
+        &["--copies-split", "65536", "-j", "1"],
+    );
+    generate(&p, 3000, "jsonl", &j, &[]);
+    let out = std::process::Command::new(&py)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracles/copies_oracle.py"
+        ))
+        .arg(&p)
+        .arg(&j)
+        .arg(&c)
+        .arg("65536")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("search: 3000 documents in"), "{text}");
+    assert!(text.contains("documents: 3000 documents match"), "{text}");
+    assert!(text.contains("dynamo: 3000 users' items match"), "{text}");
+    // Several _bulk files, each under the split; the same bytes at any -j.
+    let bulk = std::fs::read_dir(&c)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".ndjson")
+        })
+        .count();
+    assert!(bulk > 3, "{bulk} _bulk files");
+    let c3 = dir.path().join("c3");
+    generate(
+        &p,
+        3000,
+        "copies",
+        &c3,
+        &["--copies-split", "65536", "-j", "3"],
+    );
+    for e in std::fs::read_dir(&c).unwrap() {
+        let name = e.unwrap().file_name();
+        assert_eq!(
+            common::sha256(&c.join(&name)),
+            common::sha256(&c3.join(&name)),
+            "{name:?} differs between -j 1 and -j 3"
+        );
+    }
+}
+
+#[test]
+fn drift_is_labelled_and_deterministic() {
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.05);
+    let c = dir.path().join("c");
+    generate(&p, 4000, "copies", &c, &[]);
+    let m = common::json(&c.join("copies.json"));
+    let cache = &m["copies"][0];
+    assert_eq!(cache["name"], "cache");
+    let drift: HashMap<String, u64> = cache["drift_by_label"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+        .collect();
+    for l in [
+        "copy.stale-email",
+        "copy.missing-user",
+        "copy.orphan-key",
+        "copy.old-hash",
+        "copy.email-case",
+    ] {
+        let n = drift.get(l).copied().unwrap_or(0);
+        // 4000 users × 5 % / 5 kinds = 40 expected each.
+        assert!((15..=70).contains(&n), "{l}: {n}");
+    }
+    let missing = drift["copy.missing-user"];
+    let orphans = drift["copy.orphan-key"];
+    assert_eq!(cache["documents"], 4000 - missing + orphans);
+    // The other copies have no drift.
+    assert!(
+        m["copies"][1]["drift_by_label"]
+            .as_object()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn copies_profile_errors_are_explained() {
+    let dir = common::tempdir();
+    let base = "name = \"x\"\n[tables.users.columns]\nid = { kind = \"uuid\" }\nemail = { kind = \"email\" }\npassword_hash = { kind = \"password_hash\" }\n";
+    for (section, want) in [
+        (
+            "[copies.c]\nkind = \"memcache\"\n",
+            "unknown copy kind `memcache`",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nkey = \"user:{idd}\"\n",
+            "did you mean `id`?",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nkey = \"user\"\n",
+            "names no column",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nembed = [\"x\"]\n",
+            "applies to kind elasticsearch",
+        ),
+        (
+            "[copies.c]\nkind = \"mongodb\"\nindex = \"u\"\n",
+            "applies to kind elasticsearch",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nfields = [\"id\"]\ndrift = { share = 0.1, kinds = [\"stale_email\"] }\n",
+            "needs an email column among the copy's fields",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\ndrift = { share = 0.1, kinds = [\"stale\"] }\n",
+            "unknown drift kind `stale`",
+        ),
+        (
+            "[copies.c]\nkind = \"redis\"\nkey = \"u:{email}\"\ndrift = { share = 0.1, kinds = [\"orphan_key\"] }\n",
+            "needs the key to hold the primary key",
+        ),
+        ("[copies.c]\nkind = \"redis\"\nttl = 0\n", "a TTL of 0"),
+    ] {
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, format!("{base}{section}")).unwrap();
+        understudy("profiles")
+            .arg("check")
+            .arg(&p)
+            .run()
+            .code(2)
+            .stderr_contains(want);
+    }
+    // Profiles without copies write what they always wrote: the shipped
+    // saas profile has no [copies].
+    understudy("generate")
+        .profile("saas")
+        .users(10)
+        .args(["--format", "copies", "--out"])
+        .arg(dir.path().join("none"))
+        .run()
+        .code(2)
+        .stderr_contains("declares no copies");
+}
+
+/// The first user's id (independent of the user count: a bijection of the index).
+fn first_id(p: &Path, dir: &Path) -> String {
+    let j = dir.join("first");
+    understudy("generate")
+        .profile(p)
+        .users(1)
+        .args(["--format", "jsonl", "--quiet", "--out"])
+        .arg(&j)
+        .run()
+        .success();
+    users(&j)[0]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.02);
+    let run = |extra: &[&str], report: &str| {
+        understudy("rehearse")
+            .profile(&p)
+            .users(3000)
+            .args(["--batch", "500", "--quiet", "--copies", &r.url()])
+            .report(dir.path().join(report))
+            .args(extra)
+    };
+    run(&[], "a.json").run().success();
+    let a = common::json(&dir.path().join("a.json"));
+    assert_eq!(a["verify"]["ok"], true, "{}", a["verify"]);
+    assert_eq!(a["method"], "redis:pipeline");
+    assert_eq!(a["copy"]["progress_key"], "understudy:progress:cache");
+    assert_eq!(
+        r.cli(&["HLEN", "understudy:progress:cache"]).trim(),
+        "(integer) 7"
+    );
+    // Every key written is there, with the progress hash beside them.
+    assert_eq!(
+        r.cli(&["DBSIZE"]).trim(),
+        format!("(integer) {}", a["copy"]["keys"].as_u64().unwrap() + 1)
+    );
+    // Again without --resume: refused, nothing written.
+    run(&[], "b.json")
+        .run()
+        .code(2)
+        .stderr_contains("--resume to continue it");
+    // A run killed after 4 of its 6 batches: two batches' progress gone.
+    r.cli(&["HDEL", "understudy:progress:cache", "4", "5"]);
+    run(&["--resume"], "c.json").run().success();
+    let c = common::json(&dir.path().join("c.json"));
+    assert_eq!(c["resumed"], true);
+    assert_eq!(c["rows_skipped"], 2000);
+    assert_eq!(c["rows_loaded"], 1000);
+    assert_eq!(c["verify"]["ok"], true);
+    // A key of the wrong type: that user is refused with its class.
+    r.cli(&["FLUSHALL"]);
+    let id = first_id(&p, dir.path());
+    r.cli(&["SET", &format!("user:{id}"), "not a hash"]);
+    // The copy then holds a key that is not the user's hash: exit 1.
+    run(&["--edge-rate", "0"], "d.json").run().code(1);
+    let d = common::json(&dir.path().join("d.json"));
+    assert_eq!(d["verify"]["extra"], 1, "{}", d["verify"]);
+    assert_eq!(d["rows_rejected"], 1, "{d}");
+    assert_eq!(d["errors_by_class"]["wrong_type"], 1);
+    assert_eq!(d["errors_by_label"]["no-edge-case:wrong_type"], 1);
+    let rejects = std::fs::read_to_string(d["rejects_file"].as_str().unwrap()).unwrap();
+    assert!(
+        rejects.contains(&format!("\"key\":\"user:{id}\"")),
+        "{rejects}"
+    );
+    assert!(rejects.contains("\"class\":\"wrong_type\""), "{rejects}");
+}
+
+#[test]
+fn rehearse_copies_unreachable_is_exit_3_and_redacted() {
+    let port = common::closed_port();
+    understudy("rehearse")
+        .profile("saas-copies")
+        .users(10)
+        .args([
+            "--copies",
+            &format!("redis://:S3cret-pw@127.0.0.1:{port}/0"),
+        ])
+        .within(std::time::Duration::from_secs(20))
+        .run()
+        .code(3)
+        .stderr_contains("cannot reach Redis at redis://:***@127.0.0.1")
+        .text_lacks("S3cret-pw");
+}
+
+/// `consistency` against the loaded cache finds exactly the drift the
+/// copy was generated with, per label, and a clean copy reports nothing.
+#[test]
+fn consistency_finds_every_drifted_key_and_only_those() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.05);
+    let c = dir.path().join("c");
+    generate(&p, 4000, "copies", &c, &[]);
+    let drift = common::json(&c.join("copies.json"))["copies"][0]["drift_by_label"].clone();
+    assert!(r.pipe(&c.join("cache.resp")).contains("errors: 0,"));
+    let check = |from: &[&str], report: &str| {
+        understudy("consistency")
+            .profile(&p)
+            .users(4000)
+            .args(["--edge-rate", "0.05", "--quiet"])
+            .args(from)
+            .arg("--report")
+            .arg(dir.path().join(report))
+            .run()
+    };
+    check(&["--copy", &r.url()], "redis.json").code(1);
+    let resp = c.join("cache.resp");
+    check(&["--copy-file", resp.to_str().unwrap()], "file.json").code(1);
+    for name in ["redis.json", "file.json"] {
+        let j = common::json(&dir.path().join(name));
+        assert_eq!(j["kind"], "consistency");
+        assert_eq!(j["unexplained"], 0, "{name}: {j}");
+        let by = j["by_label"].as_object().unwrap();
+        assert_eq!(by.len(), drift.as_object().unwrap().len(), "{name}: {j}");
+        for (label, n) in drift.as_object().unwrap() {
+            assert_eq!(by[label]["users"], *n, "{name} {label}");
+        }
+        // Each kind shows as what it is.
+        assert_eq!(
+            by["copy.missing-user"]["missing"],
+            by["copy.missing-user"]["users"].as_u64().unwrap() * 2
+        );
+        assert_eq!(
+            by["copy.orphan-key"]["orphan"],
+            by["copy.orphan-key"]["users"]
+        );
+        assert_eq!(by["copy.old-hash"]["stale"], by["copy.old-hash"]["users"]);
+        assert!(
+            j["by_field"]["password_hash"].as_u64().unwrap()
+                >= by["copy.old-hash"]["users"].as_u64().unwrap()
+        );
+        assert!(j["by_field"]["email"].as_u64().unwrap() > 0);
+    }
+    // A clean copy: nothing found, exit 0.
+    let clean = profile(dir.path(), 0.0);
+    let c0 = dir.path().join("c0");
+    generate(&clean, 4000, "copies", &c0, &[]);
+    r.cli(&["FLUSHALL"]);
+    assert!(r.pipe(&c0.join("cache.resp")).contains("errors: 0,"));
+    understudy("consistency")
+        .profile(&clean)
+        .users(4000)
+        .args(["--edge-rate", "0.05", "--copy", &r.url()])
+        .run()
+        .code(0)
+        .stdout_contains("consistent");
+}
