@@ -74,23 +74,24 @@ fn verdict(v: &Verdict) -> String {
 fn headline(v: &Verdict) -> String {
     let mut items = Vec::new();
     if !v.bulk.is_empty() {
-        let possible: Vec<String> = v
+        let possible = v.bulk.iter().filter(|b| b.possible).count();
+        let shares: Vec<String> = v
             .bulk
             .iter()
-            .filter(|b| b.possible)
             .map(|b| {
                 format!(
-                    "{} ({} must reset or migrate just in time)",
+                    "{} {}",
                     esc(&b.provider),
                     fig(&b.source, "reset_share", &pct(b.reset_share))
                 )
             })
             .collect();
-        items.push(if possible.is_empty() {
-            "<span class=\"bad\">Bulk import is possible for no provider given.</span>".to_string()
-        } else {
-            format!("Bulk import is possible for {}.", possible.join(", "))
-        });
+        items.push(format!(
+            "<span class=\"{}\">Bulk import is possible for {possible} of {}.</span> Share that must reset or migrate just in time: {}.",
+            if possible == v.bulk.len() { "ok" } else { "bad" },
+            crate::util::count(v.bulk.len() as u64, "provider", "providers"),
+            shares.join(", ")
+        ));
     }
     for d in &v.durations {
         items.push(format!(
