@@ -24,6 +24,11 @@ pub struct Row {
     pub jit_only: u64,
     /// `reason\tdetail` → users.
     pub reasons: BTreeMap<String, u64>,
+    /// Users imported without one of their second factors (they enrol it
+    /// again), counted apart from the password's consequence.
+    pub mfa_reenroll: u64,
+    /// `reason\tdetail` → users, for the factors left out.
+    pub mfa_reasons: BTreeMap<String, u64>,
 }
 
 /// Per format, for one provider.
@@ -33,7 +38,12 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, format: &str, v: &Result<rules::Accepted, rules::Refusal>) {
+    pub fn add(
+        &mut self,
+        format: &str,
+        v: &Result<rules::Accepted, rules::Refusal>,
+        mfa: Option<&rules::Refusal>,
+    ) {
         let row = match self.formats.get_mut(format) {
             Some(r) => r,
             None => self.formats.entry(format.to_string()).or_default(),
@@ -43,13 +53,19 @@ impl Tally {
             Ok(_) => row.importable += 1,
             Err(r) => {
                 match r.consequence {
-                    rules::Consequence::ResetRequired => row.reset_required += 1,
                     rules::Consequence::JitOnly => row.jit_only += 1,
+                    _ => row.reset_required += 1,
                 }
                 *row.reasons
                     .entry(format!("{}\t{}", r.reason.name(), r.detail))
                     .or_default() += 1;
             }
+        }
+        if let Some(r) = mfa {
+            row.mfa_reenroll += 1;
+            *row.mfa_reasons
+                .entry(format!("{}\t{}", r.reason.name(), r.detail))
+                .or_default() += 1;
         }
     }
 
@@ -63,6 +79,10 @@ impl Tally {
             for (k, n) in &r.reasons {
                 *row.reasons.entry(k.clone()).or_default() += n;
             }
+            row.mfa_reenroll += r.mfa_reenroll;
+            for (k, n) in &r.mfa_reasons {
+                *row.mfa_reasons.entry(k.clone()).or_default() += n;
+            }
         }
     }
 
@@ -73,6 +93,7 @@ impl Tally {
             t.importable += r.importable;
             t.reset_required += r.reset_required;
             t.jit_only += r.jit_only;
+            t.mfa_reenroll += r.mfa_reenroll;
         }
         t
     }
@@ -129,7 +150,22 @@ pub fn verdict(p: Provider, t: &Tally) -> String {
             which(t, |r| r.reset_required)
         ));
     }
+    if s.mfa_reenroll > 0 {
+        parts.push(format!(
+            "{} must enrol a second factor again",
+            pct(s.mfa_reenroll, s.users)
+        ));
+    }
     parts.join(", ")
+}
+
+fn reasons_json(m: &BTreeMap<String, u64>) -> Vec<Value> {
+    m.iter()
+        .map(|(k, n)| {
+            let (reason, detail) = k.split_once('\t').unwrap_or((k, ""));
+            json!({"reason": reason, "detail": detail, "users": n})
+        })
+        .collect()
 }
 
 /// One provider's entry of the report (also `export`'s `summary.json`).
@@ -139,20 +175,15 @@ pub fn provider_json(p: Provider, t: &Tally) -> Value {
         .formats
         .iter()
         .map(|(f, r)| {
-            let reasons: Vec<Value> = r
-                .reasons
-                .iter()
-                .map(|(k, n)| {
-                    let (reason, detail) = k.split_once('\t').unwrap_or((k, ""));
-                    json!({"reason": reason, "detail": detail, "users": n})
-                })
-                .collect();
             json!({"format": f, "users": r.users, "importable": r.importable,
-                   "reset_required": r.reset_required, "jit_only": r.jit_only, "reasons": reasons})
+                   "reset_required": r.reset_required, "jit_only": r.jit_only,
+                   "reasons": reasons_json(&r.reasons),
+                   "mfa_reenroll": r.mfa_reenroll, "mfa_reasons": reasons_json(&r.mfa_reasons)})
         })
         .collect();
     json!({"provider": p.name(), "users": s.users, "importable": s.importable,
            "reset_required": s.reset_required, "jit_only": s.jit_only,
+           "mfa_reenroll": s.mfa_reenroll,
            "verdict": verdict(p, t), "formats": formats})
 }
 
@@ -185,9 +216,12 @@ pub fn tallies(plan: &Plan, providers: &[Provider], threads: usize) -> Result<Ve
                 let mut users = super::Users::new(plan, &fields);
                 let mut t = vec![Tally::default(); providers.len()];
                 for i in r.clone() {
-                    let m = users.make(i, Vec::new());
+                    let mut m = users.make(i, Vec::new());
+                    let identity = m.user.identity.clone();
                     for (k, p) in providers.iter().enumerate() {
-                        t[k].add(rules::format_of(&m.user), &rules::verdict(*p, &m.user));
+                        m.user.identity.clone_from(&identity);
+                        let (v, mfa) = rules::decide(*p, &mut m.user);
+                        t[k].add(rules::format_of(&m.user), &v, mfa.as_ref());
                     }
                 }
                 t

@@ -59,16 +59,34 @@ fn chunk(
     let mut c = Chunk::default();
     let linked = users.linked(range.clone());
     for (index, social) in range.zip(linked) {
-        let m = users.make(index, social);
+        let mut m = users.make(index, social);
+        let (v, mfa) = rules::decide(p, &mut m.user);
         let u = &m.user;
-        let v = rules::verdict(p, u);
-        c.tally.add(rules::format_of(u), &v);
+        c.tally.add(rules::format_of(u), &v, mfa.as_ref());
         let key = u.key.unwrap_or_default();
         if pw {
             push_csv(
                 &mut c.passwords,
                 &[key, m.password, u.email.unwrap_or_default()],
             );
+        }
+        let refused_row = |out: &mut Vec<u8>, r: &rules::Refusal| {
+            push_csv(
+                out,
+                &[
+                    p.name(),
+                    key,
+                    u.email.unwrap_or_default(),
+                    rules::format_of(u),
+                    r.reason.name(),
+                    r.consequence.name(),
+                    &r.detail,
+                    &m.labels.join(";"),
+                ],
+            )
+        };
+        if let Some(r) = &mfa {
+            refused_row(&mut c.refused, r);
         }
         match &v {
             Ok(a) => c.records.push((
@@ -77,19 +95,7 @@ fn chunk(
                 ex.record(u, Some(a)),
             )),
             Err(r) => {
-                push_csv(
-                    &mut c.refused,
-                    &[
-                        p.name(),
-                        key,
-                        u.email.unwrap_or_default(),
-                        rules::format_of(u),
-                        r.reason.name(),
-                        r.consequence.name(),
-                        &r.detail,
-                        &m.labels.join(";"),
-                    ],
-                );
+                refused_row(&mut c.refused, r);
                 // Users without a hash go in without a password (a reset).
                 if r.reason == rules::Reason::NoHash {
                     let group = if matches!(p, Provider::Firebase | Provider::Cognito) {
