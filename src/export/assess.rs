@@ -69,6 +69,20 @@ impl Tally {
         }
     }
 
+    /// `n` users of one format with one verdict.
+    pub fn add_n(&mut self, format: &str, v: &Result<rules::Accepted, rules::Refusal>, n: u64) {
+        let mut one = Tally::default();
+        one.add(format, v, None);
+        for r in one.formats.values_mut() {
+            r.users *= n;
+            r.importable *= n;
+            r.reset_required *= n;
+            r.jit_only *= n;
+            r.reasons.values_mut().for_each(|x| *x *= n);
+        }
+        self.merge(&one);
+    }
+
     pub fn merge(&mut self, o: &Tally) {
         for (f, r) in &o.formats {
             let row = self.formats.entry(f.clone()).or_default();
@@ -192,10 +206,94 @@ pub fn provider_json(p: Provider, t: &Tally) -> Value {
 pub struct AssessReport {
     #[serde(flatten)]
     pub head: Head,
+    /// The profile assessed (absent for `--source`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub profile: String,
     pub users: u64,
-    pub seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// `assess --source`: the source (redacted), its users table and hash column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Value>,
     pub providers: Vec<Value>,
+}
+
+/// Users of a live source counted by hash format (`infer::census`): the
+/// format, its users, the parameters the prefix says (bcrypt's cost).
+pub struct Counted<'a> {
+    pub mix: &'a [(String, u64, crate::hash::Params)],
+    /// Users without a hash.
+    pub nulls: u64,
+    /// Hashes of no known format.
+    pub unknown: u64,
+}
+
+/// Every provider's tally over a source's counts: each format's verdict is
+/// the rules' verdict on a hash of that format with the prefix's parameters
+/// over the format's defaults (a format-exact shape: `HashFormat::shape`),
+/// for all its users. Field limits and second factors are not read from a
+/// source, so they do not count here.
+pub fn tallies_of(c: &Counted, providers: &[Provider]) -> Vec<Tally> {
+    let mut out = vec![Tally::default(); providers.len()];
+    let refused = |p: Provider, reason, detail: &str| {
+        Err(rules::Refusal {
+            reason,
+            consequence: if reason == rules::Reason::NoHash {
+                rules::Consequence::ResetRequired
+            } else {
+                rules::fallback(p)
+            },
+            detail: detail.to_string(),
+        })
+    };
+    for (i, (name, n, over)) in c.mix.iter().enumerate() {
+        let Some(f) = crate::hash::lookup(name) else {
+            continue;
+        };
+        let params = crate::hash::merged_over(f.default_params(), over);
+        let encoded = f.shape(&params, &mut crate::rng::Rng::at(0, i as u64));
+        let h = super::UserHash {
+            format: f,
+            encoded: &encoded,
+            params: &params,
+        };
+        for (t, p) in out.iter_mut().zip(providers) {
+            t.add_n(name, &rules::hash_verdict(*p, &h), *n);
+        }
+    }
+    for (t, p) in out.iter_mut().zip(providers) {
+        if c.nulls > 0 {
+            let v = refused(*p, rules::Reason::NoHash, "no password hash");
+            t.add_n("(none)", &v, c.nulls);
+        }
+        if c.unknown > 0 {
+            let v = refused(
+                *p,
+                rules::Reason::Format,
+                "a hash of no format understudy knows",
+            );
+            t.add_n("(unknown)", &v, c.unknown);
+        }
+    }
+    out
+}
+
+/// `assess --source`: the report over a source's counts.
+pub fn run_counted(c: &Counted, source: Value, users: u64, providers: &[Provider]) -> AssessReport {
+    let head = Head::new("assess", SCHEMA_VERSION, crate::report::head::now());
+    let t = tallies_of(c, providers);
+    AssessReport {
+        head,
+        profile: String::new(),
+        users,
+        seed: None,
+        source: Some(source),
+        providers: providers
+            .iter()
+            .zip(&t)
+            .map(|(p, t)| provider_json(*p, t))
+            .collect(),
+    }
 }
 
 /// Every provider's tally over the plan's users (one regeneration per user).
@@ -249,7 +347,8 @@ pub fn run(
         head,
         profile: profile.to_string(),
         users: plan.users,
-        seed: plan.seed,
+        seed: Some(plan.seed),
+        source: None,
         providers: providers
             .iter()
             .zip(&t)
@@ -260,10 +359,21 @@ pub fn run(
 
 /// The terminal table: per provider, per format.
 pub fn terminal(r: &AssessReport) -> String {
-    let mut s = format!(
-        "assess: {} users of profile {} (seed {})\n",
-        r.users, r.profile, r.seed
-    );
+    let mut s = match &r.source {
+        Some(src) => format!(
+            "assess: {} users of {} ({}.{}), by hash prefix\n",
+            r.users,
+            src["dsn"].as_str().unwrap_or(""),
+            src["table"].as_str().unwrap_or(""),
+            src["column"].as_str().unwrap_or("")
+        ),
+        None => format!(
+            "assess: {} users of profile {} (seed {})\n",
+            r.users,
+            r.profile,
+            r.seed.unwrap_or_default()
+        ),
+    };
     for p in &r.providers {
         s.push_str(&format!(
             "\n{:<10} {:<22} {:>9} {:>10} {:>9} {:>9}  reason\n",
