@@ -853,6 +853,49 @@ pub fn decide(p: Provider, u: &mut User) -> (Result<Accepted, Refusal>, Option<R
     (v, mfa)
 }
 
+/// What each provider makes of format `f` at its default parameters (its
+/// catalogue example, else a format-exact shape), in `Provider::ALL` order:
+/// (provider, `imports` with the provider's algorithm, or the consequence
+/// `jit` / `reset` with the reason). The one import matrix: `hash list`
+/// prints it, docs/hashes.md holds it.
+pub fn matrix(f: &dyn crate::hash::HashFormat) -> Vec<(&'static str, &'static str, String)> {
+    let params = f.default_params();
+    let example = f.example();
+    let encoded = match example.split_once('\t') {
+        _ if example.is_empty() => f.shape(&params, &mut crate::rng::Rng::at(0, 0)),
+        Some((h, s)) => crate::hash::Encoded {
+            hash: h.to_string(),
+            salt: Some(s.to_string()),
+        },
+        None => crate::hash::Encoded::new(example.to_string()),
+    };
+    let Some(format) = crate::hash::lookup(f.name()) else {
+        return Vec::new();
+    };
+    let h = UserHash {
+        format,
+        encoded: &encoded,
+        params: &params,
+    };
+    Provider::ALL
+        .iter()
+        .map(|p| match hash_verdict(*p, &h) {
+            Ok(a) => (p.name(), "imports", a.algorithm.to_string()),
+            Err(r) => (
+                p.name(),
+                match r.consequence {
+                    Consequence::JitOnly => "jit",
+                    _ => "reset",
+                },
+                match r.reason {
+                    Reason::Format => "format".to_string(),
+                    _ => format!("{}: {}", r.reason.name(), r.detail),
+                },
+            ),
+        })
+        .collect()
+}
+
 /// The format name of a user's hash, as reports group them.
 pub fn format_of(u: &User) -> &'static str {
     u.hash.as_ref().map_or("(none)", |h| h.format.name())
