@@ -414,13 +414,15 @@ fn mfa_phones_a_provider_refuses_are_listed_and_never_sent() {
     assert!(bad.len() >= 10, "only {} users with a bad phone", bad.len());
     let assess: Value = serde_json::from_slice(&common::ok(
         &[
-            &["assess", "--json", "--to", "auth0", "--to", "clerk"][..],
+            &[
+                "assess", "--json", "--to", "auth0", "--to", "clerk", "--to", "okta",
+            ][..],
             &common,
         ]
         .concat(),
     ))
     .unwrap();
-    for (i, p) in ["auth0", "clerk"].iter().enumerate() {
+    for (i, p) in ["auth0", "clerk", "okta"].iter().enumerate() {
         common::ok(
             &[
                 &["export", "-q", "--force", "--to", p, "--out", &d("x")][..],
@@ -431,6 +433,11 @@ fn mfa_phones_a_provider_refuses_are_listed_and_never_sent() {
         let refused =
             std::fs::read_to_string(Path::new(&d("x")).join(p).join("not-importable.csv")).unwrap();
         let mut rows = csv_rows(&refused);
+        let not_imported: BTreeSet<String> = rows
+            .iter()
+            .filter(|r| r[5] != "mfa_reenroll" && r[4] != "no_hash")
+            .map(|r| r[2].clone())
+            .collect();
         rows.retain(|r| r[5] == "mfa_reenroll");
         let phone_rows: BTreeSet<String> = rows
             .iter()
@@ -463,6 +470,48 @@ fn mfa_phones_a_provider_refuses_are_listed_and_never_sent() {
                     }
                 }
             }
+        } else if *p == "okta" {
+            // Okta enrols phones through the Factors API (factors-*.ndjson): a
+            // bad phone of an imported user is listed, never in the file.
+            let imported_bad: BTreeSet<String> = bad.difference(&not_imported).cloned().collect();
+            assert_eq!(phone_rows, imported_bad, "okta");
+            assert!(!imported_bad.is_empty());
+            let text = std::fs::read_to_string(Path::new(&d("x")).join("okta/factors-0001.ndjson"))
+                .unwrap();
+            let (mut sms, mut totp) = (0, 0);
+            for l in text.lines() {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let login = v["login"].as_str().unwrap();
+                assert!(
+                    !not_imported.contains(login),
+                    "okta: a factor of a user not imported"
+                );
+                match v["factor"]["factorType"].as_str().unwrap() {
+                    "sms" => {
+                        let ph = v["factor"]["profile"]["phoneNumber"].as_str().unwrap();
+                        assert!(e164(ph), "okta sent {ph}");
+                        assert_eq!(v["factor"]["provider"], "OKTA");
+                        sms += 1;
+                    }
+                    "token:hotp" => {
+                        assert_eq!(v["factor"]["provider"], "CUSTOM");
+                        let s = v["factor"]["profile"]["sharedSecret"].as_str().unwrap();
+                        assert!(
+                            s.bytes()
+                                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)),
+                            "{s}"
+                        );
+                        totp += 1;
+                    }
+                    t => panic!("okta factor {t}"),
+                }
+            }
+            assert!(sms > 10 && totp > 10, "sms {sms}, totp {totp}");
+            let script =
+                std::fs::read_to_string(Path::new(&d("x")).join("okta/import.sh")).unwrap();
+            assert!(
+                script.contains("/factors?activate=true") && script.contains("factors-0001.ndjson")
+            );
         } else {
             // Clerk takes no SMS factor: every phone is listed, as `format`.
             assert_eq!(phone_rows.len(), any_phone, "clerk");

@@ -750,11 +750,13 @@ pub fn carries(p: Provider) -> Carries {
             false,
             "Auth0 mfa_factors take TOTP and phone, no recovery codes",
         ),
+        // Factors API, a second request per user (okta/factors-NNNN.ndjson):
+        // Custom TOTP (`token:hotp`, `sharedSecret`) and `sms`, auto-activated.
         Okta => c(
+            true,
+            true,
             false,
-            false,
-            false,
-            "Okta's create-user body carries no second factor",
+            "Okta factors take TOTP (Custom TOTP) and SMS, no recovery codes",
         ),
         // Create user: totp_secret and backup_codes; no SMS factor.
         Clerk => c(

@@ -31,6 +31,8 @@ struct Chunk {
     /// (group, the group's note, record).
     records: Vec<(String, String, Vec<u8>)>,
     refused: Vec<u8>,
+    /// Second-factor requests (Okta), one per line.
+    factors: Vec<Vec<u8>>,
     passwords: Vec<u8>,
     tally: Tally,
 }
@@ -87,6 +89,13 @@ fn chunk(
         };
         if let Some(r) = &mfa {
             refused_row(&mut c.refused, r);
+        }
+        let written = match &v {
+            Ok(_) => true,
+            Err(r) => r.reason == rules::Reason::NoHash,
+        };
+        if written {
+            c.factors.extend(ex.factors(u));
         }
         match &v {
             Ok(a) => c.records.push((
@@ -180,6 +189,7 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
         false => None,
     };
     let mut tally = Tally::default();
+    let mut factors: Option<Splitter> = None;
     let chunks: Vec<std::ops::Range<u64>> = (0..plan.users.div_ceil(CHUNK))
         .map(|k| k * CHUNK..((k + 1) * CHUNK).min(plan.users))
         .collect();
@@ -201,6 +211,19 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
                     order.push(group.clone());
                 }
                 groups.get_mut(&group).expect("inserted").push(&rec)?;
+            }
+            for f in &c.factors {
+                factors
+                    .get_or_insert_with(|| {
+                        Splitter::new(
+                            &dir,
+                            "",
+                            String::new(),
+                            super::Layout::FACTORS,
+                            String::new(),
+                        )
+                    })
+                    .push(f)?;
             }
             refused
                 .write_all(&c.refused)
@@ -228,6 +251,15 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
             note: s.note.clone(),
             files: s.files.clone(),
             users: s.users,
+        });
+    }
+    if let Some(mut f) = factors {
+        f.close()?;
+        written.push(GroupFiles {
+            name: "factors".into(),
+            note: String::new(),
+            files: f.files.clone(),
+            users: f.users,
         });
     }
     let script = dir.join("import.sh");
