@@ -871,8 +871,14 @@ fn exported_okta_bodies_are_accepted_and_sign_in() {
     // BCRYPT, PBKDF2 (SHA256_HMAC and SHA512_HMAC), SHA-*/MD5 with and without salt.
     assert!(samples.len() >= 8, "{samples:?}");
     assert!(samples.keys().any(|k| k.starts_with("\"BCRYPT\"")));
-    assert!(samples.keys().any(|k| k.contains("SHA512_HMAC")), "{samples:?}");
-    assert!(samples.keys().any(|k| k.contains("SHA256_HMAC")), "{samples:?}");
+    assert!(
+        samples.keys().any(|k| k.contains("SHA512_HMAC")),
+        "{samples:?}"
+    );
+    assert!(
+        samples.keys().any(|k| k.contains("SHA256_HMAC")),
+        "{samples:?}"
+    );
     assert!(samples.keys().any(|k| k.contains("PREFIX")));
 }
 

@@ -88,7 +88,7 @@ pub fn hash_value(a: &Accepted) -> String {
 fn base_row(u: &User) -> String {
     let mut s = String::new();
     let name = u.display_name().unwrap_or_default();
-    let phone = u.phone.filter(|p| super::rules::e164(p)).unwrap_or("");
+    let phone = u.phone.filter(|p| super::mfa::e164(p)).unwrap_or("");
     let updated = u
         .created_at
         .and_then(crate::time::parse)

@@ -94,7 +94,7 @@ pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     if let Some(t) = u.created_at.and_then(crate::time::parse) {
         rec["createdAt"] = json!((t * 1000).to_string());
     }
-    if let Some(p) = u.phone.filter(|p| super::rules::e164(p)) {
+    if let Some(p) = u.phone.filter(|p| super::mfa::e164(p)) {
         rec["phoneNumber"] = json!(p);
     }
     let social: Vec<Value> = u

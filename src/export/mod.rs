@@ -13,6 +13,7 @@ pub mod cognito;
 pub mod files;
 pub mod firebase;
 pub mod keycloak;
+pub mod mfa;
 pub mod okta;
 pub mod rules;
 pub mod run;
