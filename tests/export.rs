@@ -72,7 +72,11 @@ fn assess_agrees_with_export_user_for_user() {
             std::fs::read_to_string(dir.path().join(p).join("not-importable.csv")).unwrap();
         let n = summary["users"].as_u64().unwrap() - summary["importable"].as_u64().unwrap();
         assert_eq!(
-            refused.lines().count() as u64 - 1,
+            refused
+                .lines()
+                .skip(1)
+                .filter(|l| !l.contains(",mfa_reenroll,"))
+                .count() as u64,
             n,
             "{p}: one row per user not importable"
         );
@@ -359,6 +363,185 @@ fn identity_graph_is_exported_as_generated() {
         totp > 20 && codes > 20 && socials > 20,
         "totp {totp}, codes {codes}, socials {socials}"
     );
+}
+
+/// `saas-mfa` with many edge cases: every user whose MFA phone is not E.164
+/// (`mfa.phone-*`) is listed by Auth0 as `field_limit` → `mfa_reenroll` and
+/// sent without the phone factor; a provider that takes no SMS factor lists
+/// every phone as `format` → `mfa_reenroll`; assess counts the same users.
+#[test]
+fn mfa_phones_a_provider_refuses_are_listed_and_never_sent() {
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+    let dir = tempfile::tempdir().unwrap();
+    let d = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    let common = [
+        "--profile",
+        "saas-mfa",
+        "--users",
+        "1500",
+        "--edge-rate",
+        "0.3",
+        "--hash-cost",
+        "light",
+    ];
+    let generated = d("gen");
+    common::ok(
+        &[
+            &["generate", "--format", "jsonl", "-q", "--out", &generated][..],
+            &common,
+        ]
+        .concat(),
+    );
+    let users: Vec<Value> = std::fs::read_to_string(Path::new(&generated).join("users.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let e164 = |p: &str| {
+        p.len() > 1
+            && p.len() <= 16
+            && p.starts_with('+')
+            && p[1..].bytes().all(|b| b.is_ascii_digit())
+    };
+    let phone_of = |u: &Value| u["mfa_phone"].as_str().map(str::to_string);
+    let bad: BTreeSet<String> = users
+        .iter()
+        .filter(|u| phone_of(u).is_some_and(|p| !e164(&p)))
+        .map(|u| u["email"].as_str().unwrap().to_string())
+        .collect();
+    let any_phone = users.iter().filter(|u| phone_of(u).is_some()).count();
+    assert!(bad.len() >= 10, "only {} users with a bad phone", bad.len());
+    let assess: Value = serde_json::from_slice(&common::ok(
+        &[
+            &[
+                "assess", "--json", "--to", "auth0", "--to", "clerk", "--to", "okta",
+            ][..],
+            &common,
+        ]
+        .concat(),
+    ))
+    .unwrap();
+    for (i, p) in ["auth0", "clerk", "okta"].iter().enumerate() {
+        common::ok(
+            &[
+                &["export", "-q", "--force", "--to", p, "--out", &d("x")][..],
+                &common,
+            ]
+            .concat(),
+        );
+        let refused =
+            std::fs::read_to_string(Path::new(&d("x")).join(p).join("not-importable.csv")).unwrap();
+        let mut rows = csv_rows(&refused);
+        let not_imported: BTreeSet<String> = rows
+            .iter()
+            .filter(|r| r[5] != "mfa_reenroll" && r[4] != "no_hash")
+            .map(|r| r[2].clone())
+            .collect();
+        rows.retain(|r| r[5] == "mfa_reenroll");
+        let phone_rows: BTreeSet<String> = rows
+            .iter()
+            .filter(|r| r[6].contains("SMS phone"))
+            .map(|r| r[2].clone())
+            .collect();
+        let summary = json(&Path::new(&d("x")).join(p).join("summary.json"));
+        assert_eq!(
+            summary, assess["providers"][i],
+            "{p}: assess and export agree"
+        );
+        assert_eq!(
+            summary["mfa_reenroll"].as_u64().unwrap(),
+            rows.len() as u64,
+            "{p}"
+        );
+        if *p == "auth0" {
+            // Every user is imported (bcrypt, argon2id): exactly the bad phones.
+            assert_eq!(phone_rows, bad, "auth0: the users with a non-E.164 phone");
+            for r in rows.iter().filter(|r| r[6].contains("SMS phone")) {
+                assert_eq!(r[4], "field_limit", "{r:?}");
+            }
+            let text =
+                std::fs::read_to_string(Path::new(&d("x")).join("auth0/users-0001.json")).unwrap();
+            let recs: Value = serde_json::from_str(&text).unwrap();
+            for r in recs.as_array().unwrap() {
+                for f in r["mfa_factors"].as_array().into_iter().flatten() {
+                    if let Some(ph) = f["phone"]["value"].as_str() {
+                        assert!(e164(ph), "auth0 sent {ph}");
+                    }
+                }
+            }
+        } else if *p == "okta" {
+            // Okta enrols phones through the Factors API (factors-*.ndjson): a
+            // bad phone of an imported user is listed, never in the file.
+            let imported_bad: BTreeSet<String> = bad.difference(&not_imported).cloned().collect();
+            assert_eq!(phone_rows, imported_bad, "okta");
+            assert!(!imported_bad.is_empty());
+            let text = std::fs::read_to_string(Path::new(&d("x")).join("okta/factors-0001.ndjson"))
+                .unwrap();
+            let (mut sms, mut totp) = (0, 0);
+            for l in text.lines() {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let login = v["login"].as_str().unwrap();
+                assert!(
+                    !not_imported.contains(login),
+                    "okta: a factor of a user not imported"
+                );
+                match v["factor"]["factorType"].as_str().unwrap() {
+                    "sms" => {
+                        let ph = v["factor"]["profile"]["phoneNumber"].as_str().unwrap();
+                        assert!(e164(ph), "okta sent {ph}");
+                        assert_eq!(v["factor"]["provider"], "OKTA");
+                        sms += 1;
+                    }
+                    "token:hotp" => {
+                        assert_eq!(v["factor"]["provider"], "CUSTOM");
+                        let s = v["factor"]["profile"]["sharedSecret"].as_str().unwrap();
+                        assert!(
+                            s.bytes()
+                                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)),
+                            "{s}"
+                        );
+                        totp += 1;
+                    }
+                    t => panic!("okta factor {t}"),
+                }
+            }
+            assert!(sms > 10 && totp > 10, "sms {sms}, totp {totp}");
+            let script =
+                std::fs::read_to_string(Path::new(&d("x")).join("okta/import.sh")).unwrap();
+            assert!(
+                script.contains("/factors?activate=true") && script.contains("factors-0001.ndjson")
+            );
+        } else {
+            // Clerk takes no SMS factor: every phone is listed, as `format`.
+            assert_eq!(phone_rows.len(), any_phone, "clerk");
+            assert!(rows.iter().all(|r| r[4] == "format"), "clerk");
+        }
+    }
+}
+
+/// The rows of a CSV file after its header (RFC 4180 quoting).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    rows.remove(0);
+    rows
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

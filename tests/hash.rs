@@ -224,10 +224,20 @@ fn cli_hash_verify_identify_list() {
         .collect();
     assert_eq!(names, hash::names());
     for f in list.as_array().unwrap() {
-        for t in hash::TARGETS {
-            assert!(f["imports"][t]["kind"].is_string(), "{} {t}", f["name"]);
+        for t in [
+            "auth0", "okta", "firebase", "keycloak", "cognito", "clerk", "supabase",
+        ] {
+            let kind = f["imports"][t]["kind"].as_str().unwrap_or("");
+            assert!(
+                ["imports", "jit", "reset"].contains(&kind),
+                "{} {t}",
+                f["name"]
+            );
         }
     }
+    // The matrix is the export rules' verdict: bcrypt goes to Okta split, argon2id does not.
+    assert_eq!(list[0]["imports"]["okta"]["kind"], "imports");
+    assert_eq!(list[0]["imports"]["okta"]["detail"], "BCRYPT");
     assert!(list[0]["notes"].as_str().unwrap().contains("72 bytes"));
 
     let (code, _, err) = run(&["hash", "bcrypy"], b"x\n");
@@ -399,4 +409,26 @@ fn light_params_keep_the_format() {
         hash::light_params(hash::lookup("bcrypt").unwrap()),
         vec![("cost".to_string(), "4".to_string())]
     );
+}
+
+/// docs/hashes.md holds `hash list --matrix`'s output, not a table typed by hand.
+#[test]
+fn the_docs_import_matrix_is_the_commands_output() {
+    let (code, out, _) = run(&["hash", "list", "--matrix"], b"");
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 2 + hash::names().len());
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/hashes.md"),
+    )
+    .unwrap();
+    let begin = "<!-- hash list --matrix: begin -->\n";
+    let start = docs.find(begin).expect("the marker in docs/hashes.md") + begin.len();
+    let end = docs.find("<!-- hash list --matrix: end -->").unwrap();
+    assert_eq!(
+        &docs[start..end],
+        out,
+        "docs/hashes.md: paste `understudy hash list --matrix` between the markers"
+    );
+    let (code, _, err) = run(&["hash", "bcrypt", "--matrix"], b"x\n");
+    assert_eq!(code, 2, "{err}");
 }

@@ -7,6 +7,7 @@ use super::values;
 use crate::dataset::Plan;
 use crate::error::{Error, Result};
 use crate::export::Provider;
+use crate::export::assess::AssessReport;
 use crate::generator::plan::PoolChoice;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -36,6 +37,10 @@ pub const ASSESS_EXAMPLES: &str = "Examples:
 
   # two providers only
   understudy assess --to okta --to cognito
+
+  # your live database's users, counted by hash prefix (aggregates only, read-only)
+  understudy assess --source postgres://reader@db.internal/app
+  understudy assess --source sqlite:app.db --users-table accounts --hash-column pw
 
 Each user's verdict is the one `export` applies: assess and export agree user for user.
 See docs/assess.md.";
@@ -115,6 +120,16 @@ pub struct AssessArgs {
     /// Print the report as JSON (`kind` assess).
     #[arg(long)]
     pub json: bool,
+    /// Count a live database's users by hash prefix instead of a profile's:
+    /// postgres://…, mysql://… or sqlite:PATH (read-only, aggregates only).
+    #[arg(long, value_name = "DSN", conflicts_with_all = ["profile", "users", "hash_cost", "seed"])]
+    pub source: Option<String>,
+    /// With --source: the users table (default: guessed as `profiles infer` does).
+    #[arg(long, value_name = "TABLE", requires = "source")]
+    pub users_table: Option<String>,
+    /// With --source: the password-hash column (default: named like one).
+    #[arg(long, value_name = "COLUMN", requires = "source")]
+    pub hash_column: Option<String>,
 }
 
 fn threads(t: Option<usize>) -> usize {
@@ -165,14 +180,38 @@ pub fn run_export(a: ExportArgs) -> Result<()> {
     Ok(())
 }
 
+fn assess_source(a: &AssessArgs, dsn: &str, providers: &[Provider]) -> Result<AssessReport> {
+    let source = crate::target::Target::parse(dsn).map_err(|e| Error {
+        kind: e.kind,
+        message: format!("--source: {}", e.message),
+    })?;
+    let c =
+        crate::infer::census::census(&source, a.users_table.as_deref(), a.hash_column.as_deref())?;
+    let counted = crate::export::assess::Counted {
+        mix: &c.mix,
+        nulls: c.nulls,
+        unknown: c.unknown,
+    };
+    let about = serde_json::json!({"dsn": c.source, "table": c.table, "column": c.column,
+        "basis": "hash prefixes; parameters other than bcrypt's cost taken at the format's defaults; field limits and second factors not read"});
+    Ok(crate::export::assess::run_counted(
+        &counted, about, c.rows, providers,
+    ))
+}
+
 pub fn run_assess(a: AssessArgs) -> Result<()> {
-    let plan = plan(&a.dataset, a.users, a.hash_cost)?;
     let providers: Vec<Provider> = if a.to.is_empty() {
         Provider::ALL.to_vec()
     } else {
         a.to.iter().map(|t| (*t).into()).collect()
     };
-    let r = crate::export::assess::run(&plan, &a.dataset.profile, &providers, threads(a.threads))?;
+    let r = match &a.source {
+        Some(dsn) => assess_source(&a, dsn, &providers)?,
+        None => {
+            let plan = plan(&a.dataset, a.users, a.hash_cost)?;
+            crate::export::assess::run(&plan, &a.dataset.profile, &providers, threads(a.threads))?
+        }
+    };
     if a.json {
         println!(
             "{}",

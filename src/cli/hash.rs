@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::hash::Params;
-use crate::hash::stdio::{format_named, hash, identify, list, verify};
+use crate::hash::stdio::{format_named, hash, identify, list, matrix_markdown, verify};
 use clap::Args;
 
 pub const HASH_EXAMPLES: &str = "Examples:
@@ -30,7 +30,10 @@ pub const HASH_EXAMPLES: &str = "Examples:
   understudy hash identify --json < hashes.txt
 
   # every format: example, defaults, encoding, import matrix, notes (and cost per hash)
-  understudy hash list --json --bench";
+  understudy hash list --json --bench
+
+  # the import matrix alone (format × provider → imports / jit / reset), as Markdown
+  understudy hash list --matrix";
 
 #[derive(Args, Debug)]
 pub struct HashArgs {
@@ -49,6 +52,9 @@ pub struct HashArgs {
     /// list: measure the cost of one hash with default parameters on this machine.
     #[arg(long)]
     pub bench: bool,
+    /// list: only the import matrix (format × provider → imports / jit / reset), as Markdown.
+    #[arg(long)]
+    pub matrix: bool,
     /// hash: the format's lowest work parameters (`--hash-cost light`); --param still applies.
     #[arg(long)]
     pub light: bool,
@@ -72,16 +78,21 @@ pub fn run(a: HashArgs) -> Result<()> {
         "verify" => {
             only(!a.params.is_empty(), "--param", "NAME")?;
             only(
-                a.json || a.bench || a.light || a.jsonl || a.seed.is_some(),
-                "--json/--bench/--light/--jsonl/--seed",
+                a.json || a.bench || a.matrix || a.light || a.jsonl || a.seed.is_some(),
+                "--json/--bench/--matrix/--light/--jsonl/--seed",
                 "NAME, identify or list",
             )?;
             verify()
         }
         "identify" => {
             only(
-                !a.params.is_empty() || a.bench || a.light || a.jsonl || a.seed.is_some(),
-                "--param/--bench/--light/--jsonl/--seed",
+                !a.params.is_empty()
+                    || a.bench
+                    || a.matrix
+                    || a.light
+                    || a.jsonl
+                    || a.seed.is_some(),
+                "--param/--bench/--matrix/--light/--jsonl/--seed",
                 "NAME or list",
             )?;
             identify(a.json)
@@ -92,10 +103,16 @@ pub fn run(a: HashArgs) -> Result<()> {
                 "--param/--light/--jsonl/--seed",
                 "NAME",
             )?;
-            list(a.json, a.bench)
+            if a.matrix {
+                only(a.json || a.bench, "--json/--bench", "list without --matrix")?;
+                print!("{}", matrix_markdown(&crate::export::rules::matrix));
+                return Ok(());
+            }
+            list(a.json, a.bench, &crate::export::rules::matrix)
         }
         name => {
             only(a.json || a.bench, "--json/--bench", "identify or list")?;
+            only(a.matrix, "--matrix", "list")?;
             let f = format_named(name)?;
             let given = parse_params(&a.params)?;
             f.check_params(&given)

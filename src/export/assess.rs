@@ -24,6 +24,11 @@ pub struct Row {
     pub jit_only: u64,
     /// `reason\tdetail` → users.
     pub reasons: BTreeMap<String, u64>,
+    /// Users imported without one of their second factors (they enrol it
+    /// again), counted apart from the password's consequence.
+    pub mfa_reenroll: u64,
+    /// `reason\tdetail` → users, for the factors left out.
+    pub mfa_reasons: BTreeMap<String, u64>,
 }
 
 /// Per format, for one provider.
@@ -33,7 +38,12 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, format: &str, v: &Result<rules::Accepted, rules::Refusal>) {
+    pub fn add(
+        &mut self,
+        format: &str,
+        v: &Result<rules::Accepted, rules::Refusal>,
+        mfa: Option<&rules::Refusal>,
+    ) {
         let row = match self.formats.get_mut(format) {
             Some(r) => r,
             None => self.formats.entry(format.to_string()).or_default(),
@@ -43,14 +53,34 @@ impl Tally {
             Ok(_) => row.importable += 1,
             Err(r) => {
                 match r.consequence {
-                    rules::Consequence::ResetRequired => row.reset_required += 1,
                     rules::Consequence::JitOnly => row.jit_only += 1,
+                    _ => row.reset_required += 1,
                 }
                 *row.reasons
                     .entry(format!("{}\t{}", r.reason.name(), r.detail))
                     .or_default() += 1;
             }
         }
+        if let Some(r) = mfa {
+            row.mfa_reenroll += 1;
+            *row.mfa_reasons
+                .entry(format!("{}\t{}", r.reason.name(), r.detail))
+                .or_default() += 1;
+        }
+    }
+
+    /// `n` users of one format with one verdict.
+    pub fn add_n(&mut self, format: &str, v: &Result<rules::Accepted, rules::Refusal>, n: u64) {
+        let mut one = Tally::default();
+        one.add(format, v, None);
+        for r in one.formats.values_mut() {
+            r.users *= n;
+            r.importable *= n;
+            r.reset_required *= n;
+            r.jit_only *= n;
+            r.reasons.values_mut().for_each(|x| *x *= n);
+        }
+        self.merge(&one);
     }
 
     pub fn merge(&mut self, o: &Tally) {
@@ -63,6 +93,10 @@ impl Tally {
             for (k, n) in &r.reasons {
                 *row.reasons.entry(k.clone()).or_default() += n;
             }
+            row.mfa_reenroll += r.mfa_reenroll;
+            for (k, n) in &r.mfa_reasons {
+                *row.mfa_reasons.entry(k.clone()).or_default() += n;
+            }
         }
     }
 
@@ -73,6 +107,7 @@ impl Tally {
             t.importable += r.importable;
             t.reset_required += r.reset_required;
             t.jit_only += r.jit_only;
+            t.mfa_reenroll += r.mfa_reenroll;
         }
         t
     }
@@ -129,7 +164,22 @@ pub fn verdict(p: Provider, t: &Tally) -> String {
             which(t, |r| r.reset_required)
         ));
     }
+    if s.mfa_reenroll > 0 {
+        parts.push(format!(
+            "{} must enrol a second factor again",
+            pct(s.mfa_reenroll, s.users)
+        ));
+    }
     parts.join(", ")
+}
+
+fn reasons_json(m: &BTreeMap<String, u64>) -> Vec<Value> {
+    m.iter()
+        .map(|(k, n)| {
+            let (reason, detail) = k.split_once('\t').unwrap_or((k, ""));
+            json!({"reason": reason, "detail": detail, "users": n})
+        })
+        .collect()
 }
 
 /// One provider's entry of the report (also `export`'s `summary.json`).
@@ -139,20 +189,15 @@ pub fn provider_json(p: Provider, t: &Tally) -> Value {
         .formats
         .iter()
         .map(|(f, r)| {
-            let reasons: Vec<Value> = r
-                .reasons
-                .iter()
-                .map(|(k, n)| {
-                    let (reason, detail) = k.split_once('\t').unwrap_or((k, ""));
-                    json!({"reason": reason, "detail": detail, "users": n})
-                })
-                .collect();
             json!({"format": f, "users": r.users, "importable": r.importable,
-                   "reset_required": r.reset_required, "jit_only": r.jit_only, "reasons": reasons})
+                   "reset_required": r.reset_required, "jit_only": r.jit_only,
+                   "reasons": reasons_json(&r.reasons),
+                   "mfa_reenroll": r.mfa_reenroll, "mfa_reasons": reasons_json(&r.mfa_reasons)})
         })
         .collect();
     json!({"provider": p.name(), "users": s.users, "importable": s.importable,
            "reset_required": s.reset_required, "jit_only": s.jit_only,
+           "mfa_reenroll": s.mfa_reenroll,
            "verdict": verdict(p, t), "formats": formats})
 }
 
@@ -161,10 +206,94 @@ pub fn provider_json(p: Provider, t: &Tally) -> Value {
 pub struct AssessReport {
     #[serde(flatten)]
     pub head: Head,
+    /// The profile assessed (absent for `--source`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub profile: String,
     pub users: u64,
-    pub seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// `assess --source`: the source (redacted), its users table and hash column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Value>,
     pub providers: Vec<Value>,
+}
+
+/// Users of a live source counted by hash format (`infer::census`): the
+/// format, its users, the parameters the prefix says (bcrypt's cost).
+pub struct Counted<'a> {
+    pub mix: &'a [(String, u64, crate::hash::Params)],
+    /// Users without a hash.
+    pub nulls: u64,
+    /// Hashes of no known format.
+    pub unknown: u64,
+}
+
+/// Every provider's tally over a source's counts: each format's verdict is
+/// the rules' verdict on a hash of that format with the prefix's parameters
+/// over the format's defaults (a format-exact shape: `HashFormat::shape`),
+/// for all its users. Field limits and second factors are not read from a
+/// source, so they do not count here.
+pub fn tallies_of(c: &Counted, providers: &[Provider]) -> Vec<Tally> {
+    let mut out = vec![Tally::default(); providers.len()];
+    let refused = |p: Provider, reason, detail: &str| {
+        Err(rules::Refusal {
+            reason,
+            consequence: if reason == rules::Reason::NoHash {
+                rules::Consequence::ResetRequired
+            } else {
+                rules::fallback(p)
+            },
+            detail: detail.to_string(),
+        })
+    };
+    for (i, (name, n, over)) in c.mix.iter().enumerate() {
+        let Some(f) = crate::hash::lookup(name) else {
+            continue;
+        };
+        let params = crate::hash::merged_over(f.default_params(), over);
+        let encoded = f.shape(&params, &mut crate::rng::Rng::at(0, i as u64));
+        let h = super::UserHash {
+            format: f,
+            encoded: &encoded,
+            params: &params,
+        };
+        for (t, p) in out.iter_mut().zip(providers) {
+            t.add_n(name, &rules::hash_verdict(*p, &h), *n);
+        }
+    }
+    for (t, p) in out.iter_mut().zip(providers) {
+        if c.nulls > 0 {
+            let v = refused(*p, rules::Reason::NoHash, "no password hash");
+            t.add_n("(none)", &v, c.nulls);
+        }
+        if c.unknown > 0 {
+            let v = refused(
+                *p,
+                rules::Reason::Format,
+                "a hash of no format understudy knows",
+            );
+            t.add_n("(unknown)", &v, c.unknown);
+        }
+    }
+    out
+}
+
+/// `assess --source`: the report over a source's counts.
+pub fn run_counted(c: &Counted, source: Value, users: u64, providers: &[Provider]) -> AssessReport {
+    let head = Head::new("assess", SCHEMA_VERSION, crate::report::head::now());
+    let t = tallies_of(c, providers);
+    AssessReport {
+        head,
+        profile: String::new(),
+        users,
+        seed: None,
+        source: Some(source),
+        providers: providers
+            .iter()
+            .zip(&t)
+            .map(|(p, t)| provider_json(*p, t))
+            .collect(),
+    }
 }
 
 /// Every provider's tally over the plan's users (one regeneration per user).
@@ -185,9 +314,12 @@ pub fn tallies(plan: &Plan, providers: &[Provider], threads: usize) -> Result<Ve
                 let mut users = super::Users::new(plan, &fields);
                 let mut t = vec![Tally::default(); providers.len()];
                 for i in r.clone() {
-                    let m = users.make(i, Vec::new());
+                    let mut m = users.make(i, Vec::new());
+                    let identity = m.user.identity.clone();
                     for (k, p) in providers.iter().enumerate() {
-                        t[k].add(rules::format_of(&m.user), &rules::verdict(*p, &m.user));
+                        m.user.identity.clone_from(&identity);
+                        let (v, mfa) = rules::decide(*p, &mut m.user);
+                        t[k].add(rules::format_of(&m.user), &v, mfa.as_ref());
                     }
                 }
                 t
@@ -215,7 +347,8 @@ pub fn run(
         head,
         profile: profile.to_string(),
         users: plan.users,
-        seed: plan.seed,
+        seed: Some(plan.seed),
+        source: None,
         providers: providers
             .iter()
             .zip(&t)
@@ -226,10 +359,21 @@ pub fn run(
 
 /// The terminal table: per provider, per format.
 pub fn terminal(r: &AssessReport) -> String {
-    let mut s = format!(
-        "assess: {} users of profile {} (seed {})\n",
-        r.users, r.profile, r.seed
-    );
+    let mut s = match &r.source {
+        Some(src) => format!(
+            "assess: {} users of {} ({}.{}), by hash prefix\n",
+            r.users,
+            src["dsn"].as_str().unwrap_or(""),
+            src["table"].as_str().unwrap_or(""),
+            src["column"].as_str().unwrap_or("")
+        ),
+        None => format!(
+            "assess: {} users of profile {} (seed {})\n",
+            r.users,
+            r.profile,
+            r.seed.unwrap_or_default()
+        ),
+    };
     for p in &r.providers {
         s.push_str(&format!(
             "\n{:<10} {:<22} {:>9} {:>10} {:>9} {:>9}  reason\n",

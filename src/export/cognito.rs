@@ -53,10 +53,6 @@ fn field(out: &mut String, v: &str) {
     }
 }
 
-fn e164(p: &str) -> bool {
-    p.len() > 1 && p.len() <= 16 && p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The legacy hash in the form the job's algorithm reads.
 pub fn hash_value(a: &Accepted) -> String {
     match &a.parts {
@@ -92,7 +88,7 @@ pub fn hash_value(a: &Accepted) -> String {
 fn base_row(u: &User) -> String {
     let mut s = String::new();
     let name = u.display_name().unwrap_or_default();
-    let phone = u.phone.filter(|p| e164(p)).unwrap_or("");
+    let phone = u.phone.filter(|p| super::mfa::e164(p)).unwrap_or("");
     let updated = u
         .created_at
         .and_then(crate::time::parse)

@@ -74,10 +74,6 @@ pub fn flags(a: &Accepted) -> String {
     }
 }
 
-fn e164(p: &str) -> bool {
-    p.len() > 1 && p.len() <= 16 && p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
 /// One entry of `users`.
 pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     let mut rec = json!({"localId": u.key.unwrap_or_default()});
@@ -98,7 +94,7 @@ pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     if let Some(t) = u.created_at.and_then(crate::time::parse) {
         rec["createdAt"] = json!((t * 1000).to_string());
     }
-    if let Some(p) = u.phone.filter(|p| e164(p)) {
+    if let Some(p) = u.phone.filter(|p| super::mfa::e164(p)) {
         rec["phoneNumber"] = json!(p);
     }
     let social: Vec<Value> = u

@@ -13,6 +13,7 @@ pub mod cognito;
 pub mod files;
 pub mod firebase;
 pub mod keycloak;
+pub mod mfa;
 pub mod okta;
 pub mod rules;
 pub mod run;
@@ -174,6 +175,12 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The second-factor requests beside the records (Okta).
+    pub const FACTORS: Layout = Layout {
+        stem: "factors",
+        ..Layout::NDJSON
+    };
+
     /// One JSON request body per line, no limit per file (Okta, Clerk).
     pub const NDJSON: Layout = Layout {
         stem: "users",
@@ -209,6 +216,11 @@ pub trait Exporter: Sync {
     /// One user's record (no separator). `accepted` is the rules' decision for
     /// the user's hash; `None` for a user without one.
     fn record(&self, u: &User, accepted: Option<&Accepted>) -> Vec<u8>;
+    /// Requests a user's second factors need besides the record (Okta's
+    /// Factors API, one line each in `factors-NNNN.ndjson`); none elsewhere.
+    fn factors(&self, _u: &User) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
     /// A file's head when it depends on the group (Cognito's CSV header).
     fn head(&self, _group: &str) -> String {
         self.layout().head.to_string()

@@ -82,6 +82,33 @@ pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     body
 }
 
+/// A user's second factors as Factors API requests, one per factor:
+/// `{"login": …, "factor": …}`, the factor the body of `POST
+/// /api/v1/users/{id}/factors?activate=true` (import.sh looks the id up by
+/// login and adds the org's Custom TOTP `factorProfileId`). TOTP: a Custom
+/// TOTP factor (`token:hotp`, provider `CUSTOM`, `profile.sharedSecret`; Okta
+/// auto-activates it only), the org's factor profile set to base32, HMAC-SHA1,
+/// 6 digits, 30 s; SMS: `sms`, provider `OKTA`, `profile.phoneNumber` (E.164),
+/// auto-activated without a text. Source: developer.okta.com/docs/reference/api/factors
+/// ("Enroll Custom HOTP Factor", "Enroll and auto-activate Okta SMS Factor").
+pub fn factors(u: &User) -> Vec<Value> {
+    let login = u.email.unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(s) = &u.identity.totp_secret {
+        out.push(
+            json!({"login": login, "factor": {"factorType": "token:hotp", "provider": "CUSTOM",
+            "profile": {"sharedSecret": s}}}),
+        );
+    }
+    if let Some(p) = &u.identity.mfa_phone {
+        out.push(
+            json!({"login": login, "factor": {"factorType": "sms", "provider": "OKTA",
+            "profile": {"phoneNumber": p}}}),
+        );
+    }
+    out
+}
+
 impl Exporter for Okta {
     fn provider(&self) -> Provider {
         Provider::Okta
@@ -92,11 +119,22 @@ impl Exporter for Okta {
     fn record(&self, u: &User, a: Option<&Accepted>) -> Vec<u8> {
         user(u, a).to_string().into_bytes()
     }
+    fn factors(&self, u: &User) -> Vec<Vec<u8>> {
+        factors(u)
+            .into_iter()
+            .map(|f| f.to_string().into_bytes())
+            .collect()
+    }
     fn commands(&self, groups: &[GroupFiles]) -> String {
         super::script(
-            "#!/bin/sh\n# Okta: one create-user request per line (staged: activate=false).\n# Needs OKTA_ORG (https://…okta.com) and OKTA_TOKEN (SSWS API token). Mind the rate limit.\nset -eu\n",
+            "#!/bin/sh\n# Okta: one create-user request per line (staged: activate=false), then each\n# second factor (factors-*.ndjson) enrolled through the Factors API, auto-activated.\n# Needs OKTA_ORG (https://…okta.com), OKTA_TOKEN (SSWS API token), jq, and for TOTP\n# OKTA_TOTP_FACTOR_PROFILE_ID: a Custom TOTP factor (base32, HMAC-SHA1, 6 digits, 30 s).\n# Mind the rate limit.\nset -eu\n",
             groups,
-            |_, f| {
+            |g, f| {
+                if g.name == "factors" {
+                    return format!(
+                        "while IFS= read -r line; do\n  login=$(printf '%s' \"$line\" | jq -r .login)\n  id=$(curl -sS --fail \"$OKTA_ORG/api/v1/users/$(printf '%s' \"$login\" | jq -sRr @uri)\" -H \"Authorization: SSWS $OKTA_TOKEN\" -H 'Accept: application/json' | jq -r .id)\n  printf '%s' \"$line\" | jq -c --arg p \"${{OKTA_TOTP_FACTOR_PROFILE_ID:-}}\" '.factor | if .factorType == \"token:hotp\" then .factorProfileId = $p else . end' | curl -sS --fail -X POST \"$OKTA_ORG/api/v1/users/$id/factors?activate=true\" -H \"Authorization: SSWS $OKTA_TOKEN\" -H 'Content-Type: application/json' -H 'Accept: application/json' --data-binary @- >/dev/null\ndone < {f}\n"
+                    );
+                }
                 format!(
                     "while IFS= read -r body; do\n  printf '%s' \"$body\" | curl -sS --fail -X POST \"$OKTA_ORG/api/v1/users?activate=false\" -H \"Authorization: SSWS $OKTA_TOKEN\" -H 'Content-Type: application/json' -H 'Accept: application/json' --data-binary @- >/dev/null\ndone < {f}\n"
                 )

@@ -41,6 +41,9 @@ pub enum Consequence {
     /// Left to the provider's just-in-time migration hook, which checks the
     /// password against the legacy store at the first sign-in.
     JitOnly,
+    /// Imported (with or without the password), but a second factor is not:
+    /// the factor is left out of the record and the user enrols it again.
+    MfaReenroll,
 }
 
 impl Consequence {
@@ -48,6 +51,7 @@ impl Consequence {
         match self {
             Consequence::ResetRequired => "reset_required",
             Consequence::JitOnly => "jit_only",
+            Consequence::MfaReenroll => "mfa_reenroll",
         }
     }
 }
@@ -715,6 +719,67 @@ pub fn verdict(p: Provider, u: &User) -> Result<Accepted, Refusal> {
         Some(h) => hash_verdict(p, h),
         None => Err(refuse(p, Reason::NoHash, "no password hash".into())),
     }
+}
+
+/// A user's verdict at provider `p`: the password's (`verdict`) and, for a
+/// user whose record is written (importable, or without a hash), the second
+/// factors left out (`mfa::factor_verdict`, which strips them from `u`). Export
+/// and assess both decide through this.
+pub fn decide(p: Provider, u: &mut User) -> (Result<Accepted, Refusal>, Option<Refusal>) {
+    let v = verdict(p, u);
+    let written = match &v {
+        Ok(_) => true,
+        Err(r) => r.reason == Reason::NoHash,
+    };
+    let mfa = if written {
+        super::mfa::factor_verdict(p, &mut u.identity)
+    } else {
+        None
+    };
+    (v, mfa)
+}
+
+/// What each provider makes of format `f` at its default parameters (its
+/// catalogue example, else a format-exact shape), in `Provider::ALL` order:
+/// (provider, `imports` with the provider's algorithm, or the consequence
+/// `jit` / `reset` with the reason). The one import matrix: `hash list`
+/// prints it, docs/hashes.md holds it.
+pub fn matrix(f: &dyn crate::hash::HashFormat) -> Vec<(&'static str, &'static str, String)> {
+    let params = f.default_params();
+    let example = f.example();
+    let encoded = match example.split_once('\t') {
+        _ if example.is_empty() => f.shape(&params, &mut crate::rng::Rng::at(0, 0)),
+        Some((h, s)) => crate::hash::Encoded {
+            hash: h.to_string(),
+            salt: Some(s.to_string()),
+        },
+        None => crate::hash::Encoded::new(example.to_string()),
+    };
+    let Some(format) = crate::hash::lookup(f.name()) else {
+        return Vec::new();
+    };
+    let h = UserHash {
+        format,
+        encoded: &encoded,
+        params: &params,
+    };
+    Provider::ALL
+        .iter()
+        .map(|p| match hash_verdict(*p, &h) {
+            Ok(a) => (p.name(), "imports", a.algorithm.to_string()),
+            Err(r) => (
+                p.name(),
+                match r.consequence {
+                    Consequence::JitOnly => "jit",
+                    _ => "reset",
+                },
+                match r.reason {
+                    Reason::Format => "format".to_string(),
+                    _ => format!("{}: {}", r.reason.name(), r.detail),
+                },
+            ),
+        })
+        .collect()
 }
 
 /// The format name of a user's hash, as reports group them.

@@ -31,6 +31,8 @@ struct Chunk {
     /// (group, the group's note, record).
     records: Vec<(String, String, Vec<u8>)>,
     refused: Vec<u8>,
+    /// Second-factor requests (Okta), one per line.
+    factors: Vec<Vec<u8>>,
     passwords: Vec<u8>,
     tally: Tally,
 }
@@ -59,16 +61,41 @@ fn chunk(
     let mut c = Chunk::default();
     let linked = users.linked(range.clone());
     for (index, social) in range.zip(linked) {
-        let m = users.make(index, social);
+        let mut m = users.make(index, social);
+        let (v, mfa) = rules::decide(p, &mut m.user);
         let u = &m.user;
-        let v = rules::verdict(p, u);
-        c.tally.add(rules::format_of(u), &v);
+        c.tally.add(rules::format_of(u), &v, mfa.as_ref());
         let key = u.key.unwrap_or_default();
         if pw {
             push_csv(
                 &mut c.passwords,
                 &[key, m.password, u.email.unwrap_or_default()],
             );
+        }
+        let refused_row = |out: &mut Vec<u8>, r: &rules::Refusal| {
+            push_csv(
+                out,
+                &[
+                    p.name(),
+                    key,
+                    u.email.unwrap_or_default(),
+                    rules::format_of(u),
+                    r.reason.name(),
+                    r.consequence.name(),
+                    &r.detail,
+                    &m.labels.join(";"),
+                ],
+            )
+        };
+        if let Some(r) = &mfa {
+            refused_row(&mut c.refused, r);
+        }
+        let written = match &v {
+            Ok(_) => true,
+            Err(r) => r.reason == rules::Reason::NoHash,
+        };
+        if written {
+            c.factors.extend(ex.factors(u));
         }
         match &v {
             Ok(a) => c.records.push((
@@ -77,19 +104,7 @@ fn chunk(
                 ex.record(u, Some(a)),
             )),
             Err(r) => {
-                push_csv(
-                    &mut c.refused,
-                    &[
-                        p.name(),
-                        key,
-                        u.email.unwrap_or_default(),
-                        rules::format_of(u),
-                        r.reason.name(),
-                        r.consequence.name(),
-                        &r.detail,
-                        &m.labels.join(";"),
-                    ],
-                );
+                refused_row(&mut c.refused, r);
                 // Users without a hash go in without a password (a reset).
                 if r.reason == rules::Reason::NoHash {
                     let group = if matches!(p, Provider::Firebase | Provider::Cognito) {
@@ -174,6 +189,7 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
         false => None,
     };
     let mut tally = Tally::default();
+    let mut factors: Option<Splitter> = None;
     let chunks: Vec<std::ops::Range<u64>> = (0..plan.users.div_ceil(CHUNK))
         .map(|k| k * CHUNK..((k + 1) * CHUNK).min(plan.users))
         .collect();
@@ -195,6 +211,19 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
                     order.push(group.clone());
                 }
                 groups.get_mut(&group).expect("inserted").push(&rec)?;
+            }
+            for f in &c.factors {
+                factors
+                    .get_or_insert_with(|| {
+                        Splitter::new(
+                            &dir,
+                            "",
+                            String::new(),
+                            super::Layout::FACTORS,
+                            String::new(),
+                        )
+                    })
+                    .push(f)?;
             }
             refused
                 .write_all(&c.refused)
@@ -222,6 +251,15 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Written> {
             note: s.note.clone(),
             files: s.files.clone(),
             users: s.users,
+        });
+    }
+    if let Some(mut f) = factors {
+        f.close()?;
+        written.push(GroupFiles {
+            name: "factors".into(),
+            note: String::new(),
+            files: f.files.clone(),
+            users: f.users,
         });
     }
     let script = dir.join("import.sh");

@@ -5,7 +5,7 @@
 //! Django m=102400, t=2, p=8 with a 22-character text salt.
 
 use super::{
-    Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
+    Encoded, HashFormat, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
 use crate::rng::Rng;
 
@@ -291,32 +291,6 @@ impl HashFormat for Argon2Fmt {
             "`argon2` + PHC string `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`; salt is a 22-char text salt, both base64 without padding"
         } else {
             "PHC string `$argon2…$v=19$m=…,t=…,p=…$<salt>$<hash>`, standard base64 without padding, 16-byte salt, 32-byte hash"
-        }
-    }
-
-    fn imports(&self) -> [Import; 6] {
-        if self.django {
-            [
-                Import::Reencode("argon2: the PHC string without the `argon2` prefix"),
-                Import::Jit,
-                Import::Jit,
-                Import::Jit,
-                Import::Reencode(
-                    "argon2: raw base64 hash and salt in secretData, m/t/p in credentialData",
-                ),
-                Import::Reencode("encrypted_password: the PHC string without the `argon2` prefix"),
-            ]
-        } else {
-            [
-                Import::Native("custom_password_hash argon2 (PHC string)"),
-                Import::Jit,
-                Import::Jit,
-                Import::Jit,
-                Import::Reencode(
-                    "argon2: raw base64 hash and salt in secretData, m/t/p in credentialData",
-                ),
-                Import::Native("encrypted_password (v=19 only, no keyid/data)"),
-            ]
         }
     }
 

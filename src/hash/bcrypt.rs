@@ -5,7 +5,7 @@
 //! Django's `bcrypt_sha256$$2b$12$…` and WordPress 6.8's `$wp$2y$10$…`.
 
 use super::{
-    Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
+    Encoded, HashFormat, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
 use crate::rng::Rng;
 use base64::Engine;
@@ -157,30 +157,6 @@ impl HashFormat for Bcrypt {
 
     fn encoding(&self) -> &'static str {
         "`$2?$NN$` + 22-char salt + 31-char checksum, bcrypt base64 (./A-Za-z0-9), 60 chars"
-    }
-
-    fn imports(&self) -> [Import; 6] {
-        if self.ident == "2y" {
-            [
-                Import::Native("password_hash ($2y$ in the current doc; older doc: 2a/2b only)"),
-                Import::Unknown("BCRYPT salt/value/workFactor: no field for the 2y letter"),
-                Import::Unknown("BCRYPT (2y untested)"),
-                Import::Jit,
-                Import::Jit,
-                Import::Native("encrypted_password (Go parser takes any minor letter)"),
-            ]
-        } else {
-            [
-                Import::Native("password_hash"),
-                Import::Reencode(
-                    "BCRYPT: split into salt (22 chars), value (31 chars), workFactor",
-                ),
-                Import::Native("BCRYPT"),
-                Import::Jit,
-                Import::Jit,
-                Import::Native("encrypted_password"),
-            ]
-        }
     }
 
     fn notes(&self) -> &'static str {

@@ -2,7 +2,7 @@
 //! sha256-crypt `$5$`, md5-crypt `$1$` and yescrypt `$y$`. The default
 //! sha-crypt form has no `rounds=` field (5000 rounds) and a 16-character salt.
 
-use super::{Encoded, HashFormat, Import, Params, enc, only_keys, param_u32, with_light};
+use super::{Encoded, HashFormat, Params, enc, only_keys, param_u32, with_light};
 use crate::rng::Rng;
 use md5::{Digest, Md5};
 
@@ -147,8 +147,6 @@ impl ShaCryptFmt {
     }
 }
 
-const CRYPT_IMPORTS: [Import; 6] = [Import::Jit; 6];
-
 impl HashFormat for ShaCryptFmt {
     fn name(&self) -> &'static str {
         self.name
@@ -181,9 +179,6 @@ impl HashFormat for ShaCryptFmt {
         } else {
             "`$5$[rounds=N$]<16-char salt>$<43 chars>`, crypt base64 (./0-9A-Za-z); rounds omitted when 5000"
         }
-    }
-    fn imports(&self) -> [Import; 6] {
-        CRYPT_IMPORTS
     }
     fn notes(&self) -> &'static str {
         "glibc/libxcrypt default: 5000 rounds written without `rounds=`, 16-char salt (/etc/shadow, PHP crypt())"
@@ -283,9 +278,6 @@ impl HashFormat for Md5Crypt {
     fn encoding(&self) -> &'static str {
         "`$1$<8-char salt>$<22 chars>`, crypt base64 (./0-9A-Za-z); fixed 1000 rounds"
     }
-    fn imports(&self) -> [Import; 6] {
-        CRYPT_IMPORTS
-    }
     fn notes(&self) -> &'static str {
         "no parameters (fixed 1000 iterations of MD5)"
     }
@@ -365,9 +357,6 @@ impl HashFormat for YescryptFmt {
     }
     fn encoding(&self) -> &'static str {
         "`$y$<params>$<salt>$<43 chars>`, crypt base64 (./0-9A-Za-z); `j9T` = N 4096, r 32, p 1"
-    }
-    fn imports(&self) -> [Import; 6] {
-        CRYPT_IMPORTS
     }
     fn notes(&self) -> &'static str {
         "Debian 11+/Fedora default in /etc/shadow (mkpasswd); computed by RustCrypto's yescrypt 0.1, checked against libxcrypt"

@@ -3,7 +3,7 @@
 //! column (`salt_position` = prefix: H(salt ‖ pw), suffix: H(pw ‖ salt)).
 
 use super::{
-    Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
+    Encoded, HashFormat, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
 use crate::rng::Rng;
 
@@ -55,16 +55,6 @@ impl HashFormat for Mysql41 {
     }
     fn encoding(&self) -> &'static str {
         "`*` + 40 uppercase hex digits"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Jit,
-            Import::Jit,
-            Import::Unknown("SHA1 with rounds 2 might match (unverified)"),
-            Import::Jit,
-            Import::Jit,
-            Import::Jit,
-        ]
     }
     fn notes(&self) -> &'static str {
         "mysql_native_password (MySQL ≤ 5.7); unsalted"
@@ -141,16 +131,6 @@ impl HashFormat for Hex {
     }
     fn encoding(&self) -> &'static str {
         "lowercase hex of the digest (uppercase accepted by verify and identify)"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Native("custom_password_hash md5/sha1/sha256/sha512, encoding hex"),
-            Import::Reencode("MD5/SHA-1/SHA-256/SHA-512: base64 of the raw digest"),
-            Import::Reencode("MD5/SHA1/SHA256/SHA512, rounds 1: base64 of the raw digest"),
-            Import::Jit,
-            Import::Jit,
-            Import::Jit,
-        ]
     }
     fn notes(&self) -> &'static str {
         "unsalted: equal passwords give equal values"
@@ -279,20 +259,6 @@ impl HashFormat for SaltedHex {
     }
     fn encoding(&self) -> &'static str {
         "hash: lowercase hex of digest(salt ‖ password) (prefix) or digest(password ‖ salt) (suffix); salt column: 16 chars [A-Za-z0-9] as UTF-8"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Native(
-                "custom_password_hash md5/sha*, hex, salt.value (utf8) and salt.position prefix|suffix",
-            ),
-            Import::Reencode("base64 of the raw digest, base64 salt, saltOrder PREFIX|POSTFIX"),
-            Import::Reencode(
-                "MD5/SHA* with --hash-input-order SALT_FIRST|PASSWORD_FIRST, base64 hash and salt (rounds semantics unverified)",
-            ),
-            Import::Jit,
-            Import::Jit,
-            Import::Jit,
-        ]
     }
     fn notes(&self) -> &'static str {
         "the hash string alone looks like the unsalted hex digest: identify names it salted only with its salt; verify without salt_position tries both orders"

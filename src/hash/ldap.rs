@@ -3,7 +3,7 @@
 //! `{CRYPT}` + a crypt(3) string (sha512-crypt by default).
 
 use super::crypt::ShaCryptFmt;
-use super::{Encoded, HashFormat, Import, Params, enc, only_keys, param_u32, with_light};
+use super::{Encoded, HashFormat, Params, enc, only_keys, param_u32, with_light};
 use crate::rng::Rng;
 
 use super::alg::Alg;
@@ -21,17 +21,6 @@ fn b64_value(v: &str) -> Option<Vec<u8>> {
         .then(|| enc::b64_decode(v))
         .flatten()
 }
-
-const SALTED_IMPORTS: [Import; 6] = [
-    Import::Native("custom_password_hash ldap"),
-    Import::Reencode("SHA-1/SHA-256/SHA-512/MD5: base64 digest, base64 salt, saltOrder POSTFIX"),
-    Import::Unknown(
-        "SHA1/SHA256/SHA512/MD5 + salt with --hash-input-order PASSWORD_FIRST (unverified)",
-    ),
-    Import::Jit,
-    Import::Jit,
-    Import::Jit,
-];
 
 pub struct LdapSalted {
     name: &'static str,
@@ -132,9 +121,6 @@ impl HashFormat for LdapSalted {
     fn encoding(&self) -> &'static str {
         "`{SCHEME}` + standard base64 (padded) of digest(password ‖ salt) ‖ salt"
     }
-    fn imports(&self) -> [Import; 6] {
-        SALTED_IMPORTS
-    }
     fn notes(&self) -> &'static str {
         "OpenLDAP slappasswd / 389-DS; salt 4 bytes for SSHA/SMD5, 8 for SSHA256/512 (passlib defaults), 4..16 accepted"
     }
@@ -206,16 +192,6 @@ impl HashFormat for LdapPlain {
     }
     fn encoding(&self) -> &'static str {
         "`{SCHEME}` + standard base64 (padded) of the unsalted digest"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Native("custom_password_hash ldap"),
-            Import::Reencode("SHA-1/MD5: base64 of the raw digest, no salt"),
-            Import::Reencode("SHA1/MD5, rounds 1: base64 hash"),
-            Import::Jit,
-            Import::Jit,
-            Import::Jit,
-        ]
     }
     fn notes(&self) -> &'static str {
         "unsalted: equal passwords give equal values"
@@ -291,7 +267,6 @@ pub struct LdapWrapped {
     inner: &'static [&'static dyn HashFormat],
     encoding: &'static str,
     notes: &'static str,
-    imports: [Import; 6],
 }
 
 impl LdapWrapped {
@@ -305,14 +280,6 @@ impl LdapWrapped {
         ],
         encoding: "`{CRYPT}` + a bcrypt string `$2b$NN$<22-char salt><31-char checksum>` (OpenLDAP hands it to crypt(3))",
         notes: "OpenLDAP's built-in {CRYPT} through libxcrypt; verify/identify also take $2a$ and $2y$. bcrypt uses the first 72 bytes of the password: a longer password binds with its first 72 bytes alone",
-        imports: [
-            Import::Reencode("custom_password_hash bcrypt: the bcrypt string without `{CRYPT}`"),
-            Import::Reencode("BCRYPT: split into salt (22 chars), value (31 chars), workFactor"),
-            Import::Reencode("BCRYPT: the bcrypt string without `{CRYPT}`"),
-            Import::Jit,
-            Import::Jit,
-            Import::Reencode("encrypted_password: the bcrypt string without `{CRYPT}`"),
-        ],
     };
     pub const ARGON2: LdapWrapped = LdapWrapped {
         name: "ldap-argon2",
@@ -320,16 +287,6 @@ impl LdapWrapped {
         inner: &[&super::argon2::Argon2Fmt::ID, &super::argon2::Argon2Fmt::I],
         encoding: "`{ARGON2}` + an argon2 PHC string `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`",
         notes: "OpenLDAP's `argon2` module (slapd 2.5+, libargon2): verifies $argon2id$, $argon2i$ and $argon2d$ (identify takes id and i); m=19456, t=2, p=1 as 2.6 writes (2.5 wrote $argon2i$ m=4096, t=3)",
-        imports: [
-            Import::Reencode("custom_password_hash argon2: the PHC string without `{ARGON2}`"),
-            Import::Jit,
-            Import::Jit,
-            Import::Jit,
-            Import::Reencode(
-                "argon2: raw base64 hash and salt in secretData, m/t/p in credentialData",
-            ),
-            Import::Reencode("encrypted_password: the PHC string without `{ARGON2}`"),
-        ],
     };
 
     /// The inner format and string of an encoded value of this scheme.
@@ -379,9 +336,6 @@ impl HashFormat for LdapWrapped {
     }
     fn encoding(&self) -> &'static str {
         self.encoding
-    }
-    fn imports(&self) -> [Import; 6] {
-        self.imports
     }
     fn notes(&self) -> &'static str {
         self.notes

@@ -86,9 +86,6 @@ pub trait HashFormat: Send + Sync {
         ""
     }
     /// What each identity provider makes of this format, in `TARGETS` order.
-    fn imports(&self) -> [Import; 6] {
-        [Import::Jit; 6]
-    }
     /// Behaviour worth knowing (truncation, refused passwords, trimming, …).
     fn notes(&self) -> &'static str {
         ""
@@ -367,41 +364,6 @@ pub fn example_of(name: &str) -> &'static str {
         .iter()
         .find(|(n, _)| *n == name)
         .map_or("", |(_, e)| e)
-}
-
-/// The identity providers of the import matrix, in the order of `HashFormat::imports`.
-pub const TARGETS: [&str; 6] = [
-    "auth0", "okta", "firebase", "cognito", "keycloak", "supabase",
-];
-
-/// Whether an identity provider can import a format (the import matrix of `hash list`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Import {
-    /// Imported as it is (the note says which field or algorithm).
-    Native(&'static str),
-    /// The algorithm is supported, but the string must be re-encoded into this.
-    Reencode(&'static str),
-    /// Not importable: users migrate just in time on their first login.
-    Jit,
-    /// Not confirmed either way.
-    Unknown(&'static str),
-}
-
-impl Import {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Import::Native(_) => "native",
-            Import::Reencode(_) => "re-encode",
-            Import::Jit => "jit-only",
-            Import::Unknown(_) => "unconfirmed",
-        }
-    }
-    pub fn detail(&self) -> &'static str {
-        match self {
-            Import::Native(s) | Import::Reencode(s) | Import::Unknown(s) => s,
-            Import::Jit => "",
-        }
-    }
 }
 
 /// The lowest work parameters of `format` (`--hash-cost light`).

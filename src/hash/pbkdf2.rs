@@ -3,7 +3,7 @@
 //! (`$pbkdf2-sha512$i=…,l=…$salt$hash`) and the ASP.NET Identity v2/v3 blobs.
 
 use super::{
-    Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
+    Encoded, HashFormat, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
 use crate::rng::Rng;
 
@@ -169,41 +169,6 @@ impl HashFormat for DjangoPbkdf2 {
     fn encoding(&self) -> &'static str {
         "`<algorithm>$<iterations>$<22-char salt [A-Za-z0-9]>$<standard base64, padded>`"
     }
-    fn imports(&self) -> [Import; 6] {
-        if self.prf == Prf::Sha256 {
-            [
-                Import::Reencode(
-                    "custom_password_hash pbkdf2: PHC `$pbkdf2-sha256$i=…,l=32$<b64 salt>$<b64 hash>`",
-                ),
-                Import::Reencode(
-                    "PBKDF2 + SHA256_HMAC: iterationCount, keySize 32, base64 salt and value",
-                ),
-                Import::Reencode(
-                    "PBKDF2_SHA256, but the CLI rejects rounds > 120 000 (Django ≥ 3.2 defaults exceed it)",
-                ),
-                Import::Jit,
-                Import::Reencode(
-                    "pbkdf2-sha256: base64 value and salt in secretData, hashIterations",
-                ),
-                Import::Jit,
-            ]
-        } else {
-            [
-                Import::Reencode(
-                    "custom_password_hash pbkdf2: PHC `$pbkdf2-sha1$i=…,l=20$<b64 salt>$<b64 hash>`",
-                ),
-                Import::Jit,
-                Import::Reencode(
-                    "PBKDF_SHA1, but the CLI rejects rounds > 120 000 (Django ≥ 3.2 defaults exceed it)",
-                ),
-                Import::Jit,
-                Import::Reencode(
-                    "pbkdf2 (HMAC-SHA1): base64 value and salt in secretData, hashIterations",
-                ),
-                Import::Jit,
-            ]
-        }
-    }
     fn notes(&self) -> &'static str {
         "Django 5.2 default 1,000,000 iterations; param django=3.2|4.2|5.2|6.1 gives 260000|600000|1000000|1500000"
     }
@@ -344,55 +309,6 @@ impl HashFormat for PasslibPbkdf2 {
             "`$pbkdf2-<digest>$<rounds>$<salt>$<hash>`, passlib ab64 (standard base64 with `.` for `+`, no padding), 16-byte salt"
         }
     }
-    fn imports(&self) -> [Import; 6] {
-        if self.ldap {
-            return [
-                Import::Reencode(
-                    "custom_password_hash pbkdf2: PHC `$pbkdf2-<digest>$i=…,l=…$<b64 salt>$<b64 key>`",
-                ),
-                Import::Reencode(
-                    "PBKDF2 + SHA256_HMAC/SHA512_HMAC: iterationCount, keySize, base64 salt and value",
-                ),
-                Import::Jit,
-                Import::Jit,
-                Import::Reencode(
-                    "pbkdf2-sha256/512: base64 value and salt in secretData, hashIterations",
-                ),
-                Import::Jit,
-            ];
-        }
-        if self.prf == Prf::Sha256 {
-            [
-                Import::Reencode(
-                    "custom_password_hash pbkdf2: PHC `$pbkdf2-sha256$i=…,l=32$<b64 salt>$<b64 hash>`",
-                ),
-                Import::Reencode(
-                    "PBKDF2 + SHA256_HMAC: iterationCount, keySize 32, base64 salt and value",
-                ),
-                Import::Reencode("PBKDF2_SHA256 (rounds ≤ 120 000): base64 hash and salt"),
-                Import::Jit,
-                Import::Reencode(
-                    "pbkdf2-sha256: base64 value and salt in secretData, hashIterations",
-                ),
-                Import::Jit,
-            ]
-        } else {
-            [
-                Import::Reencode(
-                    "custom_password_hash pbkdf2: PHC `$pbkdf2-sha512$i=…,l=64$<b64 salt>$<b64 hash>`",
-                ),
-                Import::Reencode(
-                    "PBKDF2 + SHA512_HMAC: iterationCount, keySize 64, base64 salt and value",
-                ),
-                Import::Jit,
-                Import::Jit,
-                Import::Reencode(
-                    "pbkdf2-sha512: base64 value and salt in secretData, hashIterations",
-                ),
-                Import::Jit,
-            ]
-        }
-    }
     fn notes(&self) -> &'static str {
         if self.ldap {
             "OpenLDAP contrib pw-pbkdf2 (slapd-contrib): 10000 iterations by default (`moduleload pw-pbkdf2 N`); passlib's ldap_pbkdf2_* write the same layout"
@@ -486,20 +402,6 @@ impl HashFormat for PhcPbkdf2Sha512 {
     fn encoding(&self) -> &'static str {
         "PHC `$pbkdf2-sha512$i=<iterations>,l=<key bytes>$<salt>$<hash>`, standard base64 without padding, 16-byte salt"
     }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Native(
-                "custom_password_hash pbkdf2 (this PHC string; Auth0 defaults i=100000, l=64)",
-            ),
-            Import::Reencode(
-                "PBKDF2 + SHA512_HMAC: iterationCount, keySize, base64 salt and value",
-            ),
-            Import::Jit,
-            Import::Jit,
-            Import::Reencode("pbkdf2-sha512: base64 value and salt in secretData, hashIterations"),
-            Import::Jit,
-        ]
-    }
     fn notes(&self) -> &'static str {
         "Auth0 bulk-import PBKDF2 form (defaults i=100000, l=64)"
     }
@@ -552,20 +454,6 @@ impl HashFormat for AspNetV2 {
     }
     fn encoding(&self) -> &'static str {
         "standard base64 (68 chars) of 0x00 ‖ 16-byte salt ‖ 32-byte PBKDF2-HMAC-SHA1 subkey (1000 iterations)"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Reencode(
-                "custom_password_hash pbkdf2: PHC `$pbkdf2-sha1$i=1000,l=32$<b64 salt>$<b64 hash>`",
-            ),
-            Import::Jit,
-            Import::Reencode("PBKDF_SHA1, rounds 1000: base64 subkey and salt"),
-            Import::Jit,
-            Import::Reencode(
-                "pbkdf2 (HMAC-SHA1): base64 subkey and salt in secretData, hashIterations 1000",
-            ),
-            Import::Jit,
-        ]
     }
     fn notes(&self) -> &'static str {
         "ASP.NET Identity IdentityV2 compatibility mode; fixed parameters (HMAC-SHA1, 1000 iterations)"
@@ -686,22 +574,6 @@ impl HashFormat for AspNetV3 {
     }
     fn encoding(&self) -> &'static str {
         "standard base64 of 0x01 ‖ prf (BE32: 0 sha1, 1 sha256, 2 sha512) ‖ iterations (BE32) ‖ salt length (BE32) ‖ 16-byte salt ‖ 32-byte subkey"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Reencode(
-                "custom_password_hash pbkdf2: PHC `$pbkdf2-sha512$i=100000,l=32$<b64 salt>$<b64 subkey>`",
-            ),
-            Import::Reencode(
-                "PBKDF2 + SHA512_HMAC (SHA256_HMAC for dotnet=6): iterationCount, keySize 32, base64 salt and value",
-            ),
-            Import::Jit,
-            Import::Jit,
-            Import::Reencode(
-                "pbkdf2-sha512 (pbkdf2-sha256 for dotnet=6): base64 subkey and salt, hashIterations",
-            ),
-            Import::Jit,
-        ]
     }
     fn notes(&self) -> &'static str {
         ".NET 7+ default HMAC-SHA512, 100,000 iterations; dotnet=6 gives the older HMAC-SHA256, 10,000 iterations"

@@ -3,7 +3,7 @@
 //! modified scrypt (hash and salt in their own columns, per-project signer key).
 
 use super::{
-    Encoded, HashFormat, Import, Params, enc, only_keys, param, param_choice, param_u32, with_light,
+    Encoded, HashFormat, Params, enc, only_keys, param, param_choice, param_u32, with_light,
 };
 use crate::rng::Rng;
 use aes::cipher::{KeyIvInit, StreamCipher};
@@ -27,19 +27,6 @@ fn kdf(
 fn log2_exact(n: u64) -> Option<u32> {
     (n >= 2 && n.is_power_of_two()).then(|| n.trailing_zeros())
 }
-
-const SCRYPT_IMPORTS: [Import; 6] = [
-    Import::Reencode(
-        "custom_password_hash scrypt: hash hex/base64, salt, keylen, cost (N), blockSize (r), parallelization (p)",
-    ),
-    Import::Jit,
-    Import::Reencode(
-        "STANDARD_SCRYPT: base64 hash and salt, --mem-cost (N), --block-size, --parallelization, --dk-len",
-    ),
-    Import::Jit,
-    Import::Jit,
-    Import::Jit,
-];
 
 /// passlib / RustCrypto PHC form. Defaults are passlib's: ln=16, r=8, p=1, 16-byte salt, 32-byte hash.
 pub struct ScryptPhc;
@@ -154,9 +141,6 @@ impl HashFormat for ScryptPhc {
     }
     fn encoding(&self) -> &'static str {
         "PHC `$scrypt$ln=<log2 N>,r=…,p=…$<salt>$<hash>`, standard base64 without padding, 16-byte salt, 32-byte hash"
-    }
-    fn imports(&self) -> [Import; 6] {
-        SCRYPT_IMPORTS
     }
     fn notes(&self) -> &'static str {
         "passlib's scrypt defaults (ln=16, r=8, p=1); RustCrypto's default is ln=17"
@@ -284,9 +268,6 @@ impl HashFormat for ScryptMcf {
     }
     fn encoding(&self) -> &'static str {
         "`$7$` + N, r, p and salt in crypt base64 (./0-9A-Za-z) + `$` + 43-char hash"
-    }
-    fn imports(&self) -> [Import; 6] {
-        SCRYPT_IMPORTS
     }
     fn notes(&self) -> &'static str {
         "libxcrypt / mkpasswd -m scrypt defaults (N=2^14, r=32, p=1); the salt characters themselves are the scrypt salt"
@@ -420,9 +401,6 @@ impl HashFormat for ScryptDjango {
     }
     fn encoding(&self) -> &'static str {
         "`scrypt$<N>$<22-char salt>$<r>$<p>$<standard base64, padded, 64 bytes>`"
-    }
-    fn imports(&self) -> [Import; 6] {
-        SCRYPT_IMPORTS
     }
     fn notes(&self) -> &'static str {
         "Django ScryptPasswordHasher: N=2^14, r=8, p=5 (5.2, 6.1); django=4.2 gives p=1"
@@ -571,20 +549,6 @@ impl HashFormat for FirebaseScrypt {
     }
     fn encoding(&self) -> &'static str {
         "hash: standard base64 of 64 bytes (88 chars); salt column: standard base64 of 10 bytes; project parameters signer_key, salt_separator, rounds, mem_cost"
-    }
-    fn imports(&self) -> [Import; 6] {
-        [
-            Import::Jit,
-            Import::Jit,
-            Import::Native(
-                "SCRYPT with the project's signer key, salt separator, rounds and mem cost",
-            ),
-            Import::Jit,
-            Import::Jit,
-            Import::Reencode(
-                "`$fbscrypt$v=1,n=<mem_cost>,r=<rounds>,p=1,ss=<separator>,sk=<signer key>$<salt>$<hash>`",
-            ),
-        ]
     }
     fn notes(&self) -> &'static str {
         "default project parameters are the firebase/scrypt README sample (signer key jxspr8Ki…, separator Bw==, rounds 8, mem_cost 14); \

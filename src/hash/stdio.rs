@@ -2,7 +2,7 @@
 //! stdin passwords, [`verify`] checks JSONL records, [`identify`] names
 //! hashes, [`list`] describes every format. `cli::hash` parses the flags.
 
-use super::{Encoded, HashFormat, Params, TARGETS};
+use super::{Encoded, HashFormat, Params};
 use crate::error::{Error, Result};
 use crate::rng::{Rng, stream_key};
 use rayon::prelude::*;
@@ -241,17 +241,44 @@ pub fn bench(f: &dyn HashFormat) -> std::result::Result<f64, String> {
     Ok(start.elapsed().as_secs_f64() / n as f64)
 }
 
+/// What each identity provider makes of a format at its default
+/// parameters: (provider, `imports` | `jit` | `reset`, detail). Given by the
+/// caller (`export::rules::matrix`, the one import matrix).
+pub type Matrix<'a> = &'a dyn Fn(&dyn HashFormat) -> Vec<(&'static str, &'static str, String)>;
+
+/// The import matrix as a Markdown table: a row per format, a column per
+/// provider (`hash list --matrix`; docs/hashes.md holds its output).
+pub fn matrix_markdown(matrix: Matrix) -> String {
+    let mut s = String::new();
+    for (i, f) in super::all().iter().enumerate() {
+        let row = matrix(*f);
+        if i == 0 {
+            s.push_str("| format |");
+            for (t, ..) in &row {
+                s.push_str(&format!(" {t} |"));
+            }
+            s.push_str("\n|---|");
+            s.push_str(&"---|".repeat(row.len()));
+            s.push('\n');
+        }
+        s.push_str(&format!("| `{}` |", f.name()));
+        for (_, kind, detail) in &row {
+            let cell = match *kind {
+                "imports" => format!("✓ {detail}"),
+                k => format!("{k}: {detail}"),
+            };
+            s.push_str(&format!(" {} |", cell.replace('|', "\\|")));
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// One format as `hash list --json` prints it.
-pub fn describe(f: &dyn HashFormat) -> Value {
-    let imports: Map<String, Value> = TARGETS
-        .iter()
-        .zip(f.imports())
-        .map(|(t, i)| {
-            (
-                t.to_string(),
-                json!({"kind": i.kind(), "detail": i.detail()}),
-            )
-        })
+pub fn describe(f: &dyn HashFormat, matrix: Matrix) -> Value {
+    let imports: Map<String, Value> = matrix(f)
+        .into_iter()
+        .map(|(t, kind, detail)| (t.to_string(), json!({"kind": kind, "detail": detail})))
         .collect();
     json!({
         "name": f.name(),
@@ -266,11 +293,11 @@ pub fn describe(f: &dyn HashFormat) -> Value {
     })
 }
 
-pub fn list(json: bool, bench_too: bool) -> Result<()> {
+pub fn list(json: bool, bench_too: bool, matrix: Matrix) -> Result<()> {
     let mut w = BufWriter::new(std::io::stdout().lock());
     let mut all = Vec::new();
     for f in super::all() {
-        let mut d = describe(*f);
+        let mut d = describe(*f, matrix);
         if bench_too {
             let secs = bench(*f).map_err(|e| Error::usage(format!("{}: {e}", f.name())))?;
             d["bench"] =
@@ -306,14 +333,13 @@ pub fn list(json: bool, bench_too: bool) -> Result<()> {
             writeln!(w, "  example:  {}   (password123)", f.example()).map_err(out_err)?;
         }
         writeln!(w, "  encoding: {}", f.encoding()).map_err(out_err)?;
-        let imp: Vec<String> = TARGETS
-            .iter()
-            .zip(f.imports())
-            .map(|(t, i)| {
-                if i.detail().is_empty() {
-                    format!("{t} {}", i.kind())
+        let imp: Vec<String> = matrix(*f)
+            .into_iter()
+            .map(|(t, kind, detail)| {
+                if detail.is_empty() {
+                    format!("{t} {kind}")
                 } else {
-                    format!("{t} {} ({})", i.kind(), i.detail())
+                    format!("{t} {kind} ({detail})")
                 }
             })
             .collect();

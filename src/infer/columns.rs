@@ -61,6 +61,11 @@ fn lower_words(name: &str) -> Vec<String> {
     crate::discover::names::words(name)
 }
 
+/// Whether a users-table column's name says it holds password hashes.
+pub fn is_password_hash(name: &str) -> bool {
+    named(name, true) == Some("password_hash")
+}
+
 /// The kind a column's name suggests, for text-like columns.
 fn named(name: &str, users: bool) -> Option<&'static str> {
     let w = lower_words(name);

@@ -60,6 +60,27 @@ pub fn format_of(p: &str, len: u64) -> Option<(&'static str, Vec<(String, String
     by_prefix
 }
 
+/// (format, users, parameters read from the prefix), the largest first.
+pub type Mix = Vec<(String, u64, Vec<(String, String)>)>;
+
+/// `Catalog::hash_prefixes`' (prefix, length, count) rows as a mix of the
+/// catalogue's formats, and the count of hashes of no known format.
+pub fn mix(prefixes: Vec<(String, u64, u64)>) -> (Mix, u64) {
+    let mut mix: Mix = Vec::new();
+    let mut unknown = 0;
+    for (p, len, n) in prefixes {
+        match format_of(&p, len) {
+            Some((f, params)) => match mix.iter_mut().find(|m| m.0 == f && m.2 == params) {
+                Some(m) => m.1 += n,
+                None => mix.push((f.to_string(), n, params)),
+            },
+            None => unknown += n,
+        }
+    }
+    mix.sort_by_key(|m| std::cmp::Reverse(m.1));
+    (mix, unknown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

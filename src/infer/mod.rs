@@ -12,6 +12,7 @@
 //! values are replaced by tokens unless allowed (`--allow-values`); email
 //! domains become `domainN.example` (ARCHITECTURE.md § Secrets).
 
+pub mod census;
 pub mod columns;
 pub mod fit;
 pub mod hashes;
@@ -288,7 +289,7 @@ fn per_parent(
 }
 
 /// (format, share, params) of the users table's password-hash column.
-type Mix = Vec<(String, u64, Vec<(String, String)>)>;
+type Mix = hashes::Mix;
 
 fn hash_mix(
     cat: &mut Catalog,
@@ -302,24 +303,13 @@ fn hash_mix(
     else {
         return Ok(Vec::new());
     };
-    let mut mix: Mix = Vec::new();
-    let mut unknown = 0;
-    for (p, len, n) in cat.hash_prefixes(&users.name, &c.name)? {
-        match hashes::format_of(&p, len) {
-            Some((f, params)) => match mix.iter_mut().find(|m| m.0 == f && m.2 == params) {
-                Some(m) => m.1 += n,
-                None => mix.push((f.to_string(), n, params)),
-            },
-            None => unknown += n,
-        }
-    }
+    let (mix, unknown) = hashes::mix(cat.hash_prefixes(&users.name, &c.name)?);
     if unknown > 0 {
         warnings.push(format!(
             "{}.{}: {unknown} hashes of no known format are left out of the mix",
             users.name, c.name
         ));
     }
-    mix.sort_by_key(|m| std::cmp::Reverse(m.1));
     Ok(mix)
 }
 

@@ -99,8 +99,34 @@ def auth0():
 OKTA_HASH = {"algorithm", "workFactor", "salt", "value", "saltOrder", "digestAlgorithm", "iterationCount", "keySize"}
 
 
+E164 = re.compile(r"^\+[0-9]{1,15}$")
+BASE32 = re.compile(r"^[A-Z2-7]+$")
+
+
+def okta_factors():
+    """okta/factors-*.ndjson: Factors API bodies (Custom TOTP, SMS) of users in passwords."""
+    for path in sorted(glob.glob(os.path.join(D, "factors-*.ndjson"))):
+        for line in open(path, encoding="utf-8"):
+            v = json.loads(line)
+            allowed(v, {"login", "factor"}, "okta factor line")
+            f = v["factor"]
+            if v["login"] not in pw_by_email:
+                schema.append(f"okta factor of an unknown user {v['login']}")
+            if f.get("factorType") == "token:hotp":
+                allowed(f, {"factorType", "provider", "profile"}, "okta totp factor")
+                if f.get("provider") != "CUSTOM" or not BASE32.match(f["profile"].get("sharedSecret", "")):
+                    schema.append(f"okta totp factor: {f}")
+            elif f.get("factorType") == "sms":
+                allowed(f, {"factorType", "provider", "profile"}, "okta sms factor")
+                if f.get("provider") != "OKTA" or not E164.match(f["profile"].get("phoneNumber", "")):
+                    schema.append(f"okta sms factor: {f}")
+            else:
+                schema.append(f"okta factor type: {f}")
+
+
 def okta():
     global records, nohash
+    okta_factors()
     for path in sorted(glob.glob(os.path.join(D, "users-*.ndjson"))):
         for line in open(path, encoding="utf-8"):
             b = json.loads(line)
@@ -321,15 +347,28 @@ globals()[P]()
 refused = {}
 with open(os.path.join(D, "not-importable.csv"), newline="", encoding="utf-8") as f:
     rows = list(csv.DictReader(f))
+# A user whose password goes but one of whose second factors does not has an
+# mfa_reenroll row besides its record: a phone not E.164 (field_limit), or a
+# factor the provider's import does not carry (format); never a user refused.
+mfa = [r for r in rows if r["consequence"] == "mfa_reenroll"]
+rows = [r for r in rows if r["consequence"] != "mfa_reenroll"]
 for r in rows:
     if r["reason"] not in ("format", "ceiling", "field_limit", "no_hash") or r["consequence"] not in ("reset_required", "jit_only"):
         schema.append(f"not-importable: {r}")
     refused[r["reason"]] = refused.get(r["reason"], 0) + 1
+gone = {r["user"] for r in rows if r["reason"] != "no_hash"}
+for r in mfa:
+    if r["reason"] not in ("format", "field_limit") or r["user"] in gone or "dropped" not in r["detail"]:
+        schema.append(f"not-importable (mfa): {r}")
+    if r["reason"] == "field_limit" and "not E.164" not in r["detail"]:
+        schema.append(f"not-importable (mfa): a field limit other than a phone: {r}")
 summary = json.load(open(os.path.join(D, "summary.json")))
+if len(mfa) != summary.get("mfa_reenroll", 0):
+    schema.append(f"{len(mfa)} mfa_reenroll rows, summary.json says {summary.get('mfa_reenroll')}")
 covered = verified + len(fails) + len(rows)
 out = {"provider": P, "records": records, "verified": verified, "failed": len(fails), "fail_examples": fails[:5],
        "schema_errors": len(schema), "schema_examples": schema[:5], "not_importable": len(rows), "refused": refused,
-       "users": len(pw_by_key), "covered": covered, "importable": summary["importable"]}
+       "mfa_reenroll": len(mfa), "users": len(pw_by_key), "covered": covered, "importable": summary["importable"]}
 print(json.dumps(out))
 bad = fails or schema or covered != len(pw_by_key) or verified != summary["importable"] or nohash != refused.get("no_hash", 0)
 sys.exit(1 if bad else 0)
