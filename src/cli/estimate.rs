@@ -1,6 +1,6 @@
 //! `understudy estimate`: arguments, and the call into the estimator.
 
-use super::choices::{Api, Method};
+use super::choices::Api;
 use super::dataset::DatasetArgs;
 use super::values;
 use crate::error::Result;
@@ -63,9 +63,14 @@ pub struct EstimateArgs {
     /// PostgreSQL, 25000 for SQLite).
     #[arg(short, long, value_parser = values::count)]
     pub batch: Option<u64>,
-    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
-    #[arg(short, long, value_enum, default_value_t = Method::Copy)]
-    pub method: Method,
+    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING);
+    /// or quadrature: the load method copy, the size effect as --size-method quadrature.
+    #[arg(short, long, value_enum, default_value_t = EstimateMethod::Copy)]
+    pub method: EstimateMethod,
+    /// How the size effect is measured: geometric (samples at small sizes up to 12.5 % of N,
+    /// a fitted model; cheap) or quadrature (samples at 21 % and 79 % of N; costly).
+    #[arg(long, value_enum, default_value_t = SizeMethodArg::Geometric)]
+    pub size_method: SizeMethodArg,
     /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
@@ -77,7 +82,45 @@ pub struct EstimateArgs {
     pub quiet: bool,
 }
 
+/// `--method`: the load method, or `quadrature` (the old size method,
+/// with the load method copy).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EstimateMethod {
+    Copy,
+    Insert,
+    Upsert,
+    Quadrature,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeMethodArg {
+    Geometric,
+    Quadrature,
+}
+
+impl EstimateArgs {
+    /// The load method and the size method `--method` and `--size-method`
+    /// name together.
+    pub fn methods(&self) -> (crate::target::Method, crate::estimate::geometric::SizeMethod) {
+        use crate::estimate::geometric::SizeMethod;
+        use crate::target::Method as M;
+        let load = match self.method {
+            EstimateMethod::Copy | EstimateMethod::Quadrature => M::Copy,
+            EstimateMethod::Insert => M::Insert,
+            EstimateMethod::Upsert => M::Upsert,
+        };
+        let size = match (self.method, self.size_method) {
+            (EstimateMethod::Quadrature, _) | (_, SizeMethodArg::Quadrature) => {
+                SizeMethod::Quadrature
+            }
+            _ => SizeMethod::Geometric,
+        };
+        (load, size)
+    }
+}
+
 pub fn run(a: EstimateArgs) -> Result<()> {
+    let (method, size_method) = a.methods();
     let profile = a.dataset.load_profile()?;
     let domains = profile.domains.clone();
     crate::estimate::estimate(crate::estimate::EstimateOptions {
@@ -92,7 +135,8 @@ pub fn run(a: EstimateArgs) -> Result<()> {
         repeat: a.repeat,
         seed: a.dataset.seed,
         batch: a.batch,
-        method: a.method.into(),
+        method,
+        size_method,
         hash_mode: a.dataset.hash_mode(),
         edge_rate: a.dataset.edge_rate,
         domains,
