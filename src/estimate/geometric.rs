@@ -7,9 +7,10 @@
 //! W(u) is the pages a batch of B users writes when the target holds u
 //! users (the tables' appended pages, plus in each index the distinct
 //! leaves its k new keys land on, P·(1 − e^(−k/P)) of its P leaves),
-//! E(u) = W(u) plus the pages a checkpoint copies per batch (one
-//! checkpoint every `autocheckpoint` pages, each page copied once however
-//! many of the batches between wrote it), and m(u) the share of index
+//! E(u) the index pages among them plus those a checkpoint copies per
+//! batch (one checkpoint every `autocheckpoint` pages, each page copied
+//! once however many of the batches between wrote it; the appended pages
+//! cost the same at every size and are in α), and m(u) the share of index
 //! pages outside the page cache. The index pages per user are read from
 //! the largest copy (`dbstat`), as a long load's random inserts leave them
 //! (`RANDOM_FILL` full, not the sorted build's full pages); γ from one
@@ -70,29 +71,30 @@ impl Pages {
         self.indexes.iter().map(|i| i.pages_per_user * u).sum()
     }
 
+    /// Distinct index pages `batches` batches touch at `u` users.
     fn touched(&self, u: f64, batches: f64) -> f64 {
         let b = self.batch_users * batches;
-        self.append_pages_per_user * b
-            + self
-                .indexes
-                .iter()
-                .map(|i| {
-                    let p = (i.pages_per_user * u).max(1.0);
-                    p * (1.0 - (-(i.rows_per_user * b) / p).exp())
-                })
-                .sum::<f64>()
+        self.indexes
+            .iter()
+            .map(|i| {
+                let p = (i.pages_per_user * u).max(1.0);
+                p * (1.0 - (-(i.rows_per_user * b) / p).exp())
+            })
+            .sum::<f64>()
     }
 
-    /// W(u): pages one batch writes.
+    /// W(u): pages one batch writes (tables' appended pages included).
     pub fn written(&self, u: f64) -> f64 {
-        self.touched(u, 1.0)
+        self.append_pages_per_user * self.batch_users + self.touched(u, 1.0)
     }
 
-    /// E(u): pages written per batch, the checkpoint's copies included.
+    /// E(u): index pages written per batch, the checkpoint's copies of
+    /// them included (one checkpoint every `autocheckpoint` pages of WAL).
+    /// The tables' appended pages, the same at every size, are not counted:
+    /// the fit's constant takes them.
     pub fn pages_per_batch(&self, u: f64) -> f64 {
-        let w = self.written(u).max(1.0);
-        let k = (self.autocheckpoint / w).max(1.0);
-        w + self.touched(u, k) / k
+        let k = (self.autocheckpoint / self.written(u).max(1.0)).max(1.0);
+        self.touched(u, 1.0) + self.touched(u, k) / k
     }
 
     /// m(u): share of the index pages outside a cache of `cache` pages.
