@@ -18,6 +18,9 @@ pub const ESTIMATE_EXAMPLES: &str = "Examples:
   # 1M users into MySQL or MariaDB (scratch databases on the same server)
   understudy estimate --production-users 1000000 --target mysql://app:secret@localhost/rehearsal
 
+  # the old size method (samples at 21 % and 79 % of N: slower, more disk), for comparison
+  understudy estimate --production-users 1000000 --target sqlite:app.db --method quadrature
+
   # then check it: the full rehearsal, timed
   understudy rehearse --users 1000000 --target sqlite:full.db --no-verify --report full.json
 
@@ -25,7 +28,9 @@ Samples go to a scratch copy (SQLite: a file in a temporary directory beside the
 PostgreSQL: a schema understudy_estimate_<pid>_<k>; MySQL: a database of that name on the
 same server, which needs GRANT ALL ON `understudy\\_estimate\\_%`.*), dropped afterwards;
 the target itself is not touched. The projection is of rehearse's load phase (its
-`duration_s`), not of hash-pool building or verification. See docs/estimate.md for the method and its limits.
+`duration_s`), not of hash-pool building or verification. The size effect is measured at sizes
+up to 12.5 % of N (--size-method geometric) and the report states the estimate's own cost
+(seconds, disk). See docs/estimate.md for the method and its limits.
 
 Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
 
@@ -41,7 +46,7 @@ pub struct EstimateArgs {
     /// (samples go to a scratch copy).
     #[arg(short, long)]
     pub target: String,
-    /// Users per sample rehearsal (default: 5 % of N, at most 100,000).
+    /// Users per sample rehearsal (default: 1 % of N, at least 1,000, at most 100,000).
     #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::users)]
     pub sample_users: Option<u64>,
     /// Users per sample as a share of N, e.g. 2% (or 0.02).

@@ -80,8 +80,10 @@ pub fn parse_share(s: &str) -> Option<f64> {
     (v > 0.0 && v <= 1.0).then_some(v)
 }
 
-/// The sample size: `--sample-users`, else `--sample` × N, else 5 % of N
-/// capped at 100,000 (and at least 1,000 or N).
+/// The sample size: `--sample-users`, else `--sample` × N, else 1 % of N
+/// capped at 100,000 (and at least 1,000 or N): the sweep loads it
+/// `--repeat` times at each worker count, which at 5 % was most of the
+/// estimate's cost.
 pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u64> {
     let s = match (users, share) {
         (Some(_), Some(_)) => {
@@ -91,7 +93,7 @@ pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u6
         }
         (Some(s), None) => s,
         (None, Some(p)) => ((n as f64 * p).round() as u64).max(1),
-        (None, None) => (n / 20).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
+        (None, None) => (n / 100).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
     };
     if s == 0 {
         return Err(Error::usage("the sample must hold at least 1 user"));
@@ -906,7 +908,7 @@ mod tests {
         assert_eq!(parse_share("0.05"), Some(0.05));
         assert_eq!(parse_share("0%"), None);
         assert_eq!(parse_share("150%"), None);
-        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 50_000);
+        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 10_000);
         assert_eq!(sample_users(10_000_000, None, None).unwrap(), 100_000);
         assert_eq!(sample_users(500, None, None).unwrap(), 500);
         assert_eq!(sample_users(1_000_000, None, Some(0.02)).unwrap(), 20_000);
