@@ -8,7 +8,7 @@
 # actual lies inside the stated range.
 #
 # usage: benches/compare/estimate_vs_full.sh [USERS] [SAMPLE]
-#   USERS default 1000000; SAMPLE default 1% (anything --sample takes);
+#   USERS default 1000000; SAMPLE default 0.5% (anything --sample takes);
 #   TARGETS="pg sqlite" (default both), PROFILE (default saas),
 #   PG_WORKERS (default 2) — the full PostgreSQL run's workers,
 #   REPEAT (default 3) — estimate's --repeat (samples per worker count),
@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS=${1:-1000000}
-SAMPLE=${2:-1%}
+SAMPLE=${2:-0.5%}
 TARGETS=${TARGETS:-pg sqlite}
 PROFILE=${PROFILE:-saas}
 PG_WORKERS=${PG_WORKERS:-2}

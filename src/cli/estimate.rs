@@ -46,7 +46,7 @@ pub struct EstimateArgs {
     /// (samples go to a scratch copy).
     #[arg(short, long)]
     pub target: String,
-    /// Users per sample rehearsal (default: 1 % of N, at least 1,000, at most 100,000).
+    /// Users per sample rehearsal (default: 0.5 % of N, at least 1,000, at most 100,000).
     #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::users)]
     pub sample_users: Option<u64>,
     /// Users per sample as a share of N, e.g. 2% (or 0.02).

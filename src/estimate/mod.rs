@@ -31,6 +31,7 @@ use crate::harness::{Plan, RehearseOptions};
 use crate::hash::HashMode;
 use crate::profile::Profile;
 use crate::target::{Method, Target};
+use geometric::AtSize;
 use model::{SampleKind, TargetKind};
 use report::EstimateReport;
 use std::path::PathBuf;
@@ -80,8 +81,8 @@ pub fn parse_share(s: &str) -> Option<f64> {
     (v > 0.0 && v <= 1.0).then_some(v)
 }
 
-/// The sample size: `--sample-users`, else `--sample` × N, else 1 % of N
-/// capped at 100,000 (and at least 1,000 or N): the sweep loads it
+/// The sample size: `--sample-users`, else `--sample` × N, else 0.5 % of
+/// N capped at 100,000 (and at least 1,000 or N): the sweep loads it
 /// `--repeat` times at each worker count, which at 5 % was most of the
 /// estimate's cost.
 pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u64> {
@@ -93,7 +94,7 @@ pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u6
         }
         (Some(s), None) => s,
         (None, Some(p)) => ((n as f64 * p).round() as u64).max(1),
-        (None, None) => (n / 100).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
+        (None, None) => (n / 200).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
     };
     if s == 0 {
         return Err(Error::usage("the sample must hold at least 1 user"));
@@ -171,68 +172,6 @@ struct Design {
     at: AtSize,
     /// One pass of samples; `--repeat` runs it again while the budget allows.
     specs: Vec<sample::Spec>,
-}
-
-/// Samples at size: half the sample's users at each Gauss–Legendre node,
-/// N·(1/2 ∓ 1/(2√3)), as full-size batches, centred on it; at least one
-/// whole batch, even when that is more than half the sample: a smaller
-/// transaction writes more pages per row (on SQLite, batches of 5,000
-/// instead of 25,000 wrote 3.3× the WAL pages per row and projected a
-/// 200k-user load 34–37 % long). On a server, whose copy is filled once,
-/// the `--repeat` halves are loaded one after the other as one longer
-/// sample (`span`), its first third not counted (see `sample::run_at_sizes`).
-struct AtSize {
-    /// Half the sample's users.
-    half: u64,
-    /// The full load's batch.
-    batch: u64,
-    /// Batches per sample at size (`span` halves of the sample).
-    window: u64,
-    /// First batch of each node.
-    points: Vec<u64>,
-}
-
-impl AtSize {
-    /// `--size-method geometric`: up to four sizes halving from an eighth
-    /// of the load (`geometric::nodes`); on SQLite one window of the sample's
-    /// half (at least a batch) at each, on a server at least 3 batches
-    /// (6 on MySQL, whose page flushes come seconds apart), one worker.
-    fn geometric(n: u64, s_users: u64, full_batch: u64, server: Option<bool>) -> AtSize {
-        let half = (s_users / 2).max(1);
-        let batches = n.div_ceil(full_batch);
-        let least = match server {
-            None => 1,
-            Some(false) => 3,
-            Some(true) => 6,
-        };
-        AtSize {
-            half,
-            batch: full_batch,
-            window: (half / full_batch).max(least),
-            points: geometric::nodes(batches, 4),
-        }
-    }
-
-    fn new(n: u64, s_users: u64, full_batch: u64, span: u64) -> AtSize {
-        let half = (s_users / 2).max(1);
-        let batch = full_batch;
-        let window = (half / batch).max(1) * span.max(1);
-        let d = 0.5 / 3f64.sqrt();
-        let mut points: Vec<u64> = [0.5 - d, 0.5 + d]
-            .iter()
-            .map(|x| {
-                let start = n as f64 * x - (window * batch) as f64 / 2.0;
-                (start / batch as f64).round().max(0.0) as u64
-            })
-            .collect();
-        points.dedup();
-        AtSize {
-            half,
-            batch,
-            window,
-            points,
-        }
-    }
 }
 
 /// The options' checks that need no target (exit 2), then the target they
@@ -908,8 +847,9 @@ mod tests {
         assert_eq!(parse_share("0.05"), Some(0.05));
         assert_eq!(parse_share("0%"), None);
         assert_eq!(parse_share("150%"), None);
-        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 10_000);
-        assert_eq!(sample_users(10_000_000, None, None).unwrap(), 100_000);
+        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 5_000);
+        assert_eq!(sample_users(10_000_000, None, None).unwrap(), 50_000);
+        assert_eq!(sample_users(100_000_000, None, None).unwrap(), 100_000);
         assert_eq!(sample_users(500, None, None).unwrap(), 500);
         assert_eq!(sample_users(1_000_000, None, Some(0.02)).unwrap(), 20_000);
         assert!(sample_users(100, Some(200), None).is_err());
