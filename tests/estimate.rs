@@ -253,10 +253,23 @@ fn postgres_estimate_then_the_full_run() {
     let r = json(&est);
     check_report(&r, 100_000, &[1, 2, 4]);
     assert_eq!(r["model"]["fit"], "full");
-    // The size effect from samples at 21 % and 79 % of the production size.
-    assert_eq!(r["model"]["size"]["method"], "quadrature");
-    let at = at_size_shares(&r);
-    assert_eq!(at.len(), 2, "{at:?}");
+    // The size effect from samples at three sizes up to an eighth of the
+    // production (20 batches: 1, 2 and 3), a log fit, in one scratch schema
+    // whose size is the estimate's disk.
+    assert_eq!(r["model"]["size"]["method"], "geometric");
+    assert_eq!(r["model"]["size_fit"]["kind"], "log");
+    let rows = r["production_rows"].as_f64().unwrap();
+    let at: Vec<f64> = r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "at_size")
+        .map(|s| s["at_rows"].as_f64().unwrap() / rows)
+        .collect();
+    assert_eq!(at.len(), 3, "{at:?}");
+    assert!(at.iter().all(|a| (0.03..0.2).contains(a)), "{at:?}");
+    assert!(r["cost"]["peak_disk_bytes"].as_u64().unwrap() > 0);
+    assert!(r["cost"]["disk_share"].as_f64().unwrap() < 0.25, "{}", r["cost"]);
     assert!(!r["target"].as_str().unwrap().contains(&pg.password));
     // Scratch schemas are dropped; nothing was created in the target's own schema.
     let mut c = pg.client("est");
