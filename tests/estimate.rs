@@ -245,6 +245,7 @@ fn postgres_estimate_then_the_full_run() {
         .flag("--sample-users", "5000")
         .flag("--workers", "1,2,4")
         .flag("--repeat", "2")
+        .flag("--batch", "1000")
         .target(&dsn)
         .report(&est)
         .run()
@@ -254,7 +255,7 @@ fn postgres_estimate_then_the_full_run() {
     check_report(&r, 100_000, &[1, 2, 4]);
     assert_eq!(r["model"]["fit"], "full");
     // The size effect from samples at three sizes up to an eighth of the
-    // production (20 batches: 1, 2 and 3), a log fit, in one scratch schema
+    // production (100 batches: 3, 7 and 13), a log fit, in one scratch schema
     // whose size is the estimate's disk.
     assert_eq!(r["model"]["size"]["method"], "geometric");
     assert_eq!(r["model"]["size_fit"]["kind"], "log");
@@ -267,7 +268,7 @@ fn postgres_estimate_then_the_full_run() {
         .map(|s| s["at_rows"].as_f64().unwrap() / rows)
         .collect();
     assert_eq!(at.len(), 3, "{at:?}");
-    assert!(at.iter().all(|a| (0.03..0.2).contains(a)), "{at:?}");
+    assert!(at.iter().all(|a| (0.02..0.15).contains(a)), "{at:?}");
     assert!(r["cost"]["peak_disk_bytes"].as_u64().unwrap() > 0);
     assert!(r["cost"]["disk_share"].as_f64().unwrap() < 0.25, "{}", r["cost"]);
     assert!(!r["target"].as_str().unwrap().contains(&pg.password));
@@ -294,6 +295,7 @@ fn postgres_estimate_then_the_full_run() {
     let full = d.path().join("full.json");
     full_run(&profile, 100_000, &full_dsn, &full)
         .flag("--workers", "2")
+        .flag("--batch", "1000")
         .run()
         .success();
     compare("postgres 100k", &r, &json(&full), 2);
