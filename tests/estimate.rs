@@ -270,7 +270,11 @@ fn postgres_estimate_then_the_full_run() {
     assert_eq!(at.len(), 3, "{at:?}");
     assert!(at.iter().all(|a| (0.02..0.15).contains(a)), "{at:?}");
     assert!(r["cost"]["peak_disk_bytes"].as_u64().unwrap() > 0);
-    assert!(r["cost"]["disk_share"].as_f64().unwrap() < 0.25, "{}", r["cost"]);
+    assert!(
+        r["cost"]["disk_share"].as_f64().unwrap() < 0.25,
+        "{}",
+        r["cost"]
+    );
     assert!(!r["target"].as_str().unwrap().contains(&pg.password));
     // Scratch schemas are dropped; nothing was created in the target's own schema.
     let mut c = pg.client("est");
@@ -437,7 +441,11 @@ fn sqlite_geometric_sizes_state_their_cost_and_honour_the_budget() {
         .run()
         .code(0);
     let b = json(&b);
-    assert!(b["budget"]["sizes_skipped"].as_u64().unwrap() >= 1, "{}", b["budget"]);
+    assert!(
+        b["budget"]["sizes_skipped"].as_u64().unwrap() >= 1,
+        "{}",
+        b["budget"]
+    );
     assert_eq!(b["budget"]["seconds"], 1.0);
     assert!(
         b["notes"].as_array().unwrap().iter().any(|n| n

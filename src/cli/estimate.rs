@@ -106,7 +106,12 @@ pub enum SizeMethodArg {
 impl EstimateArgs {
     /// The load method and the size method `--method` and `--size-method`
     /// name together.
-    pub fn methods(&self) -> (crate::target::Method, crate::estimate::geometric::SizeMethod) {
+    pub fn methods(
+        &self,
+    ) -> (
+        crate::target::Method,
+        crate::estimate::geometric::SizeMethod,
+    ) {
         use crate::estimate::geometric::SizeMethod;
         use crate::target::Method as M;
         let load = match self.method {

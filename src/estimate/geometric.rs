@@ -208,7 +208,11 @@ impl PageFit {
 /// batch, seconds per batch)` at each size. `shrunk`: (seconds per batch
 /// at the largest size with the usual cache, with a cache of `cache`
 /// pages, at `u` users).
-pub fn fit_pages(points: &[(f64, f64)], shrunk: Option<(f64, f64, f64, f64)>, pages: Pages) -> Option<PageFit> {
+pub fn fit_pages(
+    points: &[(f64, f64)],
+    shrunk: Option<(f64, f64, f64, f64)>,
+    pages: Pages,
+) -> Option<PageFit> {
     if points.is_empty() {
         return None;
     }
@@ -261,7 +265,10 @@ fn line_fit(xy: &[(f64, f64)]) -> (f64, f64) {
         (my.max(0.0), 0.0)
     } else if a < 0.0 {
         let sxx0: f64 = xy.iter().map(|p| p.0 * p.0).sum();
-        (0.0, xy.iter().map(|p| p.0 * p.1).sum::<f64>() / sxx0.max(1e-300))
+        (
+            0.0,
+            xy.iter().map(|p| p.0 * p.1).sum::<f64>() / sxx0.max(1e-300),
+        )
     } else {
         (a, b)
     }
@@ -373,7 +380,11 @@ pub fn full_rate(
                 .collect();
             let fit = fit_pages(&points, shrunk, pages)?;
             let total = fit.total_s(users);
-            (rows / total.max(1e-9), fit.rms_rel_error, Fitted::Pages { fit, points })
+            (
+                rows / total.max(1e-9),
+                fit.rms_rel_error,
+                Fitted::Pages { fit, points },
+            )
         }
         None => {
             // Rows in the target at the middle of each window.
@@ -382,7 +393,11 @@ pub fn full_rate(
                 .map(|&(at_rows, n, secs, _)| (at_rows + n / 2.0, secs / n.max(1.0)))
                 .collect();
             let fit = fit_log(&points)?;
-            (1.0 / fit.mean_s(rows), fit.rms_rel_error, Fitted::Log { fit, points })
+            (
+                1.0 / fit.mean_s(rows),
+                fit.rms_rel_error,
+                Fitted::Log { fit, points },
+            )
         }
     };
     let k = at.len().max(1) as f64;
@@ -444,7 +459,9 @@ mod tests {
         assert!((fit.alpha_s - a).abs() < 1e-9 && (fit.beta_s_per_page - b).abs() < 1e-12);
         assert!(fit.rms_rel_error < 1e-9);
         let total = fit.total_s(3_200_000.0);
-        let direct: f64 = (0..128).map(|i| a + b * p.pages_per_batch(i as f64 * 25_000.0)).sum();
+        let direct: f64 = (0..128)
+            .map(|i| a + b * p.pages_per_batch(i as f64 * 25_000.0))
+            .sum();
         assert!((total / direct - 1.0).abs() < 1e-9);
         // A cache miss cost measured with a shrunk cache is charged beyond it.
         let u = 400_000.0;

@@ -59,7 +59,9 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
     let fill = target.scratch("fill")?;
     let fill_file = fill.target.file().map(Path::to_path_buf);
     let Some(fill_file) = fill_file else {
-        return Err(Error::target("size samples of this kind are for SQLite targets"));
+        return Err(Error::target(
+            "size samples of this kind are for SQLite targets",
+        ));
     };
     let mut conn = fill.target.connect()?;
     let ddl = Ddl::of(plan, conn.dialect());
@@ -81,7 +83,9 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
         from = to;
         let copy = target.scratch(&format!("at-{i}"))?;
         let Some(file) = copy.target.file().map(Path::to_path_buf) else {
-            return Err(Error::target("size samples of this kind are for SQLite targets"));
+            return Err(Error::target(
+                "size samples of this kind are for SQLite targets",
+            ));
         };
         std::fs::copy(&fill_file, &file).map_err(|e| Error::io("copy", &file, e))?;
         copy.target
@@ -135,7 +139,12 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
 /// Page counts of the copy at `file` holding `users` users, with its
 /// indexes as a long load's random inserts leave them (`RANDOM_FILL`).
 fn read_pages(file: &Path, users: u64, batch: u64) -> Result<Pages> {
-    let fail = |e: rusqlite::Error| Error::target(format!("cannot read the page counts of {}: {e}", file.display()));
+    let fail = |e: rusqlite::Error| {
+        Error::target(format!(
+            "cannot read the page counts of {}: {e}",
+            file.display()
+        ))
+    };
     let c = rusqlite::Connection::open(file).map_err(fail)?;
     let page_size: f64 = c
         .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
@@ -167,7 +176,9 @@ fn read_pages(file: &Path, users: u64, batch: u64) -> Result<Pages> {
         if *random {
             let q = crate::sink::sql::quote_ident(crate::sink::Dialect::Sqlite, table);
             let rows: f64 = c
-                .query_row(&format!("SELECT count(*) FROM {q}"), [], |r| r.get::<_, i64>(0))
+                .query_row(&format!("SELECT count(*) FROM {q}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
                 .map_err(fail)? as f64;
             total += n / RANDOM_FILL;
             indexes.push(Index {

@@ -325,7 +325,12 @@ fn scratch_bytes(conn: &mut dyn crate::target::Conn) -> Option<u64> {
         crate::sink::Dialect::Sqlite => return None,
     };
     let rows = conn.query(q).ok()?;
-    rows.first()?.first()?.as_ref()?.parse::<f64>().ok().map(|v| v as u64)
+    rows.first()?
+        .first()?
+        .as_ref()?
+        .parse::<f64>()
+        .ok()
+        .map(|v| v as u64)
 }
 
 /// Adds a filled copy's keys back (foreign keys after every table's keys),
