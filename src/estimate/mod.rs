@@ -307,23 +307,7 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         TargetKind::Server => opts.repeat as u64,
         _ => 1,
     };
-    let mysql = ["mysql:", "mariadb:"]
-        .iter()
-        .any(|p| opts.target.starts_with(p));
-    let server = (kind == TargetKind::Server).then_some(mysql);
-    let geo = AtSize::geometric(n, s_users, full_batch, server);
-    // Fewer than three sizes (a production of a few batches) cannot pin a
-    // model down: the quadrature then, which costs little at that size.
-    let size_method = match opts.size_method {
-        geometric::SizeMethod::Geometric if geo.points.len() >= 3 => {
-            geometric::SizeMethod::Geometric
-        }
-        _ => geometric::SizeMethod::Quadrature,
-    };
-    let at = match size_method {
-        geometric::SizeMethod::Geometric => geo,
-        geometric::SizeMethod::Quadrature => AtSize::new(n, s_users, full_batch, span),
-    };
+    let (size_method, at) = size_design(opts, kind, s_users, full_batch, span);
     let specs = one_pass(kind, size_method, &workers, sweep_batch, &at);
     Ok(Design {
         n,
@@ -341,6 +325,36 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         at,
         specs,
     })
+}
+
+/// The samples at size: `--size-method`'s sizes, or the quadrature's when
+/// a production of a few batches cannot give three sizes.
+fn size_design(
+    opts: &EstimateOptions,
+    kind: TargetKind,
+    s_users: u64,
+    full_batch: u64,
+    span: u64,
+) -> (geometric::SizeMethod, AtSize) {
+    let n = opts.production_users;
+    let mysql = ["mysql:", "mariadb:"]
+        .iter()
+        .any(|p| opts.target.starts_with(p));
+    let server = (kind == TargetKind::Server).then_some(mysql);
+    let geo = AtSize::geometric(n, s_users, full_batch, server);
+    // Fewer than three sizes (a production of a few batches) cannot pin a
+    // model down: the quadrature then, which costs little at that size.
+    let size_method = match opts.size_method {
+        geometric::SizeMethod::Geometric if geo.points.len() >= 3 => {
+            geometric::SizeMethod::Geometric
+        }
+        _ => geometric::SizeMethod::Quadrature,
+    };
+    let at = match size_method {
+        geometric::SizeMethod::Geometric => geo,
+        geometric::SizeMethod::Quadrature => AtSize::new(n, s_users, full_batch, span),
+    };
+    (size_method, at)
 }
 
 /// One pass of samples: the sweep, then on SQLite the samples at size
