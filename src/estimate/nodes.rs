@@ -5,8 +5,9 @@
 //! into that copy itself, which is then removed. At the largest size the
 //! page counts are read (`dbstat`) and one more window is loaded with the
 //! page cache shrunk to the share of the indexes it will hold at full
-//! size. Beside the target at most the fill file and one copy: about twice
-//! the largest size's tables, plus its indexes.
+//! size; that size is measured in the fill file itself. Beside the target
+//! at most the fill file and one copy of the size before (about an eighth
+//! of the production's size), or the fill file with its indexes.
 
 use super::geometric::{Index, Pages, RANDOM_FILL};
 use super::model::Sample;
@@ -50,6 +51,15 @@ fn bytes(p: &Path) -> u64 {
     f("") + f("-wal")
 }
 
+/// Bytes of the fill file and the copy (once when they are one file).
+fn beside(fill: &Path, copy: &Path) -> u64 {
+    if fill == copy {
+        bytes(fill)
+    } else {
+        bytes(fill) + bytes(copy)
+    }
+}
+
 /// Seconds per batch of a sample at size (its writer's time).
 pub fn per_batch_s(s: &Sample, batch: u64) -> f64 {
     s.steady_window_s * batch as f64 / s.users.max(1) as f64
@@ -81,13 +91,25 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
         let t0 = Instant::now();
         let rows = fill_to(plan, &fill, base, d.batch, from..to)?;
         from = to;
-        let copy = target.scratch(&format!("at-{i}"))?;
+        let last_size = i + 1 == d.points.len();
+        // The largest size is measured in the fill file itself (nothing is
+        // appended after it): beside the target at most the fill file and
+        // one copy of a smaller size, or the fill file with its indexes.
+        let own;
+        let copy = if last_size {
+            &fill
+        } else {
+            own = target.scratch(&format!("at-{i}"))?;
+            &own
+        };
         let Some(file) = copy.target.file().map(Path::to_path_buf) else {
             return Err(Error::target(
                 "size samples of this kind are for SQLite targets",
             ));
         };
-        std::fs::copy(&fill_file, &file).map_err(|e| Error::io("copy", &file, e))?;
+        if !last_size {
+            std::fs::copy(&fill_file, &file).map_err(|e| Error::io("copy", &file, e))?;
+        }
         copy.target
             .connect()?
             .batch(&format!("{}PRAGMA wal_checkpoint(TRUNCATE);", ddl.keys))
@@ -97,18 +119,16 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
             .map_err(|e| Error::io("sync", &file, e))?;
         out.fill_s += t0.elapsed().as_secs_f64();
         let users = to * d.batch;
-        let last_size = i + 1 == d.points.len();
-        if last_size {
-            out.pages = Some(read_pages(&file, users, d.batch)?);
-        }
+        // Read at every size: a budget that stops early leaves the last read.
+        out.pages = Some(read_pages(&file, users, d.batch)?);
         let cache_kib = crate::target::sqlite::DEFAULT_TUNING.cache_kib;
         let at = At {
             batches: to,
             rows,
             cache_kib,
         };
-        let s = sample::run_at_in(plan, &copy, &at, base, d.batch, d.window)?;
-        out.peak_bytes = out.peak_bytes.max(bytes(&fill_file) + bytes(&file));
+        let s = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
+        out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
         if let (true, Some(p)) = (last_size, &out.pages) {
             // The page cache shrunk to hold the share of the indexes it
             // will hold at full size.
@@ -120,14 +140,14 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
                     rows: rows + s.rows,
                     cache_kib: small_kib,
                 };
-                let small = sample::run_at_in(plan, &copy, &at, base, d.batch, d.window)?;
+                let small = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
                 out.shrunk = Some((
                     per_batch_s(&s, d.batch),
                     per_batch_s(&small, d.batch),
                     p.cache_pages * small_kib as f64 / cache_kib as f64,
                     users as f64,
                 ));
-                out.peak_bytes = out.peak_bytes.max(bytes(&fill_file) + bytes(&file));
+                out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
             }
         }
         out.samples.push(s);
