@@ -16,7 +16,11 @@
 //! `samples` [{kind, workers, users, batch, rows, duration_s,
 //! steady_rows_per_s, steady_window_s, warmup_s, gen_s, target_s,
 //! ratelimit_wait_s, starved_s, retries, throttled, rate_limit, series}],
-//! `notes`, `exit_code`. Version 1 was the same without `kind`.
+//! `notes`, `exit_code`; added since, all additive: `model.size_fit` (the
+//! geometric size model), `size_method`, `cost` {seconds, fill_s,
+//! peak_disk_bytes, projected_target_bytes, disk_share}, `budget` {seconds,
+//! samples_skipped, sizes_skipped, range_width}. Version 1 was the same
+//! without `kind`.
 
 use crate::error::{Error, Result};
 use crate::estimate::model::{Model, Projection, Sample, SampleKind};
