@@ -245,6 +245,7 @@ fn postgres_estimate_then_the_full_run() {
         .flag("--sample-users", "5000")
         .flag("--workers", "1,2,4")
         .flag("--repeat", "2")
+        .flag("--batch", "1000")
         .target(&dsn)
         .report(&est)
         .run()
@@ -253,10 +254,27 @@ fn postgres_estimate_then_the_full_run() {
     let r = json(&est);
     check_report(&r, 100_000, &[1, 2, 4]);
     assert_eq!(r["model"]["fit"], "full");
-    // The size effect from samples at 21 % and 79 % of the production size.
-    assert_eq!(r["model"]["size"]["method"], "quadrature");
-    let at = at_size_shares(&r);
-    assert_eq!(at.len(), 2, "{at:?}");
+    // The size effect from samples at three sizes up to an eighth of the
+    // production (100 batches: 3, 7 and 13), a log fit, in one scratch schema
+    // whose size is the estimate's disk.
+    assert_eq!(r["model"]["size"]["method"], "geometric");
+    assert_eq!(r["model"]["size_fit"]["kind"], "log");
+    let rows = r["production_rows"].as_f64().unwrap();
+    let at: Vec<f64> = r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "at_size")
+        .map(|s| s["at_rows"].as_f64().unwrap() / rows)
+        .collect();
+    assert_eq!(at.len(), 3, "{at:?}");
+    assert!(at.iter().all(|a| (0.02..0.15).contains(a)), "{at:?}");
+    assert!(r["cost"]["peak_disk_bytes"].as_u64().unwrap() > 0);
+    assert!(
+        r["cost"]["disk_share"].as_f64().unwrap() < 0.25,
+        "{}",
+        r["cost"]
+    );
     assert!(!r["target"].as_str().unwrap().contains(&pg.password));
     // Scratch schemas are dropped; nothing was created in the target's own schema.
     let mut c = pg.client("est");
@@ -281,6 +299,7 @@ fn postgres_estimate_then_the_full_run() {
     let full = d.path().join("full.json");
     full_run(&profile, 100_000, &full_dsn, &full)
         .flag("--workers", "2")
+        .flag("--batch", "1000")
         .run()
         .success();
     compare("postgres 100k", &r, &json(&full), 2);
@@ -337,6 +356,112 @@ fn okta_rate_limit_is_named_as_the_bottleneck() {
         r["projections"][1]["high_seconds"].as_f64().unwrap(),
     );
     assert!(lo < ideal && ideal < hi, "{lo}–{hi} vs {ideal}");
+}
+
+/// The default size method: samples at sizes halving from an eighth of the
+/// production (batches of 2,000 users: 100 batches, sizes of 2, 3, 6 and
+/// 13 batches), SQLite's page model fitted to them; the report states the
+/// estimate's own cost and what the budget bought. `--method quadrature`
+/// (and `--size-method quadrature`) keeps the old samples at 21 % and 79 %;
+/// a tight `--budget` drops sizes and says so.
+#[test]
+fn sqlite_geometric_sizes_state_their_cost_and_honour_the_budget() {
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let est = d.path().join("est.json");
+    let db = d.path().join("app.db");
+    estimate(&profile, 200_000)
+        .flag("--sample", "2%")
+        .flag("--workers", "1")
+        .flag("--repeat", "1")
+        .flag("--batch", "2000")
+        .sqlite(&db)
+        .report(&est)
+        .run()
+        .code(0)
+        .text_contains("this estimate:");
+    let r = json(&est);
+    check_report(&r, 200_000, &[1]);
+    assert_eq!(r["size_method"], "geometric");
+    assert_eq!(r["model"]["size"]["method"], "geometric");
+    assert_eq!(r["model"]["size_fit"]["kind"], "pages");
+    let rows = r["production_rows"].as_f64().unwrap();
+    let mut at: Vec<f64> = r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "at_size")
+        .map(|s| s["at_rows"].as_f64().unwrap() / rows)
+        .collect();
+    at.sort_by(f64::total_cmp);
+    assert_eq!(at.len(), 4, "{at:?}");
+    assert!(at[3] < 0.14 && at[0] > 0.005, "{at:?}");
+    let c = &r["cost"];
+    assert!(c["seconds"].as_f64().unwrap() >= r["sampling_s"].as_f64().unwrap() * 0.99);
+    assert!(c["fill_s"].as_f64().unwrap() > 0.0);
+    assert!(c["peak_disk_bytes"].as_u64().unwrap() > 0);
+    let share = c["disk_share"].as_f64().unwrap();
+    assert!(share > 0.05 && share < 0.35, "{c}");
+    assert!(r["budget"]["range_width"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["budget"]["seconds"], 600.0);
+    assert!(!db.exists(), "estimate created the target file");
+
+    // The old method, by either spelling.
+    for flags in [["--method", "quadrature"], ["--size-method", "quadrature"]] {
+        let q = d.path().join("q.json");
+        estimate(&profile, 200_000)
+            .flag("--sample", "2%")
+            .flag("--workers", "1")
+            .flag("--repeat", "1")
+            .flag("--batch", "2000")
+            .flag(flags[0], flags[1])
+            .sqlite(&db)
+            .report(&q)
+            .arg("-q")
+            .run()
+            .code(0);
+        let q = json(&q);
+        assert_eq!(q["size_method"], "quadrature", "{flags:?}");
+        assert_eq!(q["model"]["size"]["method"], "quadrature");
+        assert_eq!(q["method"], "copy");
+    }
+
+    // A budget too small for the sizes: two are taken, the rest skipped,
+    // and the report says so.
+    let b = d.path().join("b.json");
+    estimate(&profile, 200_000)
+        .flag("--sample", "2%")
+        .flag("--workers", "1")
+        .flag("--repeat", "2")
+        .flag("--batch", "2000")
+        .flag("--budget", "1s")
+        .sqlite(&db)
+        .report(&b)
+        .arg("-q")
+        .run()
+        .code(0);
+    let b = json(&b);
+    assert!(
+        b["budget"]["sizes_skipped"].as_u64().unwrap() >= 1,
+        "{}",
+        b["budget"]
+    );
+    assert_eq!(b["budget"]["seconds"], 1.0);
+    assert!(
+        b["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("sizes planned for the samples at size skipped")),
+        "{}",
+        b["notes"]
+    );
+
+    // --method takes the load methods and quadrature, nothing else.
+    estimate(&profile, 200_000)
+        .flag("--method", "gauss")
+        .sqlite(&db)
+        .run()
+        .code(2);
 }
 
 /// The samples at size as (share of the production rows at the middle of

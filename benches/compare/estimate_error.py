@@ -18,4 +18,12 @@ print(f"  projected {p['seconds']:.1f} s  range {p['low_seconds']:.1f} – {p['h
       f"(USL σ={est['model']['usl']['sigma']:.3f} κ={est['model']['usl']['kappa']:.5f}, size ×{est['model']['size']['factor']:.2f} {est['model']['size']['method']})")
 print(f"  actual    {actual:.1f} s  ({full['rows_loaded']} rows, {full['throughput_rows_per_s']:.0f} rows/s)")
 print(f"  error     {err:+.1f} %   inside range: {'yes' if inside else 'NO'}   recommended workers: {est['recommended_workers']}")
+c = est.get("cost", {})
+if c:
+    disk = c.get("peak_disk_bytes")
+    share = c.get("disk_share")
+    print(f"  cost      {c['seconds']:.1f} s ({c['seconds'] / actual * 100:.1f} % of the full load; {c['fill_s']:.1f} s filling), "
+          f"size method {est.get('size_method', 'quadrature')}, disk "
+          + (f"{disk / 1e6:.0f} MB" if disk else "?")
+          + (f" ({share * 100:.0f} % of the projected target)" if share else ""))
 print(f"  bottleneck: {est['bottleneck']}")

@@ -8,10 +8,10 @@
 # actual lies inside the stated range.
 #
 # usage: benches/compare/estimate_vs_full.sh [USERS] [SAMPLE]
-#   USERS default 1000000; SAMPLE default 5% (anything --sample takes);
+#   USERS default 1000000; SAMPLE default 0.5% (anything --sample takes);
 #   TARGETS="pg sqlite" (default both), PROFILE (default saas),
 #   PG_WORKERS (default 2) — the full PostgreSQL run's workers,
-#   REPEAT (default 5) — estimate's --repeat (samples per worker count),
+#   REPEAT (default 3) — estimate's --repeat (samples per worker count),
 #   ROUNDS (default 1) — estimate/full pairs per target, the order
 #   alternating (estimate first, then the full run first), so that a change
 #   in the machine's load does not always favour the same side.
@@ -22,11 +22,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS=${1:-1000000}
-SAMPLE=${2:-5%}
+SAMPLE=${2:-0.5%}
 TARGETS=${TARGETS:-pg sqlite}
 PROFILE=${PROFILE:-saas}
 PG_WORKERS=${PG_WORKERS:-2}
-REPEAT=${REPEAT:-5}
+REPEAT=${REPEAT:-3}
 ROUNDS=${ROUNDS:-1}
 load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 . benches/compare/pg_server.sh estimate

@@ -10,7 +10,7 @@
 # stated range.
 #
 # usage: benches/compare/estimate_vs_full_mysql.sh [USERS] [SAMPLE]
-#   USERS default 1000000; SAMPLE default 5% (anything --sample takes);
+#   USERS default 1000000; SAMPLE default 0.5% (anything --sample takes);
 #   PROFILE (default saas), MY_WORKERS (default 2), REPEAT (default 3,
 #   estimate's --repeat), ROUNDS (default 1) — estimate/full pairs, the order
 #   alternating (estimate first, then the full run first), MARIADB_POOL, MARIADB_OPTS
@@ -23,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS=${1:-1000000}
-SAMPLE=${2:-5%}
+SAMPLE=${2:-0.5%}
 PROFILE=${PROFILE:-saas}
 MY_WORKERS=${MY_WORKERS:-2}
 REPEAT=${REPEAT:-3}

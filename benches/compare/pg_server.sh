@@ -3,7 +3,7 @@
 # refuses root) on a free loopback port, stopped and removed on exit.
 # Sets BIN, WORK, PGBIN, PORT, PSQL and as_pg. Usage: . pg_server.sh NAME
 cargo build --release -q
-BIN=$PWD/target/release/understudy
+BIN=${BIN:-$PWD/target/release/understudy}
 WORK=$(mktemp -d "/tmp/understudy-$1.XXXXXX")
 chmod 755 "$WORK"
 PGBIN=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")")

@@ -1,6 +1,6 @@
 //! `understudy estimate`: arguments, and the call into the estimator.
 
-use super::choices::{Api, Method};
+use super::choices::Api;
 use super::dataset::DatasetArgs;
 use super::values;
 use crate::error::Result;
@@ -18,6 +18,9 @@ pub const ESTIMATE_EXAMPLES: &str = "Examples:
   # 1M users into MySQL or MariaDB (scratch databases on the same server)
   understudy estimate --production-users 1000000 --target mysql://app:secret@localhost/rehearsal
 
+  # the old size method (samples at 21 % and 79 % of N: slower, more disk), for comparison
+  understudy estimate --production-users 1000000 --target sqlite:app.db --method quadrature
+
   # then check it: the full rehearsal, timed
   understudy rehearse --users 1000000 --target sqlite:full.db --no-verify --report full.json
 
@@ -25,7 +28,9 @@ Samples go to a scratch copy (SQLite: a file in a temporary directory beside the
 PostgreSQL: a schema understudy_estimate_<pid>_<k>; MySQL: a database of that name on the
 same server, which needs GRANT ALL ON `understudy\\_estimate\\_%`.*), dropped afterwards;
 the target itself is not touched. The projection is of rehearse's load phase (its
-`duration_s`), not of hash-pool building or verification. See docs/estimate.md for the method and its limits.
+`duration_s`), not of hash-pool building or verification. The size effect is measured at sizes
+up to 12.5 % of N (--size-method geometric) and the report states the estimate's own cost
+(seconds, disk). See docs/estimate.md for the method and its limits.
 
 Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
 
@@ -41,7 +46,7 @@ pub struct EstimateArgs {
     /// (samples go to a scratch copy).
     #[arg(short, long)]
     pub target: String,
-    /// Users per sample rehearsal (default: 5 % of N, at most 100,000).
+    /// Users per sample rehearsal (default: 0.5 % of N, at least 1,000, at most 100,000).
     #[arg(long, value_name = "S", conflicts_with = "sample", value_parser = values::users)]
     pub sample_users: Option<u64>,
     /// Users per sample as a share of N, e.g. 2% (or 0.02).
@@ -63,9 +68,14 @@ pub struct EstimateArgs {
     /// PostgreSQL, 25000 for SQLite).
     #[arg(short, long, value_parser = values::count)]
     pub batch: Option<u64>,
-    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING).
-    #[arg(short, long, value_enum, default_value_t = Method::Copy)]
-    pub method: Method,
+    /// copy (PostgreSQL COPY), insert (multi-row INSERT), upsert (ON CONFLICT DO NOTHING);
+    /// or quadrature: the load method copy, the size effect as --size-method quadrature.
+    #[arg(short, long, value_enum, default_value_t = EstimateMethod::Copy)]
+    pub method: EstimateMethod,
+    /// How the size effect is measured: geometric (samples at small sizes up to 12.5 % of N,
+    /// a fitted model; cheap) or quadrature (samples at 21 % and 79 % of N; costly).
+    #[arg(long, value_enum, default_value_t = SizeMethodArg::Geometric)]
+    pub size_method: SizeMethodArg,
     /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
@@ -77,7 +87,50 @@ pub struct EstimateArgs {
     pub quiet: bool,
 }
 
+/// `--method`: the load method, or `quadrature` (the old size method,
+/// with the load method copy).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EstimateMethod {
+    Copy,
+    Insert,
+    Upsert,
+    Quadrature,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeMethodArg {
+    Geometric,
+    Quadrature,
+}
+
+impl EstimateArgs {
+    /// The load method and the size method `--method` and `--size-method`
+    /// name together.
+    pub fn methods(
+        &self,
+    ) -> (
+        crate::target::Method,
+        crate::estimate::geometric::SizeMethod,
+    ) {
+        use crate::estimate::geometric::SizeMethod;
+        use crate::target::Method as M;
+        let load = match self.method {
+            EstimateMethod::Copy | EstimateMethod::Quadrature => M::Copy,
+            EstimateMethod::Insert => M::Insert,
+            EstimateMethod::Upsert => M::Upsert,
+        };
+        let size = match (self.method, self.size_method) {
+            (EstimateMethod::Quadrature, _) | (_, SizeMethodArg::Quadrature) => {
+                SizeMethod::Quadrature
+            }
+            _ => SizeMethod::Geometric,
+        };
+        (load, size)
+    }
+}
+
 pub fn run(a: EstimateArgs) -> Result<()> {
+    let (method, size_method) = a.methods();
     let profile = a.dataset.load_profile()?;
     let domains = profile.domains.clone();
     crate::estimate::estimate(crate::estimate::EstimateOptions {
@@ -92,7 +145,8 @@ pub fn run(a: EstimateArgs) -> Result<()> {
         repeat: a.repeat,
         seed: a.dataset.seed,
         batch: a.batch,
-        method: a.method.into(),
+        method,
+        size_method,
         hash_mode: a.dataset.hash_mode(),
         edge_rate: a.dataset.edge_rate,
         domains,

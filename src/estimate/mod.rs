@@ -19,7 +19,9 @@
 //!    it, checked against the throttled samples), retry waits; projected
 //!    per worker count with an interval; a recommended count; the bottleneck.
 
+pub mod geometric;
 pub mod model;
+pub mod nodes;
 pub mod report;
 pub mod sample;
 pub mod usl;
@@ -29,6 +31,7 @@ use crate::harness::{Plan, RehearseOptions};
 use crate::hash::HashMode;
 use crate::profile::Profile;
 use crate::target::{Method, Target};
+use geometric::AtSize;
 use model::{SampleKind, TargetKind};
 use report::EstimateReport;
 use std::path::PathBuf;
@@ -49,6 +52,8 @@ pub struct EstimateOptions {
     /// Driving-table rows per batch of the full load (default: rehearse's).
     pub batch: Option<u64>,
     pub method: Method,
+    /// How the size effect is measured (`--size-method`).
+    pub size_method: geometric::SizeMethod,
     pub hash_mode: Option<HashMode>,
     pub edge_rate: Option<f64>,
     pub domains: Vec<(String, u32)>,
@@ -76,8 +81,10 @@ pub fn parse_share(s: &str) -> Option<f64> {
     (v > 0.0 && v <= 1.0).then_some(v)
 }
 
-/// The sample size: `--sample-users`, else `--sample` × N, else 5 % of N
-/// capped at 100,000 (and at least 1,000 or N).
+/// The sample size: `--sample-users`, else `--sample` × N, else 0.5 % of
+/// N capped at 100,000 (and at least 1,000 or N): the sweep loads it
+/// `--repeat` times at each worker count, which at 5 % was most of the
+/// estimate's cost.
 pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u64> {
     let s = match (users, share) {
         (Some(_), Some(_)) => {
@@ -87,7 +94,7 @@ pub fn sample_users(n: u64, users: Option<u64>, share: Option<f64>) -> Result<u6
         }
         (Some(s), None) => s,
         (None, Some(p)) => ((n as f64 * p).round() as u64).max(1),
-        (None, None) => (n / 20).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
+        (None, None) => (n / 200).min(MAX_DEFAULT_SAMPLE).max(1000.min(n)),
     };
     if s == 0 {
         return Err(Error::usage("the sample must hold at least 1 user"));
@@ -127,10 +134,12 @@ fn describe(s: &model::Sample) -> String {
 /// the model and its notes, the report.
 pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     let started_at = crate::report::head::now();
+    let started = Instant::now();
     let design = design(&opts)?;
-    let sampled = take_samples(&opts, &design)?;
+    let sampled = take_samples(&opts, &design, started)?;
     let (outcome, full_rows) = model(&opts, &design, &sampled)?;
-    let report = report(&opts, &design, started_at, sampled, outcome, full_rows);
+    let mut report = report(&opts, &design, started_at, sampled, outcome, full_rows);
+    report.cost.seconds = started.elapsed().as_secs_f64();
     write_outputs(&opts, &report)?;
     Ok(0)
 }
@@ -158,51 +167,11 @@ struct Design {
     /// samples sent).
     full_rows: u64,
     base: RehearseOptions,
+    /// `--size-method`, as used (small productions fall back to quadrature).
+    size_method: geometric::SizeMethod,
     at: AtSize,
     /// One pass of samples; `--repeat` runs it again while the budget allows.
     specs: Vec<sample::Spec>,
-}
-
-/// Samples at size: half the sample's users at each Gauss–Legendre node,
-/// N·(1/2 ∓ 1/(2√3)), as full-size batches, centred on it; at least one
-/// whole batch, even when that is more than half the sample: a smaller
-/// transaction writes more pages per row (on SQLite, batches of 5,000
-/// instead of 25,000 wrote 3.3× the WAL pages per row and projected a
-/// 200k-user load 34–37 % long). On a server, whose copy is filled once,
-/// the `--repeat` halves are loaded one after the other as one longer
-/// sample (`span`), its first third not counted (see `sample::run_at_sizes`).
-struct AtSize {
-    /// Half the sample's users.
-    half: u64,
-    /// The full load's batch.
-    batch: u64,
-    /// Batches per sample at size (`span` halves of the sample).
-    window: u64,
-    /// First batch of each node.
-    points: Vec<u64>,
-}
-
-impl AtSize {
-    fn new(n: u64, s_users: u64, full_batch: u64, span: u64) -> AtSize {
-        let half = (s_users / 2).max(1);
-        let batch = full_batch;
-        let window = (half / batch).max(1) * span.max(1);
-        let d = 0.5 / 3f64.sqrt();
-        let mut points: Vec<u64> = [0.5 - d, 0.5 + d]
-            .iter()
-            .map(|x| {
-                let start = n as f64 * x - (window * batch) as f64 / 2.0;
-                (start / batch as f64).round().max(0.0) as u64
-            })
-            .collect();
-        points.dedup();
-        AtSize {
-            half,
-            batch,
-            window,
-            points,
-        }
-    }
 }
 
 /// The options' checks that need no target (exit 2), then the target they
@@ -338,8 +307,8 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         TargetKind::Server => opts.repeat as u64,
         _ => 1,
     };
-    let at = AtSize::new(n, s_users, full_batch, span);
-    let specs = one_pass(kind, &workers, sweep_batch, &at);
+    let (size_method, at) = size_design(opts, kind, s_users, full_batch, span);
+    let specs = one_pass(kind, size_method, &workers, sweep_batch, &at);
     Ok(Design {
         n,
         http,
@@ -352,15 +321,47 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         plan,
         full_rows,
         base,
+        size_method,
         at,
         specs,
     })
+}
+
+/// The samples at size: `--size-method`'s sizes, or the quadrature's when
+/// a production of a few batches cannot give three sizes.
+fn size_design(
+    opts: &EstimateOptions,
+    kind: TargetKind,
+    s_users: u64,
+    full_batch: u64,
+    span: u64,
+) -> (geometric::SizeMethod, AtSize) {
+    let n = opts.production_users;
+    let mysql = ["mysql:", "mariadb:"]
+        .iter()
+        .any(|p| opts.target.starts_with(p));
+    let server = (kind == TargetKind::Server).then_some(mysql);
+    let geo = AtSize::geometric(n, s_users, full_batch, server);
+    // Fewer than three sizes (a production of a few batches) cannot pin a
+    // model down: the quadrature then, which costs little at that size.
+    let size_method = match opts.size_method {
+        geometric::SizeMethod::Geometric if geo.points.len() >= 3 => {
+            geometric::SizeMethod::Geometric
+        }
+        _ => geometric::SizeMethod::Quadrature,
+    };
+    let at = match size_method {
+        geometric::SizeMethod::Geometric => geo,
+        geometric::SizeMethod::Quadrature => AtSize::new(n, s_users, full_batch, span),
+    };
+    (size_method, at)
 }
 
 /// One pass of samples: the sweep, then on SQLite the samples at size
 /// (a server's are taken once, before the passes: see `take_samples`).
 fn one_pass(
     kind: TargetKind,
+    method: geometric::SizeMethod,
     workers: &[usize],
     sweep_batch: u64,
     at: &AtSize,
@@ -374,7 +375,7 @@ fn one_pass(
             node: 0,
         })
         .collect();
-    if kind == TargetKind::SingleWriter {
+    if kind == TargetKind::SingleWriter && method == geometric::SizeMethod::Quadrature {
         for node in 0..at.points.len() {
             specs.push(sample::Spec {
                 kind: SampleKind::AtSize,
@@ -398,23 +399,41 @@ struct Sampled {
     fill_s: f64,
     /// Time sampling, fills included (s).
     sampling_s: f64,
+    /// Sizes `--budget` left out.
+    sizes_skipped: usize,
+    /// SQLite's page counts and shrunk-cache pair (geometric).
+    pages: Option<(geometric::Pages, Option<(f64, f64, f64, f64)>)>,
+    /// Most bytes the scratch copies held at once, when known.
+    peak_bytes: Option<u64>,
+    /// The target's size after the full load, projected from the largest
+    /// copy (bytes), when known.
+    projected_bytes: Option<f64>,
 }
 
 /// The samples: on a server the samples at size first, then the pass
 /// `--repeat` times, stopping before a sample that would overrun the budget
 /// (judged by the longest one so far).
-fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
-    let started = Instant::now();
+fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<Sampled> {
     let mut templates: Vec<sample::Template> = Vec::new();
-    let mut fill_s = 0.0;
-    let mut samples = Vec::new();
-    let mut notes = Vec::new();
+    let mut sampled = Sampled {
+        samples: Vec::new(),
+        notes: Vec::new(),
+        skipped: 0,
+        fill_s: 0.0,
+        sampling_s: 0.0,
+        sizes_skipped: 0,
+        pages: None,
+        peak_bytes: None,
+        projected_bytes: None,
+    };
+    let geometric = d.size_method == geometric::SizeMethod::Geometric;
     if d.kind == TargetKind::Server {
-        let (at, secs, how) = at_sizes_on_server(opts, d)?;
-        fill_s = secs;
-        samples.extend(at);
-        notes = how;
+        at_sizes_on_server(opts, d, started, &mut sampled)?;
+    } else if d.kind == TargetKind::SingleWriter && geometric {
+        at_sizes_on_sqlite(opts, d, started, &mut sampled)?;
     }
+    let mut fill_s = sampled.fill_s;
+    let mut samples = std::mem::take(&mut sampled.samples);
     let pass = d.specs.len();
     let mut spent: Vec<f64> = Vec::new();
     let mut skipped = 0usize;
@@ -442,40 +461,91 @@ fn take_samples(opts: &EstimateOptions, d: &Design) -> Result<Sampled> {
     }
     Ok(Sampled {
         samples,
-        notes,
         skipped,
         fill_s,
         sampling_s: started.elapsed().as_secs_f64(),
+        ..sampled
     })
 }
 
-/// A server's samples at size, in one pass (filling a copy to 79 % is
-/// much of a load): the sweep's repeats run after it, round-robin. Returns
-/// them, the time filling took, and notes on how the copy was made.
+/// A server's samples at size, in one pass (filling a copy is much of a
+/// load): the sweep's repeats run after it, round-robin. Adds them, the
+/// time filling took, notes on how the copy was made and its size.
 fn at_sizes_on_server(
     opts: &EstimateOptions,
     d: &Design,
-) -> Result<(Vec<model::Sample>, f64, Vec<String>)> {
-    let w = d
-        .workers
-        .iter()
-        .copied()
-        .filter(|&w| w <= 2)
-        .max()
-        .unwrap_or(d.workers[0]);
-    let (at, secs, notes) = sample::run_at_sizes(
+    started: Instant,
+    into: &mut Sampled,
+) -> Result<()> {
+    let w = match d.size_method {
+        // The size model is fitted per row at one worker.
+        geometric::SizeMethod::Geometric => 1,
+        geometric::SizeMethod::Quadrature => d
+            .workers
+            .iter()
+            .copied()
+            .filter(|&w| w <= 2)
+            .max()
+            .unwrap_or(d.workers[0]),
+    };
+    let out = sample::run_at_sizes(
         &d.full_plan,
         &d.target,
         &d.base,
-        d.at.batch,
-        &d.at.points,
-        d.at.window,
-        w,
+        &sample::ServerAtSizes {
+            batch: d.at.batch,
+            points: d.at.points.clone(),
+            window: d.at.window,
+            workers: w,
+            started,
+            budget_s: opts.budget.as_secs_f64(),
+        },
     )?;
-    for s in &at {
+    for s in &out.samples {
         say(opts.quiet, format!("sample {}", describe(s)));
     }
-    Ok((at, secs, notes))
+    into.samples.extend(out.samples);
+    into.fill_s = out.fill_s;
+    into.notes = out.notes;
+    into.sizes_skipped = out.skipped;
+    into.peak_bytes = out.bytes;
+    into.projected_bytes = out
+        .bytes
+        .filter(|_| out.users > 0)
+        .map(|b| b as f64 / out.users as f64 * d.n as f64);
+    Ok(())
+}
+
+/// SQLite's samples at geometrically spaced sizes (`nodes`).
+fn at_sizes_on_sqlite(
+    opts: &EstimateOptions,
+    d: &Design,
+    started: Instant,
+    into: &mut Sampled,
+) -> Result<()> {
+    let out = nodes::run(
+        &d.full_plan,
+        &d.target,
+        &d.base,
+        &nodes::Design {
+            batch: d.at.batch,
+            points: d.at.points.clone(),
+            window: d.at.window,
+            users: d.n,
+            started,
+            budget_s: opts.budget.as_secs_f64(),
+        },
+    )?;
+    for s in &out.samples {
+        say(opts.quiet, format!("sample {}", describe(s)));
+    }
+    into.samples.extend(out.samples);
+    into.fill_s = out.fill_s;
+    into.sizes_skipped = out.skipped;
+    into.peak_bytes = Some(out.peak_bytes);
+    into.projected_bytes = out.pages.as_ref().map(|p| p.bytes_per_user * d.n as f64);
+    into.pages = out.pages.map(|p| (p, out.shrunk));
+    Ok(())
 }
 
 /// SQLite's template files for the samples at size, filled once.
@@ -541,6 +611,20 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
             if sampled.skipped == 1 { "" } else { "s" }
         ));
     }
+    if sampled.sizes_skipped > 0 {
+        notes.push(format!(
+            "--budget {}: {} of the {} sizes planned for the samples at size skipped (the model extrapolates further, the range is wider)",
+            crate::report::human_duration(opts.budget.as_secs_f64()),
+            sampled.sizes_skipped,
+            d.at.points.len()
+        ));
+    }
+    if opts.size_method != d.size_method {
+        notes.push(format!(
+            "the production is {} batches: too few for samples at three sizes, so the size effect is measured at 21 % and 79 % of it (--size-method quadrature)",
+            d.n.div_ceil(d.full_batch)
+        ));
+    }
     let mut full_rows = d.full_rows;
     if d.http.is_some() {
         // Users the API cannot import (jit_only) are not sent: only the share
@@ -562,6 +646,10 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
         rows: full_rows,
         batch: d.full_batch,
         workers: &d.workers,
+        geometric: (d.size_method == geometric::SizeMethod::Geometric).then(|| model::Geo {
+            users: n,
+            pages: sampled.pages.clone(),
+        }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.append(&mut out.notes);
@@ -621,6 +709,14 @@ fn report(
     full_rows: u64,
 ) -> EstimateReport {
     let n = d.n;
+    let projected_bytes = sampled.projected_bytes;
+    // What the budget bought: the recommended count's range, high ÷ low − 1.
+    let range_width = out
+        .projections
+        .iter()
+        .find(|p| p.workers == out.recommended)
+        .map(|p| p.high_seconds / p.low_seconds.max(1e-9) - 1.0)
+        .unwrap_or(0.0);
     EstimateReport {
         head: crate::report::Head::new("estimate", report::SCHEMA_VERSION, started_at),
         profile: crate::report::ProfileInfo {
@@ -647,6 +743,23 @@ fn report(
         recommended_workers: out.recommended,
         bottleneck: out.bottleneck,
         model: out.model,
+        size_method: d.size_method,
+        cost: report::Cost {
+            seconds: sampled.sampling_s,
+            fill_s: sampled.fill_s,
+            peak_disk_bytes: sampled.peak_bytes,
+            projected_target_bytes: projected_bytes,
+            disk_share: match (sampled.peak_bytes, projected_bytes) {
+                (Some(p), Some(t)) if t > 0.0 => Some(p as f64 / t),
+                _ => None,
+            },
+        },
+        budget: report::Budget {
+            seconds: opts.budget.as_secs_f64(),
+            samples_skipped: sampled.skipped,
+            sizes_skipped: sampled.sizes_skipped,
+            range_width,
+        },
         samples: sampled.samples,
         notes: out.notes,
         exit_code: 0,
@@ -748,8 +861,9 @@ mod tests {
         assert_eq!(parse_share("0.05"), Some(0.05));
         assert_eq!(parse_share("0%"), None);
         assert_eq!(parse_share("150%"), None);
-        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 50_000);
-        assert_eq!(sample_users(10_000_000, None, None).unwrap(), 100_000);
+        assert_eq!(sample_users(1_000_000, None, None).unwrap(), 5_000);
+        assert_eq!(sample_users(10_000_000, None, None).unwrap(), 50_000);
+        assert_eq!(sample_users(100_000_000, None, None).unwrap(), 100_000);
         assert_eq!(sample_users(500, None, None).unwrap(), 500);
         assert_eq!(sample_users(1_000_000, None, Some(0.02)).unwrap(), 20_000);
         assert!(sample_users(100, Some(200), None).is_err());

@@ -149,6 +149,9 @@ pub struct Model {
     pub warmup_s: f64,
     pub interval: Interval,
     pub time_split: TimeSplit,
+    /// `--size-method geometric`: the model fitted to the samples at size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_fit: Option<super::geometric::Fitted>,
 }
 
 pub struct Inputs<'a> {
@@ -160,6 +163,15 @@ pub struct Inputs<'a> {
     pub batch: u64,
     /// Worker counts to project.
     pub workers: &'a [usize],
+    /// Samples at geometrically spaced sizes: the production's users, and
+    /// SQLite's page counts (with the shrunk-cache pair).
+    pub geometric: Option<Geo>,
+}
+
+/// What `--size-method geometric` adds to the samples at size.
+pub struct Geo {
+    pub users: u64,
+    pub pages: Option<(super::geometric::Pages, Option<(f64, f64, f64, f64)>)>,
 }
 
 pub struct Outcome {
@@ -191,7 +203,11 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         .iter()
         .filter(|s| s.kind == SampleKind::AtSize && s.steady_rows_per_s > 0.0)
         .collect();
-    let (size, size_spread) = size_effect(inp, &sweep, &at_size, &mut notes);
+    let mut size_fit = None;
+    let (size, size_spread) = match (&inp.geometric, at_size.is_empty()) {
+        (Some(g), false) => geometric(inp, g, &sweep.fit, &at_size, &mut size_fit),
+        _ => size_effect(inp, &sweep, &at_size, &mut notes),
+    };
     let limit = rate_limit(inp, &sweep, &mut notes);
     let overheads = overheads(inp.batch, &sweep.samples);
     let interval = interval(&sweep, &size, size_spread, &at_size, &limit);
@@ -218,6 +234,7 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
             warmup_s: overheads.warmup_s,
             interval,
             time_split: overheads.split,
+            size_fit,
         },
         projections,
         recommended,
@@ -376,6 +393,51 @@ fn quadrature(at_size: &[&Sample], fit: &Fit, x1: f64) -> (SizeModel, f64) {
         full_rows_per_s: x1 / (small / full).max(1.0),
     };
     (size, size_spread)
+}
+
+/// Samples at geometrically spaced small sizes: the fitted model's mean
+/// rate over the whole load (`geometric::full_rate`) against the sweep's
+/// at the samples' worker count.
+fn geometric(
+    inp: &Inputs,
+    g: &Geo,
+    fit: &Fit,
+    at_size: &[&Sample],
+    size_fit: &mut Option<super::geometric::Fitted>,
+) -> (SizeModel, f64) {
+    let x1 = fit.model.throughput(1.0);
+    let at: Vec<(f64, f64, f64, f64)> = at_size
+        .iter()
+        .map(|s| {
+            (
+                s.at_rows as f64,
+                s.steady_rows as f64,
+                s.steady_window_s,
+                s.users as f64,
+            )
+        })
+        .collect();
+    let Some((full, se, fitted)) = super::geometric::full_rate(
+        &at,
+        g.pages.clone(),
+        g.users as f64,
+        inp.rows as f64,
+        inp.batch as f64,
+    ) else {
+        return (no_size_effect(x1, 0.10), 0.0);
+    };
+    *size_fit = Some(fitted);
+    let small = fit.model.throughput(at_size[0].workers as f64);
+    let factor = (small / full).max(1.0);
+    let size = SizeModel {
+        method: "geometric".into(),
+        factor,
+        rel_se: se,
+        beta: None,
+        small_rows_per_s: x1,
+        full_rows_per_s: x1 / factor,
+    };
+    (size, 0.0)
 }
 
 /// The sweep samples' own slowdown as their tables grew, extrapolated in
@@ -576,10 +638,15 @@ fn interval(
             .collect();
         if v.is_empty() { 0.0 } else { median(&v) }
     };
-    let est_var = if size.method == "quadrature" {
-        // On SQLite the samples at size set the rate: their own error, and
-        // the quadrature's.
-        size.rel_se.powi(2) + QUADRATURE_SD * QUADRATURE_SD + (overlap / 2.0).powi(2)
+    let est_var = if size.method == "quadrature" || size.method == "geometric" {
+        // The samples at size set the rate: their own error, and the
+        // quadrature's (the geometric model's extrapolation is in its own).
+        let q = if size.method == "quadrature" {
+            QUADRATURE_SD
+        } else {
+            0.0
+        };
+        size.rel_se.powi(2) + q * q + (overlap / 2.0).powi(2)
     } else {
         sweep.sd * sweep.sd / sweep.reps as f64 + size.rel_se.powi(2)
     } + fit.rms_rel_error.powi(2);
@@ -598,7 +665,14 @@ fn interval(
         fit.rms_rel_error * 100.0,
         size.method,
         size.rel_se * 100.0,
-        if size.method == "quadrature" {
+        if size.method == "geometric" {
+            format!(
+                " (its residual and {:.0} % for extrapolating from at most {:.1} % of the load) and {:.1} % for generation overlapping writing or not",
+                super::geometric::EXTRAPOLATION_SD * 100.0,
+                super::geometric::MAX_SHARE * 100.0,
+                overlap * 50.0
+            )
+        } else if size.method == "quadrature" {
             format!(
                 " plus {:.0} % for the quadrature (a slowdown that two sizes do not pin down) and {:.1} % for generation overlapping writing or not (half of its {:.0} % share of a batch)",
                 QUADRATURE_SD * 100.0,

@@ -16,7 +16,11 @@
 //! `samples` [{kind, workers, users, batch, rows, duration_s,
 //! steady_rows_per_s, steady_window_s, warmup_s, gen_s, target_s,
 //! ratelimit_wait_s, starved_s, retries, throttled, rate_limit, series}],
-//! `notes`, `exit_code`. Version 1 was the same without `kind`.
+//! `notes`, `exit_code`; added since, all additive: `model.size_fit` (the
+//! geometric size model), `size_method`, `cost` {seconds, fill_s,
+//! peak_disk_bytes, projected_target_bytes, disk_share}, `budget` {seconds,
+//! samples_skipped, sizes_skipped, range_width}. Version 1 was the same
+//! without `kind`.
 
 use crate::error::{Error, Result};
 use crate::estimate::model::{Model, Projection, Sample, SampleKind};
@@ -55,6 +59,49 @@ pub struct EstimateReport {
     pub samples: Vec<Sample>,
     pub notes: Vec<String>,
     pub exit_code: i32,
+    /// How the size effect was measured.
+    #[serde(default = "quadrature")]
+    pub size_method: crate::estimate::geometric::SizeMethod,
+    /// What the estimate itself cost.
+    #[serde(default)]
+    pub cost: Cost,
+    /// `--budget`, and what it bought.
+    #[serde(default)]
+    pub budget: Budget,
+}
+
+fn quadrature() -> crate::estimate::geometric::SizeMethod {
+    crate::estimate::geometric::SizeMethod::Quadrature
+}
+
+/// The estimate's own cost, beside the projection it bought.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Cost {
+    /// The whole estimate, checks, fills and samples (s).
+    pub seconds: f64,
+    /// Of which filling scratch copies for the samples at size (s).
+    pub fill_s: f64,
+    /// Most bytes the scratch copies held at once beside the target, when
+    /// known (SQLite: files; PostgreSQL, MySQL: the scratch schema's tables).
+    pub peak_disk_bytes: Option<u64>,
+    /// The target's size after the full load, projected from the largest
+    /// scratch copy (bytes), when known.
+    pub projected_target_bytes: Option<f64>,
+    /// `peak_disk_bytes` ÷ `projected_target_bytes`.
+    pub disk_share: Option<f64>,
+}
+
+/// `--budget` and what it bought.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Budget {
+    pub seconds: f64,
+    /// Sweep samples it left out.
+    pub samples_skipped: usize,
+    /// Sizes of the samples at size it left out.
+    pub sizes_skipped: usize,
+    /// The recommended count's range, high ÷ low − 1 (0.5: the high end
+    /// is 50 % above the low end).
+    pub range_width: f64,
 }
 
 impl EstimateReport {
@@ -141,6 +188,7 @@ pub fn terminal(r: &EstimateReport) -> String {
         );
     }
     let _ = writeln!(s, "\n  {}", summary(r));
+    let _ = writeln!(s, "  {}", cost_line(r));
     let m = &r.model;
     let _ = writeln!(s, "  bottleneck: {}", r.bottleneck);
     let _ = writeln!(
@@ -169,6 +217,29 @@ pub fn terminal(r: &EstimateReport) -> String {
         let _ = writeln!(s, "  note: {n}");
     }
     s
+}
+
+/// The estimate's own cost and what the budget bought, in one line.
+pub fn cost_line(r: &EstimateReport) -> String {
+    let c = &r.cost;
+    let mb = |b: f64| format!("{:.0} MB", b / 1e6);
+    let disk = match (c.peak_disk_bytes, c.projected_target_bytes) {
+        (Some(p), Some(t)) => format!(
+            ", {} on disk beside the target ({:.0} % of its projected {})",
+            mb(p as f64),
+            p as f64 / t.max(1.0) * 100.0,
+            mb(t)
+        ),
+        (Some(p), None) => format!(", {} on disk beside the target", mb(p as f64)),
+        _ => String::new(),
+    };
+    format!(
+        "this estimate: {} ({} filling scratch copies){disk}; --budget {} bought a range {:.0} % wide (high ÷ low)",
+        human_duration(c.seconds),
+        human_duration(c.fill_s),
+        human_duration(r.budget.seconds),
+        r.budget.range_width * 100.0
+    )
 }
 
 /// The estimate page: projections, the throughput-vs-workers chart, the

@@ -151,15 +151,15 @@ pub fn fill_templates(
     Ok((templates, t0.elapsed().as_secs_f64()))
 }
 
-fn fill_failed(e: crate::target::DbError) -> Error {
+pub(super) fn fill_failed(e: crate::target::DbError) -> Error {
     Error::target(format!("cannot fill the estimate's scratch copy: {e}"))
 }
 
 /// The profile's tables with their keys deferred (`sink::sql::Deferred`),
 /// all tables' statements of each kind concatenated in load order.
-struct Ddl {
-    tables: String,
-    keys: String,
+pub(super) struct Ddl {
+    pub(super) tables: String,
+    pub(super) keys: String,
     foreign_keys: String,
     /// Run once the keys are back (PostgreSQL: `ANALYZE`).
     after_keys: &'static str,
@@ -167,7 +167,7 @@ struct Ddl {
 }
 
 impl Ddl {
-    fn of(plan: &Plan, d: crate::sink::Dialect) -> Ddl {
+    pub(super) fn of(plan: &Plan, d: crate::sink::Dialect) -> Ddl {
         let all: Vec<_> = plan
             .tables_in_order()
             .iter()
@@ -189,7 +189,7 @@ impl Ddl {
 /// Appends the full load's batches `range` to a scratch copy with its keys
 /// dropped (SQLite: also with no journal, foreign keys unchecked).
 /// Returns the rows it then holds.
-fn fill_to(
+pub(super) fn fill_to(
     plan: &Plan,
     fill: &Scratch,
     base: &RehearseOptions,
@@ -227,31 +227,37 @@ pub fn run_at_sizes(
     plan: &Plan,
     target: &Target,
     base: &RehearseOptions,
-    batch: u64,
-    points: &[u64],
-    window: u64,
-    workers: usize,
-) -> Result<(Vec<Sample>, f64, Vec<String>)> {
+    at: &ServerAtSizes,
+) -> Result<AtSizesOut> {
+    let (batch, window) = (at.batch, at.window);
     // The steady rate at W workers drops the first round and the last W−1
     // batches, and needs a full round between: 3W − 1 batches. A shorter
     // window is measured with fewer workers (one batch: one worker is busy).
-    let workers = workers.min((window as usize + 1) / 3).max(1);
+    let workers = at.workers.min((window as usize + 1) / 3).max(1);
     let scratch = target.scratch("at")?;
     let mut conn = scratch.target.connect()?;
     let ddl = Ddl::of(plan, conn.dialect());
     conn.batch(&ddl.tables).map_err(fill_failed)?;
-    let mut samples = Vec::new();
-    let mut notes = Vec::new();
-    let mut fill_s = 0.0;
+    let mut out = AtSizesOut::default();
     let mut from = 0;
-    for (i, &to) in points.iter().enumerate() {
+    let mut last: Option<(f64, u64)> = None;
+    for (i, &to) in at.points.iter().enumerate() {
+        // The budget: a size is skipped when, judged by the last one (its
+        // time grown in proportion), it would overrun; two are always taken.
+        if let (Some((secs, prev)), true) = (last, i >= 2) {
+            let next = secs * to as f64 / prev.max(1) as f64;
+            if at.started.elapsed().as_secs_f64() + next > at.budget_s {
+                out.skipped = at.points.len() - i;
+                break;
+            }
+        }
         let t0 = std::time::Instant::now();
         if i > 0 {
             conn.batch(&ddl.drop).map_err(fill_failed)?;
         }
         let at_rows = fill_to(plan, &scratch, base, batch, from..to.max(from))?;
-        add_keys(conn.as_mut(), &ddl, &mut notes)?;
-        fill_s += t0.elapsed().as_secs_f64();
+        add_keys(conn.as_mut(), &ddl, &mut out.notes)?;
+        out.fill_s += t0.elapsed().as_secs_f64();
         let opts = RehearseOptions {
             resume: true,
             window: Some(to.max(from)..to.max(from) + window),
@@ -273,10 +279,58 @@ pub fn run_at_sizes(
         let mut s = measured(&spec, plan, &lr, &metrics, model::SKIP);
         s.at_rows = at_rows;
         s.users = lr.loaded[plan.driving_table()];
-        samples.push(s);
+        out.samples.push(s);
+        last = Some((t0.elapsed().as_secs_f64(), to.max(1)));
+        out.users = from * batch;
     }
-    notes.dedup();
-    Ok((samples, fill_s, notes))
+    out.bytes = scratch_bytes(conn.as_mut());
+    out.notes.dedup();
+    Ok(out)
+}
+
+/// What a server's samples at size are: the sizes (batch counts,
+/// ascending), the batches loaded at each, and the budget they share.
+pub struct ServerAtSizes {
+    pub batch: u64,
+    pub points: Vec<u64>,
+    pub window: u64,
+    pub workers: usize,
+    pub started: std::time::Instant,
+    pub budget_s: f64,
+}
+
+/// A server's samples at size, the seconds spent filling, notes on how the
+/// indexes were built, sizes the budget left out, and the scratch copy's
+/// size at the end (bytes, when the server says) for the users it held.
+#[derive(Default)]
+pub struct AtSizesOut {
+    pub samples: Vec<Sample>,
+    pub fill_s: f64,
+    pub notes: Vec<String>,
+    pub skipped: usize,
+    pub bytes: Option<u64>,
+    pub users: u64,
+}
+
+/// The bytes of the tables (indexes included) in the connection's scratch
+/// schema or database.
+fn scratch_bytes(conn: &mut dyn crate::target::Conn) -> Option<u64> {
+    let q = match conn.dialect() {
+        crate::sink::Dialect::Postgres => {
+            "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        }
+        crate::sink::Dialect::Mysql => {
+            "SELECT sum(data_length + index_length) FROM information_schema.tables WHERE table_schema = database()"
+        }
+        crate::sink::Dialect::Sqlite => return None,
+    };
+    let rows = conn.query(q).ok()?;
+    rows.first()?
+        .first()?
+        .as_ref()?
+        .parse::<f64>()
+        .ok()
+        .map(|v| v as u64)
 }
 
 /// Adds a filled copy's keys back (foreign keys after every table's keys),
@@ -383,10 +437,40 @@ pub fn run_at(
     std::fs::copy(from, to)
         .and_then(|_| std::fs::File::open(to)?.sync_all())
         .map_err(|e| Error::io("copy", to, e))?;
+    let at = At {
+        batches: template.batches,
+        rows: template.rows,
+        cache_kib: crate::target::sqlite::DEFAULT_TUNING.cache_kib,
+    };
+    run_at_in(plan, &scratch, &at, base, batch, window)
+}
+
+/// Where a sample at size starts in its SQLite copy, and its page cache.
+pub struct At {
+    /// Batches the copy holds.
+    pub batches: u64,
+    /// Rows it holds.
+    pub rows: u64,
+    pub cache_kib: u64,
+}
+
+/// Batches `[at.batches, at.batches + window)` loaded into the SQLite copy
+/// `scratch` itself (on disk already), then checkpointed (see `run_at`).
+pub fn run_at_in(
+    plan: &Plan,
+    scratch: &Scratch,
+    at: &At,
+    base: &RehearseOptions,
+    batch: u64,
+    window: u64,
+) -> Result<Sample> {
+    let Some(to) = scratch.target.file() else {
+        return Err(Error::target("samples at size are for SQLite targets"));
+    };
     let opts = RehearseOptions {
         resume: true,
-        window: Some(template.batches..template.batches + window),
-        ..opts_for(plan, &scratch, base, 1, batch)
+        window: Some(at.batches..at.batches + window),
+        ..opts_for(plan, scratch, base, 1, batch)
     };
     // A second connection, kept open, so that the load's closing does not
     // checkpoint the WAL: the checkpoint is run and timed below.
@@ -400,11 +484,12 @@ pub fn run_at(
     let metrics = Metrics::new();
     let lr = load_into(
         plan,
-        &scratch,
+        scratch,
         &opts,
         1,
         &metrics,
         Some(Tuning {
+            cache_kib: at.cache_kib,
             autocheckpoint_pages: 0,
             warm: true,
             ..crate::target::sqlite::DEFAULT_TUNING
@@ -447,7 +532,7 @@ pub fn run_at(
     // The writer's time: inside its transactions, plus the checkpoint.
     let writing_s: f64 = raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s;
     let first = raw.iter().map(|c| c.at_s).fold(f64::INFINITY, f64::min) - metrics.load_start_s();
-    s.at_rows = template.rows;
+    s.at_rows = at.rows;
     s.users = lr.loaded[plan.driving_table()];
     s.duration_s = lr.duration_s + checkpoint_s;
     s.steady_rows_per_s = s.rows as f64 / writing_s.max(1e-9);

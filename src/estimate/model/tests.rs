@@ -38,6 +38,7 @@ fn inputs<'a>(kind: TargetKind, s: &'a [Sample], w: &'a [usize]) -> Inputs<'a> {
         rows: 1_000_000,
         batch: 1000,
         workers: w,
+        geometric: None,
     }
 }
 
@@ -192,6 +193,7 @@ fn pinned_cases() -> Vec<(&'static str, Inputs<'static>)> {
                 rows: 300_000,
                 batch: 5_000,
                 workers: &[1, 4],
+                geometric: None,
             },
         ),
         (
@@ -202,6 +204,7 @@ fn pinned_cases() -> Vec<(&'static str, Inputs<'static>)> {
                 rows: 1_200_000,
                 batch: 25_000,
                 workers: &[1, 2],
+                geometric: None,
             },
         ),
         (
@@ -212,6 +215,7 @@ fn pinned_cases() -> Vec<(&'static str, Inputs<'static>)> {
                 rows: 4_800_000,
                 batch: 5_000,
                 workers: &[1, 2, 4, 8, 16],
+                geometric: None,
             },
         ),
         (
@@ -222,6 +226,7 @@ fn pinned_cases() -> Vec<(&'static str, Inputs<'static>)> {
                 rows: 500_000,
                 batch: 1,
                 workers: &[1, 2, 4, 8, 16],
+                geometric: None,
             },
         ),
         (
@@ -232,6 +237,7 @@ fn pinned_cases() -> Vec<(&'static str, Inputs<'static>)> {
                 rows: 2_000_000,
                 batch: 1,
                 workers: &[1, 2, 4, 8],
+                geometric: None,
             },
         ),
     ]
@@ -272,6 +278,7 @@ fn a_v1_reports_samples_project_to_its_own_model() {
         rows: r["production_rows"].as_u64().unwrap(),
         batch: r["batch"].as_u64().unwrap(),
         workers: &workers,
+        geometric: None,
     })
     .unwrap();
     let got = outcome_json(&o);

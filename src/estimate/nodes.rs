@@ -1,0 +1,223 @@
+//! SQLite's samples at geometrically spaced small sizes (`--size-method
+//! geometric`, see `geometric.rs`): one fill file appended to each size in
+//! turn (no index, no journal); at each size a copy of it gets its indexes
+//! (one sort each) and one window of the full load's batches is loaded
+//! into that copy itself, which is then removed. At the largest size the
+//! page counts are read (`dbstat`) and one more window is loaded with the
+//! page cache shrunk to the share of the indexes it will hold at full
+//! size; that size is measured in the fill file itself. Beside the target
+//! at most the fill file and one copy of the size before (about an eighth
+//! of the production's size), or the fill file with its indexes.
+
+use super::geometric::{Index, Pages, RANDOM_FILL};
+use super::model::Sample;
+use super::sample::{self, At, Ddl, fill_failed, fill_to};
+use crate::error::{Error, Result};
+use crate::harness::{Plan, RehearseOptions};
+use crate::target::Target;
+use std::path::Path;
+use std::time::Instant;
+
+/// What the SQLite sizes are: batch counts, ascending; batches per window;
+/// the production's users (for the shrunk cache); the budget.
+pub struct Design {
+    pub batch: u64,
+    pub points: Vec<u64>,
+    pub window: u64,
+    pub users: u64,
+    pub started: Instant,
+    pub budget_s: f64,
+}
+
+/// The samples, one per size, plus the page counts and the shrunk-cache
+/// pair (seconds per batch with the usual cache, with `cache` pages, at
+/// `u` users), the time filling, sizes skipped, peak bytes beside the target.
+#[derive(Default)]
+pub struct Out {
+    pub samples: Vec<Sample>,
+    pub pages: Option<Pages>,
+    pub shrunk: Option<(f64, f64, f64, f64)>,
+    pub fill_s: f64,
+    pub skipped: usize,
+    pub peak_bytes: u64,
+}
+
+fn bytes(p: &Path) -> u64 {
+    let f = |s: &str| {
+        std::fs::metadata(format!("{}{s}", p.display()))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    f("") + f("-wal")
+}
+
+/// Bytes of the fill file and the copy (once when they are one file).
+fn beside(fill: &Path, copy: &Path) -> u64 {
+    if fill == copy {
+        bytes(fill)
+    } else {
+        bytes(fill) + bytes(copy)
+    }
+}
+
+/// Seconds per batch of a sample at size (its writer's time).
+pub fn per_batch_s(s: &Sample, batch: u64) -> f64 {
+    s.steady_window_s * batch as f64 / s.users.max(1) as f64
+}
+
+pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> Result<Out> {
+    let fill = target.scratch("fill")?;
+    let fill_file = fill.target.file().map(Path::to_path_buf);
+    let Some(fill_file) = fill_file else {
+        return Err(Error::target(
+            "size samples of this kind are for SQLite targets",
+        ));
+    };
+    let mut conn = fill.target.connect()?;
+    let ddl = Ddl::of(plan, conn.dialect());
+    conn.batch(&ddl.tables).map_err(fill_failed)?;
+    drop(conn);
+    let mut out = Out::default();
+    let mut from = 0;
+    let mut last: Option<(f64, u64)> = None;
+    for (i, &to) in d.points.iter().enumerate() {
+        if let (Some((secs, prev)), true) = (last, i >= 2) {
+            let next = secs * to as f64 / prev.max(1) as f64;
+            if d.started.elapsed().as_secs_f64() + next > d.budget_s {
+                out.skipped = d.points.len() - i;
+                break;
+            }
+        }
+        let t0 = Instant::now();
+        let rows = fill_to(plan, &fill, base, d.batch, from..to)?;
+        from = to;
+        let last_size = i + 1 == d.points.len();
+        // The largest size is measured in the fill file itself (nothing is
+        // appended after it): beside the target at most the fill file and
+        // one copy of a smaller size, or the fill file with its indexes.
+        let own;
+        let copy = if last_size {
+            &fill
+        } else {
+            own = target.scratch(&format!("at-{i}"))?;
+            &own
+        };
+        let Some(file) = copy.target.file().map(Path::to_path_buf) else {
+            return Err(Error::target(
+                "size samples of this kind are for SQLite targets",
+            ));
+        };
+        if !last_size {
+            std::fs::copy(&fill_file, &file).map_err(|e| Error::io("copy", &file, e))?;
+        }
+        copy.target
+            .connect()?
+            .batch(&format!("{}PRAGMA wal_checkpoint(TRUNCATE);", ddl.keys))
+            .map_err(fill_failed)?;
+        std::fs::File::open(&file)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io("sync", &file, e))?;
+        out.fill_s += t0.elapsed().as_secs_f64();
+        let users = to * d.batch;
+        // Read at every size: a budget that stops early leaves the last read.
+        out.pages = Some(read_pages(&file, users, d.batch)?);
+        let cache_kib = crate::target::sqlite::DEFAULT_TUNING.cache_kib;
+        let at = At {
+            batches: to,
+            rows,
+            cache_kib,
+        };
+        let s = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
+        out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
+        if let (true, Some(p)) = (last_size, &out.pages) {
+            // The page cache shrunk to hold the share of the indexes it
+            // will hold at full size.
+            let (now, full) = (p.index_pages(users as f64), p.index_pages(d.users as f64));
+            if full > p.cache_pages && now > 0.0 {
+                let small_kib = ((cache_kib as f64 * now / full) as u64).max(64);
+                let at = At {
+                    batches: to + d.window,
+                    rows: rows + s.rows,
+                    cache_kib: small_kib,
+                };
+                let small = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
+                out.shrunk = Some((
+                    per_batch_s(&s, d.batch),
+                    per_batch_s(&small, d.batch),
+                    p.cache_pages * small_kib as f64 / cache_kib as f64,
+                    users as f64,
+                ));
+                out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
+            }
+        }
+        out.samples.push(s);
+        last = Some((t0.elapsed().as_secs_f64(), to.max(1)));
+    }
+    Ok(out)
+}
+
+/// Page counts of the copy at `file` holding `users` users, with its
+/// indexes as a long load's random inserts leave them (`RANDOM_FILL`).
+fn read_pages(file: &Path, users: u64, batch: u64) -> Result<Pages> {
+    let fail = |e: rusqlite::Error| {
+        Error::target(format!(
+            "cannot read the page counts of {}: {e}",
+            file.display()
+        ))
+    };
+    let c = rusqlite::Connection::open(file).map_err(fail)?;
+    let page_size: f64 = c
+        .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
+        .map_err(fail)? as f64;
+    // name → (table, is an index or a table without rowid).
+    let objects: Vec<(String, String, bool)> = c
+        .prepare("SELECT name, tbl_name, type = 'index' OR sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type IN ('table', 'index')")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, bool>(2)?)))?
+                .collect()
+        })
+        .map_err(fail)?;
+    let pages: Vec<(String, f64)> = c
+        .prepare("SELECT name, count(*) FROM dbstat GROUP BY name")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as f64)))?
+                .collect()
+        })
+        .map_err(fail)?;
+    let u = users.max(1) as f64;
+    let mut append = 0.0;
+    let mut indexes = Vec::new();
+    let mut total = 0.0;
+    for (name, n) in pages {
+        let Some((_, table, random)) = objects.iter().find(|o| o.0 == name) else {
+            total += n;
+            continue;
+        };
+        if *random {
+            let q = crate::sink::sql::quote_ident(crate::sink::Dialect::Sqlite, table);
+            let rows: f64 = c
+                .query_row(&format!("SELECT count(*) FROM {q}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(fail)? as f64;
+            total += n / RANDOM_FILL;
+            indexes.push(Index {
+                name,
+                pages_per_user: n / RANDOM_FILL / u,
+                rows_per_user: rows / u,
+            });
+        } else {
+            total += n;
+            append += n / u;
+        }
+    }
+    let t = crate::target::sqlite::DEFAULT_TUNING;
+    Ok(Pages {
+        batch_users: batch as f64,
+        append_pages_per_user: append,
+        indexes,
+        cache_pages: t.cache_kib as f64 * 1024.0 / page_size,
+        autocheckpoint: t.autocheckpoint_pages as f64,
+        bytes_per_user: total * page_size / u,
+    })
+}
