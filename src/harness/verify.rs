@@ -341,8 +341,10 @@ pub fn verify(
         let members: Vec<usize> = std::iter::once(g.root)
             .chain(g.children.iter().copied())
             .collect();
-        let expected = expected_sums(plan, &part, &members, &shapes, &rejected);
-        for (mi, &t) in members.iter().enumerate() {
+        let (expected, found) =
+            expected_and_found(conn, plan, &part, &members, &shapes, &rejected)
+                .map_err(target_err)?;
+        for (mi, (&t, found)) in members.iter().zip(found).enumerate() {
             let tv = verify_table(
                 conn,
                 plan,
@@ -350,7 +352,7 @@ pub fn verify(
                 t,
                 &shapes[t],
                 &rejected[t],
-                &expected[mi],
+                (&expected[mi], found),
                 &mut out.examples,
             )
             .map_err(target_err)?;
@@ -384,6 +386,44 @@ struct Part<'a> {
     g: &'a super::Group,
     range: std::ops::Range<u64>,
     sliced: bool,
+}
+
+/// Both sides of a group's tables at once: the expected sums regenerated
+/// on every core while this thread reads the target's tables one after the
+/// other (a slice reads nothing here: its drill-down finds its rows by key).
+fn expected_and_found(
+    conn: &mut dyn Conn,
+    plan: &Plan,
+    part: &Part,
+    members: &[usize],
+    shapes: &[Shape],
+    rejected: &[HashSet<String>],
+) -> crate::target::DbResult<(Vec<Acc>, Vec<Acc>)> {
+    std::thread::scope(|s| {
+        let regenerating = s.spawn(|| expected_sums(plan, part, members, shapes, rejected));
+        let found: crate::target::DbResult<Vec<Acc>> = members
+            .iter()
+            .map(|&t| match part.sliced {
+                true => Ok(Acc::default()),
+                false => found_sums(conn, &shapes[t]),
+            })
+            .collect();
+        let expected = regenerating
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        Ok((expected, found?))
+    })
+}
+
+/// The found side of a whole table: its rows read back, bucketed by key.
+fn found_sums(conn: &mut dyn Conn, sh: &Shape) -> crate::target::DbResult<Acc> {
+    let mut found = Acc::default();
+    let (mut canon, mut key) = (RowBuf::default(), String::new());
+    conn.scan(&sh.target_name, &sh.read, &mut |vals| {
+        canon_found(sh, vals, &mut canon, &mut key);
+        found.add(bucket(&key), canon.digest());
+    })?;
+    Ok(found)
 }
 
 /// The expected side of a group's tables, all in one regeneration pass.
@@ -429,9 +469,9 @@ fn expected_sums(
     .0
 }
 
-/// One table: bucket digests of the whole table compared, then a drill-down
-/// of the buckets that differ; a slice goes straight to the drill-down, by
-/// key, over every bucket.
+/// One table: bucket digests of the whole table (expected, found) compared,
+/// then a drill-down of the buckets that differ; a slice goes straight to
+/// the drill-down, by key, over every bucket.
 #[allow(clippy::too_many_arguments)]
 fn verify_table(
     conn: &mut dyn Conn,
@@ -440,17 +480,9 @@ fn verify_table(
     t: usize,
     sh: &Shape,
     rejected: &HashSet<String>,
-    exp: &Acc,
+    (exp, mut found): (&Acc, Acc),
     examples: &mut Vec<Example>,
 ) -> crate::target::DbResult<TableVerify> {
-    let mut found = Acc::default();
-    if !part.sliced {
-        let (mut canon, mut key) = (RowBuf::default(), String::new());
-        conn.scan(&sh.target_name, &sh.read, &mut |vals| {
-            canon_found(sh, vals, &mut canon, &mut key);
-            found.add(bucket(&key), canon.digest());
-        })?;
-    }
     let exp_n: u64 = exp.count.iter().sum();
     let mut tv = TableVerify {
         name: plan.metas[t].name.clone(),
