@@ -6,6 +6,9 @@
 # Goal: verify within 2× the scan (ARCHITECTURE.md § Ground truth is regenerated).
 #
 # usage: benches/compare/verify_vs_scan.sh [USERS=1000000] [REPEAT=2]
+# BASELINE=/path/to/an/older/understudy also times that build's verify in the
+# same rounds (scan, verify, baseline, interleaved), to compare on a shared
+# machine.
 # Needs initdb/pg_ctl/psql and python3; run as root it starts PostgreSQL as `nobody`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,14 +23,24 @@ ROWS=$($PSQL -At v -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE rel
 SQL=""
 for t in $TABLES; do SQL="$SQL SELECT '$t', count(*), sum(hashtext(x::text)::bigint) FROM $t x;"; done
 best() { python3 -c "import sys; print(min(float(x) for x in sys.argv[1:]))" "$@"; }
-scans=(); verifies=()
+scans=(); verifies=(); baselines=()
 for i in $(seq 1 "$REPEAT"); do
   s=$(date +%s.%N); $PSQL -At v -c "$SQL" >/dev/null; e=$(date +%s.%N)
   scans+=("$(python3 -c "print($e - $s)")")
   s=$(date +%s.%N); "$BIN" verify --users "$USERS" --target "$DSN" -q --report "$WORK/v$i.json"; e=$(date +%s.%N)
   verifies+=("$(python3 -c "print($e - $s)")")
+  if [ -n "${BASELINE:-}" ]; then
+    s=$(date +%s.%N); "$BASELINE" verify --users "$USERS" --target "$DSN" -q --report "$WORK/b$i.json"; e=$(date +%s.%N)
+    baselines+=("$(python3 -c "print($e - $s)")")
+  fi
+  echo "round $i: scan ${scans[-1]} s, verify ${verifies[-1]} s${BASELINE:+, baseline ${baselines[-1]} s}"
 done
 SCAN=$(best "${scans[@]}"); VERIFY=$(best "${verifies[@]}")
+if [ -n "${BASELINE:-}" ]; then
+  B=$(best "${baselines[@]}")
+  python3 -c "print(f'baseline build: verify {$B:.1f} s: ratio {$B/$SCAN:.2f}x')"
+  python3 -c "import json,sys; a,b=(json.load(open(f))['verify'] for f in sys.argv[1:]); [sys.exit(f'verdicts differ: {k}') for k in a if k!='duration_s' and a[k]!=b[k]]; print('same verdict as the baseline build')" "$WORK/v1.json" "$WORK/b1.json"
+fi
 python3 - "$WORK/v1.json" "$SCAN" "$VERIFY" "$USERS" "$ROWS" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))["verify"]

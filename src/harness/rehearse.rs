@@ -452,6 +452,7 @@ fn verify_phase(
         attempts += 1;
         verify::verify(
             conn,
+            &|| target.connect().ok(),
             plan,
             &outcome.tables,
             rejects,

@@ -305,6 +305,7 @@ pub fn slice_of(plan: &Plan, shard: Option<crate::dataset::Shard>, batch: u64) -
 /// ones (those are only seen by verifying the whole run).
 pub fn verify(
     conn: &mut dyn Conn,
+    readers: Readers,
     plan: &Plan,
     tables: &TargetTables,
     rejects: &[Reject],
@@ -326,6 +327,11 @@ pub fn verify(
         digest: "xxh3-128-row-sum over canonical rows (columns present in the target; JSON keys sorted), 64 key buckets".into(),
         ..Verify::default()
     };
+    // Which tables to read first (the largest), when reading in parallel.
+    let sizes = match slice {
+        None => plan.expected_rows(),
+        Some(_) => vec![0; ntables],
+    };
     for g in &plan.groups {
         if !plan.in_shard(g, slice.map(|s| s.shard)) {
             continue;
@@ -341,8 +347,10 @@ pub fn verify(
         let members: Vec<usize> = std::iter::once(g.root)
             .chain(g.children.iter().copied())
             .collect();
-        let expected = expected_sums(plan, &part, &members, &shapes, &rejected);
-        for (mi, &t) in members.iter().enumerate() {
+        let (expected, found) =
+            expected_and_found(conn, readers, &sizes, plan, &part, &members, &shapes, &rejected)
+                .map_err(target_err)?;
+        for (mi, (&t, found)) in members.iter().zip(found).enumerate() {
             let tv = verify_table(
                 conn,
                 plan,
@@ -350,7 +358,7 @@ pub fn verify(
                 t,
                 &shapes[t],
                 &rejected[t],
-                &expected[mi],
+                (&expected[mi], found),
                 &mut out.examples,
             )
             .map_err(target_err)?;
@@ -384,6 +392,92 @@ struct Part<'a> {
     g: &'a super::Group,
     range: std::ops::Range<u64>,
     sliced: bool,
+}
+
+/// Both sides of a group's tables at once: the expected sums regenerated
+/// on every core while this thread reads the target's tables one after the
+/// other (a slice reads nothing here: its drill-down finds its rows by key).
+#[allow(clippy::too_many_arguments)]
+fn expected_and_found(
+    conn: &mut dyn Conn,
+    readers: Readers,
+    sizes: &[u64],
+    plan: &Plan,
+    part: &Part,
+    members: &[usize],
+    shapes: &[Shape],
+    rejected: &[HashSet<String>],
+) -> crate::target::DbResult<(Vec<Acc>, Vec<Acc>)> {
+    std::thread::scope(|s| {
+        let regenerating = s.spawn(|| expected_sums(plan, part, members, shapes, rejected));
+        let found = match part.sliced {
+            true => Ok(vec![Acc::default(); members.len()]),
+            false => read_all(conn, readers, members, shapes, sizes),
+        };
+        let expected = regenerating
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        Ok((expected, found?))
+    })
+}
+
+/// Connections reading at once: the target's server works on several
+/// tables while this process hashes what they send.
+const READERS: usize = 2;
+
+/// The found sums of `members`, read on `conn` and up to `READERS - 1`
+/// more connections, each taking the largest table not yet taken.
+fn read_all(
+    conn: &mut dyn Conn,
+    readers: Readers,
+    members: &[usize],
+    shapes: &[Shape],
+    sizes: &[u64],
+) -> crate::target::DbResult<Vec<Acc>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[members[i]]));
+    let next = AtomicUsize::new(0);
+    let found = std::sync::Mutex::new(vec![Acc::default(); members.len()]);
+    let work = |c: &mut dyn Conn| -> crate::target::DbResult<()> {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let acc = found_sums(c, &shapes[members[i]]).inspect_err(|_| {
+                next.store(usize::MAX / 2, Ordering::Relaxed);
+            })?;
+            found.lock().unwrap_or_else(|e| e.into_inner())[i] = acc;
+        }
+        Ok(())
+    };
+    let more: Vec<Box<dyn Conn>> = (1..READERS.min(members.len()))
+        .filter_map(|_| readers())
+        .collect();
+    std::thread::scope(|s| {
+        let others: Vec<_> = more
+            .into_iter()
+            .map(|mut c| s.spawn(move || work(c.as_mut())))
+            .collect();
+        let mine = work(conn);
+        for h in others {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+        }
+        mine
+    })?;
+    Ok(found.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Opens another connection to the target, to read tables in parallel
+/// (None: everything is read on the one given).
+pub type Readers<'a> = &'a (dyn Fn() -> Option<Box<dyn Conn>> + Sync);
+
+/// The found side of a whole table: its rows read back, bucketed by key.
+fn found_sums(conn: &mut dyn Conn, sh: &Shape) -> crate::target::DbResult<Acc> {
+    let mut found = Acc::default();
+    let (mut canon, mut key) = (RowBuf::default(), String::new());
+    conn.scan(&sh.target_name, &sh.read, &mut |vals| {
+        canon_found(sh, vals, &mut canon, &mut key);
+        found.add(bucket(&key), canon.digest());
+    })?;
+    Ok(found)
 }
 
 /// The expected side of a group's tables, all in one regeneration pass.
@@ -429,9 +523,9 @@ fn expected_sums(
     .0
 }
 
-/// One table: bucket digests of the whole table compared, then a drill-down
-/// of the buckets that differ; a slice goes straight to the drill-down, by
-/// key, over every bucket.
+/// One table: bucket digests of the whole table (expected, found) compared,
+/// then a drill-down of the buckets that differ; a slice goes straight to
+/// the drill-down, by key, over every bucket.
 #[allow(clippy::too_many_arguments)]
 fn verify_table(
     conn: &mut dyn Conn,
@@ -440,17 +534,9 @@ fn verify_table(
     t: usize,
     sh: &Shape,
     rejected: &HashSet<String>,
-    exp: &Acc,
+    (exp, mut found): (&Acc, Acc),
     examples: &mut Vec<Example>,
 ) -> crate::target::DbResult<TableVerify> {
-    let mut found = Acc::default();
-    if !part.sliced {
-        let (mut canon, mut key) = (RowBuf::default(), String::new());
-        conn.scan(&sh.target_name, &sh.read, &mut |vals| {
-            canon_found(sh, vals, &mut canon, &mut key);
-            found.add(bucket(&key), canon.digest());
-        })?;
-    }
     let exp_n: u64 = exp.count.iter().sum();
     let mut tv = TableVerify {
         name: plan.metas[t].name.clone(),

@@ -58,7 +58,16 @@ pub fn verify_only(mut opts: RehearseOptions) -> Result<i32> {
     let slice = verify::slice_of(&plan, opts.shard, opts.batch());
     let waiting = Waiting::new(redacted.clone(), opts.retry_for, opts.quiet);
     let v = reach::phase(&target, &mut conn, opts.retry_for, &waiting, |conn| {
-        verify::verify(conn, &plan, &tables, &rejects, &redacted, slice.as_ref())
+        let readers = || target.connect().ok();
+        verify::verify(
+            conn,
+            &readers,
+            &plan,
+            &tables,
+            &rejects,
+            &redacted,
+            slice.as_ref(),
+        )
     })?;
     let expected = plan.expected_rows_in(opts.shard, opts.batch());
     let mut head = report_head(&plan, &opts, started_at);

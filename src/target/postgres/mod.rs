@@ -4,6 +4,7 @@
 //! UTC and UTF-8 so timestamps read back in the generator's form.
 
 mod catalog;
+mod read;
 
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
@@ -11,7 +12,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::row::FieldKind;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::time::Duration;
 
 pub const KIND_NAME: &str = "postgres";
@@ -500,44 +501,7 @@ impl Conn for Pg {
         cols: &[ReadColumn],
         f: &mut dyn FnMut(&[Option<&str>]),
     ) -> DbResult<()> {
-        let exprs: Vec<String> = cols
-            .iter()
-            .map(|c| {
-                let q = ident(&c.name);
-                if c.declared.starts_with("timestamp") {
-                    format!("to_char({q}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-                } else {
-                    format!("{q}::text")
-                }
-            })
-            .collect();
-        let sql = format!(
-            "COPY (SELECT {} FROM {}) TO STDOUT",
-            exprs.join(", "),
-            ident(table)
-        );
-        let reader = self.client.copy_out(&sql).map_err(|e| classify(&e))?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
-        let mut line = Vec::new();
-        let mut vals: Vec<Option<String>> = vec![None; cols.len()];
-        loop {
-            line.clear();
-            let n = reader.read_until(b'\n', &mut line).map_err(io_error)?;
-            if n == 0 {
-                break;
-            }
-            if line.last() == Some(&b'\n') {
-                line.pop();
-            }
-            for (i, field) in line.split(|&b| b == b'\t').enumerate() {
-                if i < vals.len() {
-                    vals[i] = unescape(field);
-                }
-            }
-            let refs: Vec<Option<&str>> = vals.iter().map(|v| v.as_deref()).collect();
-            f(&refs);
-        }
-        Ok(())
+        read::scan(&mut self.client, table, cols, f)
     }
 
     fn dialect(&self) -> crate::sink::Dialect {
@@ -572,35 +536,6 @@ impl Conn for Pg {
             .collect::<DbResult<_>>()
             .map(Some)
     }
-}
-
-fn unescape(f: &[u8]) -> Option<String> {
-    if f == b"\\N" {
-        return None;
-    }
-    if !f.contains(&b'\\') {
-        return Some(String::from_utf8_lossy(f).into_owned());
-    }
-    let mut out = Vec::with_capacity(f.len());
-    let mut i = 0;
-    while i < f.len() {
-        if f[i] == b'\\' && i + 1 < f.len() {
-            i += 1;
-            out.push(match f[i] {
-                b't' => b'\t',
-                b'n' => b'\n',
-                b'r' => b'\r',
-                b'b' => 8,
-                b'f' => 12,
-                b'v' => 11,
-                o => o,
-            });
-        } else {
-            out.push(f[i]);
-        }
-        i += 1;
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
