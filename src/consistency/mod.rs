@@ -162,19 +162,25 @@ fn explained(
                 let mut orphan = RowBuf::default();
                 let lookups = Lookups::default();
                 let cx = crate::copies::source::cx(plan, copy, &lookups);
-                for_users(plan, &[], r.clone(), &[], |u| {
-                    let Some(kind) = effective_drift(plan, copy, u).0 else {
-                        return;
-                    };
-                    let l = (kind.label(), u.index);
-                    expected(plan, copy, u.index..u.index + 1, |k, _| out.push((k, l)));
-                    docs(plan, copy, u, &mut orphan, |d| {
-                        out.push((d.key.clone(), l));
-                        for s in store::secondary_keys(&cx, d) {
-                            out.push((s, l));
-                        }
+                // Only drifted users are generated: the draw alone decides.
+                let drifted = r
+                    .clone()
+                    .filter(|&i| crate::copies::drift::of(plan.seed, copy, i).is_some());
+                for i in drifted {
+                    for_users(plan, &[], i..i + 1, &[], |u| {
+                        let Some(kind) = effective_drift(plan, copy, u).0 else {
+                            return;
+                        };
+                        let l = (kind.label(), u.index);
+                        expected(plan, copy, u.index..u.index + 1, |k, _| out.push((k, l)));
+                        docs(plan, copy, u, &mut orphan, |d| {
+                            out.push((d.key.clone(), l));
+                            for s in store::secondary_keys(&cx, d) {
+                                out.push((s, l));
+                            }
+                        });
                     });
-                });
+                }
                 out
             })
             .collect()

@@ -312,7 +312,7 @@ fn parse_drift(cx: &Ctx, c: &Obj, fields: &[usize], ut: &Table) -> PResult<Drift
             kinds: Vec::new(),
         });
     };
-    d.only(cx, &["share", "kinds"], &format!("{}", c.key_path("drift")))?;
+    d.only(cx, &["share", "kinds"], &c.key_path("drift"))?;
     let share = d.rate(cx, "share")?.unwrap_or(0.0);
     let kinds = match d.strings(cx, "kinds")? {
         None => DriftKind::ALL.to_vec(),
