@@ -347,9 +347,10 @@ pub fn verify(
         let members: Vec<usize> = std::iter::once(g.root)
             .chain(g.children.iter().copied())
             .collect();
-        let (expected, found) =
-            expected_and_found(conn, readers, &sizes, plan, &part, &members, &shapes, &rejected)
-                .map_err(target_err)?;
+        let (expected, found) = expected_and_found(
+            conn, readers, &sizes, plan, &part, &members, &shapes, &rejected,
+        )
+        .map_err(target_err)?;
         for (mi, (&t, found)) in members.iter().zip(found).enumerate() {
             let tv = verify_table(
                 conn,
