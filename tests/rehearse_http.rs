@@ -202,3 +202,60 @@ fn emulator_store_keeps_users_and_their_passwords_across_a_restart() {
         .unwrap();
     assert_eq!(n as u64, loaded);
 }
+
+#[test]
+fn shards_split_the_rate_so_that_together_they_respect_the_limit() {
+    // 100 requests/s at the provider; 3 shards given --rate 90 send 30/s
+    // each. Each at 90/s would be 270/s, far past the limit: 429s.
+    let e = emulator(Api::Generic, Some("100/s"), 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = small_saas(dir.path());
+    let report = |k: u64| dir.path().join(format!("shard{k}.json"));
+    let started = std::time::Instant::now();
+    let shards: Vec<_> = (0..3)
+        .map(|k| {
+            understudy("rehearse")
+                .profile(&profile)
+                .users(360)
+                .target(format!("http://{}", e.addr))
+                .flag("--api", "generic")
+                .flag("--rate", "90")
+                .flag("--shard", "auto")
+                .flag("--shards", "3")
+                .env("JOB_COMPLETION_INDEX", k.to_string())
+                .report(report(k))
+                .arg("--quiet")
+                .spawn_quiet()
+        })
+        .collect();
+    for mut c in shards {
+        assert!(c.wait().unwrap().success());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let stats = e.stats();
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    // 360 users at 90/s in all: about 4 s, not about 1.3 s.
+    assert!(elapsed >= 3.5, "{elapsed} s");
+    for k in 0..3 {
+        let r: Value = serde_json::from_slice(&std::fs::read(report(k)).unwrap()).unwrap();
+        assert_eq!(r["http"]["rate"], 30.0, "{}", r["http"]);
+        assert_eq!(r["shard"]["users"], 120);
+        assert_eq!(r["rows_loaded"], 120);
+        assert_eq!(r["verify"]["ok"], true, "{}", r["verify"]);
+        assert_eq!(r["verify"]["found"], 120, "only the shard's users");
+    }
+    let all = dir.path().join("all.json");
+    understudy("report")
+        .arg("merge")
+        .args((0..3).map(report))
+        .flag("-o", &all)
+        .run()
+        .code(0);
+    let m: Value = serde_json::from_slice(&std::fs::read(&all).unwrap()).unwrap();
+    assert_eq!(m["rows_loaded"], 360);
+    // The whole run's rate, and no 429 in any shard.
+    assert_eq!(m["http"]["rate"], 90.0, "{}", m["http"]);
+    assert_eq!(m["http"]["rate_limited"], 0);
+    assert_eq!(m["verify"]["ok"], true, "{}", m["verify"]);
+    assert_eq!(e.stats().users, 360);
+}

@@ -58,7 +58,9 @@ fn postgres_scan_reads_every_type_as_the_server_renders_it() {
     let exprs: Vec<String> = COLUMNS
         .iter()
         .map(|(n, t)| match *t {
-            "timestamptz" | "timestamp" => format!("to_char({n}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"),
+            "timestamptz" | "timestamp" => {
+                format!("to_char({n}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+            }
             _ => format!("{n}::text"),
         })
         .collect();
@@ -92,6 +94,12 @@ fn postgres_scan_reads_every_type_as_the_server_renders_it() {
         }
     }
     // A timestamp BC and one past year 9999 read as to_char writes them.
-    assert!(got.iter().any(|r| r[10].as_deref() == Some("0001-01-01T00:00:00Z")));
-    assert!(got.iter().any(|r| r[10].as_deref() == Some("12345-06-07T08:09:10Z")));
+    assert!(
+        got.iter()
+            .any(|r| r[10].as_deref() == Some("0001-01-01T00:00:00Z"))
+    );
+    assert!(
+        got.iter()
+            .any(|r| r[10].as_deref() == Some("12345-06-07T08:09:10Z"))
+    );
 }

@@ -51,6 +51,11 @@ pub const REHEARSE_EXAMPLES: &str = "Examples:
   # an identity API (here the local Okta emulator) at 600 requests/s, open model
   understudy emulate okta --listen 127.0.0.1:8080 --rate 600/s --error-rate 0.05 &
   understudy rehearse --users 20000 --target http://127.0.0.1:8080 --api okta --rate 600
+
+  # the same limit shared by 3 shards (200 requests/s each)
+  for k in 1 2 3; do understudy rehearse --users 20000 --target http://127.0.0.1:8080 \
+      --api okta --rate 600 --shard $k/3 --report shard$k.json & done; wait
+
   # an OpenLDAP directory: entries added under the profile's base DN, read back, bound as
   LDAP_PASSWORD=secret understudy rehearse --profile ldap --users 100000 \\
       --target ldap://127.0.0.1:389 --bind-dn cn=admin,dc=example,dc=org
@@ -122,7 +127,8 @@ pub struct RehearseArgs {
     pub api: Option<Api>,
     /// Open model for http:// targets: start a request every 1/R seconds and
     /// time it from that scheduled start, whatever the target does (default:
-    /// closed model, --workers requests back to back).
+    /// closed model, --workers requests back to back). With --shard K/N, R is
+    /// the whole run's rate: each shard sends R/N per second.
     #[arg(long, value_name = "R", value_parser = values::positive)]
     pub rate: Option<f64>,
     /// http:// targets: 5xx answers allowed per user before it is given up
@@ -203,7 +209,8 @@ pub struct RehearseArgs {
     /// tables and loads the lookup tables, which the other shards wait for.
     /// `auto`: K is JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job's
     /// 0-based index), N is --shards or UNDERSTUDY_SHARDS. Shards run against
-    /// one PostgreSQL or MySQL target at once; `report merge` joins their reports.
+    /// one PostgreSQL or MySQL target at once, or one identity API (each shard
+    /// sends its slice of the users, at --rate/N); `report merge` joins their reports.
     #[arg(long, value_name = "K/N|auto")]
     pub shard: Option<String>,
     /// With --shard auto: how many shards (default: $UNDERSTUDY_SHARDS).

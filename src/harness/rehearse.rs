@@ -29,7 +29,7 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     }
     let dsn = target_dsn(&opts);
     if let Some(s) = opts.shard {
-        check_shard(&opts, s, &dsn)?;
+        check_shard(&opts, s)?;
     }
     settle_thresholds(&mut opts)?;
     if http::HttpTarget::is_http(&dsn) {
@@ -106,14 +106,8 @@ pub fn rehearse(mut opts: RehearseOptions) -> Result<i32> {
     finish(with_recorded_errors(report, &lr.rejects), &opts)
 }
 
-/// What `--shard` cannot go with: an identity API, `--exec`, more shards
-/// than users.
-fn check_shard(opts: &RehearseOptions, s: crate::dataset::Shard, dsn: &str) -> Result<()> {
-    if http::HttpTarget::is_http(dsn) {
-        return Err(Error::usage(format!(
-            "--shard {s}: identity-API targets are not sharded yet; run one rehearsal with --rate at the provider's limit"
-        )));
-    }
+/// What `--shard` cannot go with: `--exec`, more shards than users.
+fn check_shard(opts: &RehearseOptions, s: crate::dataset::Shard) -> Result<()> {
     if opts.exec.is_some() {
         return Err(Error::usage(format!(
             "--shard {s} loads the target itself; --exec runs your migration once: use `understudy verify` after it instead"

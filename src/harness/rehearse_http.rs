@@ -14,9 +14,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// `rehearse` into an identity API (`--target http://… --api …`).
-pub(super) fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String) -> Result<i32> {
+pub(super) fn rehearse_http(
+    mut opts: RehearseOptions,
+    url: &str,
+    started_at: String,
+) -> Result<i32> {
     let target = HttpTarget::parse(url, opts.api)?;
     check(&opts)?;
+    // One request per user: a shard's users are its batches of one.
+    opts.batch = Some(1);
+    let users = opts.shard.map_or(0..opts.users, |s| s.range(opts.users));
+    // --rate is the provider's limit: N shards share it.
+    let rate = opts
+        .rate
+        .map(|r| r / opts.shard.map_or(1, |s| s.count) as f64);
     // First contact, straight to the API (not through the fault proxy).
     http::reach(&target)?;
     let proxy_started = Instant::now();
@@ -27,27 +38,33 @@ pub(super) fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String
     let plan = plan_of(&opts)?;
     let workers = opts.workers.unwrap_or(8).max(1);
     let metrics = Arc::new(Metrics::new());
-    let model = match opts.rate {
-        Some(r) => format!("open model, {r} requests/s, at most {workers} in flight"),
-        None => format!("closed model, {workers} workers"),
+    let model = match (rate, opts.shard) {
+        (Some(r), Some(s)) => format!(
+            "shard {s}, open model, {r} requests/s (--rate {} over {} shards), at most {workers} in flight",
+            opts.rate.unwrap_or(r),
+            s.count
+        ),
+        (Some(r), None) => format!("open model, {r} requests/s, at most {workers} in flight"),
+        (None, Some(s)) => format!("shard {s}, closed model, {workers} workers"),
+        (None, None) => format!("closed model, {workers} workers"),
     };
     say(
         opts.quiet,
         format!(
             "rehearsing {} (profile {}) into the {} API at {} ({model})",
-            crate::util::count(opts.users, "user", "users"),
+            crate::util::count(users.end - users.start, "user", "users"),
             plan.profile.name,
             target.api_name(),
             target.base
         ),
     );
     let hopts = http::HttpOptions {
-        rate: opts.rate,
+        rate,
         workers,
         max_attempts: opts.max_attempts,
         retry_for: opts.retry_for,
         quiet: opts.quiet,
-        users: None,
+        users: opts.shard.map(|_| users.clone()),
         shown_as: proxy
             .as_ref()
             .map(|(p, _)| format!("{} (through the fault proxy on {})", target.base, p.addr)),
@@ -56,7 +73,7 @@ pub(super) fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String
     let (lr, _) = http::load(&plan, send_to, &hopts, metrics.clone())?;
     let rejects_file = write_rejects(&plan, &opts, &lr)?;
     let verify = if opts.verify {
-        Some(verify(&plan, &target, &opts, &lr)?)
+        Some(verify(&plan, &target, &opts, &lr, users.clone())?)
     } else {
         None
     };
@@ -67,7 +84,15 @@ pub(super) fn rehearse_http(opts: RehearseOptions, url: &str, started_at: String
             .as_ref()
             .zip(opts.faults.as_ref())
             .map(|((p, _), fp)| faults_section(p, fp, proxy_started, &metrics)),
-        ..http_report(&plan, &target, &opts, workers, lr, &metrics, started_at)
+        ..http_report(
+            &plan,
+            &target,
+            &opts,
+            (workers, rate),
+            lr,
+            &metrics,
+            started_at,
+        )
     };
     finish(report, &opts)
 }
@@ -152,6 +177,7 @@ fn verify(
     target: &HttpTarget,
     opts: &RehearseOptions,
     lr: &HttpLoad,
+    users: std::ops::Range<u64>,
 ) -> Result<report::Verify> {
     say(
         opts.quiet,
@@ -173,7 +199,8 @@ fn verify(
         opts.retry_for,
         opts.quiet,
     ));
-    http::verify(&direct, target, plan, lr)
+    let slice = opts.shard.map(|_| users);
+    http::verify(&direct, target, plan, lr, slice)
 }
 
 /// The report of an identity-API rehearsal, less verification, the rejects
@@ -182,7 +209,7 @@ fn http_report(
     plan: &Plan,
     target: &HttpTarget,
     opts: &RehearseOptions,
-    workers: usize,
+    (workers, rate): (usize, Option<f64>),
     lr: HttpLoad,
     metrics: &Metrics,
     started_at: String,
@@ -192,6 +219,9 @@ fn http_report(
     let throughput = lr.created as f64 / lr.duration_s.max(1e-9);
     let users_name = plan.metas[plan.generator.users_table].name.clone();
     let rejected = lr.rejects.len() as u64;
+    let expected = opts.shard.map_or(opts.users, |s| {
+        s.range(opts.users).end - s.range(opts.users).start
+    });
     Report {
         target: target.base.clone(),
         source: None,
@@ -199,7 +229,7 @@ fn http_report(
         workers,
         batch: 1,
         resumed: false,
-        rows_expected: opts.users,
+        rows_expected: expected,
         rows_loaded: lr.created,
         rows_skipped: jit_total,
         rows_rejected: rejected,
@@ -212,7 +242,7 @@ fn http_report(
         errors_by_label: by_label,
         tables: vec![report::TableLoad {
             name: users_name,
-            expected: opts.users,
+            expected,
             loaded: lr.created,
             skipped: jit_total,
             rejected,
@@ -224,13 +254,8 @@ fn http_report(
         hashes: plan.hashes.clone(),
         http: Some(report::Http {
             api: target.api_name().into(),
-            model: if opts.rate.is_some() {
-                "open"
-            } else {
-                "closed"
-            }
-            .into(),
-            rate: opts.rate,
+            model: if rate.is_some() { "open" } else { "closed" }.into(),
+            rate,
             max_attempts: opts.max_attempts,
             counts: lr.counts,
             retries: metrics.retries(),

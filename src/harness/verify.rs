@@ -347,9 +347,10 @@ pub fn verify(
         let members: Vec<usize> = std::iter::once(g.root)
             .chain(g.children.iter().copied())
             .collect();
-        let (expected, found) =
-            expected_and_found(conn, readers, &sizes, plan, &part, &members, &shapes, &rejected)
-                .map_err(target_err)?;
+        let (expected, found) = expected_and_found(
+            conn, readers, &sizes, plan, &part, &members, &shapes, &rejected,
+        )
+        .map_err(target_err)?;
         for (mi, (&t, found)) in members.iter().zip(found).enumerate() {
             let tv = verify_table(
                 conn,
@@ -426,7 +427,9 @@ fn expected_and_found(
 const READERS: usize = 2;
 
 /// The found sums of `members`, read on `conn` and up to `READERS - 1`
-/// more connections, each taking the largest table not yet taken.
+/// more connections, each taking the largest table not yet taken. A table
+/// another connection failed to read is read again on `conn`, whose errors
+/// are the ones `reach::phase` judges (and retries when the target was lost).
 fn read_all(
     conn: &mut dyn Conn,
     readers: Readers,
@@ -438,13 +441,11 @@ fn read_all(
     let mut order: Vec<usize> = (0..members.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[members[i]]));
     let next = AtomicUsize::new(0);
-    let found = std::sync::Mutex::new(vec![Acc::default(); members.len()]);
+    let found = std::sync::Mutex::new(vec![None::<Acc>; members.len()]);
     let work = |c: &mut dyn Conn| -> crate::target::DbResult<()> {
         while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let acc = found_sums(c, &shapes[members[i]]).inspect_err(|_| {
-                next.store(usize::MAX / 2, Ordering::Relaxed);
-            })?;
-            found.lock().unwrap_or_else(|e| e.into_inner())[i] = acc;
+            let acc = found_sums(c, &shapes[members[i]])?;
+            found.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(acc);
         }
         Ok(())
     };
@@ -454,15 +455,24 @@ fn read_all(
     std::thread::scope(|s| {
         let others: Vec<_> = more
             .into_iter()
-            .map(|mut c| s.spawn(move || work(c.as_mut())))
+            // Whatever another connection could not read is read below.
+            .map(|mut c| s.spawn(move || drop(work(c.as_mut()))))
             .collect();
         let mine = work(conn);
+        if mine.is_err() {
+            next.store(usize::MAX / 2, Ordering::Relaxed);
+        }
         for h in others {
-            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
         mine
     })?;
-    Ok(found.into_inner().unwrap_or_else(|e| e.into_inner()))
+    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    members
+        .iter()
+        .zip(found)
+        .map(|(&t, f)| f.map_or_else(|| found_sums(conn, &shapes[t]), Ok))
+        .collect()
 }
 
 /// Opens another connection to the target, to read tables in parallel

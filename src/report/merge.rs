@@ -90,9 +90,9 @@ struct RunKey {
 
 impl RunKey {
     fn of(file: &str, r: &Report) -> Result<RunKey> {
-        if r.http.is_some() || r.exec.is_some() {
+        if r.exec.is_some() {
             return Err(Error::usage(format!(
-                "{file}: an identity-API or --exec rehearsal is not a shard; report merge joins `rehearse --shard` and `verify --shard` reports"
+                "{file}: an --exec rehearsal is not a shard; report merge joins `rehearse --shard` and `verify --shard` reports"
             )));
         }
         let s = r.shard.as_ref().ok_or_else(|| {
@@ -197,7 +197,53 @@ fn sum(parts: &[&Report]) -> Report {
         .map(|p| p.verify.as_ref())
         .collect::<Option<Vec<_>>>()
         .map(|vs| combine(&vs));
+    r.http = parts
+        .iter()
+        .map(|p| p.http.as_ref())
+        .collect::<Option<Vec<_>>>()
+        .map(|hs| add_http(&hs));
     r
+}
+
+/// Identity-API shards: counters summed, and the rates (each shard's share
+/// of `--rate`) added back into the whole run's.
+fn add_http(parts: &[&super::Http]) -> super::Http {
+    let mut h = super::Http {
+        rate: None,
+        counts: super::HttpCounts {
+            advertised_rate_per_s: parts[0].counts.advertised_rate_per_s,
+            ..Default::default()
+        },
+        retries: 0,
+        backoff_s: 0.0,
+        already_existed_on_retry: 0,
+        jit_only: 0,
+        jit_only_by_format: BTreeMap::new(),
+        jobs: None,
+        ..parts[0].clone()
+    };
+    for p in parts {
+        if let Some(r) = p.rate {
+            h.rate = Some(h.rate.unwrap_or(0.0) + r);
+        }
+        let (c, pc) = (&mut h.counts, &p.counts);
+        c.attempts += pc.attempts;
+        add_counts(&mut c.responses_by_status, &pc.responses_by_status);
+        c.rate_limited += pc.rate_limited;
+        c.rate_limit_waits += pc.rate_limit_waits;
+        c.rate_limit_wait_s += pc.rate_limit_wait_s;
+        c.timeouts += pc.timeouts;
+        c.connection_errors += pc.connection_errors;
+        h.retries += p.retries;
+        h.backoff_s += p.backoff_s;
+        h.already_existed_on_retry += p.already_existed_on_retry;
+        h.jit_only += p.jit_only;
+        add_counts(&mut h.jit_only_by_format, &p.jit_only_by_format);
+        if let Some(j) = p.jobs {
+            h.jobs = Some(h.jobs.unwrap_or(0) + j);
+        }
+    }
+    h
 }
 
 fn earliest(parts: &[&Report]) -> String {

@@ -109,24 +109,15 @@ async fn list(client: &Client, api: Api, mut each: impl FnMut(Listed)) -> Result
     }
 }
 
-/// Lists the target's users and compares them with the ground truth.
-pub fn verify(
-    client: &Client,
-    target: &HttpTarget,
-    plan: &crate::dataset::Plan,
-    load: &HttpLoad,
-) -> Result<Verify> {
-    let started = std::time::Instant::now();
-    let rt = super::runtime()?;
-    let fields = UserFields::of(plan)?;
-    let rejected: HashSet<u64> = load.rejects.iter().map(|r| r.index).collect();
-    let mut users = Users::new(plan, &fields, target.api);
-    // (login key, content, index), from the regenerated users.
-    let mut expected: Vec<(u64, u64, u64)> = Vec::new();
-    for index in 0..plan.users {
-        if rejected.contains(&index) {
-            continue;
-        }
+/// (login key, content, index) of the regenerated users in `range`, less
+/// the rejected and those that could not be sent.
+fn expected_users(
+    users: &mut Users<'_>,
+    range: std::ops::Range<u64>,
+    rejected: &HashSet<u64>,
+) -> Vec<(u64, u64, u64)> {
+    let mut expected = Vec::new();
+    for index in range.filter(|i| !rejected.contains(i)) {
         let m = users.make(index);
         if m.body.is_ok() {
             expected.push((
@@ -136,6 +127,26 @@ pub fn verify(
             ));
         }
     }
+    expected
+}
+
+/// Lists the target's users and compares them with the ground truth: every
+/// user, or a shard's `slice` (found by login among the other shards'
+/// users: missing, mismatched and duplicated, never extra).
+pub fn verify(
+    client: &Client,
+    target: &HttpTarget,
+    plan: &crate::dataset::Plan,
+    load: &HttpLoad,
+    slice: Option<std::ops::Range<u64>>,
+) -> Result<Verify> {
+    let started = std::time::Instant::now();
+    let rt = super::runtime()?;
+    let fields = UserFields::of(plan)?;
+    let rejected: HashSet<u64> = load.rejects.iter().map(|r| r.index).collect();
+    let mut users = Users::new(plan, &fields, target.api);
+    let range = slice.clone().unwrap_or(0..plan.users);
+    let mut expected = expected_users(&mut users, range, &rejected);
     let mut found: Vec<(u64, u64)> = Vec::new();
     let listed = rt.block_on(list(client, target.api, |(login, first, last)| {
         found.push((
@@ -144,7 +155,12 @@ pub fn verify(
         ));
     }))?;
     expected.sort_unstable();
+    // A slice: the other shards' users are not its business.
+    if slice.is_some() {
+        found.retain(|f| expected.binary_search_by_key(&f.0, |e| e.0).is_ok());
+    }
     found.sort_unstable();
+    let listed = slice.map_or(listed, |_| found.len() as u64);
     let (mut missing, mut extra, mut mismatched, mut duplicated) = (0u64, 0u64, 0u64, 0u64);
     // Keys worth an example, with their kind and (expected side) index.
     let mut wanted: Vec<(u64, &'static str, Option<u64>)> = Vec::new();
@@ -231,7 +247,7 @@ fn examples(
     rt: &tokio::runtime::Runtime,
     client: &Client,
     api: Api,
-    users: &mut Users,
+    users: &mut Users<'_>,
     wanted: &[(u64, &'static str, Option<u64>)],
 ) -> Result<Vec<Example>> {
     let keys: HashSet<u64> = wanted.iter().map(|w| w.0).collect();

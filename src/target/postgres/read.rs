@@ -106,7 +106,8 @@ pub(super) fn scan(
                 None => None,
                 Some(Raw(b)) => {
                     let at = text.len();
-                    push_text(*d, b, &mut text).map_err(|why| malformed(table, &cols[i], why))?
+                    push_text(*d, b, &mut text)
+                        .map_err(|why| malformed(table, &cols[i], why))?
                         .then_some((at, text.len()))
                 }
             };
@@ -132,7 +133,11 @@ fn push_text(d: Decode, b: &[u8], out: &mut String) -> Result<bool, &'static str
     }
     let mut num = itoa::Buffer::new();
     match d {
-        Decode::Bool => out.push_str(if b.first() == Some(&1) { "true" } else { "false" }),
+        Decode::Bool => out.push_str(if b.first() == Some(&1) {
+            "true"
+        } else {
+            "false"
+        }),
         Decode::Int2 => out.push_str(num.format(i16::from_be_bytes(int(b)?))),
         Decode::Int4 => out.push_str(num.format(i32::from_be_bytes(int(b)?))),
         Decode::Int8 => out.push_str(num.format(i64::from_be_bytes(int(b)?))),
@@ -204,7 +209,10 @@ mod tests {
     fn binary_values_read_as_their_text() {
         assert_eq!(text(Decode::Int8, &(-42i64).to_be_bytes()).unwrap(), "-42");
         assert_eq!(text(Decode::Bool, &[0]).unwrap(), "false");
-        assert_eq!(text(Decode::Jsonb, b"\x01{\"a\": 1}").unwrap(), "{\"a\": 1}");
+        assert_eq!(
+            text(Decode::Jsonb, b"\x01{\"a\": 1}").unwrap(),
+            "{\"a\": 1}"
+        );
         let u = 0x0123_4567_89ab_cdef_0011_2233_4455_6677u128.to_be_bytes();
         assert_eq!(
             text(Decode::Uuid, &u).unwrap(),
@@ -219,9 +227,15 @@ mod tests {
             (crate::time::days_from_civil(y, m, d) * 86_400 - 946_684_800) * 1_000_000
         };
         assert_eq!(ts(at(1, 1, 1)).unwrap(), "0001-01-01T00:00:00Z");
-        assert_eq!(ts(at(0, 3, 1) + 43_200_999_000).unwrap(), "0001-03-01T12:00:00Z");
+        assert_eq!(
+            ts(at(0, 3, 1) + 43_200_999_000).unwrap(),
+            "0001-03-01T12:00:00Z"
+        );
         assert_eq!(ts(at(-1, 3, 1)).unwrap(), "0002-03-01T00:00:00Z");
-        assert_eq!(ts(at(9999, 12, 31) + 86_399_999_999).unwrap(), "9999-12-31T23:59:59Z");
+        assert_eq!(
+            ts(at(9999, 12, 31) + 86_399_999_999).unwrap(),
+            "9999-12-31T23:59:59Z"
+        );
         assert_eq!(ts(at(12345, 1, 1)).unwrap(), "12345-01-01T00:00:00Z");
         assert!(push_text(Decode::Int4, &[1, 2], &mut String::new()).is_err());
     }
