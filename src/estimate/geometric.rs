@@ -112,6 +112,14 @@ pub struct Index {
     pub rows_per_user: f64,
 }
 
+/// The shrunk-cache pair of `fit_pages`: (seconds per batch at the largest
+/// size with the usual cache, with a cache of `cache` pages, `cache`, at
+/// `u` users).
+pub type Shrunk = (f64, f64, f64, f64);
+
+/// SQLite's page counts, and the shrunk-cache pair when one was measured.
+pub type PageModel = (Pages, Option<Shrunk>);
+
 /// SQLite's page counts, read from the largest copy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pages {
@@ -366,7 +374,7 @@ pub enum Fitted {
 /// `pages` for SQLite; `users`, `rows`, `batch` of the full load.
 pub fn full_rate(
     at: &[(f64, f64, f64, f64)],
-    pages: Option<(Pages, Option<(f64, f64, f64, f64)>)>,
+    pages: Option<PageModel>,
     users: f64,
     rows: f64,
     batch: f64,
