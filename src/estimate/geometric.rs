@@ -103,6 +103,12 @@ impl AtSize {
     }
 }
 
+/// The shrunk-cache pair: seconds per batch with the usual cache, with a
+/// cache of `.2` pages, at `.3` users.
+pub type Shrunk = (f64, f64, f64, f64);
+/// SQLite's page counts, with the shrunk-cache pair when one was loaded.
+pub type PageInput = (Pages, Option<Shrunk>);
+
 /// One index: its leaf pages per user (as random inserts leave them) and
 /// the rows it gets per user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,14 +117,6 @@ pub struct Index {
     pub pages_per_user: f64,
     pub rows_per_user: f64,
 }
-
-/// The shrunk-cache pair of `fit_pages`: (seconds per batch at the largest
-/// size with the usual cache, with a cache of `cache` pages, `cache`, at
-/// `u` users).
-pub type Shrunk = (f64, f64, f64, f64);
-
-/// SQLite's page counts, and the shrunk-cache pair when one was measured.
-pub type PageModel = (Pages, Option<Shrunk>);
 
 /// SQLite's page counts, read from the largest copy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -374,7 +372,7 @@ pub enum Fitted {
 /// `pages` for SQLite; `users`, `rows`, `batch` of the full load.
 pub fn full_rate(
     at: &[(f64, f64, f64, f64)],
-    pages: Option<PageModel>,
+    pages: Option<PageInput>,
     users: f64,
     rows: f64,
     batch: f64,

@@ -402,7 +402,7 @@ struct Sampled {
     /// Sizes `--budget` left out.
     sizes_skipped: usize,
     /// SQLite's page counts and shrunk-cache pair (geometric).
-    pages: Option<geometric::PageModel>,
+    pages: Option<geometric::PageInput>,
     /// Most bytes the scratch copies held at once, when known.
     peak_bytes: Option<u64>,
     /// The target's size after the full load, projected from the largest

@@ -171,7 +171,7 @@ pub struct Inputs<'a> {
 /// What `--size-method geometric` adds to the samples at size.
 pub struct Geo {
     pub users: u64,
-    pub pages: Option<super::geometric::PageModel>,
+    pub pages: Option<super::geometric::PageInput>,
 }
 
 pub struct Outcome {
