@@ -188,7 +188,10 @@ pub fn terminal(r: &EstimateReport) -> String {
         );
     }
     let _ = writeln!(s, "\n  {}", summary(r));
-    let _ = writeln!(s, "  {}", cost_line(r));
+    // Reports from before the cost was recorded read it as zero: no line.
+    if r.cost.seconds > 0.0 {
+        let _ = writeln!(s, "  {}", cost_line(r));
+    }
     let m = &r.model;
     let _ = writeln!(s, "  bottleneck: {}", r.bottleneck);
     let _ = writeln!(
