@@ -401,6 +401,22 @@ fn consistency_finds_every_drifted_key_and_only_those() {
             .run()
     };
     check(&["--copy", &r.url()], "redis.json").code(1);
+    // The same check as JUnit: one failing case per drifted label, plus
+    // missing, orphan and stale; "every finding explained" passes.
+    let xml = dir.path().join("c.xml");
+    understudy("consistency")
+        .profile(&p)
+        .users(4000)
+        .args(["--edge-rate", "0.05", "--quiet", "--copy", &r.url()])
+        .arg("--junit")
+        .arg(&xml)
+        .run()
+        .code(1);
+    let x = std::fs::read_to_string(&xml).unwrap();
+    let labels = drift.as_object().unwrap().len();
+    assert_eq!(x.matches("<testcase ").count(), 4 + labels, "{x}");
+    assert_eq!(x.matches("<failure ").count(), 3 + labels, "{x}");
+    assert!(x.contains(r#"<testcase name="every finding explained by a drift label" classname="understudy.consistency" time="0.000"/>"#), "{x}");
     let resp = c.join("cache.resp");
     check(&["--copy-file", resp.to_str().unwrap()], "file.json").code(1);
     for name in ["redis.json", "file.json"] {

@@ -40,6 +40,10 @@ pub struct ConsistencyArgs {
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write the check as JUnit XML test cases (missing, orphan, stale,
+    /// one per drift label), for CI.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     /// Worker threads regenerating the primary's side (default: all cores).
     #[arg(short = 'j', long, value_parser = values::workers)]
     pub threads: Option<usize>,
@@ -49,6 +53,7 @@ pub struct ConsistencyArgs {
 }
 
 pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
+    crate::util::check_outputs(&[("--report", &a.report), ("--junit", &a.junit)])?;
     let profile = a.dataset.load_profile()?;
     let redis: Vec<_> = profile
         .copies
@@ -109,6 +114,9 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
     if let Some(p) = &a.report {
         let text = serde_json::to_string_pretty(&r).expect("serializable") + "\n";
         std::fs::write(p, text).map_err(|e| Error::io("write", p, e))?;
+    }
+    if let Some(p) = &a.junit {
+        crate::report::junit::save(&consistency::report::junit(&r), p)?;
     }
     if !a.quiet {
         print!("{}", consistency::report::terminal(&r));

@@ -218,3 +218,69 @@ pub fn terminal(r: &ConsistencyReport) -> String {
     }
     s
 }
+
+/// The check as JUnit test cases (`--junit`, ARCHITECTURE.md § Reports):
+/// missing, orphan and stale keys, one case per drift label, and the
+/// findings no label explains.
+pub fn junit(r: &ConsistencyReport) -> crate::report::junit::Suite {
+    use crate::report::junit::{Case, Suite};
+    let class = "understudy.consistency";
+    let case = |name: String, n: u64, what: String| {
+        Case::check(class, name, (n > 0).then(|| (what.clone(), what)))
+    };
+    let fields: Vec<String> = r
+        .by_field
+        .iter()
+        .map(|(f, n)| format!("{f}: {n}"))
+        .collect();
+    let mut cases = vec![
+        case(
+            "no key missing in the copy".into(),
+            r.missing,
+            format!(
+                "{} keys of the primary are missing in {}",
+                r.missing, r.copy
+            ),
+        ),
+        case(
+            "no orphan key in the copy".into(),
+            r.orphan,
+            format!(
+                "{} keys in {} belong to no user of the primary",
+                r.orphan, r.copy
+            ),
+        ),
+        case(
+            "no stale field".into(),
+            r.stale,
+            format!("{} stale keys (by field: {})", r.stale, fields.join(", ")),
+        ),
+        case(
+            "every finding explained by a drift label".into(),
+            r.unexplained,
+            format!("{} findings no drift label explains", r.unexplained),
+        ),
+    ];
+    for (label, c) in &r.by_label {
+        cases.push(case(
+            format!("label {label}"),
+            c.missing + c.orphan + c.stale,
+            format!(
+                "{} users: {} missing, {} orphan, {} stale",
+                c.users, c.missing, c.orphan, c.stale
+            ),
+        ));
+    }
+    Suite {
+        name: "understudy consistency".into(),
+        time_s: r.duration_s,
+        timestamp: r.head.started_at.clone(),
+        properties: vec![
+            ("profile".into(), r.profile.clone()),
+            ("seed".into(), r.seed.to_string()),
+            ("users".into(), r.users.to_string()),
+            ("copy".into(), r.copy.clone()),
+        ],
+        cases,
+    }
+}
