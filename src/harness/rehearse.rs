@@ -551,14 +551,20 @@ fn with_recorded_errors(mut report: Report, rejects: &[Reject]) -> Report {
     if report.errors_by_class.values().sum::<u64>() >= report.rows_rejected {
         return report;
     }
-    let mut by_class = std::collections::BTreeMap::new();
+    (report.errors_by_class, report.errors_by_label) = count_rejects(rejects);
+    report
+}
+
+type Counts = std::collections::BTreeMap<String, u64>;
+
+/// Recorded rejects counted by class and by label (the fallback label for
+/// one without labels: recorded by a version that did not attribute every
+/// reject).
+pub(super) fn count_rejects(rejects: &[Reject]) -> (Counts, Counts) {
+    let (mut by_class, mut by_label) = (Counts::new(), Counts::new());
     for r in rejects {
         *by_class.entry(r.class.as_str().to_string()).or_insert(0) += 1;
-    }
-    let mut by_label = std::collections::BTreeMap::new();
-    for r in rejects {
         if r.labels.is_empty() {
-            // Recorded by a version that did not attribute every reject.
             *by_label
                 .entry(lineage::fallback(r.class.as_str()))
                 .or_insert(0) += 1;
@@ -567,9 +573,7 @@ fn with_recorded_errors(mut report: Report, rejects: &[Reject]) -> Report {
             *by_label.entry(l.clone()).or_insert(0) += 1;
         }
     }
-    report.errors_by_label = by_label;
-    report.errors_by_class = by_class;
-    report
+    (by_class, by_label)
 }
 
 /// The files a rehearsal writes at its end, checked before it starts.

@@ -138,23 +138,12 @@ fn ldap_report(
     metrics: &Metrics,
     started_at: String,
 ) -> Report {
-    let (mut by_class, mut by_label) = metrics.errors();
-    if lr.resumed {
-        // Earlier runs' rejects are in the directory's bookkeeping.
-        by_class.clear();
-        by_label.clear();
-        for r in &lr.rejects {
-            *by_class.entry(r.class.as_str().to_string()).or_insert(0) += 1;
-            if r.labels.is_empty() {
-                *by_label
-                    .entry(super::lineage::fallback(r.class.as_str()))
-                    .or_insert(0) += 1;
-            }
-            for l in &r.labels {
-                *by_label.entry(l.clone()).or_insert(0) += 1;
-            }
-        }
-    }
+    // A resumed run's earlier rejects are in the directory's bookkeeping.
+    let (by_class, by_label) = if lr.resumed {
+        super::rehearse::count_rejects(&lr.rejects)
+    } else {
+        metrics.errors()
+    };
     let throughput = lr.loaded as f64 / lr.duration_s.max(1e-9);
     let rejected = lr.rejects.len() as u64;
     Report {
