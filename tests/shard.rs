@@ -132,6 +132,44 @@ fn three_shards_one_killed_merge_to_the_unsharded_run() {
         .map(|s| s["latency_ms"]["count"].as_u64().unwrap())
         .sum();
     assert_eq!(all["latency_ms"]["count"], counts);
+    // Percentiles of the merged report equal those of the shards' raw
+    // histograms added by an independent decoder (tests/oracles/hdr_merge.py).
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/hdr_merge.py");
+    let out = std::process::Command::new("python3")
+        .arg(&oracle)
+        .arg(d.path().join("all.json"))
+        .args(&reps)
+        .output()
+        .expect("python3 runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("p99"), "{said}");
+    // The oracle can fail: an average of the shards' p99s is not the merged p99.
+    let mut wrong = all.clone();
+    let avg: f64 = shards
+        .iter()
+        .map(|s| s["latency_ms"]["p99"].as_f64().unwrap())
+        .sum::<f64>()
+        / 3.0;
+    wrong["latency_ms"]["p99"] = serde_json::json!(avg + 0.001);
+    let wrong_path = d.path().join("wrong.json");
+    std::fs::write(&wrong_path, wrong.to_string()).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(&oracle)
+        .arg(&wrong_path)
+        .args(&reps)
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // verify alone, on the whole sharded target and on one slice.
     let v = d.path().join("v.json");

@@ -55,3 +55,5 @@ print(f"merged: {merged['rows_expected']:,} rows, {merged['duration_s']:.1f} s, 
 print(f"resumed shard: skipped {shards[n // 2]['rows_skipped']:,} rows committed before the kill")
 sys.exit(0 if same and merged["verify"]["ok"] else 1)
 PY
+# The merged percentiles against the shards' raw histograms added independently.
+python3 tests/oracles/hdr_merge.py "$WORK/all.json" "$WORK"/s[0-9]*.json
