@@ -99,32 +99,10 @@ fn join_of(t: &Table, via: &str) -> Option<[String; 2]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::catalog::{Column, Family, ForeignKey};
 
     fn table(name: &str, cols: &[&str], fks: &[(&str, &str)]) -> Table {
-        Table {
-            name: name.into(),
-            columns: cols
-                .iter()
-                .map(|c| Column {
-                    name: c.to_string(),
-                    declared: "integer".into(),
-                    family: Family::Integer,
-                    nullable: true,
-                })
-                .collect(),
-            primary_key: vec![],
-            unique: vec![],
-            foreign_keys: fks
-                .iter()
-                .map(|(c, p)| ForeignKey {
-                    columns: vec![c.to_string()],
-                    parent: p.to_string(),
-                    parent_columns: vec!["id".into()],
-                })
-                .collect(),
-            rows_estimate: None,
-        }
+        let cols: Vec<_> = cols.iter().map(|c| (*c, "integer")).collect();
+        Table::sketch(name, &cols, &[], fks)
     }
 
     #[test]

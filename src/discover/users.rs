@@ -230,32 +230,9 @@ fn fields(t: &Table) -> (Option<String>, Vec<UserField>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::catalog::{Column, ForeignKey};
 
     fn table(name: &str, cols: &[(&str, &str)], pk: &[&str], fks: &[(&str, &str)]) -> Table {
-        Table {
-            name: name.into(),
-            columns: cols
-                .iter()
-                .map(|(n, t)| Column {
-                    name: n.to_string(),
-                    declared: t.to_string(),
-                    family: Family::of(t),
-                    nullable: true,
-                })
-                .collect(),
-            primary_key: pk.iter().map(|s| s.to_string()).collect(),
-            unique: vec![],
-            foreign_keys: fks
-                .iter()
-                .map(|(c, p)| ForeignKey {
-                    columns: vec![c.to_string()],
-                    parent: p.to_string(),
-                    parent_columns: vec!["id".into()],
-                })
-                .collect(),
-            rows_estimate: None,
-        }
+        Table::sketch(name, cols, pk, fks)
     }
 
     #[test]

@@ -207,21 +207,7 @@ mod tests {
     use crate::target::catalog::Table;
 
     fn table(name: &str, fks: &[(&str, &str)]) -> Table {
-        Table {
-            name: name.into(),
-            columns: Vec::new(),
-            primary_key: vec!["id".into()],
-            unique: Vec::new(),
-            foreign_keys: fks
-                .iter()
-                .map(|(c, p)| ForeignKey {
-                    columns: vec![c.to_string()],
-                    parent: p.to_string(),
-                    parent_columns: vec!["id".into()],
-                })
-                .collect(),
-            rows_estimate: None,
-        }
+        Table::sketch(name, &[], &["id"], fks)
     }
 
     #[test]

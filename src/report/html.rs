@@ -172,17 +172,9 @@ fn summary(r: &Report) -> String {
         s,
         "<p><b>{}</b> {noun} {}, <b>{}</b> rejected{}, of {} expected, in {} ({:.0} {noun}/s) · {}</p>",
         r.rows_loaded,
-        if r.http.is_some() {
-            "created"
-        } else {
-            "loaded"
-        },
+        r.done_verb(),
         r.rows_rejected,
-        match (r.rows_skipped, r.http.is_some()) {
-            (0, _) => String::new(),
-            (n, true) => format!(", {n} jit_only (not sent)"),
-            (n, false) => format!(", {n} already committed"),
-        },
+        r.skipped_note(),
         r.rows_expected,
         human_duration(r.duration_s),
         r.throughput_rows_per_s,
@@ -239,40 +231,11 @@ fn summary(r: &Report) -> String {
 fn shard_and_exec(r: &Report) -> String {
     let mut s = String::new();
     if let Some(sh) = &r.shard {
-        let _ = writeln!(
-            s,
-            "<p>Shard {}/{}: users {}..{} (batches {}..{}){}.</p>",
-            sh.index,
-            sh.count,
-            sh.first_user,
-            sh.first_user + sh.users,
-            sh.batches[0],
-            sh.batches[1],
-            if sh.lookup_tables {
-                ", the lookup tables"
-            } else {
-                ""
-            }
-        );
+        let _ = writeln!(s, "<p>Shard {}.</p>", sh.slice());
     }
     if let Some(m) = &r.merged {
-        let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-        let _ = writeln!(
-            s,
-            "<p>Merged: shards {} of {}{}{}.</p>",
-            ids(&m.shards),
-            m.count,
-            if m.missing.is_empty() {
-                String::new()
-            } else {
-                format!(" · <span class=\"bad\">missing {}</span>", ids(&m.missing))
-            },
-            if m.duplicate.is_empty() {
-                String::new()
-            } else {
-                format!(" · given twice {}", ids(&m.duplicate))
-            }
-        );
+        let merged = m.summary(|t| format!("<span class=\"bad\">{t}</span>"));
+        let _ = writeln!(s, "<p>Merged: {merged}.</p>");
     }
     if let Some(e) = &r.exec {
         let _ = writeln!(

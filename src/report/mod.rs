@@ -161,6 +161,27 @@ pub struct ShardReport {
     pub lookup_tables: bool,
 }
 
+impl ShardReport {
+    /// `2/3: users 100..200 (batches 4..8), the lookup tables`, as the
+    /// terminal and the HTML page both say it.
+    pub fn slice(&self) -> String {
+        format!(
+            "{}/{}: users {}..{} (batches {}..{}){}",
+            self.index,
+            self.count,
+            self.first_user,
+            self.first_user + self.users,
+            self.batches[0],
+            self.batches[1],
+            if self.lookup_tables {
+                ", the lookup tables"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 /// A foreign key added after the load: `table.column → references`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LateForeignKey {
@@ -193,6 +214,25 @@ pub struct Merged {
     pub missing: Vec<u64>,
     pub duplicate: Vec<u64>,
     pub files: Vec<String>,
+}
+
+impl Merged {
+    /// `shards 1, 2 of 3`, then the shards missing and given twice, each
+    /// passed through `mark` (the terminal shouts, the page colours).
+    pub fn summary(&self, mark_missing: impl Fn(&str) -> String) -> String {
+        let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+        let mut s = format!("shards {} of {}", ids(&self.shards), self.count);
+        if !self.missing.is_empty() {
+            s += &format!(
+                " · {}",
+                mark_missing(&format!("missing {}", ids(&self.missing)))
+            );
+        }
+        if !self.duplicate.is_empty() {
+            s += &format!(" · given twice {}", ids(&self.duplicate));
+        }
+        s
+    }
 }
 
 /// An identity-API rehearsal: what was sent, how it was answered, and who
@@ -434,6 +474,26 @@ impl Report {
     pub fn save(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_string_pretty(self).expect("report serialises");
         std::fs::write(path, json + "\n").map_err(|e| Error::io("write", path, e))
+    }
+
+    /// `loaded`, or `created` for an identity API (it takes users, one
+    /// request each).
+    pub fn done_verb(&self) -> &'static str {
+        if self.http.is_some() {
+            "created"
+        } else {
+            "loaded"
+        }
+    }
+
+    /// `, N jit_only (not sent)` (an identity API) or `, N already
+    /// committed` (a resumed run), or nothing.
+    pub fn skipped_note(&self) -> String {
+        match (self.rows_skipped, self.http.is_some()) {
+            (0, _) => String::new(),
+            (n, true) => format!(", {n} jit_only (not sent)"),
+            (n, false) => format!(", {n} already committed"),
+        }
     }
 }
 

@@ -53,40 +53,10 @@ fn tables(r: &Report) -> String {
         let _ = writeln!(s, "  source       {src}");
     }
     if let Some(sh) = &r.shard {
-        let _ = writeln!(
-            s,
-            "  shard        {}/{}: users {}..{} (batches {}..{}){}",
-            sh.index,
-            sh.count,
-            sh.first_user,
-            sh.first_user + sh.users,
-            sh.batches[0],
-            sh.batches[1],
-            if sh.lookup_tables {
-                ", the lookup tables"
-            } else {
-                ""
-            }
-        );
+        let _ = writeln!(s, "  shard        {}", sh.slice());
     }
     if let Some(m) = &r.merged {
-        let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-        let _ = writeln!(
-            s,
-            "  merged       shards {} of {}{}{}",
-            ids(&m.shards),
-            m.count,
-            if m.missing.is_empty() {
-                String::new()
-            } else {
-                format!(" · MISSING {}", ids(&m.missing))
-            },
-            if m.duplicate.is_empty() {
-                String::new()
-            } else {
-                format!(" · given twice {}", ids(&m.duplicate))
-            }
-        );
+        let _ = writeln!(s, "  merged       {}", m.summary(str::to_uppercase));
     }
     for (what, settings) in [
         ("target", &r.target_settings),
@@ -162,19 +132,9 @@ fn rows(r: &Report) -> String {
         s,
         "  {noun}{} {}, {} rejected{} of {} in {} · {:.0} {per}",
         r.rows_loaded,
-        if r.http.is_some() {
-            "created"
-        } else {
-            "loaded"
-        },
+        r.done_verb(),
         r.rows_rejected,
-        if r.rows_skipped > 0 && r.http.is_some() {
-            format!(", {} jit_only (not sent)", r.rows_skipped)
-        } else if r.rows_skipped > 0 {
-            format!(", {} already committed", r.rows_skipped)
-        } else {
-            String::new()
-        },
+        r.skipped_note(),
         r.rows_expected,
         human_duration(r.duration_s),
         r.throughput_rows_per_s

@@ -112,6 +112,43 @@ impl Table {
     }
 }
 
+#[cfg(test)]
+impl Table {
+    /// A table for the unit tests of what reads a catalogue: `columns` as
+    /// (name, declared type), nullable; `fks` as (column, parent), each to
+    /// the parent's `id`.
+    pub fn sketch(
+        name: &str,
+        columns: &[(&str, &str)],
+        primary_key: &[&str],
+        fks: &[(&str, &str)],
+    ) -> Table {
+        Table {
+            name: name.into(),
+            columns: columns
+                .iter()
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    declared: t.to_string(),
+                    family: Family::of(t),
+                    nullable: true,
+                })
+                .collect(),
+            primary_key: primary_key.iter().map(|s| s.to_string()).collect(),
+            unique: vec![],
+            foreign_keys: fks
+                .iter()
+                .map(|(c, p)| ForeignKey {
+                    columns: vec![c.to_string()],
+                    parent: p.to_string(),
+                    parent_columns: vec!["id".into()],
+                })
+                .collect(),
+            rows_estimate: None,
+        }
+    }
+}
+
 /// The tables of the DSN's database (PostgreSQL: its current schema).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Schema {
