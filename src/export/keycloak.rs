@@ -44,12 +44,12 @@ fn argon2(phc: &str) -> Option<Argon2Parts> {
 /// The password credential (`secretData`, `credentialData` as JSON strings).
 pub fn credential(a: &Accepted) -> Value {
     let (secret, data) = match &a.parts {
-        Parts::Pbkdf2 {
+        Some(Parts::Pbkdf2 {
             alg,
             iterations,
             salt,
             value,
-        } => {
+        }) => {
             let id = match alg {
                 Alg::Sha256 => "pbkdf2-sha256",
                 Alg::Sha512 => "pbkdf2-sha512",
@@ -60,7 +60,7 @@ pub fn credential(a: &Accepted) -> Value {
                 json!({"hashIterations": iterations, "algorithm": id, "additionalParameters": {}}),
             )
         }
-        Parts::Argon2 { phc } => match argon2(phc) {
+        Some(Parts::Argon2 { phc }) => match argon2(phc) {
             Some((ty, m, t, p, salt, hash)) => (
                 json!({"value": STANDARD.encode(&hash), "salt": STANDARD.encode(&salt), "additionalParameters": {}}),
                 json!({"hashIterations": t, "algorithm": "argon2", "additionalParameters": {

@@ -12,7 +12,10 @@ pub struct Supabase;
 /// `encrypted_password` as supabase/auth's `CompareHashAndPassword` reads it.
 pub fn encrypted_password(a: &Accepted) -> String {
     let b = |v: &[u8]| STANDARD.encode(v);
-    match &a.parts {
+    let Some(parts) = &a.parts else {
+        return a.encoded.clone();
+    };
+    match parts {
         Parts::Bcrypt { encoded, .. } => encoded.clone(),
         Parts::Argon2 { phc } => phc.clone(),
         Parts::FirebaseScrypt {
