@@ -74,6 +74,16 @@ pub fn credential(a: &Accepted) -> Value {
     json!({"type": "password", "secretData": secret.to_string(), "credentialData": data.to_string()})
 }
 
+/// A TOTP secret as an `otp` credential (`OTPSecretData`, `OTPCredentialData`
+/// as JSON strings): base32 with `secretEncoding` BASE32, RFC 6238's SHA-1, 6
+/// digits, 30 s, as the profile's secrets are made.
+pub fn otp(secret: &str) -> Value {
+    let data = json!({"subType": "totp", "digits": 6, "counter": 0, "period": 30,
+        "algorithm": "HmacSHA1", "secretEncoding": "BASE32"});
+    json!({"type": "otp", "userLabel": "imported", "secretData": json!({"value": secret}).to_string(),
+        "credentialData": data.to_string()})
+}
+
 /// One entry of `users`.
 pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     let username = u.username.or(u.email).unwrap_or_default();
@@ -91,8 +101,12 @@ pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     if let Some(t) = u.created_at.and_then(crate::time::parse) {
         rec["createdTimestamp"] = json!(t * 1000);
     }
-    if let Some(a) = a {
-        rec["credentials"] = json!([credential(a)]);
+    let mut credentials: Vec<Value> = a.map(credential).into_iter().collect();
+    if let Some(t) = &u.identity.totp_secret {
+        credentials.push(otp(t));
+    }
+    if !credentials.is_empty() {
+        rec["credentials"] = Value::Array(credentials);
     }
     if !u.identity.social.is_empty() {
         rec["federatedIdentities"] = u

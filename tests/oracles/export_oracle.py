@@ -46,6 +46,11 @@ with open(os.path.join(OUT, f"passwords-{P}.csv"), newline="", encoding="utf-8")
 @functools.lru_cache(maxsize=1 << 16)
 def bcrypt_ok(pw, h):
     h = h.replace("$2y$", "$2b$", 1).replace("$2a$", "$2b$", 1)
+    if "\0" in pw:
+        # libxcrypt stops at a NUL (C strings) and passlib refuses one: passlib's
+        # pure-Python Blowfish core takes the whole byte string, as the hash was made.
+        from passlib.crypto._blowfish import raw_bcrypt
+        return raw_bcrypt(pw.encode(), "2b", h[7:29].encode(), int(h[4:6])).decode() == h[29:]
     try:
         return o.libxcrypt(pw, h)
     except o.NotApplicable:
@@ -236,10 +241,22 @@ def keycloak():
             records += 1
             allowed(u, KC_USER, path)
             pw = pw_by_email[u["email"]]
-            if "credentials" not in u:
+            for c in u.get("credentials", []):
+                if c.get("type") != "otp":
+                    continue
+                # OTPSecretData / OTPCredentialData: the secret in base32, RFC 6238 SHA-1, 6 digits, 30 s.
+                allowed(c, {"type", "userLabel", "secretData", "credentialData"}, "otp credential")
+                sd, cd = json.loads(c["secretData"]), json.loads(c["credentialData"])
+                if set(sd) != {"value"} or cd != {"subType": "totp", "digits": 6, "counter": 0, "period": 30, "algorithm": "HmacSHA1", "secretEncoding": "BASE32"}:
+                    schema.append(f"keycloak otp credential: {c}")
+                totps.append((key_of(u["email"]), sd["value"]))
+            pwc = [c for c in u.get("credentials", []) if c.get("type") == "password"]
+            if any(c.get("type") not in ("password", "otp") for c in u.get("credentials", [])) or len(pwc) > 1:
+                schema.append(f"keycloak credentials: {u.get('credentials')}")
+            if not pwc:
                 nohash += 1
                 continue
-            c = u["credentials"][0]
+            c = pwc[0]
             allowed(c, {"type", "secretData", "credentialData"}, "credential")
             sd, cd = json.loads(c["secretData"]), json.loads(c["credentialData"])
             value, salt = base64.b64decode(sd["value"]), base64.b64decode(sd["salt"])
@@ -354,6 +371,15 @@ def supabase():
     ids = re.findall(r"INSERT INTO auth\.identities \(id, user_id, provider_id, provider, identity_data, created_at, updated_at\) VALUES \('([0-9a-f-]+)', '([0-9a-f-]+)', '[0-9a-f-]+', 'email'", sql)
     if len(ids) != len(users) or not sql.startswith("-- ") or not sql.rstrip().endswith("COMMIT;"):
         schema.append("supabase: every auth.users row needs its email identity, inside one transaction")
+    ids_of = {uid: email.replace("''", "'") for uid, email, _ in users}
+    factors = re.findall(r"INSERT INTO auth\.mfa_factors \(id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret\) VALUES \('[0-9a-f-]+', '([0-9a-f-]+)', 'imported', 'totp', 'verified', [^;]*, '([A-Z2-7]+)'\);", sql)
+    if len(factors) != sql.count("INSERT INTO auth.mfa_factors"):
+        schema.append("supabase: an auth.mfa_factors row not a verified totp factor with a base32 secret")
+    for uid, secret in factors:
+        if uid not in ids_of:
+            schema.append(f"supabase: a factor of no user {uid}")
+        else:
+            totps.append((key_of(ids_of[uid]), secret))
     for uid, email, h in users:
         records += 1
         email, h = email.replace("''", "'"), h.replace("''", "'")
