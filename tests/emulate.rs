@@ -901,6 +901,18 @@ fn csv_line(l: &str) -> Vec<String> {
     out
 }
 
+/// `s` percent-encoded for a URL path segment (RFC 3986 unreserved kept).
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// An Okta export's users and factors go through the emulator as import.sh
 /// sends them (each user created, its id looked up by login, each factor
 /// enrolled with `activate=true` and the org's Custom TOTP profile id), and the
@@ -938,7 +950,7 @@ fn exported_okta_factors_are_enrolled_per_user() {
     for line in read("factors-0001.ndjson").lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         let login = v["login"].as_str().unwrap();
-        let id = get(e.addr, &format!("/api/v1/users/{login}")).body["id"]
+        let id = get(e.addr, &format!("/api/v1/users/{}", pct(login))).body["id"]
             .as_str()
             .unwrap()
             .to_string();
@@ -969,7 +981,7 @@ fn exported_okta_factors_are_enrolled_per_user() {
     }
     let (mut totp, mut sms) = (0, 0);
     for login in &logins {
-        let have = get(e.addr, &format!("/api/v1/users/{login}/factors"));
+        let have = get(e.addr, &format!("/api/v1/users/{}/factors", pct(login)));
         assert_eq!(have.status, 200);
         let have = have.body.as_array().unwrap().clone();
         let mine = want.remove(login).unwrap_or_default();
@@ -997,7 +1009,7 @@ fn exported_okta_factors_are_enrolled_per_user() {
     assert!(want.is_empty(), "factors of users never created: {want:?}");
     assert!(totp > 40 && sms > 20, "{totp} TOTP and {sms} SMS factors");
     // What Okta refuses: TOTP without activate=true, a phone not E.164, no profile id, no user.
-    let id = get(e.addr, &format!("/api/v1/users/{}", logins[0])).body["id"]
+    let id = get(e.addr, &format!("/api/v1/users/{}", pct(&logins[0]))).body["id"]
         .as_str()
         .unwrap()
         .to_string();

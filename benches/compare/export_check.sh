@@ -8,7 +8,7 @@
 # and summary.json equal to assess --json's entry (counts per provider and format).
 # usage: benches/compare/export_check.sh [USERS] [PROFILE] [EDGE_RATE] [PROVIDERS...]
 #   e.g. benches/compare/export_check.sh 100000 benches/compare/idp-acceptance.toml 0.05
-# (needs a venv with passlib==1.7.4 bcrypt==4.0.1 argon2-cffi django cryptography
+# KEEP=DIR keeps the files in DIR. (Needs a venv with passlib==1.7.4 bcrypt==4.0.1 argon2-cffi django cryptography
 # jsonschema pyotp: PY=…/python)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,8 +19,7 @@ shift $(( $# < 3 ? $# : 3 ))
 PROVIDERS=${*:-auth0 okta firebase keycloak cognito clerk supabase}
 PY=${PY:-target/tmp/export-venv/bin/python}
 BIN=${BIN:-target/release/understudy}
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+if [ -n "${KEEP:-}" ]; then OUT=$KEEP; mkdir -p "$OUT"; else OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT; fi
 EDGE_ARGS=()
 [ -n "$EDGE" ] && EDGE_ARGS=(--edge-rate "$EDGE")
 /usr/bin/time -f "assess: %e s wall, %U s user" \

@@ -78,8 +78,10 @@ def identify(h, pw):
     raw = base64.b64decode(h + "=" * (-len(h) % 4))
     if raw[:1] == b"\x00" and len(raw) == 49:
         return "aspnet-identity-v2"
-    if raw[:1] == b"\x01":
-        return "aspnet-identity-v3"
+    if raw[:1] == b"\x01" and len(raw) > 13:
+        prf, salt_len = int.from_bytes(raw[1:5], "big"), int.from_bytes(raw[9:13], "big")
+        if prf <= 2 and 13 + salt_len < len(raw):
+            return "aspnet-identity-v3"
     return "firebase-scrypt"  # a bare base64 hash: Firebase's exported passwordHash
 
 
