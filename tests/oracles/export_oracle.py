@@ -24,6 +24,7 @@ csv.field_size_limit(1 << 30)
 # Pool-mode users share hashes: judge each (password, hash) pair once.
 o.argon2_cffi = functools.lru_cache(maxsize=1 << 16)(o.argon2_cffi)
 # ...and each key derivation (pure functions of their arguments): pooled users repeat them.
+o.django_bcrypt_sha256 = functools.lru_cache(maxsize=1 << 16)(o.django_bcrypt_sha256)
 hashlib.pbkdf2_hmac = functools.lru_cache(maxsize=1 << 16)(hashlib.pbkdf2_hmac)
 hashlib.scrypt = functools.lru_cache(maxsize=1 << 14)(hashlib.scrypt)
 OUT, P = sys.argv[1], sys.argv[2]
@@ -319,6 +320,12 @@ def cognito():
             check(ok, f"{rec['cognito:username']} {alg}", rec["cognito:username"])
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def phpass_ok(pw, d):
+    from passlib.hash import phpass
+    return phpass.verify(pw, d)
+
+
 def clerk():
     from passlib.hash import phpass, ldap_salted_sha1
     global records, nohash
@@ -350,7 +357,7 @@ def clerk():
                     v = b64d(h)
                     ok = hmac.compare_digest(hashlib.pbkdf2_hmac("sha256", pw.encode(), b64d(salt), int(it), len(v)), v)
             elif a == "phpass":
-                ok = phpass.verify(pw, d)
+                ok = phpass_ok(pw, d)
             elif a == "scrypt_firebase":
                 h, salt, key, sep, rounds, mem = d.split("$")
                 ok = o.firebase(pw, salt, {"signer_key": key, "salt_separator": sep, "rounds": rounds, "mem_cost": mem}) == h
