@@ -327,7 +327,7 @@ def phpass_ok(pw, d):
 
 
 def clerk():
-    from passlib.hash import phpass, ldap_salted_sha1
+    from passlib.hash import ldap_salted_sha1
     global records, nohash
     for path in sorted(glob.glob(os.path.join(D, "users-*.ndjson"))):
         for line in open(path, encoding="utf-8"):
