@@ -279,7 +279,7 @@ fn every_verdict_follows_the_providers_documented_rules() {
         // Every format of the catalogue reached the provider's verdict.
         assert!(v["by_format"].as_object().unwrap().len() >= 46, "{p}: {v}");
         if p != "firebase" && p != "cognito" {
-            assert!(v["totp_exported"].as_u64().unwrap() > 50, "{p}: {v}");
+            assert!(v["totp_exported"].as_u64().unwrap() > 20, "{p}: {v}");
             assert_eq!(v["totp_errors"], 0, "{p}: {v}");
         }
     }
