@@ -900,3 +900,138 @@ fn csv_line(l: &str) -> Vec<String> {
     out.push(f);
     out
 }
+
+/// `s` percent-encoded for a URL path segment (RFC 3986 unreserved kept).
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// An Okta export's users and factors go through the emulator as import.sh
+/// sends them (each user created, its id looked up by login, each factor
+/// enrolled with `activate=true` and the org's Custom TOTP profile id), and the
+/// emulator then holds, per user, exactly the factors the export wrote.
+#[test]
+fn exported_okta_factors_are_enrolled_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    common::ok(&[
+        "export",
+        "--to",
+        "okta",
+        "--profile",
+        "saas-mfa",
+        "--users",
+        "400",
+        "--hash-cost",
+        "light",
+        "-q",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let read = |f: &str| std::fs::read_to_string(dir.path().join("okta").join(f)).unwrap();
+    let e = start(Api::Okta);
+    let mut logins = Vec::new();
+    for line in read("users-0001.ndjson").lines() {
+        let b: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            post(e.addr, "/api/v1/users?activate=false", b.clone()).status,
+            200,
+            "{line}"
+        );
+        logins.push(b["profile"]["login"].as_str().unwrap().to_string());
+    }
+    let mut want: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for line in read("factors-0001.ndjson").lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let login = v["login"].as_str().unwrap();
+        let id = get(e.addr, &format!("/api/v1/users/{}", pct(login))).body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut f = v["factor"].clone();
+        if f["factorType"] == "token:hotp" {
+            f["factorProfileId"] = json!("fpr1emulated0TOTP");
+        }
+        let r = post(
+            e.addr,
+            &format!("/api/v1/users/{id}/factors?activate=true"),
+            f.clone(),
+        );
+        assert_eq!(r.status, 200, "{line}: {:?}", r.body);
+        assert_eq!(r.body["status"], "ACTIVE", "{:?}", r.body);
+        // Enrolled once: the same factor again is refused.
+        assert_eq!(
+            post(
+                e.addr,
+                &format!("/api/v1/users/{id}/factors?activate=true"),
+                f.clone()
+            )
+            .status,
+            400
+        );
+        want.entry(login.to_string())
+            .or_default()
+            .push(v["factor"].clone());
+    }
+    let (mut totp, mut sms) = (0, 0);
+    for login in &logins {
+        let have = get(e.addr, &format!("/api/v1/users/{}/factors", pct(login)));
+        assert_eq!(have.status, 200);
+        let have = have.body.as_array().unwrap().clone();
+        let mine = want.remove(login).unwrap_or_default();
+        assert_eq!(have.len(), mine.len(), "{login}: {have:?} for {mine:?}");
+        for f in &mine {
+            let h = have
+                .iter()
+                .find(|h| h["factorType"] == f["factorType"])
+                .unwrap();
+            match f["factorType"].as_str().unwrap() {
+                "sms" => {
+                    sms += 1;
+                    assert_eq!(h["profile"]["phoneNumber"], f["profile"]["phoneNumber"]);
+                }
+                _ => {
+                    totp += 1;
+                    assert!(
+                        h["profile"].get("sharedSecret").is_none(),
+                        "a listed secret: {h:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(want.is_empty(), "factors of users never created: {want:?}");
+    assert!(totp > 40 && sms > 20, "{totp} TOTP and {sms} SMS factors");
+    // What Okta refuses: TOTP without activate=true, a phone not E.164, no profile id, no user.
+    let id = get(e.addr, &format!("/api/v1/users/{}", pct(&logins[0]))).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let totp_body = json!({"factorType": "token:hotp", "provider": "CUSTOM", "factorProfileId": "fpr1", "profile": {"sharedSecret": "JBSWY3DPEHPK3PXP"}});
+    let at = |q: &str| format!("/api/v1/users/{id}/factors{q}");
+    assert_eq!(post(e.addr, &at(""), totp_body.clone()).status, 400);
+    let mut no_profile = totp_body.clone();
+    no_profile
+        .as_object_mut()
+        .unwrap()
+        .remove("factorProfileId");
+    assert_eq!(post(e.addr, &at("?activate=true"), no_profile).status, 400);
+    let sms_body =
+        json!({"factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": "555 0100"}});
+    assert_eq!(post(e.addr, &at("?activate=true"), sms_body).status, 400);
+    assert_eq!(
+        post(
+            e.addr,
+            "/api/v1/users/00unobody/factors?activate=true",
+            totp_body
+        )
+        .status,
+        404
+    );
+}

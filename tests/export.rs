@@ -162,12 +162,13 @@ const PACKAGES: &[&str] = &[
     "django",
     "cryptography",
     "jsonschema",
+    "pyotp",
     "crypt-r; python_version >= '3.13'",
 ];
 
 /// A virtualenv with the judges, kept under the target dir between runs.
 fn venv() -> Result<PathBuf, String> {
-    common::judge_venv("export-venv", PACKAGES, |_| Ok(()))
+    common::judge_venv("export-venv-2", PACKAGES, |_| Ok(()))
 }
 
 #[test]
@@ -205,6 +206,82 @@ fn every_reencoded_hash_verifies_under_the_providers_algorithm() {
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         assert!(v["verified"].as_u64().unwrap() > 0, "{p}: {v}");
         assert_eq!(v["covered"], 500, "{p}: {v}");
+    }
+}
+
+/// Each user's verdict follows the providers' documentation as the oracle
+/// reads it (tests/oracles/idp_rules.py, judging `generate`'s users table for
+/// the same profile, seed and edge rate): every refusal's reason and
+/// consequence, no refused format imported, summary.json per format; and every
+/// exported TOTP secret gives the user's RFC 6238 codes under pyotp. The
+/// profile is the acceptance one (every catalogue format, parameters on both
+/// sides of the ceilings, the identity graph), at light work factors.
+#[test]
+fn every_verdict_follows_the_providers_documented_rules() {
+    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
+        common::skip("UNDERSTUDY_SKIP_PYTHON is set");
+        return;
+    }
+    let py = match venv() {
+        Ok(p) => p,
+        Err(why) => {
+            common::skip(&why);
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let profile = root.join("benches/compare/idp-acceptance.toml");
+    let profile = profile.to_str().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let legacy = dir.path().join("legacy");
+    let same = [
+        "--profile",
+        profile,
+        "--users",
+        "700",
+        "--edge-rate",
+        "0.05",
+        "--hash-cost",
+        "light",
+        "-q",
+    ];
+    let mut generate = vec![
+        "generate",
+        "--format",
+        "csv",
+        "--out",
+        legacy.to_str().unwrap(),
+    ];
+    generate.extend(same);
+    common::ok(&generate);
+    for p in PROVIDERS {
+        let mut args = vec!["export", "--to", p, "--out", out, "--emit-passwords"];
+        args.extend(same);
+        common::ok(&args);
+        let o = Command::new(&py)
+            .args(["-W", "ignore"])
+            .arg(root.join("tests/oracles/export_oracle.py"))
+            .arg(dir.path())
+            .arg(p)
+            .arg(legacy.join("users.csv"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{p}: {text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["rule_errors"], 0, "{p}: {v}");
+        assert_eq!(v["covered"], 700, "{p}: {v}");
+        // Every format of the catalogue reached the provider's verdict.
+        assert!(v["by_format"].as_object().unwrap().len() >= 46, "{p}: {v}");
+        if p != "firebase" && p != "cognito" {
+            assert!(v["totp_exported"].as_u64().unwrap() > 20, "{p}: {v}");
+            assert_eq!(v["totp_errors"], 0, "{p}: {v}");
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod generic;
 mod jit;
 mod limit;
 mod okta;
+mod okta_factors;
 pub mod verify;
 
 use axum::Router;
@@ -90,6 +91,8 @@ pub struct Store {
     by_login: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
     pub users: Vec<User>,
+    /// Okta: each user's enrolled factors, by user id (in memory only).
+    pub factors: HashMap<String, Vec<serde_json::Value>>,
     /// `--store sqlite:FILE`: every write also goes here.
     db: Option<rusqlite::Connection>,
 }

@@ -23,6 +23,10 @@ pub fn routes() -> Router<Shared> {
             "/api/v1/users/{id}",
             axum::routing::get(super::jit::okta_get),
         )
+        .route(
+            "/api/v1/users/{id}/factors",
+            post(super::okta_factors::enrol).get(super::okta_factors::list),
+        )
         .route("/api/v1/authn", post(authn))
         .route("/login", post(authn))
 }

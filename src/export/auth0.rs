@@ -34,7 +34,12 @@ fn salt(salt: &[u8], position: &str) -> Value {
 /// `("custom_password_hash", {…})`.
 pub fn hash(a: &Accepted) -> (&'static str, Value) {
     let custom = "custom_password_hash";
-    match &a.parts {
+    let Some(parts) = &a.parts else {
+        // No Auth0 rule takes a string as stored (rules::Limit::AsStored).
+        let value = json!({"value": a.encoded, "encoding": "utf8"});
+        return (custom, json!({"algorithm": a.algorithm, "hash": value}));
+    };
+    match parts {
         Parts::Bcrypt { encoded, .. } if a.algorithm == "password_hash" => {
             ("password_hash", json!(encoded))
         }

@@ -14,7 +14,12 @@ pub struct Clerk;
 /// `(password_hasher, password_digest)`.
 pub fn digest(a: &Accepted) -> (&'static str, String) {
     let b = |v: &[u8]| STANDARD.encode(v);
-    match (&a.parts, a.algorithm) {
+    let Some(parts) = &a.parts else {
+        // A rule taking the string as stored (rules::Limit::AsStored):
+        // bcrypt_sha256_django, phpass.
+        return (a.algorithm, a.encoded.clone());
+    };
+    match (parts, a.algorithm) {
         (Parts::Bcrypt { encoded, .. }, "bcrypt") => ("bcrypt", encoded.clone()),
         (Parts::Argon2 { phc }, _) => (
             if phc.starts_with("$argon2i$") {

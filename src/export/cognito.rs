@@ -55,7 +55,10 @@ fn field(out: &mut String, v: &str) {
 
 /// The legacy hash in the form the job's algorithm reads.
 pub fn hash_value(a: &Accepted) -> String {
-    match &a.parts {
+    let Some(parts) = &a.parts else {
+        return a.encoded.clone();
+    };
+    match parts {
         Parts::Bcrypt { encoded, .. } => encoded.clone(),
         Parts::Argon2 { phc } => phc.clone(),
         Parts::Scrypt {

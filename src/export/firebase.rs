@@ -15,7 +15,10 @@ pub struct Firebase;
 /// `passwordHash` and `salt` (base64), as the import takes them.
 pub fn hash_fields(a: &Accepted) -> (String, Option<String>) {
     let b = |v: &[u8]| STANDARD.encode(v);
-    match &a.parts {
+    let Some(parts) = &a.parts else {
+        return (b(a.encoded.as_bytes()), None);
+    };
+    match parts {
         Parts::Bcrypt { encoded, .. } => (b(encoded.as_bytes()), None),
         Parts::FirebaseScrypt { salt, value, .. }
         | Parts::Scrypt { salt, value, .. }
@@ -28,7 +31,10 @@ pub fn hash_fields(a: &Accepted) -> (String, Option<String>) {
 /// The `auth:import` flags for a group's users (all share them).
 pub fn flags(a: &Accepted) -> String {
     let b = |v: &[u8]| STANDARD.encode(v);
-    match &a.parts {
+    let Some(parts) = &a.parts else {
+        return format!("--hash-algo={}", a.algorithm);
+    };
+    match parts {
         Parts::Bcrypt { .. } => "--hash-algo=BCRYPT".into(),
         Parts::FirebaseScrypt {
             signer_key,

@@ -44,12 +44,12 @@ fn argon2(phc: &str) -> Option<Argon2Parts> {
 /// The password credential (`secretData`, `credentialData` as JSON strings).
 pub fn credential(a: &Accepted) -> Value {
     let (secret, data) = match &a.parts {
-        Parts::Pbkdf2 {
+        Some(Parts::Pbkdf2 {
             alg,
             iterations,
             salt,
             value,
-        } => {
+        }) => {
             let id = match alg {
                 Alg::Sha256 => "pbkdf2-sha256",
                 Alg::Sha512 => "pbkdf2-sha512",
@@ -60,7 +60,7 @@ pub fn credential(a: &Accepted) -> Value {
                 json!({"hashIterations": iterations, "algorithm": id, "additionalParameters": {}}),
             )
         }
-        Parts::Argon2 { phc } => match argon2(phc) {
+        Some(Parts::Argon2 { phc }) => match argon2(phc) {
             Some((ty, m, t, p, salt, hash)) => (
                 json!({"value": STANDARD.encode(&hash), "salt": STANDARD.encode(&salt), "additionalParameters": {}}),
                 json!({"hashIterations": t, "algorithm": "argon2", "additionalParameters": {
@@ -72,6 +72,16 @@ pub fn credential(a: &Accepted) -> Value {
         _ => (Value::Null, Value::Null),
     };
     json!({"type": "password", "secretData": secret.to_string(), "credentialData": data.to_string()})
+}
+
+/// A TOTP secret as an `otp` credential (`OTPSecretData`, `OTPCredentialData`
+/// as JSON strings): base32 with `secretEncoding` BASE32, RFC 6238's SHA-1, 6
+/// digits, 30 s, as the profile's secrets are made.
+pub fn otp(secret: &str) -> Value {
+    let data = json!({"subType": "totp", "digits": 6, "counter": 0, "period": 30,
+        "algorithm": "HmacSHA1", "secretEncoding": "BASE32"});
+    json!({"type": "otp", "userLabel": "imported", "secretData": json!({"value": secret}).to_string(),
+        "credentialData": data.to_string()})
 }
 
 /// One entry of `users`.
@@ -91,8 +101,12 @@ pub fn user(u: &User, a: Option<&Accepted>) -> Value {
     if let Some(t) = u.created_at.and_then(crate::time::parse) {
         rec["createdTimestamp"] = json!(t * 1000);
     }
-    if let Some(a) = a {
-        rec["credentials"] = json!([credential(a)]);
+    let mut credentials: Vec<Value> = a.map(credential).into_iter().collect();
+    if let Some(t) = &u.identity.totp_secret {
+        credentials.push(otp(t));
+    }
+    if !credentials.is_empty() {
+        rec["credentials"] = Value::Array(credentials);
     }
     if !u.identity.social.is_empty() {
         rec["federatedIdentities"] = u

@@ -56,11 +56,12 @@ pub fn carries(p: Provider) -> Carries {
             false,
             "Firebase auth:import carries no second factor",
         ),
+        // Partial import: an `otp` credential (OTPSecretData/OTPCredentialData).
         Keycloak => c(
+            true,
             false,
             false,
-            false,
-            "this Keycloak export carries no second factor",
+            "Keycloak's import takes TOTP (an otp credential), no SMS or recovery codes",
         ),
         Cognito => c(
             false,
@@ -68,11 +69,12 @@ pub fn carries(p: Provider) -> Carries {
             false,
             "Cognito's CSV import carries no second factor",
         ),
+        // auth.mfa_factors: a verified totp factor with its secret.
         Supabase => c(
+            true,
             false,
             false,
-            false,
-            "this Supabase export carries no second factor",
+            "Supabase's auth.mfa_factors take TOTP here, no SMS or recovery codes",
         ),
     }
 }

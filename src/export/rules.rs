@@ -64,12 +64,13 @@ pub struct Refusal {
 }
 
 /// A hash the provider takes: its algorithm (the provider's name for it), the
-/// hash's parts, and the group of users imported together (providers that
-/// take one algorithm and parameter set per import: Firebase, Cognito).
+/// hash's parts (`None` for a rule taking the string as stored,
+/// `Limit::AsStored`), and the group of users imported together (providers
+/// that take one algorithm and parameter set per import: Firebase, Cognito).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
     pub algorithm: &'static str,
-    pub parts: Parts,
+    pub parts: Option<Parts>,
     /// The hash as the legacy system stored it (providers taking strings).
     pub encoded: String,
     pub group: String,
@@ -102,6 +103,9 @@ pub enum Limit {
         rounds: (u32, u32),
         mem_cost: (u32, u32),
     },
+    /// The provider takes the legacy string as stored (Clerk's
+    /// `bcrypt_sha256_django`, `phpass`): formats without parts qualify.
+    AsStored,
 }
 
 /// One thing a provider imports.
@@ -352,7 +356,7 @@ pub static RULES: &[Rule] = &[
         provider: Clerk,
         algorithm: "bcrypt_sha256_django",
         formats: &["bcrypt-sha256-django"],
-        limits: &[],
+        limits: &[AsStored],
     },
     Rule {
         provider: Clerk,
@@ -387,7 +391,7 @@ pub static RULES: &[Rule] = &[
         provider: Clerk,
         algorithm: "phpass",
         formats: &["phpass"],
-        limits: &[],
+        limits: &[AsStored],
     },
     Rule {
         provider: Clerk,
@@ -637,14 +641,23 @@ pub fn hash_verdict(p: Provider, h: &UserHash) -> Result<Accepted, Refusal> {
         .filter(|r| r.provider == p && r.formats.contains(&name))
     {
         let Some(parts) = h.format.parts(h.encoded, h.params) else {
-            break;
+            // No parts: only a rule taking the string as stored can import it.
+            if rule.limits.iter().any(|l| matches!(l, AsStored)) {
+                return Ok(Accepted {
+                    algorithm: rule.algorithm,
+                    group: String::new(),
+                    parts: None,
+                    encoded: h.encoded.hash.clone(),
+                });
+            }
+            continue;
         };
         match rule.limits.iter().find_map(|l| broken(l, &parts)) {
             None => {
                 return Ok(Accepted {
                     algorithm: rule.algorithm,
                     group: group(p, rule.algorithm, &parts),
-                    parts,
+                    parts: Some(parts),
                     encoded: h.encoded.hash.clone(),
                 });
             }

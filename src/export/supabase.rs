@@ -12,7 +12,10 @@ pub struct Supabase;
 /// `encrypted_password` as supabase/auth's `CompareHashAndPassword` reads it.
 pub fn encrypted_password(a: &Accepted) -> String {
     let b = |v: &[u8]| STANDARD.encode(v);
-    match &a.parts {
+    let Some(parts) = &a.parts else {
+        return a.encoded.clone();
+    };
+    match parts {
         Parts::Bcrypt { encoded, .. } => encoded.clone(),
         Parts::Argon2 { phc } => phc.clone(),
         Parts::FirebaseScrypt {
@@ -81,6 +84,14 @@ fn record(u: &User, a: Option<&Accepted>) -> String {
         "INSERT INTO auth.identities (id, user_id, provider_id, provider, identity_data, created_at, updated_at) VALUES ('{id}', '{id}', '{id}', 'email', {}, {created}, {created});",
         lit(&identity)
     ));
+    if let Some(t) = &u.identity.totp_secret {
+        // A verified TOTP factor (auth.mfa_factors.secret: base32, unencrypted).
+        s.push_str(&format!(
+            "\nINSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret) VALUES ('{}', '{id}', 'imported', 'totp', 'verified', {created}, {created}, {});",
+            uuid(&format!("{id}/totp")),
+            lit(t)
+        ));
+    }
     for soc in &u.identity.social {
         let data = serde_json::json!({"sub": soc.subject, "email": email}).to_string();
         s.push_str(&format!(

@@ -3,44 +3,71 @@ documented shape and verifies every re-encoded hash with an independent
 implementation of the provider's algorithm (hashlib/OpenSSL, libxcrypt,
 argon2-cffi, passlib, Django, the firebase/scrypt algorithm).
 
-usage: export_oracle.py OUT PROVIDER  ->  prints a JSON summary; exit 1 on any failure.
-OUT holds PROVIDER/ and passwords-PROVIDER.csv (key,password,email).
+usage: export_oracle.py OUT PROVIDER [LEGACY_USERS_CSV]
+  -> prints a JSON summary; exit 1 on any failure.
+OUT holds PROVIDER/ and passwords-PROVIDER.csv (key,password,email). With
+LEGACY_USERS_CSV (the users table `understudy generate --format csv` writes for the
+same profile, users, seed and edge rate), every user's verdict is also judged
+against the provider's documented rules (idp_rules.py): each not-importable.csv
+row's reason and consequence, and that no imported user should have been refused;
+and every exported TOTP secret is checked against the user's with pyotp (RFC 6238).
 """
 import base64, csv, functools, glob, hashlib, hmac, json, os, re, shlex, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "vectors"))
 import oracle as o  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+import idp_rules  # noqa: E402
+
 csv.field_size_limit(1 << 30)
 # Pool-mode users share hashes: judge each (password, hash) pair once.
 o.argon2_cffi = functools.lru_cache(maxsize=1 << 16)(o.argon2_cffi)
+# ...and each key derivation (pure functions of their arguments): pooled users repeat them.
+o.django_bcrypt_sha256 = functools.lru_cache(maxsize=1 << 16)(o.django_bcrypt_sha256)
+hashlib.pbkdf2_hmac = functools.lru_cache(maxsize=1 << 16)(hashlib.pbkdf2_hmac)
+hashlib.scrypt = functools.lru_cache(maxsize=1 << 14)(hashlib.scrypt)
 OUT, P = sys.argv[1], sys.argv[2]
 D = os.path.join(OUT, P)
 b64d = o.b64d
 fails, schema, verified, records, nohash = [], [], 0, 0, 0
+imported = set()  # keys of the users whose record carries a verified hash
+totps = []  # (user key, exported TOTP secret)
 
-pw_by_key, pw_by_email = {}, {}
+pw_by_key, pw_by_email, key_by_email = {}, {}, {}
 with open(os.path.join(OUT, f"passwords-{P}.csv"), newline="", encoding="utf-8") as f:
     r = csv.reader(f)
     next(r)
     for key, pw, email in r:
         pw_by_key[key] = pw
         pw_by_email[email] = pw
+        key_by_email[email] = key
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def bcrypt_ok(pw, h):
     h = h.replace("$2y$", "$2b$", 1).replace("$2a$", "$2b$", 1)
+    if "\0" in pw:
+        # libxcrypt stops at a NUL (C strings) and passlib refuses one: passlib's
+        # pure-Python Blowfish core takes the whole byte string, as the hash was made.
+        from passlib.crypto._blowfish import raw_bcrypt
+        return raw_bcrypt(pw.encode(), "2b", h[7:29].encode(), int(h[4:6])).decode() == h[29:]
     try:
         return o.libxcrypt(pw, h)
     except o.NotApplicable:
         return o.bcrypt_builtin(pw, h)
 
 
-def check(ok, what):
+def key_of(who):
+    return who if who in pw_by_key else key_by_email.get(who, who)
+
+
+def check(ok, what, who):
+    """One record's hash judged; `who` is the user's key or email."""
     global verified
     if ok:
         verified += 1
+        imported.add(key_of(who))
     else:
         fails.append(what)
 
@@ -70,8 +97,9 @@ def auth0():
         for u in users:
             records += 1
             pw = pw_by_key[u["user_id"]]
+            totps.extend((u["user_id"], f["totp"]["secret"]) for f in u.get("mfa_factors", []) if "totp" in f)
             if "password_hash" in u:
-                check(bcrypt_ok(pw, u["password_hash"]), u["user_id"])
+                check(bcrypt_ok(pw, u["password_hash"]), u["user_id"], u["user_id"])
                 continue
             c = u.get("custom_password_hash")
             if c is None:
@@ -93,7 +121,7 @@ def auth0():
                 ok = hmac.compare_digest(dk, raw(val, h["encoding"]))
             else:
                 ok = digest(a, pw, salt, first, raw(val, h["encoding"]))
-            check(ok, f"{u['user_id']} {a}")
+            check(ok, f"{u['user_id']} {a}", u["user_id"])
 
 
 OKTA_HASH = {"algorithm", "workFactor", "salt", "value", "saltOrder", "digestAlgorithm", "iterationCount", "keySize"}
@@ -113,6 +141,7 @@ def okta_factors():
             if v["login"] not in pw_by_email:
                 schema.append(f"okta factor of an unknown user {v['login']}")
             if f.get("factorType") == "token:hotp":
+                totps.append((key_of(v["login"]), f["profile"].get("sharedSecret", "")))
                 allowed(f, {"factorType", "provider", "profile"}, "okta totp factor")
                 if f.get("provider") != "CUSTOM" or not BASE32.match(f["profile"].get("sharedSecret", "")):
                     schema.append(f"okta totp factor: {f}")
@@ -134,6 +163,9 @@ def okta():
             allowed(b, {"profile", "credentials"}, "okta body")
             allowed(b["profile"], {"login", "email", "firstName", "lastName", "mobilePhone"}, "okta profile")
             pw = pw_by_email[b["profile"]["login"]]
+            n = lambda k: len(b["profile"].get(k) or "")  # noqa: E731
+            if not (5 <= n("login") <= 100 and 5 <= n("email") <= 100 and 1 <= n("firstName") <= 50 and 1 <= n("lastName") <= 50):
+                schema.append(f"okta profile over Okta's limits (login/email 5-100, names 1-50): {b['profile']}")
             h = b.get("credentials", {}).get("password", {}).get("hash")
             if h is None:
                 nohash += 1
@@ -148,7 +180,7 @@ def okta():
             else:
                 alg = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"}[a]
                 ok = digest(alg, pw, b64d(h.get("salt", "")), h.get("saltOrder", "PREFIX") == "PREFIX", b64d(h["value"]))
-            check(ok, f"{b['profile']['login']} {a}")
+            check(ok, f"{b['profile']['login']} {a}", b["profile"]["login"])
 
 
 FB_USER = {"localId", "email", "emailVerified", "passwordHash", "salt", "displayName", "photoUrl", "createdAt", "lastSignedInAt", "providerUserInfo", "phoneNumber", "disabled", "customAttributes"}
@@ -188,7 +220,7 @@ def firebase():
                 ok = int(fl["rounds"]) <= 120000 and hmac.compare_digest(hashlib.pbkdf2_hmac(alg, pw.encode(), salt, int(fl["rounds"]), len(h)), h)
             else:
                 ok = fl["rounds"] == "1" and digest(a.lower(), pw, salt, fl.get("hash-input-order", "SALT_FIRST") == "SALT_FIRST", h)
-            check(ok, f"{u['localId']} {a}")
+            check(ok, f"{u['localId']} {a}", u["localId"])
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -210,10 +242,22 @@ def keycloak():
             records += 1
             allowed(u, KC_USER, path)
             pw = pw_by_email[u["email"]]
-            if "credentials" not in u:
+            for c in u.get("credentials", []):
+                if c.get("type") != "otp":
+                    continue
+                # OTPSecretData / OTPCredentialData: the secret in base32, RFC 6238 SHA-1, 6 digits, 30 s.
+                allowed(c, {"type", "userLabel", "secretData", "credentialData"}, "otp credential")
+                sd, cd = json.loads(c["secretData"]), json.loads(c["credentialData"])
+                if set(sd) != {"value"} or cd != {"subType": "totp", "digits": 6, "counter": 0, "period": 30, "algorithm": "HmacSHA1", "secretEncoding": "BASE32"}:
+                    schema.append(f"keycloak otp credential: {c}")
+                totps.append((key_of(u["email"]), sd["value"]))
+            pwc = [c for c in u.get("credentials", []) if c.get("type") == "password"]
+            if any(c.get("type") not in ("password", "otp") for c in u.get("credentials", [])) or len(pwc) > 1:
+                schema.append(f"keycloak credentials: {u.get('credentials')}")
+            if not pwc:
                 nohash += 1
                 continue
-            c = u["credentials"][0]
+            c = pwc[0]
             allowed(c, {"type", "secretData", "credentialData"}, "credential")
             sd, cd = json.loads(c["secretData"]), json.loads(c["credentialData"])
             value, salt = base64.b64decode(sd["value"]), base64.b64decode(sd["salt"])
@@ -226,7 +270,7 @@ def keycloak():
                 ty = {"id": al.Type.ID, "i": al.Type.I, "d": al.Type.D}[ap["type"][0]]
                 dk = argon2_raw(pw.encode(), salt, time_cost=cd["hashIterations"], memory_cost=int(ap["memory"][0]), parallelism=int(ap["parallelism"][0]), hash_len=int(ap["hashLength"][0]), type=ty, version=19)
                 ok = ap["version"] == ["1.3"] and hmac.compare_digest(dk, value)
-            check(ok, f"{u['email']} {a}")
+            check(ok, f"{u['email']} {a}", u["email"])
 
 
 HEADER = "cognito:username,name,given_name,family_name,middle_name,nickname,preferred_username,profile,picture,website,email,email_verified,gender,birthdate,zoneinfo,locale,phone_number,phone_number_verified,address,updated_at,cognito:mfa_enabled"
@@ -263,20 +307,27 @@ def cognito():
             if alg == "BCRYPT":
                 ok = int(h[4:6]) <= 12 and bcrypt_ok(pw, h)
             elif alg == "ARGON2ID":
-                ok = h.startswith("$argon2id$") and o.argon2_cffi(pw, h)
+                q = idp_rules.params("argon2id", h)
+                ok = h.startswith("$argon2id$") and q["m"] <= 19456 and q["t"] <= 2 and q["p"] <= 1 and o.argon2_cffi(pw, h)
             elif alg == "SCRYPT":
                 _, _, params, salt, hv = h.split("$")
                 q = dict(kv.split("=") for kv in params.split(","))
                 v = b64d(hv)
                 dk = hashlib.scrypt(pw.encode(), salt=b64d(salt), n=2 ** int(q["ln"]), r=int(q["r"]), p=int(q["p"]), dklen=len(v), maxmem=2**31 - 1)
-                ok = hmac.compare_digest(dk, v)
+                ok = int(q["ln"]) <= 16 and int(q["r"]) <= 8 and int(q["p"]) <= 1 and hmac.compare_digest(dk, v)
             else:
-                ok = o.pbkdf2_phc(pw, h)
-            check(ok, f"{rec['cognito:username']} {alg}")
+                ok = h.startswith("$pbkdf2-sha256$") and int(re.search(r"i=(\d+)", h).group(1)) <= 600_000 and o.pbkdf2_phc(pw, h)
+            check(ok, f"{rec['cognito:username']} {alg}", rec["cognito:username"])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def phpass_ok(pw, d):
+    from passlib.hash import phpass
+    return phpass.verify(pw, d)
 
 
 def clerk():
-    from passlib.hash import phpass, ldap_salted_sha1
+    from passlib.hash import ldap_salted_sha1
     global records, nohash
     for path in sorted(glob.glob(os.path.join(D, "users-*.ndjson"))):
         for line in open(path, encoding="utf-8"):
@@ -284,6 +335,8 @@ def clerk():
             records += 1
             allowed(b, {"external_id", "email_address", "first_name", "last_name", "password_hasher", "password_digest", "skip_password_checks", "skip_password_requirement", "totp_secret", "backup_codes", "created_at"}, "clerk body")
             pw = pw_by_key[b["external_id"]]
+            if "totp_secret" in b:
+                totps.append((b["external_id"], b["totp_secret"]))
             if "password_digest" not in b:
                 nohash += 1
                 continue
@@ -304,7 +357,7 @@ def clerk():
                     v = b64d(h)
                     ok = hmac.compare_digest(hashlib.pbkdf2_hmac("sha256", pw.encode(), b64d(salt), int(it), len(v)), v)
             elif a == "phpass":
-                ok = phpass.verify(pw, d)
+                ok = phpass_ok(pw, d)
             elif a == "scrypt_firebase":
                 h, salt, key, sep, rounds, mem = d.split("$")
                 ok = o.firebase(pw, salt, {"signer_key": key, "salt_separator": sep, "rounds": rounds, "mem_cost": mem}) == h
@@ -314,7 +367,7 @@ def clerk():
                 ok = ldap_salted_sha1.verify(pw, d)
             else:
                 ok = False
-            check(ok, f"{b['external_id']} {a}")
+            check(ok, f"{b['external_id']} {a}", b["external_id"])
 
 
 def supabase():
@@ -325,6 +378,15 @@ def supabase():
     ids = re.findall(r"INSERT INTO auth\.identities \(id, user_id, provider_id, provider, identity_data, created_at, updated_at\) VALUES \('([0-9a-f-]+)', '([0-9a-f-]+)', '[0-9a-f-]+', 'email'", sql)
     if len(ids) != len(users) or not sql.startswith("-- ") or not sql.rstrip().endswith("COMMIT;"):
         schema.append("supabase: every auth.users row needs its email identity, inside one transaction")
+    ids_of = {uid: email.replace("''", "'") for uid, email, _ in users}
+    factors = re.findall(r"INSERT INTO auth\.mfa_factors \(id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret\) VALUES \('[0-9a-f-]+', '([0-9a-f-]+)', 'imported', 'totp', 'verified', [^;]*, '([A-Z2-7]+)'\);", sql)
+    if len(factors) != sql.count("INSERT INTO auth.mfa_factors"):
+        schema.append("supabase: an auth.mfa_factors row not a verified totp factor with a base32 secret")
+    for uid, secret in factors:
+        if uid not in ids_of:
+            schema.append(f"supabase: a factor of no user {uid}")
+        else:
+            totps.append((key_of(ids_of[uid]), secret))
     for uid, email, h in users:
         records += 1
         email, h = email.replace("''", "'"), h.replace("''", "'")
@@ -340,7 +402,7 @@ def supabase():
             ok = o.firebase(pw, salt, {"signer_key": p["sk"], "salt_separator": p["ss"], "rounds": p["r"], "mem_cost": p["n"]}) == hv
         else:
             ok = bcrypt_ok(pw, h)
-        check(ok, f"{email} {h[:10]}")
+        check(ok, f"{email} {h[:10]}", email)
 
 
 globals()[P]()
@@ -365,10 +427,93 @@ for r in mfa:
 summary = json.load(open(os.path.join(D, "summary.json")))
 if len(mfa) != summary.get("mfa_reenroll", 0):
     schema.append(f"{len(mfa)} mfa_reenroll rows, summary.json says {summary.get('mfa_reenroll')}")
+
+
+def b32(s):
+    """A base32 secret's bytes, read leniently (case, spaces, padding), as authenticator apps do."""
+    s = re.sub(r"[\s=]", "", s).upper()
+    return base64.b32decode(s + "=" * (-len(s) % 8))
+
+
+def judge_totp(legacy, written, mfa):
+    """Every exported TOTP secret is the user's (the same bytes, the same RFC 6238 codes under
+    pyotp); every written user with a secret has it exported or an mfa_reenroll row naming TOTP."""
+    import pyotp
+    # pyotp itself against RFC 6238 Appendix B (SHA-1, 8 digits).
+    rfc = pyotp.TOTP(base64.b32encode(b"12345678901234567890").decode(), digits=8)
+    if [rfc.at(t) for t in (59, 1111111109, 1234567890, 2000000000)] != ["94287082", "07081804", "89005924", "69279037"]:
+        return ["pyotp disagrees with RFC 6238 Appendix B"], 0
+    errs, codes = [], 0
+    sent = {}
+    for key, secret in totps:
+        if key in sent:
+            errs.append(f"{key}: two TOTP factors")
+        sent[key] = secret
+        mine = (legacy.get(key) or {}).get("totp_secret") or ""
+        if not mine or not BASE32.match(secret) or b32(secret) != b32(mine):
+            errs.append(f"{key}: exported TOTP secret {secret!r} is not the user's {mine!r}")
+            continue
+        a, b = pyotp.TOTP(secret), pyotp.TOTP(re.sub(r"[\s=]", "", mine).upper())
+        for t in (0, 59, 1_700_000_000, 1_764_790_000 + len(key)):
+            codes += 1
+            if a.at(t) != b.at(t) or len(a.at(t)) != 6:
+                errs.append(f"{key}: code at {t}: {a.at(t)} from the export, {b.at(t)} from the user's secret")
+    told = {r["user"] for r in mfa if "TOTP" in r["detail"]}
+    for key in written:
+        if (legacy[key].get("totp_secret") or "") and key not in sent and key not in told:
+            errs.append(f"{key}: has a TOTP secret, neither exported nor listed as mfa_reenroll")
+    return errs, codes
+
+
+def judge_rules(path):
+    """Each user's verdict against the provider's documented rules (idp_rules.py)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        r = csv.reader(f)
+        head = next(r)
+        legacy = {row[0]: dict(zip(head, row)) for row in r}
+    by_user = {r["user"]: r for r in rows}
+    errs, by_format = [], {}
+    for key, pw in pw_by_key.items():
+        u = legacy[key]
+        fmt, reasons = idp_rules.expected(P, u, pw)
+        name = fmt or "(none)"
+        row = by_user.get(key)
+        c = by_format.setdefault(name, {})
+        if row is not None:
+            c[row["reason"]] = c.get(row["reason"], 0) + 1
+            want = idp_rules.consequence(P, row["reason"])
+            if row["reason"] not in reasons or row["consequence"] != want or row["format"] != name:
+                errs.append(f"{key} {name}: refused {row['reason']}/{row['consequence']} as {row['format']}; the docs allow {sorted(map(str, reasons))} with {want}")
+        elif key in imported:
+            c["imported"] = c.get("imported", 0) + 1
+            if reasons and None not in reasons:
+                errs.append(f"{key} {name}: imported; the docs refuse it ({sorted(reasons)})")
+    # summary.json (= assess --json's entry) per format, against this user-for-user tally.
+    for e in summary.get("formats", []):
+        mine = dict(by_format.get(e["format"], {}))
+        theirs = {"imported": e["importable"]}
+        for r in e["reasons"]:
+            theirs[r["reason"]] = theirs.get(r["reason"], 0) + r["users"]
+        if {k: v for k, v in theirs.items() if v} != mine or e["users"] != sum(mine.values()):
+            errs.append(f"summary.json {e['format']}: {e['users']} users {theirs}, the files say {mine}")
+    if sum(e["users"] for e in summary.get("formats", [])) != len(pw_by_key):
+        errs.append("summary.json's formats do not add up to the users")
+    written = imported | {r["user"] for r in rows if r["reason"] == "no_hash"}
+    terrs, codes = judge_totp(legacy, written, mfa)
+    return errs, by_format, terrs, codes
+
+
+rule_errs, totp_errs, by_format, codes = [], [], None, 0
+if len(sys.argv) > 3:
+    rule_errs, by_format, totp_errs, codes = judge_rules(sys.argv[3])
 covered = verified + len(fails) + len(rows)
 out = {"provider": P, "records": records, "verified": verified, "failed": len(fails), "fail_examples": fails[:5],
        "schema_errors": len(schema), "schema_examples": schema[:5], "not_importable": len(rows), "refused": refused,
        "mfa_reenroll": len(mfa), "users": len(pw_by_key), "covered": covered, "importable": summary["importable"]}
+if by_format is not None:
+    out.update({"rule_errors": len(rule_errs), "rule_examples": rule_errs[:5], "by_format": by_format,
+                "totp_exported": len(totps), "totp_codes_checked": codes, "totp_errors": len(totp_errs),
+                "totp_examples": totp_errs[:5]})
 print(json.dumps(out))
-bad = fails or schema or covered != len(pw_by_key) or verified != summary["importable"] or nohash != refused.get("no_hash", 0)
+bad = fails or schema or rule_errs or totp_errs or covered != len(pw_by_key) or verified != summary["importable"] or nohash != refused.get("no_hash", 0)
 sys.exit(1 if bad else 0)
