@@ -99,7 +99,7 @@ fn parse_one(part: &str) -> Result<Condition> {
         "high" => Metric::High,
         "low" => Metric::Low,
         m => {
-            let hint = crate::util::did_you_mean(m, ["duration", "high", "low"].into_iter())
+            let hint = crate::util::did_you_mean(m, ["duration", "high", "low"])
                 .map(|h| format!(" (did you mean `{h}`?)"))
                 .unwrap_or_default();
             return Err(usage(format!(
