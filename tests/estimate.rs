@@ -358,14 +358,15 @@ fn okta_rate_limit_is_named_as_the_bottleneck() {
     assert!(lo < ideal && ideal < hi, "{lo}–{hi} vs {ideal}");
 }
 
-/// The default size method: samples at sizes halving from an eighth of the
+/// `--size-method geometric`: samples at sizes halving from an eighth of the
 /// production (batches of 2,000 users: 100 batches, sizes of 2, 3, 6 and
 /// 13 batches), SQLite's page model fitted to them; the report states the
-/// estimate's own cost and what the budget bought. `--method quadrature`
-/// (and `--size-method quadrature`) keeps the old samples at 21 % and 79 %;
-/// a tight `--budget` drops sizes and says so.
+/// estimate's own cost and what the budget bought. The quadrature's samples
+/// at 21 % and 79 % are SQLite's default, and `--method quadrature` or
+/// `--size-method quadrature` asks for them; a tight `--budget` drops sizes
+/// and says so.
 #[test]
-fn sqlite_geometric_sizes_state_their_cost_and_honour_the_budget() {
+fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     let d = tempdir();
     let profile = small_saas(d.path());
     let est = d.path().join("est.json");
@@ -375,6 +376,7 @@ fn sqlite_geometric_sizes_state_their_cost_and_honour_the_budget() {
         .flag("--workers", "1")
         .flag("--repeat", "1")
         .flag("--batch", "2000")
+        .flag("--size-method", "geometric")
         .sqlite(&db)
         .report(&est)
         .run()
@@ -406,20 +408,22 @@ fn sqlite_geometric_sizes_state_their_cost_and_honour_the_budget() {
     assert_eq!(r["budget"]["seconds"], 600.0);
     assert!(!db.exists(), "estimate created the target file");
 
-    // The old method, by either spelling.
-    for flags in [["--method", "quadrature"], ["--size-method", "quadrature"]] {
+    // The quadrature, by either spelling, and SQLite's default without one.
+    for flags in [
+        &["--method", "quadrature"][..],
+        &["--size-method", "quadrature"],
+        &[],
+    ] {
         let q = d.path().join("q.json");
-        estimate(&profile, 200_000)
+        let mut cmd = estimate(&profile, 200_000)
             .flag("--sample", "2%")
             .flag("--workers", "1")
             .flag("--repeat", "1")
-            .flag("--batch", "2000")
-            .flag(flags[0], flags[1])
-            .sqlite(&db)
-            .report(&q)
-            .arg("-q")
-            .run()
-            .code(0);
+            .flag("--batch", "2000");
+        if let [flag, value] = flags {
+            cmd = cmd.flag(flag, value);
+        }
+        cmd.sqlite(&db).report(&q).arg("-q").run().code(0);
         let q = json(&q);
         assert_eq!(q["size_method"], "quadrature", "{flags:?}");
         assert_eq!(q["model"]["size"]["method"], "quadrature");
@@ -434,6 +438,7 @@ fn sqlite_geometric_sizes_state_their_cost_and_honour_the_budget() {
         .flag("--workers", "1")
         .flag("--repeat", "2")
         .flag("--batch", "2000")
+        .flag("--size-method", "geometric")
         .flag("--budget", "1s")
         .sqlite(&db)
         .report(&b)
@@ -488,4 +493,119 @@ fn at_size_shares(r: &Value) -> Vec<(f64, u64)> {
         );
     }
     at
+}
+
+/// `--fail-on` on the projection and `--junit`: a threshold the projection
+/// misses fails the run (exit 1, after the report is written), and the JUnit
+/// file, checked by the independent schema oracle (tests/oracles/
+/// junit_check.py), lists one case per threshold, per sample and per cost
+/// check, failing exactly those the report says were missed.
+#[test]
+fn fail_on_the_projection_and_junit_cases_per_threshold_and_sample() {
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let db = d.path().join("app.db");
+    let est = d.path().join("est.json");
+    let xml = d.path().join("est.xml");
+    let run = |fail_on: &str, code: i32| {
+        estimate(&profile, 20_000)
+            .flag("--sample-users", "2000")
+            .flag("--workers", "1")
+            .flag("--repeat", "1")
+            .flag("--batch", "1000")
+            // Geometric, whose report has the scratch disk's share.
+            .flag("--size-method", "geometric")
+            .flag("--fail-on", fail_on)
+            .flag("--junit", xml.to_str().unwrap())
+            .sqlite(&db)
+            .report(&est)
+            .run()
+            .code(code)
+    };
+    run("duration>1000h, low<1000h", 1)
+        .stderr_contains("1 of 2 thresholds missed: low<1000h")
+        .text_contains("threshold low<1000h: MISSED");
+    let r = json(&est);
+    assert_eq!(r["exit_code"], 1);
+    let t = r["thresholds"].as_array().unwrap();
+    assert_eq!(
+        (t[0]["ok"].as_bool(), t[1]["ok"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let rec = r["projections"][0]["low_seconds"].as_f64().unwrap();
+    assert_eq!(t[1]["actual"].as_f64().unwrap(), rec);
+    let samples = r["samples"].as_array().unwrap().len() as u64;
+    let disk_over = r["cost"]["disk_share"].as_f64().unwrap() > 0.25;
+
+    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
+        skip("UNDERSTUDY_SKIP_PYTHON is set");
+        return;
+    }
+    let py = match judge_venv("gates-venv", &["xmlschema==4.3.2", "PyYAML==6.0.3"], |_| {
+        Ok(())
+    }) {
+        Ok(p) => p,
+        Err(why) => return skip(&why),
+    };
+    let oracle = |file: &std::path::Path| -> (u64, Vec<String>) {
+        let o = std::process::Command::new(&py)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/oracles/junit_check.py"
+            ))
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "not valid JUnit XML: {}\n{}",
+            String::from_utf8_lossy(&o.stderr),
+            std::fs::read_to_string(file).unwrap_or_default()
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let failing = v["failing"].as_array().unwrap();
+        let failing = failing
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        (v["tests"].as_u64().unwrap(), failing)
+    };
+    let (tests, failing) = oracle(&xml);
+    // 2 thresholds, each sample, the scratch disk and the budget.
+    assert_eq!(tests, 2 + samples + 2, "{failing:?}");
+    let mut want = vec!["threshold low<1000h".to_string()];
+    if disk_over {
+        want.push("scratch copies within 25 % of the target's projected size".into());
+    }
+    assert_eq!(failing, want);
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(
+        text.contains("classname=\"understudy.estimate.samples\""),
+        "{text}"
+    );
+
+    // Every threshold met: exit 0, no threshold case failing.
+    run("duration>1000h, high{workers:1}>=2000h", 0);
+    let (_, failing) = oracle(&xml);
+    assert!(
+        failing.iter().all(|f| !f.starts_with("threshold")),
+        "{failing:?}"
+    );
+    assert_eq!(json(&est)["exit_code"], 0);
+
+    // Bad thresholds are refused before any sample (exit 2).
+    for bad in [
+        "rejects>0",
+        "duration{workers:3}>1h",
+        "duration>soon",
+        "duration",
+    ] {
+        estimate(&profile, 20_000)
+            .flag("--workers", "1")
+            .flag("--fail-on", bad)
+            .sqlite(&db)
+            .run()
+            .code(2)
+            .stderr_contains("--fail-on");
+    }
 }

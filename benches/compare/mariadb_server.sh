@@ -10,8 +10,9 @@
 # as `bench` over TCP: $MYSQL DB -e "…"; add -N for bare values), DSN and
 # MYDSN (mysql://bench@127.0.0.1:PORT, a user allowed everything; append /DB)
 # and as_my. Usage: . mariadb_server.sh NAME
-cargo build --release -q
-BIN=$PWD/target/release/understudy
+# BIN set: that binary, no build (a timed run through /work/tools/quiet must not compile).
+if [ -z "${BIN:-}" ]; then cargo build --release -q; fi
+BIN=${BIN:-$PWD/target/release/understudy}
 WORK=$(mktemp -d "/tmp/understudy-$1.XXXXXX")
 chmod 755 "$WORK"
 as_my() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }

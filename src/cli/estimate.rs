@@ -18,8 +18,14 @@ pub const ESTIMATE_EXAMPLES: &str = "Examples:
   # 1M users into MySQL or MariaDB (scratch databases on the same server)
   understudy estimate --production-users 1000000 --target mysql://app:secret@localhost/rehearsal
 
-  # the old size method (samples at 21 % and 79 % of N: slower, more disk), for comparison
-  understudy estimate --production-users 1000000 --target sqlite:app.db --method quadrature
+  # the size effect from samples at small sizes (cheap; SQLite's default is the quadrature,
+  # samples at 21 % and 79 % of N: slower, more disk, and right where the geometric is not)
+  understudy estimate --production-users 1000000 --target sqlite:app.db --size-method geometric
+
+  # in CI: fail (exit 1) when the projection, or its range's high end, misses the window;
+  # the thresholds, the samples and the scratch disk as JUnit XML test cases
+  understudy estimate --production-users 1000000 --target sqlite:app.db \\
+      --fail-on 'duration>4h, high{workers:1}>6h' --junit estimate.xml
 
   # then check it: the full rehearsal, timed
   understudy rehearse --users 1000000 --target sqlite:full.db --no-verify --report full.json
@@ -29,10 +35,12 @@ PostgreSQL: a schema understudy_estimate_<pid>_<k>; MySQL: a database of that na
 same server, which needs GRANT ALL ON `understudy\\_estimate\\_%`.*), dropped afterwards;
 the target itself is not touched. The projection is of rehearse's load phase (its
 `duration_s`), not of hash-pool building or verification. The size effect is measured at sizes
-up to 12.5 % of N (--size-method geometric) and the report states the estimate's own cost
-(seconds, disk). See docs/estimate.md for the method and its limits.
+up to 12.5 % of N (--size-method geometric, the default on servers) or at 21 % and 79 % of N
+(quadrature, SQLite's default), and the report states the estimate's own cost (seconds,
+disk). See docs/estimate.md for the method and its limits.
 
-Exit codes: 0 ok · 2 bad usage or configuration · 3 target unreachable";
+Exit codes: 0 ok · 1 a --fail-on threshold missed · 2 bad usage or configuration · 3 target
+unreachable";
 
 #[derive(Args, Debug)]
 #[command(mut_arg("seed", |a| a.help("Seed of the sample users")))]
@@ -74,14 +82,25 @@ pub struct EstimateArgs {
     pub method: EstimateMethod,
     /// How the size effect is measured: geometric (samples at small sizes up to 12.5 % of N,
     /// a fitted model; cheap) or quadrature (samples at 21 % and 79 % of N; costly).
-    #[arg(long, value_enum, default_value_t = SizeMethodArg::Geometric)]
-    pub size_method: SizeMethodArg,
+    /// Default: geometric on PostgreSQL and MySQL, quadrature on SQLite (whose size effect
+    /// the geometric model overstates; docs/estimate.md).
+    #[arg(long, value_enum)]
+    pub size_method: Option<SizeMethodArg>,
     /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
     /// Write a self-contained HTML report with the throughput-vs-workers curve and its fit.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
+    /// Thresholds on the projection, e.g. 'duration>8h, high{workers:4}>6h': duration
+    /// (projected), high and low (its range's ends), in seconds or as 90s, 30m, 8h; tag
+    /// {workers:W} (default: the recommended count). Exit 1 when one is missed.
+    #[arg(long, value_name = "EXPR")]
+    pub fail_on: Option<String>,
+    /// Write the thresholds, the samples and the estimate's cost checks (scratch disk
+    /// within 25 % of the target's projected size, --budget) as JUnit XML test cases.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     /// No progress and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -110,7 +129,7 @@ impl EstimateArgs {
         &self,
     ) -> (
         crate::target::Method,
-        crate::estimate::geometric::SizeMethod,
+        Option<crate::estimate::geometric::SizeMethod>,
     ) {
         use crate::estimate::geometric::SizeMethod;
         use crate::target::Method as M;
@@ -120,10 +139,11 @@ impl EstimateArgs {
             EstimateMethod::Upsert => M::Upsert,
         };
         let size = match (self.method, self.size_method) {
-            (EstimateMethod::Quadrature, _) | (_, SizeMethodArg::Quadrature) => {
-                SizeMethod::Quadrature
+            (EstimateMethod::Quadrature, _) | (_, Some(SizeMethodArg::Quadrature)) => {
+                Some(SizeMethod::Quadrature)
             }
-            _ => SizeMethod::Geometric,
+            (_, Some(SizeMethodArg::Geometric)) => Some(SizeMethod::Geometric),
+            (_, None) => None,
         };
         (load, size)
     }
@@ -152,6 +172,8 @@ pub fn run(a: EstimateArgs) -> Result<()> {
         domains,
         report: a.report,
         html: a.html,
+        fail_on: a.fail_on,
+        junit: a.junit,
         quiet: a.quiet,
     })
     .map(|_| ())

@@ -348,6 +348,21 @@ pub enum SizeMethod {
     Quadrature,
 }
 
+impl SizeMethod {
+    /// The size method without `--size-method`: geometric on servers; on
+    /// SQLite the quadrature, whose samples at 21 % and 79 % cost more but
+    /// measure the size effect where it happens: the page model, fitted to
+    /// windows below 12.5 % of a 1M `saas` load, projected ×5.8 and ×8.5
+    /// where the quadrature measured ×2.4 and ×3.3 (docs/estimate.md §
+    /// Measured).
+    pub fn default_for(kind: super::model::TargetKind) -> SizeMethod {
+        match kind {
+            super::model::TargetKind::SingleWriter => SizeMethod::Quadrature,
+            _ => SizeMethod::Geometric,
+        }
+    }
+}
+
 /// The fitted size model, as the report shows it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

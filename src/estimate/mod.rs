@@ -20,6 +20,7 @@
 //!    per worker count with an interval; a recommended count; the bottleneck.
 
 pub mod geometric;
+pub mod junit;
 pub mod model;
 pub mod nodes;
 pub mod report;
@@ -52,13 +53,17 @@ pub struct EstimateOptions {
     /// Driving-table rows per batch of the full load (default: rehearse's).
     pub batch: Option<u64>,
     pub method: Method,
-    /// How the size effect is measured (`--size-method`).
-    pub size_method: geometric::SizeMethod,
+    /// How the size effect is measured (`--size-method`); `None`: the
+    /// target kind's default (`default_size_method`).
+    pub size_method: Option<geometric::SizeMethod>,
     pub hash_mode: Option<HashMode>,
     pub edge_rate: Option<f64>,
     pub domains: Vec<(String, u32)>,
     pub report: Option<PathBuf>,
     pub html: Option<PathBuf>,
+    /// `--fail-on`: thresholds on the projection (`junit::parse`).
+    pub fail_on: Option<String>,
+    pub junit: Option<PathBuf>,
     pub quiet: bool,
 }
 
@@ -129,19 +134,26 @@ fn describe(s: &model::Sample) -> String {
     )
 }
 
-/// Runs `estimate`; returns the exit code (0). Its phases: the design
-/// (checks, sizes, the target reached), the samples (within the budget),
-/// the model and its notes, the report.
+/// Runs `estimate`; returns the exit code (0), or an error of kind
+/// `Failed` (exit 1) after writing the outputs when a `--fail-on`
+/// threshold is missed. Its phases: the design (checks, sizes, the target
+/// reached), the samples (within the budget), the model and its notes, the
+/// report.
 pub fn estimate(opts: EstimateOptions) -> Result<i32> {
     let started_at = crate::report::head::now();
     let started = Instant::now();
+    let conds = opts.fail_on.as_deref().map(junit::parse).transpose()?;
     let design = design(&opts)?;
+    junit::check_workers(conds.as_deref().unwrap_or_default(), &design.workers)?;
     let sampled = take_samples(&opts, &design, started)?;
     let (outcome, full_rows) = model(&opts, &design, &sampled)?;
     let mut report = report(&opts, &design, started_at, sampled, outcome, full_rows);
     report.cost.seconds = started.elapsed().as_secs_f64();
+    report.thresholds = junit::evaluate(conds.as_deref().unwrap_or_default(), &report);
+    let missed = junit::missed(&report.thresholds);
+    report.exit_code = if missed.is_some() { 1 } else { 0 };
     write_outputs(&opts, &report)?;
-    Ok(0)
+    missed.map_or(Ok(0), Err)
 }
 
 /// What is sampled where, decided (and the target reached) before any
@@ -200,7 +212,11 @@ fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarg
     if opts.repeat == 0 {
         return Err(Error::usage("--repeat must be at least 1"));
     }
-    crate::util::check_outputs(&[("--report", &opts.report), ("--html", &opts.html)])?;
+    crate::util::check_outputs(&[
+        ("--report", &opts.report),
+        ("--html", &opts.html),
+        ("--junit", &opts.junit),
+    ])?;
     // An identity API has no database behind the DSN: `target` is a stand-in
     // that is never connected to.
     let target = match &http {
@@ -337,6 +353,9 @@ fn size_design(
     span: u64,
 ) -> (geometric::SizeMethod, AtSize) {
     let n = opts.production_users;
+    let requested = opts
+        .size_method
+        .unwrap_or(geometric::SizeMethod::default_for(kind));
     let mysql = ["mysql:", "mariadb:"]
         .iter()
         .any(|p| opts.target.starts_with(p));
@@ -344,7 +363,7 @@ fn size_design(
     let geo = AtSize::geometric(n, s_users, full_batch, server);
     // Fewer than three sizes (a production of a few batches) cannot pin a
     // model down: the quadrature then, which costs little at that size.
-    let size_method = match opts.size_method {
+    let size_method = match requested {
         geometric::SizeMethod::Geometric if geo.points.len() >= 3 => {
             geometric::SizeMethod::Geometric
         }
@@ -619,7 +638,11 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
             d.at.points.len()
         ));
     }
-    if opts.size_method != d.size_method {
+    if opts
+        .size_method
+        .unwrap_or(geometric::SizeMethod::default_for(d.kind))
+        != d.size_method
+    {
         notes.push(format!(
             "the production is {} batches: too few for samples at three sizes, so the size effect is measured at 21 % and 79 % of it (--size-method quadrature)",
             d.n.div_ceil(d.full_batch)
@@ -763,6 +786,7 @@ fn report(
         samples: sampled.samples,
         notes: out.notes,
         exit_code: 0,
+        thresholds: Vec::new(),
     }
 }
 
@@ -773,6 +797,9 @@ fn write_outputs(opts: &EstimateOptions, report: &EstimateReport) -> Result<()> 
     }
     if let Some(p) = &opts.html {
         std::fs::write(p, report::html(report)).map_err(|e| Error::io("write", p, e))?;
+    }
+    if let Some(p) = &opts.junit {
+        crate::report::junit::save(&junit::suite(report), p)?;
     }
     if !opts.quiet {
         print!("{}", report::terminal(report));

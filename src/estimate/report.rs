@@ -19,8 +19,8 @@
 //! `notes`, `exit_code`; added since, all additive: `model.size_fit` (the
 //! geometric size model), `size_method`, `cost` {seconds, fill_s,
 //! peak_disk_bytes, projected_target_bytes, disk_share}, `budget` {seconds,
-//! samples_skipped, sizes_skipped, range_width}. Version 1 was the same
-//! without `kind`.
+//! samples_skipped, sizes_skipped, range_width}, `thresholds` [{expr,
+//! actual, ok}] (with `--fail-on`). Version 1 was the same without `kind`.
 
 use crate::error::{Error, Result};
 use crate::estimate::model::{Model, Projection, Sample, SampleKind};
@@ -68,6 +68,9 @@ pub struct EstimateReport {
     /// `--budget`, and what it bought.
     #[serde(default)]
     pub budget: Budget,
+    /// `--fail-on`'s thresholds on the projection, each with its verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<crate::report::Threshold>,
 }
 
 fn quadrature() -> crate::estimate::geometric::SizeMethod {
@@ -216,6 +219,15 @@ pub fn terminal(r: &EstimateReport) -> String {
         t.starved_share * 100.0
     );
     let _ = writeln!(s, "  range: {}", m.interval.basis);
+    for t in &r.thresholds {
+        let _ = writeln!(
+            s,
+            "  threshold {}: {} (projected {})",
+            t.expr,
+            if t.ok { "passed" } else { "MISSED" },
+            human_duration(t.actual)
+        );
+    }
     for n in &r.notes {
         let _ = writeln!(s, "  note: {n}");
     }
