@@ -10,6 +10,7 @@
 //! of a key modulo `BUCKETS`); a second pass holds only the keys of the
 //! buckets that differ, and compares them one by one (`report.rs` renders).
 
+pub mod primary;
 pub mod report;
 mod source;
 
@@ -114,31 +115,40 @@ impl Default for Buckets {
 fn expected(plan: &Plan, copy: &Copy, range: std::ops::Range<u64>, mut f: impl FnMut(String, Val)) {
     let lookups = Lookups::default();
     let cx = crate::copies::source::cx(plan, copy, &lookups);
-    for_users(plan, &[], range, &[], |u| {
-        let Some(key) = render_key(&copy.key, |c| {
-            let (k, v) = u.row.get(c);
-            (k, v.to_string())
-        }) else {
-            return;
-        };
-        let d = crate::copies::Doc {
-            index: u.index,
-            key,
-            user: &u.row,
-            changed: Vec::new(),
-            children: &[],
-            orphan: false,
-            drift: None,
-        };
-        let mut fields: Vec<(String, String)> = (store::hash_fields(&cx, &d).into_iter())
-            .map(|(k, v)| (k, v.to_string()))
-            .collect();
-        fields.sort();
-        for s in store::secondary_keys(&cx, &d) {
-            f(s, Val::Str(d.key.clone()));
-        }
-        f(d.key, Val::Hash(fields));
-    });
+    for_users(plan, &[], range, &[], |u| row_entries(&cx, &u.row, u.index, &mut f));
+}
+
+/// The entries of one users row: its hash and secondary keys (none when a
+/// key column is NULL).
+fn row_entries(
+    cx: &crate::copies::Cx,
+    row: &RowBuf,
+    index: u64,
+    f: &mut dyn FnMut(String, Val),
+) {
+    let Some(key) = render_key(&cx.copy.key, |c| {
+        let (k, v) = row.get(c);
+        (k, v.to_string())
+    }) else {
+        return;
+    };
+    let d = crate::copies::Doc {
+        index,
+        key,
+        user: row,
+        changed: Vec::new(),
+        children: &[],
+        orphan: false,
+        drift: None,
+    };
+    let mut fields: Vec<(String, String)> = (store::hash_fields(cx, &d).into_iter())
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    fields.sort();
+    for s in store::secondary_keys(cx, &d) {
+        f(s, Val::Str(d.key.clone()));
+    }
+    f(d.key, Val::Hash(fields));
 }
 
 /// Every key a drifted user touches (its own, its drifted copy's, an
@@ -247,6 +257,7 @@ pub fn check(
     plan: &Plan,
     copy: &Copy,
     src: &mut dyn CopySource,
+    mut primary: Option<&mut primary::Primary>,
     threads: usize,
 ) -> Result<ConsistencyReport> {
     let started = std::time::Instant::now();
@@ -254,7 +265,17 @@ pub fn check(
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| crate::error::Error::usage(format!("cannot start threads: {e}")))?;
-    let (want, expected_keys) = expected_buckets(plan, copy, &pool);
+    let (want, expected_keys) = match primary.as_deref_mut() {
+        Some(p) => {
+            let (mut b, mut n) = (Buckets::new(), 0);
+            p.entries(plan, copy, &mut |k, v| {
+                b.add(&k, &v);
+                n += 1;
+            })?;
+            (b, n)
+        }
+        None => expected_buckets(plan, copy, &pool),
+    };
     let mut got = Buckets::new();
     let mut copy_keys = 0u64;
     src.scan(&mut |k, v| {
@@ -265,7 +286,19 @@ pub fn check(
         .filter(|&b| want.sum[b] != got.sum[b] || want.count[b] != got.count[b])
         .collect();
     drop((want, got));
-    let mut exp = expected_in(plan, copy, &differing, &pool);
+    let mut exp = match primary {
+        Some(_) if differing.is_empty() => HashMap::new(),
+        Some(p) => {
+            let mut m = HashMap::new();
+            p.entries(plan, copy, &mut |k, v| {
+                if differing.contains(&bucket_of(&k)) {
+                    m.insert(k, v);
+                }
+            })?;
+            m
+        }
+        None => expected_in(plan, copy, &differing, &pool),
+    };
     let mut found: HashMap<String, Val> = HashMap::new();
     if !differing.is_empty() {
         src.scan_only(&|k| differing.contains(&bucket_of(k)), &mut |k, v| {
