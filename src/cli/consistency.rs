@@ -93,7 +93,7 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
         ))
     })?;
     let mut src: Box<dyn CopySource> = match (&a.copy, &a.copy_file) {
-        (Some(url), None) => Box::new(consistency::source_redis(url)?),
+        (Some(url), None) => Box::new(consistency::source_redis(url, &copy)?),
         (None, Some(p)) => Box::new(consistency::source_file(p)?),
         _ => {
             return Err(Error::usage(

@@ -23,9 +23,9 @@ use crate::row::RowBuf;
 pub use report::{ConsistencyReport, Finding};
 pub use source::CopySource;
 
-/// A Redis server's copy.
-pub fn source_redis(url: &str) -> Result<source::RedisCopy> {
-    source::RedisCopy::open(url)
+/// A Redis server's copy of `copy`.
+pub fn source_redis(url: &str, copy: &Copy) -> Result<source::RedisCopy> {
+    source::RedisCopy::open(url, copy)
 }
 
 /// A RESP file's copy.
@@ -252,6 +252,47 @@ fn expected_in(
     parts.into_iter().flatten().collect()
 }
 
+/// The first pass's expected side: the primary's or the regenerated one.
+fn expected_side(
+    plan: &Plan,
+    copy: &Copy,
+    primary: Option<&mut primary::Primary>,
+    pool: &rayon::ThreadPool,
+) -> Result<(Buckets, u64)> {
+    let Some(p) = primary else {
+        return Ok(expected_buckets(plan, copy, pool));
+    };
+    let (mut b, mut n) = (Buckets::new(), 0);
+    p.entries(plan, copy, &mut |k, v| {
+        b.add(&k, &v);
+        n += 1;
+    })?;
+    Ok((b, n))
+}
+
+/// The second pass's expected side: the entries of the buckets that differ.
+fn expected_of(
+    plan: &Plan,
+    copy: &Copy,
+    primary: Option<&mut primary::Primary>,
+    differing: &HashSet<usize>,
+    pool: &rayon::ThreadPool,
+) -> Result<HashMap<String, Val>> {
+    if differing.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let Some(p) = primary else {
+        return Ok(expected_in(plan, copy, differing, pool));
+    };
+    let mut m = HashMap::new();
+    p.entries(plan, copy, &mut |k, v| {
+        if differing.contains(&bucket_of(&k)) {
+            m.insert(k, v);
+        }
+    })?;
+    Ok(m)
+}
+
 /// Compares `copy` as `src` holds it with the copy the plan implies.
 pub fn check(
     plan: &Plan,
@@ -265,47 +306,39 @@ pub fn check(
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| crate::error::Error::usage(format!("cannot start threads: {e}")))?;
-    let (want, expected_keys) = match primary.as_deref_mut() {
-        Some(p) => {
-            let (mut b, mut n) = (Buckets::new(), 0);
-            p.entries(plan, copy, &mut |k, v| {
-                b.add(&k, &v);
-                n += 1;
-            })?;
-            (b, n)
-        }
-        None => expected_buckets(plan, copy, &pool),
-    };
-    let mut got = Buckets::new();
-    let mut copy_keys = 0u64;
-    src.scan(&mut |k, v| {
-        got.add(k, v);
-        copy_keys += 1;
-    })?;
+    // Both sides at once: the expected one on the pool, the copy here.
+    let (want, got) = std::thread::scope(|s| {
+        let p = primary.as_deref_mut();
+        let h = s.spawn(|| expected_side(plan, copy, p, &pool));
+        let mut got = (Buckets::new(), 0u64);
+        let r = src.scan(&mut |k, v| {
+            got.0.add(k, v);
+            got.1 += 1;
+        });
+        (h.join().expect("the expected side"), r.map(|()| got))
+    });
+    let ((want, expected_keys), (got, copy_keys)) = (want?, got?);
     let differing: HashSet<usize> = (0..BUCKETS)
         .filter(|&b| want.sum[b] != got.sum[b] || want.count[b] != got.count[b])
         .collect();
     drop((want, got));
-    let mut exp = match primary {
-        Some(_) if differing.is_empty() => HashMap::new(),
-        Some(p) => {
-            let mut m = HashMap::new();
-            p.entries(plan, copy, &mut |k, v| {
-                if differing.contains(&bucket_of(&k)) {
-                    m.insert(k, v);
-                }
-            })?;
-            m
-        }
-        None => expected_in(plan, copy, &differing, &pool),
-    };
     let mut found: HashMap<String, Val> = HashMap::new();
-    if !differing.is_empty() {
-        src.scan_only(&|k| differing.contains(&bucket_of(k)), &mut |k, v| {
-            found.insert(k.to_string(), v.clone());
-        })?;
-    }
-    let labels = explained(plan, copy, &pool);
+    let (exp, labels) = std::thread::scope(|s| {
+        let (p, differing) = (primary, &differing);
+        let h = s.spawn(|| -> Result<_> {
+            let exp = expected_of(plan, copy, p, differing, &pool)?;
+            Ok((exp, explained(plan, copy, &pool)))
+        });
+        let r = if differing.is_empty() {
+            Ok(())
+        } else {
+            src.scan_only(&|k| differing.contains(&bucket_of(k)), &mut |k, v| {
+                found.insert(k.to_string(), v.clone());
+            })
+        };
+        r.and(h.join().expect("the expected side"))
+    })?;
+    let mut exp = exp;
     let mut findings = Vec::new();
     for (k, v) in found {
         match exp.remove(&k) {

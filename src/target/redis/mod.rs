@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::profile::copies::Copy;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `redis://[user:password@]host:port[/db]`.
 pub struct RedisTarget {
