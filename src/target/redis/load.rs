@@ -1,9 +1,8 @@
 //! The load of a Redis copy: batches of users generated on every core and
 //! packed once (`copies::redis::pack`, the RESP file's commands), written by
-//! `workers` connections. Each connection writes a batch in pieces and
-//! reads replies only to keep a few pieces in flight, so Redis always has
-//! commands queued and its replies fit the socket's buffer (what
-//! `redis-cli --pipe` does with one stream). After a batch's replies
+//! `workers` connections. Each connection writes its next batch before it
+//! reads the replies of the one before, so Redis always has a batch queued
+//! (what `redis-cli --pipe` does with one stream). After a batch's replies
 //! come its tail: a `DEL` of what a refused user's other commands wrote
 //! (a refused user leaves nothing behind), then the batch's progress field.
 //! Redis runs a connection's commands in order, so the progress field is
@@ -36,19 +35,10 @@ struct User {
 struct Batch {
     k: u64,
     users_n: u64,
-    /// The packed commands in pieces of `PIECE` users: (bytes, commands).
-    pieces: Vec<(Vec<u8>, usize)>,
+    bytes: Vec<u8>,
     cmds: Vec<(u32, Option<u8>)>,
     users: Vec<User>,
-    sent: Instant,
 }
-
-/// Users per piece written: small enough that the replies of `WINDOW`
-/// pieces fit in the socket's buffer, so Redis writes them at once rather
-/// than queueing them in its memory (its reply lists cost server time).
-const PIECE: usize = 500;
-/// Units written and not yet read, per connection.
-const WINDOW: usize = 4;
 
 fn build(plan: &Plan, copy: &Copy, lookups: &Lookups, k: u64, range: std::ops::Range<u64>) -> Batch {
     let cx = crate::copies::source::cx(plan, copy, lookups);
@@ -56,20 +46,14 @@ fn build(plan: &Plan, copy: &Copy, lookups: &Lookups, k: u64, range: std::ops::R
     let mut b = Batch {
         k,
         users_n: n,
-        pieces: Vec::new(),
+        bytes: Vec::with_capacity(n as usize * 400),
         cmds: Vec::with_capacity(n as usize * 3),
         users: Vec::with_capacity(n as usize),
-        sent: Instant::now(),
     };
-    let mut bytes = Vec::with_capacity(PIECE * 600);
     let mut orphan = RowBuf::default();
     let mut cmd = redis::Cmd::new();
     for_users(plan, &[], range, &[], |u| {
         let who = b.users.len() as u32;
-        if who as usize % PIECE == 0 && who > 0 {
-            let count = b.cmds.len() - b.pieces.iter().map(|p| p.1).sum::<usize>();
-            b.pieces.push((std::mem::replace(&mut bytes, Vec::with_capacity(PIECE * 600)), count));
-        }
         let mut user = User {
             key: String::new(),
             labels: u.labels.clone(),
@@ -82,7 +66,7 @@ fn build(plan: &Plan, copy: &Copy, lookups: &Lookups, k: u64, range: std::ops::R
             if user.key.is_empty() {
                 user.key = d.key.clone();
             }
-            store::pack(&cx, d, &mut cmd, &mut bytes, |w| {
+            store::pack(&cx, d, &mut cmd, &mut b.bytes, |w| {
                 let slot = w.map(|key| {
                     user.writes.push(key.to_string());
                     (user.writes.len() - 1) as u8
@@ -93,8 +77,6 @@ fn build(plan: &Plan, copy: &Copy, lookups: &Lookups, k: u64, range: std::ops::R
         user.labels.dedup();
         b.users.push(user);
     });
-    let count = b.cmds.len() - b.pieces.iter().map(|p| p.1).sum::<usize>();
-    b.pieces.push((bytes, count));
     b
 }
 
@@ -109,11 +91,9 @@ struct Done {
 struct Unit {
     bytes: Vec<u8>,
     replies: usize,
-    /// A piece of a batch: the position of its first command in the batch
-    /// (a tail: none).
-    first: Option<usize>,
-    /// The batch, with its last piece.
+    /// A batch's commands (else its tail).
     batch: Option<Batch>,
+    sent: Instant,
 }
 
 /// The users of `b` whose commands failed (each once, counted in
@@ -175,8 +155,8 @@ fn settle(
     let unit = Unit {
         bytes: tail.get_packed_pipeline(),
         replies: tail.len(),
-        first: None,
         batch: None,
+        sent: Instant::now(),
     };
     (done, unit)
 }
@@ -187,8 +167,6 @@ struct Sender<'a> {
     target: &'a RedisTarget,
     con: redis::Connection,
     queue: VecDeque<Unit>,
-    /// The failed commands of the batch being read, by position.
-    errors: Vec<(usize, redis::RedisError)>,
     opts: &'a LoadOptions,
     metrics: &'a Metrics,
     copy: &'a Copy,
@@ -240,8 +218,8 @@ impl Sender<'_> {
         }
     }
 
-    /// Reads the replies of the oldest unit; after a batch's last piece,
-    /// writes its tail.
+    /// Reads the replies of the oldest unit: a batch's give its tail,
+    /// written at once.
     fn pop(&mut self, done: &mut Vec<Done>) -> Result<()> {
         let errors = loop {
             let replies = self.queue[0].replies;
@@ -251,13 +229,9 @@ impl Sender<'_> {
             }
         };
         let u = self.queue.pop_front().expect("a unit");
-        if let Some(first) = u.first {
-            (self.errors).extend(errors.into_iter().map(|(i, e)| (first + i, e)));
-        }
         if let Some(b) = u.batch {
             self.metrics
-                .batch(b.users_n, b.sent.elapsed().as_micros() as u64);
-            let errors = std::mem::take(&mut self.errors);
+                .batch(b.users_n, u.sent.elapsed().as_micros() as u64);
             let (d, tail) = settle(&b, &errors, self.copy, self.opts.batch, self.metrics);
             done.push(d);
             self.push(tail)?;
@@ -265,25 +239,8 @@ impl Sender<'_> {
         Ok(())
     }
 
-    /// Writes a batch piece by piece, reading replies to keep `WINDOW`
-    /// units in flight.
-    fn write(&mut self, mut b: Batch, done: &mut Vec<Done>) -> Result<()> {
-        b.sent = Instant::now();
-        let pieces = std::mem::take(&mut b.pieces);
-        let (n, mut first, mut b) = (pieces.len(), 0, Some(b));
-        for (i, (bytes, count)) in pieces.into_iter().enumerate() {
-            while self.queue.len() >= WINDOW {
-                self.pop(done)?;
-            }
-            self.push(Unit {
-                bytes,
-                replies: count,
-                first: Some(first),
-                batch: if i + 1 == n { b.take() } else { None },
-            })?;
-            first += count;
-        }
-        Ok(())
+    fn bodies(&self) -> usize {
+        self.queue.iter().filter(|u| u.batch.is_some()).count()
     }
 }
 
@@ -314,7 +271,6 @@ fn send_all(
         target,
         con: target.connect()?,
         queue: VecDeque::new(),
-        errors: Vec::new(),
         opts,
         metrics,
         copy,
@@ -322,14 +278,21 @@ fn send_all(
     let mut done = Vec::new();
     loop {
         let next = rx.lock().unwrap().recv().ok();
-        match next {
-            Some(b) => s.write(b, &mut done)?,
-            None => {
-                while !s.queue.is_empty() {
-                    s.pop(&mut done)?;
-                }
-                return Ok(done);
-            }
+        let more = next.is_some();
+        if let Some(mut b) = next {
+            let u = Unit {
+                bytes: std::mem::take(&mut b.bytes),
+                replies: b.cmds.len(),
+                sent: Instant::now(),
+                batch: Some(b),
+            };
+            s.push(u)?;
+        }
+        while !s.queue.is_empty() && (s.bodies() > 1 || !more || s.queue[0].batch.is_none()) {
+            s.pop(&mut done)?;
+        }
+        if !more {
+            return Ok(done);
         }
     }
 }
