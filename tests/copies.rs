@@ -354,7 +354,10 @@ fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
     assert_eq!(d["rows_rejected"], 1, "{d}");
     assert_eq!(d["errors_by_class"]["wrong_type"], 1);
     assert_eq!(d["errors_by_label"]["no-edge-case:wrong_type"], 1);
-    assert_eq!(r.cli(&["GET", &format!("user:{id}")]).trim(), "\"not a hash\"");
+    assert_eq!(
+        r.cli(&["GET", &format!("user:{id}")]).trim(),
+        "\"not a hash\""
+    );
     // The loaded users' keys, the progress hash and the foreign key: nothing else.
     assert_eq!(
         r.cli(&["DBSIZE"]).trim(),
@@ -500,7 +503,12 @@ fn primary_changes_found(
     }
     let c = common::json(&dir.path().join("clean.json"));
     assert_eq!(c["expected_keys"], 600, "{c}");
-    assert!(!c["primary"].as_str().unwrap().contains(secret.unwrap_or("\u{0}")));
+    assert!(
+        !c["primary"]
+            .as_str()
+            .unwrap()
+            .contains(secret.unwrap_or("\u{0}"))
+    );
     let [(a, a_email), (b, b_email)] = read_two();
     change(&a, &b);
     let run = check("changed.json").run().code(1);
@@ -509,11 +517,19 @@ fn primary_changes_found(
     }
     let j = common::json(&dir.path().join("changed.json"));
     let mut got: Vec<(String, String)> = (j["examples"].as_array().unwrap().iter())
-        .map(|f| (f["kind"].as_str().unwrap().into(), f["key"].as_str().unwrap().into()))
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().into(),
+                f["key"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     got.sort();
     let mut want = vec![
-        ("missing".to_string(), format!("user:email:changed.{a_email}")),
+        (
+            "missing".to_string(),
+            format!("user:email:changed.{a_email}"),
+        ),
         ("orphan".to_string(), format!("user:email:{a_email}")),
         ("orphan".to_string(), format!("user:email:{b_email}")),
         ("orphan".to_string(), format!("user:{b}")),
@@ -544,7 +560,9 @@ fn consistency_against_a_sqlite_primary_reports_its_changed_rows() {
         },
         &|| {
             let c = open();
-            let mut st = c.prepare("SELECT id, email FROM users ORDER BY id LIMIT 2").unwrap();
+            let mut st = c
+                .prepare("SELECT id, email FROM users ORDER BY id LIMIT 2")
+                .unwrap();
             let v: Vec<(String, String)> = st
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .unwrap()
@@ -557,9 +575,18 @@ fn consistency_against_a_sqlite_primary_reports_its_changed_rows() {
 
 #[test]
 fn consistency_against_a_postgres_primary_reports_its_changed_rows() {
-    let Some(pg) = common::Postgres::shared() else { return };
+    let Some(pg) = common::Postgres::shared() else {
+        return;
+    };
     let dsn = pg.create_db("copies_primary");
-    let secret = dsn.split(':').nth(2).unwrap().split('@').next().unwrap().to_string();
+    let secret = dsn
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_string();
     primary_changes_found(
         &dsn,
         Some(&secret),
@@ -573,7 +600,10 @@ fn consistency_against_a_postgres_primary_reports_its_changed_rows() {
                 .client("copies_primary")
                 .query("SELECT id::text, email FROM users ORDER BY id LIMIT 2", &[])
                 .unwrap();
-            [(rows[0].get(0), rows[0].get(1)), (rows[1].get(0), rows[1].get(1))]
+            [
+                (rows[0].get(0), rows[0].get(1)),
+                (rows[1].get(0), rows[1].get(1)),
+            ]
         },
     );
 }

@@ -115,17 +115,14 @@ impl Default for Buckets {
 fn expected(plan: &Plan, copy: &Copy, range: std::ops::Range<u64>, mut f: impl FnMut(String, Val)) {
     let lookups = Lookups::default();
     let cx = crate::copies::source::cx(plan, copy, &lookups);
-    for_users(plan, &[], range, &[], |u| row_entries(&cx, &u.row, u.index, &mut f));
+    for_users(plan, &[], range, &[], |u| {
+        row_entries(&cx, &u.row, u.index, &mut f)
+    });
 }
 
 /// The entries of one users row: its hash and secondary keys (none when a
 /// key column is NULL).
-fn row_entries(
-    cx: &crate::copies::Cx,
-    row: &RowBuf,
-    index: u64,
-    f: &mut dyn FnMut(String, Val),
-) {
+fn row_entries(cx: &crate::copies::Cx, row: &RowBuf, index: u64, f: &mut dyn FnMut(String, Val)) {
     let Some(key) = render_key(&cx.copy.key, |c| {
         let (k, v) = row.get(c);
         (k, v.to_string())

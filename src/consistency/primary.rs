@@ -97,7 +97,12 @@ impl Primary {
     }
 
     /// Every entry the primary implies: each user's hash and secondary keys.
-    pub fn entries(&mut self, plan: &Plan, copy: &Copy, f: &mut dyn FnMut(String, Val)) -> Result<()> {
+    pub fn entries(
+        &mut self,
+        plan: &Plan,
+        copy: &Copy,
+        f: &mut dyn FnMut(String, Val),
+    ) -> Result<()> {
         let lookups = Lookups::default();
         let cx = crate::copies::source::cx(plan, copy, &lookups);
         let width = plan.profile.users().columns.len();
@@ -120,7 +125,12 @@ impl Primary {
                 }
                 super::row_entries(&cx, &row, 0, f);
             })
-            .map_err(|e| Error::target(format!("--primary {redacted}: reading `{}`: {e}", self.table)))
+            .map_err(|e| {
+                Error::target(format!(
+                    "--primary {redacted}: reading `{}`: {e}",
+                    self.table
+                ))
+            })
     }
 }
 

@@ -189,8 +189,10 @@ pub fn terminal(r: &ConsistencyReport) -> String {
         r.expected_keys, r.copy_keys, r.buckets_differing, r.buckets, r.duration_s
     );
     if let Some(p) = &r.primary {
-        s += &format!("  primary   {p} (the expected copy read from its users table)
-");
+        s += &format!(
+            "  primary   {p} (the expected copy read from its users table)
+"
+        );
     }
     if r.ok {
         s += "  result    consistent: every key as the primary implies\n";

@@ -4,8 +4,8 @@
 //! parser). Understudy's own bookkeeping keys (`understudy:*`) are skipped.
 
 use super::Val;
-use crate::profile::copies::{Copy, Part, Pattern};
 use crate::error::{Error, Result};
+use crate::profile::copies::{Copy, Part, Pattern};
 use crate::target::redis::RedisTarget;
 use std::io::BufRead;
 
@@ -85,8 +85,12 @@ impl RedisCopy {
         let mut p = redis::pipe();
         p.ignore_errors();
         for k in keys {
-            p.cmd(if self.looks_like_string(k) { "GET" } else { "HGETALL" })
-                .arg(k);
+            p.cmd(if self.looks_like_string(k) {
+                "GET"
+            } else {
+                "HGETALL"
+            })
+            .arg(k);
         }
         let vals: Vec<redis::RedisResult<redis::Value>> =
             p.query(&mut self.con).map_err(|e| self.err(e))?;

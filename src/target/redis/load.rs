@@ -40,7 +40,13 @@ struct Batch {
     users: Vec<User>,
 }
 
-fn build(plan: &Plan, copy: &Copy, lookups: &Lookups, k: u64, range: std::ops::Range<u64>) -> Batch {
+fn build(
+    plan: &Plan,
+    copy: &Copy,
+    lookups: &Lookups,
+    k: u64,
+    range: std::ops::Range<u64>,
+) -> Batch {
     let cx = crate::copies::source::cx(plan, copy, lookups);
     let n = range.end - range.start;
     let mut b = Batch {
@@ -120,7 +126,11 @@ fn settle(
     let mut rejects = Vec::new();
     for &who in &refused {
         let u = &b.users[who as usize];
-        let e = &errors.iter().find(|(i, _)| b.cmds[*i].0 == who).expect("a failure").1;
+        let e = &errors
+            .iter()
+            .find(|(i, _)| b.cmds[*i].0 == who)
+            .expect("a failure")
+            .1;
         rejects.push(CopyReject {
             key: u.key.clone(),
             class: class_of(e),
@@ -201,7 +211,8 @@ impl Sender<'_> {
                 continue;
             };
             self.con = c;
-            let resent = (self.queue.iter()).try_for_each(|u| self.con.send_packed_command(&u.bytes));
+            let resent =
+                (self.queue.iter()).try_for_each(|u| self.con.send_packed_command(&u.bytes));
             match resent {
                 Ok(()) => return Ok(()),
                 Err(e) => last = e,
@@ -355,7 +366,10 @@ pub fn load(
                 })
             })
             .collect();
-        senders.into_iter().map(|h| h.join().expect("a sender")).collect()
+        senders
+            .into_iter()
+            .map(|h| h.join().expect("a sender"))
+            .collect()
     });
     let (mut loaded, mut keys, mut rejects) = (0, 0, Vec::new());
     for r in results {
