@@ -345,15 +345,24 @@ fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
     r.cli(&["FLUSHALL"]);
     let id = first_id(&p, dir.path());
     r.cli(&["SET", &format!("user:{id}"), "not a hash"]);
-    // The copy then holds a key that is not the user's hash, and the
-    // refused user's email key, written in the same pipeline: both are
-    // extra, and the run exits 1.
+    // The copy then holds a key that is not the user's hash (not ours: it
+    // stays, extra); the refused user's other keys (its email key) were
+    // deleted after the refusal, and the run exits 1.
     run(&["--edge-rate", "0"], "d.json").run().code(1);
     let d = common::json(&dir.path().join("d.json"));
-    assert_eq!(d["verify"]["extra"], 2, "{}", d["verify"]);
+    assert_eq!(d["verify"]["extra"], 1, "{}", d["verify"]);
     assert_eq!(d["rows_rejected"], 1, "{d}");
     assert_eq!(d["errors_by_class"]["wrong_type"], 1);
     assert_eq!(d["errors_by_label"]["no-edge-case:wrong_type"], 1);
+    assert_eq!(
+        r.cli(&["GET", &format!("user:{id}")]).trim(),
+        "\"not a hash\""
+    );
+    // The loaded users' keys, the progress hash and the foreign key: nothing else.
+    assert_eq!(
+        r.cli(&["DBSIZE"]).trim(),
+        format!("(integer) {}", d["copy"]["keys"].as_u64().unwrap() + 2)
+    );
     let rejects = std::fs::read_to_string(d["rejects_file"].as_str().unwrap()).unwrap();
     assert!(
         rejects.contains(&format!("\"key\":\"user:{id}\"")),
@@ -457,4 +466,144 @@ fn consistency_finds_every_drifted_key_and_only_those() {
         .run()
         .code(0)
         .stdout_contains("consistent");
+}
+
+/// Sets up a primary (`target`) and its Redis copy of the same 300 users,
+/// checks them clean, runs `change` on the primary (an email changed, a
+/// user deleted, both by SQL), and checks that `consistency --primary`
+/// reports exactly those keys. Returns nothing: asserts.
+fn primary_changes_found(
+    target: &str,
+    secret: Option<&str>,
+    change: &dyn Fn(&str, &str),
+    read_two: &dyn Fn() -> [(String, String); 2],
+) {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.0);
+    let base = |cmd: &str| {
+        understudy(cmd)
+            .profile(&p)
+            .users(300)
+            .args(["--edge-rate", "0", "--quiet"])
+    };
+    base("rehearse").target(target).run().success();
+    base("rehearse")
+        .args(["--batch", "100", "--copies", &r.url()])
+        .run()
+        .success();
+    let check = |report: &str| {
+        base("consistency")
+            .args(["--primary", target, "--copy", &r.url(), "--report"])
+            .arg(dir.path().join(report))
+    };
+    let clean = check("clean.json").run().code(0);
+    if let Some(s) = secret {
+        clean.text_lacks(s);
+    }
+    let c = common::json(&dir.path().join("clean.json"));
+    assert_eq!(c["expected_keys"], 600, "{c}");
+    assert!(
+        !c["primary"]
+            .as_str()
+            .unwrap()
+            .contains(secret.unwrap_or("\u{0}"))
+    );
+    let [(a, a_email), (b, b_email)] = read_two();
+    change(&a, &b);
+    let run = check("changed.json").run().code(1);
+    if let Some(s) = secret {
+        run.text_lacks(s);
+    }
+    let j = common::json(&dir.path().join("changed.json"));
+    let mut got: Vec<(String, String)> = (j["examples"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().into(),
+                f["key"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (
+            "missing".to_string(),
+            format!("user:email:changed.{a_email}"),
+        ),
+        ("orphan".to_string(), format!("user:email:{a_email}")),
+        ("orphan".to_string(), format!("user:email:{b_email}")),
+        ("orphan".to_string(), format!("user:{b}")),
+        ("stale".to_string(), format!("user:{a}")),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{j}");
+    assert_eq!(j["by_field"]["email"], 1, "{j}");
+    assert_eq!(j["unexplained"], 5, "{j}");
+}
+
+const CHANGE: &str = "UPDATE users SET email = 'changed.' || email WHERE id = '{a}';
+    DELETE FROM sessions WHERE user_id = '{b}'; DELETE FROM user_roles WHERE user_id = '{b}';
+    DELETE FROM user_profiles WHERE user_id = '{b}'; DELETE FROM users WHERE id = '{b}';";
+
+#[test]
+fn consistency_against_a_sqlite_primary_reports_its_changed_rows() {
+    let dir = common::tempdir();
+    let db = dir.path().join("primary.db");
+    let open = || rusqlite::Connection::open(&db).unwrap();
+    primary_changes_found(
+        &format!("sqlite:{}", db.display()),
+        None,
+        &|a, b| {
+            open()
+                .execute_batch(&CHANGE.replace("{a}", a).replace("{b}", b))
+                .unwrap()
+        },
+        &|| {
+            let c = open();
+            let mut st = c
+                .prepare("SELECT id, email FROM users ORDER BY id LIMIT 2")
+                .unwrap();
+            let v: Vec<(String, String)> = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            [v[0].clone(), v[1].clone()]
+        },
+    );
+}
+
+#[test]
+fn consistency_against_a_postgres_primary_reports_its_changed_rows() {
+    let Some(pg) = common::Postgres::shared() else {
+        return;
+    };
+    let dsn = pg.create_db("copies_primary");
+    let secret = dsn
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_string();
+    primary_changes_found(
+        &dsn,
+        Some(&secret),
+        &|a, b| {
+            pg.client("copies_primary")
+                .batch_execute(&CHANGE.replace("{a}", a).replace("{b}", b))
+                .unwrap()
+        },
+        &|| {
+            let rows = pg
+                .client("copies_primary")
+                .query("SELECT id::text, email FROM users ORDER BY id LIMIT 2", &[])
+                .unwrap();
+            [
+                (rows[0].get(0), rows[0].get(1)),
+                (rows[1].get(0), rows[1].get(1)),
+            ]
+        },
+    );
 }

@@ -14,12 +14,17 @@ pub const CONSISTENCY_EXAMPLES: &str = "Examples:
   # the Redis cache after a migration: missing users, orphans, stale fields, by drift label
   understudy consistency --profile saas-copies --users 1000000 --copy redis://127.0.0.1:6379/0
 
+  # against the live primary after the migration (its users table, not the
+  # regenerated rows): a changed email or a deleted user shows as stale/orphan
+  understudy consistency --profile saas-copies --users 100000 \\
+      --primary postgres://app@db:5432/app --copy redis://127.0.0.1:6379/0
+
   # the RESP file itself (what the cache was loaded from), a JSON report
   understudy consistency --profile saas-copies --users 100000 --copy-file copies/cache.resp \\
       --report consistency.json
 
 Exit status: 0 the copy matches the primary, 1 it drifted (findings listed),
-2 bad input, 3 Redis unreachable.";
+2 bad input, 3 Redis or the primary unreachable.";
 
 #[derive(Args, Debug)]
 pub struct ConsistencyArgs {
@@ -34,6 +39,11 @@ pub struct ConsistencyArgs {
     /// The copy as a RESP file (generate --format copies' NAME.resp).
     #[arg(long, value_name = "PATH")]
     pub copy_file: Option<PathBuf>,
+    /// Build the expected copy from this live primary's users table
+    /// (sqlite:PATH, postgres://…, mysql://…) instead of the regenerated
+    /// ground truth; the profile still maps the copy's fields and keys.
+    #[arg(long, value_name = "DSN")]
+    pub primary: Option<String>,
     /// Which Redis copy of the profile, when it has several.
     #[arg(long, value_name = "NAME")]
     pub copy_name: Option<String>,
@@ -83,7 +93,7 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
         ))
     })?;
     let mut src: Box<dyn CopySource> = match (&a.copy, &a.copy_file) {
-        (Some(url), None) => Box::new(consistency::source_redis(url)?),
+        (Some(url), None) => Box::new(consistency::source_redis(url, &copy)?),
         (None, Some(p)) => Box::new(consistency::source_file(p)?),
         _ => {
             return Err(Error::usage(
@@ -105,8 +115,13 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let mut r = consistency::check(&plan, &copy, src.as_mut(), threads)?;
+    let mut primary = match &a.primary {
+        Some(dsn) => Some(consistency::primary::Primary::open(dsn, &plan, &copy)?),
+        None => None,
+    };
+    let mut r = consistency::check(&plan, &copy, src.as_mut(), primary.as_mut(), threads)?;
     r.copy = src.name();
+    r.primary = primary.as_ref().map(|p| p.redacted());
     r.head.command = std::env::args()
         .map(|s| crate::redact::dsn(&s))
         .collect::<Vec<_>>()

@@ -10,6 +10,7 @@
 //! of a key modulo `BUCKETS`); a second pass holds only the keys of the
 //! buckets that differ, and compares them one by one (`report.rs` renders).
 
+pub mod primary;
 pub mod report;
 mod source;
 
@@ -22,9 +23,9 @@ use crate::row::RowBuf;
 pub use report::{ConsistencyReport, Finding};
 pub use source::CopySource;
 
-/// A Redis server's copy.
-pub fn source_redis(url: &str) -> Result<source::RedisCopy> {
-    source::RedisCopy::open(url)
+/// A Redis server's copy of `copy`.
+pub fn source_redis(url: &str, copy: &Copy) -> Result<source::RedisCopy> {
+    source::RedisCopy::open(url, copy)
 }
 
 /// A RESP file's copy.
@@ -115,30 +116,36 @@ fn expected(plan: &Plan, copy: &Copy, range: std::ops::Range<u64>, mut f: impl F
     let lookups = Lookups::default();
     let cx = crate::copies::source::cx(plan, copy, &lookups);
     for_users(plan, &[], range, &[], |u| {
-        let Some(key) = render_key(&copy.key, |c| {
-            let (k, v) = u.row.get(c);
-            (k, v.to_string())
-        }) else {
-            return;
-        };
-        let d = crate::copies::Doc {
-            index: u.index,
-            key,
-            user: &u.row,
-            changed: Vec::new(),
-            children: &[],
-            orphan: false,
-            drift: None,
-        };
-        let mut fields: Vec<(String, String)> = (store::hash_fields(&cx, &d).into_iter())
-            .map(|(k, v)| (k, v.to_string()))
-            .collect();
-        fields.sort();
-        for s in store::secondary_keys(&cx, &d) {
-            f(s, Val::Str(d.key.clone()));
-        }
-        f(d.key, Val::Hash(fields));
+        row_entries(&cx, &u.row, u.index, &mut f)
     });
+}
+
+/// The entries of one users row: its hash and secondary keys (none when a
+/// key column is NULL).
+fn row_entries(cx: &crate::copies::Cx, row: &RowBuf, index: u64, f: &mut dyn FnMut(String, Val)) {
+    let Some(key) = render_key(&cx.copy.key, |c| {
+        let (k, v) = row.get(c);
+        (k, v.to_string())
+    }) else {
+        return;
+    };
+    let d = crate::copies::Doc {
+        index,
+        key,
+        user: row,
+        changed: Vec::new(),
+        children: &[],
+        orphan: false,
+        drift: None,
+    };
+    let mut fields: Vec<(String, String)> = (store::hash_fields(cx, &d).into_iter())
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    fields.sort();
+    for s in store::secondary_keys(cx, &d) {
+        f(s, Val::Str(d.key.clone()));
+    }
+    f(d.key, Val::Hash(fields));
 }
 
 /// Every key a drifted user touches (its own, its drifted copy's, an
@@ -242,11 +249,53 @@ fn expected_in(
     parts.into_iter().flatten().collect()
 }
 
+/// The first pass's expected side: the primary's or the regenerated one.
+fn expected_side(
+    plan: &Plan,
+    copy: &Copy,
+    primary: Option<&mut primary::Primary>,
+    pool: &rayon::ThreadPool,
+) -> Result<(Buckets, u64)> {
+    let Some(p) = primary else {
+        return Ok(expected_buckets(plan, copy, pool));
+    };
+    let (mut b, mut n) = (Buckets::new(), 0);
+    p.entries(plan, copy, &mut |k, v| {
+        b.add(&k, &v);
+        n += 1;
+    })?;
+    Ok((b, n))
+}
+
+/// The second pass's expected side: the entries of the buckets that differ.
+fn expected_of(
+    plan: &Plan,
+    copy: &Copy,
+    primary: Option<&mut primary::Primary>,
+    differing: &HashSet<usize>,
+    pool: &rayon::ThreadPool,
+) -> Result<HashMap<String, Val>> {
+    if differing.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let Some(p) = primary else {
+        return Ok(expected_in(plan, copy, differing, pool));
+    };
+    let mut m = HashMap::new();
+    p.entries(plan, copy, &mut |k, v| {
+        if differing.contains(&bucket_of(&k)) {
+            m.insert(k, v);
+        }
+    })?;
+    Ok(m)
+}
+
 /// Compares `copy` as `src` holds it with the copy the plan implies.
 pub fn check(
     plan: &Plan,
     copy: &Copy,
     src: &mut dyn CopySource,
+    mut primary: Option<&mut primary::Primary>,
     threads: usize,
 ) -> Result<ConsistencyReport> {
     let started = std::time::Instant::now();
@@ -254,25 +303,39 @@ pub fn check(
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| crate::error::Error::usage(format!("cannot start threads: {e}")))?;
-    let (want, expected_keys) = expected_buckets(plan, copy, &pool);
-    let mut got = Buckets::new();
-    let mut copy_keys = 0u64;
-    src.scan(&mut |k, v| {
-        got.add(k, v);
-        copy_keys += 1;
-    })?;
+    // Both sides at once: the expected one on the pool, the copy here.
+    let (want, got) = std::thread::scope(|s| {
+        let p = primary.as_deref_mut();
+        let h = s.spawn(|| expected_side(plan, copy, p, &pool));
+        let mut got = (Buckets::new(), 0u64);
+        let r = src.scan(&mut |k, v| {
+            got.0.add(k, v);
+            got.1 += 1;
+        });
+        (h.join().expect("the expected side"), r.map(|()| got))
+    });
+    let ((want, expected_keys), (got, copy_keys)) = (want?, got?);
     let differing: HashSet<usize> = (0..BUCKETS)
         .filter(|&b| want.sum[b] != got.sum[b] || want.count[b] != got.count[b])
         .collect();
     drop((want, got));
-    let mut exp = expected_in(plan, copy, &differing, &pool);
     let mut found: HashMap<String, Val> = HashMap::new();
-    if !differing.is_empty() {
-        src.scan_only(&|k| differing.contains(&bucket_of(k)), &mut |k, v| {
-            found.insert(k.to_string(), v.clone());
-        })?;
-    }
-    let labels = explained(plan, copy, &pool);
+    let (exp, labels) = std::thread::scope(|s| {
+        let (p, differing) = (primary, &differing);
+        let h = s.spawn(|| -> Result<_> {
+            let exp = expected_of(plan, copy, p, differing, &pool)?;
+            Ok((exp, explained(plan, copy, &pool)))
+        });
+        let r = if differing.is_empty() {
+            Ok(())
+        } else {
+            src.scan_only(&|k| differing.contains(&bucket_of(k)), &mut |k, v| {
+                found.insert(k.to_string(), v.clone());
+            })
+        };
+        r.and(h.join().expect("the expected side"))
+    })?;
+    let mut exp = exp;
     let mut findings = Vec::new();
     for (k, v) in found {
         match exp.remove(&k) {

@@ -93,6 +93,10 @@ pub struct ConsistencyReport {
     pub copy_name: String,
     /// The copy read (a redacted URL or a file).
     pub copy: String,
+    /// The primary the expected copy was read from (`--primary`, a
+    /// redacted DSN); absent: the regenerated ground truth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
     pub expected_keys: u64,
     pub copy_keys: u64,
     pub buckets: u64,
@@ -157,6 +161,7 @@ pub fn build(
         users: plan.users,
         copy_name: copy.name.clone(),
         copy: String::new(),
+        primary: None,
         expected_keys,
         copy_keys,
         buckets: super::BUCKETS as u64,
@@ -183,6 +188,12 @@ pub fn terminal(r: &ConsistencyReport) -> String {
         "  keys      {} expected · {} in the copy · {} of {} buckets differ · {:.1} s\n",
         r.expected_keys, r.copy_keys, r.buckets_differing, r.buckets, r.duration_s
     );
+    if let Some(p) = &r.primary {
+        s += &format!(
+            "  primary   {p} (the expected copy read from its users table)
+"
+        );
+    }
     if r.ok {
         s += "  result    consistent: every key as the primary implies\n";
         return s;

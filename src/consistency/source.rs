@@ -5,6 +5,7 @@
 
 use super::Val;
 use crate::error::{Error, Result};
+use crate::profile::copies::{Copy, Part, Pattern};
 use crate::target::redis::RedisTarget;
 use std::io::BufRead;
 
@@ -42,13 +43,83 @@ fn hash_of(items: &[redis::Value]) -> Val {
 pub struct RedisCopy {
     target: RedisTarget,
     con: redis::Connection,
+    /// The literal starts of the copy's key pattern and of its secondary
+    /// keys' patterns: which command a key most likely takes.
+    hash_prefix: String,
+    string_prefixes: Vec<String>,
+}
+
+/// The literal text a key pattern starts with.
+fn prefix(p: &Pattern) -> String {
+    match p.parts.first() {
+        Some(Part::Lit(s)) => s.clone(),
+        _ => String::new(),
+    }
 }
 
 impl RedisCopy {
-    pub fn open(url: &str) -> Result<RedisCopy> {
+    pub fn open(url: &str, copy: &Copy) -> Result<RedisCopy> {
         let target = RedisTarget::parse(url)?;
         let con = target.connect()?;
-        Ok(RedisCopy { target, con })
+        Ok(RedisCopy {
+            target,
+            con,
+            hash_prefix: prefix(&copy.key),
+            string_prefixes: copy.secondary.iter().map(prefix).collect(),
+        })
+    }
+
+    /// A secondary key (a string) by its pattern's start, longer than the
+    /// hash keys': a guess, checked by the reply (`WRONGTYPE`).
+    fn looks_like_string(&self, key: &str) -> bool {
+        self.string_prefixes.iter().any(|p| {
+            !p.is_empty()
+                && key.starts_with(p.as_str())
+                && (p.len() > self.hash_prefix.len() || !key.starts_with(&self.hash_prefix))
+        })
+    }
+
+    /// Each key read with the command its pattern suggests (one round
+    /// trip); the keys whose type was not that are read by `fetch`.
+    fn fetch_guessed(&mut self, keys: &[String], f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
+        let mut p = redis::pipe();
+        p.ignore_errors();
+        for k in keys {
+            p.cmd(if self.looks_like_string(k) {
+                "GET"
+            } else {
+                "HGETALL"
+            })
+            .arg(k);
+        }
+        let vals: Vec<redis::RedisResult<redis::Value>> =
+            p.query(&mut self.con).map_err(|e| self.err(e))?;
+        let mut other = Vec::new();
+        for (k, v) in keys.iter().zip(vals) {
+            let val = match v {
+                Ok(redis::Value::Nil) => continue,
+                Ok(redis::Value::Array(items)) if items.is_empty() => continue,
+                Ok(redis::Value::Array(items)) => hash_of(&items),
+                Ok(redis::Value::Map(m)) if m.is_empty() => continue,
+                Ok(redis::Value::Map(m)) => {
+                    let mut h: Vec<(String, String)> =
+                        m.iter().map(|(a, b)| (text(a), text(b))).collect();
+                    h.sort();
+                    Val::Hash(h)
+                }
+                Ok(v) => Val::Str(text(&v)),
+                Err(e) if e.code() == Some("WRONGTYPE") => {
+                    other.push(k.clone());
+                    continue;
+                }
+                Err(e) => return Err(self.err(e)),
+            };
+            f(k, &val);
+        }
+        if !other.is_empty() {
+            self.fetch(&other, f)?;
+        }
+        Ok(())
     }
 
     fn err(&self, e: redis::RedisError) -> Error {
@@ -107,7 +178,7 @@ impl CopySource for RedisCopy {
                 .filter(|k| !k.starts_with("understudy:") && want(k))
                 .collect();
             if !keys.is_empty() {
-                self.fetch(&keys, f)?;
+                self.fetch_guessed(&keys, f)?;
             }
             if next == 0 {
                 return Ok(());

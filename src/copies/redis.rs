@@ -10,45 +10,48 @@ use crate::row::FieldKind;
 
 pub struct Redis;
 
-/// The commands that write `doc`, in order.
-pub fn commands(cx: &Cx, doc: &Doc) -> Vec<redis::Cmd> {
+/// The commands that write `doc`, in order, packed onto `out` through
+/// `cmd` (cleared and reused: no allocation per command). `each` is called
+/// once per command with the key it creates, or `None` for an `EXPIRE`.
+pub fn pack(
+    cx: &Cx,
+    doc: &Doc,
+    cmd: &mut redis::Cmd,
+    out: &mut Vec<u8>,
+    mut each: impl FnMut(Option<&str>),
+) {
     let copy = cx.copy;
-    let mut out = Vec::with_capacity(2 + 2 * copy.secondary.len());
-    let mut hset = redis::cmd("HSET");
-    hset.arg(&doc.key);
+    cmd.clear();
+    cmd.arg("HSET").arg(&doc.key);
     let mut any = false;
     for &c in &copy.fields {
         let (k, v) = doc.field(c);
         if k != FieldKind::Null {
-            hset.arg(cx.users_column(c)).arg(v);
+            cmd.arg(cx.users_column(c)).arg(v);
             any = true;
         }
     }
     if !any {
         // A hash cannot be empty: the key alone records the user.
-        hset.arg("_").arg("");
+        cmd.arg("_").arg("");
     }
-    out.push(hset);
+    cmd.write_packed_command(out);
+    each(Some(&doc.key));
     if let Some(ttl) = copy.ttl {
-        out.push(redis::cmd("EXPIRE").arg(&doc.key).arg(ttl).clone());
+        cmd.clear();
+        cmd.arg("EXPIRE").arg(&doc.key).arg(ttl);
+        cmd.write_packed_command(out);
+        each(None);
     }
-    if !doc.orphan {
-        for p in &copy.secondary {
-            let Some(k) = render_key(p, |c| {
-                let (k, v) = doc.field(c);
-                (k, v.to_string())
-            }) else {
-                continue;
-            };
-            let mut set = redis::cmd("SET");
-            set.arg(&k).arg(&doc.key);
-            if let Some(ttl) = copy.ttl {
-                set.arg("EX").arg(ttl);
-            }
-            out.push(set);
+    for k in secondary_keys(cx, doc) {
+        cmd.clear();
+        cmd.arg("SET").arg(&k).arg(&doc.key);
+        if let Some(ttl) = copy.ttl {
+            cmd.arg("EX").arg(ttl);
         }
+        cmd.write_packed_command(out);
+        each(Some(&k));
     }
-    out
 }
 
 /// The hash `doc` is stored as: (field, value) in the copy's field order.
@@ -93,9 +96,7 @@ impl Store for Redis {
     }
 
     fn render(&self, cx: &Cx, doc: &Doc, out: &mut Vec<u8>) -> Result<(), String> {
-        for c in commands(cx, doc) {
-            c.write_packed_command(out);
-        }
+        pack(cx, doc, &mut redis::Cmd::new(), out, |_| {});
         Ok(())
     }
 }
