@@ -62,17 +62,12 @@ pub fn credential(v: &Value) -> Result<Option<Credential>, String> {
 }
 
 async fn create(State(s): State<Shared>, body: Bytes) -> Response {
-    let mut headers = HeaderMap::new();
-    let fail_after_commit = match s.gate_write(&mut headers).await {
-        Ok(f) => f,
+    let (headers, fail_after_commit, v) = match s
+        .open_write(&body, || json!({"error": "invalid_json"}))
+        .await
+    {
+        Ok(opened) => opened,
         Err(r) => return r,
-    };
-    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return s.respond(
-            StatusCode::BAD_REQUEST,
-            headers,
-            json!({"error": "invalid_json"}),
-        );
     };
     let Some(email) = v["email"].as_str().filter(|e| e.contains('@')) else {
         return s.respond(

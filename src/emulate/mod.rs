@@ -376,6 +376,24 @@ impl State {
         }
     }
 
+    /// A create's opening: the write gate, then its JSON body (a body that
+    /// is not JSON answered 400 with the API's own `malformed` error, built
+    /// only then).
+    /// Gives the response headers so far, whether to fail after committing,
+    /// and the body.
+    pub async fn open_write(
+        &self,
+        body: &[u8],
+        malformed: impl FnOnce() -> serde_json::Value,
+    ) -> Result<(HeaderMap, bool, serde_json::Value), Response> {
+        let mut headers = HeaderMap::new();
+        let fail_after_commit = self.gate_write(&mut headers).await?;
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) => Ok((headers, fail_after_commit, v)),
+            Err(_) => Err(self.respond(StatusCode::BAD_REQUEST, headers, malformed())),
+        }
+    }
+
     /// `gate` for creates: `Ok(true)` means commit, then answer the injected
     /// 5xx (the create happened, the client cannot tell).
     pub async fn gate_write(&self, headers: &mut HeaderMap) -> Result<bool, Response> {

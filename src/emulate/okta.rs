@@ -177,17 +177,14 @@ async fn create(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    let mut headers = HeaderMap::new();
-    let fail_after_commit = match s.gate_write(&mut headers).await {
-        Ok(f) => f,
+    let (headers, fail_after_commit, v) = match s
+        .open_write(&body, || {
+            error("E0000003", "The request body was not well-formed.", &[])
+        })
+        .await
+    {
+        Ok(opened) => opened,
         Err(r) => return r,
-    };
-    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return s.respond(
-            StatusCode::BAD_REQUEST,
-            headers,
-            error("E0000003", "The request body was not well-formed.", &[]),
-        );
     };
     let profile = &v["profile"];
     let login = profile["login"].as_str().unwrap_or("").to_string();
