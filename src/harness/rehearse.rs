@@ -601,6 +601,69 @@ pub(super) fn report_head(plan: &Plan, opts: &RehearseOptions, started_at: Strin
     }
 }
 
+/// What a rehearsal that loads one table (a Redis copy, an LDAP directory,
+/// an identity API) measured: its report is the same shape whatever the
+/// target, each adding its own section.
+pub(super) struct OneTable {
+    pub target: String,
+    pub method: String,
+    pub workers: usize,
+    pub batch: u64,
+    pub resumed: bool,
+    pub table: String,
+    pub expected: u64,
+    pub loaded: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+    pub duration_s: f64,
+}
+
+/// The report of a one-table rehearsal, less its target's own section,
+/// verification and the rejects file. `errors`: by class and by label.
+pub(super) fn one_table_report(
+    plan: &Plan,
+    opts: &RehearseOptions,
+    started_at: String,
+    t: OneTable,
+    metrics: &Metrics,
+    errors: (
+        std::collections::BTreeMap<String, u64>,
+        std::collections::BTreeMap<String, u64>,
+    ),
+) -> Report {
+    let throughput = t.loaded as f64 / t.duration_s.max(1e-9);
+    Report {
+        target: t.target,
+        source: None,
+        method: t.method,
+        workers: t.workers,
+        batch: t.batch,
+        resumed: t.resumed,
+        rows_expected: t.expected,
+        rows_loaded: t.loaded,
+        rows_skipped: t.skipped,
+        rows_rejected: t.rejected,
+        retries: metrics.retries(),
+        duration_s: t.duration_s,
+        throughput_rows_per_s: throughput,
+        latency_ms: metrics.latency(),
+        timeseries: metrics.timeseries(),
+        errors_by_class: errors.0,
+        errors_by_label: errors.1,
+        tables: vec![report::TableLoad {
+            name: t.table,
+            expected: t.expected,
+            loaded: t.loaded,
+            skipped: t.skipped,
+            rejected: t.rejected,
+            latency_ms: None,
+        }],
+        projection: projection(opts, 1.0, throughput),
+        hashes: plan.hashes.clone(),
+        ..report_head(plan, opts, started_at)
+    }
+}
+
 /// The report's `shard`: the slice a shard loaded.
 pub(crate) fn shard_report(
     plan: &Plan,

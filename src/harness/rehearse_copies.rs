@@ -3,7 +3,7 @@
 //! progress hash kept in Redis itself, then read back and compared with the
 //! regenerated copy (docs/copies.md).
 
-use super::rehearse::{finish, plan_of, projection, rejects_path, report_head};
+use super::rehearse::{OneTable, finish, one_table_report, plan_of, rejects_path};
 use super::{Plan, RehearseOptions, say};
 use crate::error::{Error, Result};
 use crate::profile::copies::{Copy, CopyKind};
@@ -166,37 +166,20 @@ fn copy_report(
     metrics: &Metrics,
     started_at: String,
 ) -> Report {
-    let (by_class, by_label) = metrics.errors();
-    let throughput = lr.loaded as f64 / lr.duration_s.max(1e-9);
-    let rejected = lr.rejects.len() as u64;
-    Report {
+    let t = OneTable {
         target: target.redacted(),
-        source: None,
         method: "redis:pipeline".into(),
         workers,
         batch,
         resumed: lr.resumed,
-        rows_expected: opts.users,
-        rows_loaded: lr.loaded,
-        rows_skipped: lr.skipped,
-        rows_rejected: rejected,
-        retries: metrics.retries(),
+        table: copy.name.clone(),
+        expected: opts.users,
+        loaded: lr.loaded,
+        skipped: lr.skipped,
+        rejected: lr.rejects.len() as u64,
         duration_s: lr.duration_s,
-        throughput_rows_per_s: throughput,
-        latency_ms: metrics.latency(),
-        timeseries: metrics.timeseries(),
-        errors_by_class: by_class,
-        errors_by_label: by_label,
-        tables: vec![report::TableLoad {
-            name: copy.name.clone(),
-            expected: opts.users,
-            loaded: lr.loaded,
-            skipped: lr.skipped,
-            rejected,
-            latency_ms: None,
-        }],
-        projection: projection(opts, 1.0, throughput),
-        hashes: plan.hashes.clone(),
+    };
+    Report {
         copy: Some(report::CopyRehearsal {
             name: copy.name.clone(),
             kind: copy.kind.name().into(),
@@ -204,6 +187,6 @@ fn copy_report(
             batches: lr.batches,
             keys: lr.keys,
         }),
-        ..report_head(plan, opts, started_at)
+        ..one_table_report(plan, opts, started_at, t, metrics, metrics.errors())
     }
 }

@@ -2,7 +2,7 @@
 //! back for verification.
 
 use super::rehearse::{
-    check_outputs, faults_section, finish, plan_of, projection, rejects_path, report_head,
+    OneTable, check_outputs, faults_section, finish, one_table_report, plan_of, rejects_path,
 };
 use super::{Plan, RehearseOptions, say};
 use crate::error::{Error, Result};
@@ -214,44 +214,23 @@ fn http_report(
     metrics: &Metrics,
     started_at: String,
 ) -> Report {
-    let (by_class, by_label) = metrics.errors();
     let jit_total: u64 = lr.jit_only.values().sum();
-    let throughput = lr.created as f64 / lr.duration_s.max(1e-9);
-    let users_name = plan.metas[plan.generator.users_table].name.clone();
-    let rejected = lr.rejects.len() as u64;
-    let expected = opts.shard.map_or(opts.users, |s| {
-        s.range(opts.users).end - s.range(opts.users).start
-    });
-    Report {
+    let t = OneTable {
         target: target.base.clone(),
-        source: None,
         method: format!("http:{}", target.api_name()),
         workers,
         batch: 1,
         resumed: false,
-        rows_expected: expected,
-        rows_loaded: lr.created,
-        rows_skipped: jit_total,
-        rows_rejected: rejected,
-        retries: metrics.retries(),
+        table: plan.metas[plan.generator.users_table].name.clone(),
+        expected: opts.shard.map_or(opts.users, |s| {
+            s.range(opts.users).end - s.range(opts.users).start
+        }),
+        loaded: lr.created,
+        skipped: jit_total,
+        rejected: lr.rejects.len() as u64,
         duration_s: lr.duration_s,
-        throughput_rows_per_s: throughput,
-        latency_ms: metrics.latency(),
-        timeseries: metrics.timeseries(),
-        errors_by_class: by_class,
-        errors_by_label: by_label,
-        tables: vec![report::TableLoad {
-            name: users_name,
-            expected,
-            loaded: lr.created,
-            skipped: jit_total,
-            rejected,
-            latency_ms: None,
-        }],
-        projection: projection(opts, 1.0, throughput),
-        exec: None,
-        thresholds: Vec::new(),
-        hashes: plan.hashes.clone(),
+    };
+    Report {
         http: Some(report::Http {
             api: target.api_name().into(),
             model: if rate.is_some() { "open" } else { "closed" }.into(),
@@ -265,6 +244,6 @@ fn http_report(
             jit_only_by_format: lr.jit_only,
             jobs: lr.jobs,
         }),
-        ..report_head(plan, opts, started_at)
+        ..one_table_report(plan, opts, started_at, t, metrics, metrics.errors())
     }
 }

@@ -3,7 +3,7 @@
 //! entries the load keeps in the directory, then read back and bound as
 //! (`target::ldap::verify`).
 
-use super::rehearse::{check_outputs, finish, plan_of, projection, rejects_path, report_head};
+use super::rehearse::{OneTable, check_outputs, finish, one_table_report, plan_of, rejects_path};
 use super::{Plan, RehearseOptions, say};
 use crate::error::{Error, Result};
 use crate::report::{self, Report, metrics::Metrics};
@@ -139,41 +139,25 @@ fn ldap_report(
     started_at: String,
 ) -> Report {
     // A resumed run's earlier rejects are in the directory's bookkeeping.
-    let (by_class, by_label) = if lr.resumed {
+    let errors = if lr.resumed {
         super::rehearse::count_rejects(&lr.rejects)
     } else {
         metrics.errors()
     };
-    let throughput = lr.loaded as f64 / lr.duration_s.max(1e-9);
-    let rejected = lr.rejects.len() as u64;
-    Report {
+    let t = OneTable {
         target: target.redacted(),
-        source: None,
         method: "ldap:add".into(),
         workers,
         batch,
         resumed: lr.resumed,
-        rows_expected: opts.users,
-        rows_loaded: lr.loaded,
-        rows_skipped: lr.skipped,
-        rows_rejected: rejected,
-        retries: metrics.retries(),
+        table: dir.users.clone(),
+        expected: opts.users,
+        loaded: lr.loaded,
+        skipped: lr.skipped,
+        rejected: lr.rejects.len() as u64,
         duration_s: lr.duration_s,
-        throughput_rows_per_s: throughput,
-        latency_ms: metrics.latency(),
-        timeseries: metrics.timeseries(),
-        errors_by_class: by_class,
-        errors_by_label: by_label,
-        tables: vec![report::TableLoad {
-            name: dir.users.clone(),
-            expected: opts.users,
-            loaded: lr.loaded,
-            skipped: lr.skipped,
-            rejected,
-            latency_ms: None,
-        }],
-        projection: projection(opts, 1.0, throughput),
-        hashes: plan.hashes.clone(),
+    };
+    Report {
         ldap: Some(report::Ldap {
             bind_dn: target.bind_dn.clone(),
             base_dn: dir.base_dn.clone(),
@@ -181,6 +165,6 @@ fn ldap_report(
             base_created: lr.base_created.clone(),
             already_present: lr.already_present,
         }),
-        ..report_head(plan, opts, started_at)
+        ..one_table_report(plan, opts, started_at, t, metrics, errors)
     }
 }
