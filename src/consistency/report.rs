@@ -42,8 +42,32 @@ impl Finding {
         let get = |v: &Val, k: &str| match v {
             Val::Hash(h) => h.iter().find(|(f, _)| f == k).map(|(_, x)| x.clone()),
             Val::Str(s) => (k == "value").then(|| s.clone()),
+            Val::Doc(d) => (k == "value").then(|| String::from_utf8_lossy(d).into_owned()),
         };
         let names: Vec<String> = match (e, v) {
+            // A document's top-level fields; an embedded table is one field.
+            (Val::Doc(a), Val::Doc(b)) => {
+                let json =
+                    |d: &[u8]| serde_json::from_slice::<serde_json::Value>(d).unwrap_or_default();
+                let (je, jv) = (json(a), json(b));
+                let keys = |j: &serde_json::Value| -> Vec<String> {
+                    j.as_object()
+                        .map(|o| o.keys().cloned().collect())
+                        .unwrap_or_default()
+                };
+                let mut n = keys(&je);
+                n.extend(keys(&jv));
+                n.sort();
+                n.dedup();
+                // Fields equal as shown but not as JSON (a cut value) still differ.
+                n.retain(|k| je.get(k) != jv.get(k));
+                for k in &n {
+                    f.fields.push(k.clone());
+                    let show = |j: &serde_json::Value| j.get(k).map(super::docs::shown);
+                    f.values.insert(k.clone(), (show(&je), show(&jv)));
+                }
+                return f;
+            }
             (Val::Hash(a), Val::Hash(b)) => {
                 let mut n: Vec<String> = a.iter().chain(b).map(|(k, _)| k.clone()).collect();
                 n.sort();
@@ -130,7 +154,8 @@ pub fn build(
     let mut by_field = BTreeMap::new();
     let (mut missing, mut orphan, mut stale, mut unexplained) = (0, 0, 0, 0);
     for f in &mut findings {
-        let (label, user) = match labels.get(&f.key) {
+        let owner = super::docs::owner(copy.kind, &f.key);
+        let (label, user) = match labels.get(owner) {
             Some((l, u)) => (l.to_string(), Some(*u)),
             None => ("unexplained".to_string(), None),
         };
