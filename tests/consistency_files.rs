@@ -347,3 +347,88 @@ fn corrupt_document_files_are_refused_with_file_and_line() {
         .code(2)
         .stderr_contains("has no source line");
 }
+
+#[test]
+fn consistency_reports_render_in_report_show_html_and_the_dossier() {
+    let dir = common::tempdir();
+    let p = profile(dir.path(), true);
+    let c = dir.path().join("c");
+    generate(&p, &c);
+    let rep = dir.path().join("mongo.json");
+    let (code, r) = check(&p, &file_of(&c, "documents"), &[], &rep);
+    assert_eq!(code, 1);
+    let by = r["by_label"].as_object().unwrap();
+    let shown = understudy("report").arg("show").arg(&rep).run().success();
+    for (label, counts) in by {
+        let row = shown
+            .out()
+            .lines()
+            .find(|l| l.trim_start().starts_with(label.as_str()))
+            .map(String::from)
+            .unwrap_or_else(|| panic!("{label} not in {}", shown.out()));
+        assert!(row.contains(&counts["users"].to_string()), "{row}");
+    }
+    let page = dir.path().join("mongo.html");
+    understudy("report")
+        .arg("html")
+        .arg(&rep)
+        .arg("--out")
+        .arg(&page)
+        .run()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Findings per label"), "{html}");
+    for label in by.keys() {
+        assert!(html.contains(&format!("<code>{label}</code>")), "{label}");
+    }
+    let (d, dj) = (dir.path().join("d.html"), dir.path().join("d.json"));
+    understudy("dossier")
+        .arg(&rep)
+        .arg("--out")
+        .arg(&d)
+        .arg("--json")
+        .arg(&dj)
+        .run()
+        .success();
+    let v = common::json(&dj);
+    let copies = &v["verdict"]["copies"][0];
+    assert_eq!(copies["copy_name"], "documents");
+    assert_eq!(copies["consistent"], false);
+    for (label, counts) in by {
+        assert_eq!(copies["users_by_label"][label], counts["users"], "{label}");
+    }
+    assert!(
+        std::fs::read_to_string(&d)
+            .unwrap()
+            .contains("Copies against the primary")
+    );
+}
+
+#[test]
+fn edge_cases_list_shows_the_drift_labels() {
+    let table = understudy("edge-cases").arg("list").run().success();
+    let json = understudy("edge-cases")
+        .args(["list", "--json"])
+        .run()
+        .success();
+    let all: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let copy: Vec<&Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["family"] == "copy")
+        .collect();
+    assert_eq!(copy.len(), 5, "{copy:?}");
+    for c in copy {
+        let label = c["label"].as_str().unwrap();
+        assert!(label.starts_with("copy."), "{label}");
+        assert!(!c["description"].as_str().unwrap().is_empty());
+        assert!(table.out().contains(label), "{label}");
+    }
+    // A family asked for: the edge cases alone.
+    understudy("edge-cases")
+        .args(["list", "--family", "email"])
+        .run()
+        .success()
+        .text_lacks("copy.");
+}

@@ -2,7 +2,18 @@
 
 use super::choices::Family;
 use crate::error::Result;
+use crate::profile::copies::DriftKind;
 use clap::Subcommand;
+
+/// A drift label as `edge-cases list` shows it.
+#[derive(serde::Serialize)]
+struct DriftLabel {
+    label: &'static str,
+    family: &'static str,
+    /// Its name in `drift = { kinds = [...] }`.
+    drift: &'static str,
+    description: &'static str,
+}
 
 pub const EDGE_CASES_EXAMPLES: &str = "Examples:
   understudy edge-cases list --family email
@@ -31,10 +42,34 @@ pub fn run(c: EdgeCasesCommand) -> Result<()> {
         .into_iter()
         .filter(|c| family.is_none_or(|f| c.family == f))
         .collect();
+    // The drift labels of `[copies.NAME] drift` are listed beside the edge
+    // cases (ARCHITECTURE.md § Edge cases), unless a family is asked for.
+    let drift: Vec<DriftLabel> = if family.is_none() {
+        DriftKind::ALL
+            .iter()
+            .map(|k| DriftLabel {
+                label: k.label(),
+                family: "copy",
+                drift: k.name(),
+                description: k.description(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if json {
+        let mut all: Vec<serde_json::Value> = list
+            .iter()
+            .map(|c| serde_json::to_value(c).expect("serialisable"))
+            .collect();
+        all.extend(
+            drift
+                .iter()
+                .map(|d| serde_json::to_value(d).expect("serialisable")),
+        );
         println!(
             "{}",
-            serde_json::to_string_pretty(&list).expect("serialisable")
+            serde_json::to_string_pretty(&all).expect("serialisable")
         );
         return Ok(());
     }
@@ -75,5 +110,12 @@ pub fn run(c: EdgeCasesCommand) -> Result<()> {
         "\n{} cases (~: derived from another user's value, so lengths vary)",
         list.len()
     );
+    if !drift.is_empty() {
+        println!("\ndrift labels of denormalized copies ([copies.NAME] drift, docs/copies.md)");
+        println!("{:<40} {:<13} description", "label", "drift kind");
+        for d in &drift {
+            println!("{:<40} {:<13} {}", d.label, d.drift, d.description);
+        }
+    }
     Ok(())
 }
