@@ -18,6 +18,7 @@ struct DriftLabel {
 pub const EDGE_CASES_EXAMPLES: &str = "Examples:
   understudy edge-cases list --family email
   understudy edge-cases list --json | jq '.[] | select(.valid == false) | .label'
+  understudy edge-cases list --copies      # the drift labels of copies (copy.*)
   understudy generate --users 1000 --edge-rate 1.0 --out data/   # every user carries a case";
 
 #[derive(Subcommand, Debug)]
@@ -32,18 +33,27 @@ pub enum EdgeCasesCommand {
         /// Only this family: email, name, username, text, password, file, mfa.
         #[arg(long, value_enum)]
         family: Option<Family>,
+        /// Only the drift labels of denormalized copies (`copy.*`,
+        /// `[copies.NAME] drift`); `--json` lists nothing else.
+        #[arg(long, conflicts_with = "family")]
+        copies: bool,
     },
 }
 
 pub fn run(c: EdgeCasesCommand) -> Result<()> {
-    let EdgeCasesCommand::List { json, family } = c;
+    let EdgeCasesCommand::List {
+        json,
+        family,
+        copies,
+    } = c;
     let family = family.map(crate::edge::Family::from);
     let list: Vec<_> = crate::edge::list()
         .into_iter()
         .filter(|c| family.is_none_or(|f| c.family == f))
         .collect();
     // The drift labels of `[copies.NAME] drift` are listed beside the edge
-    // cases (ARCHITECTURE.md § Edge cases), unless a family is asked for.
+    // cases (ARCHITECTURE.md § Edge cases): after them in the table, alone
+    // with --copies (the JSON array of cases keeps its one shape).
     let drift: Vec<DriftLabel> = if family.is_none() {
         DriftKind::ALL
             .iter()
@@ -58,19 +68,22 @@ pub fn run(c: EdgeCasesCommand) -> Result<()> {
         Vec::new()
     };
     if json {
-        let mut all: Vec<serde_json::Value> = list
-            .iter()
-            .map(|c| serde_json::to_value(c).expect("serialisable"))
-            .collect();
-        all.extend(
-            drift
-                .iter()
-                .map(|d| serde_json::to_value(d).expect("serialisable")),
-        );
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&all).expect("serialisable")
-        );
+        let text = if copies {
+            serde_json::to_string_pretty(&drift)
+        } else {
+            serde_json::to_string_pretty(&list)
+        };
+        println!("{}", text.expect("serialisable"));
+        return Ok(());
+    }
+    let print_drift = || {
+        println!("{:<40} {:<13} description", "label", "drift kind");
+        for d in &drift {
+            println!("{:<40} {:<13} {}", d.label, d.drift, d.description);
+        }
+    };
+    if copies {
+        print_drift();
         return Ok(());
     }
     println!(
@@ -112,10 +125,7 @@ pub fn run(c: EdgeCasesCommand) -> Result<()> {
     );
     if !drift.is_empty() {
         println!("\ndrift labels of denormalized copies ([copies.NAME] drift, docs/copies.md)");
-        println!("{:<40} {:<13} description", "label", "drift kind");
-        for d in &drift {
-            println!("{:<40} {:<13} {}", d.label, d.drift, d.description);
-        }
+        print_drift();
     }
     Ok(())
 }
