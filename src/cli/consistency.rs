@@ -23,8 +23,13 @@ pub const CONSISTENCY_EXAMPLES: &str = "Examples:
   understudy consistency --profile saas-copies --users 100000 --copy-file copies/cache.resp \\
       --report consistency.json
 
+  # document copy files: the _bulk set (from its first file), MongoDB, DynamoDB
+  understudy consistency --profile saas-copies --users 100000 --copy-file copies/search-00001.ndjson
+  understudy consistency --profile saas-copies --users 100000 --copy-file copies/documents.json
+  understudy consistency --profile saas-copies --users 100000 --copy-file copies/ --copy-name dynamo
+
 Exit status: 0 the copy matches the primary, 1 it drifted (findings listed),
-2 bad input, 3 Redis or the primary unreachable.";
+2 bad input (a corrupt file: its path and line), 3 Redis or the primary unreachable.";
 
 #[derive(Args, Debug)]
 pub struct ConsistencyArgs {
@@ -36,7 +41,10 @@ pub struct ConsistencyArgs {
     /// The copy in a Redis server: redis://[user:password@]host:port[/db].
     #[arg(long, value_name = "URL", conflicts_with = "copy_file")]
     pub copy: Option<String>,
-    /// The copy as a RESP file (generate --format copies' NAME.resp).
+    /// The copy as a file generate --format copies wrote: NAME.resp (Redis),
+    /// NAME-00001.ndjson (Elasticsearch: the set numbered from it),
+    /// NAME.json (MongoDB), NAME.json.gz (DynamoDB), or the directory
+    /// holding them (with --copy-name).
     #[arg(long, value_name = "PATH")]
     pub copy_file: Option<PathBuf>,
     /// Build the expected copy from this live primary's users table
@@ -44,7 +52,7 @@ pub struct ConsistencyArgs {
     /// ground truth; the profile still maps the copy's fields and keys.
     #[arg(long, value_name = "DSN")]
     pub primary: Option<String>,
-    /// Which Redis copy of the profile, when it has several.
+    /// Which copy of the profile, when it has several of the kind checked.
     #[arg(long, value_name = "NAME")]
     pub copy_name: Option<String>,
     /// Write the JSON report here.
@@ -65,25 +73,48 @@ pub struct ConsistencyArgs {
 pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
     crate::util::check_outputs(&[("--report", &a.report), ("--junit", &a.junit)])?;
     let profile = a.dataset.load_profile()?;
-    let redis: Vec<_> = profile
+    // The kind of copy checked: Redis for a server; for a file, the kind
+    // its name says (a directory: the named copy's).
+    let kind = match (&a.copy, &a.copy_file) {
+        (Some(_), None) => Some(CopyKind::Redis),
+        (None, Some(p)) if p.is_dir() => None,
+        (None, Some(p)) => Some(consistency::docs::kind_of_file(p).ok_or_else(|| {
+            Error::usage(format!(
+                "--copy-file {}: not a copy file by its name (NAME.resp, NAME-00001.ndjson, NAME.json, NAME.json.gz, or the directory generate --format copies wrote)",
+                p.display()
+            ))
+        })?),
+        _ => {
+            return Err(Error::usage(
+                "give the copy to check: --copy redis://… or --copy-file PATH",
+            ));
+        }
+    };
+    let candidates: Vec<_> = profile
         .copies
         .iter()
-        .filter(|c| c.kind == CopyKind::Redis)
+        .filter(|c| kind.is_none_or(|k| c.kind == k))
         .collect();
+    let what = kind.map_or("", |k| match k {
+        CopyKind::Redis => "Redis ",
+        CopyKind::Elasticsearch => "Elasticsearch ",
+        CopyKind::Mongodb => "MongoDB ",
+        CopyKind::Dynamodb => "DynamoDB ",
+    });
     let copy = match &a.copy_name {
-        Some(n) => redis.iter().find(|c| c.name == *n).copied(),
-        None if redis.len() == 1 => Some(redis[0]),
+        Some(n) => candidates.iter().find(|c| c.name == *n).copied(),
+        None if candidates.len() == 1 => Some(candidates[0]),
         None => None,
     }
     .cloned()
     .ok_or_else(|| {
-        let names: Vec<&str> = redis.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
         Error::usage(format!(
-            "profile {}: {} (its Redis copies: {}); --copy-name NAME chooses one",
+            "profile {}: {} (its {what}copies: {}); --copy-name NAME chooses one",
             profile.name,
             match &a.copy_name {
-                Some(n) => format!("no Redis copy named `{n}`"),
-                None => "name the Redis copy to check".into(),
+                Some(n) => format!("no {what}copy named `{n}`"),
+                None => format!("name the {what}copy to check"),
             },
             if names.is_empty() {
                 "none".into()
@@ -94,10 +125,26 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
     })?;
     let mut src: Box<dyn CopySource> = match (&a.copy, &a.copy_file) {
         (Some(url), None) => Box::new(consistency::source_redis(url, &copy)?),
-        (None, Some(p)) => Box::new(consistency::source_file(p)?),
+        (None, Some(p)) if copy.kind == CopyKind::Redis => {
+            let p = if p.is_dir() {
+                p.join(format!("{}.resp", copy.name))
+            } else {
+                p.clone()
+            };
+            Box::new(consistency::source_file(&p)?)
+        }
+        (None, Some(p)) => {
+            if a.primary.is_some() {
+                consistency::primary_supported(&copy)?;
+            }
+            Box::new(consistency::docs::DocFiles {
+                files: consistency::docs::files_of(p, &copy)?,
+                copy: copy.clone(),
+            })
+        }
         _ => {
             return Err(Error::usage(
-                "give the copy to check: --copy redis://… or --copy-file PATH",
+                "give one copy: --copy URL or --copy-file PATH",
             ));
         }
     };

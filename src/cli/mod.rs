@@ -75,7 +75,7 @@ pub enum Command {
     /// users (foreign keys, undeclared references, copies, JSON), reading only counts.
     #[command(after_help = discover::DISCOVER_EXAMPLES)]
     Discover(discover::DiscoverArgs),
-    /// Show a report (rehearse, estimate or jit), or render it as HTML.
+    /// Show a report (rehearse, estimate, jit or consistency), or render it as HTML.
     #[command(subcommand, after_help = REPORT_EXAMPLES)]
     Report(ReportCommand),
     /// One self-contained page from a migration's reports: the verdict first

@@ -2,6 +2,7 @@
 //! report's head; the kinds themselves live with the commands that write them
 //! (ARCHITECTURE.md § Reports).
 
+use crate::consistency::report::{self as consistency, ConsistencyReport};
 use crate::error::Result;
 use crate::estimate::report::{self as estimate, EstimateReport};
 use crate::jit::{report as jit, run::JitReport};
@@ -13,6 +14,7 @@ const KINDS: &[(&str, u32)] = &[
     ("rehearse", report::SCHEMA_VERSION),
     ("estimate", estimate::SCHEMA_VERSION),
     ("jit", jit::SCHEMA_VERSION),
+    ("consistency", consistency::SCHEMA_VERSION),
 ];
 
 /// Any report `report show|html` reads, told apart by its head's `kind`
@@ -22,6 +24,7 @@ pub enum AnyReport {
     Rehearse(Box<Report>),
     Estimate(Box<EstimateReport>),
     Jit(Box<JitReport>),
+    Consistency(Box<ConsistencyReport>),
 }
 
 impl AnyReport {
@@ -30,6 +33,7 @@ impl AnyReport {
         Ok(match loaded.kind {
             "rehearse" => AnyReport::Rehearse(loaded.parse()?),
             "estimate" => AnyReport::Estimate(loaded.parse()?),
+            "consistency" => AnyReport::Consistency(loaded.parse()?),
             _ => AnyReport::Jit(loaded.parse()?),
         })
     }
@@ -40,6 +44,7 @@ impl AnyReport {
             AnyReport::Rehearse(r) => report::terminal::render(r),
             AnyReport::Estimate(r) => estimate::terminal(r),
             AnyReport::Jit(r) => jit::terminal(r),
+            AnyReport::Consistency(r) => consistency::terminal(r),
         }
     }
 
@@ -48,6 +53,7 @@ impl AnyReport {
             AnyReport::Rehearse(r) => report::html::render(r),
             AnyReport::Estimate(r) => estimate::html(r),
             AnyReport::Jit(r) => jit::html(r),
+            AnyReport::Consistency(r) => consistency::html(r),
         }
     }
 }

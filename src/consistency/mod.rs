@@ -10,15 +10,17 @@
 //! of a key modulo `BUCKETS`); a second pass holds only the keys of the
 //! buckets that differ, and compares them one by one (`report.rs` renders).
 
+pub mod docs;
 pub mod primary;
 pub mod report;
 mod source;
 
-use crate::copies::source::{docs, effective_drift, for_users};
+use crate::copies::source::{chunk_offsets, docs, effective_drift, embedded_children, for_users};
 use crate::copies::{Lookups, redis as store, render_key};
 use crate::dataset::Plan;
 use crate::error::Result;
 use crate::profile::copies::Copy;
+use crate::profile::copies::{CopyKind, Embed};
 use crate::row::RowBuf;
 pub use report::{ConsistencyReport, Finding};
 pub use source::CopySource;
@@ -47,11 +49,12 @@ pub const BUCKETS: usize = 1 << 19;
 const CHUNK: u64 = 8192;
 
 /// A key's value as the copy holds it: a hash's (field, value) pairs sorted,
-/// or a string.
+/// a string, or a document as canonical JSON (`docs.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Val {
     Hash(Vec<(String, String)>),
     Str(String),
+    Doc(Vec<u8>),
 }
 
 impl Val {
@@ -61,6 +64,10 @@ impl Val {
             Val::Str(s) => {
                 b.push(0);
                 b.extend_from_slice(s.as_bytes());
+            }
+            Val::Doc(d) => {
+                b.push(0x1e);
+                b.extend_from_slice(d);
             }
             Val::Hash(f) => {
                 for (k, v) in f {
@@ -110,14 +117,99 @@ impl Default for Buckets {
     }
 }
 
-/// The entries the primary implies for users `range`: each user's hash and
-/// secondary keys, no drift (what a copy in step with the primary holds).
-fn expected(plan: &Plan, copy: &Copy, range: std::ops::Range<u64>, mut f: impl FnMut(String, Val)) {
-    let lookups = Lookups::default();
-    let cx = crate::copies::source::cx(plan, copy, &lookups);
-    for_users(plan, &[], range, &[], |u| {
-        row_entries(&cx, &u.row, u.index, &mut f)
-    });
+/// The regenerated side of one check: what the expected copy needs besides
+/// the plan (lookup rows, the child tables a document copy embeds and where
+/// each chunk's child rows start).
+struct Expect<'a> {
+    plan: &'a Plan,
+    copy: &'a Copy,
+    lookups: Lookups,
+    children: Vec<usize>,
+    chunks: Vec<std::ops::Range<u64>>,
+    offsets: Vec<Vec<u64>>,
+}
+
+impl<'a> Expect<'a> {
+    fn new(plan: &'a Plan, copy: &'a Copy, pool: &rayon::ThreadPool) -> Expect<'a> {
+        let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
+        let (lookups, children) = if copy.kind == CopyKind::Redis {
+            (Lookups::default(), Vec::new())
+        } else {
+            let mine = |t: &usize| {
+                copy.embed
+                    .iter()
+                    .any(|e| matches!(e, Embed::Children { table, .. } if table == t))
+            };
+            let children: Vec<usize> = embedded_children(plan).into_iter().filter(mine).collect();
+            (Lookups::new(&plan.profile, &plan.generator), children)
+        };
+        let offsets = pool.install(|| chunk_offsets(plan, &children, &chunks));
+        Expect {
+            plan,
+            copy,
+            lookups,
+            children,
+            chunks,
+            offsets,
+        }
+    }
+
+    /// The entries the primary implies for the users of chunk `k`: each
+    /// user's hash and secondary keys, or its documents, no drift (what a
+    /// copy in step with the primary holds).
+    fn chunk(&self, k: usize, mut f: impl FnMut(String, Val)) {
+        let cx = crate::copies::source::cx(self.plan, self.copy, &self.lookups);
+        let mut buf = Vec::new();
+        let mut reader = docs::Reader::new(self.copy);
+        let (range, base) = (self.chunks[k].clone(), &self.offsets[k]);
+        for_users(self.plan, &self.children, range, base, |u| {
+            if self.copy.kind == CopyKind::Redis {
+                row_entries(&cx, &u.row, u.index, &mut f)
+            } else {
+                doc_entries(&cx, u, &mut buf, &mut reader, &mut f)
+            }
+        });
+    }
+}
+
+/// A user's documents as the file writer renders them, read back as
+/// entries by the reader the files are read with.
+fn doc_entries(
+    cx: &crate::copies::Cx,
+    u: &crate::copies::source::UserRows,
+    buf: &mut Vec<u8>,
+    reader: &mut docs::Reader,
+    f: &mut dyn FnMut(String, Val),
+) {
+    let Some(key) = render_key(&cx.copy.key, |c| {
+        let (k, v) = u.row.get(c);
+        (k, v.to_string())
+    }) else {
+        return;
+    };
+    let d = crate::copies::Doc {
+        index: u.index,
+        key,
+        user: &u.row,
+        changed: Vec::new(),
+        children: &u.children,
+        orphan: false,
+        drift: None,
+    };
+    buf.clear();
+    // A document over the store's limit: `generate` refuses the whole
+    // file, so there is no copy of it to compare.
+    if crate::copies::store(cx.copy.kind)
+        .render(cx, &d, buf)
+        .is_err()
+    {
+        return;
+    }
+    for line in buf.split(|b| *b == b'\n') {
+        reader
+            .line(line, f)
+            .expect("the store's own rendering reads back");
+    }
 }
 
 /// The entries of one users row: its hash and secondary keys (none when a
@@ -150,7 +242,9 @@ fn row_entries(cx: &crate::copies::Cx, row: &RowBuf, index: u64, f: &mut dyn FnM
 
 /// Every key a drifted user touches (its own, its drifted copy's, an
 /// orphan's), with the drift's label and the user: what explains a
-/// difference. Memory in proportion to the drift, not to the users.
+/// difference. Memory in proportion to the drift, not to the users. A
+/// document copy's keys are its documents' ids (DynamoDB: the partition,
+/// `docs::owner`), so no embedded row is needed here.
 fn explained(
     plan: &Plan,
     copy: &Copy,
@@ -169,6 +263,7 @@ fn explained(
                 let mut orphan = RowBuf::default();
                 let lookups = Lookups::default();
                 let cx = crate::copies::source::cx(plan, copy, &lookups);
+                let redis = copy.kind == CopyKind::Redis;
                 // Only drifted users are generated: the draw alone decides.
                 let drifted = r
                     .clone()
@@ -179,11 +274,20 @@ fn explained(
                             return;
                         };
                         let l = (kind.label(), u.index);
-                        expected(plan, copy, u.index..u.index + 1, |k, _| out.push((k, l)));
+                        if redis {
+                            row_entries(&cx, &u.row, u.index, &mut |k, _| out.push((k, l)));
+                        } else if let Some(k) = render_key(&copy.key, |c| {
+                            let (k, v) = u.row.get(c);
+                            (k, v.to_string())
+                        }) {
+                            out.push((k, l));
+                        }
                         docs(plan, copy, u, &mut orphan, |d| {
                             out.push((d.key.clone(), l));
-                            for s in store::secondary_keys(&cx, d) {
-                                out.push((s, l));
+                            if redis {
+                                for s in store::secondary_keys(&cx, d) {
+                                    out.push((s, l));
+                                }
                             }
                         });
                     });
@@ -196,20 +300,18 @@ fn explained(
 }
 
 /// The first pass over the expected side, in parallel chunks.
-fn expected_buckets(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> (Buckets, u64) {
+fn expected_buckets(x: &Expect, pool: &rayon::ThreadPool) -> (Buckets, u64) {
     use rayon::prelude::*;
-    let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
+    let all: Vec<usize> = (0..x.chunks.len()).collect();
     let mut b = Buckets::new();
     let mut n = 0;
-    for group in chunks.chunks(64) {
+    for group in all.chunks(64) {
         let parts: Vec<Vec<(usize, u128)>> = pool.install(|| {
             group
                 .par_iter()
-                .map(|r| {
+                .map(|&k| {
                     let mut out = Vec::new();
-                    expected(plan, copy, r.clone(), |k, v| {
-                        out.push((bucket_of(&k), digest(&k, &v)))
-                    });
+                    x.chunk(k, |key, v| out.push((bucket_of(&key), digest(&key, &v))));
                     out
                 })
                 .collect()
@@ -225,21 +327,19 @@ fn expected_buckets(plan: &Plan, copy: &Copy, pool: &rayon::ThreadPool) -> (Buck
 
 /// The expected entries of the buckets in `want`.
 fn expected_in(
-    plan: &Plan,
-    copy: &Copy,
+    x: &Expect,
     want: &HashSet<usize>,
     pool: &rayon::ThreadPool,
 ) -> HashMap<String, Val> {
     use rayon::prelude::*;
-    let chunks = crate::generator::plan::aligned_chunks(0..plan.users, CHUNK);
     let parts: Vec<Vec<(String, Val)>> = pool.install(|| {
-        chunks
-            .par_iter()
-            .map(|r| {
+        (0..x.chunks.len())
+            .into_par_iter()
+            .map(|k| {
                 let mut out = Vec::new();
-                expected(plan, copy, r.clone(), |k, v| {
-                    if want.contains(&bucket_of(&k)) {
-                        out.push((k, v));
+                x.chunk(k, |key, v| {
+                    if want.contains(&bucket_of(&key)) {
+                        out.push((key, v));
                     }
                 });
                 out
@@ -251,13 +351,13 @@ fn expected_in(
 
 /// The first pass's expected side: the primary's or the regenerated one.
 fn expected_side(
-    plan: &Plan,
-    copy: &Copy,
+    x: &Expect,
     primary: Option<&mut primary::Primary>,
     pool: &rayon::ThreadPool,
 ) -> Result<(Buckets, u64)> {
+    let (plan, copy) = (x.plan, x.copy);
     let Some(p) = primary else {
-        return Ok(expected_buckets(plan, copy, pool));
+        return Ok(expected_buckets(x, pool));
     };
     let (mut b, mut n) = (Buckets::new(), 0);
     p.entries(plan, copy, &mut |k, v| {
@@ -269,8 +369,7 @@ fn expected_side(
 
 /// The second pass's expected side: the entries of the buckets that differ.
 fn expected_of(
-    plan: &Plan,
-    copy: &Copy,
+    x: &Expect,
     primary: Option<&mut primary::Primary>,
     differing: &HashSet<usize>,
     pool: &rayon::ThreadPool,
@@ -278,8 +377,9 @@ fn expected_of(
     if differing.is_empty() {
         return Ok(HashMap::new());
     }
+    let (plan, copy) = (x.plan, x.copy);
     let Some(p) = primary else {
-        return Ok(expected_in(plan, copy, differing, pool));
+        return Ok(expected_in(x, differing, pool));
     };
     let mut m = HashMap::new();
     p.entries(plan, copy, &mut |k, v| {
@@ -288,6 +388,21 @@ fn expected_of(
         }
     })?;
     Ok(m)
+}
+
+/// `--primary` builds a Redis copy's expected side only: a document copy
+/// embeds rows of other tables, which the primary's users table alone does
+/// not give (docs/copies.md).
+pub fn primary_supported(copy: &Copy) -> Result<()> {
+    if copy.kind == CopyKind::Redis {
+        return Ok(());
+    }
+    Err(crate::error::Error::usage(format!(
+        "--primary: copy `{}` is a {} copy, and --primary builds the expected side of a Redis copy only; \
+         check document copies against the regenerated ground truth (leave --primary out)",
+        copy.name,
+        copy.kind.name()
+    )))
 }
 
 /// Compares `copy` as `src` holds it with the copy the plan implies.
@@ -303,10 +418,14 @@ pub fn check(
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| crate::error::Error::usage(format!("cannot start threads: {e}")))?;
+    if primary.is_some() {
+        primary_supported(copy)?;
+    }
+    let x = Expect::new(plan, copy, &pool);
     // Both sides at once: the expected one on the pool, the copy here.
     let (want, got) = std::thread::scope(|s| {
         let p = primary.as_deref_mut();
-        let h = s.spawn(|| expected_side(plan, copy, p, &pool));
+        let h = s.spawn(|| expected_side(&x, p, &pool));
         let mut got = (Buckets::new(), 0u64);
         let r = src.scan(&mut |k, v| {
             got.0.add(k, v);
@@ -323,7 +442,7 @@ pub fn check(
     let (exp, labels) = std::thread::scope(|s| {
         let (p, differing) = (primary, &differing);
         let h = s.spawn(|| -> Result<_> {
-            let exp = expected_of(plan, copy, p, differing, &pool)?;
+            let exp = expected_of(&x, p, differing, &pool)?;
             Ok((exp, explained(plan, copy, &pool)))
         });
         let r = if differing.is_empty() {

@@ -42,8 +42,32 @@ impl Finding {
         let get = |v: &Val, k: &str| match v {
             Val::Hash(h) => h.iter().find(|(f, _)| f == k).map(|(_, x)| x.clone()),
             Val::Str(s) => (k == "value").then(|| s.clone()),
+            Val::Doc(d) => (k == "value").then(|| String::from_utf8_lossy(d).into_owned()),
         };
         let names: Vec<String> = match (e, v) {
+            // A document's top-level fields; an embedded table is one field.
+            (Val::Doc(a), Val::Doc(b)) => {
+                let json =
+                    |d: &[u8]| serde_json::from_slice::<serde_json::Value>(d).unwrap_or_default();
+                let (je, jv) = (json(a), json(b));
+                let keys = |j: &serde_json::Value| -> Vec<String> {
+                    j.as_object()
+                        .map(|o| o.keys().cloned().collect())
+                        .unwrap_or_default()
+                };
+                let mut n = keys(&je);
+                n.extend(keys(&jv));
+                n.sort();
+                n.dedup();
+                // Fields equal as shown but not as JSON (a cut value) still differ.
+                n.retain(|k| je.get(k) != jv.get(k));
+                for k in &n {
+                    f.fields.push(k.clone());
+                    let show = |j: &serde_json::Value| j.get(k).map(super::docs::shown);
+                    f.values.insert(k.clone(), (show(&je), show(&jv)));
+                }
+                return f;
+            }
             (Val::Hash(a), Val::Hash(b)) => {
                 let mut n: Vec<String> = a.iter().chain(b).map(|(k, _)| k.clone()).collect();
                 n.sort();
@@ -130,7 +154,8 @@ pub fn build(
     let mut by_field = BTreeMap::new();
     let (mut missing, mut orphan, mut stale, mut unexplained) = (0, 0, 0, 0);
     for f in &mut findings {
-        let (label, user) = match labels.get(&f.key) {
+        let owner = super::docs::owner(copy.kind, &f.key);
+        let (label, user) = match labels.get(owner) {
             Some((l, u)) => (l.to_string(), Some(*u)),
             None => ("unexplained".to_string(), None),
         };
@@ -294,4 +319,108 @@ pub fn junit(r: &ConsistencyReport) -> crate::report::junit::Suite {
         ],
         cases,
     }
+}
+
+/// The HTML page (`report html`, `report show --html`).
+pub fn html(r: &ConsistencyReport) -> String {
+    crate::report::html::frame(
+        "understudy consistency report",
+        crate::report::html::Marks::Verdict,
+        &body(r),
+    )
+}
+
+/// The page's body (also a dossier's section): the summary, counts per
+/// label, stale fields and the examples.
+pub fn body(r: &ConsistencyReport) -> String {
+    use crate::report::html::{esc, table, table_with_text};
+    use std::fmt::Write;
+    let mut s = format!(
+        "<h1>Consistency: copy {} ({})</h1>\n<p>profile <b>{}</b> · {} users · seed {} · {} · {:.1} s</p>\n",
+        esc(&r.copy_name),
+        esc(&r.copy),
+        esc(&r.profile),
+        r.users,
+        r.seed,
+        esc(&r.head.started_at),
+        r.duration_s
+    );
+    if let Some(p) = &r.primary {
+        let _ = writeln!(
+            s,
+            "<p>Expected copy read from the primary {} (its users table).</p>",
+            esc(p)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "<p>{} keys expected · {} in the copy · {} of {} buckets differ.</p>",
+        r.expected_keys, r.copy_keys, r.buckets_differing, r.buckets
+    );
+    if r.ok {
+        s.push_str("<p class=\"ok\"><b>Consistent</b>: every key as the primary implies.</p>\n");
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "<p class=\"bad\"><b>Drift</b>: {} missing in the copy · {} orphans in the copy · {} stale · {} unexplained.</p>",
+        r.missing, r.orphan, r.stale, r.unexplained
+    );
+    let rows: Vec<Vec<String>> = r
+        .by_label
+        .iter()
+        .map(|(l, c)| {
+            vec![
+                format!("<code>{}</code>", esc(l)),
+                c.users.to_string(),
+                c.missing.to_string(),
+                c.orphan.to_string(),
+                c.stale.to_string(),
+            ]
+        })
+        .collect();
+    s.push_str(&table(
+        "Findings per label",
+        &["label", "users", "missing", "orphan", "stale"],
+        &rows,
+    ));
+    if !r.by_field.is_empty() {
+        let rows: Vec<Vec<String>> = r
+            .by_field
+            .iter()
+            .map(|(f, n)| vec![format!("<code>{}</code>", esc(f)), n.to_string()])
+            .collect();
+        s.push_str(&table("Stale keys per field", &["field", "keys"], &rows));
+    }
+    let rows: Vec<Vec<String>> = r
+        .examples
+        .iter()
+        .map(|e| {
+            let what: Vec<String> = e
+                .values
+                .iter()
+                .map(|(f, (a, b))| {
+                    format!(
+                        "<code>{}</code>: {} → {}",
+                        esc(f),
+                        esc(a.as_deref().unwrap_or("(none)")),
+                        esc(b.as_deref().unwrap_or("(none)"))
+                    )
+                })
+                .collect();
+            vec![
+                esc(&e.kind),
+                format!("<code>{}</code>", esc(&e.key)),
+                format!("<code>{}</code>", esc(&e.label)),
+                what.join("<br>"),
+            ]
+        })
+        .collect();
+    s.push_str(&table_with_text(
+        &format!("Examples (first {} by key)", r.examples.len()),
+        &["finding", "key", "label", "values (primary → copy)"],
+        &rows,
+        &[0, 1, 2, 3],
+    ));
+    s
 }

@@ -66,6 +66,7 @@ fn verdict(v: &Verdict) -> String {
     s.push_str(&durations(v));
     s.push_str(&loads(v));
     s.push_str(&jit(v));
+    s.push_str(&copies(v));
     s.push_str("</section>\n");
     s
 }
@@ -144,6 +145,24 @@ fn headline(v: &Verdict) -> String {
             "Just in time: {} of users migrated.",
             at.join(", ")
         ));
+    }
+    for c in &v.copies {
+        items.push(if c.consistent {
+            format!(
+                "Copy {}: <span class=\"ok\">consistent</span> ({} keys).",
+                esc(&c.copy_name),
+                fig(&c.source, "expected_keys", &c.expected_keys.to_string())
+            )
+        } else {
+            format!(
+                "Copy {}: <span class=\"bad\">drifted</span>, {} missing, {} orphan, {} stale, {} unexplained.",
+                esc(&c.copy_name),
+                fig(&c.source, "missing", &c.missing.to_string()),
+                fig(&c.source, "orphan", &c.orphan.to_string()),
+                fig(&c.source, "stale", &c.stale.to_string()),
+                fig(&c.source, "unexplained", &c.unexplained.to_string())
+            )
+        });
     }
     let mut s = String::from("<ul>");
     for i in items {
@@ -376,6 +395,53 @@ fn jit(v: &Verdict) -> String {
     s
 }
 
+/// Denormalized copies checked against the primary (consistency).
+fn copies(v: &Verdict) -> String {
+    if v.copies.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("<h3>Copies</h3>\n");
+    let rows: Vec<Vec<String>> = v
+        .copies
+        .iter()
+        .map(|c| {
+            let labels: Vec<String> = c
+                .users_by_label
+                .iter()
+                .map(|(l, n)| format!("<code>{}</code> {n}", esc(l)))
+                .collect();
+            vec![
+                fig(&c.source, "copy", &c.copy_name),
+                c.missing.to_string(),
+                c.orphan.to_string(),
+                c.stale.to_string(),
+                c.unexplained.to_string(),
+                labels.join(" · "),
+                if c.consistent {
+                    "<span class=\"ok\">consistent</span>".into()
+                } else {
+                    "<span class=\"bad\">drifted</span>".into()
+                },
+            ]
+        })
+        .collect();
+    s.push_str(&table_with_text(
+        "Copies against the primary",
+        &[
+            "copy",
+            "missing",
+            "orphan",
+            "stale",
+            "unexplained",
+            "users per label",
+            "verdict",
+        ],
+        &rows,
+        &[0, 5, 6],
+    ));
+    s
+}
+
 /// One source's section: its own page's body, headings one level down.
 fn section(src: &Source) -> String {
     let r = &src.info;
@@ -383,6 +449,7 @@ fn section(src: &Source) -> String {
         Kind::Rehearse(x) => crate::report::html::body(x),
         Kind::Estimate(x) => crate::estimate::report::body(x),
         Kind::Jit(x) => crate::jit::report::body(x),
+        Kind::Consistency(x) => crate::consistency::report::body(x),
         Kind::Json(j) if r.kind == "assess" => assess(j),
         Kind::Json(j) => fields(j),
     };

@@ -5,7 +5,9 @@
 //! (ARCHITECTURE.md § Reports). Schema (version 1): the head (`kind`
 //! "dossier"), `sources` [{anchor, file, kind, command, started_at}],
 //! `verdict` {bulk [...], durations [...], loads [...], fault_runs {runs,
-//! survived}, jit [...]}; each figure names its source by `source` (an anchor).
+//! survived}, jit [...], copies [...]}; each figure names its source by
+//! `source` (an anchor). `copies` (one per consistency report) came later
+//! and is absent from older dossiers' JSON: it reads as empty.
 
 mod html;
 
@@ -29,7 +31,7 @@ const KINDS: &[(&str, u32)] = &[
     ("estimate", crate::estimate::report::SCHEMA_VERSION),
     ("jit", crate::jit::report::SCHEMA_VERSION),
     ("assess", 1),
-    ("consistency", 1),
+    ("consistency", crate::consistency::report::SCHEMA_VERSION),
 ];
 
 /// One report given to the dossier, parsed.
@@ -37,7 +39,8 @@ pub enum Kind {
     Rehearse(Box<Report>),
     Estimate(Box<EstimateReport>),
     Jit(Box<JitReport>),
-    /// `assess --json`, and kinds the dossier shows as they are (consistency).
+    Consistency(Box<crate::consistency::ConsistencyReport>),
+    /// `assess --json`.
     Json(Value),
 }
 
@@ -80,6 +83,28 @@ pub struct Verdict {
     pub fault_runs: FaultRuns,
     /// JIT coverage (jit).
     pub jit: Vec<Jit>,
+    /// Denormalized copies checked (consistency).
+    #[serde(default)]
+    pub copies: Vec<CopyCheck>,
+}
+
+/// One copy checked against the primary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CopyCheck {
+    pub source: String,
+    pub copy_name: String,
+    /// The copy read (a redacted URL, a file).
+    pub copy: String,
+    pub expected_keys: u64,
+    pub missing: u64,
+    pub orphan: u64,
+    pub stale: u64,
+    /// Findings no drift label explains.
+    pub unexplained: u64,
+    /// Users per drift label.
+    pub users_by_label: BTreeMap<String, u64>,
+    /// No finding at all.
+    pub consistent: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,12 +187,14 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<Source>> {
             "rehearse" => Kind::Rehearse(loaded.parse()?),
             "estimate" => Kind::Estimate(loaded.parse()?),
             "jit" => Kind::Jit(loaded.parse()?),
+            "consistency" => Kind::Consistency(loaded.parse()?),
             _ => Kind::Json(loaded.parse()?),
         };
         let head = match &report {
             Kind::Rehearse(r) => r.head.clone(),
             Kind::Estimate(r) => r.head.clone(),
             Kind::Jit(r) => r.head.clone(),
+            Kind::Consistency(r) => r.head.clone(),
             Kind::Json(v) => serde_json::from_value(v.clone()).unwrap_or_default(),
         };
         out.push(Source {
@@ -243,6 +270,22 @@ pub fn verdict(sources: &[Source]) -> Verdict {
                     .collect(),
                 never_within_year_share: r.forecast.never_within_year_share,
                 passed: r.passed,
+            }),
+            Kind::Consistency(r) => v.copies.push(CopyCheck {
+                source: at(),
+                copy_name: r.copy_name.clone(),
+                copy: r.copy.clone(),
+                expected_keys: r.expected_keys,
+                missing: r.missing,
+                orphan: r.orphan,
+                stale: r.stale,
+                unexplained: r.unexplained,
+                users_by_label: r
+                    .by_label
+                    .iter()
+                    .map(|(l, c)| (l.clone(), c.users))
+                    .collect(),
+                consistent: r.ok,
             }),
             Kind::Json(j) if s.info.kind == "assess" => v.bulk.extend(assess(j, &at())),
             Kind::Json(_) => {}

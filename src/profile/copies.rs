@@ -105,6 +105,17 @@ impl DriftKind {
         ][self as usize]
     }
 
+    /// What the drift does to a user's copy (`edge-cases list`).
+    pub fn description(self) -> &'static str {
+        [
+            "the copy holds an earlier email, `old.<email>` (secondary keys follow it)",
+            "the user is not in the copy at all: no key, no document",
+            "the copy also holds the user's values under the key of a user deleted from the primary (an index past the last user)",
+            "the copy holds a hash from before a password change: 32 hex digits, a legacy MD5's shape",
+            "the copy holds the email with every ASCII letter's case flipped",
+        ][self as usize]
+    }
+
     pub fn from_name(s: &str) -> Option<DriftKind> {
         Self::NAMES
             .iter()
