@@ -371,6 +371,48 @@ fn rehearse_copies_loads_verifies_resumes_and_rejects_with_labels() {
     assert!(rejects.contains("\"class\":\"wrong_type\""), "{rejects}");
 }
 
+/// The load's own connection authenticates and selects the URL's database
+/// as the `redis` crate's does: the copy lands in database 3 only, and a
+/// wrong password is refused before anything is written.
+#[test]
+fn rehearse_copies_with_a_password_and_a_database() {
+    let Some(r) = Redis::start_with(Some("S3cret-pw")) else {
+        return;
+    };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.02);
+    let run = |url: String, report: &str| {
+        understudy("rehearse")
+            .profile(&p)
+            .users(2000)
+            .args(["--batch", "500", "--quiet", "--copies", &url])
+            .report(dir.path().join(report))
+            .within(std::time::Duration::from_secs(120))
+            .run()
+    };
+    run(
+        format!("redis://:wrong@127.0.0.1:{}/3", r.port),
+        "wrong.json",
+    )
+    .code(3)
+    .stderr_contains("cannot reach Redis at redis://:***@127.0.0.1")
+    .text_lacks("wrong@");
+    assert_eq!(r.cli(&["-n", "3", "DBSIZE"]).trim(), "(integer) 0");
+    run(
+        format!("redis://:S3cret-pw@127.0.0.1:{}/3", r.port),
+        "a.json",
+    )
+    .success();
+    let a = common::json(&dir.path().join("a.json"));
+    assert_eq!(a["verify"]["ok"], true, "{}", a["verify"]);
+    assert_eq!(a["rows_loaded"], 2000);
+    assert_eq!(
+        r.cli(&["-n", "3", "DBSIZE"]).trim(),
+        format!("(integer) {}", a["copy"]["keys"].as_u64().unwrap() + 1)
+    );
+    assert_eq!(r.cli(&["-n", "0", "DBSIZE"]).trim(), "(integer) 0");
+}
+
 #[test]
 fn rehearse_copies_unreachable_is_exit_3_and_redacted() {
     let port = common::closed_port();

@@ -12,13 +12,14 @@ pub struct Redis;
 
 /// The commands that write `doc`, in order, packed onto `out` through
 /// `cmd` (cleared and reused: no allocation per command). `each` is called
-/// once per command with the key it creates, or `None` for an `EXPIRE`.
+/// once per command with the key it creates (`None` for an `EXPIRE`) and
+/// where the command starts in `out`.
 pub fn pack(
     cx: &Cx,
     doc: &Doc,
     cmd: &mut redis::Cmd,
     out: &mut Vec<u8>,
-    mut each: impl FnMut(Option<&str>),
+    mut each: impl FnMut(Option<&str>, usize),
 ) {
     let copy = cx.copy;
     cmd.clear();
@@ -35,13 +36,15 @@ pub fn pack(
         // A hash cannot be empty: the key alone records the user.
         cmd.arg("_").arg("");
     }
+    let at = out.len();
     cmd.write_packed_command(out);
-    each(Some(&doc.key));
+    each(Some(&doc.key), at);
     if let Some(ttl) = copy.ttl {
         cmd.clear();
         cmd.arg("EXPIRE").arg(&doc.key).arg(ttl);
+        let at = out.len();
         cmd.write_packed_command(out);
-        each(None);
+        each(None, at);
     }
     for k in secondary_keys(cx, doc) {
         cmd.clear();
@@ -49,8 +52,9 @@ pub fn pack(
         if let Some(ttl) = copy.ttl {
             cmd.arg("EX").arg(ttl);
         }
+        let at = out.len();
         cmd.write_packed_command(out);
-        each(Some(&k));
+        each(Some(&k), at);
     }
 }
 
@@ -96,7 +100,7 @@ impl Store for Redis {
     }
 
     fn render(&self, cx: &Cx, doc: &Doc, out: &mut Vec<u8>) -> Result<(), String> {
-        pack(cx, doc, &mut redis::Cmd::new(), out, |_| {});
+        pack(cx, doc, &mut redis::Cmd::new(), out, |_, _| {});
         Ok(())
     }
 }

@@ -10,11 +10,18 @@ pub struct Redis {
     pub dir: tempfile::TempDir,
     child: Child,
     pub port: u16,
+    /// `--requirepass`, given to `redis-cli` as well.
+    pass: Option<String>,
 }
 
 impl Redis {
     /// A running empty server; `None` (printing why) when Redis is not installed.
     pub fn start() -> Option<Redis> {
+        Self::start_with(None)
+    }
+
+    /// A running empty server asking for `pass` when given.
+    pub fn start_with(pass: Option<&str>) -> Option<Redis> {
         if !super::have("redis-server") || !super::have("redis-cli") {
             skip("redis-server or redis-cli not found; apt-get install redis-server redis-tools");
             return None;
@@ -29,11 +36,17 @@ impl Redis {
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(dir.path())
+            .args(pass.map(|p| ["--requirepass", p]).into_iter().flatten())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start redis-server");
-        let r = Redis { dir, child, port };
+        let r = Redis {
+            dir,
+            child,
+            port,
+            pass: pass.map(str::to_string),
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while r.cli(&["PING"]).trim() != "PONG" {
             assert!(
@@ -53,6 +66,7 @@ impl Redis {
     pub fn cli(&self, args: &[&str]) -> String {
         let out = Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "--no-raw"])
+            .args(self.auth())
             .args(args)
             .output()
             .expect("redis-cli");
@@ -63,6 +77,7 @@ impl Redis {
     pub fn raw(&self, args: &[&str]) -> Vec<u8> {
         Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "--raw"])
+            .args(self.auth())
             .args(args)
             .output()
             .expect("redis-cli")
@@ -73,10 +88,20 @@ impl Redis {
     pub fn pipe(&self, file: &std::path::Path) -> String {
         let out = Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "--pipe"])
+            .args(self.auth())
             .stdin(std::fs::File::open(file).expect("RESP file"))
             .output()
             .expect("redis-cli --pipe");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Redis {
+    fn auth(&self) -> Vec<String> {
+        match &self.pass {
+            Some(p) => vec!["-a".into(), p.clone(), "--no-auth-warning".into()],
+            None => Vec::new(),
+        }
     }
 }
 

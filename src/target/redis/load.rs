@@ -1,6 +1,7 @@
 //! The load of a Redis copy: batches of users generated on every core and
 //! packed once (`copies::redis::pack`, the RESP file's commands), written by
-//! `workers` connections. Each connection writes its next batch before it
+//! `workers` connections (`raw.rs`: plain sockets whose replies are skipped,
+//! not parsed). Each connection writes its next batch before it
 //! reads the replies of the one before, so Redis always has a batch queued
 //! (what `redis-cli --pipe` does with one stream). After a batch's replies
 //! come its tail: a `DEL` of what a refused user's other commands wrote
@@ -10,6 +11,7 @@
 //! (ARCHITECTURE.md § Exactly-once resume: a batch without it is sent again,
 //! and leaves the same keys).
 
+use super::raw::Raw;
 use super::{CopyLoad, CopyReject, LoadOptions, RedisTarget, class_of, committed, progress_key};
 use crate::copies::source::{docs, for_users};
 use crate::copies::{Lookups, redis as store};
@@ -23,21 +25,38 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// One user of a batch: its key, labels, and the keys its commands write.
-struct User {
-    key: String,
-    labels: Vec<String>,
-    writes: Vec<String>,
+/// One command of a batch: the user it belongs to, where it starts in the
+/// batch's bytes, and whether it creates its key (an `EXPIRE` does not).
+/// The key itself is read back from the packed command when a user is
+/// refused (rare), not kept for every command.
+#[derive(Clone, Copy)]
+struct Sent {
+    who: u32,
+    at: usize,
+    writes: bool,
 }
 
-/// One batch's commands, packed, with the user each command belongs to and
-/// the key it writes (an index into that user's `writes`, or none).
+/// One batch's commands, packed, with the edge-case and drift labels of
+/// each user.
 struct Batch {
     k: u64,
     users_n: u64,
     bytes: Vec<u8>,
-    cmds: Vec<(u32, Option<u8>)>,
-    users: Vec<User>,
+    cmds: Vec<Sent>,
+    labels: Vec<Vec<String>>,
+}
+
+/// The key of the command at `i` of a batch packed in `bytes` (its first
+/// argument), as the crate parses the packed command.
+fn key_of(bytes: &[u8], cmds: &[Sent], i: usize) -> String {
+    let end = cmds.get(i + 1).map_or(bytes.len(), |c| c.at);
+    match redis::parse_redis_value(&bytes[cmds[i].at..end]) {
+        Ok(redis::Value::Array(a)) => match a.get(1) {
+            Some(redis::Value::BulkString(k)) => String::from_utf8_lossy(k).into_owned(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
 }
 
 fn build(
@@ -52,36 +71,31 @@ fn build(
     let mut b = Batch {
         k,
         users_n: n,
-        bytes: Vec::with_capacity(n as usize * 400),
+        // About a user's commands (600 bytes for the bench's 7 fields,
+        // a secondary key and TTLs): one allocation, not a doubling copy.
+        bytes: Vec::with_capacity(n as usize * 640),
         cmds: Vec::with_capacity(n as usize * 3),
-        users: Vec::with_capacity(n as usize),
+        labels: Vec::with_capacity(n as usize),
     };
     let mut orphan = RowBuf::default();
     let mut cmd = redis::Cmd::new();
     for_users(plan, &[], range, &[], |u| {
-        let who = b.users.len() as u32;
-        let mut user = User {
-            key: String::new(),
-            labels: u.labels.clone(),
-            writes: Vec::new(),
-        };
+        let who = b.labels.len() as u32;
+        let mut labels = u.labels.clone();
         docs(plan, copy, u, &mut orphan, |d| {
             if let Some(l) = d.drift {
-                user.labels.push(l.label().to_string());
+                labels.push(l.label().to_string());
             }
-            if user.key.is_empty() {
-                user.key = d.key.clone();
-            }
-            store::pack(&cx, d, &mut cmd, &mut b.bytes, |w| {
-                let slot = w.map(|key| {
-                    user.writes.push(key.to_string());
-                    (user.writes.len() - 1) as u8
+            store::pack(&cx, d, &mut cmd, &mut b.bytes, |w, at| {
+                b.cmds.push(Sent {
+                    who,
+                    at,
+                    writes: w.is_some(),
                 });
-                b.cmds.push((who, slot));
             });
         });
-        user.labels.dedup();
-        b.users.push(user);
+        labels.dedup();
+        b.labels.push(labels);
     });
     b
 }
@@ -106,6 +120,7 @@ struct Unit {
 /// `metrics`), and the tail undoing what their other commands wrote.
 fn settle(
     b: &Batch,
+    bytes: &[u8],
     errors: &[(usize, redis::RedisError)],
     copy: &Copy,
     batch: u64,
@@ -113,35 +128,37 @@ fn settle(
 ) -> (Done, Unit) {
     let mut refused: Vec<u32> = Vec::new();
     for (i, e) in errors {
-        let who = b.cmds[*i].0;
+        let who = b.cmds[*i].who;
         if refused.contains(&who) {
             continue;
         }
         refused.push(who);
-        let u = &b.users[who as usize];
-        metrics.error(&class_of(e), &u.labels);
+        metrics.error(&class_of(e), &b.labels[who as usize]);
     }
     let failed: HashSet<usize> = errors.iter().map(|(i, _)| *i).collect();
     let mut tail = redis::pipe();
     let mut rejects = Vec::new();
     for &who in &refused {
-        let u = &b.users[who as usize];
         let e = &errors
             .iter()
-            .find(|(i, _)| b.cmds[*i].0 == who)
+            .find(|(i, _)| b.cmds[*i].who == who)
             .expect("a failure")
             .1;
+        // A user's first command is the HSET of its own key.
+        let first = (b.cmds.iter())
+            .position(|c| c.who == who)
+            .expect("a command");
         rejects.push(CopyReject {
-            key: u.key.clone(),
+            key: key_of(bytes, &b.cmds, first),
             class: class_of(e),
             message: e.to_string(),
-            labels: u.labels.clone(),
+            labels: b.labels[who as usize].clone(),
         });
         // The keys its successful commands wrote; not a key whose own
         // command failed (it holds what was there before, not ours).
-        let wrote: Vec<&str> = (b.cmds.iter().enumerate())
-            .filter(|(i, (w, s))| *w == who && s.is_some() && !failed.contains(i))
-            .map(|(_, (_, s))| u.writes[s.expect("a key") as usize].as_str())
+        let wrote: Vec<String> = (b.cmds.iter().enumerate())
+            .filter(|(i, c)| c.who == who && c.writes && !failed.contains(i))
+            .map(|(i, _)| key_of(bytes, &b.cmds, i))
             .collect();
         if !wrote.is_empty() {
             tail.cmd("DEL").arg(&wrote);
@@ -153,10 +170,9 @@ fn settle(
         .arg(b.users_n)
         .arg("batch")
         .arg(batch);
-    let keys: u64 = (b.users.iter().enumerate())
-        .filter(|(i, _)| !refused.contains(&(*i as u32)))
-        .map(|(_, u)| u.writes.len() as u64)
-        .sum();
+    let keys = (b.cmds.iter())
+        .filter(|c| c.writes && !refused.contains(&c.who))
+        .count() as u64;
     let done = Done {
         loaded: b.users_n - refused.len() as u64,
         keys,
@@ -175,7 +191,7 @@ fn settle(
 /// lost (every unit is idempotent: the same keys, the same values).
 struct Sender<'a> {
     target: &'a RedisTarget,
-    con: redis::Connection,
+    con: Raw,
     queue: VecDeque<Unit>,
     opts: &'a LoadOptions,
     metrics: &'a Metrics,
@@ -207,12 +223,11 @@ impl Sender<'_> {
             self.metrics.retry();
             std::thread::sleep(wait);
             wait = (wait * 2).min(Duration::from_secs(5));
-            let Ok(c) = self.target.connect() else {
+            let Ok(c) = self.target.raw() else {
                 continue;
             };
             self.con = c;
-            let resent =
-                (self.queue.iter()).try_for_each(|u| self.con.send_packed_command(&u.bytes));
+            let resent = (self.queue.iter()).try_for_each(|u| self.con.send(&u.bytes));
             match resent {
                 Ok(()) => return Ok(()),
                 Err(e) => last = e,
@@ -221,7 +236,7 @@ impl Sender<'_> {
     }
 
     fn push(&mut self, u: Unit) -> Result<()> {
-        let r = self.con.send_packed_command(&u.bytes);
+        let r = self.con.send(&u.bytes);
         self.queue.push_back(u);
         match r {
             Ok(()) => Ok(()),
@@ -234,7 +249,7 @@ impl Sender<'_> {
     fn pop(&mut self, done: &mut Vec<Done>) -> Result<()> {
         let errors = loop {
             let replies = self.queue[0].replies;
-            match read(&mut self.con, replies) {
+            match self.con.replies(replies) {
                 Ok(errors) => break errors,
                 Err(e) => self.recover(e)?,
             }
@@ -243,7 +258,14 @@ impl Sender<'_> {
         if let Some(b) = u.batch {
             self.metrics
                 .batch(b.users_n, u.sent.elapsed().as_micros() as u64);
-            let (d, tail) = settle(&b, &errors, self.copy, self.opts.batch, self.metrics);
+            let (d, tail) = settle(
+                &b,
+                &u.bytes,
+                &errors,
+                self.copy,
+                self.opts.batch,
+                self.metrics,
+            );
             done.push(d);
             self.push(tail)?;
         }
@@ -253,20 +275,6 @@ impl Sender<'_> {
     fn bodies(&self) -> usize {
         self.queue.iter().filter(|u| u.batch.is_some()).count()
     }
-}
-
-/// `n` replies: the commands that failed, by position.
-fn read(
-    con: &mut redis::Connection,
-    n: usize,
-) -> std::result::Result<Vec<(usize, redis::RedisError)>, redis::RedisError> {
-    let mut errors = Vec::new();
-    for i in 0..n {
-        if let Err(e) = con.recv_response()?.extract_error() {
-            errors.push((i, e));
-        }
-    }
-    Ok(errors)
 }
 
 /// One connection's loop: a batch written, then the replies of the batch
@@ -280,7 +288,7 @@ fn send_all(
 ) -> Result<Vec<Done>> {
     let mut s = Sender {
         target,
-        con: target.connect()?,
+        con: target.raw()?,
         queue: VecDeque::new(),
         opts,
         metrics,

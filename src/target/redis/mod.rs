@@ -4,6 +4,7 @@
 //! ARCHITECTURE.md § Exactly-once resume). `verify.rs` reads it back.
 
 mod load;
+mod raw;
 pub mod verify;
 
 pub use load::load;
@@ -49,21 +50,30 @@ impl RedisTarget {
         crate::redact::dsn(&self.url)
     }
 
-    /// A connection, answering PING; unreachable: exit 3 with what to check.
+    /// Unreachable: exit 3 with what to check.
+    fn unreachable(&self, e: redis::RedisError) -> Error {
+        Error::target(format!(
+            "cannot reach Redis at {}: {}\n  check that redis-server runs there (redis-cli -h HOST -p PORT ping) and the URL's database and password",
+            self.redacted(),
+            crate::redact::scrub(&e.to_string(), &self.url)
+        ))
+    }
+
+    /// A connection, answering PING.
     pub fn connect(&self) -> Result<redis::Connection> {
-        let fail = |e: redis::RedisError| {
-            Error::target(format!(
-                "cannot reach Redis at {}: {}\n  check that redis-server runs there (redis-cli -h HOST -p PORT ping) and the URL's database and password",
-                self.redacted(),
-                crate::redact::scrub(&e.to_string(), &self.url)
-            ))
-        };
         let mut con = self
             .client
             .get_connection_with_timeout(Duration::from_secs(5))
-            .map_err(fail)?;
-        redis::cmd("PING").query::<String>(&mut con).map_err(fail)?;
+            .map_err(|e| self.unreachable(e))?;
+        redis::cmd("PING")
+            .query::<String>(&mut con)
+            .map_err(|e| self.unreachable(e))?;
         Ok(con)
+    }
+
+    /// The load's connection (`raw.rs`), answering PING.
+    fn raw(&self) -> Result<raw::Raw> {
+        raw::Raw::open(&self.client, Duration::from_secs(5)).map_err(|e| self.unreachable(e))
     }
 }
 
