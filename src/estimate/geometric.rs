@@ -55,14 +55,15 @@ pub struct AtSize {
 impl AtSize {
     /// `--size-method geometric`: sizes halving from an eighth of the load
     /// (`nodes`), four on SQLite with one window of the sample's half (at
-    /// least a batch) at each; three on a server, whose windows are longer:
+    /// least two batches: with one, the slope between sizes was within the
+    /// windows' noise) at each; three on a server, whose windows are longer:
     /// at least 3 batches (6 on MySQL, whose page flushes come seconds
     /// apart), one worker.
     pub fn geometric(n: u64, s_users: u64, full_batch: u64, server: Option<bool>) -> AtSize {
         let half = (s_users / 2).max(1);
         let batches = n.div_ceil(full_batch);
         let least = match server {
-            None => 1,
+            None => 2,
             Some(false) => 3,
             Some(true) => 6,
         };
