@@ -93,6 +93,7 @@ fn sqlite_estimate_then_the_full_run() {
     estimate(&profile, 200_000)
         .flag("--sample", "5%")
         .flag("--workers", "1,2")
+        .flag("--size-method", "quadrature")
         .sqlite(&db)
         .report(&est)
         .html(&html)
@@ -111,8 +112,8 @@ fn sqlite_estimate_then_the_full_run() {
         "{}",
         r["bottleneck"]
     );
-    // The size effect comes from samples near 21 % and 79 % of the
-    // production size. Half the sample (5,000 users) is less than a batch of
+    // The quadrature's size effect comes from samples near 21 % and 79 % of
+    // the production size. Half the sample (5,000 users) is less than a batch of
     // the full load: each loads one whole batch (25,000 users), since smaller
     // transactions write more pages per row and ran the projection 34–37 %
     // long.
@@ -360,7 +361,7 @@ fn okta_rate_limit_is_named_as_the_bottleneck() {
 
 /// `--size-method geometric`: samples at sizes halving from an eighth of the
 /// production (batches of 2,000 users: 100 batches, sizes of 2, 3, 6 and
-/// 13 batches), SQLite's page model fitted to them; the report states the
+/// 13 batches), a + b·ln(rows) fitted to them; the report states the
 /// estimate's own cost and what the budget bought. The quadrature's samples
 /// at 21 % and 79 % are SQLite's default, and `--method quadrature` or
 /// `--size-method quadrature` asks for them; a tight `--budget` drops sizes
@@ -386,7 +387,7 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     check_report(&r, 200_000, &[1]);
     assert_eq!(r["size_method"], "geometric");
     assert_eq!(r["model"]["size"]["method"], "geometric");
-    assert_eq!(r["model"]["size_fit"]["kind"], "pages");
+    assert_eq!(r["model"]["size_fit"]["kind"], "log");
     let rows = r["production_rows"].as_f64().unwrap();
     let mut at: Vec<f64> = r["samples"]
         .as_array()
@@ -409,10 +410,10 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     assert!(!db.exists(), "estimate created the target file");
 
     // The quadrature, by either spelling, and SQLite's default without one.
-    for flags in [
-        &["--method", "quadrature"][..],
-        &["--size-method", "quadrature"],
-        &[],
+    for (flags, method) in [
+        (&["--method", "quadrature"][..], "quadrature"),
+        (&["--size-method", "quadrature"], "quadrature"),
+        (&[], "quadrature"),
     ] {
         let q = d.path().join("q.json");
         let mut cmd = estimate(&profile, 200_000)
@@ -425,8 +426,8 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
         }
         cmd.sqlite(&db).report(&q).arg("-q").run().code(0);
         let q = json(&q);
-        assert_eq!(q["size_method"], "quadrature", "{flags:?}");
-        assert_eq!(q["model"]["size"]["method"], "quadrature");
+        assert_eq!(q["size_method"], method, "{flags:?}");
+        assert_eq!(q["model"]["size"]["method"], method);
         assert_eq!(q["method"], "copy");
     }
 

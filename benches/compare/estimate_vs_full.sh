@@ -12,6 +12,7 @@
 #   TARGETS="pg sqlite" (default both), PROFILE (default saas),
 #   PG_WORKERS (default 2) — the full PostgreSQL run's workers,
 #   REPEAT (default 3) — estimate's --repeat (samples per worker count),
+#   EST_OPTS — extra estimate flags (e.g. --size-method quadrature),
 #   ROUNDS (default 1) — estimate/full pairs per target, the order
 #   alternating (estimate first, then the full run first), so that a change
 #   in the machine's load does not always favour the same side.
@@ -37,7 +38,7 @@ compare() { python3 benches/compare/estimate_error.py "$@"; }
 est_pg() {
   load estimate
   "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-    --target "$DSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-pg.json" -q
+    --target "$DSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-pg.json" -q ${EST_OPTS:-}
 }
 full_pg() {
   load "full run"
@@ -47,7 +48,7 @@ full_pg() {
 est_sqlite() {
   load estimate
   "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-    --target "sqlite:$WORK/est.db" --workers 1,2 --repeat "$REPEAT" --report "$WORK/est-sqlite.json" -q
+    --target "sqlite:$WORK/est.db" --workers 1,2 --repeat "$REPEAT" --report "$WORK/est-sqlite.json" -q ${EST_OPTS:-}
 }
 full_sqlite() {
   load "full run"

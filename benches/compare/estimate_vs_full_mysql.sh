@@ -12,7 +12,7 @@
 # usage: benches/compare/estimate_vs_full_mysql.sh [USERS] [SAMPLE]
 #   USERS default 1000000; SAMPLE default 0.5% (anything --sample takes);
 #   PROFILE (default saas), MY_WORKERS (default 2), REPEAT (default 3,
-#   estimate's --repeat), ROUNDS (default 1) — estimate/full pairs, the order
+#   estimate's --repeat), EST_OPTS (extra estimate flags), ROUNDS (default 1) — estimate/full pairs, the order
 #   alternating (estimate first, then the full run first), MARIADB_POOL, MARIADB_OPTS
 #   (extra mariadbd options, e.g. --innodb-buffer-pool-size=1G), KEEP=DIR to
 #   keep the reports.
@@ -35,7 +35,7 @@ echo "MariaDB $($MYSQL -N -e "SELECT VERSION()"), innodb_buffer_pool_size $($MYS
 est() {
   load estimate
   "$BIN" estimate --profile "$PROFILE" --production-users "$USERS" --sample "$SAMPLE" \
-    --target "$MYDSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-$1.json" -q
+    --target "$MYDSN/est" --workers 1,2,4 --repeat "$REPEAT" --report "$WORK/est-$1.json" -q ${EST_OPTS:-}
 }
 full() {
   load "full run"

@@ -1,23 +1,16 @@
-//! The size model of `--size-method geometric` (the default): samples at
-//! a few small, geometrically spaced sizes (up to `MAX_SHARE` of the
-//! production size), a per-batch cost model fitted to them, summed over
-//! every batch of the full load. Pure functions, unit-tested.
+//! The size model of `--size-method geometric`: samples at a few small,
+//! geometrically spaced sizes (up to `MAX_SHARE` of the production size),
+//! time per row a + b·ln(rows) (b ≥ 0) fitted to them and averaged over
+//! 0..N rows. Pure functions, unit-tested.
 //!
-//! SQLite (`Pages`): a batch's time is α + β·E(u) + γ·W(u)·m(u), where
-//! W(u) is the pages a batch of B users writes when the target holds u
-//! users (the tables' appended pages, plus in each index the distinct
-//! leaves its k new keys land on, P·(1 − e^(−k/P)) of its P leaves),
-//! E(u) the index pages among them plus those a checkpoint copies per
-//! batch (one checkpoint every `autocheckpoint` pages, each page copied
-//! once however many of the batches between wrote it; the appended pages
-//! cost the same at every size and are in α), and m(u) the share of index
-//! pages outside the page cache. The index pages per user are read from
-//! the largest copy (`dbstat`), as a long load's random inserts leave them
-//! (`RANDOM_FILL` full, not the sorted build's full pages); γ from one
-//! batch loaded there with the page cache shrunk to hold the share of the
-//! indexes it will hold at full size; α, β by least squares over the sizes.
-//! Database servers (`LogFit`): time per row a + b·ln(rows), b ≥ 0,
-//! averaged over 0..N.
+//! One form for every kind of target, chosen on full loads' own curves
+//! (their per-second series): a batch's cost rises steeply at the first
+//! sizes and more slowly after (1M `saas` into SQLite: about 4.3 µs per
+//! user already loaded between 25,000 and 125,000 users, 1.0–3.0 µs beyond;
+//! `bench-8` alike), which a line in users, or in the index leaves a batch
+//! lands on, carried 1.5–2× too high (docs/estimate.md § Measured). SQLite's
+//! page counts (`Pages`, read from the largest copy) give the projected
+//! size of the target.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,14 +55,15 @@ pub struct AtSize {
 impl AtSize {
     /// `--size-method geometric`: sizes halving from an eighth of the load
     /// (`nodes`), four on SQLite with one window of the sample's half (at
-    /// least a batch) at each; three on a server, whose windows are longer:
+    /// least two batches: with one, the slope between sizes was within the
+    /// windows' noise) at each; three on a server, whose windows are longer:
     /// at least 3 batches (6 on MySQL, whose page flushes come seconds
     /// apart), one worker.
     pub fn geometric(n: u64, s_users: u64, full_batch: u64, server: Option<bool>) -> AtSize {
         let half = (s_users / 2).max(1);
         let batches = n.div_ceil(full_batch);
         let least = match server {
-            None => 1,
+            None => 2,
             Some(false) => 3,
             Some(true) => 6,
         };
@@ -103,12 +97,6 @@ impl AtSize {
     }
 }
 
-/// The shrunk-cache pair: seconds per batch with the usual cache, with a
-/// cache of `.2` pages, at `.3` users.
-pub type Shrunk = (f64, f64, f64, f64);
-/// SQLite's page counts, with the shrunk-cache pair when one was loaded.
-pub type PageInput = (Pages, Option<Shrunk>);
-
 /// One index: its leaf pages per user (as random inserts leave them) and
 /// the rows it gets per user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,145 +126,6 @@ impl Pages {
     /// Index pages when the target holds `u` users.
     pub fn index_pages(&self, u: f64) -> f64 {
         self.indexes.iter().map(|i| i.pages_per_user * u).sum()
-    }
-
-    /// Distinct index pages `batches` batches touch at `u` users.
-    fn touched(&self, u: f64, batches: f64) -> f64 {
-        let b = self.batch_users * batches;
-        self.indexes
-            .iter()
-            .map(|i| {
-                let p = (i.pages_per_user * u).max(1.0);
-                p * (1.0 - (-(i.rows_per_user * b) / p).exp())
-            })
-            .sum::<f64>()
-    }
-
-    /// W(u): pages one batch writes (tables' appended pages included).
-    pub fn written(&self, u: f64) -> f64 {
-        self.append_pages_per_user * self.batch_users + self.touched(u, 1.0)
-    }
-
-    /// E(u): index pages written per batch, the checkpoint's copies of
-    /// them included (one checkpoint every `autocheckpoint` pages of WAL).
-    /// The tables' appended pages, the same at every size, are not counted:
-    /// the fit's constant takes them.
-    pub fn pages_per_batch(&self, u: f64) -> f64 {
-        let k = (self.autocheckpoint / self.written(u).max(1.0)).max(1.0);
-        self.touched(u, 1.0) + self.touched(u, k) / k
-    }
-
-    /// m(u): share of the index pages outside a cache of `cache` pages.
-    pub fn missed(&self, u: f64, cache: f64) -> f64 {
-        let p = self.index_pages(u);
-        if p <= 0.0 {
-            0.0
-        } else {
-            (1.0 - cache / p).max(0.0)
-        }
-    }
-}
-
-/// A fitted per-batch cost (seconds) for SQLite.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PageFit {
-    pub alpha_s: f64,
-    pub beta_s_per_page: f64,
-    pub gamma_s_per_missed_page: f64,
-    /// Relative RMS residual of the fit at the sampled sizes.
-    pub rms_rel_error: f64,
-    pub pages: Pages,
-}
-
-impl PageFit {
-    /// Seconds for the batch loaded when the target holds `u` users.
-    pub fn batch_s(&self, u: f64) -> f64 {
-        let p = &self.pages;
-        self.alpha_s
-            + self.beta_s_per_page * p.pages_per_batch(u)
-            + self.gamma_s_per_missed_page * p.written(u) * p.missed(u, p.cache_pages)
-    }
-
-    /// Seconds for the whole load of `users`, batch by batch.
-    pub fn total_s(&self, users: f64) -> f64 {
-        let b = self.pages.batch_users.max(1.0);
-        let whole = (users / b).floor() as u64;
-        let mut t: f64 = (0..whole).map(|i| self.batch_s(i as f64 * b)).sum();
-        let rest = users - whole as f64 * b;
-        if rest > 0.0 {
-            t += self.batch_s(whole as f64 * b) * rest / b;
-        }
-        t
-    }
-}
-
-/// Fits α, β (and γ from the shrunk-cache pair) to `(users before the
-/// batch, seconds per batch)` at each size. `shrunk`: (seconds per batch
-/// at the largest size with the usual cache, with a cache of `cache`
-/// pages, at `u` users).
-pub fn fit_pages(
-    points: &[(f64, f64)],
-    shrunk: Option<(f64, f64, f64, f64)>,
-    pages: Pages,
-) -> Option<PageFit> {
-    if points.is_empty() {
-        return None;
-    }
-    let gamma = match shrunk {
-        Some((usual, small, cache, u)) => {
-            let dm = pages.missed(u, cache) - pages.missed(u, pages.cache_pages);
-            if dm > 0.02 {
-                ((small - usual) / (pages.written(u) * dm)).max(0.0)
-            } else {
-                0.0
-            }
-        }
-        None => 0.0,
-    };
-    let xy: Vec<(f64, f64)> = points
-        .iter()
-        .map(|&(u, t)| {
-            let miss = gamma * pages.written(u) * pages.missed(u, pages.cache_pages);
-            (pages.pages_per_batch(u), t - miss)
-        })
-        .collect();
-    let (alpha, beta) = line_fit(&xy);
-    let mut fit = PageFit {
-        alpha_s: alpha,
-        beta_s_per_page: beta,
-        gamma_s_per_missed_page: gamma,
-        rms_rel_error: 0.0,
-        pages,
-    };
-    fit.rms_rel_error = rms_rel(points.iter().map(|&(u, t)| (fit.batch_s(u), t)));
-    Some(fit)
-}
-
-/// y = a + b·x by least squares with a, b ≥ 0 (one point: through the
-/// origin... of its own: a = y).
-fn line_fit(xy: &[(f64, f64)]) -> (f64, f64) {
-    let n = xy.len() as f64;
-    let (mx, my) = (
-        xy.iter().map(|p| p.0).sum::<f64>() / n,
-        xy.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = xy.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    if xy.len() < 2 || sxx <= 0.0 {
-        return (my.max(0.0), 0.0);
-    }
-    let b = sxy / sxx;
-    let a = my - b * mx;
-    if b < 0.0 {
-        (my.max(0.0), 0.0)
-    } else if a < 0.0 {
-        let sxx0: f64 = xy.iter().map(|p| p.0 * p.0).sum();
-        (
-            0.0,
-            xy.iter().map(|p| p.0 * p.1).sum::<f64>() / sxx0.max(1e-300),
-        )
-    } else {
-        (a, b)
     }
 }
 
@@ -351,10 +200,9 @@ pub enum SizeMethod {
 impl SizeMethod {
     /// The size method without `--size-method`: geometric on servers; on
     /// SQLite the quadrature, whose samples at 21 % and 79 % cost more but
-    /// measure the size effect where it happens: the page model, fitted to
-    /// windows below 12.5 % of a 1M `saas` load, projected ×5.8 and ×8.5
-    /// where the quadrature measured ×2.4 and ×3.3 (docs/estimate.md §
-    /// Measured).
+    /// measure the size effect where it happens: fitted to windows below
+    /// 12.5 % of a 1M `saas` load, no model form tried held within ±15 %
+    /// (docs/estimate.md § Measured).
     pub fn default_for(kind: super::model::TargetKind) -> SizeMethod {
         match kind {
             super::model::TargetKind::SingleWriter => SizeMethod::Quadrature,
@@ -367,13 +215,7 @@ impl SizeMethod {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fitted {
-    /// SQLite: per-batch time from the pages a batch writes.
-    Pages {
-        fit: PageFit,
-        /// (users in the target, seconds per batch) at each size.
-        points: Vec<(f64, f64)>,
-    },
-    /// A server: time per row against ln(rows).
+    /// Time per row against ln(rows).
     Log {
         fit: LogFit,
         /// (rows in the target, seconds per row) at each size.
@@ -383,113 +225,30 @@ pub enum Fitted {
 
 /// The full load's mean rate (rows/s) from the samples at size, the
 /// model's relative standard error, and the model. `at`: (rows in the
-/// target, rows loaded, writer's seconds, users loaded) of each sample;
-/// `pages` for SQLite; `users`, `rows`, `batch` of the full load.
-pub fn full_rate(
-    at: &[(f64, f64, f64, f64)],
-    pages: Option<PageInput>,
-    users: f64,
-    rows: f64,
-    batch: f64,
-) -> Option<(f64, f64, Fitted)> {
-    let per_user = rows / users.max(1.0);
-    let (rate, rms, fitted) = match pages {
-        Some((pages, shrunk)) => {
-            let points: Vec<(f64, f64)> = at
-                .iter()
-                .map(|&(at_rows, _, secs, u)| (at_rows / per_user, secs * batch / u.max(1.0)))
-                .collect();
-            let fit = fit_pages(&points, shrunk, pages)?;
-            let total = fit.total_s(users);
-            (
-                rows / total.max(1e-9),
-                fit.rms_rel_error,
-                Fitted::Pages { fit, points },
-            )
-        }
-        None => {
-            // Rows in the target at the middle of each window.
-            let points: Vec<(f64, f64)> = at
-                .iter()
-                .map(|&(at_rows, n, secs, _)| (at_rows + n / 2.0, secs / n.max(1.0)))
-                .collect();
-            let fit = fit_log(&points)?;
-            (
-                1.0 / fit.mean_s(rows),
-                fit.rms_rel_error,
-                Fitted::Log { fit, points },
-            )
-        }
-    };
+/// target, rows loaded, writer's seconds) of each sample; `rows` of the
+/// full load.
+pub fn full_rate(at: &[(f64, f64, f64)], rows: f64) -> Option<(f64, f64, Fitted)> {
+    // Rows in the target at the middle of each window.
+    let points: Vec<(f64, f64)> = at
+        .iter()
+        .map(|&(at_rows, n, secs)| (at_rows + n / 2.0, secs / n.max(1.0)))
+        .collect();
+    let fit = fit_log(&points)?;
+    let rate = 1.0 / fit.mean_s(rows);
     let k = at.len().max(1) as f64;
-    let se = (rms * rms / k + EXTRAPOLATION_SD * EXTRAPOLATION_SD).sqrt();
-    Some((rate, se, fitted))
+    let se = (fit.rms_rel_error.powi(2) / k + EXTRAPOLATION_SD * EXTRAPOLATION_SD).sqrt();
+    Some((rate, se, Fitted::Log { fit, points }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn bench8() -> Pages {
-        // Three random-key indexes, about 100 keys a leaf, one table appended.
-        let ix = |p: f64| Index {
-            name: "i".into(),
-            pages_per_user: p,
-            rows_per_user: 1.0,
-        };
-        Pages {
-            batch_users: 25_000.0,
-            append_pages_per_user: 0.035,
-            indexes: vec![ix(0.015), ix(0.009), ix(0.018)],
-            cache_pages: 65_536.0,
-            autocheckpoint: 65_536.0,
-            bytes_per_user: 300.0,
-        }
-    }
-
     #[test]
     fn nodes_halve_from_an_eighth_of_the_load() {
         assert_eq!(nodes(400, 4), vec![6, 13, 25, 50]);
         assert_eq!(nodes(40, 4), vec![1, 3, 5]);
         assert_eq!(nodes(3, 4), vec![1]);
-    }
-
-    #[test]
-    fn pages_a_batch_writes_grow_with_the_indexes_then_level_off() {
-        let p = bench8();
-        // Small indexes: every leaf is touched by a batch.
-        let small = p.written(10_000.0);
-        assert!((small - (875.0 + 420.0)).abs() < 5.0, "{small}");
-        // Huge ones: each key its own leaf, B per index.
-        let huge = p.written(1e12);
-        assert!((huge - (875.0 + 75_000.0)).abs() < 10.0, "{huge}");
-        assert!(p.pages_per_batch(1e6) > p.written(1e6));
-        assert_eq!(p.missed(1e6, 1e9), 0.0);
-        assert!(p.missed(1e8, 65_536.0) > 0.9);
-    }
-
-    #[test]
-    fn a_page_cost_fitted_at_small_sizes_is_summed_over_the_load() {
-        let p = bench8();
-        let (a, b) = (0.05, 2e-5);
-        let points: Vec<(f64, f64)> = [50_000.0, 100_000.0, 200_000.0, 400_000.0]
-            .iter()
-            .map(|&u| (u, a + b * p.pages_per_batch(u)))
-            .collect();
-        let fit = fit_pages(&points, None, p.clone()).unwrap();
-        assert!((fit.alpha_s - a).abs() < 1e-9 && (fit.beta_s_per_page - b).abs() < 1e-12);
-        assert!(fit.rms_rel_error < 1e-9);
-        let total = fit.total_s(3_200_000.0);
-        let direct: f64 = (0..128)
-            .map(|i| a + b * p.pages_per_batch(i as f64 * 25_000.0))
-            .sum();
-        assert!((total / direct - 1.0).abs() < 1e-9);
-        // A cache miss cost measured with a shrunk cache is charged beyond it.
-        let u = 400_000.0;
-        let shrunk = (points[3].1, points[3].1 + 0.3, 1_000.0, u);
-        let fit = fit_pages(&points, Some(shrunk), p.clone()).unwrap();
-        assert!(fit.gamma_s_per_missed_page > 0.0);
-        assert!(fit.total_s(1e7) > fit.alpha_s * 400.0 + b * p.pages_per_batch(1e7) * 300.0);
     }
 
     #[test]
@@ -505,5 +264,24 @@ mod tests {
         // A falling trend is not extrapolated.
         let f = fit_log(&[(1e4, 2e-6), (1e5, 1e-6)]).unwrap();
         assert_eq!(f.b_s, 0.0);
+    }
+
+    #[test]
+    fn windows_give_the_full_loads_mean_rate() {
+        // Windows of 192,000 rows at three sizes, time per row 1 µs + 0.2 µs·ln(rows).
+        let per_row = |r: f64| 1e-6 + 2e-7 * r.ln();
+        let at: Vec<(f64, f64, f64)> = [192_000.0f64, 577_000.0, 962_000.0]
+            .iter()
+            .map(|&r| (r, 192_000.0, 192_000.0 * per_row(r + 96_000.0)))
+            .collect();
+        let (rate, se, fitted) = full_rate(&at, 7.7e6).unwrap();
+        let mean = 1e-6 + 2e-7 * (7.7e6f64.ln() - 1.0);
+        assert!((rate * mean - 1.0).abs() < 1e-9, "{rate} vs {}", 1.0 / mean);
+        // A perfect fit still carries the extrapolation's allowance.
+        assert!((se - EXTRAPOLATION_SD).abs() < 1e-9);
+        let Fitted::Log { points, .. } = fitted;
+        assert_eq!(points.len(), 3);
+        assert_eq!(points[0].0, 288_000.0);
+        assert!(full_rate(&[], 1e6).is_none());
     }
 }

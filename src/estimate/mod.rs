@@ -420,8 +420,6 @@ struct Sampled {
     sampling_s: f64,
     /// Sizes `--budget` left out.
     sizes_skipped: usize,
-    /// SQLite's page counts and shrunk-cache pair (geometric).
-    pages: Option<geometric::PageInput>,
     /// Most bytes the scratch copies held at once, when known.
     peak_bytes: Option<u64>,
     /// The target's size after the full load, projected from the largest
@@ -441,7 +439,6 @@ fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<
         fill_s: 0.0,
         sampling_s: 0.0,
         sizes_skipped: 0,
-        pages: None,
         peak_bytes: None,
         projected_bytes: None,
     };
@@ -563,7 +560,6 @@ fn at_sizes_on_sqlite(
     into.sizes_skipped = out.skipped;
     into.peak_bytes = Some(out.peak_bytes);
     into.projected_bytes = out.pages.as_ref().map(|p| p.bytes_per_user * d.n as f64);
-    into.pages = out.pages.map(|p| (p, out.shrunk));
     Ok(())
 }
 
@@ -669,10 +665,8 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
         rows: full_rows,
         batch: d.full_batch,
         workers: &d.workers,
-        geometric: (d.size_method == geometric::SizeMethod::Geometric).then(|| model::Geo {
-            users: n,
-            pages: sampled.pages.clone(),
-        }),
+        geometric: (d.size_method == geometric::SizeMethod::Geometric)
+            .then_some(model::Geo { users: n }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.append(&mut out.notes);

@@ -163,15 +163,13 @@ pub struct Inputs<'a> {
     pub batch: u64,
     /// Worker counts to project.
     pub workers: &'a [usize],
-    /// Samples at geometrically spaced sizes: the production's users, and
-    /// SQLite's page counts (with the shrunk-cache pair).
+    /// Samples at geometrically spaced sizes: the production's users.
     pub geometric: Option<Geo>,
 }
 
 /// What `--size-method geometric` adds to the samples at size.
 pub struct Geo {
     pub users: u64,
-    pub pages: Option<super::geometric::PageInput>,
 }
 
 pub struct Outcome {
@@ -205,7 +203,7 @@ pub fn project(inp: &Inputs) -> Option<Outcome> {
         .collect();
     let mut size_fit = None;
     let (size, size_spread) = match (&inp.geometric, at_size.is_empty()) {
-        (Some(g), false) => geometric(inp, g, &sweep.fit, &at_size, &mut size_fit),
+        (Some(_), false) => geometric(inp, &sweep.fit, &at_size, &mut size_fit),
         _ => size_effect(inp, &sweep, &at_size, &mut notes),
     };
     let limit = rate_limit(inp, &sweep, &mut notes);
@@ -400,30 +398,16 @@ fn quadrature(at_size: &[&Sample], fit: &Fit, x1: f64) -> (SizeModel, f64) {
 /// at the samples' worker count.
 fn geometric(
     inp: &Inputs,
-    g: &Geo,
     fit: &Fit,
     at_size: &[&Sample],
     size_fit: &mut Option<super::geometric::Fitted>,
 ) -> (SizeModel, f64) {
     let x1 = fit.model.throughput(1.0);
-    let at: Vec<(f64, f64, f64, f64)> = at_size
+    let at: Vec<(f64, f64, f64)> = at_size
         .iter()
-        .map(|s| {
-            (
-                s.at_rows as f64,
-                s.steady_rows as f64,
-                s.steady_window_s,
-                s.users as f64,
-            )
-        })
+        .map(|s| (s.at_rows as f64, s.steady_rows as f64, s.steady_window_s))
         .collect();
-    let Some((full, se, fitted)) = super::geometric::full_rate(
-        &at,
-        g.pages.clone(),
-        g.users as f64,
-        inp.rows as f64,
-        inp.batch as f64,
-    ) else {
+    let Some((full, se, fitted)) = super::geometric::full_rate(&at, inp.rows as f64) else {
         return (no_size_effect(x1, 0.10), 0.0);
     };
     *size_fit = Some(fitted);

@@ -2,10 +2,9 @@
 //! geometric`, see `geometric.rs`): one fill file appended to each size in
 //! turn (no index, no journal); at each size a copy of it gets its indexes
 //! (one sort each) and one window of the full load's batches is loaded
-//! into that copy itself, which is then removed. At the largest size the
-//! page counts are read (`dbstat`) and one more window is loaded with the
-//! page cache shrunk to the share of the indexes it will hold at full
-//! size; that size is measured in the fill file itself. Beside the target
+//! into that copy itself, which is then removed. At each size the page
+//! counts are read (`dbstat`); the largest size is measured in the fill
+//! file itself. Beside the target
 //! at most the fill file and one copy of the size before (about an eighth
 //! of the production's size), or the fill file with its indexes.
 
@@ -19,7 +18,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// What the SQLite sizes are: batch counts, ascending; batches per window;
-/// the production's users (for the shrunk cache); the budget.
+/// the production's users; the budget.
 pub struct Design {
     pub batch: u64,
     pub points: Vec<u64>,
@@ -29,14 +28,12 @@ pub struct Design {
     pub budget_s: f64,
 }
 
-/// The samples, one per size, plus the page counts and the shrunk-cache
-/// pair (seconds per batch with the usual cache, with `cache` pages, at
-/// `u` users), the time filling, sizes skipped, peak bytes beside the target.
+/// The samples, one per size, plus the page counts (of the largest size),
+/// the time filling, sizes skipped, peak bytes beside the target.
 #[derive(Default)]
 pub struct Out {
     pub samples: Vec<Sample>,
     pub pages: Option<Pages>,
-    pub shrunk: Option<(f64, f64, f64, f64)>,
     pub fill_s: f64,
     pub skipped: usize,
     pub peak_bytes: u64,
@@ -129,27 +126,6 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
         };
         let s = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
         out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
-        if let (true, Some(p)) = (last_size, &out.pages) {
-            // The page cache shrunk to hold the share of the indexes it
-            // will hold at full size.
-            let (now, full) = (p.index_pages(users as f64), p.index_pages(d.users as f64));
-            if full > p.cache_pages && now > 0.0 {
-                let small_kib = ((cache_kib as f64 * now / full) as u64).max(64);
-                let at = At {
-                    batches: to + d.window,
-                    rows: rows + s.rows,
-                    cache_kib: small_kib,
-                };
-                let small = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
-                out.shrunk = Some((
-                    per_batch_s(&s, d.batch),
-                    per_batch_s(&small, d.batch),
-                    p.cache_pages * small_kib as f64 / cache_kib as f64,
-                    users as f64,
-                ));
-                out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
-            }
-        }
         out.samples.push(s);
         last = Some((t0.elapsed().as_secs_f64(), to.max(1)));
     }
