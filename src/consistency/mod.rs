@@ -157,14 +157,20 @@ impl<'a> Expect<'a> {
     /// The entries the primary implies for the users of chunk `k`: each
     /// user's hash and secondary keys, or its documents, no drift (what a
     /// copy in step with the primary holds).
-    fn chunk(&self, k: usize, mut f: impl FnMut(String, Val)) {
+    fn chunk(&self, k: usize, f: impl FnMut(String, Val)) {
+        self.chunk_where(k, &|_| true, f)
+    }
+
+    /// `chunk`, less the Redis entries whose key `want` refuses, their
+    /// values never built (the second pass wants a few buckets' keys).
+    fn chunk_where(&self, k: usize, want: &dyn Fn(&str) -> bool, mut f: impl FnMut(String, Val)) {
         let cx = crate::copies::source::cx(self.plan, self.copy, &self.lookups);
         let mut buf = Vec::new();
         let mut reader = docs::Reader::new(self.copy);
         let (range, base) = (self.chunks[k].clone(), &self.offsets[k]);
         for_users(self.plan, &self.children, range, base, |u| {
             if self.copy.kind == CopyKind::Redis {
-                row_entries(&cx, &u.row, u.index, &mut f)
+                row_entries_where(&cx, &u.row, u.index, want, &mut f)
             } else {
                 doc_entries(&cx, u, &mut buf, &mut reader, &mut f)
             }
@@ -215,6 +221,16 @@ fn doc_entries(
 /// The entries of one users row: its hash and secondary keys (none when a
 /// key column is NULL).
 fn row_entries(cx: &crate::copies::Cx, row: &RowBuf, index: u64, f: &mut dyn FnMut(String, Val)) {
+    row_entries_where(cx, row, index, &|_| true, f)
+}
+
+fn row_entries_where(
+    cx: &crate::copies::Cx,
+    row: &RowBuf,
+    index: u64,
+    want: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(String, Val),
+) {
     let Some(key) = render_key(&cx.copy.key, |c| {
         let (k, v) = row.get(c);
         (k, v.to_string())
@@ -230,13 +246,18 @@ fn row_entries(cx: &crate::copies::Cx, row: &RowBuf, index: u64, f: &mut dyn FnM
         orphan: false,
         drift: None,
     };
+    for s in store::secondary_keys(cx, &d) {
+        if want(&s) {
+            f(s, Val::Str(d.key.clone()));
+        }
+    }
+    if !want(&d.key) {
+        return;
+    }
     let mut fields: Vec<(String, String)> = (store::hash_fields(cx, &d).into_iter())
         .map(|(k, v)| (k, v.to_string()))
         .collect();
     fields.sort();
-    for s in store::secondary_keys(cx, &d) {
-        f(s, Val::Str(d.key.clone()));
-    }
     f(d.key, Val::Hash(fields));
 }
 
@@ -337,8 +358,9 @@ fn expected_in(
             .into_par_iter()
             .map(|k| {
                 let mut out = Vec::new();
-                x.chunk(k, |key, v| {
-                    if want.contains(&bucket_of(&key)) {
+                let wanted = |key: &str| want.contains(&bucket_of(key));
+                x.chunk_where(k, &wanted, |key, v| {
+                    if wanted(&key) {
                         out.push((key, v));
                     }
                 });
