@@ -287,10 +287,6 @@ impl DocFiles {
 }
 
 impl super::CopySource for DocFiles {
-    fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
-        self.scan_only(&|_| true, f)
-    }
-
     fn scan_only(
         &mut self,
         want: &dyn Fn(&str) -> bool,

@@ -11,7 +11,9 @@ use std::io::BufRead;
 
 pub trait CopySource {
     /// Every key of the copy with its value.
-    fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()>;
+    fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
+        self.scan_only(&|_| true, f)
+    }
     /// The keys `want` accepts, with their values.
     fn scan_only(
         &mut self,
@@ -156,10 +158,6 @@ impl RedisCopy {
 }
 
 impl CopySource for RedisCopy {
-    fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
-        self.scan_only(&|_| true, f)
-    }
-
     fn scan_only(
         &mut self,
         want: &dyn Fn(&str) -> bool,
@@ -198,10 +196,6 @@ pub struct RespFile {
 }
 
 impl CopySource for RespFile {
-    fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
-        self.scan_only(&|_| true, f)
-    }
-
     fn scan_only(
         &mut self,
         want: &dyn Fn(&str) -> bool,
