@@ -42,6 +42,11 @@ pub fn error(code: &str, summary: &str, causes: &[&str]) -> Value {
     })
 }
 
+/// Okta's answer to a body that is not JSON (the user and factor creates').
+pub fn malformed() -> Value {
+    error("E0000003", "The request body was not well-formed.", &[])
+}
+
 fn invalid(cause: &str) -> (StatusCode, Value) {
     (
         StatusCode::BAD_REQUEST,
@@ -177,12 +182,7 @@ async fn create(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    let (headers, fail_after_commit, v) = match s
-        .open_write(&body, || {
-            error("E0000003", "The request body was not well-formed.", &[])
-        })
-        .await
-    {
+    let (headers, fail_after_commit, v) = match s.open_write(&body, malformed).await {
         Ok(opened) => opened,
         Err(r) => return r,
     };

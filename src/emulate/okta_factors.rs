@@ -9,7 +9,7 @@
 //! docs/export.md § Okta.
 
 use super::Shared;
-use super::okta::error;
+use super::okta::{error, malformed};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -113,12 +113,7 @@ pub async fn enrol(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    let (headers, fail_after_commit, v) = match s
-        .open_write(&body, || {
-            error("E0000003", "The request body was not well-formed.", &[])
-        })
-        .await
-    {
+    let (headers, fail_after_commit, v) = match s.open_write(&body, malformed).await {
         Ok(opened) => opened,
         Err(r) => return r,
     };
