@@ -161,8 +161,8 @@ impl<'a> Expect<'a> {
         self.chunk_where(k, &|_| true, f)
     }
 
-    /// `chunk`, less the Redis entries whose key `want` refuses, their
-    /// values never built (the second pass wants a few buckets' keys).
+    /// `chunk`, less the entries whose key `want` refuses (the second pass
+    /// wants a few buckets' keys); a Redis hash's value is then never built.
     fn chunk_where(&self, k: usize, want: &dyn Fn(&str) -> bool, mut f: impl FnMut(String, Val)) {
         let cx = crate::copies::source::cx(self.plan, self.copy, &self.lookups);
         let mut buf = Vec::new();
@@ -172,7 +172,11 @@ impl<'a> Expect<'a> {
             if self.copy.kind == CopyKind::Redis {
                 row_entries_where(&cx, &u.row, u.index, want, &mut f)
             } else {
-                doc_entries(&cx, u, &mut buf, &mut reader, &mut f)
+                doc_entries(&cx, u, &mut buf, &mut reader, &mut |key, v| {
+                    if want(&key) {
+                        f(key, v)
+                    }
+                })
             }
         });
     }
@@ -358,11 +362,8 @@ fn expected_in(
             .into_par_iter()
             .map(|k| {
                 let mut out = Vec::new();
-                let wanted = |key: &str| want.contains(&bucket_of(key));
-                x.chunk_where(k, &wanted, |key, v| {
-                    if wanted(&key) {
-                        out.push((key, v));
-                    }
+                x.chunk_where(k, &|key| want.contains(&bucket_of(key)), |key, v| {
+                    out.push((key, v))
                 });
                 out
             })
