@@ -118,16 +118,10 @@ fn resp_file_through_redis_cli_pipe_holds_every_user() {
 
 #[test]
 fn store_files_read_back_by_independent_readers() {
-    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
-        common::skip("UNDERSTUDY_SKIP_PYTHON is set");
+    let Some(py) =
+        common::oracle_python("copies-venv", &["pymongo==4.*", "boto3==1.*"], |_| Ok(()))
+    else {
         return;
-    }
-    let py = match common::judge_venv("copies-venv", &["pymongo==4.*", "boto3==1.*"], |_| Ok(())) {
-        Ok(p) => p,
-        Err(why) => {
-            common::skip(&why);
-            return;
-        }
     };
     let dir = common::tempdir();
     let p = profile(dir.path(), 0.005);

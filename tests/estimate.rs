@@ -540,15 +540,10 @@ fn fail_on_the_projection_and_junit_cases_per_threshold_and_sample() {
     let samples = r["samples"].as_array().unwrap().len() as u64;
     let disk_over = r["cost"]["disk_share"].as_f64().unwrap() > 0.25;
 
-    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
-        skip("UNDERSTUDY_SKIP_PYTHON is set");
-        return;
-    }
-    let py = match judge_venv("gates-venv", &["xmlschema==4.3.2", "PyYAML==6.0.3"], |_| {
+    let Some(py) = oracle_python("gates-venv", &["xmlschema==4.3.2", "PyYAML==6.0.3"], |_| {
         Ok(())
-    }) {
-        Ok(p) => p,
-        Err(why) => return skip(&why),
+    }) else {
+        return;
     };
     let oracle = |file: &std::path::Path| -> (u64, Vec<String>) {
         let o = std::process::Command::new(&py)

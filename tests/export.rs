@@ -167,22 +167,14 @@ const PACKAGES: &[&str] = &[
 ];
 
 /// A virtualenv with the judges, kept under the target dir between runs.
-fn venv() -> Result<PathBuf, String> {
-    common::judge_venv("export-venv-2", PACKAGES, |_| Ok(()))
+fn venv() -> Option<PathBuf> {
+    common::oracle_python("export-venv-2", PACKAGES, |_| Ok(()))
 }
 
 #[test]
 fn every_reencoded_hash_verifies_under_the_providers_algorithm() {
-    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
-        common::skip("UNDERSTUDY_SKIP_PYTHON is set");
+    let Some(py) = venv() else {
         return;
-    }
-    let py = match venv() {
-        Ok(p) => p,
-        Err(why) => {
-            common::skip(&why);
-            return;
-        }
     };
     let dir = tempfile::tempdir().unwrap();
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/export_oracle.py");
@@ -218,16 +210,8 @@ fn every_reencoded_hash_verifies_under_the_providers_algorithm() {
 /// sides of the ceilings, the identity graph), at light work factors.
 #[test]
 fn every_verdict_follows_the_providers_documented_rules() {
-    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
-        common::skip("UNDERSTUDY_SKIP_PYTHON is set");
+    let Some(py) = venv() else {
         return;
-    }
-    let py = match venv() {
-        Ok(p) => p,
-        Err(why) => {
-            common::skip(&why);
-            return;
-        }
     };
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

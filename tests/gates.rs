@@ -34,19 +34,9 @@ fn rejects_under(rep: &serde_json::Value, prefix: &str) -> u64 {
 }
 
 fn junit_venv() -> Option<PathBuf> {
-    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
-        skip("UNDERSTUDY_SKIP_PYTHON is set");
-        return None;
-    }
-    match judge_venv("gates-venv", &["xmlschema==4.3.2", "PyYAML==6.0.3"], |_| {
+    oracle_python("gates-venv", &["xmlschema==4.3.2", "PyYAML==6.0.3"], |_| {
         Ok(())
-    }) {
-        Ok(p) => Some(p),
-        Err(why) => {
-            skip(&why);
-            None
-        }
-    }
+    })
 }
 
 /// The oracle's reading of a JUnit file: (tests, failing case names).

@@ -490,6 +490,23 @@ pub fn sh(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// The Python of an oracle's venv (`judge_venv`), or `None` once it said why
+/// the check cannot run here (`UNDERSTUDY_SKIP_PYTHON` set, or no venv): a
+/// `skip`, so a failure on CI.
+pub fn oracle_python(
+    name: &str,
+    packages: &[&str],
+    check: impl FnOnce(&Path) -> Result<(), String>,
+) -> Option<PathBuf> {
+    if std::env::var_os("UNDERSTUDY_SKIP_PYTHON").is_some() {
+        skip("UNDERSTUDY_SKIP_PYTHON is set");
+        return None;
+    }
+    judge_venv(name, packages, check)
+        .map_err(|why| skip(&why))
+        .ok()
+}
+
 /// A virtualenv `name` with an oracle's pinned `packages`, kept under the
 /// target dir between runs (its own, so pins never fight another test's);
 /// `check` runs once after pip, and a stamp file marks it complete.
