@@ -504,6 +504,62 @@ fn consistency_finds_every_drifted_key_and_only_those() {
         .stdout_contains("consistent");
 }
 
+/// Keys a copy should not hold, of every shape the reader meets: a set, a
+/// string under the hash keys' pattern, a hash under the secondary keys'
+/// (each read by its type after the guessed command's `WRONGTYPE`), and a
+/// user's hash with a 300 KB field (a reply longer than one socket read).
+/// Each is one unexplained finding; every other key stays consistent.
+#[test]
+fn consistency_reads_keys_of_unexpected_types_and_long_values() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.0);
+    let c = dir.path().join("c");
+    generate(&p, 300, "copies", &c, &[]);
+    assert!(r.pipe(&c.join("cache.resp")).contains("errors: 0,"));
+    let id = first_id(&p, dir.path());
+    let long = "x".repeat(300_000);
+    r.cli(&["SADD", "user:odd-set", "a", "b"]);
+    r.cli(&["SET", "user:odd-string", "s"]);
+    r.cli(&["HSET", "user:email:odd@example.com", "f", "v"]);
+    redis::cmd("HSET")
+        .arg(format!("user:{id}"))
+        .arg("first_name")
+        .arg(&long)
+        .exec(&mut connect(&r))
+        .unwrap();
+    let report = dir.path().join("r.json");
+    understudy("consistency")
+        .profile(&p)
+        .users(300)
+        .args(["--edge-rate", "0.05", "--quiet", "--copy", &r.url()])
+        .arg("--report")
+        .arg(&report)
+        .run()
+        .code(1);
+    let j = common::json(&report);
+    assert_eq!(
+        (&j["orphan"], &j["stale"], &j["missing"], &j["unexplained"]),
+        (&3.into(), &1.into(), &0.into(), &4.into()),
+        "{j}"
+    );
+    assert_eq!(j["by_field"]["first_name"], 1, "{j}");
+    assert_eq!(
+        j["copy_keys"],
+        j["expected_keys"].as_u64().unwrap() + 3,
+        "{j}"
+    );
+    let shown = j["examples"].to_string();
+    assert!(shown.contains(&long), "the long value read whole");
+    for k in [
+        "user:odd-set",
+        "user:odd-string",
+        "user:email:odd@example.com",
+    ] {
+        assert!(shown.contains(k), "{k} in {shown}");
+    }
+}
+
 /// Sets up a primary (`target`) and its Redis copy of the same 300 users,
 /// checks them clean, runs `change` on the primary (an email changed, a
 /// user deleted, both by SQL), and checks that `consistency --primary`

@@ -9,6 +9,9 @@
 //! reduced to an order-independent digest per bucket (a bucket is the hash
 //! of a key modulo `BUCKETS`); a second pass holds only the keys of the
 //! buckets that differ, and compares them one by one (`report.rs` renders).
+//! A Redis server's copy lists its keys to a temporary file in the first
+//! pass (disk, not memory: about 50 bytes a key), so the second reads back
+//! only those keys (`source.rs`).
 
 pub mod docs;
 pub mod primary;
@@ -58,27 +61,42 @@ pub enum Val {
 }
 
 impl Val {
-    fn canonical(&self, key: &str) -> Vec<u8> {
-        let mut b = key.as_bytes().to_vec();
+    fn canonical(&self, key: &str, out: &mut Vec<u8>) {
         match self {
-            Val::Str(s) => {
-                b.push(0);
-                b.extend_from_slice(s.as_bytes());
-            }
+            Val::Str(s) => canonical_str(key, s, out),
             Val::Doc(d) => {
-                b.push(0x1e);
-                b.extend_from_slice(d);
+                out.clear();
+                out.extend_from_slice(key.as_bytes());
+                out.push(0x1e);
+                out.extend_from_slice(d);
             }
-            Val::Hash(f) => {
-                for (k, v) in f {
-                    b.push(0x1d);
-                    b.extend_from_slice(k.as_bytes());
-                    b.push(0x1f);
-                    b.extend_from_slice(v.as_bytes());
-                }
-            }
+            Val::Hash(f) => canonical_hash(key, f.iter().map(|(k, v)| (&**k, &**v)), out),
         }
-        b
+    }
+}
+
+/// A string's entry as digested: the key, 0, the value.
+pub fn canonical_str(key: &str, s: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(key.as_bytes());
+    out.push(0);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A hash's entry as digested: the key, then each (field, value) pair in
+/// the order given (sorted, as in `Val::Hash`).
+pub fn canonical_hash<'a>(
+    key: &str,
+    fields: impl Iterator<Item = (&'a str, &'a str)>,
+    out: &mut Vec<u8>,
+) {
+    out.clear();
+    out.extend_from_slice(key.as_bytes());
+    for (k, v) in fields {
+        out.push(0x1d);
+        out.extend_from_slice(k.as_bytes());
+        out.push(0x1f);
+        out.extend_from_slice(v.as_bytes());
     }
 }
 
@@ -87,7 +105,9 @@ pub fn bucket_of(key: &str) -> usize {
 }
 
 fn digest(key: &str, v: &Val) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(&v.canonical(key))
+    let mut b = Vec::new();
+    v.canonical(key, &mut b);
+    xxhash_rust::xxh3::xxh3_128(&b)
 }
 
 /// Per bucket: the wrapping sum of entries' digests and their count.
@@ -105,8 +125,13 @@ impl Buckets {
     }
 
     pub fn add(&mut self, key: &str, v: &Val) {
+        self.add_digest(key, digest(key, v))
+    }
+
+    /// An entry by its digest (`canonical_*` hashed by xxh3-128).
+    pub fn add_digest(&mut self, key: &str, d: u128) {
         let b = bucket_of(key);
-        self.sum[b] = self.sum[b].wrapping_add(digest(key, v));
+        self.sum[b] = self.sum[b].wrapping_add(d);
         self.count[b] += 1;
     }
 }
@@ -450,8 +475,8 @@ pub fn check(
         let p = primary.as_deref_mut();
         let h = s.spawn(|| expected_side(&x, p, &pool));
         let mut got = (Buckets::new(), 0u64);
-        let r = src.scan(&mut |k, v| {
-            got.0.add(k, v);
+        let r = src.scan_digests(&mut |k, d| {
+            got.0.add_digest(k, d);
             got.1 += 1;
         });
         (h.join().expect("the expected side"), r.map(|()| got))

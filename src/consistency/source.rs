@@ -1,12 +1,17 @@
-//! Where a copy is read from: a Redis server (`SCAN`, then `TYPE` and
-//! `HGETALL`/`GET` pipelined per batch of keys) or the RESP file it was
-//! loaded from (`HSET` and `SET` commands read by the `redis` crate's
-//! parser). Understudy's own bookkeeping keys (`understudy:*`) are skipped.
+//! Where a copy is read from: a Redis server (`SCAN`, then `HGETALL` or
+//! `GET` as the key's pattern suggests, pipelined per batch of keys, the
+//! replies decoded in place; the second pass reads again only the keys it
+//! wants, from the first pass's list) or the RESP file it was loaded from
+//! (`HSET` and `SET` commands read by the `redis` crate's parser).
+//! Understudy's own bookkeeping keys (`understudy:*`) are skipped.
 
 use super::Val;
 use crate::error::{Error, Result};
 use crate::profile::copies::{Copy, Part, Pattern};
 use crate::target::redis::RedisTarget;
+use crate::target::redis::raw::{self, Raw, Replies};
+use redis_protocol::resp2::types::RangeFrame;
+use std::borrow::Cow;
 use std::io::BufRead;
 
 pub trait CopySource {
@@ -14,7 +19,14 @@ pub trait CopySource {
     fn scan(&mut self, f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
         self.scan_only(&|_| true, f)
     }
-    /// The keys `want` accepts, with their values.
+    /// Every key of the copy with its value's digest (the first pass's
+    /// reading, `super::Buckets`); a source may compute it without
+    /// building each `Val`.
+    fn scan_digests(&mut self, f: &mut dyn FnMut(&str, u128)) -> Result<()> {
+        self.scan(&mut |k, v| f(k, super::digest(k, v)))
+    }
+    /// The keys `want` accepts, with their values (after `scan_digests`, a
+    /// source may take the keys from what that pass listed).
     fn scan_only(
         &mut self,
         want: &dyn Fn(&str) -> bool,
@@ -42,13 +54,25 @@ fn hash_of(items: &[redis::Value]) -> Val {
     Val::Hash(f)
 }
 
+/// Keys per `SCAN` (its COUNT hint), and so per pipelined batch of reads.
+const SCAN_COUNT: usize = 2000;
+
 pub struct RedisCopy {
     target: RedisTarget,
+    /// Reads the copy (`raw.rs`: replies decoded in place).
+    raw: Raw,
+    /// The crate's connection, for the few keys of another type than their
+    /// pattern suggests (`fetch`).
     con: redis::Connection,
     /// The literal starts of the copy's key pattern and of its secondary
     /// keys' patterns: which command a key most likely takes.
     hash_prefix: String,
     string_prefixes: Vec<String>,
+    /// The keys the first pass found, each as its length (u32, little
+    /// endian) and its bytes, in an unnamed temporary file: the second pass
+    /// reads the few it wants from here, not by a second `SCAN` (which
+    /// costs the server as much as the first one's reads).
+    spill: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 /// The literal text a key pattern starts with.
@@ -59,15 +83,114 @@ fn prefix(p: &Pattern) -> String {
     }
 }
 
+/// The keys of one `SCAN` reply that are read, one after another in
+/// `text`, each with whether it is read by `GET` (else `HGETALL`).
+#[derive(Default)]
+struct Keys {
+    text: String,
+    ends: Vec<(usize, bool)>,
+}
+
+impl Keys {
+    fn push(&mut self, k: &str, string: bool) {
+        self.text.push_str(k);
+        self.ends.push((self.text.len(), string));
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Each key as its length (u32, little endian) and bytes.
+    fn write(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        for (k, _) in self.iter() {
+            w.write_all(&(k.len() as u32).to_le_bytes())?;
+            w.write_all(k.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The command reading each key: `GET` or `HGETALL`.
+    fn pack_reads(&self, cmds: &mut Vec<u8>) {
+        for (k, string) in self.iter() {
+            redis::cmd(if string { "GET" } else { "HGETALL" })
+                .arg(k)
+                .write_packed_command(cmds);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, bool)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(end, string)| {
+            let k = &self.text[start..end];
+            start = end;
+            (k, string)
+        })
+    }
+}
+
+fn spill_error(e: std::io::Error) -> Error {
+    Error::failed(format!(
+        "consistency: the list of the copy's keys in a temporary file under {}: {e}\n  free space there, or set TMPDIR to a directory with room (about 50 bytes a key)",
+        std::env::temp_dir().display()
+    ))
+}
+
+/// A value as read, borrowed from its reply where it can be: a hash's
+/// (field, value) pairs sorted, or a string; `Val` owns the same.
+enum Got<'a> {
+    Hash(Vec<(Cow<'a, str>, Cow<'a, str>)>),
+    Str(Cow<'a, str>),
+}
+
+impl Got<'_> {
+    fn to_val(&self) -> Val {
+        match self {
+            Got::Hash(f) => Val::Hash(
+                f.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            Got::Str(s) => Val::Str(s.to_string()),
+        }
+    }
+
+    fn of_val(v: Val) -> Got<'static> {
+        match v {
+            Val::Hash(f) => Got::Hash(
+                f.into_iter()
+                    .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
+                    .collect(),
+            ),
+            Val::Str(s) => Got::Str(Cow::Owned(s)),
+            Val::Doc(d) => Got::Str(Cow::Owned(String::from_utf8_lossy(&d).into_owned())),
+        }
+    }
+}
+
+/// An element of a reply as text (a non-string element as the frame's
+/// debug form, as no copy writes one).
+fn frame_text<'a>(bytes: &'a [u8], f: &RangeFrame) -> Cow<'a, str> {
+    match (raw::text(bytes, f), f) {
+        (Some(b), _) => String::from_utf8_lossy(b),
+        (None, RangeFrame::Integer(i)) => Cow::Owned(i.to_string()),
+        (None, other) => Cow::Owned(format!("{other:?}")),
+    }
+}
+
 impl RedisCopy {
     pub fn open(url: &str, copy: &Copy) -> Result<RedisCopy> {
         let target = RedisTarget::parse(url)?;
         let con = target.connect()?;
+        let raw = target.raw()?;
         Ok(RedisCopy {
             target,
+            raw,
             con,
             hash_prefix: prefix(&copy.key),
             string_prefixes: copy.secondary.iter().map(prefix).collect(),
+            spill: None,
         })
     }
 
@@ -81,54 +204,198 @@ impl RedisCopy {
         })
     }
 
-    /// Each key read with the command its pattern suggests (one round
-    /// trip); the keys whose type was not that are read by `fetch`.
-    fn fetch_guessed(&mut self, keys: &[String], f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
-        let mut p = redis::pipe();
-        p.ignore_errors();
-        for k in keys {
-            p.cmd(if self.looks_like_string(k) {
-                "GET"
-            } else {
-                "HGETALL"
-            })
-            .arg(k);
-        }
-        let vals: Vec<redis::RedisResult<redis::Value>> =
-            p.query(&mut self.con).map_err(|e| self.err(e))?;
-        let mut other = Vec::new();
-        for (k, v) in keys.iter().zip(vals) {
-            let val = match v {
-                Ok(redis::Value::Nil) => continue,
-                Ok(redis::Value::Array(items)) if items.is_empty() => continue,
-                Ok(redis::Value::Array(items)) => hash_of(&items),
-                Ok(redis::Value::Map(m)) if m.is_empty() => continue,
-                Ok(redis::Value::Map(m)) => {
-                    let mut h: Vec<(String, String)> =
-                        m.iter().map(|(a, b)| (text(a), text(b))).collect();
-                    h.sort();
-                    Val::Hash(h)
-                }
-                Ok(v) => Val::Str(text(&v)),
-                Err(e) if e.code() == Some("WRONGTYPE") => {
-                    other.push(k.clone());
-                    continue;
-                }
-                Err(e) => return Err(self.err(e)),
-            };
-            f(k, &val);
-        }
-        if !other.is_empty() {
-            self.fetch(&other, f)?;
-        }
-        Ok(())
-    }
-
     fn err(&self, e: redis::RedisError) -> Error {
         Error::target(format!("reading {}: {e}", self.target.redacted()))
     }
 
-    fn fetch(&mut self, keys: &[String], f: &mut dyn FnMut(&str, &Val)) -> Result<()> {
+    /// A `SCAN` reply: the next cursor, and the keys `want` accepts into
+    /// `keys` (understudy's own bookkeeping keys skipped).
+    fn keys_of(&self, scan: &Replies, want: &dyn Fn(&str) -> bool, keys: &mut Keys) -> Result<u64> {
+        keys.clear();
+        let (bytes, frame) = scan.get(0).map_err(|e| self.err(e))?;
+        let bad = || {
+            self.err(redis::RedisError::from((
+                redis::ErrorKind::Parse,
+                "not a SCAN reply",
+            )))
+        };
+        let RangeFrame::Array(parts) = frame else {
+            return Err(bad());
+        };
+        let (Some(cursor), Some(RangeFrame::Array(found))) = (parts.first(), parts.get(1)) else {
+            return Err(bad());
+        };
+        let cursor = raw::text(bytes, cursor)
+            .and_then(|c| std::str::from_utf8(c).ok()?.parse().ok())
+            .ok_or_else(bad)?;
+        for k in found {
+            let k = frame_text(bytes, k);
+            if k.starts_with("understudy:") || !want(&k) {
+                continue;
+            }
+            keys.push(&k, self.looks_like_string(&k));
+        }
+        Ok(cursor)
+    }
+
+    /// One batch's replies, each key's value to `f`; the keys whose type
+    /// was not the one guessed go to `other`.
+    fn each(
+        &self,
+        keys: &Keys,
+        replies: &Replies,
+        other: &mut Vec<String>,
+        f: &mut dyn FnMut(&str, Got),
+    ) -> Result<()> {
+        for (i, (k, _)) in keys.iter().enumerate() {
+            let (bytes, frame) = match replies.get(i) {
+                Ok(r) => r,
+                Err(e) if e.code() == Some("WRONGTYPE") => {
+                    other.push(k.to_string());
+                    continue;
+                }
+                Err(e) => return Err(self.err(e)),
+            };
+            let got = match frame {
+                RangeFrame::Null => continue, // expired or deleted meanwhile
+                RangeFrame::Array(items) if items.is_empty() => continue,
+                RangeFrame::Array(items) => {
+                    let mut h: Vec<_> = items
+                        .chunks(2)
+                        .map(|c| {
+                            let v = c.get(1).map_or(Cow::Borrowed(""), |v| frame_text(bytes, v));
+                            (frame_text(bytes, &c[0]), v)
+                        })
+                        .collect();
+                    h.sort();
+                    Got::Hash(h)
+                }
+                v => Got::Str(frame_text(bytes, v)),
+            };
+            f(k, got);
+        }
+        Ok(())
+    }
+
+    /// Every key `want` accepts with its value, the keys listed in
+    /// `spill` when given. Pipelined: one `SCAN` and the reads of the keys
+    /// it found go out together, and a batch's replies are gone through
+    /// while the server works on the next one.
+    fn walk(
+        &mut self,
+        want: &dyn Fn(&str) -> bool,
+        mut spill: Option<&mut std::io::BufWriter<std::fs::File>>,
+        f: &mut dyn FnMut(&str, Got),
+    ) -> Result<()> {
+        let mut scan = Replies::default();
+        let (mut keys, mut replies) = (Keys::default(), Replies::default());
+        let (mut prev_keys, mut prev) = (Keys::default(), Replies::default());
+        let mut other = Vec::new();
+        let mut cmds = Vec::new();
+        let scan_cmd = |cursor: u64, cmds: &mut Vec<u8>| {
+            redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(SCAN_COUNT)
+                .write_packed_command(cmds)
+        };
+        scan_cmd(0, &mut cmds);
+        self.raw.send(&cmds).map_err(|e| self.err(e))?;
+        self.raw
+            .read_replies(1, &mut scan)
+            .map_err(|e| self.err(e))?;
+        let mut cursor = self.keys_of(&scan, want, &mut keys)?;
+        loop {
+            if let Some(w) = spill.as_deref_mut() {
+                keys.write(w).map_err(spill_error)?;
+            }
+            cmds.clear();
+            keys.pack_reads(&mut cmds);
+            if cursor != 0 {
+                scan_cmd(cursor, &mut cmds);
+            }
+            self.raw.send(&cmds).map_err(|e| self.err(e))?;
+            self.each(&prev_keys, &prev, &mut other, f)?;
+            let n = keys.ends.len();
+            self.raw
+                .read_replies(n, &mut replies)
+                .map_err(|e| self.err(e))?;
+            std::mem::swap(&mut keys, &mut prev_keys);
+            std::mem::swap(&mut replies, &mut prev);
+            if cursor == 0 {
+                break;
+            }
+            self.raw
+                .read_replies(1, &mut scan)
+                .map_err(|e| self.err(e))?;
+            cursor = self.keys_of(&scan, want, &mut keys)?;
+        }
+        self.each(&prev_keys, &prev, &mut other, f)?;
+        self.others(&other, f)
+    }
+
+    /// The keys `spill` lists that `want` accepts, read again by key, in
+    /// pipelined batches.
+    fn reread(
+        &mut self,
+        spill: std::io::BufWriter<std::fs::File>,
+        want: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(&str, Got),
+    ) -> Result<()> {
+        use std::io::{Read, Seek};
+        let mut file = spill
+            .into_inner()
+            .map_err(|e| spill_error(e.into_error()))?;
+        file.rewind().map_err(spill_error)?;
+        let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+        let (mut keys, mut replies) = (Keys::default(), Replies::default());
+        let (mut other, mut cmds, mut key) = (Vec::new(), Vec::new(), Vec::new());
+        let mut len = [0u8; 4];
+        loop {
+            let end = match r.read_exact(&mut len) {
+                Ok(()) => false,
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => true,
+                Err(e) => return Err(spill_error(e)),
+            };
+            if !end {
+                key.resize(u32::from_le_bytes(len) as usize, 0);
+                r.read_exact(&mut key).map_err(spill_error)?;
+                // Written from `str`s by `Keys::write`.
+                let k =
+                    std::str::from_utf8(&key).map_err(|e| spill_error(std::io::Error::other(e)))?;
+                if want(k) {
+                    keys.push(k, self.looks_like_string(k));
+                }
+            }
+            if keys.ends.len() == SCAN_COUNT || end && !keys.ends.is_empty() {
+                cmds.clear();
+                keys.pack_reads(&mut cmds);
+                self.raw.send(&cmds).map_err(|e| self.err(e))?;
+                let n = keys.ends.len();
+                self.raw
+                    .read_replies(n, &mut replies)
+                    .map_err(|e| self.err(e))?;
+                self.each(&keys, &replies, &mut other, f)?;
+                keys.clear();
+            }
+            if end {
+                return self.others(&other, f);
+            }
+        }
+    }
+
+    /// The keys whose type was not the one their pattern suggests.
+    fn others(&mut self, other: &[String], f: &mut dyn FnMut(&str, Got)) -> Result<()> {
+        if other.is_empty() {
+            return Ok(());
+        }
+        self.fetch(other, &mut |k, v| f(k, Got::of_val(v)))
+    }
+
+    /// Keys read by their type (`TYPE`, then `HGETALL` or `GET`). A key of
+    /// a type no copy writes (a set, a list…) is its type's name in
+    /// parentheses: a finding (an orphan, or a stale key), not a failure.
+    fn fetch(&mut self, keys: &[String], f: &mut dyn FnMut(&str, Val)) -> Result<()> {
         let mut p = redis::pipe();
         for k in keys {
             p.cmd("TYPE").arg(k);
@@ -136,12 +403,16 @@ impl RedisCopy {
         let types: Vec<String> = p.query(&mut self.con).map_err(|e| self.err(e))?;
         let mut p = redis::pipe();
         for (k, t) in keys.iter().zip(&types) {
-            p.cmd(if t == "hash" { "HGETALL" } else { "GET" }).arg(k);
+            match t.as_str() {
+                "hash" => p.cmd("HGETALL").arg(k),
+                "string" => p.cmd("GET").arg(k),
+                _ => p.cmd("EXISTS").arg(k),
+            };
         }
         let vals: Vec<redis::Value> = p.query(&mut self.con).map_err(|e| self.err(e))?;
         for ((k, t), v) in keys.iter().zip(&types).zip(&vals) {
             let val = match (t.as_str(), v) {
-                (_, redis::Value::Nil) => continue, // expired or deleted meanwhile
+                (_, redis::Value::Nil) | (_, redis::Value::Int(0)) => continue, // gone meanwhile
                 ("hash", redis::Value::Array(items)) => hash_of(items),
                 ("hash", redis::Value::Map(m)) => {
                     let mut f: Vec<(String, String)> =
@@ -149,9 +420,10 @@ impl RedisCopy {
                     f.sort();
                     Val::Hash(f)
                 }
-                (_, v) => Val::Str(text(v)),
+                ("string", v) => Val::Str(text(v)),
+                (t, _) => Val::Str(format!("({t})")),
             };
-            f(k, &val);
+            f(k, val);
         }
         Ok(())
     }
@@ -163,26 +435,29 @@ impl CopySource for RedisCopy {
         want: &dyn Fn(&str) -> bool,
         f: &mut dyn FnMut(&str, &Val),
     ) -> Result<()> {
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(2000)
-                .query(&mut self.con)
-                .map_err(|e| self.err(e))?;
-            let keys: Vec<String> = keys
-                .into_iter()
-                .filter(|k| !k.starts_with("understudy:") && want(k))
-                .collect();
-            if !keys.is_empty() {
-                self.fetch_guessed(&keys, f)?;
-            }
-            if next == 0 {
-                return Ok(());
-            }
-            cursor = next;
+        let f = &mut |k: &str, got: Got| f(k, &got.to_val());
+        match self.spill.take() {
+            Some(spill) => self.reread(spill, want, f),
+            None => self.walk(want, None, f),
         }
+    }
+
+    /// The digest from the reply's bytes, no `Val` built.
+    fn scan_digests(&mut self, f: &mut dyn FnMut(&str, u128)) -> Result<()> {
+        let mut buf = Vec::new();
+        let file = tempfile::tempfile().map_err(spill_error)?;
+        let mut spill = std::io::BufWriter::with_capacity(1 << 20, file);
+        self.walk(&|_| true, Some(&mut spill), &mut |k, got| {
+            match &got {
+                Got::Hash(h) => {
+                    super::canonical_hash(k, h.iter().map(|(a, b)| (&**a, &**b)), &mut buf)
+                }
+                Got::Str(s) => super::canonical_str(k, s, &mut buf),
+            }
+            f(k, xxhash_rust::xxh3::xxh3_128(&buf))
+        })?;
+        self.spill = Some(spill);
+        Ok(())
     }
 
     fn name(&self) -> String {

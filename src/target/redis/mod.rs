@@ -4,7 +4,7 @@
 //! ARCHITECTURE.md § Exactly-once resume). `verify.rs` reads it back.
 
 mod load;
-mod raw;
+pub mod raw;
 pub mod verify;
 
 pub use load::load;
@@ -71,8 +71,8 @@ impl RedisTarget {
         Ok(con)
     }
 
-    /// The load's connection (`raw.rs`), answering PING.
-    fn raw(&self) -> Result<raw::Raw> {
+    /// A plain connection (`raw.rs`), answering PING.
+    pub fn raw(&self) -> Result<raw::Raw> {
         raw::Raw::open(&self.client, Duration::from_secs(5)).map_err(|e| self.unreachable(e))
     }
 }

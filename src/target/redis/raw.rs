@@ -1,5 +1,7 @@
 //! The load's connection: a plain socket to Redis that writes the copy's
-//! already-packed commands and skips their replies.
+//! already-packed commands and skips their replies; and `consistency`'s,
+//! which reads replies as `redis_protocol` decodes them in place
+//! (`Replies`), without a `redis::Value` and its allocations per element.
 //!
 //! Why not `redis::Connection` here: it parses every reply into a
 //! `redis::Value` (a parser state machine and allocations per reply, three
@@ -11,6 +13,7 @@
 //! messages are the crate's own; this file only finds where a reply ends.
 
 use redis::{ConnectionAddr, ErrorKind, RedisError, RedisResult};
+use redis_protocol::resp2::{decode::decode_range, types::RangeFrame};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
@@ -71,6 +74,8 @@ pub struct Raw {
     out: Stream,
     input: BufReader<Stream>,
     line: Vec<u8>,
+    /// Bytes read past the last reply `read_replies` returned.
+    rest: Vec<u8>,
 }
 
 impl Raw {
@@ -119,6 +124,7 @@ impl Raw {
             input: BufReader::with_capacity(64 * 1024, out.try_clone()?),
             out,
             line: Vec::new(),
+            rest: Vec::new(),
         };
         let settings = info.redis_settings();
         if let Some(password) = settings.password() {
@@ -216,5 +222,83 @@ impl Raw {
             }
         }
         Ok(errors)
+    }
+}
+
+/// Replies read in one go: their bytes, and each reply's span in them with
+/// its frame as `redis_protocol` decodes it (ranges into the reply's own
+/// bytes, nothing copied), for `consistency` to read the copy back.
+#[derive(Default)]
+pub struct Replies {
+    bytes: Vec<u8>,
+    frames: Vec<(std::ops::Range<usize>, RangeFrame)>,
+}
+
+impl Replies {
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Reply `i`: its bytes and frame; an error reply is the crate's error.
+    pub fn get(&self, i: usize) -> RedisResult<(&[u8], &RangeFrame)> {
+        let (span, frame) = &self.frames[i];
+        let bytes = &self.bytes[span.clone()];
+        if let RangeFrame::Error(_) = frame {
+            redis::parse_redis_value(bytes)?.extract_error()?;
+        }
+        Ok((bytes, frame))
+    }
+}
+
+/// A bulk or simple string's bytes within its reply's bytes.
+pub fn text<'a>(bytes: &'a [u8], f: &RangeFrame) -> Option<&'a [u8]> {
+    match f {
+        RangeFrame::BulkString(r) | RangeFrame::SimpleString(r) => Some(&bytes[r.0..r.1]),
+        _ => None,
+    }
+}
+
+impl Raw {
+    /// Reads the next `n` replies into `out`, whatever their shape.
+    pub fn read_replies(&mut self, n: usize, out: &mut Replies) -> RedisResult<()> {
+        out.frames.clear();
+        out.bytes.clear();
+        out.bytes.append(&mut self.rest);
+        let mut at = 0;
+        while out.frames.len() < n {
+            match decode_range(&out.bytes[at..]) {
+                Ok(Some((frame, used))) => {
+                    out.frames.push((at..at + used, frame));
+                    at += used;
+                }
+                Ok(None) => {
+                    let len = out.bytes.len();
+                    out.bytes.resize(len + 64 * 1024, 0);
+                    let got = self.input.read(&mut out.bytes[len..]);
+                    out.bytes.truncate(len + got.as_ref().map_or(0, |g| *g));
+                    if got? == 0 {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "Redis closed the connection",
+                        )
+                        .into());
+                    }
+                }
+                Err(e) => {
+                    return Err(RedisError::from((
+                        ErrorKind::Parse,
+                        "unreadable reply",
+                        e.to_string(),
+                    )));
+                }
+            }
+        }
+        self.rest.extend_from_slice(&out.bytes[at..]);
+        out.bytes.truncate(at);
+        Ok(())
     }
 }
