@@ -699,3 +699,34 @@ fn consistency_against_a_postgres_primary_reports_its_changed_rows() {
         },
     );
 }
+
+#[test]
+fn consistency_against_a_mysql_primary_reports_its_changed_rows() {
+    let Some(db) = common::Mariadb::start_tcp() else {
+        return;
+    };
+    let dsn = db.create_db("copies_primary");
+    primary_changes_found(
+        &dsn,
+        Some(common::MARIADB_PASSWORD),
+        &|a, b| {
+            // MySQL's `||` is OR: CONCAT, as the same change.
+            let sql = CHANGE
+                .replace("'changed.' || email", "CONCAT('changed.', email)")
+                .replace("{a}", a)
+                .replace("{b}", b);
+            db.query("copies_primary", &sql);
+        },
+        &|| {
+            let out = db.query(
+                "copies_primary",
+                "SELECT id, email FROM users ORDER BY id LIMIT 2",
+            );
+            let mut rows = out.lines().map(|l| {
+                let (id, email) = l.split_once('\t').unwrap();
+                (id.to_string(), email.to_string())
+            });
+            [rows.next().unwrap(), rows.next().unwrap()]
+        },
+    );
+}
