@@ -730,3 +730,41 @@ fn consistency_against_a_mysql_primary_reports_its_changed_rows() {
         },
     );
 }
+
+/// A primary whose `email` column was renamed: refused with the `--map`
+/// it needs (exit 2), then consistent with it (exit 0).
+#[test]
+fn consistency_primary_follows_map() {
+    let Some(r) = Redis::start() else { return };
+    let dir = common::tempdir();
+    let p = profile(dir.path(), 0.0);
+    let db = dir.path().join("primary.db");
+    let target = format!("sqlite:{}", db.display());
+    let base = |cmd: &str| {
+        understudy(cmd)
+            .profile(&p)
+            .users(200)
+            .args(["--edge-rate", "0", "--quiet"])
+    };
+    base("rehearse").target(&target).run().success();
+    base("rehearse")
+        .args(["--copies", &r.url()])
+        .run()
+        .success();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("ALTER TABLE users RENAME COLUMN email TO mail")
+        .unwrap();
+    let check = || base("consistency").args(["--primary", &target, "--copy", &r.url()]);
+    check()
+        .run()
+        .code(2)
+        .stderr_contains("no column `email`")
+        .stderr_contains("--map email=NEW");
+    check().args(["--map", "users.email=mail"]).run().code(0);
+    check()
+        .args(["--map", "email"])
+        .run()
+        .code(2)
+        .stderr_contains("OLD=NEW");
+}

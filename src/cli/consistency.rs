@@ -52,6 +52,10 @@ pub struct ConsistencyArgs {
     /// ground truth; the profile still maps the copy's fields and keys.
     #[arg(long, value_name = "DSN")]
     pub primary: Option<String>,
+    /// With --primary: a column renamed in the primary, `old=new` or
+    /// `users.old=new` (repeatable), as for rehearse and verify.
+    #[arg(long = "map", value_name = "OLD=NEW", value_parser = values::column_map, requires = "primary")]
+    pub maps: Vec<(String, String)>,
     /// Which copy of the profile, when it has several of the kind checked.
     #[arg(long, value_name = "NAME")]
     pub copy_name: Option<String>,
@@ -163,7 +167,9 @@ pub fn run(a: ConsistencyArgs) -> Result<ExitStatus> {
             .unwrap_or(1)
     });
     let mut primary = match &a.primary {
-        Some(dsn) => Some(consistency::primary::Primary::open(dsn, &plan, &copy)?),
+        Some(dsn) => Some(consistency::primary::Primary::open(
+            dsn, &plan, &copy, &a.maps,
+        )?),
         None => None,
     };
     let mut r = consistency::check(&plan, &copy, src.as_mut(), primary.as_mut(), threads)?;

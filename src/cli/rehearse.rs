@@ -183,8 +183,8 @@ pub struct RehearseArgs {
     #[arg(long, value_name = "M", value_parser = values::users)]
     pub production_users: Option<u64>,
     /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
-    #[arg(long = "map", value_name = "OLD=NEW")]
-    pub maps: Vec<String>,
+    #[arg(long = "map", value_name = "OLD=NEW", value_parser = values::column_map)]
+    pub maps: Vec<(String, String)>,
     /// Run your own migration (sh -c CMD) from --source to --target, then
     /// verify the target. CMD gets $UNDERSTUDY_SOURCE and $UNDERSTUDY_TARGET
     /// (the DSNs) and their pieces $UNDERSTUDY_SOURCE_USER, _PASSWORD, _HOST,
@@ -226,13 +226,6 @@ pub struct RehearseArgs {
 /// threshold: its summary (and report) already say what failed.
 pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
     let profile = a.dataset.load_profile()?;
-    let mut maps = Vec::new();
-    for m in &a.maps {
-        let (old, new) = m
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("--map `{m}`: use OLD=NEW or TABLE.OLD=NEW")))?;
-        maps.push((old.trim().to_string(), new.trim().to_string()));
-    }
     let domains = profile.domains.clone();
     let shard = shard_of(a.shard.as_deref(), a.shards)?;
     let code = harness::rehearse(RehearseOptions {
@@ -256,7 +249,7 @@ pub fn run(a: RehearseArgs) -> Result<ExitStatus> {
         production_users: a.production_users,
         hash_mode: a.dataset.hash_mode(),
         edge_rate: a.dataset.edge_rate,
-        maps,
+        maps: a.maps,
         exec: a.exec,
         source: a.source,
         domains,

@@ -127,6 +127,16 @@ pub fn copies_split(s: &str) -> Result<u64, String> {
     }
 }
 
+/// `--map`: a renamed column, `OLD=NEW` or `TABLE.OLD=NEW`.
+pub fn column_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((old, new)) if !old.trim().is_empty() && !new.trim().is_empty() => {
+            Ok((old.trim().to_string(), new.trim().to_string()))
+        }
+        _ => Err("use OLD=NEW or TABLE.OLD=NEW".to_string()),
+    }
+}
+
 /// The longest duration any flag takes: beyond it, deadlines computed
 /// from the clock would overflow long before they meant anything.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);

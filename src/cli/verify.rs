@@ -3,7 +3,7 @@
 use super::ExitStatus;
 use super::dataset::DatasetArgs;
 use super::values;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::harness::{self, RehearseOptions};
 use clap::Args;
 use std::path::PathBuf;
@@ -43,8 +43,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N", value_parser = values::count, requires = "shard")]
     pub shards: Option<u64>,
     /// A renamed column in the target: `old=new` or `table.old=new` (repeatable).
-    #[arg(long = "map", value_name = "OLD=NEW")]
-    pub maps: Vec<String>,
+    #[arg(long = "map", value_name = "OLD=NEW", value_parser = values::column_map)]
+    pub maps: Vec<(String, String)>,
     /// Write the JSON report (a rehearse report with `command` "verify").
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
@@ -69,18 +69,11 @@ pub struct VerifyArgs {
 
 pub fn run(a: VerifyArgs) -> Result<ExitStatus> {
     let profile = a.dataset.load_profile()?;
-    let mut maps = Vec::new();
-    for m in &a.maps {
-        let (old, new) = m
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("--map `{m}`: use OLD=NEW or TABLE.OLD=NEW")))?;
-        maps.push((old.trim().to_string(), new.trim().to_string()));
-    }
     let mut opts = RehearseOptions::new(profile, a.users, a.dataset.seed);
     opts.target = Some(a.target);
     opts.batch = a.batch;
     opts.shard = super::rehearse::shard_of(a.shard.as_deref(), a.shards)?;
-    opts.maps = maps;
+    opts.maps = a.maps;
     opts.report = a.report;
     opts.html = a.html;
     opts.fail_on = a.fail_on;

@@ -3,7 +3,7 @@
 //! `postgres://`, `mysql://`) instead of the regenerated ground truth. The
 //! profile still says which users columns the copy holds and its key
 //! patterns; only those columns are read, under the profile's table and
-//! column names (as `rehearse` created them).
+//! column names (as `rehearse` created them) or the names `--map` gives.
 //!
 //! Each pass streams the table once through `Conn::scan` (Postgres `COPY …
 //! TO STDOUT`, MySQL an unbuffered result, SQLite a cursor): memory flat in
@@ -44,7 +44,7 @@ fn columns_of(copy: &Copy) -> Vec<usize> {
 
 impl Primary {
     /// Connects and finds the users table and the columns `copy` takes.
-    pub fn open(dsn: &str, plan: &Plan, copy: &Copy) -> Result<Primary> {
+    pub fn open(dsn: &str, plan: &Plan, copy: &Copy, maps: &[(String, String)]) -> Result<Primary> {
         let target = Target::parse(dsn)?;
         let mut conn = target.connect()?;
         let users = plan.profile.users();
@@ -66,14 +66,15 @@ impl Primary {
         let meta = &plan.metas[plan.generator.users_table];
         let (mut read, mut cols) = (Vec::new(), Vec::new());
         for c in columns_of(copy) {
-            let want = &users.columns[c].name;
+            let want = crate::harness::mapped(maps, &table, &users.columns[c].name);
             let Some((name, ty)) = (found.iter().find(|(n, _)| n == want))
                 .or_else(|| found.iter().find(|(n, _)| n.eq_ignore_ascii_case(want)))
             else {
                 return Err(Error::usage(format!(
-                    "--primary {}: table `{table}` has no column `{want}`, which copy `{}` holds",
+                    "--primary {}: table `{table}` has no column `{want}`, which copy `{}` holds\n  a renamed column: --map {}=NEW",
                     target.redacted(),
-                    copy.name
+                    copy.name,
+                    users.columns[c].name
                 )));
             };
             read.push(ReadColumn {

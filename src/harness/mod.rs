@@ -28,7 +28,7 @@ pub use crate::dataset::{Group, Plan};
 pub use crate::target::{PROGRESS_TABLE, REJECTS_TABLE, Reject};
 pub use loader::{Load, LoadResult, load};
 pub use options::RehearseOptions;
-pub use prepare::{TargetTables, column_kind, prepare_target, read_target_tables};
+pub use prepare::{TargetTables, column_kind, mapped, prepare_target, read_target_tables};
 pub use rehearse::rehearse;
 pub use verify_only::verify_only;
 

@@ -31,7 +31,8 @@ pub fn column_kind(t: SqlType) -> FieldKind {
     }
 }
 
-fn mapped<'a>(maps: &'a [(String, String)], table: &str, col: &'a str) -> &'a str {
+/// A column's name in the target: `--map` `old=new` or `table.old=new`.
+pub fn mapped<'a>(maps: &'a [(String, String)], table: &str, col: &'a str) -> &'a str {
     for (old, new) in maps {
         if old == col || old.split_once('.') == Some((table, col)) {
             return new;
