@@ -169,16 +169,6 @@ impl Got<'_> {
     }
 }
 
-/// An element of a reply as text (a non-string element as the frame's
-/// debug form, as no copy writes one).
-fn frame_text<'a>(bytes: &'a [u8], f: &RangeFrame) -> Cow<'a, str> {
-    match (raw::text(bytes, f), f) {
-        (Some(b), _) => String::from_utf8_lossy(b),
-        (None, RangeFrame::Integer(i)) => Cow::Owned(i.to_string()),
-        (None, other) => Cow::Owned(format!("{other:?}")),
-    }
-}
-
 impl RedisCopy {
     pub fn open(url: &str, copy: &Copy) -> Result<RedisCopy> {
         let target = RedisTarget::parse(url)?;
@@ -229,7 +219,7 @@ impl RedisCopy {
             .and_then(|c| std::str::from_utf8(c).ok()?.parse().ok())
             .ok_or_else(bad)?;
         for k in found {
-            let k = frame_text(bytes, k);
+            let k = raw::frame_text(bytes, k);
             if k.starts_with("understudy:") || !want(&k) {
                 continue;
             }
@@ -259,18 +249,8 @@ impl RedisCopy {
             let got = match frame {
                 RangeFrame::Null => continue, // expired or deleted meanwhile
                 RangeFrame::Array(items) if items.is_empty() => continue,
-                RangeFrame::Array(items) => {
-                    let mut h: Vec<_> = items
-                        .chunks(2)
-                        .map(|c| {
-                            let v = c.get(1).map_or(Cow::Borrowed(""), |v| frame_text(bytes, v));
-                            (frame_text(bytes, &c[0]), v)
-                        })
-                        .collect();
-                    h.sort();
-                    Got::Hash(h)
-                }
-                v => Got::Str(frame_text(bytes, v)),
+                RangeFrame::Array(items) => Got::Hash(raw::hash_pairs(bytes, items)),
+                v => Got::Str(raw::frame_text(bytes, v)),
             };
             f(k, got);
         }

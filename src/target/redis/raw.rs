@@ -14,6 +14,7 @@
 
 use redis::{ConnectionAddr, ErrorKind, RedisError, RedisResult};
 use redis_protocol::resp2::{decode::decode_range, types::RangeFrame};
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
@@ -260,6 +261,29 @@ pub fn text<'a>(bytes: &'a [u8], f: &RangeFrame) -> Option<&'a [u8]> {
         RangeFrame::BulkString(r) | RangeFrame::SimpleString(r) => Some(&bytes[r.0..r.1]),
         _ => None,
     }
+}
+
+/// An element of a reply as text (an integer in decimal; any other
+/// non-string element as the frame's debug form, as no copy writes one).
+pub fn frame_text<'a>(bytes: &'a [u8], f: &RangeFrame) -> Cow<'a, str> {
+    match (text(bytes, f), f) {
+        (Some(b), _) => String::from_utf8_lossy(b),
+        (None, RangeFrame::Integer(i)) => Cow::Owned(i.to_string()),
+        (None, other) => Cow::Owned(format!("{other:?}")),
+    }
+}
+
+/// An `HGETALL` reply's elements as (field, value) pairs, sorted.
+pub fn hash_pairs<'a>(bytes: &'a [u8], items: &[RangeFrame]) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+    let mut h: Vec<_> = items
+        .chunks(2)
+        .map(|c| {
+            let v = c.get(1).map_or(Cow::Borrowed(""), |v| frame_text(bytes, v));
+            (frame_text(bytes, &c[0]), v)
+        })
+        .collect();
+    h.sort();
+    h
 }
 
 impl Raw {

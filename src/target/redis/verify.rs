@@ -1,8 +1,11 @@
 //! A loaded Redis copy read back and compared with the regenerated copy
 //! (ARCHITECTURE.md § Ground truth is regenerated): per batch, one pipeline
-//! of `HGETALL` per hash and `GET` per secondary key, compared field by
-//! field; keys beyond those expected (`DBSIZE`) are extra.
+//! of `HGETALL` per hash and `GET` per secondary key on the plain
+//! connection (`raw.rs`, replies decoded in place), compared field by
+//! field while the server answers the next batch; keys beyond those
+//! expected (`DBSIZE`) are extra.
 
+use super::raw::{self, Replies};
 use super::{CopyReject, RedisTarget, progress_key};
 use crate::copies::source::{cx, docs, for_users};
 use crate::copies::{Lookups, redis as store};
@@ -11,6 +14,8 @@ use crate::error::{Error, Result};
 use crate::profile::copies::Copy;
 use crate::report::{Example, TableVerify, Verify};
 use crate::row::RowBuf;
+use redis_protocol::resp2::types::RangeFrame;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 /// One expected key: a hash with its fields, or a string.
@@ -19,21 +24,13 @@ enum Want {
     Str(String),
 }
 
-/// A reply as (field, value) pairs (`HGETALL`) or one value (`GET`).
-fn pairs(v: &redis::Value) -> Vec<(String, String)> {
-    let text = |v: &redis::Value| match v {
-        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-        redis::Value::SimpleString(s) => s.clone(),
-        other => format!("{other:?}"),
-    };
-    match v {
-        redis::Value::Array(a) => a
-            .chunks(2)
-            .map(|c| (text(&c[0]), c.get(1).map(text).unwrap_or_default()))
-            .collect(),
-        redis::Value::Map(m) => m.iter().map(|(k, v)| (text(k), text(v))).collect(),
-        redis::Value::Nil => Vec::new(),
-        other => vec![(String::new(), text(other))],
+/// A reply as (field, value) pairs, sorted (`HGETALL`), or one value
+/// under an empty field (`GET`); none for a missing key.
+fn pairs<'a>(bytes: &'a [u8], frame: &RangeFrame) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+    match frame {
+        RangeFrame::Array(items) => raw::hash_pairs(bytes, items),
+        RangeFrame::Null => Vec::new(),
+        other => vec![(Cow::Borrowed(""), raw::frame_text(bytes, other))],
     }
 }
 
@@ -52,6 +49,11 @@ pub fn verify(
     let mut v = Verify::default();
     let mut by_label: BTreeMap<String, u64> = BTreeMap::new();
     let mut orphan = RowBuf::default();
+    let mut raw = target.raw()?;
+    let err = |e: redis::RedisError| Error::target(format!("verifying {}: {e}", target.redacted()));
+    let (mut replies, mut prev) = (Replies::default(), Replies::default());
+    let mut prev_want = Vec::new();
+    let mut cmds = Vec::new();
     for range in crate::generator::plan::aligned_chunks(0..plan.users, batch) {
         let mut want: Vec<(String, Want, Vec<String>)> = Vec::new();
         for_users(plan, &[], range, &[], |u| {
@@ -71,22 +73,24 @@ pub fn verify(
                 }
             });
         });
-        let mut pipe = redis::pipe();
+        cmds.clear();
         for (k, w, _) in &want {
-            pipe.cmd(if matches!(w, Want::Hash(_)) {
+            redis::cmd(if matches!(w, Want::Hash(_)) {
                 "HGETALL"
             } else {
                 "GET"
             })
-            .arg(k);
+            .arg(k)
+            .write_packed_command(&mut cmds);
         }
-        let got: Vec<redis::Value> = pipe
-            .query(&mut con)
-            .map_err(|e| Error::target(format!("verifying {}: {e}", target.redacted())))?;
-        for ((key, w, labels), g) in want.iter().zip(&got) {
-            compare(&mut v, &mut by_label, key, w, labels, g);
-        }
+        raw.send(&cmds).map_err(err)?;
+        // The previous batch compared while the server reads this one.
+        compare_batch(&mut v, &mut by_label, &prev_want, &prev).map_err(err)?;
+        raw.read_replies(want.len(), &mut replies).map_err(err)?;
+        prev_want = want;
+        std::mem::swap(&mut replies, &mut prev);
     }
+    compare_batch(&mut v, &mut by_label, &prev_want, &prev).map_err(err)?;
     let size: u64 = redis::cmd("DBSIZE")
         .query(&mut con)
         .map_err(|e| Error::target(e.to_string()))?;
@@ -117,16 +121,28 @@ pub fn verify(
     Ok(v)
 }
 
+fn compare_batch(
+    v: &mut Verify,
+    by_label: &mut BTreeMap<String, u64>,
+    want: &[(String, Want, Vec<String>)],
+    got: &Replies,
+) -> redis::RedisResult<()> {
+    for (i, (key, w, labels)) in want.iter().enumerate() {
+        let (bytes, frame) = got.get(i)?;
+        compare(v, by_label, key, w, labels, pairs(bytes, frame));
+    }
+    Ok(())
+}
+
 fn compare(
     v: &mut Verify,
     by_label: &mut BTreeMap<String, u64>,
     key: &str,
     w: &Want,
     labels: &[String],
-    g: &redis::Value,
+    got: Vec<(Cow<str>, Cow<str>)>,
 ) {
     v.expected += 1;
-    let got = pairs(g);
     if got.is_empty() {
         v.missing += 1;
         example(v, "missing", key, BTreeMap::new(), labels);
@@ -136,27 +152,28 @@ fn compare(
     let mut diff = BTreeMap::new();
     match w {
         Want::Str(s) => {
-            if got.len() != 1 || got[0].1 != *s {
+            if got.len() != 1 || got[0].1 != **s {
                 diff.insert(
                     "value".to_string(),
-                    (Some(s.clone()), got.first().map(|g| g.1.clone())),
+                    (Some(s.clone()), got.first().map(|g| g.1.to_string())),
                 );
             }
         }
         Want::Hash(fields) => {
             let mut a = fields.clone();
             a.sort();
-            let mut b = got.clone();
-            b.sort();
-            if a != b {
+            let b = got; // sorted by `raw::hash_pairs`
+            let same =
+                a.len() == b.len() && a.iter().zip(&b).all(|((f, x), (g, y))| f == g && x == y);
+            if !same {
                 for (f, x) in &a {
-                    let y = b.iter().find(|(g, _)| g == f).map(|(_, y)| y.clone());
+                    let y = b.iter().find(|(g, _)| g == f).map(|(_, y)| y.to_string());
                     if y.as_ref() != Some(x) {
                         diff.insert(f.clone(), (Some(x.clone()), y));
                     }
                 }
                 for (f, y) in b.iter().filter(|(f, _)| !a.iter().any(|(g, _)| g == f)) {
-                    diff.insert(f.clone(), (None, Some(y.clone())));
+                    diff.insert(f.to_string(), (None, Some(y.to_string())));
                 }
             }
         }
