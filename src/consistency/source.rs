@@ -296,6 +296,7 @@ impl RedisCopy {
             }
             self.raw.send(&cmds).map_err(|e| self.err(e))?;
             self.each(&prev_keys, &prev, &mut other, f)?;
+            self.others(&mut other, SCAN_COUNT, f)?;
             let n = keys.ends.len();
             self.raw
                 .read_replies(n, &mut replies)
@@ -311,7 +312,7 @@ impl RedisCopy {
             cursor = self.keys_of(&scan, want, &mut keys)?;
         }
         self.each(&prev_keys, &prev, &mut other, f)?;
-        self.others(&other, f)
+        self.others(&mut other, 1, f)
     }
 
     /// The keys `spill` lists that `want` accepts, read again by key, in
@@ -356,20 +357,30 @@ impl RedisCopy {
                     .read_replies(n, &mut replies)
                     .map_err(|e| self.err(e))?;
                 self.each(&keys, &replies, &mut other, f)?;
+                self.others(&mut other, SCAN_COUNT, f)?;
                 keys.clear();
             }
             if end {
-                return self.others(&other, f);
+                return self.others(&mut other, 1, f);
             }
         }
     }
 
-    /// The keys whose type was not the one their pattern suggests.
-    fn others(&mut self, other: &[String], f: &mut dyn FnMut(&str, Got)) -> Result<()> {
-        if other.is_empty() {
+    /// The keys whose type was not the one their pattern suggests, once
+    /// there are `at_least` of them (a batch's worth: memory stays flat
+    /// when a pattern guesses wrong for every key).
+    fn others(
+        &mut self,
+        other: &mut Vec<String>,
+        at_least: usize,
+        f: &mut dyn FnMut(&str, Got),
+    ) -> Result<()> {
+        if other.is_empty() || other.len() < at_least {
             return Ok(());
         }
-        self.fetch(other, &mut |k, v| f(k, Got::of_val(v)))
+        self.fetch(other, &mut |k, v| f(k, Got::of_val(v)))?;
+        other.clear();
+        Ok(())
     }
 
     /// Keys read by their type (`TYPE`, then `HGETALL` or `GET`). A key of
