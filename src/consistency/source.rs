@@ -61,9 +61,6 @@ pub struct RedisCopy {
     target: RedisTarget,
     /// Reads the copy (`raw.rs`: replies decoded in place).
     raw: Raw,
-    /// The crate's connection, for the few keys of another type than their
-    /// pattern suggests (`fetch`).
-    con: redis::Connection,
     /// The literal starts of the copy's key pattern and of its secondary
     /// keys' patterns: which command a key most likely takes.
     hash_prefix: String,
@@ -155,29 +152,15 @@ impl Got<'_> {
             Got::Str(s) => Val::Str(s.to_string()),
         }
     }
-
-    fn of_val(v: Val) -> Got<'static> {
-        match v {
-            Val::Hash(f) => Got::Hash(
-                f.into_iter()
-                    .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
-                    .collect(),
-            ),
-            Val::Str(s) => Got::Str(Cow::Owned(s)),
-            Val::Doc(d) => Got::Str(Cow::Owned(String::from_utf8_lossy(&d).into_owned())),
-        }
-    }
 }
 
 impl RedisCopy {
     pub fn open(url: &str, copy: &Copy) -> Result<RedisCopy> {
         let target = RedisTarget::parse(url)?;
-        let con = target.connect()?;
         let raw = target.raw()?;
         Ok(RedisCopy {
             target,
             raw,
-            con,
             hash_prefix: prefix(&copy.key),
             string_prefixes: copy.secondary.iter().map(prefix).collect(),
             spill: None,
@@ -286,6 +269,8 @@ impl RedisCopy {
             .map_err(|e| self.err(e))?;
         let mut cursor = self.keys_of(&scan, want, &mut keys)?;
         loop {
+            // Every reply read: the plain connection is free.
+            self.others(&mut other, SCAN_COUNT, f)?;
             if let Some(w) = spill.as_deref_mut() {
                 keys.write(w).map_err(spill_error)?;
             }
@@ -296,7 +281,6 @@ impl RedisCopy {
             }
             self.raw.send(&cmds).map_err(|e| self.err(e))?;
             self.each(&prev_keys, &prev, &mut other, f)?;
-            self.others(&mut other, SCAN_COUNT, f)?;
             let n = keys.ends.len();
             self.raw
                 .read_replies(n, &mut replies)
@@ -368,7 +352,8 @@ impl RedisCopy {
 
     /// The keys whose type was not the one their pattern suggests, once
     /// there are `at_least` of them (a batch's worth: memory stays flat
-    /// when a pattern guesses wrong for every key).
+    /// when a pattern guesses wrong for every key). Called with no reply
+    /// pending on the plain connection.
     fn others(
         &mut self,
         other: &mut Vec<String>,
@@ -378,43 +363,52 @@ impl RedisCopy {
         if other.is_empty() || other.len() < at_least {
             return Ok(());
         }
-        self.fetch(other, &mut |k, v| f(k, Got::of_val(v)))?;
+        self.fetch(other, f)?;
         other.clear();
         Ok(())
     }
 
-    /// Keys read by their type (`TYPE`, then `HGETALL` or `GET`). A key of
-    /// a type no copy writes (a set, a list…) is its type's name in
+    /// Keys read by their type (`TYPE`, then `HGETALL` or `GET`), on the
+    /// plain connection when nothing else is in flight there. A key of a
+    /// type no copy writes (a set, a list…) is its type's name in
     /// parentheses: a finding (an orphan, or a stale key), not a failure.
-    fn fetch(&mut self, keys: &[String], f: &mut dyn FnMut(&str, Val)) -> Result<()> {
-        let mut p = redis::pipe();
+    fn fetch(&mut self, keys: &[String], f: &mut dyn FnMut(&str, Got)) -> Result<()> {
+        let mut cmds = Vec::new();
         for k in keys {
-            p.cmd("TYPE").arg(k);
+            redis::cmd("TYPE").arg(k).write_packed_command(&mut cmds);
         }
-        let types: Vec<String> = p.query(&mut self.con).map_err(|e| self.err(e))?;
-        let mut p = redis::pipe();
+        let mut replies = Replies::default();
+        self.raw.send(&cmds).map_err(|e| self.err(e))?;
+        self.raw
+            .read_replies(keys.len(), &mut replies)
+            .map_err(|e| self.err(e))?;
+        let types = (0..keys.len())
+            .map(|i| (replies.get(i)).map(|(b, t)| raw::frame_text(b, t).into_owned()))
+            .collect::<redis::RedisResult<Vec<String>>>()
+            .map_err(|e| self.err(e))?;
+        cmds.clear();
         for (k, t) in keys.iter().zip(&types) {
-            match t.as_str() {
-                "hash" => p.cmd("HGETALL").arg(k),
-                "string" => p.cmd("GET").arg(k),
-                _ => p.cmd("EXISTS").arg(k),
-            };
+            redis::cmd(match t.as_str() {
+                "hash" => "HGETALL",
+                "string" => "GET",
+                _ => "EXISTS",
+            })
+            .arg(k)
+            .write_packed_command(&mut cmds);
         }
-        let vals: Vec<redis::Value> = p.query(&mut self.con).map_err(|e| self.err(e))?;
-        for ((k, t), v) in keys.iter().zip(&types).zip(&vals) {
-            let val = match (t.as_str(), v) {
-                (_, redis::Value::Nil) | (_, redis::Value::Int(0)) => continue, // gone meanwhile
-                ("hash", redis::Value::Array(items)) => hash_of(items),
-                ("hash", redis::Value::Map(m)) => {
-                    let mut f: Vec<(String, String)> =
-                        m.iter().map(|(a, b)| (text(a), text(b))).collect();
-                    f.sort();
-                    Val::Hash(f)
-                }
-                ("string", v) => Val::Str(text(v)),
-                (t, _) => Val::Str(format!("({t})")),
+        self.raw.send(&cmds).map_err(|e| self.err(e))?;
+        self.raw
+            .read_replies(keys.len(), &mut replies)
+            .map_err(|e| self.err(e))?;
+        for (i, (k, t)) in keys.iter().zip(&types).enumerate() {
+            let (bytes, frame) = replies.get(i).map_err(|e| self.err(e))?;
+            let got = match (t.as_str(), frame) {
+                (_, RangeFrame::Null | RangeFrame::Integer(0)) => continue, // gone meanwhile
+                ("hash", RangeFrame::Array(items)) => Got::Hash(raw::hash_pairs(bytes, items)),
+                ("string", v) => Got::Str(raw::frame_text(bytes, v)),
+                (t, _) => Got::Str(Cow::Owned(format!("({t})"))),
             };
-            f(k, val);
+            f(k, got);
         }
         Ok(())
     }
