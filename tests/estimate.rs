@@ -359,13 +359,13 @@ fn okta_rate_limit_is_named_as_the_bottleneck() {
     assert!(lo < ideal && ideal < hi, "{lo}–{hi} vs {ideal}");
 }
 
-/// `--size-method geometric`: samples at sizes halving from an eighth of the
-/// production (batches of 2,000 users: 100 batches, sizes of 2, 3, 6 and
-/// 13 batches), a + b·ln(rows) fitted to them; the report states the
-/// estimate's own cost and what the budget bought. The quadrature's samples
-/// at 21 % and 79 % are SQLite's default, and `--method quadrature` or
-/// `--size-method quadrature` asks for them; a tight `--budget` drops sizes
-/// and says so.
+/// `--size-method geometric` (the default): samples at sizes from one batch
+/// up to an eighth of the production (batches of 2,000 users: 100 batches,
+/// up to 13 batches, fewer where an index would get under 8 of a batch's
+/// keys per leaf), the leaf model fitted to them; the report states the
+/// estimate's own cost and what the budget bought. `--method quadrature` or
+/// `--size-method quadrature` asks for the samples at 21 % and 79 %; a
+/// tight `--budget` drops sizes and says so.
 #[test]
 fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     let d = tempdir();
@@ -387,7 +387,11 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     check_report(&r, 200_000, &[1]);
     assert_eq!(r["size_method"], "geometric");
     assert_eq!(r["model"]["size"]["method"], "geometric");
-    assert_eq!(r["model"]["size_fit"]["kind"], "log");
+    let fit = &r["model"]["size_fit"];
+    assert_eq!(fit["kind"], "leaves", "{fit}");
+    assert!(fit["fit"]["beta_s_per_leaf"].as_f64().unwrap() >= 0.0);
+    assert_eq!(fit["points"].as_array().unwrap().len(), 4, "{fit}");
+    assert!(!fit["fit"]["pages"]["indexes"].as_array().unwrap().is_empty());
     let rows = r["production_rows"].as_f64().unwrap();
     let mut at: Vec<f64> = r["samples"]
         .as_array()
@@ -409,11 +413,11 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     assert_eq!(r["budget"]["seconds"], 600.0);
     assert!(!db.exists(), "estimate created the target file");
 
-    // The quadrature, by either spelling, and SQLite's default without one.
+    // The quadrature, by either spelling; the geometric without one.
     for (flags, method) in [
         (&["--method", "quadrature"][..], "quadrature"),
         (&["--size-method", "quadrature"], "quadrature"),
-        (&[], "quadrature"),
+        (&[], "geometric"),
     ] {
         let q = d.path().join("q.json");
         let mut cmd = estimate(&profile, 200_000)

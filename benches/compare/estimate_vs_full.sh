@@ -16,6 +16,7 @@
 #   ROUNDS (default 1) — estimate/full pairs per target, the order
 #   alternating (estimate first, then the full run first), so that a change
 #   in the machine's load does not always favour the same side.
+#   KEEP=DIR — keep each round's reports in DIR (est-T-R.json, full-T-R.json).
 # The load average is printed before each phase: on a shared machine it
 # explains much of the error.
 # Needs: initdb/pg_ctl/psql (PostgreSQL 15+), python3. Run as root it starts
@@ -34,6 +35,13 @@ load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 DSN="postgres://bench@127.0.0.1:$PORT"
 
 compare() { python3 benches/compare/estimate_error.py "$@"; }
+# KEEP=DIR keeps each round's two reports (est-T-R.json, full-T-R.json).
+keep() {
+  if [ -n "${KEEP:-}" ]; then
+    cp "$WORK/est-$1.json" "$KEEP/est-$1-$2.json"
+    cp "$WORK/full-$1.json" "$KEEP/full-$1-$2.json"
+  fi
+}
 
 est_pg() {
   load estimate
@@ -65,12 +73,13 @@ for round in $(seq "$ROUNDS"); do
         -c "CREATE DATABASE est" -c "CREATE DATABASE full_run"
       if [ $((round % 2)) = 1 ]; then est_pg; full_pg; else full_pg; est_pg; fi
       compare PostgreSQL "$WORK/est-pg.json" "$WORK/full-pg.json" "$PG_WORKERS"
+      keep pg "$round"
       ;;
     sqlite)
       if [ $((round % 2)) = 1 ]; then est_sqlite; full_sqlite; else full_sqlite; est_sqlite; fi
       compare SQLite "$WORK/est-sqlite.json" "$WORK/full-sqlite.json" 1
+      keep sqlite "$round"
       ;;
     esac
   done
 done
-if [ -n "${KEEP:-}" ]; then cp "$WORK"/*.json "$KEEP"/; fi

@@ -1,16 +1,20 @@
 //! The size model of `--size-method geometric`: samples at a few small,
 //! geometrically spaced sizes (up to `MAX_SHARE` of the production size),
-//! time per row a + b·ln(rows) (b ≥ 0) fitted to them and averaged over
-//! 0..N rows. Pure functions, unit-tested.
+//! a model fitted to them and summed (averaged) over the whole load. Pure
+//! functions, unit-tested.
 //!
-//! One form for every kind of target, chosen on full loads' own curves
-//! (their per-second series): a batch's cost rises steeply at the first
-//! sizes and more slowly after (1M `saas` into SQLite: about 4.3 µs per
-//! user already loaded between 25,000 and 125,000 users, 1.0–3.0 µs beyond;
-//! `bench-8` alike), which a line in users, or in the index leaves a batch
-//! lands on, carried 1.5–2× too high (docs/estimate.md § Measured). SQLite's
-//! page counts (`Pages`, read from the largest copy) give the projected
-//! size of the target.
+//! SQLite (`LeafFit`): a batch's time is α + β·T(u), T(u) the distinct
+//! index leaves a batch of B users lands on when the target holds u users
+//! (in each index P·(1 − e^(−k/P)) of its P leaves for its k new keys;
+//! the page counts per user read from the largest copy, `Pages`). While an
+//! index has fewer leaves than a batch has keys, every leaf is written and
+//! T grows with the table; once it has many more, T tends to k and stops
+//! growing. Chosen on full loads' own curves on a quiet machine (1M
+//! `saas`: −1.8 % to −0.3 %; a line in users gave +1 % to +3 % there but
+//! keeps growing where the leaves stop; a + b·ln(rows) −30 %:
+//! docs/estimate.md § Measured).
+//! Database servers (`LogFit`): time per row a + b·ln(rows), b ≥ 0,
+//! averaged over 0..N (their size effect is small: ×1.0–1.2).
 
 use serde::{Deserialize, Serialize};
 
@@ -67,11 +71,18 @@ impl AtSize {
             Some(false) => 3,
             Some(true) => 6,
         };
+        let mut points = nodes(batches, if server.is_some() { 3 } else { 4 });
+        if server.is_none() {
+            // SQLite's first size is one batch: its page counts cap the
+            // others (`nodes::capped`), so it must be below any cap.
+            points[0] = 1;
+            points.dedup();
+        }
         AtSize {
             half,
             batch: full_batch,
             window: (half / full_batch).max(least),
-            points: nodes(batches, if server.is_some() { 3 } else { 4 }),
+            points,
         }
     }
 
@@ -127,6 +138,134 @@ impl Pages {
     pub fn index_pages(&self, u: f64) -> f64 {
         self.indexes.iter().map(|i| i.pages_per_user * u).sum()
     }
+
+    /// T(u): distinct index leaves one batch lands on when the target
+    /// holds `u` users, its keys falling at random among each index's.
+    pub fn touched(&self, u: f64) -> f64 {
+        self.indexes
+            .iter()
+            .map(|i| {
+                let p = (i.pages_per_user * u).max(1.0);
+                p * (1.0 - (-(i.rows_per_user * self.batch_users) / p).exp())
+            })
+            .sum()
+    }
+}
+
+/// SQLite's size model: seconds per batch α + β·T(u).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeafFit {
+    pub alpha_s: f64,
+    pub beta_s_per_leaf: f64,
+    pub rms_rel_error: f64,
+    pub pages: Pages,
+}
+
+impl LeafFit {
+    /// Seconds for the batch loaded when the target holds `u` users.
+    pub fn batch_s(&self, u: f64) -> f64 {
+        self.alpha_s + self.beta_s_per_leaf * self.pages.touched(u)
+    }
+
+    /// Seconds for a load of `users`, batch by batch (each at its middle).
+    pub fn total_s(&self, users: f64) -> f64 {
+        let b = self.pages.batch_users.max(1.0);
+        let whole = (users / b).floor() as u64;
+        let mut t: f64 = (0..whole)
+            .map(|i| self.batch_s((i as f64 + 0.5) * b))
+            .sum();
+        let rest = users - whole as f64 * b;
+        if rest > 0.0 {
+            t += self.batch_s(whole as f64 * b + rest / 2.0) * rest / b;
+        }
+        t
+    }
+}
+
+/// Fits α, β ≥ 0 to `(users in the target, seconds per batch)`.
+pub fn fit_leaves(points: &[(f64, f64)], pages: Pages) -> Option<LeafFit> {
+    if points.is_empty() {
+        return None;
+    }
+    let xy: Vec<(f64, f64)> = points.iter().map(|&(u, t)| (pages.touched(u), t)).collect();
+    let (alpha, beta) = line_fit(&xy);
+    let mut fit = LeafFit {
+        alpha_s: alpha,
+        beta_s_per_leaf: beta,
+        rms_rel_error: 0.0,
+        pages,
+    };
+    fit.rms_rel_error = rms_rel(points.iter().map(|&(u, t)| (fit.batch_s(u), t)));
+    Some(fit)
+}
+
+/// Least residual a window is taken to have, relative to the mean window:
+/// three windows on a line say little about their noise (the same window
+/// of 1M `bench-8` measured up to 19 % apart in repeated estimates on a
+/// quiet machine; docs/estimate.md § Measured).
+pub const WINDOW_SD: f64 = 0.03;
+
+impl LeafFit {
+    /// Relative standard error of the load's mean batch time, the fitted
+    /// line read at the load's mean T: s²·(1/n + (T̄ − mean T)²/Sxx), with
+    /// s the residual's (n − 2 degrees of freedom) or `WINDOW_SD` of the
+    /// mean window, whichever is larger. Extrapolating far beyond the
+    /// windows' T makes it large, as it should.
+    pub fn rel_se(&self, points: &[(f64, f64)], users: f64) -> f64 {
+        let n = points.len();
+        if n == 0 {
+            return 1.0;
+        }
+        let xy: Vec<(f64, f64)> = points
+            .iter()
+            .map(|&(u, t)| (self.pages.touched(u), t))
+            .collect();
+        let nf = n as f64;
+        let mx = xy.iter().map(|p| p.0).sum::<f64>() / nf;
+        let my = xy.iter().map(|p| p.1).sum::<f64>() / nf;
+        let sxx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let rss: f64 = xy
+            .iter()
+            .map(|&(x, y)| (y - self.alpha_s - self.beta_s_per_leaf * x).powi(2))
+            .sum();
+        let s_res = if n > 2 { (rss / (nf - 2.0)).sqrt() } else { 0.0 };
+        let s = s_res.max(WINDOW_SD * my);
+        let b = self.pages.batch_users.max(1.0);
+        let batches = (users / b).ceil().max(1.0);
+        let t_bar = (0..batches as u64)
+            .map(|i| self.pages.touched((i as f64 + 0.5) * b))
+            .sum::<f64>()
+            / batches;
+        let lever = if sxx > 0.0 {
+            (t_bar - mx).powi(2) / sxx
+        } else {
+            0.0
+        };
+        let mean = self.alpha_s + self.beta_s_per_leaf * t_bar;
+        (s * (1.0 / nf + lever).sqrt() / mean.max(1e-9)).min(0.5)
+    }
+}
+
+/// y = a + b·x by least squares, a, b ≥ 0.
+fn line_fit(xy: &[(f64, f64)]) -> (f64, f64) {
+    let n = xy.len() as f64;
+    let (mx, my) = (
+        xy.iter().map(|p| p.0).sum::<f64>() / n,
+        xy.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = xy.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if xy.len() < 2 || sxx <= 0.0 || sxy <= 0.0 {
+        return (my.max(0.0), 0.0);
+    }
+    let b = sxy / sxx;
+    let a = my - b * mx;
+    if a >= 0.0 {
+        return (a, b);
+    }
+    // Through the origin: no batch costs less than nothing.
+    let sxx0: f64 = xy.iter().map(|p| p.0 * p.0).sum();
+    (0.0, xy.iter().map(|p| p.0 * p.1).sum::<f64>() / sxx0.max(1e-300))
 }
 
 fn rms_rel(pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
@@ -188,7 +327,10 @@ pub fn fit_log(points: &[(f64, f64)]) -> Option<LogFit> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SizeMethod {
-    /// Samples at small, geometrically spaced sizes and a fitted model.
+    /// Samples at small, geometrically spaced sizes and a fitted model:
+    /// the default on every kind of target (SQLite's too since its model
+    /// counts the index leaves a batch lands on; docs/estimate.md §
+    /// Measured).
     #[default]
     Geometric,
     /// Samples at 21 % and 79 % of the production size (two-point
@@ -197,37 +339,49 @@ pub enum SizeMethod {
     Quadrature,
 }
 
-impl SizeMethod {
-    /// The size method without `--size-method`: geometric on servers; on
-    /// SQLite the quadrature, whose samples at 21 % and 79 % cost more but
-    /// measure the size effect where it happens: fitted to windows below
-    /// 12.5 % of a 1M `saas` load, no model form tried held within ±15 %
-    /// (docs/estimate.md § Measured).
-    pub fn default_for(kind: super::model::TargetKind) -> SizeMethod {
-        match kind {
-            super::model::TargetKind::SingleWriter => SizeMethod::Quadrature,
-            _ => SizeMethod::Geometric,
-        }
-    }
-}
-
 /// The fitted size model, as the report shows it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fitted {
-    /// Time per row against ln(rows).
+    /// A server: time per row against ln(rows).
     Log {
         fit: LogFit,
         /// (rows in the target, seconds per row) at each size.
+        points: Vec<(f64, f64)>,
+    },
+    /// SQLite: time per batch against the index leaves it lands on.
+    Leaves {
+        fit: LeafFit,
+        /// (users in the target, seconds per batch) at each size.
         points: Vec<(f64, f64)>,
     },
 }
 
 /// The full load's mean rate (rows/s) from the samples at size, the
 /// model's relative standard error, and the model. `at`: (rows in the
-/// target, rows loaded, writer's seconds) of each sample; `rows` of the
-/// full load.
-pub fn full_rate(at: &[(f64, f64, f64)], rows: f64) -> Option<(f64, f64, Fitted)> {
+/// target, rows loaded, writer's seconds) of each sample; `rows` and
+/// `users` of the full load; `pages`, SQLite's page counts.
+pub fn full_rate(
+    at: &[(f64, f64, f64)],
+    rows: f64,
+    users: f64,
+    pages: Option<&Pages>,
+) -> Option<(f64, f64, Fitted)> {
+    let k = at.len().max(1) as f64;
+    let se = |rms: f64| (rms.powi(2) / k + EXTRAPOLATION_SD * EXTRAPOLATION_SD).sqrt();
+    if let Some(pages) = pages {
+        let per_user = rows / users.max(1.0);
+        let batch_rows = per_user * pages.batch_users;
+        // Users in the target at the middle of each window, seconds per batch.
+        let points: Vec<(f64, f64)> = at
+            .iter()
+            .map(|&(at_rows, n, secs)| ((at_rows + n / 2.0) / per_user, secs / n.max(1.0) * batch_rows))
+            .collect();
+        let fit = fit_leaves(&points, pages.clone())?;
+        let rate = rows / fit.total_s(users).max(1e-9);
+        let se = fit.rel_se(&points, users).hypot(EXTRAPOLATION_SD);
+        return Some((rate, se, Fitted::Leaves { fit, points }));
+    }
     // Rows in the target at the middle of each window.
     let points: Vec<(f64, f64)> = at
         .iter()
@@ -235,9 +389,7 @@ pub fn full_rate(at: &[(f64, f64, f64)], rows: f64) -> Option<(f64, f64, Fitted)
         .collect();
     let fit = fit_log(&points)?;
     let rate = 1.0 / fit.mean_s(rows);
-    let k = at.len().max(1) as f64;
-    let se = (fit.rms_rel_error.powi(2) / k + EXTRAPOLATION_SD * EXTRAPOLATION_SD).sqrt();
-    Some((rate, se, Fitted::Log { fit, points }))
+    Some((rate, se(fit.rms_rel_error), Fitted::Log { fit, points }))
 }
 
 #[cfg(test)]
@@ -274,14 +426,83 @@ mod tests {
             .iter()
             .map(|&r| (r, 192_000.0, 192_000.0 * per_row(r + 96_000.0)))
             .collect();
-        let (rate, se, fitted) = full_rate(&at, 7.7e6).unwrap();
+        let (rate, se, fitted) = full_rate(&at, 7.7e6, 1e6, None).unwrap();
         let mean = 1e-6 + 2e-7 * (7.7e6f64.ln() - 1.0);
         assert!((rate * mean - 1.0).abs() < 1e-9, "{rate} vs {}", 1.0 / mean);
         // A perfect fit still carries the extrapolation's allowance.
         assert!((se - EXTRAPOLATION_SD).abs() < 1e-9);
-        let Fitted::Log { points, .. } = fitted;
+        let Fitted::Log { points, .. } = fitted else {
+            panic!("a server's model is the log form")
+        };
         assert_eq!(points.len(), 3);
         assert_eq!(points[0].0, 288_000.0);
-        assert!(full_rate(&[], 1e6).is_none());
+        assert!(full_rate(&[], 1e6, 1e5, None).is_none());
+    }
+
+    fn bench_pages() -> Pages {
+        Pages {
+            batch_users: 25_000.0,
+            append_pages_per_user: 0.035,
+            indexes: [0.0099, 0.006, 0.0121]
+                .iter()
+                .enumerate()
+                .map(|(k, &p)| Index {
+                    name: format!("i{k}"),
+                    pages_per_user: p,
+                    rows_per_user: 1.0,
+                })
+                .collect(),
+            cache_pages: 65_536.0,
+            autocheckpoint: 65_536.0,
+            bytes_per_user: 300.0,
+        }
+    }
+
+    #[test]
+    fn a_batch_lands_on_every_leaf_of_a_small_index_and_on_one_per_key_in_a_large_one() {
+        let p = bench_pages();
+        // 50,000 users: 1,400 leaves, fewer than a batch's 75,000 keys.
+        assert!((p.touched(5e4) - p.index_pages(5e4)).abs() < 1.0);
+        // 100M users: leaves far outnumber keys, about one leaf per key.
+        let t = p.touched(1e8);
+        assert!(t < 75_000.0 && t > 73_000.0, "{t}");
+        // Growing, more slowly than the index.
+        assert!(p.touched(1e7) > p.touched(1e6));
+        assert!(p.touched(1e7) < 3.0 * p.touched(1e6));
+    }
+
+    #[test]
+    fn the_leaf_model_is_recovered_and_summed_batch_by_batch() {
+        let p = bench_pages();
+        let truth = |u: f64| 0.15 + 30e-6 * p.touched(u);
+        let pts: Vec<(f64, f64)> = [50_000.0f64, 100_000.0, 150_000.0]
+            .iter()
+            .map(|&u| (u, truth(u)))
+            .collect();
+        let f = fit_leaves(&pts, p.clone()).unwrap();
+        assert!((f.alpha_s - 0.15).abs() < 1e-9 && (f.beta_s_per_leaf - 30e-6).abs() < 1e-12);
+        assert!(f.rms_rel_error < 1e-9);
+        let sum: f64 = (0..400).map(|i| truth((i as f64 + 0.5) * 25_000.0)).sum();
+        assert!((f.total_s(1e7) / sum - 1.0).abs() < 1e-9);
+        // Half a batch more costs half the next batch.
+        let extra = f.total_s(1e7 + 12_500.0) - f.total_s(1e7);
+        assert!((extra - truth(1e7 + 6_250.0) / 2.0).abs() < 1e-9);
+        // Through full_rate: windows of 2 batches (rows = users here).
+        let at: Vec<(f64, f64, f64)> = [25_000.0f64, 75_000.0, 125_000.0]
+            .iter()
+            .map(|&u| (u, 50_000.0, 2.0 * truth(u + 25_000.0)))
+            .collect();
+        let (rate, _, fitted) = full_rate(&at, 1e7, 1e7, Some(&p)).unwrap();
+        assert!((rate * sum / 1e7 - 1.0).abs() < 1e-6, "{rate}");
+        assert!(matches!(fitted, Fitted::Leaves { .. }));
+        // Exact windows: the error is the windows' least spread, carried to
+        // the load's mean T (far beyond the windows' T: several times it).
+        let rel = f.rel_se(&pts, 1e7);
+        assert!(rel > WINDOW_SD && rel <= 0.5, "{rel}");
+        assert!(f.rel_se(&pts, 2e5) < rel);
+        // A falling trend is not extrapolated: the mean of the windows.
+        let flat = fit_leaves(&[(5e4, 0.3), (1.5e5, 0.2)], p).unwrap();
+        assert_eq!(flat.beta_s_per_leaf, 0.0);
+        assert!((flat.alpha_s - 0.25).abs() < 1e-12);
     }
 }

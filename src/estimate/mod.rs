@@ -355,7 +355,7 @@ fn size_design(
     let n = opts.production_users;
     let requested = opts
         .size_method
-        .unwrap_or(geometric::SizeMethod::default_for(kind));
+        .unwrap_or(geometric::SizeMethod::default());
     let mysql = ["mysql:", "mariadb:"]
         .iter()
         .any(|p| opts.target.starts_with(p));
@@ -425,6 +425,8 @@ struct Sampled {
     /// The target's size after the full load, projected from the largest
     /// copy (bytes), when known.
     projected_bytes: Option<f64>,
+    /// SQLite's page counts, read from the largest copy (geometric).
+    pages: Option<geometric::Pages>,
 }
 
 /// The samples: on a server the samples at size first, then the pass
@@ -441,6 +443,7 @@ fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<
         sizes_skipped: 0,
         peak_bytes: None,
         projected_bytes: None,
+        pages: None,
     };
     let geometric = d.size_method == geometric::SizeMethod::Geometric;
     if d.kind == TargetKind::Server {
@@ -560,6 +563,14 @@ fn at_sizes_on_sqlite(
     into.sizes_skipped = out.skipped;
     into.peak_bytes = Some(out.peak_bytes);
     into.projected_bytes = out.pages.as_ref().map(|p| p.bytes_per_user * d.n as f64);
+    into.pages = out.pages;
+    if let Some(users) = out.capped {
+        into.notes.push(format!(
+            "samples at size up to {users} users, not {:.1} % of the production: beyond that a batch meets fewer than {} keys per leaf of an index, where a sorted build's full leaves split as a long load's do not",
+            geometric::MAX_SHARE * 100.0,
+            nodes::KEYS_PER_LEAF
+        ));
+    }
     Ok(())
 }
 
@@ -636,7 +647,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
     }
     if opts
         .size_method
-        .unwrap_or(geometric::SizeMethod::default_for(d.kind))
+        .unwrap_or(geometric::SizeMethod::default())
         != d.size_method
     {
         notes.push(format!(
@@ -665,8 +676,10 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
         rows: full_rows,
         batch: d.full_batch,
         workers: &d.workers,
-        geometric: (d.size_method == geometric::SizeMethod::Geometric)
-            .then_some(model::Geo { users: n }),
+        geometric: (d.size_method == geometric::SizeMethod::Geometric).then_some(model::Geo {
+            users: n,
+            pages: sampled.pages.clone(),
+        }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.append(&mut out.notes);

@@ -170,6 +170,8 @@ pub struct Inputs<'a> {
 /// What `--size-method geometric` adds to the samples at size.
 pub struct Geo {
     pub users: u64,
+    /// SQLite's page counts: its size model is in index leaves.
+    pub pages: Option<super::geometric::Pages>,
 }
 
 pub struct Outcome {
@@ -407,7 +409,13 @@ fn geometric(
         .iter()
         .map(|s| (s.at_rows as f64, s.steady_rows as f64, s.steady_window_s))
         .collect();
-    let Some((full, se, fitted)) = super::geometric::full_rate(&at, inp.rows as f64) else {
+    let geo = inp.geometric.as_ref();
+    let Some((full, se, fitted)) = super::geometric::full_rate(
+        &at,
+        inp.rows as f64,
+        geo.map_or(0, |g| g.users) as f64,
+        geo.and_then(|g| g.pages.as_ref()),
+    ) else {
         return (no_size_effect(x1, 0.10), 0.0);
     };
     *size_fit = Some(fitted);

@@ -37,6 +37,8 @@ pub struct Out {
     pub fill_s: f64,
     pub skipped: usize,
     pub peak_bytes: u64,
+    /// Users the sizes were capped at (`most_users`), when they were.
+    pub capped: Option<u64>,
 }
 
 fn bytes(p: &Path) -> u64 {
@@ -77,18 +79,21 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
     let mut out = Out::default();
     let mut from = 0;
     let mut last: Option<(f64, u64)> = None;
-    for (i, &to) in d.points.iter().enumerate() {
+    let mut points = d.points.clone();
+    let mut i = 0;
+    while i < points.len() {
+        let to = points[i];
         if let (Some((secs, prev)), true) = (last, i >= 2) {
             let next = secs * to as f64 / prev.max(1) as f64;
             if d.started.elapsed().as_secs_f64() + next > d.budget_s {
-                out.skipped = d.points.len() - i;
+                out.skipped = points.len() - i;
                 break;
             }
         }
         let t0 = Instant::now();
         let rows = fill_to(plan, &fill, base, d.batch, from..to)?;
         from = to;
-        let last_size = i + 1 == d.points.len();
+        let last_size = i + 1 == points.len();
         // The largest size is measured in the fill file itself (nothing is
         // appended after it): beside the target at most the fill file and
         // one copy of a smaller size, or the fill file with its indexes.
@@ -117,7 +122,19 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
         out.fill_s += t0.elapsed().as_secs_f64();
         let users = to * d.batch;
         // Read at every size: a budget that stops early leaves the last read.
-        out.pages = Some(read_pages(&file, users, d.batch)?);
+        let pages = read_pages(&file, users, d.batch)?;
+        if i == 0 {
+            // The page counts per user are known from the first size on:
+            // the larger sizes are kept where a sorted build measures what
+            // a long load meets (`most_users`).
+            let cap = (most_users(&pages) / d.batch as f64).floor() as u64;
+            let capped = capped(&points, cap);
+            if capped != points {
+                out.capped = Some(cap * d.batch);
+                points = capped;
+            }
+        }
+        out.pages = Some(pages);
         let cache_kib = crate::target::sqlite::DEFAULT_TUNING.cache_kib;
         let at = At {
             batches: to,
@@ -128,8 +145,50 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
         out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
         out.samples.push(s);
         last = Some((t0.elapsed().as_secs_f64(), to.max(1)));
+        i += 1;
     }
     Ok(out)
+}
+
+/// Fewest of a batch's keys per leaf of an index at which a window in a
+/// sorted build is measured: a sort packs every leaf full, so the first
+/// batch splits nearly every leaf it lands on. Where a leaf meets many of
+/// a batch's keys it splits in a long load too; where it meets one or two
+/// it seldom does there, and a window ran 35 % slower than the long load
+/// at the same size (10M `bench-8`, 1.7 keys per leaf; docs/estimate.md §
+/// Measured).
+pub const KEYS_PER_LEAF: f64 = 8.0;
+
+/// Most users the target may hold for every index to get at least
+/// `KEYS_PER_LEAF` of a batch's keys per leaf.
+pub fn most_users(p: &Pages) -> f64 {
+    // An index that gets a few keys a batch (bookkeeping, a lookup table)
+    // costs nothing that grows.
+    p.indexes
+        .iter()
+        .filter(|i| i.pages_per_user > 0.0 && i.rows_per_user * p.batch_users >= KEYS_PER_LEAF)
+        .map(|i| i.rows_per_user * p.batch_users / (KEYS_PER_LEAF * i.pages_per_user))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The sizes (batch counts, ascending) with the larger ones moved to at
+/// most `cap` batches, as many, evenly spaced from the first (which is
+/// filled already), distinct; unchanged when they fit.
+pub fn capped(points: &[u64], cap: u64) -> Vec<u64> {
+    let (Some(&first), Some(&top)) = (points.first(), points.last()) else {
+        return points.to_vec();
+    };
+    let k = points.len();
+    if top <= cap || k < 2 {
+        return points.to_vec();
+    }
+    // Room for distinct sizes above the first, whatever the cap.
+    let top = cap.max(first + k as u64 - 1);
+    let mut v: Vec<u64> = (0..k)
+        .map(|j| first + ((top - first) as f64 * j as f64 / (k - 1) as f64).round() as u64)
+        .collect();
+    v.dedup();
+    v
 }
 
 /// Page counts of the copy at `file` holding `users` users, with its
@@ -196,4 +255,49 @@ fn read_pages(file: &Path, users: u64, batch: u64) -> Result<Pages> {
         autocheckpoint: t.autocheckpoint_pages as f64,
         bytes_per_user: total * page_size / u,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::geometric::Index;
+
+    #[test]
+    fn sizes_beyond_eight_keys_per_leaf_are_moved_below_it() {
+        // 10M users in batches of 25,000: 1, 13, 25, 50 batches planned.
+        let p = Pages {
+            batch_users: 25_000.0,
+            append_pages_per_user: 0.035,
+            indexes: vec![
+                Index {
+                    name: "email".into(),
+                    pages_per_user: 0.0121,
+                    rows_per_user: 1.0,
+                },
+                Index {
+                    name: "roles".into(),
+                    pages_per_user: 0.0255,
+                    rows_per_user: 2.0,
+                },
+                // The progress table's: one key, one page.
+                Index {
+                    name: "progress".into(),
+                    pages_per_user: 1.0 / 0.69 / 25_000.0,
+                    rows_per_user: 1.0 / 25_000.0,
+                },
+            ],
+            cache_pages: 65_536.0,
+            autocheckpoint: 65_536.0,
+            bytes_per_user: 300.0,
+        };
+        let most = most_users(&p);
+        assert!((most - 25_000.0 * 2.0 / (8.0 * 0.0255)).abs() < 1e-6, "{most}");
+        let cap = (most / 25_000.0).floor() as u64;
+        assert_eq!(cap, 9);
+        assert_eq!(capped(&[1, 13, 25, 50], cap), vec![1, 4, 6, 9]);
+        // Sizes within the cap stay; a cap below the first leaves room.
+        assert_eq!(capped(&[1, 3, 5], 9), vec![1, 3, 5]);
+        assert_eq!(capped(&[1, 3, 5], 1), vec![1, 2, 3]);
+        assert_eq!(capped(&[], 1), Vec::<u64>::new());
+    }
 }
