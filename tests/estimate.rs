@@ -391,7 +391,12 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     assert_eq!(fit["kind"], "leaves", "{fit}");
     assert!(fit["fit"]["beta_s_per_leaf"].as_f64().unwrap() >= 0.0);
     assert_eq!(fit["points"].as_array().unwrap().len(), 4, "{fit}");
-    assert!(!fit["fit"]["pages"]["indexes"].as_array().unwrap().is_empty());
+    assert!(
+        !fit["fit"]["pages"]["indexes"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let rows = r["production_rows"].as_f64().unwrap();
     let mut at: Vec<f64> = r["samples"]
         .as_array()

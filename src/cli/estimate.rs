@@ -18,9 +18,9 @@ pub const ESTIMATE_EXAMPLES: &str = "Examples:
   # 1M users into MySQL or MariaDB (scratch databases on the same server)
   understudy estimate --production-users 1000000 --target mysql://app:secret@localhost/rehearsal
 
-  # the size effect from samples at small sizes (cheap; SQLite's default is the quadrature,
-  # samples at 21 % and 79 % of N: slower, more disk, and right where the geometric is not)
-  understudy estimate --production-users 1000000 --target sqlite:app.db --size-method geometric
+  # the size effect measured at 21 % and 79 % of N instead of small sizes: a quarter to most
+  # of the load's time and twice its disk, for comparison
+  understudy estimate --production-users 1000000 --target sqlite:app.db --size-method quadrature
 
   # in CI: fail (exit 1) when the projection, or its range's high end, misses the window;
   # the thresholds, the samples and the scratch disk as JUnit XML test cases
@@ -35,9 +35,8 @@ PostgreSQL: a schema understudy_estimate_<pid>_<k>; MySQL: a database of that na
 same server, which needs GRANT ALL ON `understudy\\_estimate\\_%`.*), dropped afterwards;
 the target itself is not touched. The projection is of rehearse's load phase (its
 `duration_s`), not of hash-pool building or verification. The size effect is measured at sizes
-up to 12.5 % of N (--size-method geometric, the default on servers) or at 21 % and 79 % of N
-(quadrature, SQLite's default), and the report states the estimate's own cost (seconds,
-disk). See docs/estimate.md for the method and its limits.
+up to 12.5 % of N (--size-method geometric, the default) or at 21 % and 79 % of N
+(quadrature), and the report states the estimate's own cost (seconds, disk). See docs/estimate.md for the method and its limits.
 
 Exit codes: 0 ok · 1 a --fail-on threshold missed · 2 bad usage or configuration · 3 target
 unreachable";
@@ -82,8 +81,7 @@ pub struct EstimateArgs {
     pub method: EstimateMethod,
     /// How the size effect is measured: geometric (samples at small sizes up to 12.5 % of N,
     /// a fitted model; cheap) or quadrature (samples at 21 % and 79 % of N; costly).
-    /// Default: geometric on PostgreSQL and MySQL, quadrature on SQLite (whose size effect
-    /// the geometric model overstates; docs/estimate.md).
+    /// Default: geometric.
     #[arg(long, value_enum)]
     pub size_method: Option<SizeMethodArg>,
     /// Write the JSON report (versioned; `projections`, `recommended_workers`, `bottleneck`, `model`).

@@ -171,9 +171,7 @@ impl LeafFit {
     pub fn total_s(&self, users: f64) -> f64 {
         let b = self.pages.batch_users.max(1.0);
         let whole = (users / b).floor() as u64;
-        let mut t: f64 = (0..whole)
-            .map(|i| self.batch_s((i as f64 + 0.5) * b))
-            .sum();
+        let mut t: f64 = (0..whole).map(|i| self.batch_s((i as f64 + 0.5) * b)).sum();
         let rest = users - whole as f64 * b;
         if rest > 0.0 {
             t += self.batch_s(whole as f64 * b + rest / 2.0) * rest / b;
@@ -228,7 +226,11 @@ impl LeafFit {
             .iter()
             .map(|&(x, y)| (y - self.alpha_s - self.beta_s_per_leaf * x).powi(2))
             .sum();
-        let s_res = if n > 2 { (rss / (nf - 2.0)).sqrt() } else { 0.0 };
+        let s_res = if n > 2 {
+            (rss / (nf - 2.0)).sqrt()
+        } else {
+            0.0
+        };
         let s = s_res.max(WINDOW_SD * my);
         let b = self.pages.batch_users.max(1.0);
         let batches = (users / b).ceil().max(1.0);
@@ -265,7 +267,10 @@ fn line_fit(xy: &[(f64, f64)]) -> (f64, f64) {
     }
     // Through the origin: no batch costs less than nothing.
     let sxx0: f64 = xy.iter().map(|p| p.0 * p.0).sum();
-    (0.0, xy.iter().map(|p| p.0 * p.1).sum::<f64>() / sxx0.max(1e-300))
+    (
+        0.0,
+        xy.iter().map(|p| p.0 * p.1).sum::<f64>() / sxx0.max(1e-300),
+    )
 }
 
 fn rms_rel(pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
@@ -375,7 +380,12 @@ pub fn full_rate(
         // Users in the target at the middle of each window, seconds per batch.
         let points: Vec<(f64, f64)> = at
             .iter()
-            .map(|&(at_rows, n, secs)| ((at_rows + n / 2.0) / per_user, secs / n.max(1.0) * batch_rows))
+            .map(|&(at_rows, n, secs)| {
+                (
+                    (at_rows + n / 2.0) / per_user,
+                    secs / n.max(1.0) * batch_rows,
+                )
+            })
             .collect();
         let fit = fit_leaves(&points, pages.clone())?;
         let rate = rows / fit.total_s(users).max(1e-9);

@@ -353,9 +353,7 @@ fn size_design(
     span: u64,
 ) -> (geometric::SizeMethod, AtSize) {
     let n = opts.production_users;
-    let requested = opts
-        .size_method
-        .unwrap_or(geometric::SizeMethod::default());
+    let requested = opts.size_method.unwrap_or_default();
     let mysql = ["mysql:", "mariadb:"]
         .iter()
         .any(|p| opts.target.starts_with(p));
@@ -645,11 +643,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
             d.at.points.len()
         ));
     }
-    if opts
-        .size_method
-        .unwrap_or(geometric::SizeMethod::default())
-        != d.size_method
-    {
+    if opts.size_method.unwrap_or_default() != d.size_method {
         notes.push(format!(
             "the production is {} batches: too few for samples at three sizes, so the size effect is measured at 21 % and 79 % of it (--size-method quadrature)",
             d.n.div_ceil(d.full_batch)

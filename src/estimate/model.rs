@@ -659,7 +659,7 @@ fn interval(
         size.rel_se * 100.0,
         if size.method == "geometric" {
             format!(
-                " (its residual and {:.0} % for extrapolating from at most {:.1} % of the load) and {:.1} % for generation overlapping writing or not",
+                " (the fitted line's error at the load's mean, or its residual, and {:.0} % for extrapolating from at most {:.1} % of the load) and {:.1} % for generation overlapping writing or not",
                 super::geometric::EXTRAPOLATION_SD * 100.0,
                 super::geometric::MAX_SHARE * 100.0,
                 overlap * 50.0

@@ -291,7 +291,10 @@ mod tests {
             bytes_per_user: 300.0,
         };
         let most = most_users(&p);
-        assert!((most - 25_000.0 * 2.0 / (8.0 * 0.0255)).abs() < 1e-6, "{most}");
+        assert!(
+            (most - 25_000.0 * 2.0 / (8.0 * 0.0255)).abs() < 1e-6,
+            "{most}"
+        );
         let cap = (most / 25_000.0).floor() as u64;
         assert_eq!(cap, 9);
         assert_eq!(capped(&[1, 13, 25, 50], cap), vec![1, 4, 6, 9]);

@@ -529,27 +529,11 @@ pub fn run_at_in(
         node: 0,
     };
     let mut s = measured(&spec, plan, &lr, &metrics, 0.0);
-    // The first batch of a window of three or more is not counted: right
-    // after the copy is opened it ran 20–35 % faster than the next ones
-    // (1M `bench-8`), where a long load is always past its first batch.
-    let mut raw = raw;
-    raw.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
-    let skipped = if window >= 3 && raw.len() >= 3 {
-        raw.remove(0).rows
-    } else {
-        0
-    };
-    let all_rows = s.rows.max(1);
-    let counted_rows = s.rows - skipped.min(s.rows);
-    let share = counted_rows as f64 / all_rows as f64;
-    // The writer's time: inside its transactions, plus the checkpoint of
-    // what they wrote.
-    let writing_s: f64 =
-        raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s * share;
+    // The writer's time: inside its transactions, plus the checkpoint.
+    let writing_s: f64 = raw.iter().map(|c| c.micros as f64 / 1e6).sum::<f64>() + checkpoint_s;
     let first = raw.iter().map(|c| c.at_s).fold(f64::INFINITY, f64::min) - metrics.load_start_s();
-    s.at_rows = at.rows + skipped;
-    s.users = (lr.loaded[plan.driving_table()] as f64 * share).round() as u64;
-    s.rows = counted_rows;
+    s.at_rows = at.rows;
+    s.users = lr.loaded[plan.driving_table()];
     s.duration_s = lr.duration_s + checkpoint_s;
     s.steady_rows_per_s = s.rows as f64 / writing_s.max(1e-9);
     s.steady_window_s = writing_s;
