@@ -17,6 +17,9 @@
 #   alternating (estimate first, then the full run first), so that a change
 #   in the machine's load does not always favour the same side.
 #   KEEP=DIR — keep each round's reports in DIR (est-T-R.json, full-T-R.json).
+#   ESTIMATES (default 1) — estimates per round, each compared with the
+#   round's one full load (all before it, or all after it): the estimate's
+#   own spread, apart from the full load's (kept as est-T-R-E.json).
 # The load average is printed before each phase: on a shared machine it
 # explains much of the error.
 # Needs: initdb/pg_ctl/psql (PostgreSQL 15+), python3. Run as root it starts
@@ -34,13 +37,27 @@ load() { echo "  load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 . benches/compare/pg_server.sh estimate
 DSN="postgres://bench@127.0.0.1:$PORT"
 
+ESTIMATES=${ESTIMATES:-1}
 compare() { python3 benches/compare/estimate_error.py "$@"; }
-# KEEP=DIR keeps each round's two reports (est-T-R.json, full-T-R.json).
+# KEEP=DIR keeps each round's reports (est-T-R[-E].json, full-T-R.json).
 keep() {
   if [ -n "${KEEP:-}" ]; then
-    cp "$WORK/est-$1.json" "$KEEP/est-$1-$2.json"
+    if [ "$ESTIMATES" = 1 ]; then
+      cp "$WORK/est-$1.json" "$KEEP/est-$1-$2.json"
+    else
+      for e in $(seq "$ESTIMATES"); do cp "$WORK/est-$1-$e.json" "$KEEP/est-$1-$2-$e.json"; done
+    fi
     cp "$WORK/full-$1.json" "$KEEP/full-$1-$2.json"
   fi
+}
+# ESTIMATES > 1: the estimates one after the other, each report kept apart.
+many() {
+  if [ "$ESTIMATES" = 1 ]; then "est_$1"; return; fi
+  for e in $(seq "$ESTIMATES"); do "est_$1"; mv "$WORK/est-$1.json" "$WORK/est-$1-$e.json"; done
+}
+compare_all() {
+  if [ "$ESTIMATES" = 1 ]; then compare "$1" "$WORK/est-$2.json" "$WORK/full-$2.json" "$3"; return; fi
+  for e in $(seq "$ESTIMATES"); do compare "$1 (estimate $e)" "$WORK/est-$2-$e.json" "$WORK/full-$2.json" "$3"; done
 }
 
 est_pg() {
@@ -71,13 +88,13 @@ for round in $(seq "$ROUNDS"); do
     pg)
       $PSQL postgres -c "DROP DATABASE IF EXISTS est" -c "DROP DATABASE IF EXISTS full_run" \
         -c "CREATE DATABASE est" -c "CREATE DATABASE full_run"
-      if [ $((round % 2)) = 1 ]; then est_pg; full_pg; else full_pg; est_pg; fi
-      compare PostgreSQL "$WORK/est-pg.json" "$WORK/full-pg.json" "$PG_WORKERS"
+      if [ $((round % 2)) = 1 ]; then many pg; full_pg; else full_pg; many pg; fi
+      compare_all PostgreSQL pg "$PG_WORKERS"
       keep pg "$round"
       ;;
     sqlite)
-      if [ $((round % 2)) = 1 ]; then est_sqlite; full_sqlite; else full_sqlite; est_sqlite; fi
-      compare SQLite "$WORK/est-sqlite.json" "$WORK/full-sqlite.json" 1
+      if [ $((round % 2)) = 1 ]; then many sqlite; full_sqlite; else full_sqlite; many sqlite; fi
+      compare_all SQLite sqlite 1
       keep sqlite "$round"
       ;;
     esac

@@ -139,6 +139,21 @@ impl Pages {
         self.indexes.iter().map(|i| i.pages_per_user * u).sum()
     }
 
+    /// Share of a batch's leaf reads the page cache misses when the target
+    /// holds `u` users: 1 − cache ÷ index pages, at least 0 (keys falling
+    /// at random, the cache holding as many leaves as it can).
+    pub fn missed_share(&self, u: f64) -> f64 {
+        (1.0 - self.cache_pages / self.index_pages(u).max(1.0)).max(0.0)
+    }
+
+    /// Index keys one batch inserts: each reads its leaf.
+    pub fn keys(&self) -> f64 {
+        self.indexes
+            .iter()
+            .map(|i| i.rows_per_user * self.batch_users)
+            .sum()
+    }
+
     /// T(u): distinct index leaves one batch lands on when the target
     /// holds `u` users, its keys falling at random among each index's.
     pub fn touched(&self, u: f64) -> f64 {
@@ -152,19 +167,91 @@ impl Pages {
     }
 }
 
-/// SQLite's size model: seconds per batch α + β·T(u).
+/// SQLite's size model: seconds per batch α + β·T(u) + γ·K·m(u), K the
+/// index keys a batch inserts and m(u) the share of their leaf reads the
+/// page cache misses (`missed_share`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LeafFit {
     pub alpha_s: f64,
     pub beta_s_per_leaf: f64,
     pub rms_rel_error: f64,
     pub pages: Pages,
+    /// γ: what a key whose leaf is read from outside the page cache adds
+    /// (0 when the indexes fit the cache for most of the load, or in
+    /// reports made before it was measured).
+    #[serde(default)]
+    pub gamma_s_per_missed_key: f64,
+    /// The pair of windows γ was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<Missed>,
 }
+
+/// One window at a size loaded twice, from the same copy: with the page
+/// cache the load will have (which holds all of that size's indexes) and
+/// with one that holds `share` fewer of its leaves (`MISSED_CACHE`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Missed {
+    /// Users in the target at the windows' middle.
+    pub users: f64,
+    /// Seconds per batch with the load's cache.
+    pub cached_s: f64,
+    /// Seconds per batch with the small one.
+    pub small_cache_s: f64,
+    /// The small cache, pages.
+    pub small_cache_pages: f64,
+    /// Share of the window's leaf reads it missed.
+    pub share: f64,
+}
+
+/// The small cache of the second window of a `Missed` pair: an eighth of
+/// the copy's index pages, so that most leaf reads go to the operating
+/// system, as a long load's do once its indexes outgrow the page cache.
+/// A window with a cache of an eighth measured 2.5–3.6 µs a missed key
+/// (10M `bench-8`; docs/estimate.md § Measured); counted per distinct leaf
+/// instead it projected +45 % to +98 %: a leaf that meets several keys of
+/// a batch is read again for each once the cache cannot keep it.
+pub const MISSED_CACHE: f64 = 1.0 / 8.0;
+/// The pair is loaded when the page cache holds at most this share of the
+/// load's indexes at its end: below that the term is small and the
+/// window's cost is not worth it.
+pub const MISSED_FROM: f64 = 0.5;
 
 impl LeafFit {
     /// Seconds for the batch loaded when the target holds `u` users.
     pub fn batch_s(&self, u: f64) -> f64 {
-        self.alpha_s + self.beta_s_per_leaf * self.pages.touched(u)
+        self.alpha_s
+            + self.beta_s_per_leaf * self.pages.touched(u)
+            + self.gamma_s_per_missed_key * self.pages.keys() * self.pages.missed_share(u)
+    }
+
+    /// γ from a pair of windows: the small cache's extra time over the
+    /// keys whose leaf it missed (at least 0); and its relative error, a
+    /// window's (`WINDOW_SD`) in each of the two, over the difference (at
+    /// most 1).
+    pub fn with_missed(mut self, m: Missed) -> (LeafFit, f64) {
+        let missed = self.pages.keys() * m.share;
+        let extra = m.small_cache_s - m.cached_s;
+        if missed > 0.0 && extra > 0.0 {
+            self.gamma_s_per_missed_key = extra / missed;
+        }
+        self.missed = Some(m);
+        let err = (WINDOW_SD * std::f64::consts::SQRT_2 * m.cached_s / extra.max(1e-9)).min(1.0);
+        (self, err)
+    }
+
+    /// Share of a load of `users` the γ term makes up.
+    pub fn missed_part(&self, users: f64) -> f64 {
+        if self.gamma_s_per_missed_key <= 0.0 {
+            return 0.0;
+        }
+        let total = self.total_s(users);
+        let without = LeafFit {
+            gamma_s_per_missed_key: 0.0,
+            missed: None,
+            ..self.clone()
+        }
+        .total_s(users);
+        (1.0 - without / total.max(1e-12)).max(0.0)
     }
 
     /// Seconds for a load of `users`, batch by batch (each at its middle).
@@ -192,16 +279,20 @@ pub fn fit_leaves(points: &[(f64, f64)], pages: Pages) -> Option<LeafFit> {
         beta_s_per_leaf: beta,
         rms_rel_error: 0.0,
         pages,
+        gamma_s_per_missed_key: 0.0,
+        missed: None,
     };
     fit.rms_rel_error = rms_rel(points.iter().map(|&(u, t)| (fit.batch_s(u), t)));
     Some(fit)
 }
 
 /// Least residual a window is taken to have, relative to the mean window:
-/// three windows on a line say little about their noise (the same window
-/// of 1M `bench-8` measured up to 19 % apart in repeated estimates on a
-/// quiet machine; docs/estimate.md § Measured).
-pub const WINDOW_SD: f64 = 0.03;
+/// four windows on a line say little about their noise. Windows in one
+/// estimate agree (five at one size within 5–10 %), but the same window
+/// measured 5.5–10 % apart (standard deviation) across nine estimates of
+/// 10M `bench-8` users on a quiet machine, one after the other, and the
+/// slope read from them 13–39 µs a leaf (docs/estimate.md § Measured).
+pub const WINDOW_SD: f64 = 0.08;
 
 impl LeafFit {
     /// Relative standard error of the load's mean batch time, the fitted
@@ -371,6 +462,7 @@ pub fn full_rate(
     rows: f64,
     users: f64,
     pages: Option<&Pages>,
+    missed: Option<Missed>,
 ) -> Option<(f64, f64, Fitted)> {
     let k = at.len().max(1) as f64;
     let se = |rms: f64| (rms.powi(2) / k + EXTRAPOLATION_SD * EXTRAPOLATION_SD).sqrt();
@@ -387,9 +479,15 @@ pub fn full_rate(
                 )
             })
             .collect();
-        let fit = fit_leaves(&points, pages.clone())?;
+        let mut fit = fit_leaves(&points, pages.clone())?;
+        let mut se = fit.rel_se(&points, users);
+        if let Some(m) = missed {
+            let (with, err) = fit.with_missed(m);
+            fit = with;
+            se = se.hypot(fit.missed_part(users) * err);
+        }
         let rate = rows / fit.total_s(users).max(1e-9);
-        let se = fit.rel_se(&points, users).hypot(EXTRAPOLATION_SD);
+        let se = se.hypot(EXTRAPOLATION_SD);
         return Some((rate, se, Fitted::Leaves { fit, points }));
     }
     // Rows in the target at the middle of each window.
@@ -436,7 +534,7 @@ mod tests {
             .iter()
             .map(|&r| (r, 192_000.0, 192_000.0 * per_row(r + 96_000.0)))
             .collect();
-        let (rate, se, fitted) = full_rate(&at, 7.7e6, 1e6, None).unwrap();
+        let (rate, se, fitted) = full_rate(&at, 7.7e6, 1e6, None, None).unwrap();
         let mean = 1e-6 + 2e-7 * (7.7e6f64.ln() - 1.0);
         assert!((rate * mean - 1.0).abs() < 1e-9, "{rate} vs {}", 1.0 / mean);
         // A perfect fit still carries the extrapolation's allowance.
@@ -446,7 +544,7 @@ mod tests {
         };
         assert_eq!(points.len(), 3);
         assert_eq!(points[0].0, 288_000.0);
-        assert!(full_rate(&[], 1e6, 1e5, None).is_none());
+        assert!(full_rate(&[], 1e6, 1e5, None, None).is_none());
     }
 
     fn bench_pages() -> Pages {
@@ -502,7 +600,7 @@ mod tests {
             .iter()
             .map(|&u| (u, 50_000.0, 2.0 * truth(u + 25_000.0)))
             .collect();
-        let (rate, _, fitted) = full_rate(&at, 1e7, 1e7, Some(&p)).unwrap();
+        let (rate, _, fitted) = full_rate(&at, 1e7, 1e7, Some(&p), None).unwrap();
         assert!((rate * sum / 1e7 - 1.0).abs() < 1e-6, "{rate}");
         assert!(matches!(fitted, Fitted::Leaves { .. }));
         // Exact windows: the error is the windows' least spread, carried to
@@ -514,5 +612,57 @@ mod tests {
         let flat = fit_leaves(&[(5e4, 0.3), (1.5e5, 0.2)], p).unwrap();
         assert_eq!(flat.beta_s_per_leaf, 0.0);
         assert!((flat.alpha_s - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn leaves_the_cache_cannot_hold_cost_what_the_small_cache_window_adds() {
+        let p = bench_pages();
+        // 65,536 pages of cache: 0.0280 index pages a user fill it at 2.34M.
+        assert_eq!(p.missed_share(1e6), 0.0);
+        assert!((p.missed_share(1e7) - (1.0 - 65_536.0 / 280_000.0)).abs() < 1e-9);
+        let truth = |u: f64| 0.15 + 30e-6 * p.touched(u);
+        let pts: Vec<(f64, f64)> = [50_000.0f64, 100_000.0, 150_000.0]
+            .iter()
+            .map(|&u| (u, truth(u)))
+            .collect();
+        let fit = fit_leaves(&pts, p.clone()).unwrap();
+        // The pair at 125,000 users: 7/8 of a batch's 75,000 keys missed
+        // their leaf, 3 µs more each.
+        assert_eq!(p.keys(), 75_000.0);
+        let m = Missed {
+            users: 125_000.0,
+            cached_s: truth(125_000.0),
+            small_cache_s: truth(125_000.0) + 3e-6 * 75_000.0 * 0.875,
+            small_cache_pages: 400.0,
+            share: 0.875,
+        };
+        let (with, err) = fit.clone().with_missed(m);
+        assert!((with.gamma_s_per_missed_key - 3e-6).abs() < 1e-12);
+        assert!(err > 0.0 && err < 1.0, "{err}");
+        // Nothing changes while the indexes fit the cache; at the end of a
+        // 10M load γ for each key whose leaf the cache misses.
+        assert_eq!(with.batch_s(1e6), fit.batch_s(1e6));
+        let tail = with.batch_s(9.99e6) - fit.batch_s(9.99e6);
+        let want = 3e-6 * 75_000.0 * p.missed_share(9.99e6);
+        assert!((tail - want).abs() < 1e-9);
+        assert!(with.missed_part(1e7) > 0.0 && fit.missed_part(1e7) == 0.0);
+        // A small cache that ran no slower: γ stays 0, the error is whole.
+        let (none, err) = fit.with_missed(Missed {
+            small_cache_s: m.cached_s * 0.99,
+            ..m
+        });
+        assert_eq!((none.gamma_s_per_missed_key, err), (0.0, 1.0));
+        // Through full_rate the pair raises the projection and widens it.
+        let at: Vec<(f64, f64, f64)> = pts
+            .iter()
+            .map(|&(u, t)| (u - 25_000.0, 50_000.0, 2.0 * t))
+            .collect();
+        let (plain, se0, _) = full_rate(&at, 1e7, 1e7, Some(&p), None).unwrap();
+        let (slower, se1, fitted) = full_rate(&at, 1e7, 1e7, Some(&p), Some(m)).unwrap();
+        assert!(slower < plain && se1 > se0, "{slower} {plain} {se0} {se1}");
+        let Fitted::Leaves { fit, .. } = fitted else {
+            panic!("SQLite's model is the leaf model")
+        };
+        assert_eq!(fit.missed, Some(m));
     }
 }

@@ -425,6 +425,8 @@ struct Sampled {
     projected_bytes: Option<f64>,
     /// SQLite's page counts, read from the largest copy (geometric).
     pages: Option<geometric::Pages>,
+    /// SQLite's windows with and without a cache that holds the indexes.
+    missed: Option<geometric::Missed>,
 }
 
 /// The samples: on a server the samples at size first, then the pass
@@ -442,6 +444,7 @@ fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<
         peak_bytes: None,
         projected_bytes: None,
         pages: None,
+        missed: None,
     };
     let geometric = d.size_method == geometric::SizeMethod::Geometric;
     if d.kind == TargetKind::Server {
@@ -562,6 +565,7 @@ fn at_sizes_on_sqlite(
     into.peak_bytes = Some(out.peak_bytes);
     into.projected_bytes = out.pages.as_ref().map(|p| p.bytes_per_user * d.n as f64);
     into.pages = out.pages;
+    into.missed = out.missed;
     if let Some(users) = out.capped {
         into.notes.push(format!(
             "samples at size up to {users} users, not {:.1} % of the production: beyond that a batch meets fewer than {} keys per leaf of an index, where a sorted build's full leaves split as a long load's do not",
@@ -673,6 +677,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
         geometric: (d.size_method == geometric::SizeMethod::Geometric).then_some(model::Geo {
             users: n,
             pages: sampled.pages.clone(),
+            missed: sampled.missed,
         }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;

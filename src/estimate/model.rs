@@ -172,6 +172,9 @@ pub struct Geo {
     pub users: u64,
     /// SQLite's page counts: its size model is in index leaves.
     pub pages: Option<super::geometric::Pages>,
+    /// SQLite's pair of windows with and without a page cache that holds
+    /// the indexes, when the load's indexes outgrow it.
+    pub missed: Option<super::geometric::Missed>,
 }
 
 pub struct Outcome {
@@ -415,6 +418,7 @@ fn geometric(
         inp.rows as f64,
         geo.map_or(0, |g| g.users) as f64,
         geo.and_then(|g| g.pages.as_ref()),
+        geo.and_then(|g| g.missed),
     ) else {
         return (no_size_effect(x1, 0.10), 0.0);
     };

@@ -4,11 +4,14 @@
 //! (one sort each) and one window of the full load's batches is loaded
 //! into that copy itself, which is then removed. At each size the page
 //! counts are read (`dbstat`); the largest size is measured in the fill
-//! file itself. Beside the target
-//! at most the fill file and one copy of the size before (about an eighth
-//! of the production's size), or the fill file with its indexes.
+//! file itself. When the load's indexes outgrow the page cache, the
+//! second-largest size's window is loaded twice, the second time into
+//! another copy with a small cache (`geometric::Missed`). Beside the
+//! target at most the fill file and one copy of the size before (about an
+//! eighth of the production's size; two for that pair), or the fill file
+//! with its indexes.
 
-use super::geometric::{Index, Pages, RANDOM_FILL};
+use super::geometric::{Index, MISSED_CACHE, MISSED_FROM, Missed, Pages, RANDOM_FILL};
 use super::model::Sample;
 use super::sample::{self, At, Ddl, fill_failed, fill_to};
 use crate::error::{Error, Result};
@@ -39,6 +42,9 @@ pub struct Out {
     pub peak_bytes: u64,
     /// Users the sizes were capped at (`most_users`), when they were.
     pub capped: Option<u64>,
+    /// The pair of windows with and without a cache that holds the
+    /// indexes, when the load's indexes outgrow it.
+    pub missed: Option<Missed>,
 }
 
 fn bytes(p: &Path) -> u64 {
@@ -134,15 +140,59 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
                 points = capped;
             }
         }
-        out.pages = Some(pages);
         let cache_kib = crate::target::sqlite::DEFAULT_TUNING.cache_kib;
+        // At the largest size in a copy of its own, when the load's indexes
+        // outgrow the page cache (`MISSED_FROM`): a copy of it for a second
+        // window with a small cache (`Missed`).
+        let small_cache = (i + 2 == points.len()
+            && pages.missed_share(d.users as f64) >= MISSED_FROM)
+            .then(|| -> Result<_> {
+                let scratch = target.scratch(&format!("small-cache-{i}"))?;
+                let Some(f) = scratch.target.file().map(Path::to_path_buf) else {
+                    return Err(Error::target(
+                        "size samples of this kind are for SQLite targets",
+                    ));
+                };
+                std::fs::copy(&file, &f)
+                    .and_then(|_| std::fs::File::open(&f)?.sync_all())
+                    .map_err(|e| Error::io("copy", &f, e))?;
+                // The copy's own (sorted) index pages: an eighth of them.
+                let sorted = pages.index_pages(users as f64) * RANDOM_FILL;
+                let page_size = cache_kib as f64 * 1024.0 / pages.cache_pages;
+                let small = (sorted * MISSED_CACHE).max(16.0);
+                Ok((scratch, f, small, page_size, sorted))
+            })
+            .transpose()?;
         let at = At {
             batches: to,
             rows,
             cache_kib,
         };
         let s = sample::run_at_in(plan, copy, &at, base, d.batch, d.window)?;
-        out.peak_bytes = out.peak_bytes.max(beside(&fill_file, &file));
+        out.peak_bytes = out
+            .peak_bytes
+            .max(beside(&fill_file, &file) + small_cache.as_ref().map_or(0, |c| bytes(&c.1)));
+        if let Some((scratch, _, small, page_size, sorted)) = small_cache {
+            let m = sample::run_at_in(
+                plan,
+                &scratch,
+                &At {
+                    cache_kib: ((small * page_size / 1024.0).ceil() as u64).max(1),
+                    ..at
+                },
+                base,
+                d.batch,
+                d.window,
+            )?;
+            out.missed = Some(Missed {
+                users: (users + d.window * d.batch / 2) as f64,
+                cached_s: per_batch_s(&s, d.batch),
+                small_cache_s: per_batch_s(&m, d.batch),
+                small_cache_pages: small,
+                share: (1.0 - small / sorted.max(1.0)).max(0.0),
+            });
+        }
+        out.pages = Some(pages);
         out.samples.push(s);
         last = Some((t0.elapsed().as_secs_f64(), to.max(1)));
         i += 1;
