@@ -141,8 +141,9 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
             }
         }
         let cache_kib = crate::target::sqlite::DEFAULT_TUNING.cache_kib;
-        // At the largest size in a copy of its own, when the load's indexes
-        // outgrow the page cache (`MISSED_FROM`): a copy of it for a second
+        // At the second-largest size (the largest measured in a copy of
+        // its own, not in the fill file), when the load's indexes outgrow
+        // the page cache (`MISSED_FROM`): another copy of it, for a second
         // window with a small cache (`Missed`).
         let small_cache = (i + 2 == points.len()
             && pages.missed_share(d.users as f64) >= MISSED_FROM)
