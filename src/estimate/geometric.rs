@@ -203,6 +203,20 @@ pub struct Missed {
     pub share: f64,
 }
 
+impl Missed {
+    /// γ: the small cache's extra seconds a batch over the keys whose leaf
+    /// it missed, at least 0.
+    pub fn gamma(&self, pages: &Pages) -> f64 {
+        let missed = pages.keys() * self.share;
+        let extra = self.small_cache_s - self.cached_s;
+        if missed > 0.0 && extra > 0.0 {
+            extra / missed
+        } else {
+            0.0
+        }
+    }
+}
+
 /// The small cache of the second window of a `Missed` pair: an eighth of
 /// the copy's index pages, so that most leaf reads go to the operating
 /// system, as a long load's do once its indexes outgrow the page cache.
@@ -229,11 +243,8 @@ impl LeafFit {
     /// window's (`WINDOW_SD`) in each of the two, over the difference (at
     /// most 1).
     pub fn with_missed(mut self, m: Missed) -> (LeafFit, f64) {
-        let missed = self.pages.keys() * m.share;
         let extra = m.small_cache_s - m.cached_s;
-        if missed > 0.0 && extra > 0.0 {
-            self.gamma_s_per_missed_key = extra / missed;
-        }
+        self.gamma_s_per_missed_key = m.gamma(&self.pages);
         self.missed = Some(m);
         let err = (WINDOW_SD * std::f64::consts::SQRT_2 * m.cached_s / extra.max(1e-9)).min(1.0);
         (self, err)
