@@ -146,6 +146,12 @@ impl Pages {
         (1.0 - self.cache_pages / self.index_pages(u).max(1.0)).max(0.0)
     }
 
+    /// Users from which the indexes outgrow the page cache (where
+    /// `missed_share` leaves 0).
+    pub fn cache_full_at(&self) -> f64 {
+        self.cache_pages / self.index_pages(1.0).max(1e-12)
+    }
+
     /// Index keys one batch inserts: each reads its leaf.
     pub fn keys(&self) -> f64 {
         self.indexes
@@ -629,6 +635,7 @@ mod tests {
     fn leaves_the_cache_cannot_hold_cost_what_the_small_cache_window_adds() {
         let p = bench_pages();
         // 65,536 pages of cache: 0.0280 index pages a user fill it at 2.34M.
+        assert!((p.cache_full_at() - 65_536.0 / 0.028).abs() < 1e-6);
         assert_eq!(p.missed_share(1e6), 0.0);
         assert!((p.missed_share(1e7) - (1.0 - 65_536.0 / 280_000.0)).abs() < 1e-9);
         let truth = |u: f64| 0.15 + 30e-6 * p.touched(u);

@@ -568,10 +568,7 @@ fn at_sizes_on_sqlite(
         into.notes.push(format!(
             "the load's indexes outgrow the page cache ({:.0} pages) from about {:.0} users on: the window at {:.0} users was loaded again with a cache of {:.0} pages, {:.3} s a batch against {:.3} s, read as {:.2} µs for each key whose leaf the cache misses",
             p.cache_pages,
-            (p.cache_pages / p.indexes.iter().map(|i| i.pages_per_user).sum::<f64>().max(1e-12)
-                / 1e4)
-                .round()
-                * 1e4,
+            (p.cache_full_at() / 1e4).round() * 1e4,
             m.users,
             m.small_cache_pages,
             m.small_cache_s,

@@ -47,6 +47,14 @@ pub struct Out {
     pub missed: Option<Missed>,
 }
 
+/// A scratch copy's file (size samples are taken on SQLite only).
+fn file_of(s: &crate::target::Scratch) -> Result<std::path::PathBuf> {
+    s.target
+        .file()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| Error::target("size samples of this kind are for SQLite targets"))
+}
+
 fn bytes(p: &Path) -> u64 {
     let f = |s: &str| {
         std::fs::metadata(format!("{}{s}", p.display()))
@@ -72,12 +80,7 @@ pub fn per_batch_s(s: &Sample, batch: u64) -> f64 {
 
 pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> Result<Out> {
     let fill = target.scratch("fill")?;
-    let fill_file = fill.target.file().map(Path::to_path_buf);
-    let Some(fill_file) = fill_file else {
-        return Err(Error::target(
-            "size samples of this kind are for SQLite targets",
-        ));
-    };
+    let fill_file = file_of(&fill)?;
     let mut conn = fill.target.connect()?;
     let ddl = Ddl::of(plan, conn.dialect());
     conn.batch(&ddl.tables).map_err(fill_failed)?;
@@ -110,11 +113,7 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
             own = target.scratch(&format!("at-{i}"))?;
             &own
         };
-        let Some(file) = copy.target.file().map(Path::to_path_buf) else {
-            return Err(Error::target(
-                "size samples of this kind are for SQLite targets",
-            ));
-        };
+        let file = file_of(copy)?;
         if !last_size {
             std::fs::copy(&fill_file, &file).map_err(|e| Error::io("copy", &file, e))?;
         }
@@ -149,19 +148,12 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
             && pages.missed_share(d.users as f64) >= MISSED_FROM)
             .then(|| -> Result<_> {
                 let scratch = target.scratch(&format!("small-cache-{i}"))?;
-                let Some(f) = scratch.target.file().map(Path::to_path_buf) else {
-                    return Err(Error::target(
-                        "size samples of this kind are for SQLite targets",
-                    ));
-                };
-                std::fs::copy(&file, &f)
-                    .and_then(|_| std::fs::File::open(&f)?.sync_all())
-                    .map_err(|e| Error::io("copy", &f, e))?;
+                let f = file_of(&scratch)?;
+                sample::copy_synced(&file, &f)?;
                 // The copy's own (sorted) index pages: an eighth of them.
                 let sorted = pages.index_pages(users as f64) * RANDOM_FILL;
-                let page_size = cache_kib as f64 * 1024.0 / pages.cache_pages;
                 let small = (sorted * MISSED_CACHE).max(16.0);
-                Ok((scratch, f, small, page_size, sorted))
+                Ok((scratch, f, small, sorted))
             })
             .transpose()?;
         let at = At {
@@ -173,12 +165,14 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
         out.peak_bytes = out
             .peak_bytes
             .max(beside(&fill_file, &file) + small_cache.as_ref().map_or(0, |c| bytes(&c.1)));
-        if let Some((scratch, _, small, page_size, sorted)) = small_cache {
+        if let Some((scratch, _, small, sorted)) = small_cache {
             let m = sample::run_at_in(
                 plan,
                 &scratch,
                 &At {
-                    cache_kib: ((small * page_size / 1024.0).ceil() as u64).max(1),
+                    // The load's cache scaled from its pages to `small`.
+                    cache_kib: ((cache_kib as f64 * small / pages.cache_pages).ceil() as u64)
+                        .max(1),
                     ..at
                 },
                 base,

@@ -432,17 +432,22 @@ pub fn run_at(
     let (Some(from), Some(to)) = (template.scratch.target.file(), scratch.target.file()) else {
         return Err(Error::target("samples at size are for SQLite targets"));
     };
-    // On disk before the sample starts: its checkpoint's fsync must not
-    // also write out the whole copy (a long load's earlier checkpoints have).
-    std::fs::copy(from, to)
-        .and_then(|_| std::fs::File::open(to)?.sync_all())
-        .map_err(|e| Error::io("copy", to, e))?;
+    copy_synced(from, to)?;
     let at = At {
         batches: template.batches,
         rows: template.rows,
         cache_kib: crate::target::sqlite::DEFAULT_TUNING.cache_kib,
     };
     run_at_in(plan, &scratch, &at, base, batch, window)
+}
+
+/// Copies an SQLite copy's file for a sample at size, on disk before the
+/// sample starts: its checkpoint's fsync must not also write out the whole
+/// copy (a long load's earlier checkpoints have).
+pub(super) fn copy_synced(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    std::fs::copy(from, to)
+        .and_then(|_| std::fs::File::open(to)?.sync_all())
+        .map_err(|e| Error::io("copy", to, e))
 }
 
 /// Where a sample at size starts in its SQLite copy, and its page cache.
