@@ -194,6 +194,17 @@ fn mysql_estimate_without_the_privileges_it_needs() {
         notes.contains("indexes were built full") && notes.contains("was refused"),
         "{notes}"
     );
+    // Nor may it cut the redo log: the window runs under the server's own.
+    assert!(
+        notes.contains(
+            "redo log could not be cut for the window (SET GLOBAL innodb_log_file_size was refused"
+        ) && notes.contains("likely low"),
+        "{notes}"
+    );
+    assert_eq!(
+        db.query("", "SELECT @@GLOBAL.innodb_log_file_size").trim(),
+        (96u64 << 20).to_string()
+    );
     assert!(!leaks(&notes), "{notes}");
     assert_eq!(
         db.query("", "SELECT @@GLOBAL.innodb_fill_factor").trim(),
@@ -279,4 +290,85 @@ fn mysql_deferred_keys_come_back_as_rehearse_creates_them() {
     assert_eq!(fks("deferred"), "");
     db.query("deferred", &add);
     assert_eq!(indexes("deferred"), want);
+}
+
+/// MySQL's samples at size (the default geometric method): one window of 12
+/// batches at 2 workers into a copy at a sixteenth of the load, under the
+/// server's redo log cut in proportion and put back after it. Interrupted
+/// while the log is cut, the estimate still puts it back (exit 130).
+#[test]
+fn mysql_window_under_a_cut_redo_log_then_the_log_put_back() {
+    use std::io::BufRead;
+    let Some(db) = Mariadb::start_tcp() else {
+        return;
+    };
+    let d = tempdir();
+    let profile = small_saas(d.path());
+    let dsn = db.create_db("est");
+    let log_size = || db.query("", "SELECT @@GLOBAL.innodb_log_file_size");
+    let before = log_size();
+    assert_eq!(before.trim(), (96u64 << 20).to_string());
+    let rep = d.path().join("est.json");
+    let o = estimate(&profile, &dsn)
+        .flag("--workers", "1,2")
+        .report(&rep)
+        .run()
+        .code(0);
+    assert!(
+        o.text()
+            .contains("redo log is cut from 96 MiB to 23 MiB for one window"),
+        "{}",
+        o.text()
+    );
+    let r = json(&rep);
+    assert_eq!(r["model"]["size"]["method"], "geometric");
+    let at: Vec<&Value> = r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "at_size")
+        .collect();
+    assert_eq!(at.len(), 1, "{at:?}");
+    // 12 batches of 200 users after 6 of the load's 100.
+    assert_eq!(at[0]["workers"], 2);
+    assert_eq!(at[0]["users"], 2400);
+    let per_user = r["production_rows"].as_f64().unwrap() / 20_000.0;
+    let held = at[0]["at_rows"].as_f64().unwrap() / per_user;
+    // 1,200 users, read from rows: the profile's small tables come first.
+    assert!((1000.0..1800.0).contains(&held), "{held} users held");
+    // 96 MiB × 6 % ÷ `REDO_LIKE` (a quarter), in whole MiB.
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("innodb_log_file_size) was cut from 96 MiB to 23 MiB for the window at 6.0 % of the load")
+            && notes.contains("of the full load at 25 % of it"),
+        "{notes}"
+    );
+    assert_eq!(log_size(), before);
+    assert_eq!(scratch_databases(&db), "");
+
+    // SIGINT once the log is cut: the window finishes, the log is put back.
+    let mut child = bin()
+        .args(["estimate", "--production-users", "20000"])
+        .args(["--sample-users", "2000", "--batch", "200", "--repeat", "1"])
+        .arg("--profile")
+        .arg(&profile)
+        .args(["--target", &dsn])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut text = String::new();
+    while !text.contains("redo log is cut") {
+        assert!(err.read_line(&mut text).unwrap() > 0, "{text}");
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?} {text}");
+    assert!(
+        text.contains("interrupted: the server's redo log is back at 96 MiB"),
+        "{text}"
+    );
+    assert_eq!(log_size(), before);
 }

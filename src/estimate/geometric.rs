@@ -22,6 +22,14 @@ use serde::{Deserialize, Serialize};
 pub const MAX_SHARE: f64 = 0.125;
 /// How full random inserts leave B-tree pages on average.
 pub const RANDOM_FILL: f64 = 0.69;
+/// MySQL's copy for its window under a cut redo log: a sixteenth of the load.
+pub const REDO_COPY: f64 = 1.0 / 16.0;
+/// The share of the load whose redo-log pressure that window is to meet:
+/// its middle.
+pub const REDO_LIKE: f64 = 0.25;
+/// Batches in that window, at least: its commits come in bursts a second
+/// apart, and a 9-batch window moved by 15 % when one second had none.
+pub const REDO_WINDOW: u64 = 12;
 /// Allowance for extrapolating from at most `MAX_SHARE` to the whole load.
 pub const EXTRAPOLATION_SD: f64 = 0.08;
 
@@ -84,6 +92,28 @@ impl AtSize {
             window: (half / full_batch).max(least),
             points,
         }
+    }
+
+    /// MySQL and MariaDB: one window of at least `REDO_WINDOW` batches
+    /// into a copy at `REDO_COPY` of the load, under a redo log cut so that
+    /// it meets the log pressure of the load at `REDO_LIKE`
+    /// (`super::redo`). Windows at small sizes under the server's own log
+    /// ran at the load's early pace and projected 25–50 % low; the long
+    /// load is held back by the pages InnoDB writes back before its log can
+    /// wrap (docs/estimate.md § Measured). None for a production of fewer
+    /// than `2 / REDO_COPY` batches.
+    pub fn redo_window(n: u64, s_users: u64, full_batch: u64) -> Option<AtSize> {
+        let half = (s_users / 2).max(1);
+        let batches = n.div_ceil(full_batch);
+        if (batches as f64) < 2.0 / REDO_COPY {
+            return None;
+        }
+        Some(AtSize {
+            half,
+            batch: full_batch,
+            window: (half / full_batch).max(REDO_WINDOW),
+            points: vec![((batches as f64 * REDO_COPY).round() as u64).max(1)],
+        })
     }
 
     pub fn new(n: u64, s_users: u64, full_batch: u64, span: u64) -> AtSize {
@@ -520,6 +550,26 @@ pub fn full_rate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mysql_has_one_window_at_a_sixteenth_of_the_load() {
+        // 1M users in batches of 5,000: 200 batches, the copy holds 13.
+        let at = AtSize::redo_window(1_000_000, 5_000, 5_000).unwrap();
+        assert_eq!(
+            (at.points.clone(), at.window, at.batch),
+            (vec![13], 12, 5_000)
+        );
+        // A larger sample makes a longer window.
+        assert_eq!(
+            AtSize::redo_window(1_000_000, 200_000, 5_000)
+                .unwrap()
+                .window,
+            20
+        );
+        // Fewer than 32 batches: the quadrature instead.
+        assert!(AtSize::redo_window(155_000, 5_000, 5_000).is_none());
+        assert!(AtSize::redo_window(160_000, 5_000, 5_000).is_some());
+    }
 
     #[test]
     fn nodes_halve_from_an_eighth_of_the_load() {

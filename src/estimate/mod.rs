@@ -23,6 +23,7 @@ pub mod geometric;
 pub mod junit;
 pub mod model;
 pub mod nodes;
+mod redo;
 pub mod report;
 pub mod sample;
 pub mod usl;
@@ -358,20 +359,21 @@ fn size_design(
         .iter()
         .any(|p| opts.target.starts_with(p));
     let server = (kind == TargetKind::Server).then_some(mysql);
-    let geo = AtSize::geometric(n, s_users, full_batch, server);
-    // Fewer than three sizes (a production of a few batches) cannot pin a
-    // model down: the quadrature then, which costs little at that size.
-    let size_method = match requested {
-        geometric::SizeMethod::Geometric if geo.points.len() >= 3 => {
-            geometric::SizeMethod::Geometric
-        }
-        _ => geometric::SizeMethod::Quadrature,
+    // MySQL: one window under a cut redo log; elsewhere three or four
+    // sizes. Fewer sizes than that (a production of a few batches) cannot
+    // pin a model down: the quadrature then, which costs little at that size.
+    let geo = if server == Some(true) {
+        AtSize::redo_window(n, s_users, full_batch)
+    } else {
+        Some(AtSize::geometric(n, s_users, full_batch, server)).filter(|g| g.points.len() >= 3)
     };
-    let at = match size_method {
-        geometric::SizeMethod::Geometric => geo,
-        geometric::SizeMethod::Quadrature => AtSize::new(n, s_users, full_batch, span),
-    };
-    (size_method, at)
+    match (requested, geo) {
+        (geometric::SizeMethod::Geometric, Some(at)) => (geometric::SizeMethod::Geometric, at),
+        _ => (
+            geometric::SizeMethod::Quadrature,
+            AtSize::new(n, s_users, full_batch, span),
+        ),
+    }
 }
 
 /// One pass of samples: the sweep, then on SQLite the samples at size
@@ -427,6 +429,8 @@ struct Sampled {
     pages: Option<geometric::Pages>,
     /// SQLite's windows with and without a cache that holds the indexes.
     missed: Option<geometric::Missed>,
+    /// MySQL's redo log being put back while the sweep runs.
+    restore: Option<redo::Restore>,
 }
 
 /// The samples: on a server the samples at size first, then the pass
@@ -445,6 +449,7 @@ fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<
         projected_bytes: None,
         pages: None,
         missed: None,
+        restore: None,
     };
     let geometric = d.size_method == geometric::SizeMethod::Geometric;
     if d.kind == TargetKind::Server {
@@ -466,6 +471,15 @@ fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<
                 skipped = opts.repeat * pass - k;
                 break 'outer;
             }
+            // MySQL's redo log is being put back: SIGINT and SIGTERM are
+            // held until it is, and stop the estimate here.
+            if let Some(e) = sampled
+                .restore
+                .as_mut()
+                .and_then(redo::Restore::interrupted)
+            {
+                return Err(e);
+            }
             let t0 = Instant::now();
             if spec.kind == SampleKind::AtSize && templates.is_empty() {
                 (templates, fill_s) = fill_scratch_copies(opts, d)?;
@@ -478,6 +492,10 @@ fn take_samples(opts: &EstimateOptions, d: &Design, started: Instant) -> Result<
             );
             samples.push(s);
         }
+    }
+    if let Some(e) = sampled.restore.take().and_then(redo::Restore::finish) {
+        say(false, &e);
+        sampled.notes.push(e);
     }
     Ok(Sampled {
         samples,
@@ -497,10 +515,13 @@ fn at_sizes_on_server(
     started: Instant,
     into: &mut Sampled,
 ) -> Result<()> {
+    let mysql = d.target.kind() == crate::target::mysql::KIND_NAME;
     let w = match d.size_method {
-        // The size model is fitted per row at one worker.
-        geometric::SizeMethod::Geometric => 1,
-        geometric::SizeMethod::Quadrature => d
+        // The size model is fitted per row at one worker; MySQL's one
+        // window runs at the full load's two, as the log pressure it is
+        // to meet comes from the load's rate.
+        geometric::SizeMethod::Geometric if !mysql => 1,
+        _ => d
             .workers
             .iter()
             .copied()
@@ -519,6 +540,10 @@ fn at_sizes_on_server(
             workers: w,
             started,
             budget_s: opts.budget.as_secs_f64(),
+            load_batches: d.n.div_ceil(d.at.batch),
+            redo_like: (mysql && d.size_method == geometric::SizeMethod::Geometric)
+                .then_some(geometric::REDO_LIKE),
+            quiet: opts.quiet,
         },
     )?;
     for s in &out.samples {
@@ -528,6 +553,7 @@ fn at_sizes_on_server(
     into.fill_s = out.fill_s;
     into.notes = out.notes;
     into.sizes_skipped = out.skipped;
+    into.restore = out.restore;
     into.peak_bytes = out.bytes;
     into.projected_bytes = out
         .bytes
@@ -661,7 +687,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
     }
     if opts.size_method.unwrap_or_default() != d.size_method {
         notes.push(format!(
-            "the production is {} batches: too few for samples at three sizes, so the size effect is measured at 21 % and 79 % of it (--size-method quadrature)",
+            "the production is {} batches: too few for --size-method geometric's samples at size, so the size effect is measured at 21 % and 79 % of it (--size-method quadrature)",
             d.n.div_ceil(d.full_batch)
         ));
     }
@@ -690,6 +716,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
             users: n,
             pages: sampled.pages.clone(),
             missed: sampled.missed,
+            at_pace: d.target.kind() == crate::target::mysql::KIND_NAME,
         }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;

@@ -175,6 +175,10 @@ pub struct Geo {
     /// SQLite's pair of windows with and without a page cache that holds
     /// the indexes, when the load's indexes outgrow it.
     pub missed: Option<super::geometric::Missed>,
+    /// The samples at size ran at the full load's batch and worker count
+    /// (MySQL's window under a cut redo log): their rate is the load's
+    /// even when it beats the sweep's, whose batches are smaller.
+    pub at_pace: bool,
 }
 
 pub struct Outcome {
@@ -424,7 +428,12 @@ fn geometric(
     };
     *size_fit = Some(fitted);
     let small = fit.model.throughput(at_size[0].workers as f64);
-    let factor = (small / full).max(1.0);
+    let floor = if geo.is_some_and(|g| g.at_pace) {
+        0.0
+    } else {
+        1.0
+    };
+    let factor = (small / full).max(floor);
     let size = SizeModel {
         method: "geometric".into(),
         factor,

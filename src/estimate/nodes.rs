@@ -100,7 +100,7 @@ pub fn run(plan: &Plan, target: &Target, base: &RehearseOptions, d: &Design) -> 
             }
         }
         let t0 = Instant::now();
-        let rows = fill_to(plan, &fill, base, d.batch, from..to)?;
+        let rows = fill_to(plan, &fill, base, d.batch, from..to, 1)?;
         from = to;
         let last_size = i + 1 == points.len();
         // The largest size is measured in the fill file itself (nothing is

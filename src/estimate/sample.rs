@@ -126,7 +126,7 @@ pub fn fill_templates(
     let mut templates = Vec::new();
     let mut from = 0;
     for (i, &to) in points.iter().enumerate() {
-        let rows = fill_to(plan, &fill, base, batch, from..to)?;
+        let rows = fill_to(plan, &fill, base, batch, from..to, 1)?;
         from = to;
         let copy = target.scratch(&format!("at-{i}"))?;
         let (Some(a), Some(b)) = (fill.target.file(), copy.target.file()) else {
@@ -187,25 +187,26 @@ impl Ddl {
 }
 
 /// Appends the full load's batches `range` to a scratch copy with its keys
-/// dropped (SQLite: also with no journal, foreign keys unchecked).
-/// Returns the rows it then holds.
+/// dropped (SQLite: also with no journal, foreign keys unchecked), with
+/// `workers` (SQLite takes one). Returns the rows it then holds.
 pub(super) fn fill_to(
     plan: &Plan,
     fill: &Scratch,
     base: &RehearseOptions,
     batch: u64,
     range: std::ops::Range<u64>,
+    workers: usize,
 ) -> Result<u64> {
     let opts = RehearseOptions {
         resume: range.start > 0,
         window: Some(range),
-        ..opts_for(plan, fill, base, 1, batch)
+        ..opts_for(plan, fill, base, workers, batch)
     };
     let lr = load_into(
         plan,
         fill,
         &opts,
-        1,
+        workers,
         &Metrics::new(),
         Some(Tuning {
             foreign_keys: false,
@@ -255,16 +256,29 @@ pub fn run_at_sizes(
         if i > 0 {
             conn.batch(&ddl.drop).map_err(fill_failed)?;
         }
-        let at_rows = fill_to(plan, &scratch, base, batch, from..to.max(from))?;
+        // MySQL: the window under a log cut in proportion (`super::redo`),
+        // cut while the copy is filled.
+        let share = to.max(1) as f64 / at.load_batches.max(1) as f64;
+        let shrinking = at
+            .redo_like
+            .map(|like| super::redo::Shrinking::start(target, share, like, at.quiet));
+        // Two connections: appends without keys, one generating while the
+        // other writes.
+        let at_rows = fill_to(plan, &scratch, base, batch, from..to.max(from), 2)?;
         add_keys(conn.as_mut(), &ddl, &mut out.notes)?;
         out.fill_s += t0.elapsed().as_secs_f64();
+        let shrunk = shrinking.and_then(|s| s.wait(conn.as_mut(), &mut out.notes));
         let opts = RehearseOptions {
             resume: true,
             window: Some(to.max(from)..to.max(from) + window),
             ..opts_for(plan, &scratch, base, workers, batch)
         };
         let metrics = Metrics::new();
-        let lr = load_into(plan, &scratch, &opts, workers, &metrics, None)?;
+        let lr = load_into(plan, &scratch, &opts, workers, &metrics, None);
+        if let Some(s) = shrunk {
+            out.restore = Some(s.window_done(conn.as_mut(), target, share, &mut out.notes)?);
+        }
+        let lr = lr?;
         from = to.max(from) + window;
         let spec = Spec {
             kind: SampleKind::AtSize,
@@ -297,6 +311,12 @@ pub struct ServerAtSizes {
     pub workers: usize,
     pub started: std::time::Instant,
     pub budget_s: f64,
+    /// The full load's batches (sizes as shares of it).
+    pub load_batches: u64,
+    /// MySQL: the share of the load whose redo-log pressure the windows
+    /// are to meet (`super::redo`); None elsewhere.
+    pub redo_like: Option<f64>,
+    pub quiet: bool,
 }
 
 /// A server's samples at size, the seconds spent filling, notes on how the
@@ -310,6 +330,8 @@ pub struct AtSizesOut {
     pub skipped: usize,
     pub bytes: Option<u64>,
     pub users: u64,
+    /// MySQL's redo log being put back (`super::redo`).
+    pub restore: Option<super::redo::Restore>,
 }
 
 /// The bytes of the tables (indexes included) in the connection's scratch

@@ -1,5 +1,6 @@
 //! SIGINT and SIGTERM stop `generate` between chunks (ARCHITECTURE.md § Streaming), so the
-//! partial files are removed instead of left looking complete.
+//! partial files are removed instead of left looking complete. `estimate` holds them the
+//! same way while a server's redo log is cut (ARCHITECTURE.md § Settings put back).
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -24,6 +25,21 @@ pub fn catch_interrupts() {
     unsafe {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// Whether SIGINT or SIGTERM came since [`catch_interrupts`].
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Gives SIGINT and SIGTERM back their default (stop at once), once a
+/// stretch that had to finish is over.
+pub fn default_interrupts() {
+    // SAFETY: signal(2) with SIG_DFL.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(libc::SIGTERM, libc::SIG_DFL);
     }
 }
 

@@ -9,6 +9,6 @@ mod pipeline;
 mod render;
 mod run;
 
-pub use interrupt::catch_interrupts;
+pub use interrupt::{catch_interrupts, default_interrupts, interrupted};
 pub use options::{GenerateOptions, Output, Shard};
 pub use run::generate;

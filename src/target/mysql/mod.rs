@@ -23,6 +23,7 @@
 //! and tied to their rows by the "at row N" they end with (`take_warnings`).
 
 mod catalog;
+pub mod redo;
 
 use super::{
     Conn, ConnectError, DbError, DbResult, Driver, ErrorClass, Kind, LoadTable, Loading, Lock,
