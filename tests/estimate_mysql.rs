@@ -346,7 +346,8 @@ fn mysql_window_under_a_cut_redo_log_then_the_log_put_back() {
     assert_eq!(log_size(), before);
     assert_eq!(scratch_databases(&db), "");
 
-    // SIGINT once the log is cut: the window finishes, the log is put back.
+    // SIGINT once the log is being cut (the copy is being filled): the fill
+    // finishes, the log is put back.
     let mut child = bin()
         .args(["estimate", "--production-users", "20000"])
         .args(["--sample-users", "2000", "--batch", "200", "--repeat", "1"])

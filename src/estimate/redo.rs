@@ -129,10 +129,22 @@ impl Shrinking {
     }
 }
 
-impl Drop for Shrinking {
-    fn drop(&mut self) {
+impl Shrinking {
+    /// When SIGINT or SIGTERM came while the log was being cut (during the
+    /// fill or the key build): the log put back, and the estimate's error.
+    pub fn interrupted(&mut self) -> Option<Error> {
+        if !crate::generate::interrupted() {
+            return None;
+        }
+        let (log, failed) = self.put_back()?;
+        Some(interrupted(&log, failed))
+    }
+
+    /// Waits for the cut, then puts the log back if it was cut: the log,
+    /// and why it is not back, if it is not.
+    fn put_back(&mut self) -> Option<(RedoLog, Option<String>)> {
         let Some(Ok((Some(s), _))) = self.handle.take().map(|h| h.join()) else {
-            return;
+            return None;
         };
         let back = self
             .target
@@ -142,12 +154,18 @@ impl Drop for Shrinking {
                 redo::resize(c.as_mut(), &s.log, s.log.bytes).map_err(|e| e.to_string())
             });
         crate::generate::default_interrupts();
-        if let Err(e) = back {
+        Some((s.log, back.err()))
+    }
+}
+
+impl Drop for Shrinking {
+    fn drop(&mut self) {
+        if let Some((log, Some(e))) = self.put_back() {
             eprintln!(
                 "understudy: the server's redo log could not be put back to {} ({e}): run SET GLOBAL {} = {}",
-                mib(s.log.bytes),
-                s.log.variable,
-                s.log.bytes
+                mib(log.bytes),
+                log.variable,
+                log.bytes
             );
         }
     }
@@ -157,7 +175,8 @@ impl Shrunk {
     /// After the window: a note on what the window met, and the log put
     /// back in the background (at once, and the estimate stopped, when it
     /// was interrupted). SIGINT and SIGTERM stay held until it is back:
-    /// the sweep stops between samples for them (`interrupted`).
+    /// the fill, the key build and the sweep's samples stop for them
+    /// (`Shrinking::interrupted`, `Restore::interrupted`).
     pub fn window_done(
         self,
         conn: &mut dyn Conn,

@@ -259,13 +259,25 @@ pub fn run_at_sizes(
         // MySQL: the window under a log cut in proportion (`super::redo`),
         // cut while the copy is filled.
         let share = to.max(1) as f64 / at.load_batches.max(1) as f64;
-        let shrinking = at
+        let mut shrinking = at
             .redo_like
             .map(|like| super::redo::Shrinking::start(target, share, like, at.quiet));
         // Two connections: appends without keys, one generating while the
         // other writes.
         let at_rows = fill_to(plan, &scratch, base, batch, from..to.max(from), 2)?;
+        if let Some(e) = shrinking
+            .as_mut()
+            .and_then(super::redo::Shrinking::interrupted)
+        {
+            return Err(e);
+        }
         add_keys(conn.as_mut(), &ddl, &mut out.notes)?;
+        if let Some(e) = shrinking
+            .as_mut()
+            .and_then(super::redo::Shrinking::interrupted)
+        {
+            return Err(e);
+        }
         out.fill_s += t0.elapsed().as_secs_f64();
         let shrunk = shrinking.and_then(|s| s.wait(conn.as_mut(), &mut out.notes));
         let opts = RehearseOptions {
