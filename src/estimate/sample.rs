@@ -222,7 +222,8 @@ pub(super) fn fill_to(
 /// each point with its keys and foreign keys dropped, which are then added
 /// back (each index built by one sort; PostgreSQL's foreign keys `NOT
 /// VALID`, MySQL's added with `foreign_key_checks` off), and `window` batches
-/// loaded and measured there with `workers`. Returns the samples, the
+/// loaded and measured there with `workers` (MySQL: under a redo log cut
+/// for it, `super::redo`). Returns the samples, the
 /// seconds spent filling, and notes on how the indexes were built.
 pub fn run_at_sizes(
     plan: &Plan,
