@@ -187,6 +187,13 @@ struct Design {
     specs: Vec<sample::Spec>,
 }
 
+impl Design {
+    /// A MySQL or MariaDB target (`mysql://`, `mariadb://`).
+    fn mysql(&self) -> bool {
+        self.target.kind() == crate::target::mysql::KIND_NAME
+    }
+}
+
 /// The options' checks that need no target (exit 2), then the target they
 /// name: an identity API, or a database.
 fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarget>, Target)> {
@@ -324,7 +331,8 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         TargetKind::Server => opts.repeat as u64,
         _ => 1,
     };
-    let (size_method, at) = size_design(opts, kind, s_users, full_batch, span);
+    let mysql = target.kind() == crate::target::mysql::KIND_NAME;
+    let (size_method, at) = size_design(opts, kind, mysql, s_users, full_batch, span);
     let specs = one_pass(kind, size_method, &workers, sweep_batch, &at);
     Ok(Design {
         n,
@@ -345,19 +353,18 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
 }
 
 /// The samples at size: `--size-method`'s sizes, or the quadrature's when
-/// a production of a few batches cannot give three sizes.
+/// a production of a few batches cannot give three sizes (`mysql`: a MySQL
+/// or MariaDB target).
 fn size_design(
     opts: &EstimateOptions,
     kind: TargetKind,
+    mysql: bool,
     s_users: u64,
     full_batch: u64,
     span: u64,
 ) -> (geometric::SizeMethod, AtSize) {
     let n = opts.production_users;
     let requested = opts.size_method.unwrap_or_default();
-    let mysql = ["mysql:", "mariadb:"]
-        .iter()
-        .any(|p| opts.target.starts_with(p));
     let server = (kind == TargetKind::Server).then_some(mysql);
     // MySQL: one window under a cut redo log; elsewhere three or four
     // sizes. Fewer sizes than that (a production of a few batches) cannot
@@ -515,7 +522,7 @@ fn at_sizes_on_server(
     started: Instant,
     into: &mut Sampled,
 ) -> Result<()> {
-    let mysql = d.target.kind() == crate::target::mysql::KIND_NAME;
+    let mysql = d.mysql();
     let w = match d.size_method {
         // The size model is fitted per row at one worker; MySQL's one
         // window runs at the full load's two, as the log pressure it is
@@ -716,7 +723,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
             users: n,
             pages: sampled.pages.clone(),
             missed: sampled.missed,
-            at_pace: d.target.kind() == crate::target::mysql::KIND_NAME,
+            at_pace: d.mysql(),
         }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;

@@ -1,10 +1,10 @@
 //! MySQL's window at size under a cut redo log (`target::mysql::redo`,
 //! ARCHITECTURE.md § Settings put back): the log cut on a connection of its
 //! own while the copy is filled (the server cuts it once the pages dirtied
-//! before are written back: seconds after a fill), SIGINT and SIGTERM held from then until it is back
-//! so that an interrupted estimate still puts it back, and the log put back
-//! on a connection of its own while the sweep runs (growing it takes the
-//! server seconds too).
+//! before are written back: seconds after a fill), SIGINT and SIGTERM held
+//! from then until it is back so that an interrupted estimate still puts it
+//! back, and the log put back on a connection of its own while the sweep
+//! runs (growing it takes the server seconds too).
 
 use crate::error::{Error, Result};
 use crate::target::Conn;
@@ -13,6 +13,22 @@ use crate::target::mysql::redo::{self, RedoLog};
 
 fn mib(b: u64) -> String {
     format!("{} MiB", b >> 20)
+}
+
+/// Puts the log back to its size on a connection of its own.
+fn put_back(target: &Target, log: &RedoLog) -> std::result::Result<(), String> {
+    let mut conn = target.connect().map_err(|e| e.to_string())?;
+    redo::resize(conn.as_mut(), log, log.bytes).map_err(|e| e.to_string())
+}
+
+/// What to tell the user when the log could not be put back (`e`).
+fn not_back(log: &RedoLog, e: &str) -> String {
+    format!(
+        "the server's redo log could not be put back to {} ({e}): run SET GLOBAL {} = {}",
+        mib(log.bytes),
+        log.variable,
+        log.bytes
+    )
 }
 
 /// A log cut for one window.
@@ -54,7 +70,7 @@ fn shrink(
         return None;
     };
     // Held from before the log is cut: a signal meanwhile is seen after the
-    // window, which then puts the log back.
+    // step under way (fill, key build, window), which then puts the log back.
     crate::generate::catch_interrupts();
     if !quiet {
         eprintln!(
@@ -127,9 +143,7 @@ impl Shrinking {
             ..s
         })
     }
-}
 
-impl Shrinking {
     /// When SIGINT or SIGTERM came while the log was being cut (during the
     /// fill or the key build): the log put back, and the estimate's error.
     pub fn interrupted(&mut self) -> Option<Error> {
@@ -146,13 +160,7 @@ impl Shrinking {
         let Some(Ok((Some(s), _))) = self.handle.take().map(|h| h.join()) else {
             return None;
         };
-        let back = self
-            .target
-            .connect()
-            .map_err(|e| e.to_string())
-            .and_then(|mut c| {
-                redo::resize(c.as_mut(), &s.log, s.log.bytes).map_err(|e| e.to_string())
-            });
+        let back = put_back(&self.target, &s.log);
         crate::generate::default_interrupts();
         Some((s.log, back.err()))
     }
@@ -161,12 +169,7 @@ impl Shrinking {
 impl Drop for Shrinking {
     fn drop(&mut self) {
         if let Some((log, Some(e))) = self.put_back() {
-            eprintln!(
-                "understudy: the server's redo log could not be put back to {} ({e}): run SET GLOBAL {} = {}",
-                mib(log.bytes),
-                log.variable,
-                log.bytes
-            );
+            eprintln!("understudy: {}", not_back(&log, &e));
         }
     }
 }
@@ -217,10 +220,7 @@ fn interrupted(log: &RedoLog, failed: Option<String>) -> Error {
             "interrupted: the server's redo log is back at {}; a scratch database may be left behind (understudy_estimate_*)",
             mib(log.bytes)
         ),
-        Some(e) => format!(
-            "interrupted, and the server's redo log could not be put back ({e}): run SET GLOBAL {} = {}",
-            log.variable, log.bytes
-        ),
+        Some(e) => format!("interrupted, and {}", not_back(log, &e)),
     })
 }
 
@@ -234,10 +234,7 @@ pub struct Restore {
 impl Restore {
     fn start(target: &Target, log: RedoLog) -> Restore {
         let (t, l) = (target.clone(), log.clone());
-        let handle = std::thread::spawn(move || {
-            let mut conn = t.connect().map_err(|e| e.to_string())?;
-            redo::resize(conn.as_mut(), &l, l.bytes).map_err(|e| e.to_string())
-        });
+        let handle = std::thread::spawn(move || put_back(&t, &l));
         Restore {
             handle: Some(handle),
             log,
@@ -246,16 +243,7 @@ impl Restore {
 
     /// Waits for the log to be back; what to tell the user when it is not.
     pub fn finish(mut self) -> Option<String> {
-        self.join().map(|e| self.failed(&e))
-    }
-
-    fn failed(&self, e: &str) -> String {
-        format!(
-            "the server's redo log could not be put back to {} ({e}): run SET GLOBAL {} = {}",
-            mib(self.log.bytes),
-            self.log.variable,
-            self.log.bytes
-        )
+        self.join().map(|e| not_back(&self.log, &e))
     }
 
     /// When SIGINT or SIGTERM came while the log was cut: waits for it to
@@ -284,7 +272,7 @@ impl Restore {
 impl Drop for Restore {
     fn drop(&mut self) {
         if let Some(e) = self.join() {
-            eprintln!("understudy: {}", self.failed(&e));
+            eprintln!("understudy: {}", not_back(&self.log, &e));
         }
     }
 }
