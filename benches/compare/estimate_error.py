@@ -18,6 +18,20 @@ print(f"  projected {p['seconds']:.1f} s  range {p['low_seconds']:.1f} – {p['h
       f"(USL σ={est['model']['usl']['sigma']:.3f} κ={est['model']['usl']['kappa']:.5f}, size ×{est['model']['size']['factor']:.2f} {est['model']['size']['method']})")
 print(f"  actual    {actual:.1f} s  ({full['rows_loaded']} rows, {full['throughput_rows_per_s']:.0f} rows/s)")
 print(f"  error     {err:+.1f} %   inside range: {'yes' if inside else 'NO'}   recommended workers: {est['recommended_workers']}")
+# The full load's own pace by tenths of its rows (thousands of rows/s): how
+# far a short sample of it, at its start or anywhere, could read from its mean.
+ts = full.get("timeseries") or {}
+series = ts.get("rows") or []
+total = sum(series)
+if total and len(series) >= 10:
+    tenths, cum, start_rows, start_s = [], 0, 0, 0
+    for i, rows in enumerate(series):
+        cum += rows
+        while len(tenths) < 10 and cum >= total * (len(tenths) + 1) / 10:
+            tenths.append((cum - start_rows) / max(1, i + 1 - start_s) / 1000)
+            start_rows, start_s = cum, i + 1
+    print("  full load by tenths of its rows: " + " ".join(f"{t:.0f}" for t in tenths)
+          + f" (thousand rows/s; mean {full['throughput_rows_per_s'] / 1000:.0f})")
 c = est.get("cost", {})
 if c:
     disk = c.get("peak_disk_bytes")
