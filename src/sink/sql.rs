@@ -119,15 +119,6 @@ pub fn create_table_deferred(d: Dialect, t: &TableMeta) -> Deferred {
     create_table_with(d, t, true, Late::Skip)
 }
 
-/// What to run once a deferred table has its keys back, before it is
-/// loaded: PostgreSQL's planner statistics (`ANALYZE`).
-pub fn after_keys(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => "ANALYZE;\n",
-        _ => "",
-    }
-}
-
 /// A server-wide setting that `Deferred::keys`' sorted index builds need
 /// and no table or session option gives, as the statements that set it and
 /// put it back, run on one connection around the builds: MySQL's
