@@ -187,13 +187,6 @@ struct Design {
     specs: Vec<sample::Spec>,
 }
 
-impl Design {
-    /// A MySQL or MariaDB target (`mysql://`, `mariadb://`).
-    fn mysql(&self) -> bool {
-        self.target.kind() == crate::target::mysql::KIND_NAME
-    }
-}
-
 /// The options' checks that need no target (exit 2), then the target they
 /// name: an identity API, or a database.
 fn check(opts: &EstimateOptions) -> Result<(Option<crate::target::http::HttpTarget>, Target)> {
@@ -331,8 +324,7 @@ fn design(opts: &EstimateOptions) -> Result<Design> {
         TargetKind::Server => opts.repeat as u64,
         _ => 1,
     };
-    let mysql = target.kind() == crate::target::mysql::KIND_NAME;
-    let (size_method, at) = size_design(opts, kind, mysql, s_users, full_batch, span);
+    let (size_method, at) = size_design(opts, kind, target.is_mysql(), s_users, full_batch, span);
     let specs = one_pass(kind, size_method, &workers, sweep_batch, &at);
     Ok(Design {
         n,
@@ -522,7 +514,7 @@ fn at_sizes_on_server(
     started: Instant,
     into: &mut Sampled,
 ) -> Result<()> {
-    let mysql = d.mysql();
+    let mysql = d.target.is_mysql();
     let w = match d.size_method {
         // The size model is fitted per row at one worker; MySQL's one
         // window runs at the full load's two, as the log pressure it is
@@ -723,7 +715,7 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
             users: n,
             pages: sampled.pages.clone(),
             missed: sampled.missed,
-            at_pace: d.mysql(),
+            at_pace: d.target.is_mysql(),
         }),
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;

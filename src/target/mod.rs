@@ -176,6 +176,12 @@ impl Target {
         self.kind() == sqlite::KIND_NAME
     }
 
+    /// A MySQL or MariaDB target (`mysql://`, `mariadb://`): `estimate`
+    /// measures its size effect under a cut redo log.
+    pub fn is_mysql(&self) -> bool {
+        self.kind() == mysql::KIND_NAME
+    }
+
     /// The DSN with any password replaced by `***` (ARCHITECTURE.md § Secrets).
     pub fn redacted(&self) -> String {
         self.0.redacted()
