@@ -408,6 +408,23 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     at.sort_by(f64::total_cmp);
     assert_eq!(at.len(), 4, "{at:?}");
     assert!(at[3] < 0.14 && at[0] > 0.005, "{at:?}");
+    // Each window's checkpoint as timed, and the load's cost per page copied
+    // (their median) in the model, which pays it at every size.
+    for s in r["samples"].as_array().unwrap() {
+        let timed = &s["checkpoint"];
+        if s["kind"] == "at_size" {
+            assert!(timed["whole_s"].as_f64().unwrap() >= timed["fixed_s"].as_f64().unwrap());
+            assert!(timed["wal_pages"].as_f64().unwrap() >= 1.0, "{timed}");
+            assert!(timed["db_pages"].as_f64().unwrap() > 1.0, "{timed}");
+        } else {
+            assert!(timed.is_null(), "a sweep sample has no checkpoint: {timed}");
+        }
+    }
+    assert!(
+        fit["fit"]["checkpoint"]["per_page_s"].as_f64().unwrap() > 0.0,
+        "{fit}"
+    );
+    assert!(fit["fit"]["pages"]["db_pages_per_user"].as_f64().unwrap() > 0.0);
     let c = &r["cost"];
     assert!(c["seconds"].as_f64().unwrap() >= r["sampling_s"].as_f64().unwrap() * 0.99);
     assert!(c["fill_s"].as_f64().unwrap() > 0.0);

@@ -12,7 +12,9 @@
 //! growing. Chosen on full loads' own curves on a quiet machine (1M
 //! `saas`: −1.8 % to −0.3 %; a line in users gave +1 % to +3 % there but
 //! keeps growing where the leaves stop; a + b·ln(rows) −30 %:
-//! docs/estimate.md § Measured).
+//! docs/estimate.md § Measured). Plus C(u), the batch's share of the
+//! checkpoints at that size (`spread_checkpoint`), taken out of the
+//! windows before the fit.
 //! Database servers (`LogFit`): time per row a + b·ln(rows), b ≥ 0,
 //! averaged over 0..N (their size effect is small: ×1.0–1.2).
 
@@ -163,6 +165,9 @@ pub struct Pages {
     pub autocheckpoint: f64,
     /// Bytes per user of a database as a long load leaves it.
     pub bytes_per_user: f64,
+    /// Its pages per user (0 in reports made before it was read).
+    #[serde(default)]
+    pub db_pages_per_user: f64,
 }
 
 impl Pages {
@@ -190,6 +195,12 @@ impl Pages {
             .iter()
             .map(|i| i.rows_per_user * self.batch_users)
             .sum()
+    }
+
+    /// Pages one batch writes to the WAL when the target holds `u` users:
+    /// the leaves it lands on and the table pages it appends.
+    pub fn frames(&self, u: f64) -> f64 {
+        self.touched(u) + self.append_pages_per_user * self.batch_users
     }
 
     /// T(u): distinct index leaves one batch lands on when the target
@@ -222,6 +233,80 @@ pub struct LeafFit {
     /// The pair of windows γ was read from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed: Option<Missed>,
+    /// What a checkpoint costs, from the windows' own (absent in reports
+    /// made before it was measured apart: their α and β include it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointCost>,
+}
+
+/// A checkpoint as one window's was timed (`sample::run_at_in`): the
+/// checkpoint of everything it wrote, then one of a one-page WAL (the
+/// syncs alone).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The checkpoint of everything the window wrote, s.
+    pub whole_s: f64,
+    /// Its fixed part, the syncs, s.
+    pub fixed_s: f64,
+    /// Pages the window wrote to the WAL.
+    pub wal_pages: f64,
+    /// The database's pages.
+    pub db_pages: f64,
+}
+
+impl Checkpoint {
+    /// Seconds per page copied: the copy and the writing out of the page
+    /// by the sync.
+    pub fn per_page_s(&self) -> f64 {
+        (self.whole_s - self.fixed_s).max(0.0) / self.wal_pages.max(1.0)
+    }
+
+    /// What the window is charged for it, as a long load pays it
+    /// (`spread_checkpoint`).
+    pub fn charged_s(&self, every: f64) -> f64 {
+        spread_checkpoint(
+            self.per_page_s(),
+            self.fixed_s,
+            self.wal_pages,
+            self.db_pages,
+            every,
+        )
+    }
+}
+
+/// The checkpoint's cost per batch at every size, from the windows': the
+/// median of their seconds per page copied and of their syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointCost {
+    pub per_page_s: f64,
+    pub fixed_s: f64,
+}
+
+/// Seconds a long load pays in checkpoints for `wal_pages` written into a
+/// database of `db_pages`: one checkpoint every `every` WAL pages, i.e.
+/// every k = every ÷ wal_pages writes of this size (at least one), copying
+/// each page once however many of those k wrote it, and syncing once.
+/// Writes are taken to touch pages at random among the database's: k of
+/// them touch db·(1 − (1 − wal/db)^k) distinct pages. (Appended table pages
+/// are never touched twice, so the overlap is if anything overestimated.)
+/// In a small copy a window's leaves are nearly all the index's, and a
+/// checkpoint copies each once for many batches; once a batch writes as
+/// many pages as `every`, each batch's are copied and synced on their own:
+/// a 10M `bench-8` load spent about 40 % of its time syncing, 0.6 s a batch
+/// at 2M users and 1.05 s at 10M (docs/estimate.md § Measured).
+pub fn spread_checkpoint(
+    per_page_s: f64,
+    fixed_s: f64,
+    wal_pages: f64,
+    db_pages: f64,
+    every: f64,
+) -> f64 {
+    let wal = wal_pages.max(1.0);
+    let k = (every / wal).max(1.0);
+    let db = db_pages.max(wal);
+    let q = wal / db;
+    let distinct = db * (1.0 - (1.0 - q).powf(k)) / k;
+    per_page_s * distinct + fixed_s / k
 }
 
 /// One window at a size loaded twice, from the same copy: with the page
@@ -271,9 +356,28 @@ pub const MISSED_FROM: f64 = 0.5;
 impl LeafFit {
     /// Seconds for the batch loaded when the target holds `u` users.
     pub fn batch_s(&self, u: f64) -> f64 {
+        self.work_s(u) + self.checkpoint_s(u)
+    }
+
+    /// A batch's time inside its transaction (what the line is fitted to).
+    pub fn work_s(&self, u: f64) -> f64 {
         self.alpha_s
             + self.beta_s_per_leaf * self.pages.touched(u)
             + self.gamma_s_per_missed_key * self.pages.keys() * self.pages.missed_share(u)
+    }
+
+    /// A batch's share of the checkpoints when the target holds `u` users.
+    pub fn checkpoint_s(&self, u: f64) -> f64 {
+        match self.checkpoint {
+            Some(c) if self.pages.db_pages_per_user > 0.0 => spread_checkpoint(
+                c.per_page_s,
+                c.fixed_s,
+                self.pages.frames(u),
+                self.pages.db_pages_per_user * u,
+                self.pages.autocheckpoint,
+            ),
+            _ => 0.0,
+        }
     }
 
     /// γ from a pair of windows: the small cache's extra time over the
@@ -316,8 +420,14 @@ impl LeafFit {
     }
 }
 
-/// Fits α, β ≥ 0 to `(users in the target, seconds per batch)`.
-pub fn fit_leaves(points: &[(f64, f64)], pages: Pages) -> Option<LeafFit> {
+/// Fits α, β ≥ 0 to `(users in the target, seconds per batch)`, the
+/// seconds without the windows' checkpoints (`checkpoint` adds them at
+/// every size).
+pub fn fit_leaves(
+    points: &[(f64, f64)],
+    pages: Pages,
+    checkpoint: Option<CheckpointCost>,
+) -> Option<LeafFit> {
     if points.is_empty() {
         return None;
     }
@@ -330,8 +440,9 @@ pub fn fit_leaves(points: &[(f64, f64)], pages: Pages) -> Option<LeafFit> {
         pages,
         gamma_s_per_missed_key: 0.0,
         missed: None,
+        checkpoint,
     };
-    fit.rms_rel_error = rms_rel(points.iter().map(|&(u, t)| (fit.batch_s(u), t)));
+    fit.rms_rel_error = rms_rel(points.iter().map(|&(u, t)| (fit.work_s(u), t)));
     Some(fit)
 }
 
@@ -502,12 +613,36 @@ pub enum Fitted {
     },
 }
 
+/// One sample at size: rows in the target before it, rows it loaded, the
+/// writer's seconds (its checkpoint's charge included), and on SQLite its
+/// checkpoint as timed.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub at_rows: f64,
+    pub rows: f64,
+    pub secs: f64,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// Median of `v` (0 when empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
 /// The full load's mean rate (rows/s) from the samples at size, the
-/// model's relative standard error, and the model. `at`: (rows in the
-/// target, rows loaded, writer's seconds) of each sample; `rows` and
-/// `users` of the full load; `pages`, SQLite's page counts.
+/// model's relative standard error, and the model. `rows` and `users` of
+/// the full load; `pages`, SQLite's page counts.
 pub fn full_rate(
-    at: &[(f64, f64, f64)],
+    at: &[Window],
     rows: f64,
     users: f64,
     pages: Option<&Pages>,
@@ -518,17 +653,32 @@ pub fn full_rate(
     if let Some(pages) = pages {
         let per_user = rows / users.max(1.0);
         let batch_rows = per_user * pages.batch_users;
+        // The checkpoint is taken out of each window and put back at each
+        // size of the load (`LeafFit::checkpoint_s`): what a batch's pages
+        // cost to copy and sync depends on how many other batches write the
+        // same ones before the next checkpoint, which a small copy's
+        // windows do far more than a long load's batches.
+        let timed: Vec<Checkpoint> = at.iter().filter_map(|w| w.checkpoint).collect();
+        let cost = (timed.len() == at.len() && !timed.is_empty() && pages.db_pages_per_user > 0.0)
+            .then(|| CheckpointCost {
+                per_page_s: median(timed.iter().map(Checkpoint::per_page_s).collect()),
+                fixed_s: median(timed.iter().map(|c| c.fixed_s).collect()),
+            });
         // Users in the target at the middle of each window, seconds per batch.
         let points: Vec<(f64, f64)> = at
             .iter()
-            .map(|&(at_rows, n, secs)| {
+            .map(|w| {
+                let charged = match (cost, w.checkpoint) {
+                    (Some(_), Some(c)) => c.charged_s(pages.autocheckpoint),
+                    _ => 0.0,
+                };
                 (
-                    (at_rows + n / 2.0) / per_user,
-                    secs / n.max(1.0) * batch_rows,
+                    (w.at_rows + w.rows / 2.0) / per_user,
+                    (w.secs - charged).max(0.0) / w.rows.max(1.0) * batch_rows,
                 )
             })
             .collect();
-        let mut fit = fit_leaves(&points, pages.clone())?;
+        let mut fit = fit_leaves(&points, pages.clone(), cost)?;
         let mut se = fit.rel_se(&points, users);
         if let Some(m) = missed {
             let (with, err) = fit.with_missed(m);
@@ -542,7 +692,7 @@ pub fn full_rate(
     // Rows in the target at the middle of each window.
     let points: Vec<(f64, f64)> = at
         .iter()
-        .map(|&(at_rows, n, secs)| (at_rows + n / 2.0, secs / n.max(1.0)))
+        .map(|w| (w.at_rows + w.rows / 2.0, w.secs / w.rows.max(1.0)))
         .collect();
     let fit = fit_log(&points)?;
     let rate = 1.0 / fit.mean_s(rows);
@@ -599,9 +749,9 @@ mod tests {
     fn windows_give_the_full_loads_mean_rate() {
         // Windows of 192,000 rows at three sizes, time per row 1 µs + 0.2 µs·ln(rows).
         let per_row = |r: f64| 1e-6 + 2e-7 * r.ln();
-        let at: Vec<(f64, f64, f64)> = [192_000.0f64, 577_000.0, 962_000.0]
+        let at: Vec<Window> = [192_000.0f64, 577_000.0, 962_000.0]
             .iter()
-            .map(|&r| (r, 192_000.0, 192_000.0 * per_row(r + 96_000.0)))
+            .map(|&r| window(r, 192_000.0, 192_000.0 * per_row(r + 96_000.0)))
             .collect();
         let (rate, se, fitted) = full_rate(&at, 7.7e6, 1e6, None, None).unwrap();
         let mean = 1e-6 + 2e-7 * (7.7e6f64.ln() - 1.0);
@@ -614,6 +764,15 @@ mod tests {
         assert_eq!(points.len(), 3);
         assert_eq!(points[0].0, 288_000.0);
         assert!(full_rate(&[], 1e6, 1e5, None, None).is_none());
+    }
+
+    fn window(at_rows: f64, rows: f64, secs: f64) -> Window {
+        Window {
+            at_rows,
+            rows,
+            secs,
+            checkpoint: None,
+        }
     }
 
     fn bench_pages() -> Pages {
@@ -632,6 +791,7 @@ mod tests {
             cache_pages: 65_536.0,
             autocheckpoint: 65_536.0,
             bytes_per_user: 300.0,
+            db_pages_per_user: 300.0 / 4096.0,
         }
     }
 
@@ -666,7 +826,7 @@ mod tests {
         let p = bench_pages();
         let truth = |u: f64| leaf_truth(&p, u);
         let pts = exact_windows(&p);
-        let f = fit_leaves(&pts, p.clone()).unwrap();
+        let f = fit_leaves(&pts, p.clone(), None).unwrap();
         assert!((f.alpha_s - 0.15).abs() < 1e-9 && (f.beta_s_per_leaf - 30e-6).abs() < 1e-12);
         assert!(f.rms_rel_error < 1e-9);
         let sum: f64 = (0..400).map(|i| truth((i as f64 + 0.5) * 25_000.0)).sum();
@@ -675,9 +835,9 @@ mod tests {
         let extra = f.total_s(1e7 + 12_500.0) - f.total_s(1e7);
         assert!((extra - truth(1e7 + 6_250.0) / 2.0).abs() < 1e-9);
         // Through full_rate: windows of 2 batches (rows = users here).
-        let at: Vec<(f64, f64, f64)> = [25_000.0f64, 75_000.0, 125_000.0]
+        let at: Vec<Window> = [25_000.0f64, 75_000.0, 125_000.0]
             .iter()
-            .map(|&u| (u, 50_000.0, 2.0 * truth(u + 25_000.0)))
+            .map(|&u| window(u, 50_000.0, 2.0 * truth(u + 25_000.0)))
             .collect();
         let (rate, _, fitted) = full_rate(&at, 1e7, 1e7, Some(&p), None).unwrap();
         assert!((rate * sum / 1e7 - 1.0).abs() < 1e-6, "{rate}");
@@ -688,7 +848,7 @@ mod tests {
         assert!(rel > WINDOW_SD && rel <= 0.5, "{rel}");
         assert!(f.rel_se(&pts, 2e5) < rel);
         // A falling trend is not extrapolated: the mean of the windows.
-        let flat = fit_leaves(&[(5e4, 0.3), (1.5e5, 0.2)], p).unwrap();
+        let flat = fit_leaves(&[(5e4, 0.3), (1.5e5, 0.2)], p, None).unwrap();
         assert_eq!(flat.beta_s_per_leaf, 0.0);
         assert!((flat.alpha_s - 0.25).abs() < 1e-12);
     }
@@ -702,7 +862,7 @@ mod tests {
         assert!((p.missed_share(1e7) - (1.0 - 65_536.0 / 280_000.0)).abs() < 1e-9);
         let truth = |u: f64| leaf_truth(&p, u);
         let pts = exact_windows(&p);
-        let fit = fit_leaves(&pts, p.clone()).unwrap();
+        let fit = fit_leaves(&pts, p.clone(), None).unwrap();
         // The pair at 125,000 users: 7/8 of a batch's 75,000 keys missed
         // their leaf, 3 µs more each.
         assert_eq!(p.keys(), 75_000.0);
@@ -730,9 +890,9 @@ mod tests {
         });
         assert_eq!((none.gamma_s_per_missed_key, err), (0.0, 1.0));
         // Through full_rate the pair raises the projection and widens it.
-        let at: Vec<(f64, f64, f64)> = pts
+        let at: Vec<Window> = pts
             .iter()
-            .map(|&(u, t)| (u - 25_000.0, 50_000.0, 2.0 * t))
+            .map(|&(u, t)| window(u - 25_000.0, 50_000.0, 2.0 * t))
             .collect();
         let (plain, se0, _) = full_rate(&at, 1e7, 1e7, Some(&p), None).unwrap();
         let (slower, se1, fitted) = full_rate(&at, 1e7, 1e7, Some(&p), Some(m)).unwrap();
@@ -741,5 +901,96 @@ mod tests {
             panic!("SQLite's model is the leaf model")
         };
         assert_eq!(fit.missed, Some(m));
+    }
+
+    #[test]
+    fn a_checkpoint_is_spread_over_the_batches_between_two() {
+        let every = 65_536.0;
+        // A write that fills a checkpoint interval on its own: as measured.
+        let t = spread_checkpoint(0.9 / every, 0.1, every, 10.0 * every, every);
+        assert!((t - 1.0).abs() < 1e-9, "{t}");
+        // Four per interval, each touching new pages (a huge database): a
+        // quarter of the syncs, all of the page copies.
+        let t = spread_checkpoint(0.8 / (every / 4.0), 0.2, every / 4.0, 1e12, every);
+        assert!((t - (0.8 + 0.05)).abs() < 1e-6, "{t}");
+        // Four that rewrite the same pages (the database no larger than one):
+        // each page is copied once per interval.
+        let t = spread_checkpoint(0.8 / (every / 4.0), 0.2, every / 4.0, every / 4.0, every);
+        assert!((t - (0.2 + 0.05)).abs() < 1e-6, "{t}");
+        let c = Checkpoint {
+            whole_s: 1.0,
+            fixed_s: 0.2,
+            wal_pages: every / 4.0,
+            db_pages: every / 4.0,
+        };
+        assert!((c.charged_s(every) - 0.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn windows_checkpoints_are_taken_out_and_paid_at_the_loads_sizes() {
+        let p = bench_pages();
+        let every = p.autocheckpoint;
+        // 5 µs a page copied, 20 ms of syncs: what a batch pays at u users.
+        let cost = CheckpointCost {
+            per_page_s: 5e-6,
+            fixed_s: 0.02,
+        };
+        let ck =
+            |u: f64| spread_checkpoint(5e-6, 0.02, p.frames(u), p.db_pages_per_user * u, every);
+        // Small copies: a batch's leaves are nearly all the index's, many
+        // batches share each checkpoint. At 10M users each batch's pages
+        // are its own: the checkpoint per batch is several times larger.
+        assert!(ck(1e7) > 4.0 * ck(1e5), "{} {}", ck(1e5), ck(1e7));
+        // Windows of two batches whose time is the leaf model's plus their
+        // checkpoint as timed and charged.
+        let at: Vec<Window> = [25_000.0f64, 75_000.0, 125_000.0]
+            .iter()
+            .map(|&u| {
+                let mid = u + 25_000.0;
+                let wal = 2.0 * p.frames(mid);
+                let c = Checkpoint {
+                    whole_s: 5e-6 * wal + 0.02,
+                    fixed_s: 0.02,
+                    wal_pages: wal,
+                    db_pages: p.db_pages_per_user * mid,
+                };
+                let secs = 2.0 * leaf_truth(&p, mid) + c.charged_s(every);
+                Window {
+                    at_rows: u,
+                    rows: 50_000.0,
+                    secs,
+                    checkpoint: Some(c),
+                }
+            })
+            .collect();
+        let (rate, _, fitted) = full_rate(&at, 1e7, 1e7, Some(&p), None).unwrap();
+        let Fitted::Leaves { fit, .. } = fitted else {
+            panic!("SQLite's model is the leaf model")
+        };
+        assert_eq!(fit.checkpoint, Some(cost));
+        assert!((fit.alpha_s - 0.15).abs() < 1e-3, "{}", fit.alpha_s);
+        assert!((fit.beta_s_per_leaf - 30e-6).abs() < 1e-7);
+        let want: f64 = (0..400)
+            .map(|i| {
+                let u = (i as f64 + 0.5) * 25_000.0;
+                leaf_truth(&p, u) + ck(u)
+            })
+            .sum();
+        assert!(
+            (1e7 / rate / want - 1.0).abs() < 1e-3,
+            "{} {want}",
+            1e7 / rate
+        );
+        // Without the windows' checkpoints the same windows project less:
+        // their checkpoints, charged at their own sizes, are in β.
+        let plain: Vec<Window> = at
+            .iter()
+            .map(|w| Window {
+                checkpoint: None,
+                ..*w
+            })
+            .collect();
+        let (low, _, _) = full_rate(&plain, 1e7, 1e7, Some(&p), None).unwrap();
+        assert!(low > rate * 1.05, "{low} {rate}");
     }
 }

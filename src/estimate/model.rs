@@ -91,6 +91,10 @@ pub struct Sample {
     /// user at a time, so a sample holds up to thousands of them.
     #[serde(skip)]
     pub size_points: Vec<(f64, f64)>,
+    /// A sample at size on SQLite: its checkpoint as timed (the writer's
+    /// time includes its charge, `geometric::Checkpoint::charged_s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<super::geometric::Checkpoint>,
 }
 
 /// One projected worker count.
@@ -412,9 +416,14 @@ fn geometric(
     size_fit: &mut Option<super::geometric::Fitted>,
 ) -> (SizeModel, f64) {
     let x1 = fit.model.throughput(1.0);
-    let at: Vec<(f64, f64, f64)> = at_size
+    let at: Vec<super::geometric::Window> = at_size
         .iter()
-        .map(|s| (s.at_rows as f64, s.steady_rows as f64, s.steady_window_s))
+        .map(|s| super::geometric::Window {
+            at_rows: s.at_rows as f64,
+            rows: s.steady_rows as f64,
+            secs: s.steady_window_s,
+            checkpoint: s.checkpoint,
+        })
         .collect();
     let geo = inp.geometric.as_ref();
     let Some((full, se, fitted)) = super::geometric::full_rate(

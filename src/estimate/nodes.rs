@@ -299,6 +299,7 @@ fn read_pages(file: &Path, users: u64, batch: u64) -> Result<Pages> {
         cache_pages: t.cache_kib as f64 * 1024.0 / page_size,
         autocheckpoint: t.autocheckpoint_pages as f64,
         bytes_per_user: total * page_size / u,
+        db_pages_per_user: total / u,
     })
 }
 
@@ -334,6 +335,7 @@ mod tests {
             cache_pages: 65_536.0,
             autocheckpoint: 65_536.0,
             bytes_per_user: 300.0,
+            db_pages_per_user: 300.0 / 4096.0,
         };
         let most = most_users(&p);
         assert!(

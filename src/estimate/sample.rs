@@ -83,6 +83,7 @@ fn measured(
         warmup_s: warmup,
         series,
         size_points: model::size_points(&commits, spec.workers, skip, 0),
+        checkpoint: None,
         gen_s: metrics.gen_s(),
         target_s: raw.iter().map(|c| c.micros as f64 / 1e6).sum(),
         ratelimit_wait_s: 0.0,
@@ -555,8 +556,14 @@ pub fn run_at_in(
     let whole_s = checkpoint()?;
     keep.execute_batch("PRAGMA user_version = 1")
         .map_err(fail)?;
-    let fixed_s = checkpoint()?.min(whole_s);
-    let checkpoint_s = spread_checkpoint(whole_s, fixed_s, wal_pages, db_pages);
+    let timed = super::geometric::Checkpoint {
+        whole_s,
+        fixed_s: checkpoint()?.min(whole_s),
+        wal_pages,
+        db_pages,
+    };
+    let checkpoint_s =
+        timed.charged_s(crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64);
     drop(keep);
     let raw = metrics.commits();
     let spec = Spec {
@@ -581,25 +588,9 @@ pub fn run_at_in(
         0.0
     };
     s.target_s = writing_s;
+    s.checkpoint = Some(timed);
     s.size_points.clear();
     Ok(s)
-}
-
-/// A checkpoint after one window (`whole_s` for `wal_pages` pages, `fixed_s`
-/// of it the syncs) as a long load pays it per batch: one checkpoint every
-/// `autocheckpoint_pages` frames, i.e. every k = pages/frames-per-batch
-/// batches, copying each page once however many of those k batches wrote
-/// it. Batches are taken to touch pages uniformly at random among the
-/// database's: of `db` pages, k batches of `wal_pages` each touch
-/// db·(1 − (1 − wal/db)^k) distinct ones. (Appended table pages are never
-/// touched twice, so the overlap is if anything underestimated.)
-fn spread_checkpoint(whole_s: f64, fixed_s: f64, wal_pages: f64, db_pages: f64) -> f64 {
-    let every = crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
-    let k = (every / wal_pages).max(1.0);
-    let q = (wal_pages / db_pages.max(wal_pages)).min(1.0);
-    let distinct_per_batch = db_pages.max(wal_pages) * (1.0 - (1.0 - q).powf(k)) / k;
-    let per_page = (whole_s - fixed_s).max(0.0) / wal_pages;
-    per_page * distinct_per_batch + fixed_s / k
 }
 
 /// One sample into an identity API: users `range` of the plan, so that no
@@ -670,6 +661,7 @@ pub fn run_http(
         warmup_s: warmup,
         series,
         size_points: model::size_points(&commits, spec.workers, model::SKIP, 0),
+        checkpoint: None,
         gen_s: metrics.gen_s(),
         target_s: raw.iter().map(|c| c.micros as f64 / 1e6).sum(),
         ratelimit_wait_s: c.rate_limit_wait_s,
@@ -691,24 +683,4 @@ fn per_second(commits: &[Commit], duration_s: f64) -> Vec<u64> {
         series[i] += c.rows;
     }
     series
-}
-
-#[cfg(test)]
-mod tests {
-    use super::spread_checkpoint;
-
-    #[test]
-    fn a_checkpoint_is_spread_over_the_batches_between_two() {
-        let every = crate::target::sqlite::DEFAULT_TUNING.autocheckpoint_pages as f64;
-        // A window that fills a checkpoint interval on its own: as measured.
-        assert!((spread_checkpoint(1.0, 0.1, every, 10.0 * every) - 1.0).abs() < 1e-9);
-        // Four windows per interval, each touching new pages (a huge
-        // database): a quarter of the syncs, all of the page copies.
-        let t = spread_checkpoint(1.0, 0.2, every / 4.0, 1e12);
-        assert!((t - (0.8 + 0.05)).abs() < 1e-6, "{t}");
-        // Four windows that rewrite the same pages (the database is no larger
-        // than one window): each page is copied once per interval.
-        let t = spread_checkpoint(1.0, 0.2, every / 4.0, every / 4.0);
-        assert!((t - (0.2 + 0.05)).abs() < 1e-6, "{t}");
-    }
 }

@@ -18,6 +18,7 @@ fn sample(kind: SampleKind, workers: usize, rate: f64) -> Sample {
         warmup_s: 0.0,
         series: Vec::new(),
         size_points: Vec::new(),
+        checkpoint: None,
         gen_s: 0.1,
         target_s: 80_000.0 / rate * workers as f64,
         ratelimit_wait_s: 0.0,
