@@ -425,6 +425,15 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
         "{fit}"
     );
     assert!(fit["fit"]["pages"]["db_pages_per_user"].as_f64().unwrap() > 0.0);
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with("checkpoints: ")),
+        "{}",
+        r["notes"]
+    );
     let c = &r["cost"];
     assert!(c["seconds"].as_f64().unwrap() >= r["sampling_s"].as_f64().unwrap() * 0.99);
     assert!(c["fill_s"].as_f64().unwrap() > 0.0);

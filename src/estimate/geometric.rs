@@ -407,6 +407,34 @@ impl LeafFit {
         (1.0 - without / total.max(1e-12)).max(0.0)
     }
 
+    /// What the report says of C(u) (none when it is not in the model):
+    /// what a page copied and the syncs cost, what a batch pays at the
+    /// largest window (`window_users`) and at the load's end, and the share
+    /// of the projection.
+    pub fn checkpoint_note(&self, window_users: f64, users: f64) -> Option<String> {
+        let c = self.checkpoint?;
+        let end = (users - self.pages.batch_users / 2.0).max(0.0);
+        let ck = self.checkpoint_s(end);
+        if ck <= 0.0 {
+            return None;
+        }
+        let total = self.total_s(users);
+        let without = LeafFit {
+            checkpoint: None,
+            ..self.clone()
+        }
+        .total_s(users);
+        Some(format!(
+            "checkpoints: {:.1} µs for each page copied and {:.1} ms of syncs (the windows' median); a batch pays {:.3} s of them at {:.0} users (the largest window, a checkpoint shared with other batches) and {:.3} s at the load's end: {:.0} % of the projection",
+            c.per_page_s * 1e6,
+            c.fixed_s * 1e3,
+            self.checkpoint_s(window_users),
+            window_users,
+            ck,
+            (1.0 - without / total.max(1e-12)).max(0.0) * 100.0
+        ))
+    }
+
     /// Seconds for a load of `users`, batch by batch (each at its middle).
     pub fn total_s(&self, users: f64) -> f64 {
         let b = self.pages.batch_users.max(1.0);
@@ -968,6 +996,17 @@ mod tests {
             panic!("SQLite's model is the leaf model")
         };
         assert_eq!(fit.checkpoint, Some(cost));
+        let note = fit.checkpoint_note(150_000.0, 1e7).unwrap();
+        assert!(
+            note.contains("5.0 µs for each page copied and 20.0 ms of syncs"),
+            "{note}"
+        );
+        assert!(
+            fit_leaves(&[(5e4, 0.3)], p.clone(), None)
+                .unwrap()
+                .checkpoint_note(5e4, 1e7)
+                .is_none()
+        );
         assert!((fit.alpha_s - 0.15).abs() < 1e-3, "{}", fit.alpha_s);
         assert!((fit.beta_s_per_leaf - 30e-6).abs() < 1e-7);
         let want: f64 = (0..400)

@@ -720,6 +720,10 @@ fn model(opts: &EstimateOptions, d: &Design, sampled: &Sampled) -> Result<(model
     })
     .ok_or_else(|| Error::target("the samples committed too few batches to measure a rate"))?;
     notes.append(&mut out.notes);
+    if let Some(geometric::Fitted::Leaves { fit, points }) = &out.model.size_fit {
+        let largest = points.iter().map(|p| p.0).fold(0.0, f64::max);
+        notes.extend(fit.checkpoint_note(largest, n as f64));
+    }
     notes.extend(design_notes(d, samples, sampled.fill_s));
     notes.extend(sampled.notes.iter().cloned());
     out.notes = notes;
