@@ -652,20 +652,6 @@ pub struct Window {
     pub checkpoint: Option<Checkpoint>,
 }
 
-/// Median of `v` (0 when empty).
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
 /// The full load's mean rate (rows/s) from the samples at size, the
 /// model's relative standard error, and the model. `rows` and `users` of
 /// the full load; `pages`, SQLite's page counts.
@@ -688,9 +674,14 @@ pub fn full_rate(
         // windows do far more than a long load's batches.
         let timed: Vec<Checkpoint> = at.iter().filter_map(|w| w.checkpoint).collect();
         let cost = (timed.len() == at.len() && !timed.is_empty() && pages.db_pages_per_user > 0.0)
-            .then(|| CheckpointCost {
-                per_page_s: median(timed.iter().map(Checkpoint::per_page_s).collect()),
-                fixed_s: median(timed.iter().map(|c| c.fixed_s).collect()),
+            .then(|| {
+                let median = |f: fn(&Checkpoint) -> f64| {
+                    crate::harness::trend::median(&timed.iter().map(f).collect::<Vec<_>>())
+                };
+                CheckpointCost {
+                    per_page_s: median(Checkpoint::per_page_s),
+                    fixed_s: median(|c| c.fixed_s),
+                }
             });
         // Users in the target at the middle of each window, seconds per batch.
         let points: Vec<(f64, f64)> = at
