@@ -397,14 +397,20 @@ impl LeafFit {
         if self.gamma_s_per_missed_key <= 0.0 {
             return 0.0;
         }
-        let total = self.total_s(users);
-        let without = LeafFit {
-            gamma_s_per_missed_key: 0.0,
-            missed: None,
-            ..self.clone()
-        }
-        .total_s(users);
-        (1.0 - without / total.max(1e-12)).max(0.0)
+        self.share_beyond(
+            &LeafFit {
+                gamma_s_per_missed_key: 0.0,
+                missed: None,
+                ..self.clone()
+            },
+            users,
+        )
+    }
+
+    /// Share of a load of `users` this model's time exceeds `without`'s
+    /// by: what the terms `without` leaves out make up.
+    fn share_beyond(&self, without: &LeafFit, users: f64) -> f64 {
+        (1.0 - without.total_s(users) / self.total_s(users).max(1e-12)).max(0.0)
     }
 
     /// What the report says of C(u) (none when it is not in the model):
@@ -418,12 +424,13 @@ impl LeafFit {
         if ck <= 0.0 {
             return None;
         }
-        let total = self.total_s(users);
-        let without = LeafFit {
-            checkpoint: None,
-            ..self.clone()
-        }
-        .total_s(users);
+        let share = self.share_beyond(
+            &LeafFit {
+                checkpoint: None,
+                ..self.clone()
+            },
+            users,
+        );
         Some(format!(
             "checkpoints: {:.1} µs for each page copied and {:.1} ms of syncs (the windows' median); a batch pays {:.3} s of them at {:.0} users (the largest window, a checkpoint shared with other batches) and {:.3} s at the load's end: {:.0} % of the projection",
             c.per_page_s * 1e6,
@@ -431,7 +438,7 @@ impl LeafFit {
             self.checkpoint_s(window_users),
             window_users,
             ck,
-            (1.0 - without / total.max(1e-12)).max(0.0) * 100.0
+            share * 100.0
         ))
     }
 
