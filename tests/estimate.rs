@@ -128,10 +128,9 @@ fn sqlite_estimate_then_the_full_run() {
         }
     }
     assert!(
-        r["notes"].as_array().unwrap().iter().any(|n| n
-            .as_str()
-            .unwrap()
-            .contains("loads one whole batch (25000 users)")),
+        notes(&r)
+            .iter()
+            .any(|n| n.contains("loads one whole batch (25000 users)")),
         "{}",
         r["notes"]
     );
@@ -342,11 +341,9 @@ fn okta_rate_limit_is_named_as_the_bottleneck() {
     // which the throttled samples only read noisily, is the one projected.
     assert_eq!(r["model"]["rate_limit_per_s"], 200.0, "{}", r["notes"]);
     assert!(
-        r["notes"]
-            .as_array()
-            .unwrap()
+        notes(&r)
             .iter()
-            .any(|n| n.as_str().unwrap().contains("as the API announces it")),
+            .any(|n| n.contains("as the API announces it")),
         "{}",
         r["notes"]
     );
@@ -426,11 +423,7 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     );
     assert!(fit["fit"]["pages"]["db_pages_per_user"].as_f64().unwrap() > 0.0);
     assert!(
-        r["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().starts_with("checkpoints: ")),
+        notes(&r).iter().any(|n| n.starts_with("checkpoints: ")),
         "{}",
         r["notes"]
     );
@@ -491,10 +484,9 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
     );
     assert_eq!(b["budget"]["seconds"], 0.001);
     assert!(
-        b["notes"].as_array().unwrap().iter().any(|n| n
-            .as_str()
-            .unwrap()
-            .contains("sizes planned for the samples at size skipped")),
+        notes(&b)
+            .iter()
+            .any(|n| n.contains("sizes planned for the samples at size skipped")),
         "{}",
         b["notes"]
     );
@@ -505,6 +497,16 @@ fn sqlite_sizes_state_their_cost_and_honour_the_budget() {
         .sqlite(&db)
         .run()
         .code(2);
+}
+
+/// A report's notes.
+fn notes(r: &Value) -> Vec<&str> {
+    r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect()
 }
 
 /// The samples at size as (share of the production rows at the middle of
